@@ -1,0 +1,16 @@
+import type { Config } from 'jest';
+
+// Nest 12 ships ESM only, so tests run as ES modules (NODE_OPTIONS=--experimental-vm-modules,
+// set by `npm test`). Type checking is `npm run typecheck`'s job; ts-jest only transpiles.
+const config: Config = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  testTimeout: 20000,
+};
+
+export default config;

@@ -1,0 +1,72 @@
+import { Logger } from '@nestjs/common';
+import type { ClassTransformOptions } from 'class-transformer';
+import { map, Subject, type Observable, type Observer } from 'rxjs';
+import { dataFrame } from '../protocol/server-messages.js';
+import { toPlain } from '../protocol/to-plain.js';
+
+/** What goes through a channel: the payload for server-side observers, the frame for sockets. */
+export interface Publication<T> {
+  payload: T;
+  frame: Buffer;
+}
+
+/** A subscriber of a channel: anything that can take a serialized `data` frame. */
+export interface ChannelSubscriber {
+  sendFrame(frame: Buffer): void;
+}
+
+/**
+ * A pub/sub channel. `publish`/`next` serialize the payload once and push it through an RxJS
+ * subject that the gateway pipes to every subscribed socket; `asObservable()` lets server code
+ * watch the same publications. Usable wherever an RxJS `Observer` is expected.
+ */
+export class Channel<T = unknown> implements Observer<T> {
+  private static readonly logger = new Logger('SocketApiChannel');
+  private readonly publications = new Subject<Publication<T>>();
+  /** @internal */
+  readonly subscribers = new Set<ChannelSubscriber>();
+  /** @internal */
+  declared = false;
+
+  constructor(
+    readonly name: string,
+    private readonly serialization?: ClassTransformOptions,
+  ) {}
+
+  /** Subscribed connections of this process. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Sends `payload` to every subscriber as `{"type":"data","channel":name,"data":payload}`. */
+  publish(payload: T): void {
+    if (!this.declared) {
+      throw new Error(`Channel '${this.name}' is not declared: no @SocketChannel('${this.name}') method was found.`);
+    }
+    // Serialized here, in the caller's stack, so that a payload JSON cannot hold fails the caller.
+    const frame = Buffer.from(dataFrame(this.name, toPlain(payload, this.serialization)));
+    this.publications.next({ payload, frame });
+  }
+
+  next(payload: T): void {
+    this.publish(payload);
+  }
+
+  /** An upstream error does not end a channel: it is logged and the channel stays open. */
+  error(err: unknown): void {
+    Channel.logger.error(`Upstream error piped into channel '${this.name}'`, err instanceof Error ? err.stack : err);
+  }
+
+  complete(): void {
+    // A channel outlives every stream piped into it.
+  }
+
+  asObservable(): Observable<T> {
+    return this.publications.pipe(map((publication) => publication.payload));
+  }
+
+  /** @internal */
+  get frames(): Observable<Publication<T>> {
+    return this.publications.asObservable();
+  }
+}

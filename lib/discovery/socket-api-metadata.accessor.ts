@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
+import type { SocketChannelMetadata } from '../decorators/socket-channel.decorator.js';
+import { SOCKET_ACTION_METADATA, SOCKET_CHANNEL_METADATA } from '../socket-api.constants.js';
+
+@Injectable()
+export class SocketApiMetadataAccessor {
+  constructor(private readonly reflector: Reflector) {}
+
+  getAction(method: Function): SocketActionMetadata | undefined {
+    return this.reflector.get(SOCKET_ACTION_METADATA, method);
+  }
+
+  getChannel(method: Function): SocketChannelMetadata | undefined {
+    return this.reflector.get(SOCKET_CHANNEL_METADATA, method);
+  }
+}

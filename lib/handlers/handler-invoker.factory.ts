@@ -1,0 +1,127 @@
+import { ForbiddenException, Injectable, type PipeTransform } from '@nestjs/common';
+import { ExecutionContextHost, FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { SocketConnection } from '../gateway/socket-connection.js';
+import type { HandlerTarget } from '../registry/handler-target.js';
+import { CONNECTION_PARAM } from '../socket-api.constants.js';
+import { NestEnhancers } from './nest-enhancers.js';
+import type { BoundParam, ParamsBinder } from './params-binder.js';
+
+/** Runs a handler for one message: the result, a Promise of it, or a throw. */
+export type HandlerInvoker = (connection: SocketConnection, data: unknown) => unknown;
+
+type Args = [connection: SocketConnection, data: unknown, pattern: string];
+type Step = (args: Args) => unknown;
+
+const CONTEXT_TYPE = 'ws';
+
+/** Exceptions thrown by guards, so that the client is told `FORBIDDEN` rather than `BAD_REQUEST`. */
+const guardExceptions = new WeakSet<object>();
+
+export function isGuardException(exception: unknown): boolean {
+  return typeof exception === 'object' && exception !== null && guardExceptions.has(exception);
+}
+
+/**
+ * Builds, once per handler, the chain Nest runs around an HTTP route: guards, then interceptors
+ * around pipes and the method, with exception filters over all. The `ExecutionContext` is of type
+ * `'ws'`: `getClient()` is the `SocketConnection`, `getData()` the message's data, `getPattern()`
+ * the action's or channel's name. A stage that no enhancer needs is left out of the chain.
+ */
+@Injectable()
+export class HandlerInvokerFactory {
+  constructor(private readonly nest: NestEnhancers) {}
+
+  create(target: HandlerTarget, binder: ParamsBinder): HandlerInvoker {
+    const { instance, method, moduleKey } = target;
+    let step: Step = this.createCall(target, binder);
+    const interceptors = this.nest.interceptors.create(instance, method, moduleKey);
+    if (interceptors.length > 0) {
+      const inner = step;
+      step = (args) =>
+        this.nest.interceptorsConsumer
+          .intercept(interceptors, args, instance, method, async () => inner(args), CONTEXT_TYPE)
+          .then(settle);
+    }
+    const guards = this.nest.guards.create(instance, method, moduleKey);
+    if (guards.length > 0) {
+      const inner = step;
+      step = async (args) => {
+        await this.nest.guardsConsumer.tryActivate(guards, args, instance, method, CONTEXT_TYPE).then(
+          (allowed) => {
+            if (!allowed) throw markGuardException(new ForbiddenException(FORBIDDEN_MESSAGE));
+          },
+          (exception: unknown) => {
+            throw markGuardException(exception);
+          },
+        );
+        return inner(args);
+      };
+    }
+    const filtered = this.withFilters(target, step);
+    return (connection, data) => filtered([connection, data, target.name]);
+  }
+
+  /** Binds `data` to the parameters, runs pipes, calls the method, settles its result. */
+  private createCall(target: HandlerTarget, binder: ParamsBinder): Step {
+    const { instance, method, moduleKey } = target;
+    const commonPipes: PipeTransform[] = this.nest.pipes.create(instance, method, moduleKey);
+    this.nest.pipes.setModuleContext(moduleKey);
+    const paramPipes = binder.params.map((param) => ({
+      param,
+      pipes: commonPipes.concat(this.nest.pipes.createConcreteContext(param.pipes)),
+    }));
+    const piped = paramPipes.filter(({ pipes }) => pipes.length > 0);
+    const apply = (values: unknown[]) => settle(method.apply(instance, values));
+    if (piped.length === 0) {
+      return ([connection, data]) => {
+        const values = binder.bind(connection, data);
+        return values instanceof Promise ? values.then(apply) : apply(values);
+      };
+    }
+    return async ([connection, data]) => {
+      const values = await binder.bind(connection, data);
+      for (const { param, pipes } of piped) {
+        values[param.index] = await this.nest.pipesConsumer.apply(values[param.index], argumentMetadata(param), pipes);
+      }
+      return apply(values);
+    };
+  }
+
+  /** Lets the handler's exception filters (method, class, global) turn an exception into a result. */
+  private withFilters(target: HandlerTarget, step: Step): Step {
+    const handler = this.nest.filters.create(target.instance, target.method as never, target.moduleKey);
+    const filter = (exception: unknown, args: Args): unknown => {
+      const host = new ExecutionContextHost(args, target.classRef, target.method as never);
+      host.setType(CONTEXT_TYPE);
+      const result = handler.invokeCustomFilters(exception, host);
+      // `undefined` means no filter handled it: the exception goes on to the client.
+      if (result === undefined) throw exception;
+      return settle(result);
+    };
+    return (args) => {
+      try {
+        const result = step(args);
+        return result instanceof Promise ? result.catch((exception: unknown) => filter(exception, args)) : result;
+      } catch (exception) {
+        return filter(exception, args);
+      }
+    };
+  }
+}
+
+/** A Promise stays a Promise, an Observable becomes a Promise of its last value. */
+function settle(result: unknown): unknown {
+  return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
+}
+
+function markGuardException(exception: unknown): unknown {
+  if (typeof exception === 'object' && exception !== null) guardExceptions.add(exception);
+  return exception;
+}
+
+function argumentMetadata(param: BoundParam) {
+  // `body` makes Nest's ValidationPipe treat the message data as it treats a request body.
+  const type = param.kind === CONNECTION_PARAM ? ('custom' as const) : ('body' as const);
+  return { type, metatype: param.metatype as never, data: param.property };
+}

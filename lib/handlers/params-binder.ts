@@ -1,0 +1,132 @@
+import type { Type } from '@nestjs/common';
+import type { ClassTransformOptions } from 'class-transformer';
+import type { ValidatorOptions } from 'class-validator';
+import { readParams, type ParamPipe } from '../decorators/param-metadata.js';
+import type { SocketConnection } from '../gateway/socket-connection.js';
+import { SocketApiValidationException, type FieldError } from '../protocol/errors.js';
+import { CONNECTION_PARAM, DATA_PARAM } from '../socket-api.constants.js';
+import { dtoReader, hasValidationRules } from '../validation/dto-reader.js';
+import { readAny, readArray, readBoolean, readNumber, readString } from '../validation/primitive-readers.js';
+import { fail, type ValueReader } from '../validation/value-reader.js';
+import { SocketApiDeclarationError, type HandlerTarget } from '../registry/handler-target.js';
+
+/** One parameter of a handler, with everything needed to fill it from a message. */
+export interface BoundParam {
+  index: number;
+  kind: typeof DATA_PARAM | typeof CONNECTION_PARAM;
+  /** `@Data('user')`: `user`; `@Data()`: undefined (the whole `data`). */
+  property?: string;
+  metatype: unknown;
+  read: ValueReader;
+  pipes: ParamPipe[];
+}
+
+export interface BinderOptions {
+  validator: ValidatorOptions;
+  transformer: ClassTransformOptions;
+}
+
+const PRIMITIVE_READERS = new Map<unknown, ValueReader>([
+  [Number, readNumber],
+  [Boolean, readBoolean],
+  [String, readString],
+  [Array, readArray],
+  [Object, readAny],
+]);
+
+/**
+ * Fills a handler's arguments from a message's `data`. Built once per handler at startup from the
+ * parameters' decorators and declared types; every failing property is reported in one error.
+ */
+export class ParamsBinder {
+  private constructor(
+    readonly params: BoundParam[],
+    private readonly failureMessage: string,
+  ) {}
+
+  static compile(target: HandlerTarget, options: BinderOptions): ParamsBinder {
+    const declared = readParams(target.classRef, target.methodName);
+    const types: unknown[] = Reflect.getMetadata('design:paramtypes', target.classRef.prototype, target.methodName) ?? [];
+    const params: BoundParam[] = [
+      ...(declared.get(CONNECTION_PARAM) ?? []).map(({ index, pipes }) => ({
+        index,
+        kind: CONNECTION_PARAM,
+        metatype: types[index],
+        read: readAny,
+        pipes,
+      })),
+      ...(declared.get(DATA_PARAM) ?? []).map(({ index, data, pipes }) => ({
+        index,
+        kind: DATA_PARAM,
+        property: data,
+        metatype: types[index],
+        read: readerFor(target, index, types[index], options),
+        pipes,
+      })),
+    ].sort((a, b) => a.index - b.index) as BoundParam[];
+    assertEveryParamDecorated(target, params, Math.max(types.length, target.method.length));
+    return new ParamsBinder(params, `Invalid parameters for ${target.kind} '${target.name}'`);
+  }
+
+  /** The arguments, or a Promise of them when a DTO is validated; throws on invalid `data`. */
+  bind(connection: SocketConnection, data: unknown): unknown[] | Promise<unknown[]> {
+    const args = new Array<unknown>(this.params.length);
+    const errors: FieldError[] = [];
+    let pending: Promise<void>[] | undefined;
+    for (const param of this.params) {
+      const value = param.kind === CONNECTION_PARAM ? connection : this.readData(param, data, errors);
+      if (value instanceof Promise) {
+        (pending ??= []).push(value.then((resolved) => void (args[param.index] = resolved)));
+      } else {
+        args[param.index] = value;
+      }
+    }
+    if (pending) return Promise.all(pending).then(() => this.complete(args, errors));
+    return this.complete(args, errors);
+  }
+
+  private readData(param: BoundParam, data: unknown, errors: FieldError[]): unknown {
+    if (param.property === undefined) return param.read(data, '', errors);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      // Reported once for the whole message, however many properties were asked for.
+      if (!errors.some((error) => error.path === '')) fail(errors, '', 'must be an object');
+      return undefined;
+    }
+    const value = Object.hasOwn(data, param.property) ? (data as Record<string, unknown>)[param.property] : undefined;
+    return param.read(value, param.property, errors);
+  }
+
+  private complete(args: unknown[], errors: FieldError[]): unknown[] {
+    if (errors.length > 0) throw new SocketApiValidationException(this.failureMessage, errors);
+    return args;
+  }
+}
+
+function readerFor(target: HandlerTarget, index: number, metatype: unknown, options: BinderOptions): ValueReader {
+  const primitive = PRIMITIVE_READERS.get(metatype);
+  if (primitive) return primitive;
+  if (typeof metatype !== 'function') {
+    throw new SocketApiDeclarationError(
+      target,
+      `the type of @Data() parameter #${index} is unknown. Turn on "emitDecoratorMetadata" and make sure ` +
+        'the type is defined before the class that uses it.',
+    );
+  }
+  if (!hasValidationRules(metatype)) {
+    throw new SocketApiDeclarationError(
+      target,
+      `@Data() parameter #${index} has type ${metatype.name}, which cannot be validated: give it class-validator ` +
+        'decorators, or declare the parameter as string, number, boolean, an array or an object type.',
+    );
+  }
+  return dtoReader(metatype as Type<object>, options.validator, options.transformer);
+}
+
+function assertEveryParamDecorated(target: HandlerTarget, params: BoundParam[], count: number): void {
+  const decorated = new Set(params.map((param) => param.index));
+  for (let index = 0; index < count; index++) {
+    if (!decorated.has(index)) {
+      throw new SocketApiDeclarationError(target, `parameter #${index} needs @Data() or @Connection().`);
+    }
+  }
+}

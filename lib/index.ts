@@ -1,0 +1,17 @@
+export { Channel } from './channels/channel.js';
+export { Connection } from './decorators/connection.decorator.js';
+export { Data } from './decorators/data.decorator.js';
+export { InjectChannel } from './decorators/inject-channel.decorator.js';
+export { SocketAction } from './decorators/socket-action.decorator.js';
+export { SocketChannel } from './decorators/socket-channel.decorator.js';
+export { getChannelToken } from './channels/channel-tokens.js';
+export { SocketConnection } from './gateway/socket-connection.js';
+export type { SocketActionOptions } from './interfaces/socket-action-options.interface.js';
+export type { SocketChannelOptions } from './interfaces/socket-channel-options.interface.js';
+export type { SocketApiModuleOptions, SocketApiValidationOptions } from './interfaces/socket-api-options.interface.js';
+export { ErrorCode } from './protocol/error-codes.js';
+export { SocketApiException, SocketApiValidationException, type FieldError } from './protocol/errors.js';
+export type { ClientMessage, ErrorPayload, MessageId } from './protocol/messages.js';
+export { SocketApiDeclarationError } from './registry/handler-target.js';
+export { SOCKET_API_OPTIONS } from './socket-api.module-definition.js';
+export { SocketApiModule } from './socket-api.module.js';

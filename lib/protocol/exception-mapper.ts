@@ -1,0 +1,60 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { WsException } from '@nestjs/websockets';
+import { ErrorCode } from './error-codes.js';
+import { SocketApiException, SocketApiValidationException } from './errors.js';
+import type { ErrorPayload } from './messages.js';
+
+/** Where an exception was thrown: a guard's refusal defaults to `FORBIDDEN`. */
+export type ExceptionOrigin = 'guard' | 'handler';
+
+export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+
+/**
+ * Maps what a handler (or its enhancers) threw to the error the client sees. Returns `undefined`
+ * for anything not meant for clients: the caller logs it and sends `INTERNAL_ERROR`.
+ */
+export function mapException(exception: unknown, origin: ExceptionOrigin): ErrorPayload | undefined {
+  const fallbackCode = origin === 'guard' ? ErrorCode.FORBIDDEN : ErrorCode.BAD_REQUEST;
+  if (exception instanceof SocketApiValidationException) {
+    return { code: ErrorCode.VALIDATION_ERROR, message: exception.message, errors: exception.errors };
+  }
+  if (exception instanceof SocketApiException) {
+    return { code: exception.code ?? fallbackCode, message: exception.message };
+  }
+  if (exception instanceof HttpException) {
+    return { code: httpStatusCode(exception.getStatus()), message: httpMessage(exception) };
+  }
+  if (exception instanceof WsException) {
+    return wsPayload(exception.getError(), fallbackCode);
+  }
+  return undefined;
+}
+
+export function internalError(): ErrorPayload {
+  return { code: ErrorCode.INTERNAL_ERROR, message: INTERNAL_ERROR_MESSAGE };
+}
+
+/** `404` → `NOT_FOUND`: the name of Nest's `HttpStatus` member, `HTTP_<n>` for other statuses. */
+export function httpStatusCode(status: number): string {
+  const name = (HttpStatus as unknown as Record<number, string | undefined>)[status];
+  return name ?? `HTTP_${status}`;
+}
+
+function httpMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  // ValidationPipe and friends answer with a list of messages.
+  if (Array.isArray(message)) return message.join('; ');
+  return exception.message;
+}
+
+function wsPayload(error: string | object, fallbackCode: string): ErrorPayload {
+  if (typeof error === 'string') return { code: fallbackCode, message: error };
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return {
+    code: typeof code === 'string' ? code : fallbackCode,
+    message: typeof message === 'string' ? message : JSON.stringify(error),
+  };
+}

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import type { Channel } from '../channels/channel.js';
+import type { HandlerInvoker } from '../handlers/handler-invoker.factory.js';
+import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from './handler-target.js';
+
+export interface RegisteredHandler {
+  target: HandlerTarget;
+  invoke: HandlerInvoker;
+}
+
+export interface RegisteredChannel extends RegisteredHandler {
+  channel: Channel;
+  initialData: boolean;
+}
+
+/** Every action and channel of the app by name: the dispatcher's routing table. */
+@Injectable()
+export class SocketApiRegistry {
+  readonly actions = new Map<string, RegisteredHandler>();
+  readonly channels = new Map<string, RegisteredChannel>();
+
+  addAction(handler: RegisteredHandler): void {
+    addUnique(this.actions, handler);
+  }
+
+  addChannel(handler: RegisteredChannel): void {
+    addUnique(this.channels, handler);
+  }
+}
+
+function addUnique<T extends RegisteredHandler>(handlers: Map<string, T>, handler: T): void {
+  const { kind, name } = handler.target;
+  const existing = handlers.get(name);
+  if (existing) {
+    throw new SocketApiDeclarationError(
+      handler.target,
+      `${kind} '${name}' is already declared by ${describeTarget(existing.target)}.`,
+    );
+  }
+  handlers.set(name, handler);
+}

@@ -1,0 +1,67 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ChannelHub } from './channels/channel-hub.js';
+import { getChannelToken, getInjectedChannelNames } from './channels/channel-tokens.js';
+import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
+import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
+import { MessageDispatcher } from './gateway/message-dispatcher.js';
+import { SocketApiGateway } from './gateway/socket-api.gateway.js';
+import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
+import { NestEnhancers } from './handlers/nest-enhancers.js';
+import { SocketApiRegistry } from './registry/socket-api.registry.js';
+import {
+  SOCKET_API_ASYNC_OPTIONS_TYPE,
+  SOCKET_API_OPTIONS_TYPE,
+  SocketApiConfigurableModule,
+} from './socket-api.module-definition.js';
+
+/**
+ * Serves the app's `@SocketAction`/`@SocketChannel` methods over one WebSocket. Import it once, in
+ * the root module, with `forRoot()` or `forRootAsync()`; it is global.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    ChannelHub,
+    HandlerInvokerFactory,
+    MessageDispatcher,
+    NestEnhancers,
+    SocketApiExplorer,
+    SocketApiGateway,
+    SocketApiMetadataAccessor,
+    SocketApiRegistry,
+  ],
+  exports: [ChannelHub],
+})
+export class SocketApiModule extends SocketApiConfigurableModule {
+  static override forRoot(options: typeof SOCKET_API_OPTIONS_TYPE = {}): DynamicModule {
+    return withChannelProviders(super.forRoot(options));
+  }
+
+  static override forRootAsync(options: typeof SOCKET_API_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withChannelProviders(super.forRootAsync(options));
+  }
+}
+
+/**
+ * `@InjectChannel(name)` needs a provider per name, but names are only known once every class has
+ * been defined. Nest reads a dynamic module's providers when it scans the app, after all imports
+ * ran, so they are listed then.
+ */
+function withChannelProviders(module: DynamicModule): DynamicModule {
+  const { providers = [], exports = [] } = module;
+  return {
+    ...module,
+    global: true,
+    get providers(): Provider[] {
+      return [...providers, ...getInjectedChannelNames().map(channelProvider)];
+    },
+    get exports() {
+      return [...exports, ...getInjectedChannelNames().map(getChannelToken)];
+    },
+  };
+}
+
+function channelProvider(name: string): Provider {
+  return { provide: getChannelToken(name), useFactory: (hub: ChannelHub) => hub.get(name), inject: [ChannelHub] };
+}

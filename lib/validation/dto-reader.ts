@@ -1,0 +1,33 @@
+import type { Type } from '@nestjs/common';
+import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
+import { getMetadataStorage, validate, type ValidationError, type ValidatorOptions } from 'class-validator';
+import type { FieldError } from '../protocol/errors.js';
+import { fail, type ValueReader } from './value-reader.js';
+
+export function hasValidationRules(type: Function): boolean {
+  return getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
+}
+
+/** A DTO parameter: the object is turned into an instance of `type` and validated. */
+export function dtoReader(
+  type: Type<object>,
+  validatorOptions: ValidatorOptions,
+  transformerOptions: ClassTransformOptions,
+): ValueReader {
+  return async (value, path, errors) => {
+    if (value === undefined || value === null) return fail(errors, path, 'should not be null or undefined');
+    if (typeof value !== 'object' || Array.isArray(value)) return fail(errors, path, 'must be an object');
+    const instance = plainToInstance(type, value, transformerOptions);
+    collectErrors(await validate(instance, validatorOptions), path, errors);
+    return instance;
+  };
+}
+
+/** class-validator's tree of errors as one entry per failing property, dotted from `prefix`. */
+export function collectErrors(failures: ValidationError[], prefix: string, errors: FieldError[]): void {
+  for (const failure of failures) {
+    const path = prefix === '' ? failure.property : `${prefix}.${failure.property}`;
+    if (failure.constraints) errors.push({ path, messages: Object.values(failure.constraints) });
+    if (failure.children?.length) collectErrors(failure.children, path, errors);
+  }
+}

@@ -1,0 +1,26 @@
+import type { Server } from 'node:http';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+
+export interface TestApp {
+  app: INestApplication;
+  server: Server;
+  /** ws://127.0.0.1:<port> */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts a real Nest app (Express + the socket) on a free loopback port. */
+export async function startApp(
+  metadata: ModuleMetadata,
+  configure?: (app: INestApplication) => void | Promise<void>,
+): Promise<TestApp> {
+  const moduleRef = await Test.createTestingModule(metadata).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await configure?.(app);
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer() as Server;
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return { app, server, url: `ws://127.0.0.1:${address.port}`, close: () => app.close() };
+}

@@ -1,0 +1,65 @@
+import WebSocket from 'ws';
+
+/** A plain `ws` client that queues every frame it receives, for tests that need more than superwstest. */
+export class TestClient {
+  readonly frames: unknown[] = [];
+  private waiters: Array<() => void> = [];
+  closeCode?: number;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data, isBinary) => {
+      this.frames.push(isBinary ? data : JSON.parse(data.toString()));
+      this.wake();
+    });
+    socket.on('close', (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+  }
+
+  static open(url: string, headers?: Record<string, string>): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { headers });
+      socket.once('open', () => resolve(new TestClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** Resolves with the next `count` frames (in order), failing after `timeoutMs`. */
+  async next(count = 1, timeoutMs = 5000): Promise<unknown[]> {
+    await this.waitFor(() => this.frames.length >= count, timeoutMs, `${count} frame(s)`);
+    return this.frames.splice(0, count);
+  }
+
+  async closed(timeoutMs = 5000): Promise<number> {
+    await this.waitFor(() => this.closeCode !== undefined, timeoutMs, 'close');
+    return this.closeCode!;
+  }
+
+  close(): Promise<number> {
+    this.socket.close();
+    return this.closed();
+  }
+
+  private waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; have ${JSON.stringify(this.frames)}`)), timeoutMs);
+      const check = () => {
+        if (!done()) return;
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((waiter) => waiter !== check);
+        resolve();
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { SocketApiModule } from '../lib/index.js';
+import { AdminGuard } from './auth/admin.guard.js';
+import { ChatService } from './chat/chat.service.js';
+import { PageController } from './page.controller.js';
+import { UsersService } from './users/users.service.js';
+
+@Module({
+  imports: [SocketApiModule.forRoot({ path: '/' })],
+  controllers: [PageController],
+  providers: [ChatService, UsersService, AdminGuard],
+})
+export class AppModule {}

@@ -1,0 +1,61 @@
+import { Injectable, UseGuards } from '@nestjs/common';
+import { Channel, Connection, Data, InjectChannel, SocketAction, SocketChannel, SocketConnection } from '../../lib/index.js';
+import { AdminGuard } from '../auth/admin.guard.js';
+import { UsersService } from '../users/users.service.js';
+import { CreateUserDto } from './dto/create-user.dto.js';
+import { SendMessageDto } from './dto/send-message.dto.js';
+
+export interface ChatMessage {
+  message: string;
+}
+
+@Injectable()
+export class ChatService {
+  private messagesSent = 0;
+
+  constructor(
+    private readonly users: UsersService,
+    @InjectChannel('chat') private readonly chatChannel: Channel<ChatMessage>,
+  ) {}
+
+  /** `{"type":"action","channel":"add_numbers","data":{"a":5,"b":3}}` → `data: 8` */
+  @SocketAction('add_numbers')
+  add(@Data('a') a: number, @Data('b') b: number): number {
+    return a + b;
+  }
+
+  /**
+   * `{"type":"subscribe","channel":"chat"}` → `subscribed`, then `{"message":"Welcome"}` as initial data.
+   * Calling `this.chat(text)` from server code publishes `{ message: text }` to every subscriber.
+   */
+  @SocketChannel('chat', { initialData: true })
+  chat(@Data('message') message = 'Welcome'): ChatMessage {
+    return { message };
+  }
+
+  /** Broadcasts to the `chat` channel, then answers the caller. */
+  @SocketAction('send_message')
+  async send(@Data() body: SendMessageDto, @Connection() conn: SocketConnection) {
+    await this.chat(body.message);
+    this.messagesSent++;
+    return { sent: true, by: conn.id };
+  }
+
+  /** `data: {"user": {..., "address": {...}}}`, validated down to `user.address.zipcode`. */
+  @SocketAction('create_user')
+  createUser(@Data('user') user: CreateUserDto) {
+    const { id, username } = this.users.create(user);
+    return { id, username, created: true };
+  }
+
+  /** Only on connections opened with `?role=admin`; others get a `FORBIDDEN` error. */
+  @UseGuards(AdminGuard)
+  @SocketAction('admin_stats')
+  stats() {
+    return {
+      users: this.users.count(),
+      messagesSent: this.messagesSent,
+      chatSubscribers: this.chatChannel.subscriberCount,
+    };
+  }
+}

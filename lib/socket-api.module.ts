@@ -11,6 +11,7 @@ import { NestEnhancers } from './handlers/nest-enhancers.js';
 import { SocketApiRegistry } from './registry/socket-api.registry.js';
 import {
   SOCKET_API_ASYNC_OPTIONS_TYPE,
+  SOCKET_API_OPTIONS,
   SOCKET_API_OPTIONS_TYPE,
   SocketApiConfigurableModule,
 } from './socket-api.module-definition.js';
@@ -57,7 +58,7 @@ function withChannelProviders(module: DynamicModule): DynamicModule {
       return [...providers, ...getInjectedChannelNames().map(channelProvider)];
     },
     get exports() {
-      return [...exports, ...getInjectedChannelNames().map(getChannelToken)];
+      return [...exports, SOCKET_API_OPTIONS, ...getInjectedChannelNames().map(getChannelToken)];
     },
   };
 }

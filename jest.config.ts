@@ -11,6 +11,7 @@ const config: Config = {
   },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
 
 export default config;

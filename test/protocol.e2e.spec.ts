@@ -343,3 +343,18 @@ describe('PROTOCOL.md, frame by frame', () => {
     });
   });
 });
+
+describe('hostile data', () => {
+  it('__proto__ keys in a DTO do not reach prototypes', async () => {
+    const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [ProtocolService] });
+    const client = await TestClient.open(t.url);
+    const user = '{"username":"eve","email":"eve@example.com","age":1,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}';
+    client.send(`{"type":"action","channel":"create_user","data":{"user":${user}},"id":1}`);
+    expect(await client.next()).toEqual([
+      { type: 'action', channel: 'create_user', status: 'completed', data: { id: 1, username: 'eve', created: true }, id: 1 },
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    await client.close();
+    await t.close();
+  });
+});

@@ -1,4 +1,4 @@
-import { ForbiddenException, Injectable, type PipeTransform } from '@nestjs/common';
+import { ForbiddenException, Injectable, type ArgumentMetadata, type PipeTransform, type Type } from '@nestjs/common';
 import { ExecutionContextHost, FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { SocketConnection } from '../gateway/socket-connection.js';
@@ -120,8 +120,8 @@ function markGuardException(exception: unknown): unknown {
   return exception;
 }
 
-function argumentMetadata(param: BoundParam) {
+function argumentMetadata(param: BoundParam): ArgumentMetadata {
   // `body` makes Nest's ValidationPipe treat the message data as it treats a request body.
-  const type = param.kind === CONNECTION_PARAM ? ('custom' as const) : ('body' as const);
-  return { type, metatype: param.metatype as never, data: param.property };
+  const type = param.kind === CONNECTION_PARAM ? 'custom' : 'body';
+  return { type, metatype: param.metatype as Type | undefined, data: param.property };
 }

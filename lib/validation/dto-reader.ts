@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
 import { getMetadataStorage, validate, type ValidationError, type ValidatorOptions } from 'class-validator';
 import type { FieldError } from '../protocol/errors.js';
+import { stripProtoKeys } from './strip-proto-keys.js';
 import { fail, type ValueReader } from './value-reader.js';
 
 export function hasValidationRules(type: Function): boolean {
@@ -17,6 +18,7 @@ export function dtoReader(
   return async (value, path, errors) => {
     if (value === undefined || value === null) return fail(errors, path, 'should not be null or undefined');
     if (typeof value !== 'object' || Array.isArray(value)) return fail(errors, path, 'must be an object');
+    stripProtoKeys(value);
     const instance = plainToInstance(type, value, transformerOptions);
     collectErrors(await validate(instance, validatorOptions), path, errors);
     return instance;

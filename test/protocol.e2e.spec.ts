@@ -37,6 +37,11 @@ describe('PROTOCOL.md, frame by frame', () => {
       expect(await exchange(text)).toEqual([invalid('Invalid JSON.')]);
     });
 
+    it('a text frame that is not UTF-8 is not JSON either', async () => {
+      client.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+      expect(await client.next()).toEqual([invalid('Invalid JSON.')]);
+    });
+
     it.each([['[1,2]'], ['"action"'], ['42'], ['null'], ['true']])('JSON that is not an object: %s', async (text) => {
       expect(await exchange(text)).toEqual([invalid('Message must be a JSON object.')]);
     });

@@ -76,7 +76,7 @@ export class MessageDispatcher {
     if (isBinary) {
       return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: 'Binary frames are not supported.' });
     }
-    const parsed = parseClientMessage(data.toString());
+    const parsed = parseClientMessage(data);
     if ('error' in parsed) return this.reject(connection, parsed.error);
     const { message } = parsed;
     switch (message.type) {

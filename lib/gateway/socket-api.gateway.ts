@@ -60,6 +60,8 @@ export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicati
       maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
       clientTracking: false,
       perMessageDeflate: false,
+      // ws would close with 1007; the dispatcher answers such a frame like any text that is not JSON.
+      skipUTF8Validation: true,
     }) as WebSocketServer;
     this.server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.accept(socket, request));
     this.logger.log(`${this.registry.actions.size} actions and ${this.registry.channels.size} channels at ${path}`);

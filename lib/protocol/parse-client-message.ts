@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { ErrorCode } from './error-codes.js';
 import type { ClientMessage, ClientMessageType, ErrorPayload, MessageId } from './messages.js';
 
@@ -5,11 +6,15 @@ const TYPES: ReadonlySet<string> = new Set<ClientMessageType>(['action', 'subscr
 
 export type ParseResult = { message: ClientMessage } | { error: ErrorPayload };
 
-/** Checks one text frame against the envelope rules of PROTOCOL.md, in SocketAPI's order. */
-export function parseClientMessage(text: string): ParseResult {
+/**
+ * Checks one text frame against the envelope rules of PROTOCOL.md, in SocketAPI's order. A frame
+ * that is not UTF-8 is text that is not JSON.
+ */
+export function parseClientMessage(frame: string | Buffer): ParseResult {
+  if (typeof frame !== 'string' && !isUtf8(frame)) return invalid('Invalid JSON.');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(frame.toString());
   } catch {
     return invalid('Invalid JSON.');
   }

@@ -9,7 +9,10 @@ const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 
 export const readNumber: ValueReader = (value, path, errors) => {
   if (value === undefined || (typeof value === 'number' && Number.isFinite(value))) return value;
-  if (typeof value === 'string' && NUMERIC.test(value)) return Number(value);
+  if (typeof value === 'string' && NUMERIC.test(value)) {
+    const number = Number(value);
+    if (Number.isFinite(number)) return number;
+  }
   return fail(errors, path, 'must be a number conforming to the specified constraints');
 };
 

@@ -29,7 +29,7 @@ export class ChatService {
    * Calling `this.chat(text)` from server code publishes `{ message: text }` to every subscriber.
    */
   @SocketChannel('chat', { initialData: true })
-  chat(@Data('message') message = 'Welcome'): ChatMessage {
+  chat(@Data('message') message: string = 'Welcome'): ChatMessage {
     return { message };
   }
 

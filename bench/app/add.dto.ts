@@ -1,0 +1,6 @@
+import { IsInt } from 'class-validator';
+
+export class AddDto {
+  @IsInt() a!: number;
+  @IsInt() b!: number;
+}

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
 import { getMetadataStorage, validate, type ValidationError, type ValidatorOptions } from 'class-validator';
 import type { FieldError } from '../protocol/errors.js';
+import { compileDtoFastPath, FALLBACK } from './dto-fast-path.js';
 import { stripProtoKeys } from './strip-proto-keys.js';
 import { fail, type ValueReader } from './value-reader.js';
 
@@ -9,8 +10,31 @@ export function hasValidationRules(type: Function): boolean {
   return getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
 }
 
-/** A DTO parameter: the object is turned into an instance of `type` and validated. */
+/**
+ * A DTO parameter: the object is turned into an instance of `type` and validated. Valid input of
+ * the common shape is decided synchronously by the compiled fast path; everything else, and every
+ * invalid input, goes through class-transformer and class-validator themselves.
+ */
 export function dtoReader(
+  type: Type<object>,
+  validatorOptions: ValidatorOptions,
+  transformerOptions: ClassTransformOptions,
+): ValueReader {
+  const reference = referenceDtoReader(type, validatorOptions, transformerOptions);
+  const fastPath = compileDtoFastPath(type, validatorOptions, transformerOptions);
+  if (!fastPath) return reference;
+  return (value, path, errors) => {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      stripProtoKeys(value);
+      const instance = fastPath(value);
+      if (instance !== FALLBACK) return instance;
+    }
+    return reference(value, path, errors);
+  };
+}
+
+/** class-transformer and class-validator alone: the slow path, and the fast path's reference. */
+export function referenceDtoReader(
   type: Type<object>,
   validatorOptions: ValidatorOptions,
   transformerOptions: ClassTransformOptions,

@@ -13,6 +13,6 @@ export function stripProtoKeys(value: unknown): void {
     for (const key of DANGEROUS_KEYS) {
       if (Object.hasOwn(current, key)) delete (current as Record<string, unknown>)[key];
     }
-    for (const child of Object.values(current)) stack.push(child);
+    for (const key in current) stack.push((current as Record<string, unknown>)[key]);
   }
 }

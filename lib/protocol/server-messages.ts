@@ -3,27 +3,38 @@ import type { ErrorPayload, MessageId } from './messages.js';
 /**
  * Serializers for every server → client frame of PROTOCOL.md. `data` must already be plain JSON
  * (see `toPlain`); `undefined` and `null` leave the `data` key out, every other value is sent.
+ * Frames are concatenated rather than built as objects: these run once per message.
  */
 export function actionReply(channel: string, data: unknown, id: MessageId | undefined): string {
-  return JSON.stringify({ type: 'action', channel, status: 'completed', data: data ?? undefined, id });
+  return `{"type":"action","channel":${JSON.stringify(channel)},"status":"completed"${dataField(data)}${idField(id)}}`;
 }
 
 export function subscribedReply(channel: string, id: MessageId | undefined): string {
-  return JSON.stringify({ type: 'subscribed', channel, id });
+  return `{"type":"subscribed","channel":${JSON.stringify(channel)}${idField(id)}}`;
 }
 
 export function unsubscribedReply(channel: string, id: MessageId | undefined): string {
-  return JSON.stringify({ type: 'unsubscribed', channel, id });
+  return `{"type":"unsubscribed","channel":${JSON.stringify(channel)}${idField(id)}}`;
 }
 
 export function pongReply(id: MessageId | undefined): string {
-  return JSON.stringify({ type: 'pong', id });
+  return `{"type":"pong"${idField(id)}}`;
 }
 
 export function dataFrame(channel: string, data: unknown): string {
-  return JSON.stringify({ type: 'data', channel, data: data ?? undefined });
+  return `{"type":"data","channel":${JSON.stringify(channel)}${dataField(data)}}`;
 }
 
 export function errorFrame(error: ErrorPayload): string {
   return JSON.stringify({ type: 'error', ...error });
+}
+
+function dataField(data: unknown): string {
+  // JSON.stringify gives undefined for values JSON cannot hold (functions, symbols): key left out.
+  const json = data === null || data === undefined ? undefined : JSON.stringify(data);
+  return json === undefined ? '' : `,"data":${json}`;
+}
+
+function idField(id: MessageId | undefined): string {
+  return id === undefined ? '' : `,"id":${JSON.stringify(id)}`;
 }

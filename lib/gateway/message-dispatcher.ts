@@ -49,8 +49,7 @@ export class MessageDispatcher {
 
   /** Forgets the connection: its subscriptions and the frames it left waiting. */
   disconnect(connection: SocketConnection): void {
-    for (const channel of connection.channels) channel.subscribers.delete(connection);
-    connection.channels.clear();
+    for (const channel of connection.leaveAll()) channel.subscribers.delete(connection);
     connection.pending = undefined;
   }
 
@@ -123,14 +122,14 @@ export class MessageDispatcher {
 
   private addSubscriber(connection: SocketConnection, { channel }: RegisteredChannel): void {
     channel.subscribers.add(connection);
-    connection.channels.add(channel);
+    connection.join(channel);
   }
 
   private unsubscribe(connection: SocketConnection, message: ClientMessage): undefined {
     const channel = this.registry.channels.get(message.channel)?.channel;
     if (channel) {
       channel.subscribers.delete(connection);
-      connection.channels.delete(channel);
+      connection.leave(channel);
     }
     connection.sendFrame(unsubscribedReply(message.channel, message.id));
     return undefined;

@@ -19,6 +19,9 @@ import { MessageDispatcher } from './message-dispatcher.js';
 import { SocketConnection } from './socket-connection.js';
 
 const GOING_AWAY = 1001;
+const CONNECTION = Symbol('SocketConnection');
+
+type TaggedSocket = WebSocket & { [CONNECTION]: SocketConnection };
 const CLOSE_GRACE_MS = 2000;
 
 /**
@@ -29,7 +32,7 @@ const CLOSE_GRACE_MS = 2000;
 @Injectable()
 export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SocketApi');
-  private readonly sockets = new Map<SocketConnection, WebSocket>();
+  private readonly connections = new Set<SocketConnection>();
   private readonly deliveries: Subscription[] = [];
   private server?: WebSocketServer;
   private ownAdapter?: WsAdapter;
@@ -39,12 +42,26 @@ export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicati
     private readonly httpAdapterHost: HttpAdapterHost,
     private readonly nest: NestEnhancers,
     private readonly registry: SocketApiRegistry,
-    private readonly dispatcher: MessageDispatcher,
-  ) {}
+    dispatcher: MessageDispatcher,
+  ) {
+    const connections = this.connections;
+    this.onMessage = function (data, isBinary) {
+      dispatcher.receive((this as TaggedSocket)[CONNECTION], data, isBinary);
+    };
+    this.onClose = function () {
+      const connection = (this as TaggedSocket)[CONNECTION];
+      connections.delete(connection);
+      dispatcher.disconnect(connection);
+    };
+  }
+
+  // Listeners shared by every socket (`this` is the socket), so that a connection costs no closures.
+  private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
+  private readonly onClose: (this: WebSocket) => void;
 
   /** Connections open right now. */
   get connectionCount(): number {
-    return this.sockets.size;
+    return this.connections.size;
   }
 
   onApplicationBootstrap(): void {
@@ -95,23 +112,21 @@ export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicati
 
   private accept(socket: WebSocket, request: IncomingMessage): void {
     const connection = new SocketConnection(socket, request, this.options.serialization);
-    this.sockets.set(connection, socket);
-    socket.on('message', (data: Buffer, isBinary: boolean) => this.dispatcher.receive(connection, data, isBinary));
-    socket.once('close', () => {
-      this.sockets.delete(connection);
-      this.dispatcher.disconnect(connection);
-    });
+    (socket as TaggedSocket)[CONNECTION] = connection;
+    this.connections.add(connection);
+    socket.on('message', this.onMessage);
+    socket.on('close', this.onClose);
   }
 
   /** Closes every socket with 1001 and waits for the clients to answer, then cuts the rest. */
   private async closeAll(): Promise<void> {
-    const sockets = [...this.sockets.values()];
+    const sockets = [...this.connections].map((connection) => connection.socket);
     const closed = sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve)));
     for (const socket of sockets) socket.close(GOING_AWAY, 'Server shutting down');
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
     await Promise.race([Promise.all(closed), grace]);
     clearTimeout(timer);
-    for (const socket of this.sockets.values()) socket.terminate();
+    for (const connection of this.connections) connection.socket.terminate();
   }
 }

@@ -6,6 +6,10 @@ import type { Channel, ChannelSubscriber } from '../channels/channel.js';
 import { toPlain } from '../protocol/to-plain.js';
 
 const TEXT_FRAME = { binary: false } as const;
+const NO_CHANNELS: ReadonlySet<Channel> = new Set();
+
+/** Headers that only served the WebSocket handshake, not worth their memory on every connection. */
+const HANDSHAKE_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']);
 
 /** A raw frame waiting for its turn (see `concurrency`). */
 export interface PendingFrame {
@@ -18,18 +22,17 @@ export interface PendingFrame {
  * `context.switchToWs().getClient()`).
  */
 export class SocketConnection implements ChannelSubscriber {
-  /** Unique in this process; random, so it can be shown to other clients. */
-  readonly id: string = randomUUID();
-  /** Headers of the upgrade request. */
+  /** Headers of the upgrade request, less the handshake's own `Sec-WebSocket-Key/Version/Extensions`. */
   readonly headers: IncomingHttpHeaders;
   /** Path and query string of the upgrade request. */
   readonly url: string;
   readonly remoteAddress: string | undefined;
+  // Created on first use: most connections never need them, and every byte counts per connection.
+  private uuid?: string;
   private parsedQuery?: Record<string, string | string[]>;
   private store?: Map<string, unknown>;
+  private joined?: Set<Channel>;
 
-  /** @internal Channels this connection is subscribed to. */
-  readonly channels = new Set<Channel>();
   /** @internal Messages being handled now. */
   active = 0;
   /** @internal Messages received while `active` was at the concurrency limit. */
@@ -37,14 +40,21 @@ export class SocketConnection implements ChannelSubscriber {
 
   /** @internal */
   constructor(
-    private readonly socket: WebSocket,
+    /** @internal */
+    readonly socket: WebSocket,
     request: IncomingMessage,
     private readonly serialization?: ClassTransformOptions,
   ) {
     // Only what handlers may read is kept: holding the whole request would cost kilobytes per client.
-    this.headers = request.headers;
+    this.headers = withoutHandshakeHeaders(request.headers);
     this.url = request.url ?? '/';
     this.remoteAddress = request.socket.remoteAddress;
+  }
+
+  /** Unique in this process; random, so it can be shown to other clients. */
+  get id(): string {
+    this.uuid ??= randomUUID();
+    return this.uuid;
   }
 
   /** Query parameters of the upgrade request; a repeated key gives an array. */
@@ -68,6 +78,28 @@ export class SocketConnection implements ChannelSubscriber {
     return [...this.channels].map((channel) => channel.name);
   }
 
+  /** @internal Channels this connection is subscribed to. */
+  get channels(): ReadonlySet<Channel> {
+    return this.joined ?? NO_CHANNELS;
+  }
+
+  /** @internal */
+  join(channel: Channel): void {
+    (this.joined ??= new Set()).add(channel);
+  }
+
+  /** @internal */
+  leave(channel: Channel): void {
+    this.joined?.delete(channel);
+  }
+
+  /** @internal Forgets every channel; returns the ones it was in. */
+  leaveAll(): ReadonlySet<Channel> {
+    const channels = this.channels;
+    this.joined = undefined;
+    return channels;
+  }
+
   /** Sends any JSON message to this client; class instances go through class-transformer. */
   send(message: unknown): void {
     this.sendFrame(JSON.stringify(toPlain(message, this.serialization)));
@@ -84,6 +116,14 @@ export class SocketConnection implements ChannelSubscriber {
       this.socket.send(frame, TEXT_FRAME);
     }
   }
+}
+
+function withoutHandshakeHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const kept: IncomingHttpHeaders = {};
+  for (const name in headers) {
+    if (!HANDSHAKE_HEADERS.has(name)) kept[name] = headers[name];
+  }
+  return kept;
 }
 
 function parseQuery(url: string): Record<string, string | string[]> {

@@ -36,6 +36,9 @@ export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicati
   private readonly deliveries: Subscription[] = [];
   private server?: WebSocketServer;
   private ownAdapter?: WsAdapter;
+  // Listeners shared by every socket (`this` is the socket), so that a connection costs no closures.
+  private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
+  private readonly onClose: (this: WebSocket) => void;
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
@@ -54,10 +57,6 @@ export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicati
       dispatcher.disconnect(connection);
     };
   }
-
-  // Listeners shared by every socket (`this` is the socket), so that a connection costs no closures.
-  private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
-  private readonly onClose: (this: WebSocket) => void;
 
   /** Connections open right now. */
   get connectionCount(): number {

@@ -1,10 +1,15 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ConnectionIdentities } from './auth/connection-identities.js';
+import { ChannelDelivery } from './channels/channel-delivery.js';
 import { ChannelHub } from './channels/channel-hub.js';
 import { getChannelToken, getInjectedChannelNames } from './channels/channel-tokens.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
+import { ConnectionHooks } from './gateway/connection-hooks.js';
+import { HandshakeVerifier } from './gateway/handshake-verifier.js';
 import { MessageDispatcher } from './gateway/message-dispatcher.js';
+import { MessageRouter } from './gateway/message-router.js';
 import { SocketApiGateway } from './gateway/socket-api.gateway.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
@@ -23,9 +28,14 @@ import {
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    ChannelDelivery,
     ChannelHub,
+    ConnectionHooks,
+    ConnectionIdentities,
     HandlerInvokerFactory,
+    HandshakeVerifier,
     MessageDispatcher,
+    MessageRouter,
     NestEnhancers,
     SocketApiExplorer,
     SocketApiGateway,

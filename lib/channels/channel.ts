@@ -13,6 +13,8 @@ export interface Publication<T> {
 /** A subscriber of a channel: anything that can take a serialized `data` frame. */
 export interface ChannelSubscriber {
   sendFrame(frame: Buffer): void;
+  /** Sends unless the subscriber is behind; false when the frame was dropped. */
+  offerFrame(frame: Buffer): boolean;
 }
 
 /**
@@ -27,6 +29,9 @@ export class Channel<T = unknown> implements Observer<T> {
   readonly subscribers = new Set<ChannelSubscriber>();
   /** @internal */
   declared = false;
+  /** @internal Drop data frames for subscribers that read too slowly, rather than closing them. */
+  dropsForSlowConsumers = false;
+  private dropped = 0;
 
   constructor(
     readonly name: string,
@@ -36,6 +41,16 @@ export class Channel<T = unknown> implements Observer<T> {
   /** Subscribed connections of this process. */
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Data frames not sent to subscribers that read too slowly (`slowConsumer: 'drop'`). */
+  get droppedCount(): number {
+    return this.dropped;
+  }
+
+  /** @internal */
+  countDropped(): void {
+    this.dropped++;
   }
 
   /** Sends `payload` to every subscriber as `{"type":"data","channel":name,"data":payload}`. */

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
 import type { SocketChannelMetadata } from '../decorators/socket-channel.decorator.js';
-import { SOCKET_ACTION_METADATA, SOCKET_CHANNEL_METADATA } from '../socket-api.constants.js';
+import {
+  SOCKET_ACTION_METADATA,
+  SOCKET_CHANNEL_METADATA,
+  SOCKET_CONNECT_HOOK_METADATA,
+  SOCKET_DISCONNECT_HOOK_METADATA,
+} from '../socket-api.constants.js';
 
 @Injectable()
 export class SocketApiMetadataAccessor {
@@ -14,5 +19,13 @@ export class SocketApiMetadataAccessor {
 
   getChannel(method: Function): SocketChannelMetadata | undefined {
     return this.reflector.get(SOCKET_CHANNEL_METADATA, method);
+  }
+
+  isConnectHook(method: Function): boolean {
+    return this.reflector.get(SOCKET_CONNECT_HOOK_METADATA, method) === true;
+  }
+
+  isDisconnectHook(method: Function): boolean {
+    return this.reflector.get(SOCKET_DISCONNECT_HOOK_METADATA, method) === true;
   }
 }

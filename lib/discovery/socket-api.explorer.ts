@@ -5,6 +5,7 @@ import type { Channel } from '../channels/channel.js';
 import { ChannelHub } from '../channels/channel-hub.js';
 import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
 import type { SocketChannelMetadata } from '../decorators/socket-channel.decorator.js';
+import { ConnectionHooks } from '../gateway/connection-hooks.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
@@ -16,8 +17,8 @@ import { SocketApiMetadataAccessor } from './socket-api-metadata.accessor.js';
 type Method = (...args: unknown[]) => unknown;
 
 /**
- * Finds every `@SocketAction`/`@SocketChannel` method on the app's providers and controllers at
- * startup, and registers it with everything a message needs already built: its parameter binder
+ * Finds every `@SocketAction`/`@SocketChannel` method (and connection hook) on the app's providers
+ * and controllers at startup, and registers it with everything a message needs already built: its parameter binder
  * and its enhancer chain. Channel methods are also wrapped so that calling them publishes.
  */
 @Injectable()
@@ -29,6 +30,7 @@ export class SocketApiExplorer implements OnModuleInit {
     private readonly registry: SocketApiRegistry,
     private readonly invokers: HandlerInvokerFactory,
     private readonly channels: ChannelHub,
+    private readonly hooks: ConnectionHooks,
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
   ) {}
 
@@ -44,6 +46,7 @@ export class SocketApiExplorer implements OnModuleInit {
     const prototype = Object.getPrototypeOf(instance) as Record<string, Method>;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const method = prototype[methodName];
+      this.exploreHooks(instance, methodName, method);
       const action = this.metadata.getAction(method);
       const channel = this.metadata.getChannel(method);
       if (!action && !channel) continue;
@@ -60,6 +63,13 @@ export class SocketApiExplorer implements OnModuleInit {
       if (channel) this.registerChannel(target, channel);
       else this.registerAction(target, action!);
     }
+  }
+
+  private exploreHooks(instance: object, methodName: string, method: Method): void {
+    const name = `${instance.constructor.name}.${methodName}()`;
+    const run = method.bind(instance);
+    if (this.metadata.isConnectHook(method)) this.hooks.addConnectHook(name, run);
+    if (this.metadata.isDisconnectHook(method)) this.hooks.addDisconnectHook(name, run);
   }
 
   private assertDeclarable(wrapper: InstanceWrapper, target: HandlerTarget, both: boolean): void {
@@ -85,8 +95,10 @@ export class SocketApiExplorer implements OnModuleInit {
       invoke: this.createInvoker(target, metadata),
       channel,
       initialData: metadata.initialData ?? false,
+      admits: this.invokers.createGuardCheck(target),
     });
     channel.declared = true;
+    channel.dropsForSlowConsumers = metadata.slowConsumer === 'drop';
     publishOnCall(target, channel);
   }
 

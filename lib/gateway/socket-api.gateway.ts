@@ -3,58 +3,78 @@ import {
   Inject,
   Injectable,
   Logger,
-  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
-import type { Subscription } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { ConnectionIdentities } from '../auth/connection-identities.js';
 import { NestEnhancers } from '../handlers/nest-enhancers.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import { DEFAULT_MAX_PAYLOAD, DEFAULT_PATH } from '../socket-api.constants.js';
+import {
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_PATH,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+} from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { CloseCode } from './close-codes.js';
+import { ConnectionHooks } from './connection-hooks.js';
+import { HandshakeVerifier } from './handshake-verifier.js';
+import { Heartbeat } from './heartbeat.js';
 import { MessageDispatcher } from './message-dispatcher.js';
-import { SocketConnection } from './socket-connection.js';
+import { SocketConnection, type ConnectionPolicy } from './socket-connection.js';
 
-const GOING_AWAY = 1001;
+const CLOSE_GRACE_MS = 2000;
+const DRAIN_POLL_MS = 10;
 const CONNECTION = Symbol('SocketConnection');
 
 type TaggedSocket = WebSocket & { [CONNECTION]: SocketConnection };
-const CLOSE_GRACE_MS = 2000;
 
 /**
  * Serves the socket on the Nest app's own HTTP server through `@nestjs/platform-ws`: the app's
  * `WsAdapter` when it has one (so Nest gateways on other paths keep working), else one of ours.
- * Also pipes every channel's publications to its subscribed sockets.
+ * Owns the connections' lives: the handshake's verdict, hooks, heartbeat, and the graceful close.
  */
 @Injectable()
-export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SocketApi');
   private readonly connections = new Set<SocketConnection>();
-  private readonly deliveries: Subscription[] = [];
+  private readonly policy: ConnectionPolicy;
+  private readonly heartbeat: Heartbeat;
   private server?: WebSocketServer;
   private ownAdapter?: WsAdapter;
   // Listeners shared by every socket (`this` is the socket), so that a connection costs no closures.
   private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
-  private readonly onClose: (this: WebSocket) => void;
+  private readonly onClose: (this: WebSocket, code: number, reason: Buffer) => void;
+  private readonly onPong = function (this: WebSocket): void {
+    (this as TaggedSocket)[CONNECTION].awaitingPong = false;
+  };
+  private readonly onError = (error: Error): void => {
+    // Protocol errors of one client (bad frames, oversized payloads) close that client; not worth a log line each.
+    this.logger.debug(`WebSocket error: ${error.message}`);
+  };
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
     private readonly httpAdapterHost: HttpAdapterHost,
     private readonly nest: NestEnhancers,
     private readonly registry: SocketApiRegistry,
-    dispatcher: MessageDispatcher,
+    private readonly dispatcher: MessageDispatcher,
+    private readonly verifier: HandshakeVerifier,
+    private readonly identities: ConnectionIdentities,
+    private readonly hooks: ConnectionHooks,
   ) {
-    const connections = this.connections;
+    this.policy = { serialization: options.serialization, maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES };
+    this.heartbeat = new Heartbeat(this.connections, options.heartbeat ?? {}, options.idleTimeoutMs ?? 0);
     this.onMessage = function (data, isBinary) {
       dispatcher.receive((this as TaggedSocket)[CONNECTION], data, isBinary);
     };
-    this.onClose = function () {
-      const connection = (this as TaggedSocket)[CONNECTION];
-      connections.delete(connection);
-      dispatcher.disconnect(connection);
+    const closed = (connection: SocketConnection, code: number, reason: Buffer) => this.closed(connection, code, reason);
+    this.onClose = function (code, reason) {
+      closed((this as TaggedSocket)[CONNECTION], code, reason);
     };
   }
 
@@ -64,7 +84,6 @@ export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicati
   }
 
   onApplicationBootstrap(): void {
-    this.pipeChannels();
     const httpServer: Server | undefined = this.httpAdapterHost.httpAdapter?.getHttpServer();
     if (!httpServer) {
       this.logger.warn('No HTTP server (is this an application context?): the socket is not served.');
@@ -78,13 +97,22 @@ export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicati
       perMessageDeflate: false,
       // ws would close with 1007; the dispatcher answers such a frame like any text that is not JSON.
       skipUTF8Validation: true,
+      verifyClient: this.verifier.verify,
     }) as WebSocketServer;
     this.server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.accept(socket, request));
+    this.heartbeat.start();
     this.logger.log(`${this.registry.actions.size} actions and ${this.registry.channels.size} channels at ${path}`);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    for (const delivery of this.deliveries.splice(0)) delivery.unsubscribe();
+  /**
+   * Graceful shutdown, from the first hook Nest gives this module on `app.close()`: no new
+   * connections, in-flight messages get their replies (up to `shutdownTimeoutMs`), then every socket
+   * is closed with 1001.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.verifier.stopAccepting();
+    this.heartbeat.stop();
+    await this.drain(Date.now() + (this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS));
     await this.closeAll();
     this.server?.close();
     await this.ownAdapter?.dispose();
@@ -97,31 +125,41 @@ export class SocketApiGateway implements OnApplicationBootstrap, BeforeApplicati
     return this.ownAdapter;
   }
 
-  /** One RxJS subscription per channel; each publication is already serialized, once. */
-  private pipeChannels(): void {
-    for (const { channel } of this.registry.channels.values()) {
-      const { subscribers } = channel;
-      this.deliveries.push(
-        channel.frames.subscribe(({ frame }) => {
-          for (const subscriber of subscribers) subscriber.sendFrame(frame);
-        }),
-      );
-    }
-  }
-
   private accept(socket: WebSocket, request: IncomingMessage): void {
-    const connection = new SocketConnection(socket, request, this.options.serialization);
+    const connection = new SocketConnection(socket, request, this.policy);
     (socket as TaggedSocket)[CONNECTION] = connection;
     this.connections.add(connection);
+    this.verifier.opened(connection.remoteAddress);
+    this.identities.attach(connection, this.verifier.takeIdentity(request));
+    if (this.options.idleTimeoutMs) connection.lastMessageAt = Date.now();
+    // WsAdapter logs every socket error at error level; one client's bad frames are not worth that.
+    socket.removeAllListeners('error');
+    socket.on('error', this.onError);
     socket.on('message', this.onMessage);
     socket.on('close', this.onClose);
+    if (this.heartbeat.pings) socket.on('pong', this.onPong);
+    this.hooks.connected(connection);
+  }
+
+  private closed(connection: SocketConnection, code: number, reason: Buffer): void {
+    this.connections.delete(connection);
+    this.verifier.closed(connection.remoteAddress);
+    this.identities.release(connection);
+    this.dispatcher.disconnect(connection);
+    this.hooks.disconnected(connection, code, reason.toString());
+  }
+
+  private async drain(deadline: number): Promise<void> {
+    while (this.dispatcher.inFlight > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
   }
 
   /** Closes every socket with 1001 and waits for the clients to answer, then cuts the rest. */
   private async closeAll(): Promise<void> {
     const sockets = [...this.connections].map((connection) => connection.socket);
     const closed = sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve)));
-    for (const socket of sockets) socket.close(GOING_AWAY, 'Server shutting down');
+    for (const socket of sockets) socket.close(CloseCode.GOING_AWAY, 'Server shutting down');
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
     await Promise.race([Promise.all(closed), grace]);

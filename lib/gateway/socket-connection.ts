@@ -3,7 +3,11 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { ClassTransformOptions } from 'class-transformer';
 import { WebSocket } from 'ws';
 import type { Channel, ChannelSubscriber } from '../channels/channel.js';
+import type { SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
+import type { ErrorPayload } from '../protocol/messages.js';
 import { toPlain } from '../protocol/to-plain.js';
+import { CloseCode } from './close-codes.js';
+import { parseQuery } from './request-parsing.js';
 
 const TEXT_FRAME = { binary: false } as const;
 const NO_CHANNELS: ReadonlySet<Channel> = new Set();
@@ -11,17 +15,20 @@ const NO_CHANNELS: ReadonlySet<Channel> = new Set();
 /** Headers that only served the WebSocket handshake, not worth their memory on every connection. */
 const HANDSHAKE_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']);
 
-/** A raw frame waiting for its turn (see `concurrency`). */
-export interface PendingFrame {
-  data: Buffer;
-  isBinary: boolean;
+/** A frame waiting for its turn (see `concurrency`), or the error that answers a refused one. */
+export type PendingFrame = { data: Buffer; isBinary: boolean } | { refusal: ErrorPayload };
+
+/** What every connection of one server shares: set once, referenced by each. */
+export interface ConnectionPolicy {
+  serialization?: ClassTransformOptions;
+  maxBufferedBytes: number;
 }
 
 /**
  * One client's WebSocket, as handlers see it through `@Connection()` (and guards through
- * `context.switchToWs().getClient()`).
+ * `context.switchToWs().getClient()`). `User` is the type of the identity set by authentication.
  */
-export class SocketConnection implements ChannelSubscriber {
+export class SocketConnection<User = unknown> implements ChannelSubscriber {
   /** Headers of the upgrade request, less the handshake's own `Sec-WebSocket-Key/Version/Extensions`. */
   readonly headers: IncomingHttpHeaders;
   /** Path and query string of the upgrade request. */
@@ -32,18 +39,31 @@ export class SocketConnection implements ChannelSubscriber {
   private parsedQuery?: Record<string, string | string[]>;
   private store?: Map<string, unknown>;
   private joined?: Set<Channel>;
+  private identity?: SocketIdentity<User>;
 
   /** @internal Messages being handled now. */
   active = 0;
   /** @internal Messages received while `active` was at the concurrency limit. */
   pending?: PendingFrame[];
+  /** @internal A heartbeat ping is waiting for its pong. */
+  awaitingPong = false;
+  /** @internal When the last message arrived (ms), kept only with an idle timeout. */
+  lastMessageAt = 0;
+  /** @internal Token bucket state, with a rate limit. */
+  tokens?: number;
+  /** @internal */
+  tokensAt = 0;
+  /** @internal Messages refused in a row by the rate limit. */
+  refusedInRow = 0;
+  /** @internal Closes the connection when its credentials expire. */
+  expiryTimer?: NodeJS.Timeout;
 
   /** @internal */
   constructor(
     /** @internal */
     readonly socket: WebSocket,
     request: IncomingMessage,
-    private readonly serialization?: ClassTransformOptions,
+    private readonly policy: ConnectionPolicy,
   ) {
     // Only what handlers may read is kept: holding the whole request would cost kilobytes per client.
     this.headers = withoutHandshakeHeaders(request.headers);
@@ -55,6 +75,16 @@ export class SocketConnection implements ChannelSubscriber {
   get id(): string {
     this.uuid ??= randomUUID();
     return this.uuid;
+  }
+
+  /** The authenticated identity (`auth` option), or undefined. */
+  get user(): User | undefined {
+    return this.identity?.user;
+  }
+
+  /** When the credentials expire (ms since the epoch), if they do. */
+  get expiresAt(): number | undefined {
+    return this.identity?.expiresAt;
   }
 
   /** Query parameters of the upgrade request; a repeated key gives an array. */
@@ -76,6 +106,16 @@ export class SocketConnection implements ChannelSubscriber {
   /** Names of the channels this connection is subscribed to. */
   get subscriptions(): string[] {
     return [...this.channels].map((channel) => channel.name);
+  }
+
+  /** Sends any JSON message to this client; class instances go through class-transformer. */
+  send(message: unknown): void {
+    this.sendFrame(JSON.stringify(toPlain(message, this.policy.serialization)));
+  }
+
+  /** Closes the connection with a WebSocket close code (1000: normal closure). */
+  close(code: number = CloseCode.NORMAL, reason?: string): void {
+    this.socket.close(code, reason);
   }
 
   /** @internal Channels this connection is subscribed to. */
@@ -100,21 +140,28 @@ export class SocketConnection implements ChannelSubscriber {
     return channels;
   }
 
-  /** Sends any JSON message to this client; class instances go through class-transformer. */
-  send(message: unknown): void {
-    this.sendFrame(JSON.stringify(toPlain(message, this.serialization)));
+  /** @internal */
+  identify(identity: SocketIdentity<User> | undefined): void {
+    this.identity = identity;
   }
 
-  /** Closes the connection with a WebSocket close code (1000: normal closure). */
-  close(code = 1000, reason?: string): void {
-    this.socket.close(code, reason);
-  }
-
-  /** @internal Sends an already serialized frame; a closing socket drops it. */
+  /**
+   * @internal Sends an already serialized frame; a closing socket drops it. A client whose send
+   * buffer is past the limit reads too slowly: it is closed with 1013 rather than buffered without end.
+   */
   sendFrame(frame: string | Buffer): void {
-    if (this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(frame, TEXT_FRAME);
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.socket.send(frame, TEXT_FRAME);
+    if (this.socket.bufferedAmount > this.policy.maxBufferedBytes) {
+      this.socket.close(CloseCode.TRY_AGAIN_LATER, 'Slow consumer');
     }
+  }
+
+  /** @internal Sends a channel frame unless the client is already behind; false when dropped. */
+  offerFrame(frame: Buffer): boolean {
+    if (this.socket.bufferedAmount > this.policy.maxBufferedBytes) return false;
+    this.sendFrame(frame);
+    return true;
   }
 }
 
@@ -124,15 +171,4 @@ function withoutHandshakeHeaders(headers: IncomingHttpHeaders): IncomingHttpHead
     if (!HANDSHAKE_HEADERS.has(name)) kept[name] = headers[name];
   }
   return kept;
-}
-
-function parseQuery(url: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  const start = url.indexOf('?');
-  if (start === -1) return query;
-  for (const [key, value] of new URLSearchParams(url.slice(start + 1))) {
-    const previous = query[key];
-    query[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
-  }
-  return query;
 }

@@ -62,6 +62,17 @@ export class HandlerInvokerFactory {
     return (connection, data) => filtered([connection, data, target.name]);
   }
 
+  /** The handler's guards alone, for a connection whose identity changed; no data, no method. */
+  createGuardCheck(target: HandlerTarget): (connection: SocketConnection) => Promise<boolean> {
+    const { instance, method, moduleKey } = target;
+    const guards = this.nest.guards.create(instance, method, moduleKey);
+    return async (connection) => {
+      if (guards.length === 0) return true;
+      const args: Args = [connection, {}, target.name];
+      return this.nest.guardsConsumer.tryActivate(guards, args, instance, method, CONTEXT_TYPE).catch(() => false);
+    };
+  }
+
   /** Binds `data` to the parameters, runs pipes, calls the method, settles its result. */
   private createCall(target: HandlerTarget, binder: ParamsBinder): Step {
     const { instance, method, moduleKey } = target;

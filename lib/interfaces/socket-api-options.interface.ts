@@ -1,11 +1,28 @@
+import type { CanActivate, Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
+import type { SocketAuthenticator } from './socket-authenticator.interface.js';
 
 export interface SocketApiValidationOptions {
   /** Passed to class-validator's `validate()` for every DTO. */
   validator?: ValidatorOptions;
   /** Passed to class-transformer's `plainToInstance()` when a DTO is built from `data`. */
   transformer?: ClassTransformOptions;
+}
+
+/** A token bucket per connection: `burst` messages at once, refilled at `perSecond`. */
+export interface RateLimitOptions {
+  perSecond: number;
+  burst: number;
+  /** Refused messages in a row after which the connection is closed with 1008. Default: `burst`. */
+  closeAfter?: number;
+}
+
+export interface HeartbeatOptions {
+  /** How often every connection gets a WebSocket ping frame. Default 30 s. */
+  intervalMs?: number;
+  /** How long a peer has to answer with a pong before it is terminated. Default 10 s. */
+  timeoutMs?: number;
 }
 
 export interface SocketApiModuleOptions {
@@ -21,4 +38,35 @@ export interface SocketApiModuleOptions {
   validation?: SocketApiValidationOptions;
   /** class-transformer options used when a reply or publication holds class instances. */
   serialization?: ClassTransformOptions;
+
+  /** Authenticates the upgrade request before it becomes a WebSocket; refused: HTTP 401/403. */
+  auth?: SocketAuthenticator;
+  /**
+   * Nest guards (with DI) run on the upgrade request, after `auth`: `switchToHttp().getRequest()` is
+   * the request, with `user` set. A guard that refuses gives HTTP 403.
+   */
+  connectGuards?: Type<CanActivate>[];
+  /** Browser origins allowed to connect (`Origin` header); others get HTTP 403. Default: any. */
+  allowedOrigins?: Array<string | RegExp> | ((origin: string | undefined) => boolean);
+  /** Open connections per process; past it, upgrades get HTTP 503. Default 50,000. */
+  maxConnections?: number;
+  /** Open connections per remote address; past it, upgrades get HTTP 429. Default: no limit. */
+  maxConnectionsPerAddress?: number;
+  /** Per-connection rate limit; excess messages get `RATE_LIMITED`. Default: off. */
+  rateLimit?: RateLimitOptions | false;
+  /** Channels one connection may be subscribed to at once. Default 100. */
+  maxSubscriptions?: number;
+  /** Messages of one connection waiting for their turn; past it, `RATE_LIMITED`. Default 1,024. */
+  maxPendingMessages?: number;
+  /**
+   * Bytes a connection may have waiting in its send buffer; past it the client reads too slowly and
+   * is closed with 1013 (or, on a channel with `slowConsumer: 'drop'`, misses data frames). Default 4 MiB.
+   */
+  maxBufferedBytes?: number;
+  /** WebSocket ping frames to detect dead peers. Default on (30 s / 10 s); `false` turns it off. */
+  heartbeat?: HeartbeatOptions | false;
+  /** Closes (1000) a connection that sent no message for this long. Default 0: never. */
+  idleTimeoutMs?: number;
+  /** On `app.close()`, how long in-flight messages may take before every socket is closed. Default 10 s. */
+  shutdownTimeoutMs?: number;
 }

@@ -6,4 +6,10 @@ export interface SocketChannelOptions extends SocketActionOptions {
    * frame to that client alone (SocketAPI's "initial data"). Default `false`.
    */
   initialData?: boolean;
+  /**
+   * A subscriber whose send buffer is past `maxBufferedBytes`: `'close'` it with 1013 (default), or
+   * `'drop'` the channel's data frames it cannot take (counted in `Channel.droppedCount`), for
+   * channels where the latest value matters more than every value (prices, positions).
+   */
+  slowConsumer?: 'close' | 'drop';
 }

@@ -2,7 +2,9 @@ import { isUtf8 } from 'node:buffer';
 import { ErrorCode } from './error-codes.js';
 import type { ClientMessage, ClientMessageType, ErrorPayload, MessageId } from './messages.js';
 
-const TYPES: ReadonlySet<string> = new Set<ClientMessageType>(['action', 'subscribe', 'unsubscribe', 'ping']);
+const TYPES: ReadonlySet<string> = new Set<ClientMessageType>(['action', 'subscribe', 'unsubscribe', 'ping', 'auth']);
+/** Types that are not about a channel. */
+const CHANNEL_FREE: ReadonlySet<string> = new Set<ClientMessageType>(['ping', 'auth']);
 
 export type ParseResult = { message: ClientMessage } | { error: ErrorPayload };
 
@@ -37,7 +39,7 @@ export function parseClientMessage(frame: string | Buffer): ParseResult {
     return fail(ErrorCode.UNKNOWN_TYPE, `Unknown message type: ${raw.type}.`);
   }
   const type = raw.type as ClientMessageType;
-  if (type !== 'ping' && channel === undefined) {
+  if (!CHANNEL_FREE.has(type) && channel === undefined) {
     return fail(ErrorCode.INVALID_MESSAGE, 'Channel is required.');
   }
   const data = raw.data === undefined || raw.data === null ? {} : raw.data;

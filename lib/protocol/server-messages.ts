@@ -21,6 +21,12 @@ export function pongReply(id: MessageId | undefined): string {
   return `{"type":"pong"${idField(id)}}`;
 }
 
+/** The answer to a successful `auth` (credential renewal); `expiresAt` in ms since the epoch, if any. */
+export function authReply(expiresAt: number | undefined, id: MessageId | undefined): string {
+  const data = expiresAt === undefined ? '' : `,"data":{"expiresAt":${expiresAt}}`;
+  return `{"type":"auth","status":"renewed"${data}${idField(id)}}`;
+}
+
 export function dataFrame(channel: string, data: unknown): string {
   return `{"type":"data","channel":${JSON.stringify(channel)}${dataField(data)}}`;
 }

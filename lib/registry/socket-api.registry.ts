@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Channel } from '../channels/channel.js';
+import type { SocketConnection } from '../gateway/socket-connection.js';
 import type { HandlerInvoker } from '../handlers/handler-invoker.factory.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from './handler-target.js';
 
@@ -11,6 +12,8 @@ export interface RegisteredHandler {
 export interface RegisteredChannel extends RegisteredHandler {
   channel: Channel;
   initialData: boolean;
+  /** Whether the channel's guards still let this connection in (after its credentials changed). */
+  admits: (connection: SocketConnection) => Promise<boolean>;
 }
 
 /** Every action and channel of the app by name: the dispatcher's routing table. */

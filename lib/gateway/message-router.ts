@@ -1,0 +1,198 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isGuardException } from '../handlers/handler-invoker.factory.js';
+import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { internalError, mapException } from '../protocol/exception-mapper.js';
+import type { ClientMessage, ErrorPayload } from '../protocol/messages.js';
+import { parseClientMessage, withContext } from '../protocol/parse-client-message.js';
+import {
+  actionReply,
+  authReply,
+  dataFrame,
+  errorFrame,
+  pongReply,
+  subscribedReply,
+  unsubscribedReply,
+} from '../protocol/server-messages.js';
+import { toPlain } from '../protocol/to-plain.js';
+import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-api.registry.js';
+import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { describeTarget } from '../registry/handler-target.js';
+import { ConnectionIdentities } from '../auth/connection-identities.js';
+import { DEFAULT_MAX_SUBSCRIPTIONS } from '../socket-api.constants.js';
+import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import type { SocketConnection } from './socket-connection.js';
+
+/**
+ * Answers one frame: envelope checks, then routing to actions, channels, ping and credential
+ * renewal. Whatever the frame holds, it is answered, and the connection stays usable.
+ */
+@Injectable()
+export class MessageRouter {
+  private readonly logger = new Logger('SocketApi');
+  private readonly serialization: SocketApiModuleOptions['serialization'];
+  private readonly maxSubscriptions: number;
+
+  constructor(
+    private readonly registry: SocketApiRegistry,
+    private readonly identities: ConnectionIdentities,
+    @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
+  ) {
+    this.serialization = options.serialization;
+    this.maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS;
+  }
+
+  /** Returns a Promise only while a handler is still running. */
+  handle(connection: SocketConnection, data: Buffer, isBinary: boolean): Promise<void> | undefined {
+    if (isBinary) {
+      return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: 'Binary frames are not supported.' });
+    }
+    const parsed = parseClientMessage(data);
+    if ('error' in parsed) return this.reject(connection, parsed.error);
+    const { message } = parsed;
+    switch (message.type) {
+      case 'ping':
+        connection.sendFrame(pongReply(message.id));
+        return undefined;
+      case 'action':
+        return this.runAction(connection, message);
+      case 'subscribe':
+        return this.subscribe(connection, message);
+      case 'unsubscribe':
+        return this.unsubscribe(connection, message);
+      case 'auth':
+        return this.renewCredentials(connection, message);
+    }
+  }
+
+  /** Sends the error that answers a refused frame (rate limit, full queue). */
+  refuse(connection: SocketConnection, refusal: ErrorPayload): void {
+    this.reject(connection, refusal);
+  }
+
+  private runAction(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+    const action = this.registry.actions.get(message.channel);
+    if (!action) {
+      return this.rejectMessage(connection, message, ErrorCode.ACTION_NOT_FOUND, `Action '${message.channel}' not found.`);
+    }
+    return this.execute(connection, message, action, (result) => {
+      connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
+    });
+  }
+
+  /**
+   * SocketAPI's subscribe: the channel method runs (and may refuse by throwing), the client is
+   * added, `subscribed` is sent, then the initial data if the channel has it.
+   */
+  private subscribe(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+    const handler = this.registry.channels.get(message.channel);
+    if (!handler) {
+      return this.rejectMessage(connection, message, ErrorCode.CHANNEL_NOT_FOUND, `Channel '${message.channel}' not found.`);
+    }
+    if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
+    return this.execute(connection, message, handler, (result) => {
+      // A client that left while the channel method ran must not be added back.
+      if (!connection.isOpen) return;
+      if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
+      const initial = handler.initialData ? dataFrame(message.channel, toPlain(result, this.serialization)) : undefined;
+      this.addSubscriber(connection, handler);
+      connection.sendFrame(subscribedReply(message.channel, message.id));
+      if (initial !== undefined) connection.sendFrame(initial);
+    });
+  }
+
+  private maySubscribe(connection: SocketConnection, { channel }: RegisteredChannel): boolean {
+    return connection.channels.has(channel) || connection.channels.size < this.maxSubscriptions;
+  }
+
+  private rejectTooManySubscriptions(connection: SocketConnection, message: ClientMessage): undefined {
+    return this.rejectMessage(connection, message, ErrorCode.TOO_MANY_SUBSCRIPTIONS, 'Too many subscriptions.');
+  }
+
+  /**
+   * In-band renewal of credentials (`{"type":"auth","data":...}`): the new identity replaces the old
+   * one, and subscriptions whose guards now refuse are dropped, each with an `unsubscribed` frame.
+   */
+  private renewCredentials(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+    if (!this.identities.canRenew) {
+      return this.rejectMessage(connection, message, ErrorCode.UNKNOWN_TYPE, 'Unknown message type: auth.');
+    }
+    return this.identities.renew(connection, message.data).then((renewal) => {
+      if (!renewal) {
+        this.rejectMessage(connection, message, ErrorCode.UNAUTHORIZED, 'Invalid credentials.');
+        return;
+      }
+      for (const channel of renewal.dropped) connection.sendFrame(unsubscribedReply(channel, undefined));
+      connection.sendFrame(authReply(connection.expiresAt, message.id));
+    });
+  }
+
+  private addSubscriber(connection: SocketConnection, { channel }: RegisteredChannel): void {
+    channel.subscribers.add(connection);
+    connection.join(channel);
+  }
+
+  private unsubscribe(connection: SocketConnection, message: ClientMessage): undefined {
+    const channel = this.registry.channels.get(message.channel)?.channel;
+    if (channel) {
+      channel.subscribers.delete(connection);
+      connection.leave(channel);
+    }
+    connection.sendFrame(unsubscribedReply(message.channel, message.id));
+    return undefined;
+  }
+
+  /** Runs a handler; its result goes to `onResult`, anything thrown to the client as an error. */
+  private execute(
+    connection: SocketConnection,
+    message: ClientMessage,
+    handler: RegisteredHandler,
+    onResult: (result: unknown) => void,
+  ): Promise<void> | undefined {
+    const fail = (exception: unknown) => this.sendException(connection, message, handler, exception);
+    const deliver = (result: unknown) => {
+      try {
+        onResult(result);
+      } catch (exception) {
+        fail(exception); // e.g. a result JSON cannot hold
+      }
+    };
+    let result: unknown;
+    try {
+      result = handler.invoke(connection, message.data);
+    } catch (exception) {
+      return fail(exception);
+    }
+    if (isThenable(result)) return Promise.resolve(result).then(deliver, fail);
+    deliver(result);
+    return undefined;
+  }
+
+  private sendException(
+    connection: SocketConnection,
+    message: ClientMessage,
+    handler: RegisteredHandler,
+    exception: unknown,
+  ): undefined {
+    const payload = mapException(exception, isGuardException(exception) ? 'guard' : 'handler');
+    if (!payload) {
+      const { kind, name } = handler.target;
+      const stack = exception instanceof Error ? exception.stack : String(exception);
+      this.logger.error(`Unhandled exception in ${kind} '${name}' (${describeTarget(handler.target)})`, stack);
+    }
+    return this.reject(connection, withContext(payload ?? internalError(), message.channel, message.id));
+  }
+
+  private rejectMessage(connection: SocketConnection, message: ClientMessage, code: string, text: string): undefined {
+    return this.reject(connection, withContext({ code, message: text }, message.channel, message.id));
+  }
+
+  private reject(connection: SocketConnection, error: ErrorPayload): undefined {
+    connection.sendFrame(errorFrame(error));
+    return undefined;
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}

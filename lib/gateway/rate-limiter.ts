@@ -1,0 +1,32 @@
+import type { RateLimitOptions } from '../interfaces/socket-api-options.interface.js';
+import type { SocketConnection } from './socket-connection.js';
+
+/** A token bucket per connection: `burst` messages at once, refilled at `perSecond`. */
+export class RateLimiter {
+  private readonly perMs: number;
+  /** Refused messages in a row after which the connection is abusing, not bursting. */
+  readonly closeAfter: number;
+
+  constructor(private readonly options: RateLimitOptions) {
+    if (!(options.perSecond > 0) || !(options.burst >= 1)) {
+      throw new TypeError('rateLimit needs perSecond > 0 and burst >= 1.');
+    }
+    this.perMs = options.perSecond / 1000;
+    this.closeAfter = options.closeAfter ?? options.burst;
+  }
+
+  /** Takes a token for one message; false when the bucket is empty. */
+  take(connection: SocketConnection, now: number): boolean {
+    const elapsed = now - connection.tokensAt;
+    const tokens = Math.min(this.options.burst, (connection.tokens ?? this.options.burst) + elapsed * this.perMs);
+    connection.tokensAt = now;
+    if (tokens < 1) {
+      connection.tokens = tokens;
+      connection.refusedInRow++;
+      return false;
+    }
+    connection.tokens = tokens - 1;
+    connection.refusedInRow = 0;
+    return true;
+  }
+}

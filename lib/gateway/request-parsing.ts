@@ -1,0 +1,33 @@
+/** Query parameters of a request URL; a repeated key gives an array. */
+export function parseQuery(url: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  const start = url.indexOf('?');
+  if (start === -1) return query;
+  for (const [key, value] of new URLSearchParams(url.slice(start + 1))) {
+    const previous = query[key];
+    query[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return query;
+}
+
+/** Cookies of a `Cookie` header; the first of a repeated name wins, as browsers send the most specific first. */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const pair of header?.split(';') ?? []) {
+    const separator = pair.indexOf('=');
+    if (separator === -1) continue;
+    const name = pair.slice(0, separator).trim();
+    if (name === '' || Object.hasOwn(cookies, name)) continue;
+    cookies[name] = decodeCookieValue(pair.slice(separator + 1).trim());
+  }
+  return cookies;
+}
+
+function decodeCookieValue(value: string): string {
+  const unquoted = value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
+  try {
+    return decodeURIComponent(unquoted);
+  } catch {
+    return unquoted;
+  }
+}

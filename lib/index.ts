@@ -1,14 +1,32 @@
+export { apiKeyAuthenticator, apiKeyFingerprint } from './auth/api-key.authenticator.js';
+export type { ApiKeyAuthenticatorOptions, ApiKeys } from './auth/api-key-authenticator-options.interface.js';
+export { jwtAuthenticator } from './auth/jwt.authenticator.js';
+export type { JwtAuthenticatorOptions } from './auth/jwt-authenticator-options.interface.js';
 export { Channel } from './channels/channel.js';
 export { Connection } from './decorators/connection.decorator.js';
 export { Data } from './decorators/data.decorator.js';
 export { InjectChannel } from './decorators/inject-channel.decorator.js';
+export { OnSocketConnect } from './decorators/on-socket-connect.decorator.js';
+export { OnSocketDisconnect } from './decorators/on-socket-disconnect.decorator.js';
 export { SocketAction } from './decorators/socket-action.decorator.js';
 export { SocketChannel } from './decorators/socket-channel.decorator.js';
 export { getChannelToken } from './channels/channel-tokens.js';
+export { CloseCode } from './gateway/close-codes.js';
 export { SocketConnection } from './gateway/socket-connection.js';
 export type { SocketActionOptions } from './interfaces/socket-action-options.interface.js';
 export type { SocketChannelOptions } from './interfaces/socket-channel-options.interface.js';
-export type { SocketApiModuleOptions, SocketApiValidationOptions } from './interfaces/socket-api-options.interface.js';
+export type {
+  HeartbeatOptions,
+  RateLimitOptions,
+  SocketApiModuleOptions,
+  SocketApiValidationOptions,
+} from './interfaces/socket-api-options.interface.js';
+export type {
+  HandshakeRequest,
+  MaybePromise,
+  SocketAuthenticator,
+  SocketIdentity,
+} from './interfaces/socket-authenticator.interface.js';
 export { ErrorCode } from './protocol/error-codes.js';
 export { SocketApiException, SocketApiValidationException, type FieldError } from './protocol/errors.js';
 export type { ClientMessage, ErrorPayload, MessageId } from './protocol/messages.js';

@@ -363,3 +363,29 @@ describe('hostile data', () => {
     await t.close();
   });
 });
+
+describe('deeply nested data', () => {
+  const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+
+  it('a DTO field nested past the stack is a validation error; a deep result is still sent', async () => {
+    const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [ProtocolService] });
+    const client = await TestClient.open(t.url);
+    client.send(`{"type":"action","channel":"create_user","data":{"user":{"username":${deep(5000)}}},"id":1}`);
+    expect(await client.next()).toEqual([
+      {
+        type: 'error',
+        code: 'VALIDATION_ERROR',
+        message: "Invalid parameters for action 'create_user'",
+        channel: 'create_user',
+        id: 1,
+        errors: [{ path: 'user', messages: ['user is nested too deeply'] }],
+      },
+    ]);
+    client.send(`{"type":"action","channel":"echo","data":{"deep":${deep(2000)}},"id":2}`);
+    const [reply] = (await client.next()) as Array<{ type: string; data: { deep: unknown } }>;
+    expect(reply.type).toBe('action');
+    expect(JSON.stringify(reply.data.deep)).toBe(deep(2000));
+    await client.close();
+    await t.close();
+  });
+});

@@ -34,6 +34,15 @@ const CONNECTION = Symbol('SocketConnection');
 type TaggedSocket = WebSocket & { [CONNECTION]: SocketConnection };
 
 /**
+ * The subprotocol answered to the client: `bearer` when a browser sends its token as
+ * `['bearer', token]` (never the token itself, which proxies might log), else the first offered.
+ */
+function selectProtocol(protocols: Set<string>): string | false {
+  if (protocols.has('bearer')) return 'bearer';
+  return protocols.values().next().value ?? false;
+}
+
+/**
  * Serves the socket on the Nest app's own HTTP server through `@nestjs/platform-ws`: the app's
  * `WsAdapter` when it has one (so Nest gateways on other paths keep working), else one of ours.
  * Owns the connections' lives: the handshake's verdict, hooks, heartbeat, and the graceful close.
@@ -98,6 +107,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
       // ws would close with 1007; the dispatcher answers such a frame like any text that is not JSON.
       skipUTF8Validation: true,
       verifyClient: this.verifier.verify,
+      handleProtocols: selectProtocol,
     }) as WebSocketServer;
     this.server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.accept(socket, request));
     this.heartbeat.start();

@@ -43,9 +43,15 @@ export function referenceDtoReader(
     if (value === undefined || value === null) return fail(errors, path, 'should not be null or undefined');
     if (typeof value !== 'object' || Array.isArray(value)) return fail(errors, path, 'must be an object');
     stripProtoKeys(value);
-    const instance = plainToInstance(type, value, transformerOptions);
-    collectErrors(await validate(instance, validatorOptions), path, errors);
-    return instance;
+    try {
+      const instance = plainToInstance(type, value, transformerOptions);
+      collectErrors(await validate(instance, validatorOptions), path, errors);
+      return instance;
+    } catch (exception) {
+      // Both libraries recurse: data nested deeper than the stack is refused, not a server error.
+      if (exception instanceof RangeError) return fail(errors, path, 'is nested too deeply');
+      throw exception;
+    }
   };
 }
 

@@ -1,5 +1,12 @@
 import WebSocket from 'ws';
 
+export interface ClientOptions {
+  headers?: Record<string, string>;
+  protocols?: string[];
+  /** Answer the server's pings (as every WebSocket client does); false plays a dead peer. */
+  autoPong?: boolean;
+}
+
 /** A plain `ws` client that queues every frame it receives, for tests that need more than superwstest. */
 export class TestClient {
   readonly frames: unknown[] = [];
@@ -17,9 +24,9 @@ export class TestClient {
     });
   }
 
-  static open(url: string, headers?: Record<string, string>): Promise<TestClient> {
+  static open(url: string, options: ClientOptions = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { headers });
+      const socket = new WebSocket(url, options.protocols, { headers: options.headers, autoPong: options.autoPong ?? true });
       socket.once('open', () => resolve(new TestClient(socket)));
       socket.once('error', reject);
     });
@@ -62,4 +69,20 @@ export class TestClient {
   private wake(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
+}
+
+/** Tries a WebSocket upgrade that the server should refuse; resolves with the HTTP status it answered. */
+export function refusedUpgrade(url: string, options: ClientOptions = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, options.protocols, { headers: options.headers });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('open', () => {
+      socket.terminate();
+      reject(new Error('the upgrade was accepted'));
+    });
+    socket.once('error', (error) => reject(error));
+  });
 }

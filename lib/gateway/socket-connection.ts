@@ -157,10 +157,14 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     }
   }
 
-  /** @internal Sends a channel frame unless the client is already behind; false when dropped. */
+  /**
+   * @internal Sends a channel frame unless the client is behind; false when dropped. Frames are
+   * dropped at half the limit, so that the replies of a client that is behind still have room.
+   */
   offerFrame(frame: Buffer): boolean {
-    if (this.socket.bufferedAmount > this.policy.maxBufferedBytes) return false;
-    this.sendFrame(frame);
+    if (this.socket.readyState !== WebSocket.OPEN) return true;
+    if (this.socket.bufferedAmount + frame.length > this.policy.maxBufferedBytes / 2) return false;
+    this.socket.send(frame, TEXT_FRAME);
     return true;
   }
 }

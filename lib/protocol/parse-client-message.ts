@@ -55,7 +55,8 @@ function invalid(message: string): ParseResult {
 }
 
 export function withContext(error: ErrorPayload, channel?: string, id?: MessageId): ErrorPayload {
-  if (channel !== undefined) error.channel = channel;
+  // `ping` and `auth` carry no channel (an empty one inside): nothing to echo.
+  if (channel) error.channel = channel;
   if (id !== undefined) error.id = id;
   return error;
 }

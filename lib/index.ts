@@ -2,6 +2,8 @@ export { apiKeyAuthenticator, apiKeyFingerprint } from './auth/api-key.authentic
 export type { ApiKeyAuthenticatorOptions, ApiKeys } from './auth/api-key-authenticator-options.interface.js';
 export { jwtAuthenticator } from './auth/jwt.authenticator.js';
 export type { JwtAuthenticatorOptions } from './auth/jwt-authenticator-options.interface.js';
+export { InMemoryBroker } from './broker/in-memory.broker.js';
+export type { RemoteDelivery, SocketApiBroker } from './broker/socket-api-broker.interface.js';
 export { Channel } from './channels/channel.js';
 export { Connection } from './decorators/connection.decorator.js';
 export { Data } from './decorators/data.decorator.js';

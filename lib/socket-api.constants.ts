@@ -17,3 +17,6 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export const SOCKET_CONNECT_HOOK_METADATA = 'socketapi:on-connect';
 export const SOCKET_DISCONNECT_HOOK_METADATA = 'socketapi:on-disconnect';
+
+/** Injection token of the `SocketApiBroker` in use. */
+export const SOCKET_API_BROKER = Symbol('SOCKET_API_BROKER');

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConnectionIdentities } from './auth/connection-identities.js';
+import { InMemoryBroker } from './broker/in-memory.broker.js';
 import { ChannelDelivery } from './channels/channel-delivery.js';
 import { ChannelHub } from './channels/channel-hub.js';
 import { getChannelToken, getInjectedChannelNames } from './channels/channel-tokens.js';
@@ -13,7 +14,9 @@ import { MessageRouter } from './gateway/message-router.js';
 import { SocketApiGateway } from './gateway/socket-api.gateway.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
+import type { SocketApiModuleOptions } from './interfaces/socket-api-options.interface.js';
 import { SocketApiRegistry } from './registry/socket-api.registry.js';
+import { SOCKET_API_BROKER } from './socket-api.constants.js';
 import {
   SOCKET_API_ASYNC_OPTIONS_TYPE,
   SOCKET_API_OPTIONS,
@@ -41,6 +44,11 @@ import {
     SocketApiGateway,
     SocketApiMetadataAccessor,
     SocketApiRegistry,
+    {
+      provide: SOCKET_API_BROKER,
+      useFactory: (options: SocketApiModuleOptions) => options.broker ?? new InMemoryBroker(),
+      inject: [SOCKET_API_OPTIONS],
+    },
   ],
   exports: [ChannelHub],
 })

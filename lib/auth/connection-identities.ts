@@ -56,7 +56,7 @@ export class ConnectionIdentities {
     for (const channel of [...connection.channels]) {
       const handler = this.registry.channels.get(channel.name);
       if (handler && (await handler.admits(connection))) continue;
-      channel.subscribers.delete(connection);
+      channel.removeSubscriber(connection);
       connection.leave(channel);
       dropped.push(channel.name);
     }

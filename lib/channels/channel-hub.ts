@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
+import { SOCKET_API_BROKER } from '../socket-api.constants.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { Channel } from './channel.js';
@@ -8,15 +10,24 @@ import { Channel } from './channel.js';
 export class ChannelHub {
   private readonly channels = new Map<string, Channel>();
 
-  constructor(@Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions) {}
+  constructor(
+    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
+  ) {}
 
   get<T>(name: string): Channel<T> {
     let channel = this.channels.get(name);
     if (!channel) {
-      channel = new Channel(name, this.options.serialization);
+      channel = new Channel(name, this.broker, this.options.serialization);
       this.channels.set(name, channel);
     }
     return channel as Channel<T>;
+  }
+
+  /** A publication from another instance, for a channel this app knows; others are ignored. */
+  deliverRemote(name: string, frame: Buffer): void {
+    const channel = this.channels.get(name);
+    if (channel?.declared) channel.receive(frame);
   }
 
   all(): IterableIterator<Channel> {

@@ -6,8 +6,27 @@ import { toPlain } from '../protocol/to-plain.js';
 
 /** What goes through a channel: the payload for server-side observers, the frame for sockets. */
 export interface Publication<T> {
-  payload: T;
-  frame: Buffer;
+  readonly payload: T;
+  readonly frame: Buffer;
+}
+
+/** Hears a channel's subscriber set go from empty to not, and back: the broker listens accordingly. */
+export interface SubscriptionWatcher {
+  watch(channel: string): void;
+  unwatch(channel: string): void;
+  publish(channel: string, frame: Buffer): void;
+}
+
+/** A publication from another instance: its payload is read from the frame only if someone asks. */
+class RemotePublication<T> implements Publication<T> {
+  private parsed?: { data?: T };
+
+  constructor(readonly frame: Buffer) {}
+
+  get payload(): T {
+    this.parsed ??= JSON.parse(this.frame.toString()) as { data?: T };
+    return this.parsed.data as T;
+  }
 }
 
 /** A subscriber of a channel: anything that can take a serialized `data` frame. */
@@ -25,8 +44,8 @@ export interface ChannelSubscriber {
 export class Channel<T = unknown> implements Observer<T> {
   private static readonly logger = new Logger('SocketApiChannel');
   private readonly publications = new Subject<Publication<T>>();
-  /** @internal */
-  readonly subscribers = new Set<ChannelSubscriber>();
+  /** @internal Read-only outside the channel: use `addSubscriber`/`removeSubscriber`. */
+  readonly subscribers: ReadonlySet<ChannelSubscriber> = new Set<ChannelSubscriber>();
   /** @internal */
   declared = false;
   /** @internal Drop data frames for subscribers that read too slowly, rather than closing them. */
@@ -35,6 +54,7 @@ export class Channel<T = unknown> implements Observer<T> {
 
   constructor(
     readonly name: string,
+    private readonly broker: SubscriptionWatcher,
     private readonly serialization?: ClassTransformOptions,
   ) {}
 
@@ -61,6 +81,26 @@ export class Channel<T = unknown> implements Observer<T> {
     // Serialized here, in the caller's stack, so that a payload JSON cannot hold fails the caller.
     const frame = Buffer.from(dataFrame(this.name, toPlain(payload, this.serialization)));
     this.publications.next({ payload, frame });
+    this.broker.publish(this.name, frame);
+  }
+
+  /** @internal A publication made on another instance, as its frame. */
+  receive(frame: Buffer): void {
+    this.publications.next(new RemotePublication<T>(frame));
+  }
+
+  /** @internal */
+  addSubscriber(subscriber: ChannelSubscriber): void {
+    const subscribers = this.subscribers as Set<ChannelSubscriber>;
+    const before = subscribers.size;
+    subscribers.add(subscriber);
+    if (before === 0) this.broker.watch(this.name);
+  }
+
+  /** @internal */
+  removeSubscriber(subscriber: ChannelSubscriber): void {
+    const subscribers = this.subscribers as Set<ChannelSubscriber>;
+    if (subscribers.delete(subscriber) && subscribers.size === 0) this.broker.unwatch(this.name);
   }
 
   next(payload: T): void {

@@ -58,7 +58,7 @@ export class MessageDispatcher {
 
   /** Forgets the connection: its subscriptions and the frames it left waiting. */
   disconnect(connection: SocketConnection): void {
-    for (const channel of connection.leaveAll()) channel.subscribers.delete(connection);
+    for (const channel of connection.leaveAll()) channel.removeSubscriber(connection);
     this.inFlightCount -= connection.pending?.length ?? 0;
     connection.pending = undefined;
   }

@@ -128,14 +128,14 @@ export class MessageRouter {
   }
 
   private addSubscriber(connection: SocketConnection, { channel }: RegisteredChannel): void {
-    channel.subscribers.add(connection);
+    channel.addSubscriber(connection);
     connection.join(channel);
   }
 
   private unsubscribe(connection: SocketConnection, message: ClientMessage): undefined {
     const channel = this.registry.channels.get(message.channel)?.channel;
     if (channel) {
-      channel.subscribers.delete(connection);
+      channel.removeSubscriber(connection);
       connection.leave(channel);
     }
     connection.sendFrame(unsubscribedReply(message.channel, message.id));

@@ -1,6 +1,7 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
+import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
 import type { SocketAuthenticator } from './socket-authenticator.interface.js';
 
 export interface SocketApiValidationOptions {
@@ -38,6 +39,8 @@ export interface SocketApiModuleOptions {
   validation?: SocketApiValidationOptions;
   /** class-transformer options used when a reply or publication holds class instances. */
   serialization?: ClassTransformOptions;
+  /** Carries publications between the app's instances. Default: in memory, one process. */
+  broker?: SocketApiBroker;
 
   /** Authenticates the upgrade request before it becomes a WebSocket; refused: HTTP 401/403. */
   auth?: SocketAuthenticator;

@@ -11,6 +11,9 @@ const config: Config = {
   },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
   testTimeout: 20000,
+  // Several suites time real servers (heartbeats, slow consumers, a Redis outage): on a 2-core
+  // machine they run one file at a time rather than fight over the cores.
+  maxWorkers: 1,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
 

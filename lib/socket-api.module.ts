@@ -1,7 +1,8 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConnectionIdentities } from './auth/connection-identities.js';
-import { InMemoryBroker } from './broker/in-memory.broker.js';
+import { BroadcastBridge } from './broadcast/broadcast-bridge.js';
+import { createBroker } from './broker/create-broker.js';
 import { ChannelDelivery } from './channels/channel-delivery.js';
 import { ChannelHub } from './channels/channel-hub.js';
 import { getChannelToken, getInjectedChannelNames } from './channels/channel-tokens.js';
@@ -31,6 +32,7 @@ import {
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    BroadcastBridge,
     ChannelDelivery,
     ChannelHub,
     ConnectionHooks,
@@ -46,7 +48,7 @@ import {
     SocketApiRegistry,
     {
       provide: SOCKET_API_BROKER,
-      useFactory: (options: SocketApiModuleOptions) => options.broker ?? new InMemoryBroker(),
+      useFactory: (options: SocketApiModuleOptions) => createBroker(options),
       inject: [SOCKET_API_OPTIONS],
     },
   ],

@@ -1,6 +1,8 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
+import type { BroadcastOptions } from '../broadcast/broadcast-options.interface.js';
+import type { RedisConnection } from '../broker/redis-broker-options.interface.js';
 import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
 import type { SocketAuthenticator } from './socket-authenticator.interface.js';
 
@@ -41,6 +43,21 @@ export interface SocketApiModuleOptions {
   serialization?: ClassTransformOptions;
   /** Carries publications between the app's instances. Default: in memory, one process. */
   broker?: SocketApiBroker;
+  /**
+   * Scale out through Redis pub/sub: a URL (`'redis://host:6379'`), ioredis options, or an ioredis
+   * client (kept yours: never closed by the library). Publications then reach the subscribers of
+   * every instance that uses the same Redis and `redisPrefix`. Ignored when `broker` is given.
+   */
+  redis?: RedisConnection;
+  /** Redis channels are named `${redisPrefix}:${channel}`. Default `'socketapi'`. */
+  redisPrefix?: string;
+  /** How long startup waits for Redis before failing (`Cannot reach Redis at ...`). Default 5000 ms. */
+  redisConnectTimeoutMs?: number;
+  /**
+   * SocketAPI's HTTP bridge: `POST /_broadcast` with `{"channel": name, "data": {...}}` runs the
+   * channel method and publishes its result. Off unless given; loopback only unless `allowedHosts`.
+   */
+  broadcast?: BroadcastOptions;
 
   /** Authenticates the upgrade request before it becomes a WebSocket; refused: HTTP 401/403. */
   auth?: SocketAuthenticator;

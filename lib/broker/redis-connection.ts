@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisConnection } from './redis-broker-options.interface.js';
+
+export const DEFAULT_REDIS_PREFIX = 'socketapi';
+export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * Reconnection delays: 100 ms, doubling, at most 1 s, retried forever; ±20 % jitter, so that many
+ * instances that lost Redis together do not all knock at the same moment.
+ */
+export function reconnectBackoff(times: number): number {
+  const delay = Math.min(100 * 2 ** Math.min(times - 1, 4), 1000);
+  return Math.round(delay * (0.8 + Math.random() * 0.4));
+}
+
+/** An ioredis client (any copy of ioredis), as opposed to a URL or an options object. */
+export function isRedisClient(connection: RedisConnection): connection is Redis {
+  return (
+    typeof connection === 'object' &&
+    connection !== null &&
+    typeof (connection as Partial<Redis>).duplicate === 'function' &&
+    typeof (connection as Partial<Redis>).publish === 'function'
+  );
+}
+
+/**
+ * A new client of ours, not connected yet (`lazyConnect`). `overrides` win over the user's
+ * options, except `retryStrategy`: the user's is kept if given, ours is exponential backoff.
+ */
+export function createRedisClient(connection: string | RedisOptions, overrides: Partial<RedisOptions>): Redis {
+  if (typeof connection === 'string') {
+    return new Redis(connection, { retryStrategy: reconnectBackoff, ...overrides, lazyConnect: true });
+  }
+  return new Redis({ retryStrategy: reconnectBackoff, ...connection, ...overrides, lazyConnect: true });
+}
+
+/** `host:port` (or the socket path, or the sentinel group) of a client, for messages. */
+export function describeRedis(client: Redis): string {
+  const options = client.options as RedisOptions & { sentinels?: unknown[]; name?: string };
+  if (options.path) return options.path;
+  if (options.sentinels && options.sentinels.length > 0) return `sentinel group '${options.name ?? 'mymaster'}'`;
+  return `${options.host ?? 'localhost'}:${options.port ?? 6379}`;
+}
+
+/** Starts connecting a client that has not started yet; a failure is reported by its events. */
+export function startConnecting(client: Redis): void {
+  if (client.status === 'wait') client.connect().catch(() => undefined);
+}
+
+/**
+ * Resolves when every client is `ready`; rejects after `timeoutMs` with
+ * `Cannot reach Redis at <host:port> within <n> ms` (and the last connection error, if any).
+ */
+export function whenReady(clients: Redis[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let lastError: Error | undefined;
+    const pending = new Set(clients.filter((client) => client.status !== 'ready'));
+    const cleanups: Array<() => void> = [];
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      for (const cleanup of cleanups) cleanup();
+      if (error) reject(error);
+      else resolve();
+    };
+    const timer = setTimeout(() => {
+      const [first] = pending;
+      const cause = lastError ? ` (last error: ${lastError.message})` : '';
+      finish(new Error(`Cannot reach Redis at ${describeRedis(first ?? clients[0])} within ${timeoutMs} ms${cause}`));
+    }, timeoutMs);
+    if (pending.size === 0) return finish();
+    for (const client of pending) {
+      const onReady = () => {
+        pending.delete(client);
+        if (pending.size === 0) finish();
+      };
+      const onError = (error: Error) => {
+        lastError = error;
+      };
+      const onEnd = () => {
+        const cause = lastError ? ` (last error: ${lastError.message})` : '';
+        finish(new Error(`Cannot reach Redis at ${describeRedis(client)}: the client gave up connecting${cause}`));
+      };
+      client.once('ready', onReady);
+      client.on('error', onError);
+      client.once('end', onEnd);
+      cleanups.push(() => {
+        client.off('ready', onReady);
+        client.off('error', onError);
+        client.off('end', onEnd);
+      });
+    }
+  });
+}
+
+/** Closes a client of ours: QUIT when connected (bounded), else drops the socket and any retry. */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    // Nothing to flush: no FIN-and-wait on a server that may never answer.
+    client.disconnect();
+    (client.stream as { destroy?: () => void } | undefined)?.destroy?.();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+  await Promise.race([client.quit().then(() => undefined, () => undefined), gaveUp]);
+  clearTimeout(timer);
+  if ((client.status as string) !== 'end') client.disconnect();
+}
+
+/** A random id for a publishing process, so that it can recognise its own messages. */
+export function newSenderId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * The wire format of a publication on Redis: the sender's id, a newline, then the `data` frame
+ * exactly as subscribers get it (`{"type":"data","channel":...,"data":...}`). A frame is compact
+ * JSON and holds no raw newline, so the first newline ends the id.
+ */
+export function encodePublication(senderHeader: Buffer, frame: Buffer): Buffer {
+  return Buffer.concat([senderHeader, frame], senderHeader.length + frame.length);
+}
+
+export function senderHeader(senderId: string): Buffer {
+  return Buffer.from(`${senderId}\n`);
+}
+
+/** The sender's id and the frame of a message; undefined for a message not in our format. */
+export function decodePublication(message: Buffer): { sender: Buffer; frame: Buffer } | undefined {
+  const newline = message.indexOf(0x0a);
+  if (newline <= 0) return undefined;
+  return { sender: message.subarray(0, newline), frame: message.subarray(newline + 1) };
+}

@@ -1,0 +1,240 @@
+import { Logger } from '@nestjs/common';
+import type { Redis, RedisOptions } from 'ioredis';
+import type {
+  RedisBrokerLogger,
+  RedisBrokerOptions,
+  RedisBrokerStats,
+} from './redis-broker-options.interface.js';
+import {
+  closeRedisClient,
+  createRedisClient,
+  decodePublication,
+  DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
+  DEFAULT_REDIS_PREFIX,
+  describeRedis,
+  encodePublication,
+  isRedisClient,
+  newSenderId,
+  senderHeader,
+  startConnecting,
+  whenReady,
+} from './redis-connection.js';
+import type { RemoteDelivery, SocketApiBroker } from './socket-api-broker.interface.js';
+
+/**
+ * Publishes fail fast while Redis is down (nothing queues up to be sent late), and a PUBLISH in
+ * flight when the connection drops is not sent again after reconnecting: Redis may have run it
+ * already, and sending it twice would deliver it twice.
+ */
+const PUBLISHER: Partial<RedisOptions> = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+};
+
+/** The subscriber resubscribes by itself on `ready`, from the set of channels watched here. */
+const SUBSCRIBER: Partial<RedisOptions> = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  autoResubscribe: false,
+};
+
+/**
+ * Carries publications between the app's instances through Redis pub/sub.
+ *
+ * - Each publication made here is one PUBLISH on `${prefix}:${channel}`, whatever the number of
+ *   subscribers, through one connection (so one instance's publications to a channel keep their
+ *   order); the message is this broker's random id, a newline, and the `data` frame. Its own
+ *   messages coming back are ignored: they were delivered here already.
+ * - This instance SUBSCRIBEs to `${prefix}:${channel}` only while the channel has subscribers here,
+ *   on a second connection (a subscribed connection can do nothing else).
+ * - While Redis is down, publications still reach this instance's subscribers; those meant for the
+ *   other instances are dropped (counted in `stats.dropped`), never queued. The outage is logged
+ *   once; ioredis reconnects with backoff, and every watched channel is subscribed again.
+ */
+export class RedisBroker implements SocketApiBroker {
+  /** Random per broker: tells this instance's messages from the others'. */
+  readonly instanceId = newSenderId();
+  readonly prefix: string;
+  private readonly header = senderHeader(this.instanceId);
+  private readonly idBytes = Buffer.from(this.instanceId);
+  private readonly logger: RedisBrokerLogger;
+  private readonly watched = new Set<string>();
+  private readonly counters: RedisBrokerStats = { published: 0, dropped: 0, received: 0, outages: 0 };
+  private publisher?: Redis;
+  private subscriber?: Redis;
+  private ownsPublisher = false;
+  private deliver?: RemoteDelivery;
+  private started = false;
+  private closed = false;
+  private lastError?: Error;
+  /** Set while an outage lasts: when it began and the drop count then. */
+  private outage?: { since: number; droppedBefore: number };
+  private readonly detach: Array<() => void> = [];
+
+  constructor(private readonly options: RedisBrokerOptions) {
+    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.logger = options.logger ?? new Logger('SocketApiRedisBroker');
+  }
+
+  get stats(): Readonly<RedisBrokerStats> {
+    return { ...this.counters };
+  }
+
+  /** Both connections are up. */
+  get connected(): boolean {
+    return this.publisher?.status === 'ready' && this.subscriber?.status === 'ready';
+  }
+
+  /** Channels this instance is subscribed to on Redis (those with subscribers here). */
+  get watchedChannels(): ReadonlySet<string> {
+    return this.watched;
+  }
+
+  /** The Redis channel of a channel. */
+  redisChannel(channel: string): string {
+    return `${this.prefix}:${channel}`;
+  }
+
+  async connect(deliver: RemoteDelivery): Promise<void> {
+    if (this.publisher) throw new Error('RedisBroker.connect() was called twice.');
+    this.deliver = deliver;
+    const { redis } = this.options;
+    if (isRedisClient(redis)) {
+      // The caller's client publishes; the subscriber is a connection of ours beside it.
+      this.publisher = redis;
+      this.subscriber = redis.duplicate({ ...SUBSCRIBER, lazyConnect: true });
+    } else {
+      this.publisher = createRedisClient(redis, PUBLISHER);
+      this.subscriber = createRedisClient(redis, SUBSCRIBER);
+      this.ownsPublisher = true;
+    }
+    this.listen(this.publisher, this.ownsPublisher);
+    this.listen(this.subscriber, true);
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel, message));
+    startConnecting(this.publisher);
+    startConnecting(this.subscriber);
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
+    try {
+      await whenReady([this.publisher, this.subscriber], timeoutMs);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    this.started = true;
+    this.logger.log(`Connected to Redis at ${describeRedis(this.publisher)} (prefix '${this.prefix}')`);
+  }
+
+  publish(channel: string, frame: Buffer): void {
+    try {
+      const publisher = this.publisher;
+      if (this.closed || !publisher || publisher.status !== 'ready') {
+        this.dropped();
+        return;
+      }
+      publisher.publish(this.redisChannel(channel), encodePublication(this.header, frame)).then(
+        () => void this.counters.published++,
+        () => this.dropped(),
+      );
+    } catch {
+      this.dropped();
+    }
+  }
+
+  watch(channel: string): void {
+    this.watched.add(channel);
+    const subscriber = this.subscriber;
+    // Not ready: the channel is subscribed with every other one when the connection is.
+    if (subscriber?.status === 'ready') subscriber.subscribe(this.redisChannel(channel)).catch(() => undefined);
+  }
+
+  unwatch(channel: string): void {
+    this.watched.delete(channel);
+    const subscriber = this.subscriber;
+    if (subscriber?.status === 'ready') subscriber.unsubscribe(this.redisChannel(channel)).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const detach of this.detach.splice(0)) detach();
+    const closing: Array<Promise<void>> = [];
+    if (this.subscriber) closing.push(closeRedisClient(this.subscriber));
+    // A client the caller passed in is theirs to close.
+    if (this.publisher && this.ownsPublisher) closing.push(closeRedisClient(this.publisher));
+    await Promise.all(closing);
+  }
+
+  private onMessage(redisChannel: Buffer, message: Buffer): void {
+    const decoded = decodePublication(message);
+    if (!decoded || decoded.sender.equals(this.idBytes)) return;
+    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    this.counters.received++;
+    try {
+      this.deliver?.(name, decoded.frame);
+    } catch (error) {
+      this.logger.error(
+        `Delivering a publication on '${name}' from another instance failed`,
+        error instanceof Error ? error.stack : String(error),
+      );
+    }
+  }
+
+  private listen(client: Redis, ours: boolean): void {
+    const onReady = () => this.onReady(client);
+    const onClose = () => this.onClose();
+    const onError = (error: Error) => {
+      this.lastError = error;
+    };
+    const onEnd = () => {
+      // Only a retryStrategy that returns null (the user's: ours retries forever) ends a client.
+      if (this.started && !this.closed) {
+        this.logger.error(
+          `Gave up reconnecting to Redis at ${describeRedis(client)} (retryStrategy returned no delay): ` +
+            'publications reach only the subscribers of this instance until it restarts.',
+        );
+      }
+    };
+    client.on('ready', onReady);
+    client.on('close', onClose);
+    client.on('end', onEnd);
+    // On a client of ours, errors are reported through the outage log (once), not as events.
+    if (ours) client.on('error', onError);
+    this.detach.push(() => {
+      client.off('ready', onReady);
+      client.off('close', onClose);
+      client.off('end', onEnd);
+      client.off('error', onError);
+    });
+  }
+
+  private onReady(client: Redis): void {
+    if (client === this.subscriber && this.watched.size > 0) {
+      client.subscribe(...[...this.watched].map((channel) => this.redisChannel(channel))).catch(() => undefined);
+    }
+    if (!this.connected) return;
+    this.lastError = undefined;
+    if (!this.outage) return;
+    const seconds = ((Date.now() - this.outage.since) / 1000).toFixed(1);
+    const dropped = this.counters.dropped - this.outage.droppedBefore;
+    this.outage = undefined;
+    this.logger.log(
+      `Reconnected to Redis at ${describeRedis(client)} after ${seconds} s; resubscribed ${this.watched.size} ` +
+        `channel(s). ${dropped} publication(s) made here during the outage reached this instance's subscribers only.`,
+    );
+  }
+
+  private onClose(): void {
+    if (!this.started || this.closed || this.outage) return;
+    this.outage = { since: Date.now(), droppedBefore: this.counters.dropped };
+    this.counters.outages++;
+    const cause = this.lastError ? ` (${this.lastError.message})` : '';
+    this.logger.warn(
+      `Lost the connection to Redis at ${describeRedis(this.publisher!)}${cause}. Publications now reach this ` +
+        "instance's subscribers only, and those of other instances are not received here, until it is back; reconnecting.",
+    );
+  }
+
+  private dropped(): void {
+    this.counters.dropped++;
+  }
+}

@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AbstractHttpAdapter } from '@nestjs/core';
-import { SocketApiMetadataAccessor } from '../discovery/socket-api-metadata.accessor.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
-import { ParamsBinder } from '../handlers/params-binder.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiValidationException } from '../protocol/errors.js';
-import type { RegisteredChannel } from '../registry/socket-api.registry.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { bearerTokenMatches, isBroadcastAllowed } from './broadcast-access.js';
@@ -42,12 +39,10 @@ type Method = (...args: unknown[]) => unknown;
 @Injectable()
 export class BroadcastBridge implements OnModuleInit {
   private readonly logger = new Logger('SocketApiBroadcast');
-  private readonly binders = new Map<string, ParamsBinder>();
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
     private readonly registry: SocketApiRegistry,
-    private readonly metadata: SocketApiMetadataAccessor,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
 
@@ -95,8 +90,9 @@ export class BroadcastBridge implements OnModuleInit {
 
     let args: unknown[];
     try {
-      // No connection behind an HTTP request: a @Connection() parameter gets undefined.
-      args = await this.binderFor(channel).bind(undefined as unknown as SocketConnection, data);
+      // The channel's own binder, as for a subscribe. No connection behind an HTTP request: a
+      // @Connection() parameter gets undefined.
+      args = await channel.binder.bind(undefined as unknown as SocketConnection, data);
     } catch (error) {
       if (error instanceof SocketApiValidationException) {
         return { status: 400, body: { error: error.message, errors: error.errors } };
@@ -125,22 +121,6 @@ export class BroadcastBridge implements OnModuleInit {
     } catch (error) {
       this.logger.error('Could not answer a broadcast request', error instanceof Error ? error.stack : String(error));
     }
-  }
-
-  /** The channel's parameters, bound as for a subscribe (same DTOs, same validation options). */
-  private binderFor(channel: RegisteredChannel): ParamsBinder {
-    const { target } = channel;
-    let binder = this.binders.get(target.name);
-    if (!binder) {
-      const { validator, transformer } = this.options.validation ?? {};
-      const metadata = this.metadata.getChannel(target.method);
-      binder = ParamsBinder.compile(target, {
-        validator: { ...validator, ...metadata?.validation },
-        transformer: transformer ?? {},
-      });
-      this.binders.set(target.name, binder);
-    }
-    return binder;
   }
 
   private failed(channel: string, error: unknown): BroadcastResponse {

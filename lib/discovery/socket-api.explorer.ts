@@ -85,14 +85,14 @@ export class SocketApiExplorer implements OnModuleInit {
   }
 
   private registerAction(target: HandlerTarget, metadata: SocketActionMetadata): void {
-    this.registry.addAction({ target, invoke: this.createInvoker(target, metadata) });
+    this.registry.addAction({ target, ...this.compile(target, metadata) });
   }
 
   private registerChannel(target: HandlerTarget, metadata: SocketChannelMetadata): void {
     const channel = this.channels.get(target.name);
     this.registry.addChannel({
       target,
-      invoke: this.createInvoker(target, metadata),
+      ...this.compile(target, metadata),
       channel,
       initialData: metadata.initialData ?? false,
       admits: this.invokers.createGuardCheck(target),
@@ -102,9 +102,9 @@ export class SocketApiExplorer implements OnModuleInit {
     publishOnCall(target, channel);
   }
 
-  private createInvoker(target: HandlerTarget, metadata: SocketActionMetadata) {
+  private compile(target: HandlerTarget, metadata: SocketActionMetadata) {
     const binder = ParamsBinder.compile(target, this.binderOptions(metadata));
-    return this.invokers.create(target, binder);
+    return { binder, invoke: this.invokers.create(target, binder) };
   }
 
   private binderOptions(metadata: SocketActionMetadata): BinderOptions {

@@ -2,10 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { Channel } from '../channels/channel.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
 import type { HandlerInvoker } from '../handlers/handler-invoker.factory.js';
+import type { ParamsBinder } from '../handlers/params-binder.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from './handler-target.js';
 
 export interface RegisteredHandler {
   target: HandlerTarget;
+  /** Fills the method's parameters from a message's `data` (used by `invoke`, and by the HTTP bridge). */
+  binder: ParamsBinder;
   invoke: HandlerInvoker;
 }
 

@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import WebSocket from 'ws';
 import { ChannelHub } from '../lib/channels/channel-hub.js';
 import { SocketApiGateway } from '../lib/gateway/socket-api.gateway.js';
 import { SocketApiModule } from '../lib/index.js';
 import { ProtocolService } from './fixtures/protocol-app.js';
 import { startApp, type TestApp } from './support/test-app.js';
+import { forceGc } from './support/force-gc.js';
 
 /*
  * Connection churn: many short-lived clients connect, subscribe, sometimes act, and leave (cleanly
@@ -23,17 +22,6 @@ const PARALLEL = 200;
 const WARMUP_CYCLES = 1_000;
 const HEAP_BOUND_MB = 2;
 const CHANNELS = ['chat', 'news'];
-
-/** `global.gc` if Node was started with --expose-gc; otherwise the same function, obtained from V8. */
-function forceGc(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === 'function') return exposed;
-  // Turning the flag on at run time makes V8 install `gc` on contexts created afterwards.
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as unknown;
-  if (typeof gc !== 'function') throw new Error('cannot force a garbage collection in this process');
-  return gc as () => void;
-}
 
 /** heapUsed after full collections, once it has stopped shrinking. */
 async function settledHeap(gc: () => void): Promise<number> {

@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { Injectable } from '@nestjs/common';
 import WebSocket from 'ws';
 import { SocketApiGateway } from '../../lib/gateway/socket-api.gateway.js';
@@ -15,6 +13,7 @@ import {
   SocketConnection,
 } from '../../lib/index.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { forceGc } from '../support/force-gc.js';
 
 /*
  * Slow consumers: a subscriber that stops reading (its TCP socket paused, so the kernel buffers
@@ -172,16 +171,6 @@ async function publish(channel: Channel<Tick>, from: number, to: number, reader:
     const published = seq - 1;
     await reader.until(() => reader.received >= published - from + 1 - MAX_LAG || reader.close !== undefined, 'the reader to catch up');
   }
-}
-
-/** `global.gc` if Node was started with --expose-gc; otherwise the same function, obtained from V8. */
-function forceGc(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === 'function') return exposed;
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as unknown;
-  if (typeof gc !== 'function') throw new Error('cannot force a garbage collection in this process');
-  return gc as () => void;
 }
 
 interface Footprint {

@@ -15,6 +15,7 @@ import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.in
 import type { HandshakeRequest, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { originPolicy, type OriginPolicy } from './origin-policy.js';
 import { parseCookies, parseQuery } from './request-parsing.js';
 
 /** ws's `verifyClient` callback: accept, or refuse with an HTTP status. */
@@ -40,6 +41,7 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
   private guards: CanActivate[] = [];
   private readonly maxConnections: number;
   private readonly maxPerAddress: number;
+  private readonly originAllowed: OriginPolicy;
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
@@ -47,6 +49,7 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
   ) {
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.maxPerAddress = options.maxConnectionsPerAddress ?? Infinity;
+    this.originAllowed = originPolicy(options.allowedOrigins);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -88,22 +91,13 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
 
   private refusal(request: IncomingMessage, origin: string | undefined): Refusal | undefined {
     if (!this.accepting) return [HttpStatus.SERVICE_UNAVAILABLE, 'Server shutting down'];
-    if (!this.originAllowed(origin)) return [HttpStatus.FORBIDDEN, 'Origin not allowed'];
+    if (!this.originAllowed(origin, request.headers.host)) return [HttpStatus.FORBIDDEN, 'Origin not allowed'];
     if (this.total >= this.maxConnections) return [HttpStatus.SERVICE_UNAVAILABLE, 'Too many connections'];
     const address = request.socket.remoteAddress ?? '';
     if ((this.perAddress.get(address) ?? 0) >= this.maxPerAddress) {
       return [HttpStatus.TOO_MANY_REQUESTS, 'Too many connections from this address'];
     }
     return undefined;
-  }
-
-  /** Without an `Origin` header (not a browser) a client is not subject to the allow-list. */
-  private originAllowed(origin: string | undefined): boolean {
-    const allowed = this.options.allowedOrigins;
-    if (allowed === undefined) return true;
-    if (typeof allowed === 'function') return allowed(origin);
-    if (origin === undefined) return true;
-    return allowed.some((entry) => (typeof entry === 'string' ? entry === origin : entry.test(origin)));
   }
 
   private async authenticate(raw: IncomingMessage): Promise<Refusal | undefined> {

@@ -21,6 +21,9 @@ export interface RateLimitOptions {
   closeAfter?: number;
 }
 
+/** Which browser origins may use the socket (and the HTTP bridge): see `allowedOrigins`. */
+export type AllowedOrigins = ReadonlyArray<string | RegExp> | '*' | ((origin: string | undefined) => boolean);
+
 export interface HeartbeatOptions {
   /** How often every connection gets a WebSocket ping frame. Default 30 s. */
   intervalMs?: number;
@@ -66,8 +69,13 @@ export interface SocketApiModuleOptions {
    * the request, with `user` set. A guard that refuses gives HTTP 403.
    */
   connectGuards?: Type<CanActivate>[];
-  /** Browser origins allowed to connect (`Origin` header); others get HTTP 403. Default: any. */
-  allowedOrigins?: Array<string | RegExp> | ((origin: string | undefined) => boolean);
+  /**
+   * Browser origins allowed to connect besides the server's own (`Origin` header); others get HTTP 403.
+   * Strings are compared exactly, RegExps tested against the whole `Origin`; `'*'` allows any origin;
+   * a function decides alone. Clients that send no `Origin` (not browsers) always pass.
+   * Default: only pages whose origin has the request's `Host` (host and port), as gorilla/websocket does.
+   */
+  allowedOrigins?: AllowedOrigins;
   /** Open connections per process; past it, upgrades get HTTP 503. Default 50,000. */
   maxConnections?: number;
   /** Open connections per remote address; past it, upgrades get HTTP 429. Default: no limit. */

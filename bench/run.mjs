@@ -9,6 +9,9 @@
 //     --no-pin             do not pin server / load generator to CPU 1 / CPU 0 with taskset
 //     --max-wait S         wait at most S s (default 60) for other processes to go quiet before a measurement
 //     --no-retry           do not measure again when other processes were busy during a measurement
+//     --baseline DIR       also measure the bench app built in another checkout DIR (e.g. a git worktree of an
+//                          older commit, after `npm ci && npx tsc -p tsconfig.bench.json` there), as server
+//                          socketapi-baseline: before/after in the same paired repetitions
 //     --out DIR  --verbose  --list  --report DIR (re-render report.md and chart.svg of a past run)
 //
 // Every measurement gets a fresh server process (its own process group, pinned to CPU 1) and a
@@ -94,6 +97,7 @@ function parseArgs(argv) {
     else if (key === '--report') o.report = path.resolve(val());
     else if (key === '--max-wait') o.maxWait = Math.max(0, Number(val()));
     else if (key === '--no-retry') o.retry = false;
+    else if (key === '--baseline') o.baseline = path.resolve(val());
     else if (key === '--help' || key === '-h') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 13).join('\n'));
       process.exit(0);
@@ -120,6 +124,15 @@ if (opts.report) {
   process.exit(0);
 }
 
+if (opts.baseline) {
+  SERVERS.push({
+    name: 'socketapi-baseline',
+    proto: 'socketapi',
+    script: path.join(opts.baseline, 'dist/bench/app/main.js'),
+    build: `cd ${opts.baseline} && npx tsc -p tsconfig.bench.json`,
+    what: `the bench app as built in ${opts.baseline} (before/after comparisons)`,
+  });
+}
 const scenarioSet = opts.quick ? QUICK : FULL;
 const scenarios = opts.scenarios ? scenarioSet.filter((s) => opts.scenarios.some((p) => s.name === p || s.name.startsWith(p) || s.kind === p)) : scenarioSet;
 let servers = opts.only ? SERVERS.filter((s) => opts.only.includes(s.name)) : SERVERS;
@@ -247,7 +260,7 @@ function portOpen(port) {
 
 async function startServer(def, logFd) {
   const port = nextPort();
-  const [cmd, argv] = pinned(SERVER_CPU, [process.execPath, '--expose-gc', '--require', PROBE, path.join(ROOT, def.script)]);
+  const [cmd, argv] = pinned(SERVER_CPU, [process.execPath, '--expose-gc', '--require', PROBE, path.resolve(ROOT, def.script)]);
   const env = { ...process.env, PORT: String(port), HOST, NODE_ENV: 'production' };
   delete env.NODE_OPTIONS;
   delete env.BENCH_NOFILE_RAISED;
@@ -417,7 +430,7 @@ async function measure(def, scenario, logFd) {
 }
 
 function checkBuilt() {
-  const missing = servers.filter((s) => !fs.existsSync(path.join(ROOT, s.script)));
+  const missing = servers.filter((s) => !fs.existsSync(path.resolve(ROOT, s.script)));
   if (missing.length) {
     console.error(`not built: ${missing.map((s) => `${s.script} (${s.build})`).join(', ')}\nrun \`npm run bench\`, which builds first`);
     process.exit(2);

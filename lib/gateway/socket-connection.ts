@@ -7,7 +7,7 @@ import type { SocketIdentity } from '../interfaces/socket-authenticator.interfac
 import type { ErrorPayload } from '../protocol/messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { CloseCode } from './close-codes.js';
-import { parseQuery } from './request-parsing.js';
+import { emptyRecord, parseQuery } from './request-parsing.js';
 
 const TEXT_FRAME = { binary: false } as const;
 const NO_CHANNELS: ReadonlySet<Channel> = new Set();
@@ -170,7 +170,7 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
 }
 
 function withoutHandshakeHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const kept: IncomingHttpHeaders = {};
+  const kept = emptyRecord<IncomingHttpHeaders>();
   for (const name in headers) {
     if (!HANDSHAKE_HEADERS.has(name)) kept[name] = headers[name];
   }

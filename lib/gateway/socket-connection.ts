@@ -33,7 +33,13 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
   readonly headers: IncomingHttpHeaders;
   /** Path and query string of the upgrade request. */
   readonly url: string;
+  /** The socket's peer: the client, or the proxy in front of it. */
   readonly remoteAddress: string | undefined;
+  /**
+   * The client's address: the peer's, or the one a trusted proxy forwarded (`trustedProxies`);
+   * IPv4-mapped IPv6 as IPv4. What `maxConnectionsPerAddress` counts.
+   */
+  readonly clientAddress: string | undefined;
   // Created on first use: most connections never need them, and every byte counts per connection.
   private uuid?: string;
   private parsedQuery?: Record<string, string | string[]>;
@@ -64,11 +70,13 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     readonly socket: WebSocket,
     request: IncomingMessage,
     private readonly policy: ConnectionPolicy,
+    clientAddress: string | undefined,
   ) {
     // Only what handlers may read is kept: holding the whole request would cost kilobytes per client.
     this.headers = withoutHandshakeHeaders(request.headers);
     this.url = request.url ?? '/';
     this.remoteAddress = request.socket.remoteAddress;
+    this.clientAddress = clientAddress;
   }
 
   /** Unique in this process; random, so it can be shown to other clients. */

@@ -8,7 +8,10 @@ export interface HandshakeRequest {
   query: Record<string, string | string[]>;
   /** Cookies of the `Cookie` header. */
   cookies: Record<string, string>;
+  /** The socket's peer: the client, or the proxy in front of it. */
   remoteAddress: string | undefined;
+  /** The client's address: the peer's, or one a trusted proxy forwarded (see `trustedProxies`). */
+  clientAddress?: string;
   /** The Node request itself. */
   raw: IncomingMessage;
 }

@@ -75,10 +75,12 @@ function ipv6Prefix64(address: string): string {
   const [head, tail] = address.split('::');
   const groupsOf = (part: string | undefined): string[] => (part ? part.split(':') : []);
   // An embedded IPv4 address (`::ffff:1.2.3.4`, `64:ff9b::1.2.3.4`) fills the last two groups.
-  const withIPv4 = (groups: string[]): string[] => groups.flatMap((group) => (group.includes('.') ? ['0', '0'] : [group]));
+  const withIPv4 = (groups: string[]): string[] =>
+    groups.flatMap((group) => (group.includes('.') ? ['0', '0'] : [group]));
   const first = withIPv4(groupsOf(head));
   const last = withIPv4(groupsOf(tail));
-  const groups = tail === undefined ? first : [...first, ...Array<string>(8 - first.length - last.length).fill('0'), ...last];
+  const zeros = Array<string>(8 - first.length - last.length).fill('0');
+  const groups = tail === undefined ? first : [...first, ...zeros, ...last];
   return groups
     .slice(0, 4)
     .map((group) => parseInt(group, 16).toString(16))

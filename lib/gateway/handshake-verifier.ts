@@ -100,7 +100,11 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
     return identity;
   }
 
-  private refusal(request: IncomingMessage, origin: string | undefined, clientAddress: string | undefined): Refusal | undefined {
+  private refusal(
+    request: IncomingMessage,
+    origin: string | undefined,
+    clientAddress: string | undefined,
+  ): Refusal | undefined {
     if (!this.accepting) return [HttpStatus.SERVICE_UNAVAILABLE, 'Server shutting down'];
     if (!this.isOriginAllowed(origin, request.headers.host)) return [HttpStatus.FORBIDDEN, 'Origin not allowed'];
     if (this.total >= this.maxConnections) return [HttpStatus.SERVICE_UNAVAILABLE, 'Too many connections'];
@@ -145,7 +149,9 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
     };
     const timer = setTimeout(() => {
       if (!end()) return;
-      this.warnings.warn(`A WebSocket handshake took longer than handshakeTimeoutMs (${this.timeoutMs} ms): auth or a connect guard never answered`);
+      this.warnings.warn(
+        `A WebSocket handshake took longer than handshakeTimeoutMs (${this.timeoutMs} ms): auth or a connect guard did not answer`,
+      );
       done(false, HttpStatus.SERVICE_UNAVAILABLE, 'Handshake timed out');
     }, this.timeoutMs);
     timer.unref();

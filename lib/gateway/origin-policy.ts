@@ -69,5 +69,6 @@ export function originRefusedHint(origin: string | undefined, host: string | und
   if (serialized === undefined || serialized === 'null') {
     return `${refused}: only a function in allowedOrigins can allow an Origin that is not a URL.`;
   }
-  return `${refused}: if that page is yours (a dev server, a frontend on another host), add '${serialized.slice(0, 200)}' to allowedOrigins.`;
+  const hint = `add '${serialized.slice(0, 200)}' to allowedOrigins`;
+  return `${refused}: if that page is yours (a dev server, a frontend on another host), ${hint}.`;
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { connect, type Socket } from 'node:net';
-import { Injectable, type CanActivate } from '@nestjs/common';
+import { Injectable, type CanActivate, type LoggerService } from '@nestjs/common';
 import { of } from 'rxjs';
 import {
   Connection,
@@ -75,9 +75,28 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function app(options: SocketApiModuleOptions): Promise<TestApp> {
-  t = await startApp({ imports: [SocketApiModule.forRoot(options)], providers: [Probe] });
+async function app(options: SocketApiModuleOptions, logger?: LoggerService): Promise<TestApp> {
+  t = await startApp({ imports: [SocketApiModule.forRoot(options)], providers: [Probe] }, (created) => {
+    if (logger) created.useLogger(logger);
+  });
   return t;
+}
+
+/** A logger that keeps the lines of each level. */
+class RecordingLogger implements LoggerService {
+  readonly lines: Record<'log' | 'warn' | 'error' | 'debug', string[]> = { log: [], warn: [], error: [], debug: [] };
+  log(message: string): void {
+    this.lines.log.push(message);
+  }
+  warn(message: string): void {
+    this.lines.warn.push(message);
+  }
+  error(message: string): void {
+    this.lines.error.push(message);
+  }
+  debug(message: string): void {
+    this.lines.debug.push(message);
+  }
 }
 
 function port(test: TestApp): number {
@@ -181,8 +200,12 @@ describe('handshake timeout', () => {
       }
     }
     const test = await app({ connectGuards: [NeverGuard], maxConnections: 1, handshakeTimeoutMs: 200 });
-    expect(await refusedUpgrade(test.url)).toBe(503);
-    expect(await refusedUpgrade(test.url)).toBe(503);
+    // Both time out: the first one's slot was freed, or the second would be 'Too many connections'.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const { socket, answer } = rawUpgrade(test, '/');
+      expect(await answer).toEqual({ status: 503, body: 'Handshake timed out' });
+      socket.destroy();
+    }
     expect(openConnections(test)).toBe(0);
   });
 
@@ -273,5 +296,88 @@ describe('query strings with the names of Object.prototype members', () => {
     await client.close();
     expect(cookies?.constructor).toBe('c');
     expect(cookies?.['__proto__']).toBe('p');
+  });
+});
+
+describe('origin policy, on a real server', () => {
+  const origin = (test: TestApp, port_ = port(test)) => `http://127.0.0.1:${port_}`;
+
+  it('by default: a page of the same host and port passes, another port gets 403, no Origin passes', async () => {
+    const test = await app({});
+    expect((await whoami(test.url, { origin: origin(test) })).user).toBeNull();
+    expect((await whoami(test.url, { origin: `http://localhost:${port(test)}`, host: `localhost:${port(test)}` })).user).toBeNull();
+    expect(await refusedUpgrade(test.url, { headers: { origin: origin(test, port(test) + 1) } })).toBe(403);
+    expect(await refusedUpgrade(test.url, { headers: { origin: `http://localhost:${port(test)}` } })).toBe(403);
+    expect(await refusedUpgrade(test.url, { headers: { origin: 'null' } })).toBe(403);
+    expect((await whoami(test.url)).user).toBeNull();
+    expect(openConnections(test)).toBe(0);
+  });
+
+  it('a listed origin passes; a RegExp with the g flag answers the same for every upgrade', async () => {
+    const test = await app({ allowedOrigins: ['http://localhost:5173', /^https:\/\/app\.example\.com$/g] });
+    for (let attempt = 0; attempt < 4; attempt++) {
+      expect((await whoami(test.url, { origin: 'https://app.example.com' })).user).toBeNull();
+    }
+    expect((await whoami(test.url, { origin: 'http://localhost:5173' })).user).toBeNull();
+    expect((await whoami(test.url, { origin: origin(test) })).user).toBeNull();
+    expect(await refusedUpgrade(test.url, { headers: { origin: 'http://localhost:5174' } })).toBe(403);
+  });
+
+  it("'*' lets any origin in, Origin: null too", async () => {
+    const test = await app({ allowedOrigins: '*' });
+    expect((await whoami(test.url, { origin: 'https://evil.example' })).user).toBeNull();
+    expect((await whoami(test.url, { origin: 'null' })).user).toBeNull();
+  });
+
+  it('a function that throws refuses with 403 and logs; the server keeps serving', async () => {
+    const logger = new RecordingLogger();
+    const test = await app({ allowedOrigins: (value) => { if (value === 'https://boom.example') throw new Error('boom'); return true; } }, logger);
+    expect(await refusedUpgrade(test.url, { headers: { origin: 'https://boom.example' } })).toBe(403);
+    expect(logger.lines.error.join('\n')).toContain('allowedOrigins threw');
+    expect((await whoami(test.url, { origin: 'https://fine.example' })).user).toBeNull();
+  });
+
+  it('the refusal is logged with how to allow it, at warn level at most 10 times a minute', async () => {
+    const logger = new RecordingLogger();
+    const test = await app({}, logger);
+    expect(await refusedUpgrade(test.url, { headers: { origin: 'http://localhost:5173' } })).toBe(403);
+    expect(logger.lines.warn).toEqual([expect.stringContaining("add 'http://localhost:5173' to allowedOrigins")]);
+    for (let attempt = 0; attempt < 14; attempt++) {
+      expect(await refusedUpgrade(test.url, { headers: { origin: `http://attacker-${attempt}.example` } })).toBe(403);
+    }
+    expect(logger.lines.warn).toHaveLength(10);
+    expect(logger.lines.warn[9]).toContain('more of these this minute: debug level');
+    expect(logger.lines.debug.filter((line) => line.includes('Refused a WebSocket upgrade'))).toHaveLength(5);
+  });
+});
+
+describe('maxConnectionsPerAddress by client address', () => {
+  it('behind a trusted proxy: counted by the forwarded address, IPv6 per /64; the handler and auth see it', async () => {
+    const seen: (string | undefined)[] = [];
+    const auth = { authenticate: (request: HandshakeRequest) => (seen.push(request.clientAddress), { user: 'u' }) };
+    const test = await app({ auth, trustedProxies: ['127.0.0.1'], maxConnectionsPerAddress: 2 });
+    const via = (address: string) => ({ headers: { 'x-forwarded-for': address } });
+    const clients = [
+      await TestClient.open(test.url, via('2001:db8:1:2::1')),
+      await TestClient.open(test.url, via('2001:db8:1:2:aaaa::2')),
+    ];
+    // A third address of the same /64 is the same client.
+    expect(await refusedUpgrade(test.url, via('2001:db8:1:2:ffff:ffff:ffff:ffff'))).toBe(429);
+    expect((await whoami(test.url, via('2001:db8:1:3::1').headers)).clientAddress).toBe('2001:db8:1:3::1');
+    expect((await whoami(test.url, via('198.51.100.7, 127.0.0.1').headers)).clientAddress).toBe('198.51.100.7');
+    expect(seen.slice(0, 2)).toEqual(['2001:db8:1:2::1', '2001:db8:1:2:aaaa::2']);
+    await Promise.all(clients.map((client) => client.close()));
+    // The slots of that /64 are free again once its clients have left.
+    await until(() => openConnections(test) === 0);
+    expect((await whoami(test.url, via('2001:db8:1:2::9').headers)).clientAddress).toBe('2001:db8:1:2::9');
+  });
+
+  it('from a peer that is not a trusted proxy, X-Forwarded-For is ignored: no way around the limit', async () => {
+    const test = await app({ maxConnectionsPerAddress: 1 });
+    const first = await TestClient.open(test.url, { headers: { 'x-forwarded-for': '198.51.100.1' } });
+    expect(await refusedUpgrade(test.url, { headers: { 'x-forwarded-for': '198.51.100.2' } })).toBe(429);
+    await first.close();
+    await until(() => openConnections(test) === 0);
+    expect((await whoami(test.url, { 'x-forwarded-for': '198.51.100.3' })).clientAddress).toBe('127.0.0.1');
   });
 });

@@ -39,6 +39,8 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
   private readonly warnings = new ThrottledWarnings(this.logger);
   private readonly identities = new WeakMap<IncomingMessage, SocketIdentity>();
   private readonly clientAddresses = new WeakMap<IncomingMessage, string | undefined>();
+  /** Handshakes still authenticating, each by the function that refuses it. */
+  private readonly underWay = new Set<(refusal: Refusal) => void>();
   /** Open connections and handshakes under way, in all and per client address (see `addressLimitKey`). */
   private readonly perAddress = new Map<string, number>();
   private total = 0;
@@ -65,8 +67,10 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
     this.guards = await Promise.all((this.options.connectGuards ?? []).map((guard) => this.resolve(guard)));
   }
 
+  /** No more connections: new upgrades, and those still authenticating, get HTTP 503. */
   stopAccepting(): void {
     this.accepting = false;
+    for (const refuse of this.underWay) refuse([HttpStatus.SERVICE_UNAVAILABLE, 'Server shutting down']);
   }
 
   /** ws's `verifyClient`, in its asynchronous form. */
@@ -128,9 +132,9 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
 
   /**
    * Runs `auth` and the connect guards with the handshake holding a slot of the limits, and frees it
-   * whichever comes first: their verdict, `handshakeTimeoutMs` (HTTP 503), or the client leaving (its
-   * socket is destroyed: no one is left to read an answer). A verdict that comes later is ignored,
-   * with its identity.
+   * whichever comes first: their verdict, `handshakeTimeoutMs` (HTTP 503), shutdown (HTTP 503), or the
+   * client leaving (its socket is destroyed: no one is left to read an answer). A verdict that comes
+   * later is ignored, with its identity.
    */
   private authenticateInTime(request: IncomingMessage, limitKey: string, done: VerifyCallback): void {
     this.count(limitKey, 1);
@@ -140,21 +144,25 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
       over = true;
       clearTimeout(timer);
       request.socket.off('end', clientLeft).off('close', clientLeft);
+      this.underWay.delete(refuse);
       this.count(limitKey, -1);
       return true;
+    };
+    const refuse = (refusal: Refusal): void => {
+      if (end()) done(false, ...refusal);
     };
     // The upgrade's socket is half-open (allowHalfOpen): a client that leaves shows as 'end', not 'close'.
     const clientLeft = (): void => {
       if (end()) request.socket.destroy();
     };
     const timer = setTimeout(() => {
-      if (!end()) return;
       this.warnings.warn(
         `A WebSocket handshake took longer than handshakeTimeoutMs (${this.timeoutMs} ms): auth or a connect guard did not answer`,
       );
-      done(false, HttpStatus.SERVICE_UNAVAILABLE, 'Handshake timed out');
+      refuse([HttpStatus.SERVICE_UNAVAILABLE, 'Handshake timed out']);
     }, this.timeoutMs);
     timer.unref();
+    this.underWay.add(refuse);
     request.socket.once('end', clientLeft).once('close', clientLeft);
     void this.authenticate(request).then((failure) => {
       if (!end()) return void this.identities.delete(request);

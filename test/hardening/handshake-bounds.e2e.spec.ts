@@ -47,6 +47,13 @@ class Probe {
   whoami(@Connection() connection: SocketConnection) {
     return { user: connection.user ?? null, query: connection.query, clientAddress: connection.clientAddress };
   }
+
+  @SocketAction('headers')
+  headers(@Connection() connection: SocketConnection) {
+    const { headers } = connection;
+    // Node lower-cases header names (and drops `__proto__`): `constructor` is the name that could collide.
+    return { prototype: Object.getPrototypeOf(headers), constructor: headers.constructor };
+  }
 }
 
 class AsyncDeny implements CanActivate {
@@ -226,6 +233,22 @@ describe('handshake timeout', () => {
   });
 });
 
+describe('handshakes under way at shutdown', () => {
+  it('get HTTP 503 at once, and app.close() does not wait for their authenticator', async () => {
+    const auth = new HeldAuthenticator();
+    const test = await app({ auth, handshakeTimeoutMs: 60_000 });
+    const { socket, answer } = rawUpgrade(test, '/?key=wait-late');
+    await until(() => auth.isWaiting('late'));
+    const started = Date.now();
+    await test.close();
+    t = undefined;
+    expect(await answer).toEqual({ status: 503, body: 'Server shutting down' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    socket.destroy();
+    auth.release('late');
+  });
+});
+
 describe('handshakes under way hold a slot', () => {
   it('counted against maxConnections: the N+1th concurrent upgrade gets 503 while N authenticate', async () => {
     const auth = new HeldAuthenticator();
@@ -292,10 +315,15 @@ describe('query strings with the names of Object.prototype members', () => {
   it('cookies and headers with such names stay plain values', async () => {
     let cookies: HandshakeRequest['cookies'] | undefined;
     const test = await app({ auth: { authenticate: (request) => ((cookies = request.cookies), { user: 'u' }) } });
-    const client = await TestClient.open(test.url, { headers: { cookie: 'constructor=c; __proto__=p', 'hasOwnProperty': 'h' } });
+    const client = await TestClient.open(test.url, {
+      headers: { cookie: 'constructor=c; __proto__=p', constructor: 'k' },
+    });
+    client.send({ type: 'action', channel: 'headers' });
+    const [reply] = await client.next();
     await client.close();
     expect(cookies?.constructor).toBe('c');
     expect(cookies?.['__proto__']).toBe('p');
+    expect((reply as { data: unknown }).data).toStrictEqual({ prototype: null, constructor: 'k' });
   });
 });
 

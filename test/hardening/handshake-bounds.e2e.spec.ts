@@ -11,6 +11,7 @@ import {
   type SocketConnection,
 } from '../../lib/index.js';
 import { SocketApiGateway } from '../../lib/gateway/socket-api.gateway.js';
+import { AppModule } from '../../sample/app.module.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
@@ -349,6 +350,17 @@ describe('origin policy, on a real server', () => {
     expect((await whoami(test.url, { origin: 'http://localhost:5173' })).user).toBeNull();
     expect((await whoami(test.url, { origin: origin(test) })).user).toBeNull();
     expect(await refusedUpgrade(test.url, { headers: { origin: 'http://localhost:5174' } })).toBe(403);
+  });
+
+  it("the sample app's page connects as a browser would (its own origin); a page elsewhere cannot", async () => {
+    t = await startApp({ imports: [AppModule] });
+    const page = await fetch(t.url.replace('ws:', 'http:'));
+    expect(await page.text()).toContain('location.host');
+    const browser = await TestClient.open(t.url, { headers: { origin: t.url.replace('ws:', 'http:') } });
+    browser.send({ type: 'action', channel: 'add_numbers', data: { a: 2, b: 3 } });
+    expect(await browser.next()).toEqual([{ type: 'action', channel: 'add_numbers', status: 'completed', data: 5 }]);
+    await browser.close();
+    expect(await refusedUpgrade(t.url, { headers: { origin: 'https://evil.example' } })).toBe(403);
   });
 
   it("'*' lets any origin in, Origin: null too", async () => {

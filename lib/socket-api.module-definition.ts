@@ -20,7 +20,9 @@ export const {
 function withValidatedOptions(definition: DynamicModule): DynamicModule {
   const validated = (provider: Provider): Provider => {
     if (typeof provider !== 'object' || provider.provide !== SOCKET_API_OPTIONS) return provider;
-    if ('useValue' in provider) return { provide: SOCKET_API_OPTIONS, useFactory: () => validateOptions(provider.useValue) };
+    if ('useValue' in provider) {
+      return { provide: SOCKET_API_OPTIONS, useFactory: () => validateOptions(provider.useValue) };
+    }
     if ('useFactory' in provider) {
       const factory = provider.useFactory;
       return { ...provider, useFactory: async (...args: unknown[]) => validateOptions(await factory(...args)) };

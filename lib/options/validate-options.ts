@@ -28,10 +28,15 @@ const show = (value: unknown): string => {
   return typeof value === 'bigint' ? `${value}n` : String(value);
 };
 
+/** The one wording of a problem: `maxConnections must be an integer ≥ 1, got -1`. */
+function mustBe(problems: string[], name: string, description: string, value: unknown, hint = ''): void {
+  problems.push(`${name || 'the options'} must be ${description}, got ${show(value)}${hint}`);
+}
+
 /** A check from a test and the description of what passes it. */
 function accepts(description: string, test: (value: unknown) => boolean): Check {
   return (value, name, problems) => {
-    if (!test(value)) problems.push(`${name} must be ${description}, got ${show(value)}`);
+    if (!test(value)) mustBe(problems, name, description, value);
   };
 }
 
@@ -44,7 +49,10 @@ const duration = (min: number, meaning = '') =>
     (value) => Number.isInteger(value) && (value as number) >= min && (value as number) <= MAX_DELAY_MS,
   );
 
-const positiveNumber = accepts('a finite number > 0', (value) => typeof value === 'number' && Number.isFinite(value) && value > 0);
+const positiveNumber = accepts(
+  'a finite number > 0',
+  (value) => typeof value === 'number' && Number.isFinite(value) && value > 0,
+);
 const nonEmptyString = accepts('a non-empty string', (value) => typeof value === 'string' && value !== '');
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -57,7 +65,7 @@ const hasMethods =
   (what: string, ...methods: string[]): Check =>
   (value, name, problems) => {
     const missing = isObject(value) ? methods.filter((method) => typeof value[method] !== 'function') : methods;
-    if (missing.length > 0) problems.push(`${name} must be ${what} (with ${methods.join(', ')}()), got ${show(value)}`);
+    if (missing.length > 0) mustBe(problems, name, `${what} (with ${methods.join(', ')}())`, value);
   };
 
 function orFalse(check: Check): Check {
@@ -68,7 +76,7 @@ function orFalse(check: Check): Check {
 
 function arrayOf(description: string, check: Check): Check {
   return (value, name, problems) => {
-    if (!Array.isArray(value)) return void problems.push(`${name} must be an array of ${description}, got ${show(value)}`);
+    if (!Array.isArray(value)) return mustBe(problems, name, `an array of ${description}`, value);
     value.forEach((item, index) => check(item, `${name}[${index}]`, problems));
   };
 }
@@ -76,7 +84,7 @@ function arrayOf(description: string, check: Check): Check {
 /** An object whose members are checked by `checks`; `required` members must be there; others are typos. */
 function objectOf<T>(checks: Checks<T>, required: ReadonlyArray<keyof T> = []): Check {
   return (value, name, problems) => {
-    if (!isObject(value)) return void problems.push(`${name || 'the options'} must be an object, got ${show(value)}`);
+    if (!isObject(value)) return mustBe(problems, name, 'an object', value);
     const known = Object.keys(checks);
     for (const key of Object.keys(value)) {
       const path = name ? `${name}.${key}` : key;
@@ -92,7 +100,7 @@ function objectOf<T>(checks: Checks<T>, required: ReadonlyArray<keyof T> = []): 
 /** `'http://localhost:5173'`: an origin as browsers send it (scheme, host, port if not the default; no path). */
 const origin: Check = (value, name, problems) => {
   if (value instanceof RegExp) return;
-  if (typeof value !== 'string') return void problems.push(`${name} must be an origin string or a RegExp, got ${show(value)}`);
+  if (typeof value !== 'string') return mustBe(problems, name, 'an origin string or a RegExp', value);
   let serialized: string | undefined;
   try {
     serialized = new URL(value).origin;
@@ -100,22 +108,22 @@ const origin: Check = (value, name, problems) => {
     serialized = undefined;
   }
   if (serialized === undefined || serialized === 'null') {
-    problems.push(`${name} must be an origin such as 'http://localhost:5173', got ${show(value)}`);
+    mustBe(problems, name, "an origin such as 'http://localhost:5173'", value);
   } else if (serialized !== value.toLowerCase()) {
-    problems.push(`${name} must be an origin (no path, no trailing '/'), got ${show(value)}: did you mean '${serialized}'?`);
+    mustBe(problems, name, "an origin (no path, no trailing '/')", value, `: did you mean '${serialized}'?`);
   }
 };
 
 const allowedOrigins: Check = (value, name, problems) => {
   if (value === '*' || typeof value === 'function') return;
   if (!Array.isArray(value)) {
-    return void problems.push(`${name} must be '*', a function, or an array of origins and RegExps, got ${show(value)}`);
+    return mustBe(problems, name, "'*', a function, or an array of origins and RegExps", value);
   }
   value.forEach((item, index) => origin(item, `${name}[${index}]`, problems));
 };
 
 const proxyAddress: Check = (value, name, problems) => {
-  if (typeof value !== 'string') return void problems.push(`${name} must be an IP address or CIDR string, got ${show(value)}`);
+  if (typeof value !== 'string') return mustBe(problems, name, 'an IP address or CIDR string', value);
   try {
     trustedProxyList([value]);
   } catch (error) {
@@ -146,7 +154,10 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   validation,
   serialization: anObject,
   broker: hasMethods('a SocketApiBroker', 'connect', 'publish', 'watch', 'unwatch', 'close'),
-  redis: accepts('a Redis URL, ioredis options or an ioredis client', (value) => isObject(value) || (typeof value === 'string' && value !== '')),
+  redis: accepts(
+    'a Redis URL, ioredis options or an ioredis client',
+    (value) => isObject(value) || (typeof value === 'string' && value !== ''),
+  ),
   redisPrefix: nonEmptyString,
   redisConnectTimeoutMs: duration(1),
   broadcast,

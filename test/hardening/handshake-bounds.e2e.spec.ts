@@ -136,18 +136,26 @@ function rawUpgrade(test: TestApp, path: string): { socket: Socket; answer: Prom
       const status = Number(text.split(' ')[1]);
       if (status === 101) resolve({ status, body: '' });
     });
-    socket.on('end', () => resolve({ status: Number(text.split(' ')[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) }));
+    socket.on('end', () => {
+      resolve({ status: Number(text.split(' ')[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+    });
     socket.on('error', reject);
   });
   return { socket, answer };
 }
 
-async function whoami(url: string, headers?: Record<string, string>): Promise<{ user: unknown; query: unknown; clientAddress: unknown }> {
+interface WhoAmI {
+  user: unknown;
+  query: unknown;
+  clientAddress: unknown;
+}
+
+async function whoami(url: string, headers?: Record<string, string>): Promise<WhoAmI> {
   const client = await TestClient.open(url, { headers });
   try {
     client.send({ type: 'action', channel: 'whoami' });
     const [reply] = await client.next();
-    return (reply as { data: { user: unknown; query: unknown; clientAddress: unknown } }).data;
+    return (reply as { data: WhoAmI }).data;
   } finally {
     await client.close();
   }
@@ -185,7 +193,7 @@ describe('handshake timeout', () => {
     expect((await whoami(`${test.url}/?key=ok`)).user).toBe('ok');
   });
 
-  it('a verdict that arrives after the timeout does nothing: no socket, no identity, no slot counted twice', async () => {
+  it('a verdict after the timeout does nothing: no socket, no identity, no slot counted twice', async () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, maxConnections: 1, handshakeTimeoutMs: 200 });
     const { socket, answer } = rawUpgrade(test, '/?key=wait-late');
@@ -217,7 +225,7 @@ describe('handshake timeout', () => {
     expect(openConnections(test)).toBe(0);
   });
 
-  it('a client that leaves while it is authenticated frees its slot at once; the verdict then opens no socket', async () => {
+  it('a client that leaves while authenticated frees its slot at once; the verdict then opens no socket', async () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, maxConnections: 1, handshakeTimeoutMs: 60_000 });
     const { socket } = rawUpgrade(test, '/?key=wait-gone');
@@ -334,7 +342,8 @@ describe('origin policy, on a real server', () => {
   it('by default: a page of the same host and port passes, another port gets 403, no Origin passes', async () => {
     const test = await app({});
     expect((await whoami(test.url, { origin: origin(test) })).user).toBeNull();
-    expect((await whoami(test.url, { origin: `http://localhost:${port(test)}`, host: `localhost:${port(test)}` })).user).toBeNull();
+    const viaLocalhost = { origin: `http://localhost:${port(test)}`, host: `localhost:${port(test)}` };
+    expect((await whoami(test.url, viaLocalhost)).user).toBeNull();
     expect(await refusedUpgrade(test.url, { headers: { origin: origin(test, port(test) + 1) } })).toBe(403);
     expect(await refusedUpgrade(test.url, { headers: { origin: `http://localhost:${port(test)}` } })).toBe(403);
     expect(await refusedUpgrade(test.url, { headers: { origin: 'null' } })).toBe(403);
@@ -371,7 +380,11 @@ describe('origin policy, on a real server', () => {
 
   it('a function that throws refuses with 403 and logs; the server keeps serving', async () => {
     const logger = new RecordingLogger();
-    const test = await app({ allowedOrigins: (value) => { if (value === 'https://boom.example') throw new Error('boom'); return true; } }, logger);
+    const allowedOrigins = (value: string | undefined): boolean => {
+      if (value === 'https://boom.example') throw new Error('boom');
+      return true;
+    };
+    const test = await app({ allowedOrigins }, logger);
     expect(await refusedUpgrade(test.url, { headers: { origin: 'https://boom.example' } })).toBe(403);
     expect(logger.lines.error.join('\n')).toContain('allowedOrigins threw');
     expect((await whoami(test.url, { origin: 'https://fine.example' })).user).toBeNull();
@@ -392,7 +405,7 @@ describe('origin policy, on a real server', () => {
 });
 
 describe('maxConnectionsPerAddress by client address', () => {
-  it('behind a trusted proxy: counted by the forwarded address, IPv6 per /64; the handler and auth see it', async () => {
+  it('behind a trusted proxy: counted by the forwarded address, IPv6 per /64; handlers and auth see it', async () => {
     const seen: (string | undefined)[] = [];
     const auth = { authenticate: (request: HandshakeRequest) => (seen.push(request.clientAddress), { user: 'u' }) };
     const test = await app({ auth, trustedProxies: ['127.0.0.1'], maxConnectionsPerAddress: 2 });

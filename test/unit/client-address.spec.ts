@@ -76,10 +76,8 @@ describe('trustedProxyList', () => {
     expect(list.check('11.0.0.1', 'ipv4')).toBe(false);
   });
 
-  it.each(['10.0.0.0/', '10.0.0.0/33', '::/129', '10.0.0.0/8/8', '10.0.0.0/-1', '10.0.0.0/1e1', 'localhost', '', '10.0.0.256'])(
-    'refuses %j, naming it',
-    (entry) => {
-      expect(() => trustedProxyList([entry])).toThrow(`'${entry}' is neither an IP address nor a CIDR`);
-    },
-  );
+  const invalid = ['10.0.0.0/', '10.0.0.0/33', '::/129', '10.0.0.0/8/8', '10.0.0.0/-1', '10.0.0.0/1e1', 'localhost', ''];
+  it.each([...invalid, '10.0.0.256'])('refuses %j, naming it', (entry) => {
+    expect(() => trustedProxyList([entry])).toThrow(`'${entry}' is neither an IP address nor a CIDR`);
+  });
 });

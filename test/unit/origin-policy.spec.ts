@@ -31,7 +31,7 @@ describe('originPolicy: the default (same host as the request)', () => {
     expect(allowed('https://[::1]', '[::1]:443')).toBe(true);
   });
 
-  it('refuses Origin: null (sandboxed frames, file:// pages), non-URLs, other schemes, and requests without Host', () => {
+  it('refuses Origin: null (sandboxed frames, file:// pages), non-URLs, other schemes, no Host', () => {
     expect(allowed('null', 'localhost:3000')).toBe(false);
     expect(allowed('', 'localhost:3000')).toBe(false);
     expect(allowed('localhost:3000', 'localhost:3000')).toBe(false);

@@ -95,7 +95,7 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     return this.identity?.expiresAt;
   }
 
-  /** Query parameters of the upgrade request; a repeated key gives an array. */
+  /** Query parameters of the upgrade request; a repeated key gives an array. An object without prototype. */
   get query(): Record<string, string | string[]> {
     this.parsedQuery ??= parseQuery(this.url);
     return this.parsedQuery;

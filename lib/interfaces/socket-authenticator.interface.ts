@@ -4,7 +4,10 @@ import type { SocketConnection } from '../gateway/socket-connection.js';
 /** The WebSocket upgrade request, as an authenticator sees it. */
 export interface HandshakeRequest {
   headers: IncomingHttpHeaders;
-  /** Query parameters of the upgrade URL; a repeated key gives an array. */
+  /**
+   * Query parameters of the upgrade URL; a repeated key gives an array. Like `cookies`, an object
+   * without prototype, so `?constructor=x` is just a key (test keys with `in` or `Object.hasOwn`).
+   */
   query: Record<string, string | string[]>;
   /** Cookies of the `Cookie` header. */
   cookies: Record<string, string>;

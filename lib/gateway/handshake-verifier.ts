@@ -13,10 +13,12 @@ import { ExecutionContextHost } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { HandshakeRequest, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
-import { DEFAULT_MAX_CONNECTIONS } from '../socket-api.constants.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { originPolicy, type OriginPolicy } from './origin-policy.js';
+import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } from './client-address.js';
+import { originPolicy, originRefusedHint, type OriginPolicy } from './origin-policy.js';
 import { parseCookies, parseQuery } from './request-parsing.js';
+import { ThrottledWarnings } from './throttled-warnings.js';
 
 /** ws's `verifyClient` callback: accept, or refuse with an HTTP status. */
 type VerifyCallback = (accept: boolean, status?: number, message?: string) => void;
@@ -28,20 +30,27 @@ type GuardedRequest = IncomingMessage & { user?: unknown; query?: unknown; cooki
 /**
  * Decides, before an upgrade request becomes a WebSocket, whether it may: the server is not
  * shutting down, the origin is allowed, the connection limits are not reached, `auth` accepts the
- * client and the connect guards let it in. Refusals are plain HTTP responses (401, 403, 429, 503).
+ * client and the connect guards let it in, within `handshakeTimeoutMs`. Refusals are plain HTTP
+ * responses (401, 403, 429, 503).
  */
 @Injectable()
 export class HandshakeVerifier implements OnApplicationBootstrap {
   private readonly logger = new Logger('SocketApi');
+  private readonly warnings = new ThrottledWarnings(this.logger);
   private readonly identities = new WeakMap<IncomingMessage, SocketIdentity>();
-  /** Open connections and handshakes under way, in all and per remote address. */
+  private readonly clientAddresses = new WeakMap<IncomingMessage, string | undefined>();
+  /** Handshakes still authenticating, each by the function that refuses it. */
+  private readonly underWay = new Set<(refusal: Refusal) => void>();
+  /** Open connections and handshakes under way, in all and per client address (see `addressLimitKey`). */
   private readonly perAddress = new Map<string, number>();
   private total = 0;
   private accepting = true;
   private guards: CanActivate[] = [];
   private readonly maxConnections: number;
   private readonly maxPerAddress: number;
+  private readonly timeoutMs: number;
   private readonly originAllowed: OriginPolicy;
+  private readonly resolveClientAddress: ClientAddressResolver;
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
@@ -49,37 +58,43 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
   ) {
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.maxPerAddress = options.maxConnectionsPerAddress ?? Infinity;
+    this.timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.originAllowed = originPolicy(options.allowedOrigins);
+    this.resolveClientAddress = clientAddressResolver(options.trustedProxies);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.guards = await Promise.all((this.options.connectGuards ?? []).map((guard) => this.resolve(guard)));
   }
 
+  /** No more connections: new upgrades, and those still authenticating, get HTTP 503. */
   stopAccepting(): void {
     this.accepting = false;
+    for (const refuse of this.underWay) refuse([HttpStatus.SERVICE_UNAVAILABLE, 'Server shutting down']);
   }
 
   /** ws's `verifyClient`, in its asynchronous form. */
   readonly verify = (info: { origin?: string; req: IncomingMessage }, done: VerifyCallback): void => {
-    const refusal = this.refusal(info.req, info.origin);
+    const request = info.req;
+    const clientAddress = this.resolveClientAddress(request);
+    this.clientAddresses.set(request, clientAddress);
+    const refusal = this.refusal(request, info.origin, clientAddress);
     if (refusal) return done(false, ...refusal);
     if (!this.options.auth && this.guards.length === 0) return done(true);
-    const address = info.req.socket.remoteAddress ?? '';
-    this.count(address, 1);
-    void this.authenticate(info.req).then((failure) => {
-      this.count(address, -1);
-      if (failure) done(false, ...failure);
-      else done(true);
-    });
+    this.authenticateInTime(request, addressLimitKey(clientAddress), done);
   };
 
-  opened(address: string | undefined): void {
-    this.count(address ?? '', 1);
+  /** The client's address that the handshake of this request resolved (see `trustedProxies`). */
+  clientAddressOf(request: IncomingMessage): string | undefined {
+    return this.clientAddresses.get(request);
   }
 
-  closed(address: string | undefined): void {
-    this.count(address ?? '', -1);
+  opened(clientAddress: string | undefined): void {
+    this.count(addressLimitKey(clientAddress), 1);
+  }
+
+  closed(clientAddress: string | undefined): void {
+    this.count(addressLimitKey(clientAddress), -1);
   }
 
   /** The identity that the handshake of this request established, handed over once. */
@@ -89,20 +104,76 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
     return identity;
   }
 
-  private refusal(request: IncomingMessage, origin: string | undefined): Refusal | undefined {
+  private refusal(
+    request: IncomingMessage,
+    origin: string | undefined,
+    clientAddress: string | undefined,
+  ): Refusal | undefined {
     if (!this.accepting) return [HttpStatus.SERVICE_UNAVAILABLE, 'Server shutting down'];
-    if (!this.originAllowed(origin, request.headers.host)) return [HttpStatus.FORBIDDEN, 'Origin not allowed'];
+    if (!this.isOriginAllowed(origin, request.headers.host)) return [HttpStatus.FORBIDDEN, 'Origin not allowed'];
     if (this.total >= this.maxConnections) return [HttpStatus.SERVICE_UNAVAILABLE, 'Too many connections'];
-    const address = request.socket.remoteAddress ?? '';
-    if ((this.perAddress.get(address) ?? 0) >= this.maxPerAddress) {
+    if ((this.perAddress.get(addressLimitKey(clientAddress)) ?? 0) >= this.maxPerAddress) {
       return [HttpStatus.TOO_MANY_REQUESTS, 'Too many connections from this address'];
     }
     return undefined;
   }
 
+  private isOriginAllowed(origin: string | undefined, host: string | undefined): boolean {
+    try {
+      if (this.originAllowed(origin, host)) return true;
+    } catch (exception) {
+      // A function in `allowedOrigins` that throws refuses, rather than crash the upgrade listener.
+      this.logger.error('allowedOrigins threw', exception instanceof Error ? exception.stack : String(exception));
+      return false;
+    }
+    this.warnings.warn(originRefusedHint(origin, host));
+    return false;
+  }
+
+  /**
+   * Runs `auth` and the connect guards with the handshake holding a slot of the limits, and frees it
+   * whichever comes first: their verdict, `handshakeTimeoutMs` (HTTP 503), shutdown (HTTP 503), or the
+   * client leaving (its socket is destroyed: no one is left to read an answer). A verdict that comes
+   * later is ignored, with its identity.
+   */
+  private authenticateInTime(request: IncomingMessage, limitKey: string, done: VerifyCallback): void {
+    this.count(limitKey, 1);
+    let over = false;
+    const end = (): boolean => {
+      if (over) return false;
+      over = true;
+      clearTimeout(timer);
+      request.socket.off('end', clientLeft).off('close', clientLeft);
+      this.underWay.delete(refuse);
+      this.count(limitKey, -1);
+      return true;
+    };
+    const refuse = (refusal: Refusal): void => {
+      if (end()) done(false, ...refusal);
+    };
+    // The upgrade's socket is half-open (allowHalfOpen): a client that leaves shows as 'end', not 'close'.
+    const clientLeft = (): void => {
+      if (end()) request.socket.destroy();
+    };
+    const timer = setTimeout(() => {
+      this.warnings.warn(
+        `A WebSocket handshake took longer than handshakeTimeoutMs (${this.timeoutMs} ms): auth or a connect guard did not answer`,
+      );
+      refuse([HttpStatus.SERVICE_UNAVAILABLE, 'Handshake timed out']);
+    }, this.timeoutMs);
+    timer.unref();
+    this.underWay.add(refuse);
+    request.socket.once('end', clientLeft).once('close', clientLeft);
+    void this.authenticate(request).then((failure) => {
+      if (!end()) return void this.identities.delete(request);
+      if (failure) done(false, ...failure);
+      else done(true);
+    });
+  }
+
   private async authenticate(raw: IncomingMessage): Promise<Refusal | undefined> {
     try {
-      const request = toHandshakeRequest(raw);
+      const request = toHandshakeRequest(raw, this.clientAddresses.get(raw));
       let identity = await this.options.auth?.authenticate(request);
       if (this.options.auth && !identity) return [HttpStatus.UNAUTHORIZED, 'Unauthorized'];
       if (this.guards.length > 0) {
@@ -150,13 +221,14 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
 /** What guards see as the handler: the handshake itself (something Reflector can read). */
 function handshake(): void {}
 
-function toHandshakeRequest(raw: IncomingMessage): HandshakeRequest {
+function toHandshakeRequest(raw: IncomingMessage, clientAddress: string | undefined): HandshakeRequest {
   const cookie = raw.headers.cookie;
   return {
     headers: raw.headers,
     query: parseQuery(raw.url ?? '/'),
     cookies: parseCookies(cookie),
     remoteAddress: raw.socket.remoteAddress,
+    clientAddress,
     raw,
   };
 }

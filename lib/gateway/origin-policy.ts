@@ -55,3 +55,20 @@ function withPort(host: string, defaultPort: string): string {
   const hasPort = portSeparator !== -1 && host.lastIndexOf(']') < portSeparator;
   return hasPort ? host : `${host}:${defaultPort}`;
 }
+
+/** The log line of a refused origin: what was refused, and how to allow it if that was meant. */
+export function originRefusedHint(origin: string | undefined, host: string | undefined): string {
+  const shown = (value: string | undefined) => JSON.stringify(value?.slice(0, 200) ?? null);
+  const refused = `Refused a WebSocket upgrade from Origin ${shown(origin)} (request Host ${shown(host)})`;
+  let serialized: string | undefined;
+  try {
+    serialized = origin === undefined ? undefined : new URL(origin).origin;
+  } catch {
+    serialized = undefined;
+  }
+  if (serialized === undefined || serialized === 'null') {
+    return `${refused}: only a function in allowedOrigins can allow an Origin that is not a URL.`;
+  }
+  const hint = `add '${serialized.slice(0, 200)}' to allowedOrigins`;
+  return `${refused}: if that page is yours (a dev server, a frontend on another host), ${hint}.`;
+}

@@ -136,10 +136,10 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private accept(socket: WebSocket, request: IncomingMessage): void {
-    const connection = new SocketConnection(socket, request, this.policy);
+    const connection = new SocketConnection(socket, request, this.policy, this.verifier.clientAddressOf(request));
     (socket as TaggedSocket)[CONNECTION] = connection;
     this.connections.add(connection);
-    this.verifier.opened(connection.remoteAddress);
+    this.verifier.opened(connection.clientAddress);
     this.identities.attach(connection, this.verifier.takeIdentity(request));
     if (this.options.idleTimeoutMs) connection.lastMessageAt = Date.now();
     // WsAdapter logs every socket error at error level; one client's bad frames are not worth that.
@@ -153,7 +153,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
 
   private closed(connection: SocketConnection, code: number, reason: Buffer): void {
     this.connections.delete(connection);
-    this.verifier.closed(connection.remoteAddress);
+    this.verifier.closed(connection.clientAddress);
     this.identities.release(connection);
     this.dispatcher.disconnect(connection);
     this.hooks.disconnected(connection, code, reason.toString());

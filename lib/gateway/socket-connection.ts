@@ -7,7 +7,7 @@ import type { SocketIdentity } from '../interfaces/socket-authenticator.interfac
 import type { ErrorPayload } from '../protocol/messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { CloseCode } from './close-codes.js';
-import { parseQuery } from './request-parsing.js';
+import { emptyRecord, parseQuery } from './request-parsing.js';
 
 const TEXT_FRAME = { binary: false } as const;
 const NO_CHANNELS: ReadonlySet<Channel> = new Set();
@@ -33,7 +33,13 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
   readonly headers: IncomingHttpHeaders;
   /** Path and query string of the upgrade request. */
   readonly url: string;
+  /** The socket's peer: the client, or the proxy in front of it. */
   readonly remoteAddress: string | undefined;
+  /**
+   * The client's address: the peer's, or the one a trusted proxy forwarded (`trustedProxies`);
+   * IPv4-mapped IPv6 as IPv4. What `maxConnectionsPerAddress` counts.
+   */
+  readonly clientAddress: string | undefined;
   // Created on first use: most connections never need them, and every byte counts per connection.
   private uuid?: string;
   private parsedQuery?: Record<string, string | string[]>;
@@ -64,11 +70,13 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     readonly socket: WebSocket,
     request: IncomingMessage,
     private readonly policy: ConnectionPolicy,
+    clientAddress: string | undefined,
   ) {
     // Only what handlers may read is kept: holding the whole request would cost kilobytes per client.
     this.headers = withoutHandshakeHeaders(request.headers);
     this.url = request.url ?? '/';
     this.remoteAddress = request.socket.remoteAddress;
+    this.clientAddress = clientAddress;
   }
 
   /** Unique in this process; random, so it can be shown to other clients. */
@@ -87,7 +95,7 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     return this.identity?.expiresAt;
   }
 
-  /** Query parameters of the upgrade request; a repeated key gives an array. */
+  /** Query parameters of the upgrade request; a repeated key gives an array. An object without prototype. */
   get query(): Record<string, string | string[]> {
     this.parsedQuery ??= parseQuery(this.url);
     return this.parsedQuery;
@@ -170,7 +178,7 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
 }
 
 function withoutHandshakeHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const kept: IncomingHttpHeaders = {};
+  const kept = emptyRecord<IncomingHttpHeaders>();
   for (const name in headers) {
     if (!HANDSHAKE_HEADERS.has(name)) kept[name] = headers[name];
   }

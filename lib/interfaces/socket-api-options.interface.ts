@@ -70,16 +70,32 @@ export interface SocketApiModuleOptions {
    */
   connectGuards?: Type<CanActivate>[];
   /**
+   * How long `auth` and the connect guards may take for one upgrade. Past it the client gets HTTP 503
+   * (`Handshake timed out`), its slot is freed, and a late answer is ignored. Default 10,000 ms.
+   */
+  handshakeTimeoutMs?: number;
+  /**
    * Browser origins allowed to connect besides the server's own (`Origin` header); others get HTTP 403.
-   * Strings are compared exactly, RegExps tested against the whole `Origin`; `'*'` allows any origin;
+   * Strings are origins compared exactly (`'http://localhost:5173'`); RegExps are tested against the
+   * `Origin` as `RegExp.test` does (anchor them: `/^https:\/\/[a-z]+\.example\.com$/`); `'*'` allows any origin;
    * a function decides alone. Clients that send no `Origin` (not browsers) always pass.
    * Default: only pages whose origin has the request's `Host` (host and port), as gorilla/websocket does.
    */
   allowedOrigins?: AllowedOrigins;
   /** Open connections per process; past it, upgrades get HTTP 503. Default 50,000. */
   maxConnections?: number;
-  /** Open connections per remote address; past it, upgrades get HTTP 429. Default: no limit. */
+  /**
+   * Open connections (and handshakes under way) per client address; past it, upgrades get HTTP 429.
+   * IPv6 clients count per /64 (one host's usual allocation), IPv4-mapped IPv6 as IPv4. Default: no limit.
+   */
   maxConnectionsPerAddress?: number;
+  /**
+   * Proxies (addresses or CIDRs: `'10.0.0.0/8'`, `'::1'`) whose `X-Forwarded-For` is believed. When
+   * the peer is one of them, the client's address is the rightmost address of that header that is not
+   * a trusted proxy. It counts for `maxConnectionsPerAddress` and is `connection.clientAddress`.
+   * Default: none (the header is never read).
+   */
+  trustedProxies?: string[];
   /** Per-connection rate limit; excess messages get `RATE_LIMITED`. Default: off. */
   rateLimit?: RateLimitOptions | false;
   /** Channels one connection may be subscribed to at once. Default 100. */

@@ -4,11 +4,17 @@ import type { SocketConnection } from '../gateway/socket-connection.js';
 /** The WebSocket upgrade request, as an authenticator sees it. */
 export interface HandshakeRequest {
   headers: IncomingHttpHeaders;
-  /** Query parameters of the upgrade URL; a repeated key gives an array. */
+  /**
+   * Query parameters of the upgrade URL; a repeated key gives an array. Like `cookies`, an object
+   * without prototype, so `?constructor=x` is just a key (test keys with `in` or `Object.hasOwn`).
+   */
   query: Record<string, string | string[]>;
   /** Cookies of the `Cookie` header. */
   cookies: Record<string, string>;
+  /** The socket's peer: the client, or the proxy in front of it. */
   remoteAddress: string | undefined;
+  /** The client's address: the peer's, or one a trusted proxy forwarded (see `trustedProxies`). */
+  clientAddress?: string;
   /** The Node request itself. */
   raw: IncomingMessage;
 }

@@ -62,13 +62,16 @@ export class HandlerInvokerFactory {
     return (connection, data) => filtered([connection, data, target.name]);
   }
 
-  /** The handler's guards alone, for a connection whose identity changed; no data, no method. */
-  createGuardCheck(target: HandlerTarget): (connection: SocketConnection) => Promise<boolean> {
+  /**
+   * The handler's guards alone, for a connection whose identity changed: they see the `data` of the
+   * message they admitted before (a subscription's parameters), and the method does not run.
+   */
+  createGuardCheck(target: HandlerTarget): (connection: SocketConnection, data: unknown) => Promise<boolean> {
     const { instance, method, moduleKey } = target;
     const guards = this.nest.guards.create(instance, method, moduleKey);
-    return async (connection) => {
+    return async (connection, data) => {
       if (guards.length === 0) return true;
-      const args: Args = [connection, {}, target.name];
+      const args: Args = [connection, data, target.name];
       return this.nest.guardsConsumer.tryActivate(guards, args, instance, method, CONTEXT_TYPE).catch(() => false);
     };
   }

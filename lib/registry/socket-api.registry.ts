@@ -15,8 +15,11 @@ export interface RegisteredHandler {
 export interface RegisteredChannel extends RegisteredHandler {
   channel: Channel;
   initialData: boolean;
-  /** Whether the channel's guards still let this connection in (after its credentials changed). */
-  admits: (connection: SocketConnection) => Promise<boolean>;
+  /**
+   * Whether the channel's guards still let this connection in (after its credentials changed), with
+   * the `data` of its subscribe message.
+   */
+  admits: (connection: SocketConnection, data: unknown) => Promise<boolean>;
 }
 
 /** Every action and channel of the app by name: the dispatcher's routing table. */

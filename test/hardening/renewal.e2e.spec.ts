@@ -299,33 +299,38 @@ describe('a channel guard re-checked after a renewal', () => {
 
 describe('renewals racing a close or each other', () => {
   let t: TestApp;
+  let unguarded: TestApp;
   let clients: TestClient[] = [];
   beforeAll(async () => {
     t = await app({ concurrency: 4 });
+    unguarded = await app({ concurrency: 4, connectGuards: [] });
   });
   afterEach(async () => {
     await Promise.all(clients.map((client) => (client.closeCode === undefined ? client.close() : undefined)));
     clients = [];
   });
-  afterAll(() => t.close());
+  afterAll(() => Promise.all([t.close(), unguarded.close()]));
 
-  it('a renewal still running when the client leaves leaves nothing behind: the connection can be collected', async () => {
-    const gc = forceGc();
-    renewedConnections.length = 0;
-    const client = await TestClient.open(`${t.url}/?as=ada`);
-    client.send({ type: 'auth', data: { as: 'ada', ttlMs: 600_000, delayMs: 300 }, id: 1 });
-    await sleep(50);
-    expect(renewedConnections).toHaveLength(1);
-    await client.close();
-    await sleep(600); // the renewal has finished by now
-    let collected = false;
-    for (let attempt = 0; attempt < 20 && !collected; attempt++) {
-      gc();
+  it.each([['with', () => t], ['without', () => unguarded]])(
+    'a renewal still running when the client leaves leaves nothing behind (%s connect guards): the connection can be collected',
+    async (_with, server) => {
+      const gc = forceGc();
+      renewedConnections.length = 0;
+      const client = await TestClient.open(`${server().url}/?as=ada`);
+      client.send({ type: 'auth', data: { as: 'ada', ttlMs: 600_000, delayMs: 300 }, id: 1 });
       await sleep(50);
-      collected = renewedConnections[0].deref() === undefined;
-    }
-    expect(collected).toBe(true);
-  });
+      expect(renewedConnections).toHaveLength(1);
+      await client.close();
+      await sleep(600); // the renewal has finished by now
+      let collected = false;
+      for (let attempt = 0; attempt < 20 && !collected; attempt++) {
+        gc();
+        await sleep(50);
+        collected = renewedConnections[0].deref() === undefined;
+      }
+      expect(collected).toBe(true);
+    },
+  );
 
   it('one renewal at a time per connection: another one meanwhile is RATE_LIMITED and the first decides', async () => {
     const client = await TestClient.open(`${t.url}/?as=ada`);

@@ -70,7 +70,7 @@ export class ConnectGuards implements OnApplicationBootstrap {
       headers,
       url: connection.url,
       method: 'GET',
-      query: connection.query,
+      query: { ...connection.query },
       cookies: parseCookies(typeof headers.cookie === 'string' ? headers.cookie : undefined),
       user,
       socket: { remoteAddress: connection.remoteAddress },

@@ -106,7 +106,7 @@ export class ConnectionIdentities {
     const dropped: string[] = [];
     for (const [channel, data] of [...connection.channels]) {
       const handler = this.registry.channels.get(channel.name);
-      if (handler && (await handler.admits(connection, data))) continue;
+      if (handler && (!handler.admits || (await handler.admits(connection, data)))) continue;
       if (!connection.isOpen) break;
       if (!connection.channels.has(channel)) continue; // left while its guards ran
       channel.removeSubscriber(connection);

@@ -129,9 +129,10 @@ export class MessageRouter {
     });
   }
 
-  private addSubscriber(connection: SocketConnection, { channel }: RegisteredChannel, data: unknown): void {
+  private addSubscriber(connection: SocketConnection, { channel, admits }: RegisteredChannel, data: unknown): void {
     channel.addSubscriber(connection);
-    connection.join(channel, data);
+    // Kept for the guards to see again after a renewal: only channels that have guards need it.
+    connection.join(channel, admits ? data : undefined);
   }
 
   private unsubscribe(connection: SocketConnection, message: ClientMessage): undefined {

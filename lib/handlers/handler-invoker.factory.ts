@@ -65,12 +65,13 @@ export class HandlerInvokerFactory {
   /**
    * The handler's guards alone, for a connection whose identity changed: they see the `data` of the
    * message they admitted before (a subscription's parameters), and the method does not run.
+   * `undefined` when the handler has no guards: nothing to re-check, no data worth keeping.
    */
-  createGuardCheck(target: HandlerTarget): (connection: SocketConnection, data: unknown) => Promise<boolean> {
+  createGuardCheck(target: HandlerTarget): ((connection: SocketConnection, data: unknown) => Promise<boolean>) | undefined {
     const { instance, method, moduleKey } = target;
     const guards = this.nest.guards.create(instance, method, moduleKey);
+    if (guards.length === 0) return undefined;
     return async (connection, data) => {
-      if (guards.length === 0) return true;
       const args: Args = [connection, data, target.name];
       return this.nest.guardsConsumer.tryActivate(guards, args, instance, method, CONTEXT_TYPE).catch(() => false);
     };

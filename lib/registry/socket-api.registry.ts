@@ -17,9 +17,9 @@ export interface RegisteredChannel extends RegisteredHandler {
   initialData: boolean;
   /**
    * Whether the channel's guards still let this connection in (after its credentials changed), with
-   * the `data` of its subscribe message.
+   * the `data` of its subscribe message; absent when the channel has no guards.
    */
-  admits: (connection: SocketConnection, data: unknown) => Promise<boolean>;
+  admits?: (connection: SocketConnection, data: unknown) => Promise<boolean>;
 }
 
 /** Every action and channel of the app by name: the dispatcher's routing table. */

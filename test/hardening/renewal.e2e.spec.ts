@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, UnauthorizedException, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import {
   Connection,
@@ -23,6 +23,7 @@ interface User {
   name: string;
   rooms: string[];
   banned?: boolean;
+  revoked?: boolean;
 }
 
 /** Who may connect; `banned` users are refused by the connect guard, not by the authenticator. */
@@ -30,6 +31,7 @@ const USERS: Record<string, User> = {
   ada: { name: 'ada', rooms: ['a', 'b'] },
   'ada-a-only': { name: 'ada', rooms: ['a'] },
   'ada-banned': { name: 'ada', rooms: ['a', 'b'], banned: true },
+  'ada-revoked': { name: 'ada', rooms: ['a', 'b'], revoked: true },
   bob: { name: 'bob', rooms: ['b'] },
   mallory: { name: 'mallory', rooms: ['a', 'b'], banned: true },
 };
@@ -93,6 +95,7 @@ class NotBanned implements CanActivate {
       query: { ...request.query },
       cookies: { ...request.cookies },
     });
+    if (request.user?.revoked) throw new UnauthorizedException('Session revoked');
     return request.user?.banned !== true;
   }
 }
@@ -164,6 +167,14 @@ describe('renewal runs the connect guards again', () => {
       { user: 'mallory', renewing: false },
       { user: 'ada', renewing: false },
     ]);
+  });
+
+  it('what a guard throws counts as at connect: its HTTP status (401 here), at renewal the code of that status', async () => {
+    expect(await refusedUpgrade(`${t.url}/?as=ada-revoked`)).toBe(401);
+    const client = await open('as=ada');
+    client.send({ type: 'auth', data: { as: 'ada-revoked' }, id: 1 });
+    expect(await client.next()).toEqual([{ type: 'error', code: 'UNAUTHORIZED', message: 'Session revoked', id: 1 }]);
+    expect((await me(client, 2)).user).toEqual(USERS.ada);
   });
 
   it('guards see at renewal what they saw at connect, with the new user', async () => {

@@ -89,9 +89,8 @@ export class ConnectionIdentities {
     if (!connection.isOpen) return undefined;
     const identity = acceptedIdentity(renewal, Date.now());
     if (!identity) return { refusal: RenewalRefusal.invalidCredentials };
-    if (renewal?.allowSubjectChange !== true && (identity.subject === undefined || identity.subject !== connection.subject)) {
-      return { refusal: RenewalRefusal.otherSubject };
-    }
+    const sameSubject = identity.subject !== undefined && identity.subject === connection.subject;
+    if (!sameSubject && renewal?.allowSubjectChange !== true) return { refusal: RenewalRefusal.otherSubject };
     if (this.connectGuards.any) {
       const allowed = await this.connectGuards.allow(this.connectGuards.renewalRequest(connection, identity.user));
       if (!connection.isOpen) return undefined;
@@ -120,7 +119,8 @@ export class ConnectionIdentities {
   private failure(exception: unknown): ErrorPayload {
     const payload = mapException(exception, 'guard');
     if (payload) return payload;
-    this.logger.error('Renewal of credentials failed', exception instanceof Error ? exception.stack : String(exception));
+    const detail = exception instanceof Error ? exception.stack : String(exception);
+    this.logger.error('Renewal of credentials failed', detail);
     return internalError();
   }
 

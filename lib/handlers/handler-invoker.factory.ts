@@ -10,6 +10,9 @@ import type { BoundParam, ParamsBinder } from './params-binder.js';
 /** Runs a handler for one message: the result, a Promise of it, or a throw. */
 export type HandlerInvoker = (connection: SocketConnection, data: unknown) => unknown;
 
+/** Whether a handler's guards let a connection in with this data. */
+export type GuardCheck = (connection: SocketConnection, data: unknown) => Promise<boolean>;
+
 type Args = [connection: SocketConnection, data: unknown, pattern: string];
 type Step = (args: Args) => unknown;
 
@@ -67,7 +70,7 @@ export class HandlerInvokerFactory {
    * message they admitted before (a subscription's parameters), and the method does not run.
    * `undefined` when the handler has no guards: nothing to re-check, no data worth keeping.
    */
-  createGuardCheck(target: HandlerTarget): ((connection: SocketConnection, data: unknown) => Promise<boolean>) | undefined {
+  createGuardCheck(target: HandlerTarget): GuardCheck | undefined {
     const { instance, method, moduleKey } = target;
     const guards = this.nest.guards.create(instance, method, moduleKey);
     if (guards.length === 0) return undefined;

@@ -55,7 +55,8 @@ const renewedConnections: Array<WeakRef<SocketConnection>> = [];
 function identityOf(credentials: Credentials): SocketRenewal<User> | undefined {
   const user = Object.hasOwn(USERS, credentials.as) ? USERS[credentials.as] : undefined;
   if (!user) return undefined;
-  const expiresAt = credentials.expiresAt !== undefined ? Number(credentials.expiresAt) : Date.now() + (credentials.ttlMs ?? 60_000);
+  const expiresAt =
+    credentials.expiresAt !== undefined ? Number(credentials.expiresAt) : Date.now() + (credentials.ttlMs ?? 60_000);
   return { user, subject: user.name, expiresAt, allowSubjectChange: credentials.allowSubjectChange };
 }
 
@@ -64,7 +65,8 @@ const byName: SocketAuthenticator<User> = {
   authenticate(request: HandshakeRequest) {
     const { as, ttlMs, expiresAt } = request.query;
     if (typeof as !== 'string') return undefined;
-    const identity = identityOf({ as, ttlMs: ttlMs === undefined ? undefined : Number(ttlMs), expiresAt: expiresAt as string | undefined });
+    const ttl = ttlMs === undefined ? undefined : Number(ttlMs);
+    const identity = identityOf({ as, ttlMs: ttl, expiresAt: expiresAt as string | undefined });
     return identity && { user: identity.user, subject: identity.subject, expiresAt: identity.expiresAt };
   },
   async renew(credentials: unknown, connection: SocketConnection) {
@@ -77,7 +79,14 @@ const byName: SocketAuthenticator<User> = {
 
 @Injectable()
 class GuardLog {
-  readonly seen: Array<{ type: string; user?: string; renewing: boolean; header?: unknown; query: unknown; cookies: unknown }> = [];
+  readonly seen: Array<{
+    type: string;
+    user?: string;
+    renewing: boolean;
+    header?: unknown;
+    query: unknown;
+    cookies: unknown;
+  }> = [];
 }
 
 /** An async connect guard that resolves to false for banned users (HTTP 403 at connect). */
@@ -113,7 +122,12 @@ class RoomMember implements CanActivate {
 class Account {
   @SocketAction('me')
   me(@Connection() connection: SocketConnection<User>) {
-    return { user: connection.user ?? null, subject: connection.subject ?? null, expiresAt: connection.expiresAt ?? null, subscriptions: connection.subscriptions };
+    return {
+      user: connection.user ?? null,
+      subject: connection.subject ?? null,
+      expiresAt: connection.expiresAt ?? null,
+      subscriptions: connection.subscriptions,
+    };
   }
 
   @UseGuards(RoomMember)

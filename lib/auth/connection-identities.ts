@@ -42,6 +42,7 @@ export class ConnectionIdentities {
   private readonly auth?: SocketAuthenticator;
   /** Connections with a renewal under way: one at a time each, so that two can never race. */
   private readonly renewing = new WeakSet<SocketConnection>();
+  private warnedNoSubject = false;
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
@@ -90,7 +91,10 @@ export class ConnectionIdentities {
     const identity = acceptedIdentity(renewal, Date.now());
     if (!identity) return { refusal: RenewalRefusal.invalidCredentials };
     const sameSubject = identity.subject !== undefined && identity.subject === connection.subject;
-    if (!sameSubject && renewal?.allowSubjectChange !== true) return { refusal: RenewalRefusal.otherSubject };
+    if (!sameSubject && renewal?.allowSubjectChange !== true) {
+      if (identity.subject === undefined) this.warnNoSubject();
+      return { refusal: RenewalRefusal.otherSubject };
+    }
     if (this.connectGuards.any) {
       const allowed = await this.connectGuards.allow(this.connectGuards.renewalRequest(connection, identity.user));
       if (!connection.isOpen) return undefined;
@@ -122,6 +126,16 @@ export class ConnectionIdentities {
     const detail = exception instanceof Error ? exception.stack : String(exception);
     this.logger.error('Renewal of credentials failed', detail);
     return internalError();
+  }
+
+  /** Once: the developer's authenticator needs a `subject` for renewals; clients cannot flood the log with it. */
+  private warnNoSubject(): void {
+    if (this.warnedNoSubject) return;
+    this.warnedNoSubject = true;
+    this.logger.warn(
+      'A renewal was refused because its identity has no `subject`: give identities a subject (the user id) ' +
+        'for renewals to keep it, or return `allowSubjectChange: true` from `renew`',
+    );
   }
 
   private scheduleExpiry(connection: SocketConnection, expiresAt: number): void {

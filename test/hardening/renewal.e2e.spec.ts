@@ -43,6 +43,8 @@ interface Credentials {
   /** Overrides `expiresAt`, e.g. `'Infinity'`/`'NaN'` (JSON cannot carry them), to play a faulty authenticator. */
   expiresAt?: string;
   allowSubjectChange?: boolean;
+  /** The identity has no `subject`, as from an authenticator that does not give one. */
+  noSubject?: boolean;
   /** The renewal takes this long, to race it with a close or another renewal. */
   delayMs?: number;
 }
@@ -57,7 +59,8 @@ function identityOf(credentials: Credentials): SocketRenewal<User> | undefined {
   if (!user) return undefined;
   const expiresAt =
     credentials.expiresAt !== undefined ? Number(credentials.expiresAt) : Date.now() + (credentials.ttlMs ?? 60_000);
-  return { user, subject: user.name, expiresAt, allowSubjectChange: credentials.allowSubjectChange };
+  const subject = credentials.noSubject ? undefined : user.name;
+  return { user, subject, expiresAt, allowSubjectChange: credentials.allowSubjectChange };
 }
 
 /** An authenticator as users write one, with knobs for the tests. */
@@ -242,6 +245,16 @@ describe('renewal keeps the subject unless the authenticator allows a change', (
       { type: 'error', code: 'FORBIDDEN', message: 'Credentials of another subject.', id: 2 },
     ]);
     expect((await me(client, 3)).user).toEqual(USERS.bob);
+  });
+
+  it('an identity without a subject cannot renew unless the renewal allows a subject change', async () => {
+    const client = await TestClient.open(`${t.url}/?as=bob`);
+    clients.push(client);
+    client.send({ type: 'auth', data: { as: 'bob', noSubject: true }, id: 1 });
+    expect(await client.next()).toEqual([{ type: 'error', code: 'FORBIDDEN', message: 'Credentials of another subject.', id: 1 }]);
+    client.send({ type: 'auth', data: { as: 'bob', noSubject: true, allowSubjectChange: true }, id: 2 });
+    expect(await client.next()).toMatchObject([{ type: 'auth', status: 'renewed', id: 2 }]);
+    expect(await me(client, 3)).toMatchObject({ user: USERS.bob, subject: null });
   });
 
   it('with allowSubjectChange the subject may change, but the connect guards still decide', async () => {

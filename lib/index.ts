@@ -1,5 +1,6 @@
 export { apiKeyAuthenticator, apiKeyFingerprint } from './auth/api-key.authenticator.js';
 export type { ApiKeyAuthenticatorOptions, ApiKeys } from './auth/api-key-authenticator-options.interface.js';
+export type { ConnectGuardRequest } from './auth/connect-guards.js';
 export { jwtAuthenticator } from './auth/jwt.authenticator.js';
 export type { JwtAuthenticatorOptions } from './auth/jwt-authenticator-options.interface.js';
 export { InMemoryBroker } from './broker/in-memory.broker.js';
@@ -37,6 +38,7 @@ export type {
   MaybePromise,
   SocketAuthenticator,
   SocketIdentity,
+  SocketRenewal,
 } from './interfaces/socket-authenticator.interface.js';
 export { ErrorCode } from './protocol/error-codes.js';
 export { SocketApiException, SocketApiValidationException, type FieldError } from './protocol/errors.js';

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ConnectGuards } from './auth/connect-guards.js';
 import { ConnectionIdentities } from './auth/connection-identities.js';
 import { BroadcastBridge } from './broadcast/broadcast-bridge.js';
 import { createBroker } from './broker/create-broker.js';
@@ -35,6 +36,7 @@ import {
     BroadcastBridge,
     ChannelDelivery,
     ChannelHub,
+    ConnectGuards,
     ConnectionHooks,
     ConnectionIdentities,
     HandlerInvokerFactory,

@@ -28,4 +28,12 @@ export interface ApiKeyAuthenticatorOptions<User = string> {
    * prefer the header where clients can set one); `false`: none. Default `'api_key'`.
    */
   queryParam?: string | false;
+  /**
+   * Who a key's user is, as a stable string, which an in-band renewal must keep. Default: the user
+   * when it is a string (a list's key fingerprint, or the string a map or function gives), else none,
+   * and then renewals are refused unless `allowSubjectChange`.
+   */
+  subject?: (user: User) => string | undefined;
+  /** Let an in-band renewal switch a connection to a key of another subject. Default `false`. */
+  allowSubjectChange?: boolean;
 }

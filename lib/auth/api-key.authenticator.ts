@@ -1,5 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { HandshakeRequest, SocketAuthenticator, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
+import type {
+  HandshakeRequest,
+  SocketAuthenticator,
+  SocketIdentity,
+  SocketRenewal,
+} from '../interfaces/socket-authenticator.interface.js';
 import type { ApiKeyAuthenticatorOptions, ApiKeys } from './api-key-authenticator-options.interface.js';
 import { assertName, credentialString, headerValue, queryValue } from './handshake-values.js';
 
@@ -21,7 +26,9 @@ import { assertName, credentialString, headerValue, queryValue } from './handsha
  * from the `api_key` query parameter (option `queryParam`): `wss://host/?api_key=...`, for clients
  * that cannot set headers. A missing or unknown key gives `undefined` (HTTP 401 on connect). Keys
  * never expire; a client may still present another key in-band with
- * `{"type":"auth","data":{"apiKey":"<key>"}}`, checked the same way.
+ * `{"type":"auth","data":{"apiKey":"<key>"}}`, checked the same way, and accepted only for the same
+ * subject: the user when it is a string (a list's fingerprint, so another key of a list is another
+ * subject), else what the `subject` option gives, unless `allowSubjectChange`.
  *
  * A list, `Map` or object of keys is checked in constant time: the key sent is hashed (SHA-256)
  * and compared with `crypto.timingSafeEqual` to the digest of every configured key, all of them
@@ -43,10 +50,14 @@ export function apiKeyAuthenticator<User = string>(options: ApiKeyAuthenticatorO
     throw new TypeError('apiKeyAuthenticator: `header` and `queryParam` cannot both be false');
   }
   const lookUp = keyLookUp(options.keys);
+  const subjectOf = options.subject ?? ((user: User) => (typeof user === 'string' ? user : undefined));
+  const allowSubjectChange = options.allowSubjectChange === true;
 
   const check = async (key: string): Promise<SocketIdentity<User> | undefined> => {
     const user = await lookUp(key);
-    return user === undefined || user === null ? undefined : { user };
+    if (user === undefined || user === null) return undefined;
+    const subject = subjectOf(user);
+    return subject === undefined ? { user } : { user, subject };
   };
 
   return {
@@ -56,9 +67,10 @@ export function apiKeyAuthenticator<User = string>(options: ApiKeyAuthenticatorO
         (queryParam === false ? undefined : queryValue(request, queryParam));
       return key === undefined ? undefined : check(key);
     },
-    async renew(credentials: unknown): Promise<SocketIdentity<User> | undefined> {
+    async renew(credentials: unknown): Promise<SocketRenewal<User> | undefined> {
       const key = credentialString(credentials, 'apiKey');
-      return key === undefined ? undefined : check(key);
+      const identity = key === undefined ? undefined : await check(key);
+      return identity && allowSubjectChange ? { ...identity, allowSubjectChange } : identity;
     },
   };
 }

@@ -1,33 +1,53 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { CloseCode } from '../gateway/close-codes.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { SocketAuthenticator, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { internalError, mapException } from '../protocol/exception-mapper.js';
+import type { ErrorPayload } from '../protocol/messages.js';
 import { errorFrame } from '../protocol/server-messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { acceptedIdentity } from './accepted-identity.js';
+import { ConnectGuards } from './connect-guards.js';
 
 /** Longest delay a Node timer takes; later expiries are checked again when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export interface Renewal {
-  /** Channels the connection left because their guards refuse the new identity. */
-  dropped: string[];
-}
+/** What the client is told when a renewal is refused; the connection's identity stays as it was. */
+const RenewalRefusal = {
+  invalidCredentials: { code: ErrorCode.UNAUTHORIZED, message: 'Invalid credentials.' },
+  otherSubject: { code: ErrorCode.FORBIDDEN, message: 'Credentials of another subject.' },
+  guardRefused: { code: ErrorCode.FORBIDDEN, message: FORBIDDEN_MESSAGE },
+  inProgress: { code: ErrorCode.RATE_LIMITED, message: 'A renewal is already in progress.' },
+} as const satisfies Record<string, ErrorPayload>;
 
 /**
- * The identity of each connection over its life: set at the handshake, renewed in-band, and
- * enforced at expiry (a last `TOKEN_EXPIRED` error frame, then close 1008).
+ * How a renewal ended: renewed (with the channels left because their guards refuse the new
+ * identity), refused (the connection is unchanged), or `undefined` when the connection closed
+ * meanwhile (nothing changed, nothing to answer).
+ */
+export type RenewalOutcome = { dropped: string[] } | { refusal: ErrorPayload } | undefined;
+
+/**
+ * The identity of each connection over its life: set at the handshake, renewed in-band by the
+ * same rules as connecting (authenticator, subject, connect guards), and enforced at expiry (a
+ * last `TOKEN_EXPIRED` error frame, then close 1008).
  */
 @Injectable()
 export class ConnectionIdentities {
   private readonly logger = new Logger('SocketApi');
   private readonly auth?: SocketAuthenticator;
+  /** Connections with a renewal under way: one at a time each, so that two can never race. */
+  private readonly renewing = new WeakSet<SocketConnection>();
+  private warnedNoSubject = false;
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
     private readonly registry: SocketApiRegistry,
+    private readonly connectGuards: ConnectGuards,
   ) {
     this.auth = options.auth;
   }
@@ -36,6 +56,7 @@ export class ConnectionIdentities {
     return typeof this.auth?.renew === 'function';
   }
 
+  /** Sets an identity that {@link acceptedIdentity} let through, and its expiry. */
   attach(connection: SocketConnection, identity: SocketIdentity | undefined): void {
     connection.identify(identity);
     this.release(connection);
@@ -47,29 +68,74 @@ export class ConnectionIdentities {
     connection.expiryTimer = undefined;
   }
 
-  /** Undefined when the credentials are refused; the connection then keeps its current identity. */
-  async renew(connection: SocketConnection, credentials: unknown): Promise<Renewal | undefined> {
-    const identity = await this.verify(connection, credentials);
-    if (!identity) return undefined;
+  /**
+   * Renews the connection's credentials, unless a renewal of it is already under way. Nothing
+   * changes until the new identity has passed every check, and nothing at all if the connection
+   * closes before then.
+   */
+  async renew(connection: SocketConnection, credentials: unknown): Promise<RenewalOutcome> {
+    if (this.renewing.has(connection)) return { refusal: RenewalRefusal.inProgress };
+    this.renewing.add(connection);
+    try {
+      return await this.admit(connection, credentials);
+    } catch (exception) {
+      return { refusal: this.failure(exception) };
+    } finally {
+      this.renewing.delete(connection);
+    }
+  }
+
+  private async admit(connection: SocketConnection, credentials: unknown): Promise<RenewalOutcome> {
+    const renewal = await this.auth?.renew?.(credentials, connection);
+    if (!connection.isOpen) return undefined;
+    const identity = acceptedIdentity(renewal, Date.now());
+    if (!identity) return { refusal: RenewalRefusal.invalidCredentials };
+    const sameSubject = identity.subject !== undefined && identity.subject === connection.subject;
+    if (!sameSubject && renewal?.allowSubjectChange !== true) {
+      if (identity.subject === undefined) this.warnNoSubject();
+      return { refusal: RenewalRefusal.otherSubject };
+    }
+    if (this.connectGuards.any) {
+      const allowed = await this.connectGuards.allow(this.connectGuards.renewalRequest(connection, identity.user));
+      if (!connection.isOpen) return undefined;
+      if (!allowed) return { refusal: RenewalRefusal.guardRefused };
+    }
     this.attach(connection, identity);
+    return { dropped: await this.recheckSubscriptions(connection) };
+  }
+
+  /** Leaves the channels whose guards refuse the new identity, given each subscription's own data. */
+  private async recheckSubscriptions(connection: SocketConnection): Promise<string[]> {
     const dropped: string[] = [];
-    for (const channel of [...connection.channels]) {
+    for (const [channel, data] of [...connection.channels]) {
       const handler = this.registry.channels.get(channel.name);
-      if (handler && (await handler.admits(connection))) continue;
+      if (handler && (!handler.admits || (await handler.admits(connection, data)))) continue;
+      if (!connection.isOpen) break;
+      if (!connection.channels.has(channel)) continue; // left while its guards ran
       channel.removeSubscriber(connection);
       connection.leave(channel);
       dropped.push(channel.name);
     }
-    return { dropped };
+    return dropped;
   }
 
-  private async verify(connection: SocketConnection, credentials: unknown): Promise<SocketIdentity | undefined> {
-    try {
-      return (await this.auth?.renew?.(credentials, connection)) ?? undefined;
-    } catch (exception) {
-      this.logger.warn(`Credential renewal failed: ${exception instanceof Error ? exception.message : String(exception)}`);
-      return undefined;
-    }
+  /** What an authenticator or guard threw: its error if meant for clients, else logged, as at connect (500). */
+  private failure(exception: unknown): ErrorPayload {
+    const payload = mapException(exception, 'guard');
+    if (payload) return payload;
+    const detail = exception instanceof Error ? exception.stack : String(exception);
+    this.logger.error('Renewal of credentials failed', detail);
+    return internalError();
+  }
+
+  /** Once: the developer's authenticator needs a `subject` for renewals; clients cannot flood the log with it. */
+  private warnNoSubject(): void {
+    if (this.warnedNoSubject) return;
+    this.warnedNoSubject = true;
+    this.logger.warn(
+      'A renewal was refused because its identity has no `subject`: give identities a subject (the user id) ' +
+        'for renewals to keep it, or return `allowSubjectChange: true` from `renew`',
+    );
   }
 
   private scheduleExpiry(connection: SocketConnection, expiresAt: number): void {

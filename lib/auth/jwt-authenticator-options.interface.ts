@@ -26,10 +26,19 @@ export interface JwtAuthenticatorOptions {
   issuer?: string | string[];
   /** Required `aud` claim: one value or any of several. Default: not checked. */
   audience?: string | string[];
-  /** Leeway, in seconds, for `exp` and `nbf` (clocks of issuer and server differ). Default 0. */
+  /**
+   * Leeway, in seconds, for `exp` and `nbf` (clocks of issuer and server differ). Default 0. A
+   * connection's credentials expire at `exp` plus this leeway, as jose accepts them until then.
+   */
   clockToleranceSec?: number;
   /** Query parameter of the upgrade URL that may carry the token. Default `'token'`. */
   queryParam?: string;
   /** Refuse tokens without an `exp` claim. Default `false`: such a token never expires. */
   requireExpiry?: boolean;
+  /**
+   * Let an in-band renewal switch a connection to a token of another `sub` (or one without `sub`).
+   * Default `false`: a renewal must carry the connection's `sub`, else it is refused (`FORBIDDEN`),
+   * so that connections whose tokens have no `sub` cannot renew at all.
+   */
+  allowSubjectChange?: boolean;
 }

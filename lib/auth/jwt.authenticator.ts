@@ -8,7 +8,12 @@ import {
   type JWTVerifyOptions,
   type KeyObject,
 } from 'jose';
-import type { HandshakeRequest, SocketAuthenticator, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
+import type {
+  HandshakeRequest,
+  SocketAuthenticator,
+  SocketIdentity,
+  SocketRenewal,
+} from '../interfaces/socket-authenticator.interface.js';
 import { assertName, credentialString, headerValue, queryValue } from './handshake-values.js';
 import type { JwtAuthenticatorOptions } from './jwt-authenticator-options.interface.js';
 
@@ -53,9 +58,12 @@ const BEARER_HEADER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
  *    set headers: `new WebSocket(url, ['bearer', token])`. The server must then select the
  *    `bearer` subprotocol (ws picks the first one offered), never the token.
  *
- * A valid token gives `{ user: payload, expiresAt: exp * 1000 }` (no `expiresAt` without `exp`):
- * the connection is closed when the token expires, unless the client renews it in-band with
- * `{"type":"auth","data":{"token":"<new token>"}}`, which is verified the same way. A missing,
+ * A valid token gives `{ user: payload, subject: sub, expiresAt: (exp + clockToleranceSec) * 1000 }`
+ * (no `subject` without a string `sub`, no `expiresAt` without `exp`): the connection is closed when
+ * the token expires, as jose reckons it (with the same tolerance), unless the client renews it
+ * in-band with `{"type":"auth","data":{"token":"<new token>"}}`, verified the same way; the new
+ * token must have the same `sub` unless `allowSubjectChange`. A token whose `exp` gives no finite
+ * time (`1e400` is `Infinity`) is refused. A missing,
  * malformed, expired, not-yet-valid (`nbf`), badly signed or otherwise refused token gives
  * `undefined` (HTTP 401 on connect); client errors never throw and nothing is logged. Options
  * that cannot work (no key, both keys, an HMAC algorithm with a public key, ...) throw a
@@ -74,15 +82,27 @@ export function jwtAuthenticator<Payload extends JWTPayload = JWTPayload>(
   const queryParam = options.queryParam ?? 'token';
   assertName(queryParam, 'jwtAuthenticator: queryParam');
 
+  const toleranceSec = verifyOptions.clockTolerance as number;
+  const allowSubjectChange = options.allowSubjectChange === true;
+
   const verify = async (token: string): Promise<SocketIdentity<Payload> | undefined> => {
+    let payload: Payload;
     try {
-      const { payload } = await jwtVerify<Payload>(token, key.input, verifyOptions);
-      return { user: payload, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
+      ({ payload } = await jwtVerify<Payload>(token, key.input, verifyOptions));
     } catch {
       // Bad signature, expired, malformed, disallowed alg...: the client's fault, and an expected
       // one. Neither the token nor the reason is logged.
       return undefined;
     }
+    const identity: SocketIdentity<Payload> = { user: payload };
+    if (typeof payload.sub === 'string' && payload.sub !== '') identity.subject = payload.sub;
+    if (payload.exp !== undefined) {
+      // jose accepts the token until `exp + tolerance`: it expires then, not at once when within it.
+      const expiresAt = (payload.exp + toleranceSec) * 1000;
+      if (!Number.isFinite(expiresAt)) return undefined;
+      identity.expiresAt = expiresAt;
+    }
+    return identity;
   };
 
   return {
@@ -90,9 +110,10 @@ export function jwtAuthenticator<Payload extends JWTPayload = JWTPayload>(
       const token = findToken(request, queryParam);
       return token === undefined ? undefined : verify(token);
     },
-    async renew(credentials: unknown): Promise<SocketIdentity<Payload> | undefined> {
+    async renew(credentials: unknown): Promise<SocketRenewal<Payload> | undefined> {
       const token = credentialString(credentials, 'token');
-      return token === undefined ? undefined : verify(token);
+      const identity = token === undefined ? undefined : await verify(token);
+      return identity && allowSubjectChange ? { ...identity, allowSubjectChange } : identity;
     },
   };
 }

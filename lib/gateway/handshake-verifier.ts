@@ -1,16 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import {
-  HttpException,
-  HttpStatus,
-  Inject,
-  Injectable,
-  Logger,
-  type CanActivate,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { ExecutionContextHost } from '@nestjs/core/internal';
-import { isObservable, lastValueFrom } from 'rxjs';
+import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { acceptedIdentity } from '../auth/accepted-identity.js';
+import { ConnectGuards, type ConnectGuardRequest } from '../auth/connect-guards.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { HandshakeRequest, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../socket-api.constants.js';
@@ -25,7 +16,7 @@ type VerifyCallback = (accept: boolean, status?: number, message?: string) => vo
 type Refusal = [status: number, message: string];
 
 /** The upgrade request as Nest guards see it (`switchToHttp().getRequest()`). */
-type GuardedRequest = IncomingMessage & { user?: unknown; query?: unknown; cookies?: unknown };
+type GuardedRequest = IncomingMessage & ConnectGuardRequest;
 
 /**
  * Decides, before an upgrade request becomes a WebSocket, whether it may: the server is not
@@ -34,7 +25,7 @@ type GuardedRequest = IncomingMessage & { user?: unknown; query?: unknown; cooki
  * responses (401, 403, 429, 503).
  */
 @Injectable()
-export class HandshakeVerifier implements OnApplicationBootstrap {
+export class HandshakeVerifier {
   private readonly logger = new Logger('SocketApi');
   private readonly warnings = new ThrottledWarnings(this.logger);
   private readonly identities = new WeakMap<IncomingMessage, SocketIdentity>();
@@ -45,7 +36,6 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
   private readonly perAddress = new Map<string, number>();
   private total = 0;
   private accepting = true;
-  private guards: CanActivate[] = [];
   private readonly maxConnections: number;
   private readonly maxPerAddress: number;
   private readonly timeoutMs: number;
@@ -54,17 +44,13 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
-    private readonly moduleRef: ModuleRef,
+    private readonly connectGuards: ConnectGuards,
   ) {
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.maxPerAddress = options.maxConnectionsPerAddress ?? Infinity;
     this.timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.originAllowed = originPolicy(options.allowedOrigins);
     this.resolveClientAddress = clientAddressResolver(options.trustedProxies);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.guards = await Promise.all((this.options.connectGuards ?? []).map((guard) => this.resolve(guard)));
   }
 
   /** No more connections: new upgrades, and those still authenticating, get HTTP 503. */
@@ -80,7 +66,7 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
     this.clientAddresses.set(request, clientAddress);
     const refusal = this.refusal(request, info.origin, clientAddress);
     if (refusal) return done(false, ...refusal);
-    if (!this.options.auth && this.guards.length === 0) return done(true);
+    if (!this.options.auth && !this.connectGuards.any) return done(true);
     this.authenticateInTime(request, addressLimitKey(clientAddress), done);
   };
 
@@ -174,11 +160,11 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
   private async authenticate(raw: IncomingMessage): Promise<Refusal | undefined> {
     try {
       const request = toHandshakeRequest(raw, this.clientAddresses.get(raw));
-      let identity = await this.options.auth?.authenticate(request);
+      let identity = acceptedIdentity(await this.options.auth?.authenticate(request), Date.now());
       if (this.options.auth && !identity) return [HttpStatus.UNAUTHORIZED, 'Unauthorized'];
-      if (this.guards.length > 0) {
+      if (this.connectGuards.any) {
         const guarded = Object.assign(raw as GuardedRequest, { user: identity?.user, query: request.query, cookies: request.cookies });
-        if (!(await this.guardsAllow(guarded))) return [HttpStatus.FORBIDDEN, 'Forbidden'];
+        if (!(await this.connectGuards.allow(guarded))) return [HttpStatus.FORBIDDEN, 'Forbidden'];
         // A guard may set the identity itself, as Passport's do.
         identity ??= guarded.user === undefined ? undefined : { user: guarded.user };
       }
@@ -191,25 +177,6 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
     }
   }
 
-  private async guardsAllow(request: GuardedRequest): Promise<boolean> {
-    // Of type 'http': the upgrade is an HTTP request, and guards written for routes read it as one.
-    const context = new ExecutionContextHost([request, undefined, undefined], HandshakeVerifier, handshake);
-    for (const guard of this.guards) {
-      const result = await guard.canActivate(context);
-      if (!(isObservable(result) ? await lastValueFrom(result) : result)) return false;
-    }
-    return true;
-  }
-
-  /** A guard that is a provider somewhere keeps its own DI; any other is created for the module. */
-  private async resolve(guard: NonNullable<SocketApiModuleOptions['connectGuards']>[number]): Promise<CanActivate> {
-    try {
-      return this.moduleRef.get(guard, { strict: false });
-    } catch {
-      return this.moduleRef.create(guard);
-    }
-  }
-
   private count(address: string, delta: number): void {
     this.total += delta;
     const count = (this.perAddress.get(address) ?? 0) + delta;
@@ -217,9 +184,6 @@ export class HandshakeVerifier implements OnApplicationBootstrap {
     else this.perAddress.delete(address);
   }
 }
-
-/** What guards see as the handler: the handshake itself (something Reflector can read). */
-function handshake(): void {}
 
 function toHandshakeRequest(raw: IncomingMessage, clientAddress: string | undefined): HandshakeRequest {
   const cookie = raw.headers.cookie;

@@ -95,7 +95,7 @@ export class MessageRouter {
       if (!connection.isOpen) return;
       if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
       const initial = handler.initialData ? dataFrame(message.channel, toPlain(result, this.serialization)) : undefined;
-      this.addSubscriber(connection, handler);
+      this.addSubscriber(connection, handler, message.data);
       connection.sendFrame(subscribedReply(message.channel, message.id));
       if (initial !== undefined) connection.sendFrame(initial);
     });
@@ -110,26 +110,29 @@ export class MessageRouter {
   }
 
   /**
-   * In-band renewal of credentials (`{"type":"auth","data":...}`): the new identity replaces the old
-   * one, and subscriptions whose guards now refuse are dropped, each with an `unsubscribed` frame.
+   * In-band renewal of credentials (`{"type":"auth","data":...}`), admitted like a connection (see
+   * `ConnectionIdentities.renew`): the new identity replaces the old one, and subscriptions whose
+   * guards now refuse are dropped, each with an `unsubscribed` frame. A refusal changes nothing.
    */
   private renewCredentials(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
     if (!this.identities.canRenew) {
       return this.rejectMessage(connection, message, ErrorCode.UNKNOWN_TYPE, 'Unknown message type: auth.');
     }
-    return this.identities.renew(connection, message.data).then((renewal) => {
-      if (!renewal) {
-        this.rejectMessage(connection, message, ErrorCode.UNAUTHORIZED, 'Invalid credentials.');
+    return this.identities.renew(connection, message.data).then((outcome) => {
+      if (outcome === undefined) return; // the connection closed meanwhile
+      if ('refusal' in outcome) {
+        this.reject(connection, withContext({ ...outcome.refusal }, message.channel, message.id));
         return;
       }
-      for (const channel of renewal.dropped) connection.sendFrame(unsubscribedReply(channel, undefined));
+      for (const channel of outcome.dropped) connection.sendFrame(unsubscribedReply(channel, undefined));
       connection.sendFrame(authReply(connection.expiresAt, message.id));
     });
   }
 
-  private addSubscriber(connection: SocketConnection, { channel }: RegisteredChannel): void {
+  private addSubscriber(connection: SocketConnection, { channel, admits }: RegisteredChannel, data: unknown): void {
     channel.addSubscriber(connection);
-    connection.join(channel);
+    // Kept for the guards to see again after a renewal: only channels that have guards need it.
+    connection.join(channel, admits ? data : undefined);
   }
 
   private unsubscribe(connection: SocketConnection, message: ClientMessage): undefined {

@@ -10,7 +10,7 @@ import { CloseCode } from './close-codes.js';
 import { emptyRecord, parseQuery } from './request-parsing.js';
 
 const TEXT_FRAME = { binary: false } as const;
-const NO_CHANNELS: ReadonlySet<Channel> = new Set();
+const NO_CHANNELS: ReadonlyMap<Channel, unknown> = new Map();
 
 /** Headers that only served the WebSocket handshake, not worth their memory on every connection. */
 const HANDSHAKE_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']);
@@ -44,7 +44,7 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
   private uuid?: string;
   private parsedQuery?: Record<string, string | string[]>;
   private store?: Map<string, unknown>;
-  private joined?: Set<Channel>;
+  private joined?: Map<Channel, unknown>;
   private identity?: SocketIdentity<User>;
 
   /** @internal Messages being handled now. */
@@ -90,6 +90,11 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     return this.identity?.user;
   }
 
+  /** Who the user is (the identity's `subject`, e.g. the JWT `sub`), when the authenticator says. */
+  get subject(): string | undefined {
+    return this.identity?.subject;
+  }
+
   /** When the credentials expire (ms since the epoch), if they do. */
   get expiresAt(): number | undefined {
     return this.identity?.expiresAt;
@@ -113,7 +118,7 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
 
   /** Names of the channels this connection is subscribed to. */
   get subscriptions(): string[] {
-    return [...this.channels].map((channel) => channel.name);
+    return [...this.channels.keys()].map((channel) => channel.name);
   }
 
   /** Sends any JSON message to this client; class instances go through class-transformer. */
@@ -126,14 +131,17 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     this.socket.close(code, reason);
   }
 
-  /** @internal Channels this connection is subscribed to. */
-  get channels(): ReadonlySet<Channel> {
+  /**
+   * @internal Channels this connection is subscribed to, each with the `data` of the subscribe
+   * message that admitted it (its parameters, which its guards see again after a renewal).
+   */
+  get channels(): ReadonlyMap<Channel, unknown> {
     return this.joined ?? NO_CHANNELS;
   }
 
   /** @internal */
-  join(channel: Channel): void {
-    (this.joined ??= new Set()).add(channel);
+  join(channel: Channel, data: unknown): void {
+    (this.joined ??= new Map()).set(channel, data);
   }
 
   /** @internal */
@@ -142,10 +150,10 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
   }
 
   /** @internal Forgets every channel; returns the ones it was in. */
-  leaveAll(): ReadonlySet<Channel> {
+  leaveAll(): Iterable<Channel> {
     const channels = this.channels;
     this.joined = undefined;
-    return channels;
+    return channels.keys();
   }
 
   /** @internal */

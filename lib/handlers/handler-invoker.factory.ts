@@ -10,6 +10,9 @@ import type { BoundParam, ParamsBinder } from './params-binder.js';
 /** Runs a handler for one message: the result, a Promise of it, or a throw. */
 export type HandlerInvoker = (connection: SocketConnection, data: unknown) => unknown;
 
+/** Whether a handler's guards let a connection in with this data. */
+export type GuardCheck = (connection: SocketConnection, data: unknown) => Promise<boolean>;
+
 type Args = [connection: SocketConnection, data: unknown, pattern: string];
 type Step = (args: Args) => unknown;
 
@@ -62,13 +65,17 @@ export class HandlerInvokerFactory {
     return (connection, data) => filtered([connection, data, target.name]);
   }
 
-  /** The handler's guards alone, for a connection whose identity changed; no data, no method. */
-  createGuardCheck(target: HandlerTarget): (connection: SocketConnection) => Promise<boolean> {
+  /**
+   * The handler's guards alone, for a connection whose identity changed: they see the `data` of the
+   * message they admitted before (a subscription's parameters), and the method does not run.
+   * `undefined` when the handler has no guards: nothing to re-check, no data worth keeping.
+   */
+  createGuardCheck(target: HandlerTarget): GuardCheck | undefined {
     const { instance, method, moduleKey } = target;
     const guards = this.nest.guards.create(instance, method, moduleKey);
-    return async (connection) => {
-      if (guards.length === 0) return true;
-      const args: Args = [connection, {}, target.name];
+    if (guards.length === 0) return undefined;
+    return async (connection, data) => {
+      const args: Args = [connection, data, target.name];
       return this.nest.guardsConsumer.tryActivate(guards, args, instance, method, CONTEXT_TYPE).catch(() => false);
     };
   }

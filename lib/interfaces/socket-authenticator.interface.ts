@@ -22,8 +22,29 @@ export interface HandshakeRequest {
 /** Who a client is, and until when. */
 export interface SocketIdentity<User = unknown> {
   user: User;
-  /** When the credentials expire, in milliseconds since the epoch: the connection is closed then, unless renewed. */
+  /**
+   * Who the user is, as a stable string (a user id: the JWT `sub`). An in-band renewal must keep it:
+   * credentials of another subject, or without one, are refused (`FORBIDDEN`) unless the renewal
+   * says `allowSubjectChange` (see {@link SocketRenewal}).
+   */
+  subject?: string;
+  /**
+   * When the credentials expire, in milliseconds since the epoch: the connection is closed then,
+   * unless renewed. A finite number, or absent (never expires). One already past refuses the
+   * credentials (HTTP 401, or `UNAUTHORIZED` at renewal); anything else (`Infinity`, `NaN`, a string)
+   * is a fault of the authenticator: HTTP 500, or `INTERNAL_ERROR` at renewal, and an error logged.
+   */
   expiresAt?: number;
+}
+
+/** What {@link SocketAuthenticator.renew} accepts: a new identity, and whether it may be someone else's. */
+export interface SocketRenewal<User = unknown> extends SocketIdentity<User> {
+  /**
+   * `true` lets this renewal replace the connection's identity by one of another `subject` (or
+   * without one). Default `false`: a renewal keeps the subject, so that credentials refused at
+   * connect (by a connect guard, say) cannot become a connection's identity by renewal.
+   */
+  allowSubjectChange?: boolean;
 }
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -37,7 +58,12 @@ export interface SocketAuthenticator<User = unknown> {
   authenticate(request: HandshakeRequest): MaybePromise<SocketIdentity<User> | undefined>;
   /**
    * Renews a connection's credentials in-band (`{"type":"auth","data":credentials}`), e.g. before a
-   * token expires. Same contract; without it, clients cannot renew.
+   * token expires; without it, clients cannot renew. A renewal is authenticated by the same rules
+   * as a connection: `undefined` refuses it (`UNAUTHORIZED`), an `HttpException` gives the code of
+   * its status, anything else thrown `INTERNAL_ERROR` (logged); then the identity must keep the
+   * connection's `subject` (else `FORBIDDEN`, unless `allowSubjectChange`), and the connect guards
+   * run again on it (a refusal: `FORBIDDEN`). A refused renewal changes nothing: the connection
+   * keeps its identity, expiry and subscriptions. One renewal runs at a time per connection.
    */
-  renew?(credentials: unknown, connection: SocketConnection): MaybePromise<SocketIdentity<User> | undefined>;
+  renew?(credentials: unknown, connection: SocketConnection): MaybePromise<SocketRenewal<User> | undefined>;
 }

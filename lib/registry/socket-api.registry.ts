@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Channel } from '../channels/channel.js';
-import type { SocketConnection } from '../gateway/socket-connection.js';
-import type { HandlerInvoker } from '../handlers/handler-invoker.factory.js';
+import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.factory.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from './handler-target.js';
 
@@ -15,8 +14,11 @@ export interface RegisteredHandler {
 export interface RegisteredChannel extends RegisteredHandler {
   channel: Channel;
   initialData: boolean;
-  /** Whether the channel's guards still let this connection in (after its credentials changed). */
-  admits: (connection: SocketConnection) => Promise<boolean>;
+  /**
+   * Whether the channel's guards still let this connection in (after its credentials changed), with
+   * the `data` of its subscribe message; absent when the channel has no guards.
+   */
+  admits?: GuardCheck;
 }
 
 /** Every action and channel of the app by name: the dispatcher's routing table. */

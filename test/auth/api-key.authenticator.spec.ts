@@ -26,7 +26,7 @@ describe('apiKeyAuthenticator with a list of keys', () => {
 
   it('accepts a listed key from the x-api-key header, with its fingerprint as user and no expiry', async () => {
     const identity = await auth().authenticate(inHeader(KEY_B));
-    expect(identity).toEqual({ user: apiKeyFingerprint(KEY_B) });
+    expect(identity).toEqual({ user: apiKeyFingerprint(KEY_B), subject: apiKeyFingerprint(KEY_B) });
     expect(identity).not.toHaveProperty('expiresAt');
   });
 
@@ -98,7 +98,7 @@ describe('apiKeyAuthenticator with a list of keys', () => {
   });
 
   it('renews with { apiKey }', async () => {
-    expect(await renew(auth(), { apiKey: KEY_B })).toEqual({ user: apiKeyFingerprint(KEY_B) });
+    expect(await renew(auth(), { apiKey: KEY_B })).toEqual({ user: apiKeyFingerprint(KEY_B), subject: apiKeyFingerprint(KEY_B) });
     expect(timingSafeEqual).toHaveBeenCalled();
     expect(await renew(auth(), { apiKey: KEY_C })).toBeUndefined();
   });
@@ -169,6 +169,24 @@ describe('apiKeyAuthenticator with a Map or an object', () => {
   });
 });
 
+describe('apiKeyAuthenticator subjects (what a renewal must keep)', () => {
+  it('has no subject for a user that is not a string, unless the subject option names one', async () => {
+    const users = new Map([[KEY_A, { id: 7 }]]);
+    expect(await apiKeyAuthenticator({ keys: users }).authenticate(inHeader(KEY_A))).toEqual({ user: { id: 7 } });
+    const named = apiKeyAuthenticator({ keys: users, subject: (user) => `user-${user.id}` });
+    expect(await named.authenticate(inHeader(KEY_A))).toEqual({ user: { id: 7 }, subject: 'user-7' });
+    expect(await renew(named, { apiKey: KEY_A })).toEqual({ user: { id: 7 }, subject: 'user-7' });
+  });
+
+  it('says allowSubjectChange on renewals only when configured', async () => {
+    const open = apiKeyAuthenticator({ keys: [KEY_A], allowSubjectChange: true });
+    expect(await renew(open, { apiKey: KEY_A })).toMatchObject({ allowSubjectChange: true });
+    expect(await open.authenticate(inHeader(KEY_A))).not.toHaveProperty('allowSubjectChange');
+    expect(await renew(apiKeyAuthenticator({ keys: [KEY_A] }), { apiKey: KEY_A })).not.toHaveProperty('allowSubjectChange');
+    expect(await renew(open, { apiKey: KEY_C })).toBeUndefined();
+  });
+});
+
 describe('apiKeyAuthenticator with a function', () => {
   it('gives what the function returns for the key sent', async () => {
     const lookUp = jest.fn((key: string) => (key === KEY_A ? { id: 7 } : undefined));
@@ -187,9 +205,9 @@ describe('apiKeyAuthenticator with a function', () => {
         return key === KEY_B ? 'bob' : undefined;
       },
     });
-    expect(await auth.authenticate(inHeader(KEY_B))).toEqual({ user: 'bob' });
+    expect(await auth.authenticate(inHeader(KEY_B))).toEqual({ user: 'bob', subject: 'bob' });
     expect(await auth.authenticate(inHeader(KEY_A))).toBeUndefined();
-    expect(await renew(auth, { apiKey: KEY_B })).toEqual({ user: 'bob' });
+    expect(await renew(auth, { apiKey: KEY_B })).toEqual({ user: 'bob', subject: 'bob' });
   });
 
   it('refuses a key for which the function gives null', async () => {

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { createPublicKey, createSecretKey, generateKeyPairSync } from 'node:crypto';
+import { createHmac, createPublicKey, createSecretKey, generateKeyPairSync } from 'node:crypto';
 import {
   SignJWT,
   UnsecuredJWT,
@@ -38,6 +38,14 @@ async function sign(claims: JWTPayload = { sub: 'ann' }, options: SignOptions = 
   if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
   if (options.audience !== undefined) jwt.setAudience(options.audience);
   return jwt.sign(options.key ?? encode(SECRET));
+}
+
+/** A token of any payload text (numbers JSON can hold but JavaScript cannot), HS256 with SECRET. */
+function signedRaw(payloadJson: string): string {
+  const header = base64url.encode(JSON.stringify({ alg: 'HS256' }));
+  const payload = base64url.encode(payloadJson);
+  const signature = base64url.encode(createHmac('sha256', SECRET).update(`${header}.${payload}`).digest());
+  return `${header}.${payload}.${signature}`;
 }
 
 const bearer = (token: string) => handshake({ headers: { authorization: `Bearer ${token}` } });
@@ -156,7 +164,7 @@ describe('jwtAuthenticator with an HMAC secret', () => {
       const exp = nowSec() + 1234;
       const token = await new SignJWT({ sub: 'ann' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(encode(SECRET));
       const identity = await authenticate(hs(), token);
-      expect(identity).toEqual({ user: { sub: 'ann', exp }, expiresAt: exp * 1000 });
+      expect(identity).toEqual({ user: { sub: 'ann', exp }, subject: 'ann', expiresAt: exp * 1000 });
     });
 
     it('allows clockToleranceSec of leeway on exp and nbf, and none by default', async () => {
@@ -170,6 +178,25 @@ describe('jwtAuthenticator with an HMAC secret', () => {
       // Past the tolerance: refused again.
       expect(await authenticate(tolerant, await sign({ sub: 'ann' }, { expIn: -60 }))).toBeUndefined();
     });
+
+    it('gives expiresAt = (exp + clockToleranceSec) * 1000: a token accepted within the tolerance is not expired at once', async () => {
+      const exp = nowSec() - 5;
+      const token = await new SignJWT({ sub: 'ann' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(encode(SECRET));
+      const identity = await authenticate(hs({ clockToleranceSec: 30 }), token);
+      expect(identity?.expiresAt).toBe((exp + 30) * 1000);
+      expect(identity?.expiresAt).toBeGreaterThan(Date.now() + 20_000);
+      const renewed = await hs({ clockToleranceSec: 30 }).renew!({ token }, undefined as never);
+      expect(renewed?.expiresAt).toBe((exp + 30) * 1000);
+    });
+
+    it.each([['1e400 (Infinity)', '1e400'], ['1e306 (Infinity once in ms)', '1e306']])(
+      'refuses a correctly signed token whose exp is %s: no Infinity reaches the wire or a timer',
+      async (_name, exp) => {
+        const token = signedRaw(`{"sub":"ann","exp":${exp}}`);
+        expect(await authenticate(hs(), token)).toBeUndefined();
+        expect(await hs().renew!({ token }, undefined as never)).toBeUndefined();
+      },
+    );
 
     it('accepts a token without exp (no expiresAt) unless requireExpiry', async () => {
       const token = await sign({ sub: 'ann' }, { expIn: null });
@@ -268,11 +295,7 @@ describe('jwtAuthenticator with an HMAC secret', () => {
     });
 
     it('refuses a correctly signed token whose payload is not a JSON object', async () => {
-      const header = base64url.encode(JSON.stringify({ alg: 'HS256' }));
-      const payload = base64url.encode('[1,2,3]');
-      const { createHmac } = await import('node:crypto');
-      const signature = base64url.encode(createHmac('sha256', SECRET).update(`${header}.${payload}`).digest());
-      expect(await authenticate(hs(), `${header}.${payload}.${signature}`)).toBeUndefined();
+      expect(await authenticate(hs(), signedRaw('[1,2,3]'))).toBeUndefined();
     });
 
     it('logs nothing, whatever the failure', async () => {
@@ -288,6 +311,21 @@ describe('jwtAuthenticator with an HMAC secret', () => {
       } finally {
         for (const spy of spies) spy.mockRestore();
       }
+    });
+  });
+
+  describe('subject', () => {
+    it('is the sub claim when it is a non-empty string, else absent', async () => {
+      expect((await authenticate(hs(), await sign({ sub: 'ann' })))?.subject).toBe('ann');
+      expect(await authenticate(hs(), await sign({ name: 'ann' }))).not.toHaveProperty('subject');
+      expect(await authenticate(hs(), await sign({ sub: '' }))).not.toHaveProperty('subject');
+    });
+
+    it('renewals say allowSubjectChange only when configured', async () => {
+      const token = await sign({ sub: 'ann' });
+      expect(await hs().renew!({ token }, undefined as never)).not.toHaveProperty('allowSubjectChange');
+      expect(await hs({ allowSubjectChange: true }).renew!({ token }, undefined as never)).toMatchObject({ allowSubjectChange: true });
+      expect(await hs({ allowSubjectChange: true }).authenticate(bearer(token))).not.toHaveProperty('allowSubjectChange');
     });
   });
 
@@ -470,12 +508,9 @@ describe('jwtAuthenticator options', () => {
   });
 
   it('does not put the secret in its errors', () => {
-    try {
-      jwtAuthenticator({ secret: SECRET, algorithms: ['RS256'] });
-      throw new Error('should have thrown');
-    } catch (error) {
-      expect((error as Error).message).not.toContain(SECRET);
-    }
+    // Not a try/catch: a test that catches its own "should have thrown" passes when nothing throws.
+    expect(() => jwtAuthenticator({ secret: SECRET, algorithms: ['RS256'] })).toThrow(TypeError);
+    expect(() => jwtAuthenticator({ secret: SECRET, algorithms: ['RS256'] })).not.toThrow(SECRET);
   });
 
   it('refuses a private CryptoKey as publicKey', async () => {

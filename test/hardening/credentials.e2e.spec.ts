@@ -25,6 +25,16 @@ async function token(claims: Claims, expiresInSeconds: number, secret = key): Pr
   return new SignJWT({ plan: claims.plan }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setIssuedAt(now).setExpirationTime(now + expiresInSeconds).sign(secret);
 }
 
+/**
+ * A token that lives at least `minMs` and less than `minMs` + 1 s: `exp` is in whole seconds, so
+ * "now + 1 s" would live anywhere from 0 to 1000 ms (and fail now and then). Also its expiry in ms.
+ */
+async function shortToken(claims: Claims, minMs: number): Promise<{ jwt: string; expiresAt: number }> {
+  const exp = Math.ceil((Date.now() + minMs) / 1000);
+  const jwt = await new SignJWT({ plan: claims.plan }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setExpirationTime(exp).sign(key);
+  return { jwt, expiresAt: exp * 1000 };
+}
+
 class PremiumOnly implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     return context.switchToWs().getClient<SocketConnection<Claims>>().user?.plan === 'premium';
@@ -76,19 +86,22 @@ describe('JWT authentication over a real socket', () => {
   });
 
   it('closes the connection when the token expires: a last TOKEN_EXPIRED error, then 1008', async () => {
-    const client = await TestClient.open(`${t.url}/?token=${await token({ sub: 'ada' }, 1)}`);
-    expect(await client.next(1, 4000)).toEqual([{ type: 'error', code: 'TOKEN_EXPIRED', message: 'Token expired.' }]);
+    const { jwt } = await shortToken({ sub: 'ada' }, 1000);
+    const client = await TestClient.open(`${t.url}/?token=${jwt}`);
+    expect(await client.next(1, 5000)).toEqual([{ type: 'error', code: 'TOKEN_EXPIRED', message: 'Token expired.' }]);
     expect(await client.closed()).toBe(1008);
   });
 
   it('a client that renews in time stays; the new identity is in force', async () => {
-    const client = await TestClient.open(`${t.url}/?token=${await token({ sub: 'ada', plan: 'free' }, 1)}`);
+    const first = await shortToken({ sub: 'ada', plan: 'free' }, 1000);
+    const client = await TestClient.open(`${t.url}/?token=${first.jwt}`);
     const renewed = await token({ sub: 'ada', plan: 'premium' }, 60);
     client.send({ type: 'auth', data: { token: renewed }, id: 'r1' });
     const [reply] = (await client.next()) as Array<{ type: string; status: string; id: string; data: { expiresAt: number } }>;
     expect(reply).toMatchObject({ type: 'auth', status: 'renewed', id: 'r1' });
     expect(reply.data.expiresAt).toBeGreaterThan(Date.now() + 50_000);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Past the first token's expiry: only the renewal keeps the connection open.
+    await new Promise((resolve) => setTimeout(resolve, first.expiresAt + 500 - Date.now()));
     client.send({ type: 'action', channel: 'me', id: 2 });
     expect(await client.next()).toEqual([
       { type: 'action', channel: 'me', status: 'completed', data: { sub: 'ada', plan: 'premium', expiresAt: reply.data.expiresAt }, id: 2 },

@@ -46,7 +46,9 @@ export function applicationMessage(message: unknown): string {
 }
 
 function dataField(data: unknown): string {
-  return data === null || data === undefined ? '' : `,"data":${JSON.stringify(data)}`;
+  // JSON.stringify gives undefined for a function or symbol (toPlain refuses both before): key left out.
+  const json = data === null || data === undefined ? undefined : JSON.stringify(data);
+  return json === undefined ? '' : `,"data":${json}`;
 }
 
 function idField(id: MessageId | undefined): string {

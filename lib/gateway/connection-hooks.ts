@@ -16,7 +16,8 @@ export class ConnectionHooks implements OnApplicationShutdown {
 
   constructor(@Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions) {
     // Every client that connects runs the hooks: a hook that fails each time must not flood the log.
-    this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS);
+    const errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), errorLogIntervalMs);
   }
 
   onApplicationShutdown(): void {

@@ -35,8 +35,8 @@ export class ErrorLogLimiter {
       interval.suppressed++;
       return;
     }
-    if (kind === OTHER_KINDS) this.logger.error(`${what} (and more kinds of error than the log follows)`, describeException(exception));
-    else this.logger.error(what, describeException(exception));
+    const line = kind === OTHER_KINDS ? `${what} (and more kinds of error than the log follows)` : what;
+    this.logger.error(line, describeException(exception));
     const timer = setTimeout(() => this.end(kind), this.intervalMs);
     timer.unref();
     this.intervals.set(kind, { suppressed: 0, timer });
@@ -53,7 +53,8 @@ export class ErrorLogLimiter {
     clearTimeout(interval.timer);
     this.intervals.delete(kind);
     if (interval.suppressed > 0) {
-      this.logger.error(`${kind}: ${interval.suppressed} more in the last ${this.intervalMs} ms, not logged one by one`);
+      const count = `${interval.suppressed} more in the last ${this.intervalMs} ms`;
+      this.logger.error(`${kind}: ${count}, not logged one by one`);
     }
   }
 }

@@ -19,7 +19,11 @@ import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-ap
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { describeTarget } from '../registry/handler-target.js';
 import { ConnectionIdentities } from '../auth/connection-identities.js';
-import { DEFAULT_ERROR_LOG_INTERVAL_MS, DEFAULT_MAX_DEPTH, DEFAULT_MAX_SUBSCRIPTIONS } from '../socket-api.constants.js';
+import {
+  DEFAULT_ERROR_LOG_INTERVAL_MS,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_SUBSCRIPTIONS,
+} from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { ErrorLogLimiter } from './error-log-limiter.js';
 import type { SocketConnection } from './socket-connection.js';
@@ -43,7 +47,8 @@ export class MessageRouter implements OnApplicationShutdown {
     this.serialization = options.serialization;
     this.maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS);
+    const errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), errorLogIntervalMs);
   }
 
   onApplicationShutdown(): void {
@@ -167,7 +172,8 @@ export class MessageRouter implements OnApplicationShutdown {
         onResult(result);
       } catch (exception) {
         // A result JSON cannot hold (or whose getters throw): the client is told, the result is not altered.
-        this.sendInternalError(connection, message, `The result of ${describeHandler(handler)} cannot be sent`, exception);
+        const what = `The result of ${describeHandler(handler)} cannot be sent`;
+        this.sendInternalError(connection, message, what, exception);
       }
     };
     let result: unknown;
@@ -192,17 +198,26 @@ export class MessageRouter implements OnApplicationShutdown {
     let frame: string;
     try {
       const payload = mapException(exception, isGuardException(exception) ? 'guard' : 'handler');
-      if (!payload) return this.sendInternalError(connection, message, `Unhandled exception in ${describeHandler(handler)}`, exception);
+      if (!payload) {
+        const what = `Unhandled exception in ${describeHandler(handler)}`;
+        return this.sendInternalError(connection, message, what, exception);
+      }
       frame = errorFrame(withContext(payload, message.channel, message.id));
     } catch (failure) {
-      return this.sendInternalError(connection, message, `The error thrown by ${describeHandler(handler)} cannot be sent`, failure);
+      const what = `The error thrown by ${describeHandler(handler)} cannot be sent`;
+      return this.sendInternalError(connection, message, what, failure);
     }
     connection.sendFrame(frame);
     return undefined;
   }
 
   /** `INTERNAL_ERROR` for the client; the cause goes to the log, as often as the limiter allows. */
-  private sendInternalError(connection: SocketConnection, message: ClientMessage, what: string, exception: unknown): undefined {
+  private sendInternalError(
+    connection: SocketConnection,
+    message: ClientMessage,
+    what: string,
+    exception: unknown,
+  ): undefined {
     this.errorLog.error(what, exception);
     return this.reject(connection, withContext(internalError(), message.channel, message.id));
   }

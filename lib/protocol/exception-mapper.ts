@@ -45,7 +45,9 @@ export function httpStatusCode(status: number): string {
 /** A code is a string on the wire; one that is not (JavaScript callers may pass anything) is a bug in the server. */
 function socketApiCode(code: unknown, fallbackCode: string): string {
   if (code === undefined || code === null) return fallbackCode;
-  if (typeof code !== 'string') throw new UnserializableValueError(`the code of a SocketApiException is a ${typeof code}`);
+  if (typeof code !== 'string') {
+    throw new UnserializableValueError(`the code of a SocketApiException is a ${typeof code}`);
+  }
   return code;
 }
 

@@ -93,7 +93,9 @@ function describeProblem(value: unknown): string {
       for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], `${path}[${i}]`]);
       continue;
     }
-    for (const key of Object.keys(current).reverse()) stack.push([(current as Record<string, unknown>)[key], path === '' ? key : `${path}.${key}`]);
+    for (const key of Object.keys(current).reverse()) {
+      stack.push([(current as Record<string, unknown>)[key], path === '' ? key : `${path}.${key}`]);
+    }
   }
   return 'a value JSON cannot hold';
 }

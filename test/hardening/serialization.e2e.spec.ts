@@ -221,7 +221,11 @@ const internalError = (channel: string, id: number) => ({
   id,
 });
 
-async function start(options: SocketApiModuleOptions, logger: CapturingLogger, providers: Array<new (...args: never[]) => unknown> = [Unserializable]): Promise<TestApp> {
+async function start(
+  options: SocketApiModuleOptions,
+  logger: CapturingLogger,
+  providers: Array<new (...args: never[]) => unknown> = [Unserializable],
+): Promise<TestApp> {
   return startApp({ imports: [SocketApiModule.forRoot(options)], providers }, (app) => app.useLogger(logger));
 }
 
@@ -274,10 +278,13 @@ describe('a value that cannot be serialized, in every place the server serialize
   });
 
   describe.each(ERROR_KINDS)('%s in an error', (kind) => {
-    it.each(['throw_ws', 'throw_ws_async', 'throw_validation', 'throw_code'])('thrown by %s: INTERNAL_ERROR', async (action) => {
-      const logged = await expectInternalError('action', action, { kind });
-      expect(logged).toContain('cannot be sent');
-    });
+    it.each(['throw_ws', 'throw_ws_async', 'throw_validation', 'throw_code'])(
+      'thrown by %s: INTERNAL_ERROR',
+      async (action) => {
+        const logged = await expectInternalError('action', action, { kind });
+        expect(logged).toContain('cannot be sent');
+      },
+    );
   });
 
   it.each(['throw_http_getter', 'throw_null_prototype', 'throw_proxy', 'then_getter'])(
@@ -297,7 +304,7 @@ describe('a value that cannot be serialized, in every place the server serialize
     expect(await client.next()).toEqual([{ type: 'data', channel: 'feed', data: { fine: true } }]);
   });
 
-  it('values piped into a channel from an RxJS stream: the bad ones are logged and skipped, the process lives', async () => {
+  it('values piped into a channel from an RxJS stream: the bad ones are logged and skipped', async () => {
     const { feed } = t.app.get(Unserializable);
     client.send({ type: 'subscribe', channel: 'feed', id: 1 });
     expect(await client.next()).toEqual([{ type: 'subscribed', channel: 'feed', id: 1 }]);
@@ -320,7 +327,7 @@ describe('a value that cannot be serialized, in every place the server serialize
     expect(lines.every((line) => line.message.includes("channel 'feed'"))).toBe(true);
   });
 
-  it('a class instance published with @Exclude() fields and no serialization option: the field is not sent', async () => {
+  it('a class instance published with @Exclude() fields, no serialization option: the field is not sent', async () => {
     const { accounts } = t.app.get(Unserializable);
     client.send({ type: 'subscribe', channel: 'accounts', id: 1 });
     expect(await client.next()).toEqual([{ type: 'subscribed', channel: 'accounts', id: 1 }]);
@@ -331,9 +338,9 @@ describe('a value that cannot be serialized, in every place the server serialize
   });
 
   describe('a reply is never silently altered', () => {
-    it.each(['Infinity', '-Infinity', 'NaN'])('a result of %s is INTERNAL_ERROR, logged with the handler', async (value) => {
-      const logged = await expectInternalError('action', 'number', { value });
-      expect(logged).toContain(`Cannot be sent as JSON: the value is ${value}`);
+    it.each(['Infinity', '-Infinity', 'NaN'])('a result of %s is INTERNAL_ERROR, logged', async (n) => {
+      const logged = await expectInternalError('action', 'number', { value: n });
+      expect(logged).toContain(`Cannot be sent as JSON: the value is ${n}`);
     });
 
     it('a non-finite number nested in the result is INTERNAL_ERROR, logged with its path', async () => {
@@ -354,7 +361,9 @@ describe('a value that cannot be serialized, in every place the server serialize
 
     it('keys holding undefined or a function are left out, as JSON does', async () => {
       client.send({ type: 'action', channel: 'left_out', id: 8 });
-      expect(await client.next()).toEqual([{ type: 'action', channel: 'left_out', status: 'completed', data: { kept: 1 }, id: 8 }]);
+      expect(await client.next()).toEqual([
+        { type: 'action', channel: 'left_out', status: 'completed', data: { kept: 1 }, id: 8 },
+      ]);
     });
   });
 });
@@ -425,7 +434,8 @@ describe('invalid UTF-8 in a text frame', () => {
   it('gets INVALID_MESSAGE and the connection stays usable', async () => {
     t = await start({}, new CapturingLogger());
     client = await TestClient.open(t.url);
-    const bytes = Buffer.concat([Buffer.from('{"type":"ping","id":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+    const invalid = Buffer.from([0xff, 0xfe, 0xc3]);
+    const bytes = Buffer.concat([Buffer.from('{"type":"ping","id":"'), invalid, Buffer.from('"}')]);
     client.socket.send(bytes, { binary: false });
     expect(await client.next()).toEqual([{ type: 'error', code: 'INVALID_MESSAGE', message: 'Invalid JSON.' }]);
     await expectAnswers(client, 'still-open');
@@ -480,7 +490,7 @@ describe('log flooding: the errors a client can cause are logged a bounded numbe
     expect(logger.errors[2]!.details).toContain('Error: boom');
   });
 
-  it('a connection hook that fails for every client is logged once, even when what it throws cannot be printed', async () => {
+  it('a connection hook failing for every client is logged once, even with an unprintable exception', async () => {
     @Injectable()
     class FailingHook {
       @OnSocketConnect()

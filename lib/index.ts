@@ -42,6 +42,7 @@ export type {
 } from './interfaces/socket-authenticator.interface.js';
 export { ErrorCode } from './protocol/error-codes.js';
 export { SocketApiException, SocketApiValidationException, type FieldError } from './protocol/errors.js';
+export { UnserializableValueError } from './protocol/to-plain.js';
 export type { ClientMessage, ErrorPayload, MessageId } from './protocol/messages.js';
 export { SocketApiDeclarationError } from './registry/handler-target.js';
 export { SOCKET_API_OPTIONS } from './socket-api.module-definition.js';

@@ -15,6 +15,8 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_DEPTH = 32;
+export const DEFAULT_ERROR_LOG_INTERVAL_MS = 10_000;
 
 export const SOCKET_CONNECT_HOOK_METADATA = 'socketapi:on-connect';
 export const SOCKET_DISCONNECT_HOOK_METADATA = 'socketapi:on-disconnect';

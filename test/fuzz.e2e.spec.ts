@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { SocketApiModule } from '../lib/index.js';
 import { SocketApiGateway } from '../lib/gateway/socket-api.gateway.js';
 import { ProtocolService } from './fixtures/protocol-app.js';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { startApp, type TestApp } from './support/test-app.js';
 
 /*
@@ -449,6 +450,21 @@ interface Expectation {
 }
 
 const ENVELOPE_CODES = ['INVALID_MESSAGE', 'UNKNOWN_TYPE'];
+/** The default `maxDepth`: data nested deeper is refused as INVALID_MESSAGE before any handler runs. */
+const MAX_DEPTH = 32;
+
+/** Levels of objects and arrays in a value (`{}` is one); a walk with its own stack, for 30,000 levels. */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const item of Object.values(current)) stack.push([item, depth + 1]);
+  }
+  return deepest;
+}
 
 function expectationOf(bytes: Buffer, binary: boolean): Expectation {
   const envelopeError: Expectation = { types: ['error'], codes: ['INVALID_MESSAGE'] };
@@ -468,6 +484,7 @@ function expectationOf(bytes: Buffer, binary: boolean): Expectation {
   const envelopeOk =
     typeof type === 'string' && CLIENT_TYPES.has(type) && (raw.id === undefined || idValid) && (type === 'ping' || channel !== undefined);
   if (!envelopeOk) return { id, channel, types: ['error'], codes: ENVELOPE_CODES };
+  if (depthOf(raw.data) > MAX_DEPTH) return { id, channel, types: ['error'], codes: ['INVALID_MESSAGE'] };
   switch (type) {
     case 'ping': return { id, channel, types: ['pong'] };
     case 'unsubscribe': return { id, channel, types: ['unsubscribed'] };
@@ -641,9 +658,10 @@ describe('fuzzing the protocol over real sockets', () => {
   let t: TestApp;
   let framesSent = 0;
   let sentinels = 0;
+  const logger = new CapturingLogger();
 
   beforeAll(async () => {
-    t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [ProtocolService] });
+    t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [ProtocolService] }, (app) => app.useLogger(logger));
   });
   afterAll(() => t.close());
 
@@ -711,11 +729,20 @@ describe('fuzzing the protocol over real sockets', () => {
     expect(gateway.connectionCount).toBe(0);
 
     expect(framesSent).toBe(TOTAL_FRAMES);
+    // No client can make the server log per message: deep data is refused at parse time (no log),
+    // and the errors clients can cause are logged once per kind per 10 s interval. The fixture's
+    // fail_* actions and a result that cannot be sent (an echoed 1e400 is Infinity) are such kinds.
+    const errorLines = logger.errors.map((line) => line.message);
+    const intervals = Math.ceil((Date.now() - started) / 10_000);
+    const kinds = new Set(errorLines.map((line) => line.replace(/ \(\w+\): \d+ more in the last .*/, '')));
+    expect(errorLines.length).toBeLessThanOrEqual(2 * kinds.size * intervals);
+    expect(kinds.size).toBeLessThanOrEqual(10);
     const answers = [...tally].sort(([, a], [, b]) => b - a).map(([what, n]) => `${what}: ${n}`).join(', ');
     console.log(
       `fuzz: ${framesSent} frames over ${1 + RUNS * CONNECTIONS} connections, all answered, in ${Date.now() - started} ms\n` +
         `answers: ${answers}\n` +
-        `INTERNAL_ERROR outside the fail_* actions, for: ${[...internalErrors].sort().join('; ') || 'none'}`,
+        `INTERNAL_ERROR outside the fail_* actions, for: ${[...internalErrors].sort().join('; ') || 'none'}\n` +
+        `error log lines: ${errorLines.length} (${[...kinds].join('; ') || 'none'})`,
     );
   }, 60_000);
 });

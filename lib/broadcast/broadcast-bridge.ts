@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AbstractHttpAdapter } from '@nestjs/core';
+import { describeException } from '../gateway/error-log-limiter.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiValidationException } from '../protocol/errors.js';
@@ -124,10 +125,8 @@ export class BroadcastBridge implements OnModuleInit {
   }
 
   private failed(channel: string, error: unknown): BroadcastResponse {
-    this.logger.error(
-      `Broadcast to channel '${channel}' failed`,
-      error instanceof Error ? error.stack : String(error),
-    );
+    // describeException: String() of what was thrown may itself throw, and this runs in a catch.
+    this.logger.error(`Broadcast to channel '${channel}' failed`, describeException(error));
     return { status: 500, body: { error: 'Internal server error' } };
   }
 }

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import { map, Subject, type Observable, type Observer } from 'rxjs';
+import { describeException, ErrorLogLimiter } from '../gateway/error-log-limiter.js';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
+import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
 
 /** What goes through a channel: the payload for server-side observers, the frame for sockets. */
 export interface Publication<T> {
@@ -43,6 +45,7 @@ export interface ChannelSubscriber {
  */
 export class Channel<T = unknown> implements Observer<T> {
   private static readonly logger = new Logger('SocketApiChannel');
+  private static readonly errorLog = new ErrorLogLimiter(Channel.logger, DEFAULT_ERROR_LOG_INTERVAL_MS);
   private readonly publications = new Subject<Publication<T>>();
   /** @internal Read-only outside the channel: use `addSubscriber`/`removeSubscriber`. */
   readonly subscribers: ReadonlySet<ChannelSubscriber> = new Set<ChannelSubscriber>();
@@ -73,7 +76,10 @@ export class Channel<T = unknown> implements Observer<T> {
     this.dropped++;
   }
 
-  /** Sends `payload` to every subscriber as `{"type":"data","channel":name,"data":payload}`. */
+  /**
+   * Sends `payload` to every subscriber as `{"type":"data","channel":name,"data":payload}`. Throws,
+   * publishing nothing, when JSON cannot carry the payload as it is (see `toPlain`).
+   */
   publish(payload: T): void {
     if (!this.declared) {
       throw new Error(`Channel '${this.name}' is not declared: no @SocketChannel('${this.name}') method was found.`);
@@ -103,13 +109,22 @@ export class Channel<T = unknown> implements Observer<T> {
     if (subscribers.delete(subscriber) && subscribers.size === 0) this.broker.unwatch(this.name);
   }
 
+  /**
+   * `publish` for a stream piped into the channel (`source.subscribe(channel)`): a payload that
+   * cannot be published is logged and skipped. Thrown, it would reach RxJS, which rethrows it
+   * outside any stack that could catch it and ends the process.
+   */
   next(payload: T): void {
-    this.publish(payload);
+    try {
+      this.publish(payload);
+    } catch (exception) {
+      Channel.errorLog.error(`A value piped into channel '${this.name}' was not published`, exception);
+    }
   }
 
   /** An upstream error does not end a channel: it is logged and the channel stays open. */
   error(err: unknown): void {
-    Channel.logger.error(`Upstream error piped into channel '${this.name}'`, err instanceof Error ? err.stack : err);
+    Channel.logger.error(`Upstream error piped into channel '${this.name}'`, describeException(err));
   }
 
   complete(): void {

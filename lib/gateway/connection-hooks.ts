@@ -1,14 +1,28 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
+import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { ErrorLogLimiter } from './error-log-limiter.js';
 import type { SocketConnection } from './socket-connection.js';
 
 type Hook = (...args: unknown[]) => unknown;
 
 /** The app's `@OnSocketConnect()` / `@OnSocketDisconnect()` methods, bound to their instances. */
 @Injectable()
-export class ConnectionHooks {
-  private readonly logger = new Logger('SocketApi');
+export class ConnectionHooks implements OnApplicationShutdown {
+  private readonly errorLog: ErrorLogLimiter;
   private readonly onConnect: Array<{ name: string; run: Hook }> = [];
   private readonly onDisconnect: Array<{ name: string; run: Hook }> = [];
+
+  constructor(@Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions) {
+    // Every client that connects runs the hooks: a hook that fails each time must not flood the log.
+    const errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), errorLogIntervalMs);
+  }
+
+  onApplicationShutdown(): void {
+    this.errorLog.flush();
+  }
 
   addConnectHook(name: string, run: Hook): void {
     this.onConnect.push({ name, run });
@@ -28,8 +42,7 @@ export class ConnectionHooks {
 
   /** A hook's failure, thrown or rejected, is logged; the connection and the other hooks go on. */
   private call(hook: { name: string; run: Hook }, args: unknown[]): void {
-    const fail = (exception: unknown) =>
-      this.logger.error(`Connection hook ${hook.name} failed`, exception instanceof Error ? exception.stack : String(exception));
+    const fail = (exception: unknown) => this.errorLog.error(`Connection hook ${hook.name} failed`, exception);
     try {
       const result = hook.run(...args);
       if (result instanceof Promise) result.catch(fail);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { isGuardException } from '../handlers/handler-invoker.factory.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -19,8 +19,13 @@ import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-ap
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { describeTarget } from '../registry/handler-target.js';
 import { ConnectionIdentities } from '../auth/connection-identities.js';
-import { DEFAULT_MAX_SUBSCRIPTIONS } from '../socket-api.constants.js';
+import {
+  DEFAULT_ERROR_LOG_INTERVAL_MS,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_SUBSCRIPTIONS,
+} from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { ErrorLogLimiter } from './error-log-limiter.js';
 import type { SocketConnection } from './socket-connection.js';
 
 /**
@@ -28,10 +33,11 @@ import type { SocketConnection } from './socket-connection.js';
  * renewal. Whatever the frame holds, it is answered, and the connection stays usable.
  */
 @Injectable()
-export class MessageRouter {
-  private readonly logger = new Logger('SocketApi');
+export class MessageRouter implements OnApplicationShutdown {
+  private readonly errorLog: ErrorLogLimiter;
   private readonly serialization: SocketApiModuleOptions['serialization'];
   private readonly maxSubscriptions: number;
+  private readonly maxDepth: number;
 
   constructor(
     private readonly registry: SocketApiRegistry,
@@ -40,6 +46,13 @@ export class MessageRouter {
   ) {
     this.serialization = options.serialization;
     this.maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS;
+    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    const errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), errorLogIntervalMs);
+  }
+
+  onApplicationShutdown(): void {
+    this.errorLog.flush();
   }
 
   /** Returns a Promise only while a handler is still running. */
@@ -47,7 +60,7 @@ export class MessageRouter {
     if (isBinary) {
       return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: 'Binary frames are not supported.' });
     }
-    const parsed = parseClientMessage(data);
+    const parsed = parseClientMessage(data, this.maxDepth);
     if ('error' in parsed) return this.reject(connection, parsed.error);
     const { message } = parsed;
     switch (message.type) {
@@ -145,7 +158,11 @@ export class MessageRouter {
     return undefined;
   }
 
-  /** Runs a handler; its result goes to `onResult`, anything thrown to the client as an error. */
+  /**
+   * Runs a handler; its result goes to `onResult`, anything thrown to the client as an error. Never
+   * throws and its Promise never rejects, whatever the handler returns or throws: a throw that
+   * escaped here would end the process.
+   */
   private execute(
     connection: SocketConnection,
     message: ClientMessage,
@@ -157,33 +174,55 @@ export class MessageRouter {
       try {
         onResult(result);
       } catch (exception) {
-        fail(exception); // e.g. a result JSON cannot hold
+        // A result JSON cannot hold (or whose getters throw): the client is told, the result is not altered.
+        const what = `The result of ${describeHandler(handler)} cannot be sent`;
+        this.sendInternalError(connection, message, what, exception);
       }
     };
     let result: unknown;
     try {
       result = handler.invoke(connection, message.data);
+      // Inside the try: reading `then` runs the result's getter, if it has one.
+      if (isThenable(result)) return Promise.resolve(result).then(deliver, fail);
     } catch (exception) {
       return fail(exception);
     }
-    if (isThenable(result)) return Promise.resolve(result).then(deliver, fail);
     deliver(result);
     return undefined;
   }
 
+  /** Sends what the client is told about `exception`; never throws, even if the exception cannot be serialized. */
   private sendException(
     connection: SocketConnection,
     message: ClientMessage,
     handler: RegisteredHandler,
     exception: unknown,
   ): undefined {
-    const payload = mapException(exception, isGuardException(exception) ? 'guard' : 'handler');
-    if (!payload) {
-      const { kind, name } = handler.target;
-      const stack = exception instanceof Error ? exception.stack : String(exception);
-      this.logger.error(`Unhandled exception in ${kind} '${name}' (${describeTarget(handler.target)})`, stack);
+    let frame: string;
+    try {
+      const payload = mapException(exception, isGuardException(exception) ? 'guard' : 'handler');
+      if (!payload) {
+        const what = `Unhandled exception in ${describeHandler(handler)}`;
+        return this.sendInternalError(connection, message, what, exception);
+      }
+      frame = errorFrame(withContext(payload, message.channel, message.id));
+    } catch (failure) {
+      const what = `The error thrown by ${describeHandler(handler)} cannot be sent`;
+      return this.sendInternalError(connection, message, what, failure);
     }
-    return this.reject(connection, withContext(payload ?? internalError(), message.channel, message.id));
+    connection.sendFrame(frame);
+    return undefined;
+  }
+
+  /** `INTERNAL_ERROR` for the client; the cause goes to the log, as often as the limiter allows. */
+  private sendInternalError(
+    connection: SocketConnection,
+    message: ClientMessage,
+    what: string,
+    exception: unknown,
+  ): undefined {
+    this.errorLog.error(what, exception);
+    return this.reject(connection, withContext(internalError(), message.channel, message.id));
   }
 
   private rejectMessage(connection: SocketConnection, message: ClientMessage, code: string, text: string): undefined {
@@ -194,6 +233,11 @@ export class MessageRouter {
     connection.sendFrame(errorFrame(error));
     return undefined;
   }
+}
+
+function describeHandler(handler: RegisteredHandler): string {
+  const { kind, name } = handler.target;
+  return `${kind} '${name}' (${describeTarget(handler.target)})`;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -5,6 +5,7 @@ import { WebSocket } from 'ws';
 import type { Channel, ChannelSubscriber } from '../channels/channel.js';
 import type { SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import type { ErrorPayload } from '../protocol/messages.js';
+import { applicationMessage } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { CloseCode } from './close-codes.js';
 import { emptyRecord, parseQuery } from './request-parsing.js';
@@ -121,9 +122,12 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     return [...this.channels.keys()].map((channel) => channel.name);
   }
 
-  /** Sends any JSON message to this client; class instances go through class-transformer. */
+  /**
+   * Sends any JSON message to this client; class instances go through class-transformer. Throws,
+   * sending nothing, when JSON cannot carry the message as it is (see `toPlain`).
+   */
   send(message: unknown): void {
-    this.sendFrame(JSON.stringify(toPlain(message, this.policy.serialization)));
+    this.sendFrame(applicationMessage(toPlain(message, this.policy.serialization)));
   }
 
   /** Closes the connection with a WebSocket close code (1000: normal closure). */

@@ -113,4 +113,15 @@ export interface SocketApiModuleOptions {
   idleTimeoutMs?: number;
   /** On `app.close()`, how long in-flight messages may take before every socket is closed. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * Deepest nesting of a message's `data` (`{}` or `[]` is one level); a deeper message gets
+   * `INVALID_MESSAGE` before any handler runs. Default 32.
+   */
+  maxDepth?: number;
+  /**
+   * Errors that clients can cause (a handler's unhandled exception, a reply that cannot be sent) are
+   * logged with their stack once per kind per interval; the others of that interval are counted in one
+   * line at its end. `0` logs every one. Default 10,000 ms.
+   */
+  errorLogIntervalMs?: number;
 }

@@ -175,6 +175,8 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   heartbeat: orFalse(heartbeat),
   idleTimeoutMs: duration(0, '; 0: never'),
   shutdownTimeoutMs: duration(0),
+  maxDepth: accepts('an integer from 1 to 1000', (value) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1000),
+  errorLogIntervalMs: duration(0, '; 0: log every error'),
 };
 
 const checkModuleOptions = objectOf(MODULE_OPTIONS);

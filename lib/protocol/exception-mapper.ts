@@ -3,6 +3,7 @@ import { WsException } from '@nestjs/websockets';
 import { ErrorCode } from './error-codes.js';
 import { SocketApiException, SocketApiValidationException } from './errors.js';
 import type { ErrorPayload } from './messages.js';
+import { UnserializableValueError } from './to-plain.js';
 
 /** Where an exception was thrown: a guard's refusal defaults to `FORBIDDEN`. */
 export type ExceptionOrigin = 'guard' | 'handler';
@@ -11,7 +12,8 @@ export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
 /**
  * Maps what a handler (or its enhancers) threw to the error the client sees. Returns `undefined`
- * for anything not meant for clients: the caller logs it and sends `INTERNAL_ERROR`.
+ * for anything not meant for clients: the caller logs it and sends `INTERNAL_ERROR`. May throw (an
+ * exception's getters run here, a `WsException` object is serialized here): the caller catches.
  */
 export function mapException(exception: unknown, origin: ExceptionOrigin): ErrorPayload | undefined {
   const fallbackCode = origin === 'guard' ? ErrorCode.FORBIDDEN : ErrorCode.BAD_REQUEST;
@@ -19,7 +21,7 @@ export function mapException(exception: unknown, origin: ExceptionOrigin): Error
     return { code: ErrorCode.VALIDATION_ERROR, message: exception.message, errors: exception.errors };
   }
   if (exception instanceof SocketApiException) {
-    return { code: exception.code ?? fallbackCode, message: exception.message };
+    return { code: socketApiCode(exception.code, fallbackCode), message: exception.message };
   }
   if (exception instanceof HttpException) {
     return { code: httpStatusCode(exception.getStatus()), message: httpMessage(exception) };
@@ -38,6 +40,15 @@ export function internalError(): ErrorPayload {
 export function httpStatusCode(status: number): string {
   const name = (HttpStatus as unknown as Record<number, string | undefined>)[status];
   return name ?? `HTTP_${status}`;
+}
+
+/** A code is a string on the wire; one that is not (JavaScript callers may pass anything) is a bug in the server. */
+function socketApiCode(code: unknown, fallbackCode: string): string {
+  if (code === undefined || code === null) return fallbackCode;
+  if (typeof code !== 'string') {
+    throw new UnserializableValueError(`the code of a SocketApiException is a ${typeof code}`);
+  }
+  return code;
 }
 
 function httpMessage(exception: HttpException): string {

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { DEFAULT_MAX_DEPTH } from '../socket-api.constants.js';
 import { ErrorCode } from './error-codes.js';
 import type { ClientMessage, ClientMessageType, ErrorPayload, MessageId } from './messages.js';
 
@@ -10,9 +11,11 @@ export type ParseResult = { message: ClientMessage } | { error: ErrorPayload };
 
 /**
  * Checks one text frame against the envelope rules of PROTOCOL.md, in SocketAPI's order. A frame
- * that is not UTF-8 is text that is not JSON.
+ * that is not UTF-8 is text that is not JSON. `data` nested deeper than `maxDepth` levels is refused
+ * here, so that no handler, validator or serializer has to cope with it (JSON.stringify overflows its
+ * stack on a few thousand levels, and each such failure would be logged).
  */
-export function parseClientMessage(frame: string | Buffer): ParseResult {
+export function parseClientMessage(frame: string | Buffer, maxDepth = DEFAULT_MAX_DEPTH): ParseResult {
   if (typeof frame !== 'string' && !isUtf8(frame)) return invalid('Invalid JSON.');
   let value: unknown;
   try {
@@ -42,8 +45,39 @@ export function parseClientMessage(frame: string | Buffer): ParseResult {
   if (!CHANNEL_FREE.has(type) && channel === undefined) {
     return fail(ErrorCode.INVALID_MESSAGE, 'Channel is required.');
   }
+  if (isTooDeep(raw.data, maxDepth)) {
+    return fail(ErrorCode.INVALID_MESSAGE, `Message data is nested too deeply (more than ${maxDepth} levels).`);
+  }
   const data = raw.data === undefined || raw.data === null ? {} : raw.data;
   return { message: { type, channel: channel ?? '', data, id } };
+}
+
+/** A `maxDepth` set higher than the stack allows must not let a deep frame overflow it here. */
+function isTooDeep(data: unknown, maxDepth: number): boolean {
+  try {
+    return nestsDeeper(data, maxDepth);
+  } catch {
+    return true; // RangeError: deeper than this stack can walk
+  }
+}
+
+/**
+ * Whether `value` has objects or arrays nested more than `levels` deep. Recursive, but never deeper
+ * than `levels`; allocates nothing, so a small frame pays a few type checks.
+ */
+function nestsDeeper(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (nestsDeeper(value[i], levels - 1)) return true;
+    }
+    return false;
+  }
+  for (const key in value) {
+    if (nestsDeeper((value as Record<string, unknown>)[key], levels - 1)) return true;
+  }
+  return false;
 }
 
 function isMessageId(value: unknown): value is MessageId {

@@ -298,8 +298,9 @@ describe('connection hooks', () => {
 
   beforeAll(async () => {
     logger = new CapturingLogger();
+    // errorLogIntervalMs 0: every hook failure of every connection is logged, not once per 10 s.
     t = await startApp(
-      { imports: [SocketApiModule.forRoot()], providers: [LivenessService, FailingHooks, HookRecorder] },
+      { imports: [SocketApiModule.forRoot({ errorLogIntervalMs: 0 })], providers: [LivenessService, FailingHooks, HookRecorder] },
       (nest) => nest.useLogger(logger),
     );
     recorder = t.app.get(HookRecorder);

@@ -229,6 +229,46 @@ describe('parseClientMessage', () => {
     });
   });
 
+  describe('nesting depth of data (maxDepth, default 32)', () => {
+    const nested = (levels: number, leaf: unknown = 1): unknown => {
+      let value = leaf;
+      for (let i = 0; i < levels; i++) value = i % 2 === 0 ? [value] : { k: value };
+      return value;
+    };
+    const tooDeep = (levels: number) => ({
+      code: 'INVALID_MESSAGE',
+      message: `Message data is nested too deeply (more than ${levels} levels).`,
+      channel: 'echo',
+      id: 7,
+    });
+    const frame = (data: unknown) => json({ type: 'action', channel: 'echo', data, id: 7 });
+
+    it('takes 32 levels and refuses 33, with the id and channel', () => {
+      expect(accepted(frame(nested(32))).data).toEqual(nested(32));
+      expect(refused(frame(nested(33)))).toEqual(tooDeep(32));
+    });
+
+    it('counts an empty object or array as a level, and a scalar as none', () => {
+      expect(accepted(frame(nested(31, {})))).toBeDefined();
+      expect(refused(frame(nested(32, [])))).toEqual(tooDeep(32));
+      expect(accepted(frame(nested(32, 'leaf')))).toBeDefined();
+    });
+
+    it('finds a deep branch after shallow ones', () => {
+      expect(refused(frame({ a: 1, list: [1, 2, { ok: true }, nested(32)] }))).toEqual(tooDeep(32));
+    });
+
+    it('follows the limit it is given', () => {
+      expect(parseClientMessage(frame({ a: { b: 1 } }), 2)).toHaveProperty('message');
+      expect(parseClientMessage(frame({ a: { b: {} } }), 2)).toEqual({ error: tooDeep(2) });
+    });
+
+    it('refuses, without overflowing the stack, data deeper than a limit set past what the stack allows', () => {
+      const text = `{"type":"action","channel":"echo","id":7,"data":${'['.repeat(60_000)}${']'.repeat(60_000)}}`;
+      expect(parseClientMessage(text, 1_000_000)).toEqual({ error: tooDeep(1_000_000) });
+    });
+  });
+
   describe('a valid message', () => {
     it('comes out with type, channel, data and id exactly', () => {
       const result = parseClientMessage(json({ type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1' }));

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Exclude, Expose } from 'class-transformer';
-import { toPlain } from '../../lib/protocol/to-plain.js';
+import { toPlain, UnserializableValueError } from '../../lib/protocol/to-plain.js';
 
 class User {
   id: number;
@@ -168,6 +168,38 @@ describe('toPlain', () => {
         expected = { next: expected };
       }
       expect(wire(toPlain(deep))).toEqual(expected);
+    });
+  });
+
+  describe('values JSON would alter are refused, not altered', () => {
+    class Score {
+      constructor(readonly value: number) {}
+    }
+
+    it.each([
+      ['Infinity', Infinity, 'the value is Infinity'],
+      ['NaN', NaN, 'the value is NaN'],
+      ['a BigInt', 5n, 'the value is the BigInt 5n'],
+      ['a function', () => 1, 'the value is a function'],
+      ['a symbol', Symbol('s'), 'the value is a symbol'],
+      ['nested -Infinity', { a: { b: [0, -Infinity] } }, '-Infinity at a.b[1]'],
+      ['a nested BigInt', [{ n: 1n }], 'the BigInt 1n at [0].n'],
+      ['NaN in a class instance', new Score(NaN), 'NaN at value'],
+      ['NaN next to a class instance', { user: ann(), ratio: NaN }, 'NaN at ratio'],
+    ])('%s', (_label, value, problem) => {
+      expect(() => toPlain(value)).toThrow(UnserializableValueError);
+      expect(() => toPlain(value)).toThrow(`Cannot be sent as JSON: ${problem}.`);
+    });
+
+    it('keeps what JSON leaves out as JavaScript expects: nested undefined, functions and symbols', () => {
+      const value = { kept: 1, none: undefined, fn: () => 1, sym: Symbol('s') };
+      expect(toPlain(value)).toBe(value);
+      expect(wire(toPlain(value))).toEqual({ kept: 1 });
+    });
+
+    it('takes finite extremes', () => {
+      const value = { max: Number.MAX_VALUE, min: -Number.MAX_VALUE, tiny: Number.MIN_VALUE };
+      expect(toPlain(value)).toBe(value);
     });
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { byteLimit } from '../broker/byte-limit.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
 import { originPolicy, type OriginPolicy } from '../gateway/origin-policy.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
@@ -48,7 +49,7 @@ export class BroadcastBridge implements OnModuleInit {
   ) {
     this.hostAllowed = broadcastHostRule(options.broadcast?.allowedHosts);
     this.originAllowed = originPolicy(options.allowedOrigins);
-    this.maxBodyBytes = options.broadcast?.maxBodyBytes ?? DEFAULT_BROADCAST_MAX_BODY_BYTES;
+    this.maxBodyBytes = byteLimit('broadcast.maxBodyBytes', options.broadcast?.maxBodyBytes ?? DEFAULT_BROADCAST_MAX_BODY_BYTES);
   }
 
   onModuleInit(): void {

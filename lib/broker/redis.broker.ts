@@ -6,6 +6,7 @@ import type {
   RedisBrokerStats,
 } from './redis-broker-options.interface.js';
 import { DEFAULT_REDIS_MAX_MESSAGE_BYTES, DEFAULT_REDIS_MAX_PENDING_BYTES } from '../socket-api.constants.js';
+import { byteLimit } from './byte-limit.js';
 import { PublishWindow } from './publish-window.js';
 import {
   closeRedisClient,
@@ -87,9 +88,11 @@ export class RedisBroker implements SocketApiBroker {
     this.envelope = new RedisEnvelope(
       this.instanceId,
       options.secret,
-      options.maxMessageBytes ?? DEFAULT_REDIS_MAX_MESSAGE_BYTES,
+      byteLimit('RedisBroker: maxMessageBytes (redisMaxMessageBytes)', options.maxMessageBytes ?? DEFAULT_REDIS_MAX_MESSAGE_BYTES),
     );
-    this.window = new PublishWindow(options.maxPendingBytes ?? DEFAULT_REDIS_MAX_PENDING_BYTES);
+    this.window = new PublishWindow(
+      byteLimit('RedisBroker: maxPendingBytes (redisMaxPendingBytes)', options.maxPendingBytes ?? DEFAULT_REDIS_MAX_PENDING_BYTES),
+    );
     this.rejections = new ThrottledWarning(this.logger);
     this.oversized = new ThrottledWarning(this.logger);
   }

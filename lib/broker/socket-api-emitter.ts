@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { DEFAULT_REDIS_MAX_MESSAGE_BYTES, DEFAULT_REDIS_MAX_PENDING_BYTES } from '../socket-api.constants.js';
+import { byteLimit } from './byte-limit.js';
 import { PublishWindow } from './publish-window.js';
 import type { RedisConnection } from './redis-broker-options.interface.js';
 import {
@@ -63,9 +64,14 @@ export class SocketApiEmitter {
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
     if (options.secret === '') throw new Error('SocketApiEmitter: `secret` must not be empty.');
-    const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_REDIS_MAX_MESSAGE_BYTES;
+    const maxMessageBytes = byteLimit(
+      'SocketApiEmitter: maxMessageBytes',
+      options.maxMessageBytes ?? DEFAULT_REDIS_MAX_MESSAGE_BYTES,
+    );
     this.envelope = new RedisEnvelope(newSenderId(), options.secret, maxMessageBytes);
-    this.window = new PublishWindow(options.maxPendingBytes ?? DEFAULT_REDIS_MAX_PENDING_BYTES);
+    this.window = new PublishWindow(
+      byteLimit('SocketApiEmitter: maxPendingBytes', options.maxPendingBytes ?? DEFAULT_REDIS_MAX_PENDING_BYTES),
+    );
     if (isRedisClient(options.redis)) {
       this.client = options.redis;
       this.ownsClient = false;

@@ -294,6 +294,21 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
     expect(await warnings({ token })).toEqual([]);
   });
 
+  it('fails at startup on a bad maxBodyBytes or allowedHosts entry, naming it', async () => {
+    const start = async (broadcast: BroadcastOptions) => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [SocketApiModule.forRoot({ broadcast, heartbeat: false })],
+        providers: [FeedService],
+      }).compile();
+      await moduleRef.close();
+    };
+    await expect(start({ maxBodyBytes: -1 })).rejects.toThrow('broadcast.maxBodyBytes must be a positive whole number of bytes, got -1.');
+    await expect(start({ maxBodyBytes: NaN })).rejects.toThrow('broadcast.maxBodyBytes must be');
+    await expect(start({ allowedHosts: ['intranet.local'] })).rejects.toThrow(
+      "broadcast.allowedHosts: 'intranet.local' is not an IP address or a CIDR range",
+    );
+  });
+
   it('is off when the option is absent', async () => {
     const response = await post(`${b.http}/_broadcast`, { channel: 'news', data: {} });
     expect(response.status).toBe(404);

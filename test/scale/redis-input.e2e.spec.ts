@@ -164,9 +164,17 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     expect(brokerA.stats.rejected).toBe(2 + forged.length);
   });
 
-  it('refuses an empty secret', () => {
+  it('refuses an empty secret, and byte limits that would turn the bounds off', () => {
     expect(() => new RedisBroker({ redis: redis.url, secret: '' })).toThrow('`secret` must not be empty');
     expect(() => new SocketApiEmitter({ redis: redis.url, secret: '' })).toThrow('`secret` must not be empty');
+    for (const bad of [NaN, -1, 0, 1.5, Infinity]) {
+      expect(() => new RedisBroker({ redis: redis.url, maxPendingBytes: bad })).toThrow(
+        `RedisBroker: maxPendingBytes (redisMaxPendingBytes) must be a positive whole number of bytes, got ${bad}.`,
+      );
+      expect(() => new RedisBroker({ redis: redis.url, maxMessageBytes: bad })).toThrow('maxMessageBytes (redisMaxMessageBytes) must be');
+      expect(() => new SocketApiEmitter({ redis: redis.url, maxPendingBytes: bad })).toThrow('SocketApiEmitter: maxPendingBytes must be');
+      expect(() => new SocketApiEmitter({ redis: redis.url, maxMessageBytes: bad })).toThrow('SocketApiEmitter: maxMessageBytes must be');
+    }
   });
 
   it('the emitter writes v1 envelopes, and a publication too large for maxMessageBytes is dropped, not sent', async () => {

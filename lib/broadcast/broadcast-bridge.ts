@@ -19,6 +19,8 @@ interface BroadcastResponse {
 
 type Method = (...args: unknown[]) => unknown;
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+/** `awaitsContinue`: the client sent `Expect: 100-continue` and waits for it before the body. */
+type BroadcastListener = (request: IncomingMessage, response: ServerResponse, awaitsContinue: boolean) => void;
 
 /**
  * SocketAPI's HTTP bridge, on when `forRoot({ broadcast: {...} })` is given: `POST /_broadcast`
@@ -61,7 +63,7 @@ export class BroadcastBridge implements OnModuleInit {
       return;
     }
     const path = broadcast.path ?? DEFAULT_BROADCAST_PATH;
-    servePostAhead(server, path, (request, response) => void this.serve(request, response));
+    servePostAhead(server, path, (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue));
     this.logger.log(`Broadcast endpoint: POST ${path}`);
     if (broadcast.token === undefined) {
       this.logger.warn(
@@ -72,7 +74,7 @@ export class BroadcastBridge implements OnModuleInit {
     }
   }
 
-  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async serve(request: IncomingMessage, response: ServerResponse, awaitsContinue: boolean): Promise<void> {
     let result: BroadcastResponse;
     // Refused before the body was read: the connection is closed after the answer, rather than
     // reading (and dropping) a body that may be large.
@@ -82,6 +84,7 @@ export class BroadcastBridge implements OnModuleInit {
       if (refusal) {
         result = refusal;
       } else {
+        if (awaitsContinue) response.writeContinue();
         const body = await readBody(request, this.maxBodyBytes);
         refused = typeof body !== 'string';
         result = typeof body === 'string' ? await this.broadcast(body) : body;
@@ -165,14 +168,28 @@ export class BroadcastBridge implements OnModuleInit {
 
 /**
  * Serves `POST path` (any query string) on the HTTP server before the framework's listener sees
- * the request; every other request goes to the framework as before.
+ * the request; every other request goes to the framework as before. A client that waits for
+ * `100 Continue` before sending the body gets it only once the request passed the checks.
  */
-function servePostAhead(server: Server, path: string, serve: RequestListener): void {
+function servePostAhead(server: Server, path: string, serve: BroadcastListener): void {
+  const isOurs = (request: IncomingMessage) => request.method === 'POST' && routeOf(request.url) === path;
   const framework = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (request.method === 'POST' && routeOf(request.url) === path) return serve(request, response);
+    if (isOurs(request)) return serve(request, response, false);
     for (const listener of framework) listener.call(server, request, response);
+  });
+  const frameworkContinue = server.listeners('checkContinue') as RequestListener[];
+  server.removeAllListeners('checkContinue');
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    if (isOurs(request)) return serve(request, response, true);
+    if (frameworkContinue.length > 0) {
+      for (const listener of frameworkContinue) listener.call(server, request, response);
+      return;
+    }
+    // What Node does when nobody listens for `checkContinue`.
+    response.writeContinue();
+    server.emit('request', request, response);
   });
 }
 

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { SocketApiModule, type BroadcastOptions } from '../../lib/index.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { TestClient } from '../support/ws-client.js';
-import { exactly, FeedService, post, redisModule, redisSubscribers, sleep, startInstance, subscriber, type Instance } from './scale-app.js';
+import { eventually, exactly, FeedService, post, redisModule, redisSubscribers, sleep, startInstance, subscriber, type Instance } from './scale-app.js';
 
 /** Sends request headers and no body; the answer, and whether the server then closed the connection. */
 function headersOnly(
@@ -194,6 +194,36 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
     expect(
       await headersOnly(a.port, '/_broadcast', { ...json, 'content-length': String(64 * 1024 * 1024), authorization: `Bearer ${token}` }),
     ).toEqual({ status: 413, body: { error: 'The body is larger than 1048576 bytes.' }, closed: true });
+    // A client that waits for `100 Continue` before sending the body is refused without it.
+    expect(await headersOnly(a.port, '/_broadcast', { ...json, 'content-length': '100', expect: '100-continue' })).toEqual({
+      status: 401,
+      body: { error: 'Unauthorized.' },
+      closed: true,
+    });
+  });
+
+  it('sends `100 Continue` to a client that waits for it only once the request passed the checks', async () => {
+    const clients = await newsSubscribers();
+    const body = JSON.stringify({ channel: 'news', data: { title: 'continued' } });
+    const socket = connect(a.port, '127.0.0.1');
+    try {
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.write(
+        `POST /_broadcast HTTP/1.1\r\nhost: 127.0.0.1:${a.port}\r\ncontent-type: application/json\r\n` +
+          `authorization: Bearer ${token}\r\ncontent-length: ${body.length}\r\nexpect: 100-continue\r\n\r\n`,
+      );
+      await eventually(() => received, (text) => text.includes('\r\n\r\n'), 3000, '100 Continue');
+      expect(received).toBe('HTTP/1.1 100 Continue\r\n\r\n');
+      socket.write(body);
+      await eventually(() => received, (text) => text.endsWith('{"status":"success"}'), 3000, 'the answer');
+      expect(received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+      for (const client of clients) {
+        expect(await exactly(client, 1)).toEqual([{ type: 'data', channel: 'news', data: { title: 'continued' } }]);
+      }
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('413 and stops reading a chunked body once it passes maxBodyBytes', async () => {

@@ -33,6 +33,9 @@ const PUBLISHER: Partial<RedisOptions> = {
   autoResendUnfulfilledCommands: false,
 };
 
+/** Unanswered SUBSCRIBE/UNSUBSCRIBE commands past which no more are sent (see `sendSubscription`). */
+const MAX_SUBSCRIPTION_COMMANDS = 64;
+
 /** The subscriber resubscribes by itself on `ready`, from the set of channels watched here. */
 const SUBSCRIBER: Partial<RedisOptions> = {
   enableOfflineQueue: false,
@@ -80,6 +83,10 @@ export class RedisBroker implements SocketApiBroker {
   /** Set while Redis is not answering fast enough (the window is full): when it began and the drop count then. */
   private backlog?: { since: number; droppedBefore: number };
   private readonly detach: Array<() => void> = [];
+  /** SUBSCRIBE/UNSUBSCRIBE commands sent and not answered. */
+  private subscriptionCommands = 0;
+  /** Some were not sent (too many unanswered): subscribe again from `watched` once Redis answers. */
+  private resubscribeNeeded = false;
 
   constructor(private readonly options: RedisBrokerOptions) {
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
@@ -164,15 +171,12 @@ export class RedisBroker implements SocketApiBroker {
 
   watch(channel: string): void {
     this.watched.add(channel);
-    const subscriber = this.subscriber;
-    // Not ready: the channel is subscribed with every other one when the connection is.
-    if (subscriber?.status === 'ready') subscriber.subscribe(this.redisChannel(channel)).catch(() => undefined);
+    this.sendSubscription('subscribe', channel);
   }
 
   unwatch(channel: string): void {
     this.watched.delete(channel);
-    const subscriber = this.subscriber;
-    if (subscriber?.status === 'ready') subscriber.unsubscribe(this.redisChannel(channel)).catch(() => undefined);
+    this.sendSubscription('unsubscribe', channel);
   }
 
   async close(): Promise<void> {
@@ -242,9 +246,43 @@ export class RedisBroker implements SocketApiBroker {
     });
   }
 
+  /**
+   * SUBSCRIBE/UNSUBSCRIBE as the channel's first subscriber here arrives or its last leaves. While
+   * Redis does not answer, clients that subscribe and unsubscribe over and over would queue one
+   * command each, without bound: past `MAX_SUBSCRIPTION_COMMANDS` unanswered, none is sent, and once
+   * Redis has answered them all, the subscriptions are set again from `watched` in one go.
+   */
+  private sendSubscription(command: 'subscribe' | 'unsubscribe', channel: string): void {
+    const subscriber = this.subscriber;
+    // Not ready: every watched channel is subscribed when the connection is.
+    if (subscriber?.status !== 'ready') return;
+    if (this.subscriptionCommands >= MAX_SUBSCRIPTION_COMMANDS) {
+      this.resubscribeNeeded = true;
+      return;
+    }
+    this.subscriptionCommands++;
+    subscriber[command](this.redisChannel(channel)).then(this.subscriptionAnswered, this.subscriptionAnswered);
+  }
+
+  private readonly subscriptionAnswered = (): void => {
+    this.subscriptionCommands--;
+    if (this.subscriptionCommands > 0 || !this.resubscribeNeeded || this.subscriber?.status !== 'ready') return;
+    this.resubscribeNeeded = false;
+    // Off every channel, then on the watched ones: Redis's state is ours again, whatever was skipped.
+    this.subscriber.unsubscribe().catch(() => undefined);
+    this.subscribeWatched(this.subscriber);
+  };
+
+  private subscribeWatched(subscriber: Redis): void {
+    if (this.watched.size === 0) return;
+    subscriber.subscribe(...[...this.watched].map((channel) => this.redisChannel(channel))).catch(() => undefined);
+  }
+
   private onReady(client: Redis): void {
-    if (client === this.subscriber && this.watched.size > 0) {
-      client.subscribe(...[...this.watched].map((channel) => this.redisChannel(channel))).catch(() => undefined);
+    if (client === this.subscriber) {
+      // A new connection has no subscriptions: all of them, from `watched`.
+      this.resubscribeNeeded = false;
+      this.subscribeWatched(client);
     }
     if (!this.connected) return;
     this.lastError = undefined;

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
+import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, type RedisBrokerLogger } from '../../lib/index.js';
 import { forceGc } from '../support/force-gc.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
-import { eventually, sleep } from './scale-app.js';
+import { eventually, numsub, sleep } from './scale-app.js';
 
 const MiB = 1024 * 1024;
 const gc = forceGc();
@@ -117,4 +118,32 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
     expect(late.emitter).toBeLessThan(100);
     expect(logger.logs.at(-1)).toMatch(/\d+ publication\(s\) made here meanwhile reached this instance's subscribers only/);
   }, 60_000);
+
+  it('sends a bounded number of SUBSCRIBE/UNSUBSCRIBE to it, and subscribes to what is watched once it answers', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('RESETSTAT');
+      redis.pause();
+      // A channel's only subscriber here joining and leaving, over and over.
+      for (let i = 0; i < 5000; i++) {
+        receiver.watch('churn');
+        receiver.unwatch('churn');
+      }
+      receiver.watch('churn');
+      await sleep(100);
+      redis.resume();
+      await eventually(() => numsub(admin, `${prefix}:churn`), (n) => n === 1, 10_000, 'the subscription to churn');
+      const stats = await admin.info('commandstats');
+      const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      // Without the bound, Redis ran all 10,001 once it answered again.
+      expect(calls('subscribe') + calls('unsubscribe')).toBeLessThan(200);
+      // And the state is right: publications on `churn` arrive, `feed` still does.
+      const frame = (channel: string, seq: number) => Buffer.from(JSON.stringify({ type: 'data', channel, data: { seq } }));
+      publisher.publish('churn', frame('churn', 123_456));
+      publisher.publish('feed', frame('feed', 123_457));
+      await eventually(() => received.includes(123_456) && received.includes(123_457), Boolean, 5000, 'both publications');
+    } finally {
+      admin.disconnect();
+    }
+  }, 30_000);
 });

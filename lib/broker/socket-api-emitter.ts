@@ -111,17 +111,10 @@ export class SocketApiEmitter {
         ),
       );
     }
-    const release = () => this.window.release(message.length);
-    return this.whenSendable().then(
-      () => this.client.publish(key, message).then(release, (error: unknown) => {
-        release();
-        throw error;
-      }),
-      (error: unknown) => {
-        release();
-        throw error;
-      },
-    );
+    return this.whenSendable()
+      .then(() => this.client.publish(key, message))
+      .then(() => undefined)
+      .finally(() => this.window.release(message.length));
   }
 
   /** Closes the connection (not a client passed in as `redis`: that one stays the caller's). */

@@ -76,9 +76,9 @@ export class BroadcastBridge implements OnModuleInit {
 
   private async serve(request: IncomingMessage, response: ServerResponse, awaitsContinue: boolean): Promise<void> {
     let result: BroadcastResponse;
-    // Refused before the body was read: the connection is closed after the answer, rather than
-    // reading (and dropping) a body that may be large.
-    let refused = true;
+    // Answered before the whole body was read (refused, too large, cut short): the connection is
+    // closed after the answer, rather than read on to drop a body that may be large.
+    let closeAfter = true;
     try {
       const refusal = this.refusal(request);
       if (refusal) {
@@ -86,14 +86,14 @@ export class BroadcastBridge implements OnModuleInit {
       } else {
         if (awaitsContinue) response.writeContinue();
         const body = await readBody(request, this.maxBodyBytes);
-        refused = typeof body !== 'string';
+        closeAfter = typeof body !== 'string';
         result = typeof body === 'string' ? await this.broadcast(body) : body;
       }
     } catch (error) {
       result = this.failed('?', error);
     }
     try {
-      reply(response, result, refused);
+      reply(response, result, closeAfter);
     } catch (error) {
       this.logger.error('Could not answer a broadcast request', error instanceof Error ? error.stack : String(error));
     }

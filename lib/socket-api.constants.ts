@@ -17,6 +17,10 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_DEPTH = 32;
 export const DEFAULT_ERROR_LOG_INTERVAL_MS = 10_000;
+export const DEFAULT_REDIS_MAX_PENDING_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_REDIS_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_BROADCAST_PATH = '/_broadcast';
+export const DEFAULT_BROADCAST_MAX_BODY_BYTES = 1024 * 1024;
 
 export const SOCKET_CONNECT_HOOK_METADATA = 'socketapi:on-connect';
 export const SOCKET_DISCONNECT_HOOK_METADATA = 'socketapi:on-disconnect';

@@ -1,32 +1,27 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { AbstractHttpAdapter } from '@nestjs/core';
 import { describeException } from '../gateway/error-log-limiter.js';
+import { byteLimit } from '../broker/byte-limit.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
+import { originPolicy, type OriginPolicy } from '../gateway/origin-policy.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiValidationException } from '../protocol/errors.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { DEFAULT_BROADCAST_MAX_BODY_BYTES, DEFAULT_BROADCAST_PATH } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { bearerTokenMatches, isBroadcastAllowed } from './broadcast-access.js';
+import { bearerTokenMatches, broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
 
-export const DEFAULT_BROADCAST_PATH = '/_broadcast';
-/** Largest body read when no body parser has read it already. */
-const MAX_RAW_BODY = 1024 * 1024;
-
-/** What the endpoint needs of a request, whatever the HTTP platform. */
-export interface BroadcastRequest {
-  remoteAddress: string | undefined;
-  authorization: string | string[] | undefined;
-  /** The parsed JSON body, or the reason it could not be read. */
-  body: { value: unknown } | { error: string };
-}
-
-export interface BroadcastResponse {
+/** The endpoint's answer: an HTTP status and a JSON body. */
+interface BroadcastResponse {
   status: number;
   body: Record<string, unknown>;
 }
 
 type Method = (...args: unknown[]) => unknown;
+type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+/** `awaitsContinue`: the client sent `Expect: 100-continue` and waits for it before the body. */
+type BroadcastListener = (request: IncomingMessage, response: ServerResponse, awaitsContinue: boolean) => void;
 
 /**
  * SocketAPI's HTTP bridge, on when `forRoot({ broadcast: {...} })` is given: `POST /_broadcast`
@@ -34,55 +29,108 @@ type Method = (...args: unknown[]) => unknown;
  * (validated as a subscribe's `data` is) and publishes its return value, as calling the method from
  * server code does: to this instance's subscribers and, through the broker, to every instance's.
  *
- * The route is registered while modules initialize, after Nest's body parsers and before its
- * "not found" handler (a route added later would never be reached on Express).
+ * It must not be a cross-site request forgery target (a page in a developer's browser posting to
+ * localhost): it takes `application/json` only (a cross-site form or simple `fetch` cannot send it
+ * without a CORS preflight, which nothing here answers), and refuses a browser's request whose
+ * `Origin` the socket would refuse. Who may call (address, `Origin`, token) and what (`Content-Type`,
+ * declared length) is checked before a byte of the body is read, and reading stops at
+ * `maxBodyBytes`. So the endpoint is served on the HTTP server itself, ahead of the framework
+ * (Express, Fastify): their body parsers would read the body before any route or middleware of
+ * ours could refuse it. The app's own middleware does not run for this one route.
  */
 @Injectable()
 export class BroadcastBridge implements OnModuleInit {
   private readonly logger = new Logger('SocketApiBroadcast');
+  private readonly hostAllowed: BroadcastHostRule;
+  private readonly originAllowed: OriginPolicy;
+  private readonly maxBodyBytes: number;
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
     private readonly registry: SocketApiRegistry,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
-  ) {}
+  ) {
+    this.hostAllowed = broadcastHostRule(options.broadcast?.allowedHosts);
+    this.originAllowed = originPolicy(options.allowedOrigins);
+    this.maxBodyBytes = byteLimit('broadcast.maxBodyBytes', options.broadcast?.maxBodyBytes ?? DEFAULT_BROADCAST_MAX_BODY_BYTES);
+  }
 
   onModuleInit(): void {
     const { broadcast } = this.options;
     if (!broadcast) return;
-    const adapter = this.adapterHost?.httpAdapter;
-    if (!adapter) {
+    const server = this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!server) {
       this.logger.warn('No HTTP server (application context): the broadcast endpoint is not served.');
       return;
     }
     const path = broadcast.path ?? DEFAULT_BROADCAST_PATH;
-    adapter.post(path, (request: unknown, response: unknown) => void this.serve(adapter, request, response));
-    if (adapter.getType() === 'express') {
-      // A body Express's JSON parser rejects never reaches the route: answer it here, as JSON.
-      adapter.use(path, (error: unknown, _request: unknown, response: unknown, next: (error?: unknown) => void) => {
-        const parserError = error as { type?: string; status?: number; message?: string } | undefined;
-        if (!parserError || typeof parserError.type !== 'string' || !parserError.type.startsWith('entity.')) {
-          return next(error);
-        }
-        adapter.reply(response, { error: `Invalid body: ${parserError.message ?? parserError.type}` }, parserError.status ?? 400);
-      });
-    }
+    servePostAhead(server, path, (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue));
     this.logger.log(`Broadcast endpoint: POST ${path}`);
+    if (broadcast.token === undefined) {
+      this.logger.warn(
+        `The broadcast endpoint POST ${path} has no token: any process on this machine` +
+          `${broadcast.allowedHosts?.length ? ' or on allowedHosts' : ''} can publish on every channel. ` +
+          'Set broadcast.token to require `Authorization: Bearer <token>`.',
+      );
+    }
   }
 
-  /** The endpoint's answer to one request. */
-  async handle(request: BroadcastRequest): Promise<BroadcastResponse> {
-    const { allowedHosts, token } = this.options.broadcast ?? {};
-    if (!isBroadcastAllowed(request.remoteAddress, allowedHosts)) {
+  private async serve(request: IncomingMessage, response: ServerResponse, awaitsContinue: boolean): Promise<void> {
+    let result: BroadcastResponse;
+    // Answered before the whole body was read (refused, too large, cut short): the connection is
+    // closed after the answer, rather than read on to drop a body that may be large.
+    let closeAfter = true;
+    try {
+      const refusal = this.refusal(request);
+      if (refusal) {
+        result = refusal;
+      } else {
+        if (awaitsContinue) response.writeContinue();
+        const body = await readBody(request, this.maxBodyBytes);
+        closeAfter = typeof body !== 'string';
+        result = typeof body === 'string' ? await this.broadcast(body) : body;
+      }
+    } catch (error) {
+      result = this.failed('?', error);
+    }
+    try {
+      reply(response, result, closeAfter);
+    } catch (error) {
+      this.logger.error('Could not answer a broadcast request', describeException(error));
+    }
+  }
+
+  /** Why a request is refused from its peer address and headers alone, if it is. */
+  private refusal(request: IncomingMessage): BroadcastResponse | undefined {
+    const { headers } = request;
+    if (!this.hostAllowed(request.socket.remoteAddress)) {
       return { status: 403, body: { error: 'Broadcast endpoint can only be accessed locally.' } };
     }
-    if (token !== undefined && !bearerTokenMatches(request.authorization, token)) {
+    if (!this.originAllowed(headers.origin, headers.host)) {
+      return { status: 403, body: { error: 'Broadcast endpoint: this Origin is not allowed (see allowedOrigins).' } };
+    }
+    const { token } = this.options.broadcast ?? {};
+    if (token !== undefined && !bearerTokenMatches(headers.authorization, token)) {
       return { status: 401, body: { error: 'Unauthorized.' } };
     }
-    if ('error' in request.body) return { status: 400, body: { error: request.body.error } };
-    const body = request.body.value;
+    if (!isJsonContentType(headers['content-type'])) {
+      return { status: 415, body: { error: 'The body must be JSON, sent with Content-Type: application/json.' } };
+    }
+    const declared = Number(headers['content-length']);
+    if (declared > this.maxBodyBytes) return tooLarge(this.maxBodyBytes);
+    return undefined;
+  }
+
+  /** Runs the channel method for a body that passed every check but its content. */
+  private async broadcast(text: string): Promise<BroadcastResponse> {
+    let body: unknown;
+    try {
+      body = text.trim() === '' ? undefined : JSON.parse(text);
+    } catch {
+      return badRequest('The body is not valid JSON.');
+    }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return badRequest('The body must be a JSON object: {"channel": "<name>", "data": {...}} (Content-Type: application/json).');
+      return badRequest('The body must be a JSON object: {"channel": "<name>", "data": {...}}.');
     }
     const { channel: name, data = {} } = body as { channel?: unknown; data?: unknown };
     if (typeof name !== 'string' || name === '') return badRequest('"channel" must be a non-empty string.');
@@ -110,20 +158,6 @@ export class BroadcastBridge implements OnModuleInit {
     return { status: 200, body: { status: 'success' } };
   }
 
-  private async serve(adapter: AbstractHttpAdapter, request: unknown, response: unknown): Promise<void> {
-    let result: BroadcastResponse;
-    try {
-      result = await this.handle(await readRequest(request));
-    } catch (error) {
-      result = this.failed('?', error);
-    }
-    try {
-      adapter.reply(response, result.body, result.status);
-    } catch (error) {
-      this.logger.error('Could not answer a broadcast request', error instanceof Error ? error.stack : String(error));
-    }
-  }
-
   private failed(channel: string, error: unknown): BroadcastResponse {
     // describeException: String() of what was thrown may itself throw, and this runs in a catch.
     this.logger.error(`Broadcast to channel '${channel}' failed`, describeException(error));
@@ -131,56 +165,84 @@ export class BroadcastBridge implements OnModuleInit {
   }
 }
 
+/**
+ * Serves `POST path` (any query string) on the HTTP server before the framework's listener sees
+ * the request; every other request goes to the framework as before. A client that waits for
+ * `100 Continue` before sending the body gets it only once the request passed the checks.
+ */
+function servePostAhead(server: Server, path: string, serve: BroadcastListener): void {
+  const isOurs = (request: IncomingMessage) => request.method === 'POST' && routeOf(request.url) === path;
+  const framework = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (isOurs(request)) return serve(request, response, false);
+    for (const listener of framework) listener.call(server, request, response);
+  });
+  const frameworkContinue = server.listeners('checkContinue') as RequestListener[];
+  server.removeAllListeners('checkContinue');
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    if (isOurs(request)) return serve(request, response, true);
+    if (frameworkContinue.length > 0) {
+      for (const listener of frameworkContinue) listener.call(server, request, response);
+      return;
+    }
+    // What Node does when nobody listens for `checkContinue`.
+    response.writeContinue();
+    server.emit('request', request, response);
+  });
+}
+
+function routeOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** The body as text, or a 413 as soon as it grows past `maxBytes` (the rest is not read). */
+function readBody(request: IncomingMessage, maxBytes: number): Promise<string | BroadcastResponse> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (result: string | BroadcastResponse) => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('close', onClose);
+      request.off('error', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        request.pause();
+        done(tooLarge(maxBytes));
+      } else {
+        chunks.push(chunk);
+      }
+    };
+    const onEnd = () => done(Buffer.concat(chunks, size).toString('utf8'));
+    const onClose = () => done(badRequest('The request ended before its body.'));
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('close', onClose);
+    request.once('error', onClose);
+  });
+}
+
+function reply(response: ServerResponse, { status, body }: BroadcastResponse, closeAfter: boolean): void {
+  if (response.headersSent || response.destroyed) return;
+  const json = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    ...(closeAfter ? { connection: 'close' } : {}),
+  });
+  response.end(json);
+}
+
 function badRequest(error: string): BroadcastResponse {
   return { status: 400, body: { error } };
 }
 
-interface IncomingLike {
-  body?: unknown;
-  headers?: Record<string, string | string[] | undefined>;
-  socket?: { remoteAddress?: string };
-  readable?: boolean;
-  on?: (event: string, listener: (...args: never[]) => void) => unknown;
-}
-
-/** Express and Fastify requests alike: the peer's address, the header, the JSON body. */
-async function readRequest(raw: unknown): Promise<BroadcastRequest> {
-  const request = raw as IncomingLike;
-  return {
-    remoteAddress: request.socket?.remoteAddress,
-    authorization: request.headers?.authorization,
-    body: await readBody(request),
-  };
-}
-
-async function readBody(request: IncomingLike): Promise<BroadcastRequest['body']> {
-  if (request.body !== undefined) return { value: request.body };
-  // No parser took it (no JSON Content-Type): read the stream ourselves.
-  if (typeof request.on !== 'function' || !request.readable) return { error: 'The body is missing.' };
-  let text: string;
-  try {
-    text = await readStream(request);
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : 'The body could not be read.' };
-  }
-  if (text.trim() === '') return { error: 'The body is missing.' };
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return { error: 'The body is not valid JSON.' };
-  }
-}
-
-function readStream(request: IncomingLike): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on!('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_RAW_BODY) reject(new Error(`The body is larger than ${MAX_RAW_BODY} bytes.`));
-      else chunks.push(chunk);
-    });
-    request.on!('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on!('error', (error: Error) => reject(error));
-  });
+function tooLarge(maxBytes: number): BroadcastResponse {
+  return { status: 413, body: { error: `The body is larger than ${maxBytes} bytes.` } };
 }

@@ -1,12 +1,19 @@
-/** The HTTP bridge: `POST {"channel": name, "data": {...}}` runs the channel method and publishes. */
+/**
+ * The HTTP bridge: `POST {"channel": name, "data": {...}}` with `Content-Type: application/json`
+ * runs the channel method and publishes. Requests from browsers are held to `allowedOrigins`, as
+ * the socket's upgrades are.
+ */
 export interface BroadcastOptions {
   /** Route of the endpoint on the app's HTTP server. Default `'/_broadcast'`. */
   path?: string;
   /**
-   * Remote addresses allowed besides loopback (which always is), as the socket sees them:
-   * `'10.0.0.5'`, `'::1'`. `X-Forwarded-For` is never read.
+   * Remote addresses allowed besides loopback (which always is), as the socket sees them: addresses
+   * (`'10.0.0.5'`, `'2001:db8::1'`) or CIDR ranges (`'10.0.0.0/24'`). `X-Forwarded-For` is never
+   * read. Default: none (loopback only).
    */
   allowedHosts?: string[];
-  /** When set, requests need `Authorization: Bearer <token>`. */
+  /** When set, requests need `Authorization: Bearer <token>` (else 401). Default: none, with a warning at startup. */
   token?: string;
+  /** Largest body read; a larger one gets 413 and is not read further. Default 1 MiB. */
+  maxBodyBytes?: number;
 }

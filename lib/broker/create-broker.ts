@@ -11,6 +11,9 @@ export function createBroker(options: SocketApiModuleOptions): SocketApiBroker {
       redis: options.redis,
       prefix: options.redisPrefix,
       connectTimeoutMs: options.redisConnectTimeoutMs,
+      secret: options.redisSecret,
+      maxPendingBytes: options.redisMaxPendingBytes,
+      maxMessageBytes: options.redisMaxMessageBytes,
     });
   }
   return new InMemoryBroker();

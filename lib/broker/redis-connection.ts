@@ -113,23 +113,3 @@ export async function closeRedisClient(client: Redis): Promise<void> {
 export function newSenderId(): string {
   return randomBytes(8).toString('hex');
 }
-
-/**
- * The wire format of a publication on Redis: the sender's id, a newline, then the `data` frame
- * exactly as subscribers get it (`{"type":"data","channel":...,"data":...}`). A frame is compact
- * JSON and holds no raw newline, so the first newline ends the id.
- */
-export function encodePublication(senderHeader: Buffer, frame: Buffer): Buffer {
-  return Buffer.concat([senderHeader, frame], senderHeader.length + frame.length);
-}
-
-export function senderHeader(senderId: string): Buffer {
-  return Buffer.from(`${senderId}\n`);
-}
-
-/** The sender's id and the frame of a message; undefined for a message not in our format. */
-export function decodePublication(message: Buffer): { sender: Buffer; frame: Buffer } | undefined {
-  const newline = message.indexOf(0x0a);
-  if (newline <= 0) return undefined;
-  return { sender: message.subarray(0, newline), frame: message.subarray(newline + 1) };
-}

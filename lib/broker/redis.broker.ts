@@ -5,21 +5,23 @@ import type {
   RedisBrokerOptions,
   RedisBrokerStats,
 } from './redis-broker-options.interface.js';
+import { DEFAULT_REDIS_MAX_MESSAGE_BYTES, DEFAULT_REDIS_MAX_PENDING_BYTES } from '../socket-api.constants.js';
+import { byteLimit } from './byte-limit.js';
+import { PublishWindow } from './publish-window.js';
 import {
   closeRedisClient,
   createRedisClient,
-  decodePublication,
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_PREFIX,
   describeRedis,
-  encodePublication,
   isRedisClient,
   newSenderId,
-  senderHeader,
   startConnecting,
   whenReady,
 } from './redis-connection.js';
+import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
 import type { RemoteDelivery, SocketApiBroker } from './socket-api-broker.interface.js';
+import { ThrottledWarning } from './throttled-warning.js';
 
 /**
  * Publishes fail fast while Redis is down (nothing queues up to be sent late), and a PUBLISH in
@@ -30,6 +32,9 @@ const PUBLISHER: Partial<RedisOptions> = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
 };
+
+/** Unanswered SUBSCRIBE/UNSUBSCRIBE commands past which no more are sent (see `sendSubscription`). */
+const MAX_SUBSCRIPTION_COMMANDS = 64;
 
 /** The subscriber resubscribes by itself on `ready`, from the set of channels watched here. */
 const SUBSCRIBER: Partial<RedisOptions> = {
@@ -43,23 +48,29 @@ const SUBSCRIBER: Partial<RedisOptions> = {
  *
  * - Each publication made here is one PUBLISH on `${prefix}:${channel}`, whatever the number of
  *   subscribers, through one connection (so one instance's publications to a channel keep their
- *   order); the message is this broker's random id, a newline, and the `data` frame. Its own
+ *   order), in a versioned envelope (see `RedisEnvelope`), signed when a `secret` is set. Its own
  *   messages coming back are ignored: they were delivered here already.
+ * - What comes from Redis is untrusted: a message that is not a valid envelope holding a `data`
+ *   frame of its channel is ignored, counted (`stats.rejected`) and logged at most every 10 s.
  * - This instance SUBSCRIBEs to `${prefix}:${channel}` only while the channel has subscribers here,
  *   on a second connection (a subscribed connection can do nothing else).
  * - While Redis is down, publications still reach this instance's subscribers; those meant for the
  *   other instances are dropped (counted in `stats.dropped`), never queued. The outage is logged
  *   once; ioredis reconnects with backoff, and every watched channel is subscribed again.
+ * - While Redis is up but does not answer (hung), at most `maxPendingBytes` of publications wait for
+ *   it; the others are dropped and counted as in an outage, and the episode is logged once.
  */
 export class RedisBroker implements SocketApiBroker {
   /** Random per broker: tells this instance's messages from the others'. */
   readonly instanceId = newSenderId();
   readonly prefix: string;
-  private readonly header = senderHeader(this.instanceId);
-  private readonly idBytes = Buffer.from(this.instanceId);
+  private readonly envelope: RedisEnvelope;
+  private readonly window: PublishWindow;
   private readonly logger: RedisBrokerLogger;
+  private readonly rejections: ThrottledWarning;
+  private readonly oversized: ThrottledWarning;
   private readonly watched = new Set<string>();
-  private readonly counters: RedisBrokerStats = { published: 0, dropped: 0, received: 0, outages: 0 };
+  private readonly counters: RedisBrokerStats = { published: 0, dropped: 0, received: 0, rejected: 0, outages: 0 };
   private publisher?: Redis;
   private subscriber?: Redis;
   private ownsPublisher = false;
@@ -69,11 +80,28 @@ export class RedisBroker implements SocketApiBroker {
   private lastError?: Error;
   /** Set while an outage lasts: when it began and the drop count then. */
   private outage?: { since: number; droppedBefore: number };
+  /** Set while Redis is not answering fast enough (the window is full): when it began and the drop count then. */
+  private backlog?: { since: number; droppedBefore: number };
   private readonly detach: Array<() => void> = [];
+  /** SUBSCRIBE/UNSUBSCRIBE commands sent and not answered. */
+  private subscriptionCommands = 0;
+  /** Some were not sent (too many unanswered): subscribe again from `watched` once Redis answers. */
+  private resubscribeNeeded = false;
 
   constructor(private readonly options: RedisBrokerOptions) {
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.logger = options.logger ?? new Logger('SocketApiRedisBroker');
+    if (options.secret === '') throw new Error('RedisBroker: `secret` must not be empty.');
+    this.envelope = new RedisEnvelope(
+      this.instanceId,
+      options.secret,
+      byteLimit('RedisBroker: maxMessageBytes (redisMaxMessageBytes)', options.maxMessageBytes ?? DEFAULT_REDIS_MAX_MESSAGE_BYTES),
+    );
+    this.window = new PublishWindow(
+      byteLimit('RedisBroker: maxPendingBytes (redisMaxPendingBytes)', options.maxPendingBytes ?? DEFAULT_REDIS_MAX_PENDING_BYTES),
+    );
+    this.rejections = new ThrottledWarning(this.logger);
+    this.oversized = new ThrottledWarning(this.logger);
   }
 
   get stats(): Readonly<RedisBrokerStats> {
@@ -127,13 +155,14 @@ export class RedisBroker implements SocketApiBroker {
   publish(channel: string, frame: Buffer): void {
     try {
       const publisher = this.publisher;
-      if (this.closed || !publisher || publisher.status !== 'ready') {
-        this.dropped();
-        return;
-      }
-      publisher.publish(this.redisChannel(channel), encodePublication(this.header, frame)).then(
-        () => void this.counters.published++,
-        () => this.dropped(),
+      if (this.closed || !publisher || publisher.status !== 'ready') return this.dropped();
+      const redisChannel = this.redisChannel(channel);
+      const message = this.envelope.encode(redisChannel, frame);
+      if (message.length > this.envelope.maxMessageBytes) return this.droppedOversized(channel, message.length);
+      if (!this.window.acquire(message.length)) return this.droppedBacklogged();
+      publisher.publish(redisChannel, message).then(
+        () => this.settled(message.length, true),
+        () => this.settled(message.length, false),
       );
     } catch {
       this.dropped();
@@ -142,15 +171,12 @@ export class RedisBroker implements SocketApiBroker {
 
   watch(channel: string): void {
     this.watched.add(channel);
-    const subscriber = this.subscriber;
-    // Not ready: the channel is subscribed with every other one when the connection is.
-    if (subscriber?.status === 'ready') subscriber.subscribe(this.redisChannel(channel)).catch(() => undefined);
+    this.sendSubscription('subscribe', channel);
   }
 
   unwatch(channel: string): void {
     this.watched.delete(channel);
-    const subscriber = this.subscriber;
-    if (subscriber?.status === 'ready') subscriber.unsubscribe(this.redisChannel(channel)).catch(() => undefined);
+    this.sendSubscription('unsubscribe', channel);
   }
 
   async close(): Promise<void> {
@@ -165,18 +191,31 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onMessage(redisChannel: Buffer, message: Buffer): void {
-    const decoded = decodePublication(message);
-    if (!decoded || decoded.sender.equals(this.idBytes)) return;
+    const frame = this.envelope.decode(redisChannel, message);
+    if (frame === OWN_MESSAGE) return;
+    if (typeof frame === 'string') return this.rejected(redisChannel, frame);
     const name = redisChannel.toString().slice(this.prefix.length + 1);
-    this.counters.received++;
+    let delivered: boolean | undefined;
     try {
-      this.deliver?.(name, decoded.frame);
+      delivered = this.deliver?.(name, frame);
     } catch (error) {
       this.logger.error(
         `Delivering a publication on '${name}' from another instance failed`,
         error instanceof Error ? error.stack : String(error),
       );
+      return;
     }
+    if (delivered === false) return this.rejected(redisChannel, `not a data frame of channel '${name}'`);
+    this.counters.received++;
+  }
+
+  private rejected(redisChannel: Buffer, reason: string): void {
+    this.counters.rejected++;
+    this.rejections.report(
+      (count) =>
+        `Ignored ${count} message(s) on Redis that are not publications of this app (latest on '${redisChannel}': ` +
+        `${reason}). Another publisher on '${this.prefix}:*', an instance with another secret, or forged input.`,
+    );
   }
 
   private listen(client: Redis, ours: boolean): void {
@@ -207,9 +246,43 @@ export class RedisBroker implements SocketApiBroker {
     });
   }
 
+  /**
+   * SUBSCRIBE/UNSUBSCRIBE as the channel's first subscriber here arrives or its last leaves. While
+   * Redis does not answer, clients that subscribe and unsubscribe over and over would queue one
+   * command each, without bound: past `MAX_SUBSCRIPTION_COMMANDS` unanswered, none is sent, and once
+   * Redis has answered them all, the subscriptions are set again from `watched` in one go.
+   */
+  private sendSubscription(command: 'subscribe' | 'unsubscribe', channel: string): void {
+    const subscriber = this.subscriber;
+    // Not ready: every watched channel is subscribed when the connection is.
+    if (subscriber?.status !== 'ready') return;
+    if (this.subscriptionCommands >= MAX_SUBSCRIPTION_COMMANDS) {
+      this.resubscribeNeeded = true;
+      return;
+    }
+    this.subscriptionCommands++;
+    subscriber[command](this.redisChannel(channel)).then(this.subscriptionAnswered, this.subscriptionAnswered);
+  }
+
+  private readonly subscriptionAnswered = (): void => {
+    this.subscriptionCommands--;
+    if (this.subscriptionCommands > 0 || !this.resubscribeNeeded || this.subscriber?.status !== 'ready') return;
+    this.resubscribeNeeded = false;
+    // Off every channel, then on the watched ones: Redis's state is ours again, whatever was skipped.
+    this.subscriber.unsubscribe().catch(() => undefined);
+    this.subscribeWatched(this.subscriber);
+  };
+
+  private subscribeWatched(subscriber: Redis): void {
+    if (this.watched.size === 0) return;
+    subscriber.subscribe(...[...this.watched].map((channel) => this.redisChannel(channel))).catch(() => undefined);
+  }
+
   private onReady(client: Redis): void {
-    if (client === this.subscriber && this.watched.size > 0) {
-      client.subscribe(...[...this.watched].map((channel) => this.redisChannel(channel))).catch(() => undefined);
+    if (client === this.subscriber) {
+      // A new connection has no subscriptions: all of them, from `watched`.
+      this.resubscribeNeeded = false;
+      this.subscribeWatched(client);
     }
     if (!this.connected) return;
     this.lastError = undefined;
@@ -236,5 +309,45 @@ export class RedisBroker implements SocketApiBroker {
 
   private dropped(): void {
     this.counters.dropped++;
+  }
+
+  private droppedOversized(channel: string, size: number): void {
+    this.counters.dropped++;
+    this.oversized.report(
+      (count) =>
+        `Dropped ${count} publication(s) too large for Redis (latest on '${channel}': ${size} bytes, ` +
+        `maxMessageBytes ${this.envelope.maxMessageBytes}): they reached this instance's subscribers only.`,
+    );
+  }
+
+  /** Redis has not answered the publications before: this one is dropped, not queued. */
+  private droppedBacklogged(): void {
+    if (!this.backlog) {
+      this.backlog = { since: Date.now(), droppedBefore: this.counters.dropped };
+      this.logger.warn(
+        `Redis at ${describeRedis(this.publisher!)} is not answering: ${this.window.pendingCommands} publication(s) ` +
+          `(${this.window.pendingBytes} bytes, the maxPendingBytes bound) wait for it. Until it answers, further ` +
+          "publications reach this instance's subscribers only.",
+      );
+    }
+    this.counters.dropped++;
+  }
+
+  private settled(size: number, published: boolean): void {
+    this.window.release(size);
+    if (published) this.counters.published++;
+    else this.counters.dropped++;
+    if (!this.backlog || this.window.pendingCommands > 0) return;
+    if (!published) {
+      this.backlog = undefined; // the connection was lost: the outage is what gets logged
+      return;
+    }
+    const seconds = ((Date.now() - this.backlog.since) / 1000).toFixed(1);
+    const dropped = this.counters.dropped - this.backlog.droppedBefore;
+    this.backlog = undefined;
+    this.logger.log(
+      `Redis at ${describeRedis(this.publisher!)} answers again after ${seconds} s. ${dropped} publication(s) made ` +
+        "here meanwhile reached this instance's subscribers only.",
+    );
   }
 }

@@ -1,5 +1,8 @@
-/** Where publications from other instances go: the channel's name and its serialized `data` frame. */
-export type RemoteDelivery = (channel: string, frame: Buffer) => void;
+/**
+ * Where publications from other instances go: the channel's name and its serialized `data` frame.
+ * Returns false when the frame is not a valid `data` frame of that channel: it was not delivered.
+ */
+export type RemoteDelivery = (channel: string, frame: Buffer) => boolean;
 
 /**
  * Carries channel publications between the instances of an app. A publication always reaches

@@ -2,19 +2,22 @@ import type { ClassTransformOptions } from 'class-transformer';
 import type { Redis } from 'ioredis';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
+import { DEFAULT_REDIS_MAX_MESSAGE_BYTES, DEFAULT_REDIS_MAX_PENDING_BYTES } from '../socket-api.constants.js';
+import { byteLimit } from './byte-limit.js';
+import { PublishWindow } from './publish-window.js';
 import type { RedisConnection } from './redis-broker-options.interface.js';
 import {
   closeRedisClient,
   createRedisClient,
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_PREFIX,
-  encodePublication,
+  describeRedis,
   isRedisClient,
   newSenderId,
-  senderHeader,
   startConnecting,
   whenReady,
 } from './redis-connection.js';
+import { RedisEnvelope } from './redis-envelope.js';
 
 export interface SocketApiEmitterOptions {
   /** The Redis the app's instances use (`forRoot({ redis })`): URL, ioredis options or a client. */
@@ -25,6 +28,15 @@ export interface SocketApiEmitterOptions {
   serialization?: ClassTransformOptions;
   /** How long a publication waits for Redis to be reachable before it fails. Default 5000 ms. */
   connectTimeoutMs?: number;
+  /** The app's `redisSecret`: when the app has one, the emitter must sign with it. Default: none. */
+  secret?: string;
+  /**
+   * Bytes of publications (plus 512 bytes each) waiting for Redis (to connect, or to answer); past
+   * it, `publish` rejects at once instead of holding more. Default 4 MiB.
+   */
+  maxPendingBytes?: number;
+  /** Largest message, envelope included; `publish` rejects a larger one. Default 4 MiB (the app's `redisMaxMessageBytes`). */
+  maxMessageBytes?: number;
 }
 
 /**
@@ -40,7 +52,8 @@ export class SocketApiEmitter {
   private readonly client: Redis;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
-  private readonly header = senderHeader(newSenderId());
+  private readonly envelope: RedisEnvelope;
+  private readonly window: PublishWindow;
   private readonly connectTimeoutMs: number;
   /** Publications waiting for the connection: they go out in call order once it is ready. */
   private queue: Promise<void> | undefined;
@@ -50,6 +63,15 @@ export class SocketApiEmitter {
   constructor(private readonly options: SocketApiEmitterOptions) {
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
+    if (options.secret === '') throw new Error('SocketApiEmitter: `secret` must not be empty.');
+    const maxMessageBytes = byteLimit(
+      'SocketApiEmitter: maxMessageBytes',
+      options.maxMessageBytes ?? DEFAULT_REDIS_MAX_MESSAGE_BYTES,
+    );
+    this.envelope = new RedisEnvelope(newSenderId(), options.secret, maxMessageBytes);
+    this.window = new PublishWindow(
+      byteLimit('SocketApiEmitter: maxPendingBytes', options.maxPendingBytes ?? DEFAULT_REDIS_MAX_PENDING_BYTES),
+    );
     if (isRedisClient(options.redis)) {
       this.client = options.redis;
       this.ownsClient = false;
@@ -63,35 +85,36 @@ export class SocketApiEmitter {
 
   /**
    * Publishes `payload` on `channel` to every instance of the app. Resolves once Redis has it;
-   * rejects when Redis cannot be reached within `connectTimeoutMs`. Publications from one emitter
-   * arrive in the order `publish` was called.
+   * rejects when Redis cannot be reached within `connectTimeoutMs`, when the message is larger than
+   * `maxMessageBytes`, or at once when `maxPendingBytes` of publications already wait for Redis (it
+   * is slow, hung or unreachable). Publications from one emitter arrive in the order `publish` was called.
    */
   publish(channel: string, payload: unknown): Promise<void> {
     if (this.closed) return Promise.reject(new Error('SocketApiEmitter is closed.'));
+    const key = `${this.prefix}:${channel}`;
     let message: Buffer;
     try {
-      const frame = Buffer.from(dataFrame(channel, toPlain(payload, this.options.serialization)));
-      message = encodePublication(this.header, frame);
+      message = this.envelope.encode(key, Buffer.from(dataFrame(channel, toPlain(payload, this.options.serialization))));
     } catch (error) {
       return Promise.reject(error);
     }
-    const key = `${this.prefix}:${channel}`;
-    if (this.client.status === 'ready' && this.queued === 0) return this.send(key, message);
-    // Not connected yet: wait (bounded), behind the publications already waiting.
-    this.queued++;
-    const ready = (this.queue ??= this.connected());
-    return ready.then(
-      () => {
-        this.queued--;
-        if (this.queued === 0) this.queue = undefined;
-        return this.send(key, message);
-      },
-      (error: unknown) => {
-        this.queued--;
-        if (this.queued === 0) this.queue = undefined;
-        throw error;
-      },
-    );
+    if (message.length > this.envelope.maxMessageBytes) {
+      return Promise.reject(
+        new Error(`The publication is ${message.length} bytes, larger than maxMessageBytes (${this.envelope.maxMessageBytes}).`),
+      );
+    }
+    if (!this.window.acquire(message.length)) {
+      return Promise.reject(
+        new Error(
+          `Redis at ${describeRedis(this.client)} has not taken the ${this.window.pendingCommands} publication(s) ` +
+            `before (${this.window.pendingBytes} bytes, maxPendingBytes ${this.window.maxBytes}): this one is dropped.`,
+        ),
+      );
+    }
+    return this.whenSendable()
+      .then(() => this.client.publish(key, message))
+      .then(() => undefined)
+      .finally(() => this.window.release(message.length));
   }
 
   /** Closes the connection (not a client passed in as `redis`: that one stays the caller's). */
@@ -101,12 +124,26 @@ export class SocketApiEmitter {
     if (this.ownsClient) await closeRedisClient(this.client);
   }
 
+  /**
+   * Resolves when a publication may be sent: at once when connected and nothing waits before it,
+   * else behind the publications already waiting for the connection (bounded by `connectTimeoutMs`).
+   */
+  private whenSendable(): Promise<void> {
+    if (this.client.status === 'ready' && this.queued === 0) return Promise.resolve();
+    this.queued++;
+    const ready = (this.queue ??= this.connected());
+    const leave = () => {
+      this.queued--;
+      if (this.queued === 0) this.queue = undefined;
+    };
+    return ready.then(leave, (error: unknown) => {
+      leave();
+      throw error;
+    });
+  }
+
   private connected(): Promise<void> {
     startConnecting(this.client);
     return whenReady([this.client], this.connectTimeoutMs);
-  }
-
-  private async send(key: string, message: Buffer): Promise<void> {
-    await this.client.publish(key, message);
   }
 }

@@ -4,6 +4,7 @@ import { SOCKET_API_BROKER } from '../socket-api.constants.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { Channel } from './channel.js';
+import { readRemoteFrame } from './remote-frame.js';
 
 /** Every `Channel` of the app by name, created on first use (injection or discovery). */
 @Injectable()
@@ -24,10 +25,16 @@ export class ChannelHub {
     return channel as Channel<T>;
   }
 
-  /** A publication from another instance, for a channel this app knows; others are ignored. */
-  deliverRemote(name: string, frame: Buffer): void {
+  /**
+   * A publication from another instance: false when it is not a valid `data` frame of that channel
+   * (it goes nowhere). One for a channel this app does not declare is ignored.
+   */
+  deliverRemote(name: string, frame: Buffer): boolean {
+    const publication = readRemoteFrame(name, frame);
+    if (!publication) return false;
     const channel = this.channels.get(name);
-    if (channel?.declared) channel.receive(frame);
+    if (channel?.declared) channel.receive(publication.frame, publication.payload);
+    return true;
   }
 
   all(): IterableIterator<Channel> {

@@ -19,18 +19,6 @@ export interface SubscriptionWatcher {
   publish(channel: string, frame: Buffer): void;
 }
 
-/** A publication from another instance: its payload is read from the frame only if someone asks. */
-class RemotePublication<T> implements Publication<T> {
-  private parsed?: { data?: T };
-
-  constructor(readonly frame: Buffer) {}
-
-  get payload(): T {
-    this.parsed ??= JSON.parse(this.frame.toString()) as { data?: T };
-    return this.parsed.data as T;
-  }
-}
-
 /** A subscriber of a channel: anything that can take a serialized `data` frame. */
 export interface ChannelSubscriber {
   sendFrame(frame: Buffer): void;
@@ -90,9 +78,9 @@ export class Channel<T = unknown> implements Observer<T> {
     this.broker.publish(this.name, frame);
   }
 
-  /** @internal A publication made on another instance, as its frame. */
-  receive(frame: Buffer): void {
-    this.publications.next(new RemotePublication<T>(frame));
+  /** @internal A publication made on another instance, already checked (see `readRemoteFrame`). */
+  receive(frame: Buffer, payload: unknown): void {
+    this.publications.next({ payload: payload as T, frame });
   }
 
   /** @internal */

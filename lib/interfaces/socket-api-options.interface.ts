@@ -57,6 +57,23 @@ export interface SocketApiModuleOptions {
   /** How long startup waits for Redis before failing (`Cannot reach Redis at ...`). Default 5000 ms. */
   redisConnectTimeoutMs?: number;
   /**
+   * Shared secret of the app's instances (and `SocketApiEmitter`s): every message on Redis is signed
+   * (HMAC-SHA256) and unsigned or wrongly signed ones are ignored (`stats.rejected`). Default: none:
+   * any well-formed publication on `${redisPrefix}:*` is accepted, from whoever can publish on Redis.
+   */
+  redisSecret?: string;
+  /**
+   * Bytes of publications sent to Redis and not answered yet (plus 512 bytes per publication); past
+   * it, publications reach this instance's subscribers only (`stats.dropped`) until Redis answers.
+   * Bounds the memory a hung Redis can take. Default 4 MiB.
+   */
+  redisMaxPendingBytes?: number;
+  /**
+   * Largest message sent to or accepted from Redis, envelope included: a larger publication reaches
+   * this instance's subscribers only, a larger message from Redis is ignored. Default 4 MiB.
+   */
+  redisMaxMessageBytes?: number;
+  /**
    * SocketAPI's HTTP bridge: `POST /_broadcast` with `{"channel": name, "data": {...}}` runs the
    * channel method and publishes its result. Off unless given; loopback only unless `allowedHosts`.
    */

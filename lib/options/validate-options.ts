@@ -142,8 +142,9 @@ const validation = objectOf<SocketApiValidationOptions>({ validator: anObject, t
 
 const broadcast = objectOf<BroadcastOptions>({
   path: urlPath,
-  allowedHosts: arrayOf('addresses', nonEmptyString),
+  allowedHosts: arrayOf('addresses and CIDRs', proxyAddress),
   token: nonEmptyString,
+  maxBodyBytes: integer(1, ' (bytes)'),
 });
 
 /** Every module option and what it accepts. A new option is one line here (the type insists). */
@@ -160,6 +161,9 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   ),
   redisPrefix: nonEmptyString,
   redisConnectTimeoutMs: duration(1),
+  redisSecret: nonEmptyString,
+  redisMaxPendingBytes: integer(0, ' (bytes)'),
+  redisMaxMessageBytes: integer(1, ' (bytes)'),
   broadcast,
   auth: hasMethods('a SocketAuthenticator', 'authenticate'),
   connectGuards: arrayOf('guard classes', accepts('a guard class', (value) => typeof value === 'function')),

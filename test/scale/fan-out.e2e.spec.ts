@@ -97,7 +97,7 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       expect(await exactly(onB, 1)).toEqual([{ type: 'data', channel: 'feed', data: { from: 'A', seq: 0 } }]);
     });
 
-    it('sends one PUBLISH per publication, whatever the number of subscribers, as `<instance id>\\n<data frame>`', async () => {
+    it('sends one PUBLISH per publication, whatever the number of subscribers, as `v1 <instance id>\\n<data frame>`', async () => {
       const local = await Promise.all(Array.from({ length: 5 }, async () => track(await subscriber(b))));
       const tap = admin.duplicate();
       const seen: Buffer[] = [];
@@ -110,7 +110,7 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
         await sleep(200);
         expect(seen).toHaveLength(10);
         const id = (b.broker as RedisBroker).instanceId;
-        expect(seen[3].toString()).toBe(`${id}\n{"type":"data","channel":"feed","data":{"from":"B","seq":3}}`);
+        expect(seen[3].toString()).toBe(`v1 ${id}\n{"type":"data","channel":"feed","data":{"from":"B","seq":3}}`);
       } finally {
         await tap.quit();
       }

@@ -126,14 +126,28 @@ export class RedisServer {
     }
   }
 
-  /** Graceful stop (SIGTERM); waits for the process to exit. */
+  /** Graceful stop (SIGTERM, after SIGCONT if it was paused); waits for the process to exit. */
   stop(): Promise<void> {
+    this.resume();
     return this.signal('SIGTERM');
   }
 
   /** A crash: SIGKILL, connections cut without a word; waits for the process to exit. */
   kill(): Promise<void> {
     return this.signal('SIGKILL');
+  }
+
+  /**
+   * A hung server: SIGSTOP. The kernel still accepts connections and takes bytes until its buffers
+   * are full, but nothing is read or answered until `resume()`.
+   */
+  pause(): void {
+    if (this.running) this.child!.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: a paused server reads and answers again, from where it stopped. */
+  resume(): void {
+    if (this.running) this.child!.kill('SIGCONT');
   }
 
   /** Kills the server and starts it again on the same port (empty: no persistence). */

@@ -332,10 +332,10 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
       }).compile();
       await moduleRef.close();
     };
-    await expect(start({ maxBodyBytes: -1 })).rejects.toThrow('broadcast.maxBodyBytes must be a positive whole number of bytes, got -1.');
+    await expect(start({ maxBodyBytes: -1 })).rejects.toThrow('broadcast.maxBodyBytes must be an integer ≥ 1 (bytes), got -1');
     await expect(start({ maxBodyBytes: NaN })).rejects.toThrow('broadcast.maxBodyBytes must be');
     await expect(start({ allowedHosts: ['intranet.local'] })).rejects.toThrow(
-      "broadcast.allowedHosts: 'intranet.local' is not an IP address or a CIDR range",
+      "broadcast.allowedHosts[0]: 'intranet.local' is neither an IP address nor a CIDR",
     );
   });
 

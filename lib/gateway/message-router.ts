@@ -32,6 +32,8 @@ export class MessageRouter {
   private readonly logger = new Logger('SocketApi');
   private readonly serialization: SocketApiModuleOptions['serialization'];
   private readonly maxSubscriptions: number;
+  /** With `concurrency` above 1, subscribe and unsubscribe of one channel must still run in order. */
+  private readonly ordersChannelTurns: boolean;
 
   constructor(
     private readonly registry: SocketApiRegistry,
@@ -40,6 +42,7 @@ export class MessageRouter {
   ) {
     this.serialization = options.serialization;
     this.maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS;
+    this.ordersChannelTurns = (options.concurrency ?? 1) > 1;
   }
 
   /** Returns a Promise only while a handler is still running. */
@@ -57,9 +60,8 @@ export class MessageRouter {
       case 'action':
         return this.runAction(connection, message);
       case 'subscribe':
-        return this.subscribe(connection, message);
       case 'unsubscribe':
-        return this.unsubscribe(connection, message);
+        return this.ordersChannelTurns ? this.inChannelTurn(connection, message) : this.channelRequest(connection, message);
       case 'auth':
         return this.renewCredentials(connection, message);
     }
@@ -78,6 +80,31 @@ export class MessageRouter {
     return this.execute(connection, message, action, (result) => {
       connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
     });
+  }
+
+  /**
+   * Runs a subscribe or unsubscribe after the one of the same channel still running, if any: an
+   * `unsubscribe` sent while that channel's `subscribe` awaits its channel method ends unsubscribed.
+   */
+  private inChannelTurn(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+    const previous = connection.channelTurns?.get(message.channel);
+    const running = previous
+      ? // Waiting like a queued frame: a connection closed meanwhile runs nothing more.
+        previous.then(() => (connection.isOpen ? this.channelRequest(connection, message) : undefined))
+      : this.channelRequest(connection, message);
+    if (!running) return undefined;
+    const turns = (connection.channelTurns ??= new Map());
+    const turn: Promise<void> = running.then(() => {
+      if (turns.get(message.channel) !== turn) return;
+      turns.delete(message.channel);
+      if (turns.size === 0) connection.channelTurns = undefined;
+    });
+    turns.set(message.channel, turn);
+    return turn;
+  }
+
+  private channelRequest(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+    return message.type === 'subscribe' ? this.subscribe(connection, message) : this.unsubscribe(connection, message);
   }
 
   /**

@@ -14,6 +14,7 @@ import { NestEnhancers } from '../handlers/nest-enhancers.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_PAYLOAD,
   DEFAULT_PATH,
@@ -76,7 +77,11 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     private readonly identities: ConnectionIdentities,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.policy = { serialization: options.serialization, maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES };
+    this.policy = {
+      serialization: options.serialization,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      closing: (connection) => dispatcher.drop(connection),
+    };
     this.heartbeat = new Heartbeat(this.connections, options.heartbeat ?? {}, options.idleTimeoutMs ?? 0);
     this.onMessage = function (data, isBinary) {
       dispatcher.receive((this as TaggedSocket)[CONNECTION], data, isBinary);
@@ -103,6 +108,8 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
       path,
       maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
       clientTracking: false,
+      // ws waits 30 s for the peer's close frame; a peer that ignores ours is cut much sooner.
+      closeTimeout: this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
       perMessageDeflate: false,
       // ws would close with 1007; the dispatcher answers such a frame like any text that is not JSON.
       skipUTF8Validation: true,
@@ -167,9 +174,9 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
 
   /** Closes every socket with 1001 and waits for the clients to answer, then cuts the rest. */
   private async closeAll(): Promise<void> {
-    const sockets = [...this.connections].map((connection) => connection.socket);
-    const closed = sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve)));
-    for (const socket of sockets) socket.close(CloseCode.GOING_AWAY, 'Server shutting down');
+    const connections = [...this.connections];
+    const closed = connections.map(({ socket }) => new Promise((resolve) => socket.once('close', resolve)));
+    for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'Server shutting down');
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
     await Promise.race([Promise.all(closed), grace]);

@@ -79,6 +79,12 @@ export interface SocketApiModuleOptions {
   /** Messages of one connection waiting for their turn; past it, `RATE_LIMITED`. Default 1,024. */
   maxPendingMessages?: number;
   /**
+   * Bytes of one connection's frames waiting for their turn (see `concurrency`): a frame that does
+   * not fit gets `RATE_LIMITED` in its turn, and a client that keeps on is closed with 1008. One
+   * frame may always wait, whatever its size. Default 256 KiB (four frames of the default `maxPayload`).
+   */
+  maxPendingBytes?: number;
+  /**
    * Bytes a connection may have waiting in its send buffer; past it the client reads too slowly and
    * is closed with 1013 (or, on a channel with `slowConsumer: 'drop'`, misses data frames). Default 4 MiB.
    */
@@ -89,4 +95,9 @@ export interface SocketApiModuleOptions {
   idleTimeoutMs?: number;
   /** On `app.close()`, how long in-flight messages may take before every socket is closed. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * Once the server closes a connection (close frame sent), how long the peer has to answer with its
+   * own close frame before its TCP connection is cut. Default 3000 ms (ws's own default is 30 s).
+   */
+  closeTimeoutMs?: number;
 }

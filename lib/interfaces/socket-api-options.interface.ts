@@ -79,9 +79,10 @@ export interface SocketApiModuleOptions {
   /** Messages of one connection waiting for their turn; past it, `RATE_LIMITED`. Default 1,024. */
   maxPendingMessages?: number;
   /**
-   * Bytes of one connection's frames waiting for their turn (see `concurrency`): a frame that does
-   * not fit gets `RATE_LIMITED` in its turn, and a client that keeps on is closed with 1008. One
-   * frame may always wait, whatever its size. Default 256 KiB (four frames of the default `maxPayload`).
+   * Bytes of one connection's frames waiting for their turn (see `concurrency`), refusals waiting
+   * included (about 130 bytes each): a frame that does not fit gets `RATE_LIMITED` in its turn, and a
+   * client that keeps on is closed with 1008. One frame may always wait, whatever its size.
+   * Default 256 KiB (four frames of the default `maxPayload`).
    */
   maxPendingBytes?: number;
   /**

@@ -65,8 +65,18 @@ export class RawClient {
 
   /** Sends a text frame (masked, as a client must), even after the server's close frame. */
   send(message: unknown): void {
-    if (this.socket.destroyed) return;
-    this.socket.write(textFrame(Buffer.from(typeof message === 'string' ? message : JSON.stringify(message))));
+    void this.sendFrame(textFrame(Buffer.from(typeof message === 'string' ? message : JSON.stringify(message))));
+  }
+
+  /** Sends a frame made by `textFrame`: one can be sent many times. Resolves when TCP took it. */
+  sendFrame(frame: Buffer): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.socket.write(frame, () => resolve()));
+  }
+
+  /** Stops reading: what the server sends piles up in its buffers, as with a client that does not read. */
+  pause(): void {
+    this.socket.pause();
   }
 
   async until(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -109,7 +119,8 @@ export class RawClient {
   }
 }
 
-function textFrame(payload: Buffer): Buffer {
+/** A masked text frame, as a client sends it. */
+export function textFrame(payload: Buffer): Buffer {
   const length = payload.length;
   const sizeBytes = length < 126 ? 0 : length < 65_536 ? 2 : 8;
   const header = Buffer.alloc(2 + sizeBytes + 4);

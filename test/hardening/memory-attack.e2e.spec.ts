@@ -21,12 +21,12 @@ const CONNECTIONS = 20;
  */
 const PENDING_BOUND = 256 * KiB + 256 * KiB + 200 * KiB;
 /**
- * The whole per-connection bound with defaults (README, "Security and limits"): the frame being
- * received and the one being handled with its parsed form (64 KiB + 3 × 64 KiB), what waits
- * (above), the send buffer (`maxBufferedBytes`, 4 MiB, plus the reply that crossed it) and the
- * connection's own state (about 10 KiB).
+ * The whole per-connection bound with defaults (README, "Security and limits"), about 5.1 MiB: the
+ * frame being received with the socket's read chunk (2 × 64 KiB), the one being handled with its
+ * text and parsed form (3 × 64 KiB), what waits (above), the send buffer (`maxBufferedBytes`, 4 MiB,
+ * plus the reply that crossed it, 64 KiB here) and the connection's own state (about 10 KiB).
  */
-const CONNECTION_BOUND = 256 * KiB + PENDING_BOUND + 4 * MiB + 64 * KiB + 10 * KiB;
+const CONNECTION_BOUND = 2 * 64 * KiB + 3 * 64 * KiB + PENDING_BOUND + 4 * MiB + 64 * KiB + 10 * KiB;
 /** Room for what a process does anyway (heap growth, collector timing), independent of N. */
 const SLACK = 16 * MiB;
 

@@ -29,6 +29,13 @@ import { MessageDispatcher } from './message-dispatcher.js';
 import { SocketConnection, type ConnectionPolicy } from './socket-connection.js';
 
 const CLOSE_GRACE_MS = 2000;
+/**
+ * What ws may hold while one frame arrives in pieces (its defaults: 262,144 TCP chunks, 16,384
+ * fragments, each with ~100 bytes of bookkeeping): a frame trickled in byte by byte costs at most
+ * ~150 KiB over its payload. Past either, ws closes with 1008. Real clients need a few dozen.
+ */
+const MAX_BUFFERED_CHUNKS = 1024;
+const MAX_FRAGMENTS = 1024;
 const DRAIN_POLL_MS = 10;
 const CONNECTION = Symbol('SocketConnection');
 
@@ -107,6 +114,8 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     this.server = this.adapterFor(httpServer).create(0, {
       path,
       maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      maxBufferedChunks: MAX_BUFFERED_CHUNKS,
+      maxFragments: MAX_FRAGMENTS,
       clientTracking: false,
       // ws waits 30 s for the peer's close frame; a peer that ignores ours is cut much sooner.
       closeTimeout: this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,

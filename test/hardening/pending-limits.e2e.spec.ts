@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { Data, SocketAction, SocketApiModule, type SocketApiModuleOptions } from '../../lib/index.js';
+import { fragmentedTextFrames, RawClient } from '../support/raw-ws-client.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { TestClient } from '../support/ws-client.js';
 
@@ -22,6 +23,7 @@ class Pending {
 
 let t: TestApp | undefined;
 let client: TestClient | undefined;
+let raw: RawClient | undefined;
 
 async function open(options: SocketApiModuleOptions): Promise<TestClient> {
   t = await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false, ...options })], providers: [Pending] });
@@ -32,6 +34,8 @@ async function open(options: SocketApiModuleOptions): Promise<TestClient> {
 afterEach(async () => {
   client?.socket.terminate();
   client = undefined;
+  raw?.destroy();
+  raw = undefined;
   await t?.close();
   t = undefined;
 });
@@ -111,5 +115,22 @@ describe('rate limit', () => {
     for (let id = 0; id < 4; id++) ws.send(echoFrame(100, id));
     expect(await ws.closed()).toBe(1008);
     expect(ws.frames).toEqual([echoed(100, 0), echoed(100, 1), refused(2)]);
+  });
+});
+
+describe('a frame in pieces', () => {
+  // ws keeps ~100 bytes of bookkeeping per fragment: their number is bounded, not only their bytes.
+  it('takes a message in 64 fragments, closes with 1008 one in 2,000', async () => {
+    const ws = await open({});
+    raw = await RawClient.open(t!.url);
+    await raw.sendFrame(fragmentedTextFrames(Buffer.from(echoFrame(4000, 1)), 64));
+    await raw.until(() => raw!.frames.length === 1, 'the reply');
+    expect(raw.frames).toEqual([echoed(4000, 1)]);
+    await raw.sendFrame(fragmentedTextFrames(Buffer.from(echoFrame(4000, 2)), 2000));
+    await raw.until(() => raw!.closeCode !== undefined, 'the close frame');
+    expect(raw.closeCode).toBe(1008);
+    expect(raw.frames).toHaveLength(1);
+    ws.send(echoFrame(100, 3)); // the others are unaffected
+    expect(await ws.next()).toEqual([echoed(100, 3)]);
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 
+const CONTINUATION = 0x0;
 const TEXT = 0x1;
 const CLOSE = 0x8;
 
@@ -121,10 +122,24 @@ export class RawClient {
 
 /** A masked text frame, as a client sends it. */
 export function textFrame(payload: Buffer): Buffer {
+  return maskedFrame(payload, TEXT, true);
+}
+
+/** One text message sent as `pieces` fragments (a text frame, then continuation frames). */
+export function fragmentedTextFrames(payload: Buffer, pieces: number): Buffer {
+  const size = Math.ceil(payload.length / pieces);
+  const frames: Buffer[] = [];
+  for (let start = 0; start < payload.length; start += size) {
+    frames.push(maskedFrame(payload.subarray(start, start + size), start === 0 ? TEXT : CONTINUATION, start + size >= payload.length));
+  }
+  return Buffer.concat(frames);
+}
+
+function maskedFrame(payload: Buffer, opcode: number, fin: boolean): Buffer {
   const length = payload.length;
   const sizeBytes = length < 126 ? 0 : length < 65_536 ? 2 : 8;
   const header = Buffer.alloc(2 + sizeBytes + 4);
-  header[0] = 0x80 | TEXT;
+  header[0] = (fin ? 0x80 : 0) | opcode;
   header[1] = 0x80 | (sizeBytes === 0 ? length : sizeBytes === 2 ? 126 : 127);
   if (sizeBytes === 2) header.writeUInt16BE(length, 2);
   if (sizeBytes === 8) header.writeBigUInt64BE(BigInt(length), 2);

@@ -35,7 +35,7 @@ export class MessageDispatcher {
   private readonly concurrency: number;
   private readonly maxPending: number;
   private readonly maxPendingBytes: number;
-  /** Frames and refusals together: the frames' bound (one frame of `maxPayload` may always wait), plus as much for refusals. */
+  /** Frames and refusals together: the frames' bound (one frame of `maxPayload` may always wait), and as much again. */
   private readonly maxQueueBytes: number;
   private readonly rateLimiter?: RateLimiter;
   private readonly tracksIdleTime: boolean;
@@ -49,7 +49,8 @@ export class MessageDispatcher {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     this.maxPending = options.maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES;
     this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
-    this.maxQueueBytes = this.maxPendingBytes + Math.max(this.maxPendingBytes, options.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+    const maxFrameBytes = Math.max(this.maxPendingBytes, options.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+    this.maxQueueBytes = this.maxPendingBytes + maxFrameBytes;
     this.rateLimiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
     this.tracksIdleTime = (options.idleTimeoutMs ?? 0) > 0;
   }
@@ -101,7 +102,8 @@ export class MessageDispatcher {
     if (connection.active === 0 && !connection.pending?.length) return this.router.refuse(connection, refusal);
     // Even refusals wait their turn, but not without bound: a client that keeps on is closed.
     const bytes = refusalBytes(refusal);
-    if ((connection.pending?.length ?? 0) >= 2 * this.maxPending || connection.pendingBytes + bytes > this.maxQueueBytes) {
+    const waiting = connection.pending?.length ?? 0;
+    if (waiting >= 2 * this.maxPending || connection.pendingBytes + bytes > this.maxQueueBytes) {
       return connection.close(CloseCode.POLICY_VIOLATION, TOO_MANY_REQUESTS);
     }
     this.enqueue(connection, { refusal }, bytes);

@@ -61,7 +61,8 @@ export class MessageRouter {
         return this.runAction(connection, message);
       case 'subscribe':
       case 'unsubscribe':
-        return this.ordersChannelTurns ? this.inChannelTurn(connection, message) : this.channelRequest(connection, message);
+        if (this.ordersChannelTurns) return this.inChannelTurn(connection, message);
+        return this.channelRequest(connection, message);
       case 'auth':
         return this.renewCredentials(connection, message);
     }
@@ -104,7 +105,8 @@ export class MessageRouter {
   }
 
   private channelRequest(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
-    return message.type === 'subscribe' ? this.subscribe(connection, message) : this.unsubscribe(connection, message);
+    if (message.type === 'subscribe') return this.subscribe(connection, message);
+    return this.unsubscribe(connection, message);
   }
 
   /**

@@ -110,7 +110,7 @@ afterEach(() => {
 });
 
 describe(`memory attack, ${CONNECTIONS} connections, default limits`, () => {
-  it('frames of maxPayload queued behind a handler that never settles: RSS within N × the bound, live memory within N × what may wait', async () => {
+  it('max-size frames behind a handler that never settles: RSS within N × the bound, live memory N × what waits', async () => {
     const before = await settled();
     const attackers = await openAll();
     // Each frame 64 KiB (the default maxPayload): 160 of them are 10 MiB a connection, which the
@@ -133,7 +133,7 @@ describe(`memory attack, ${CONNECTIONS} connections, default limits`, () => {
     await answersNewClient();
   }, 60_000);
 
-  it('clients that ask for large replies and read none: peak RSS rises by at most N × the per-connection bound', async () => {
+  it('clients that ask for large replies and read none: peak RSS within N × the per-connection bound', async () => {
     const { rss: before } = await settled();
     resetPeak();
     const attackers = await openAll();

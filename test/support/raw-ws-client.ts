@@ -82,7 +82,8 @@ export class RawClient {
 
   async until(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; have ${JSON.stringify(this.frames)}`)), timeoutMs);
+      const fail = () => reject(new Error(`timed out waiting for ${what}; have ${JSON.stringify(this.frames)}`));
+      const timer = setTimeout(fail, timeoutMs);
       const check = () => {
         if (!done()) return;
         clearTimeout(timer);
@@ -130,7 +131,8 @@ export function fragmentedTextFrames(payload: Buffer, pieces: number): Buffer {
   const size = Math.ceil(payload.length / pieces);
   const frames: Buffer[] = [];
   for (let start = 0; start < payload.length; start += size) {
-    frames.push(maskedFrame(payload.subarray(start, start + size), start === 0 ? TEXT : CONTINUATION, start + size >= payload.length));
+    const last = start + size >= payload.length;
+    frames.push(maskedFrame(payload.subarray(start, start + size), start === 0 ? TEXT : CONTINUATION, last));
   }
   return Buffer.concat(frames);
 }

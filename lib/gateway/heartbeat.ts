@@ -45,7 +45,7 @@ export class Heartbeat {
 
   private terminateSilent(): void {
     for (const connection of this.connections) {
-      if (connection.awaitingPong) connection.socket.terminate();
+      if (connection.awaitingPong) connection.terminate();
     }
   }
 

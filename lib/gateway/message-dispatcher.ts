@@ -130,7 +130,7 @@ export class MessageDispatcher {
 
   private release(connection: SocketConnection): void {
     this.finish(connection);
-    // Closed without `connection.close()` (ws refused a frame, the heartbeat cut it): nothing more runs.
+    // Closed by ws itself (a frame it refused) or by the peer: what waits is not run either.
     if (!connection.isOpen) return this.drop(connection);
     // A loop, not recursion: frames that complete synchronously must not deepen the stack.
     while (connection.active < this.concurrency && connection.pending?.length) {

@@ -190,6 +190,6 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
     await Promise.race([Promise.all(closed), grace]);
     clearTimeout(timer);
-    for (const connection of this.connections) connection.socket.terminate();
+    for (const connection of this.connections) connection.terminate();
   }
 }

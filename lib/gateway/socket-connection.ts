@@ -129,8 +129,19 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
    * that does not answer the close frame is cut after `closeTimeoutMs`.
    */
   close(code: number = CloseCode.NORMAL, reason?: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.policy.closing(this);
+    this.stopHandling();
     this.socket.close(code, reason);
+  }
+
+  /** @internal Cuts the TCP connection without a closing handshake: a dead peer, or one that did not answer. */
+  terminate(): void {
+    this.stopHandling();
+    this.socket.terminate();
+  }
+
+  /** The server gives up on this connection: what it left waiting is dropped, and nothing more is handled. */
+  private stopHandling(): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.policy.closing(this);
   }
 
   /** @internal Channels this connection is subscribed to. */

@@ -123,6 +123,18 @@ describe('after the server closes a connection', () => {
   });
 });
 
+describe('a peer cut by the heartbeat', () => {
+  it('has nothing it left waiting executed', async () => {
+    t = await app({ heartbeat: { intervalMs: 200, timeoutMs: 100 } });
+    client = await RawClient.open(t.url); // never answers pings
+    client.send({ type: 'action', channel: 'wait', data: { ms: 800 }, id: 1 });
+    for (let id = 2; id <= 4; id++) client.send(hit(id));
+    await client.until(() => client!.tcpClosed, 'the heartbeat to cut the connection');
+    await sleep(800); // 'wait' has finished by now
+    expect(executed.hits).toBe(0);
+  });
+});
+
 describe('graceful shutdown', () => {
   it('answers what was received before it began, executes nothing that arrives after the 1001 close frame', async () => {
     const server = await app({ closeTimeoutMs: 600 });

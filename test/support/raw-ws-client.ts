@@ -60,6 +60,11 @@ export class RawClient {
     });
   }
 
+  /** Bytes written to TCP so far, handshake included. */
+  get bytesWritten(): number {
+    return this.socket.bytesWritten;
+  }
+
   get tcpClosed(): boolean {
     return this.tcpClosedAt !== undefined;
   }

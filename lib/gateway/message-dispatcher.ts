@@ -28,7 +28,7 @@ const REFUSAL_BYTES = 128;
  * Takes every frame of every connection and keeps each connection's order: frames are handled in
  * the order received, `concurrency` at a time, and even a refused frame (rate limit, full queue)
  * is answered in its turn. What waits is bounded in count and bytes. A connection the server closed
- * is handled no more. Also counts what is in flight, for a graceful shutdown.
+ * is handled no more.
  */
 @Injectable()
 export class MessageDispatcher {
@@ -39,8 +39,6 @@ export class MessageDispatcher {
   private readonly maxQueueBytes: number;
   private readonly rateLimiter?: RateLimiter;
   private readonly tracksIdleTime: boolean;
-  /** Frames being handled or waiting, over all connections. */
-  private inFlightCount = 0;
 
   constructor(
     private readonly router: MessageRouter,
@@ -55,8 +53,12 @@ export class MessageDispatcher {
     this.tracksIdleTime = (options.idleTimeoutMs ?? 0) > 0;
   }
 
-  get inFlight(): number {
-    return this.inFlightCount;
+  /**
+   * Frames of an open connection being handled or waiting: a graceful shutdown answers them. One the
+   * server has closed is not waited for: its replies would not be sent.
+   */
+  hasWork(connection: SocketConnection): boolean {
+    return connection.isOpen && (connection.active > 0 || !!connection.pending?.length);
   }
 
   receive(connection: SocketConnection, data: Buffer, isBinary: boolean): void {
@@ -84,7 +86,6 @@ export class MessageDispatcher {
 
   /** Drops what a connection left waiting, unanswered: it is being closed. */
   drop(connection: SocketConnection): void {
-    this.inFlightCount -= connection.pending?.length ?? 0;
     connection.pending = undefined;
     connection.pendingBytes = 0;
   }
@@ -112,30 +113,22 @@ export class MessageDispatcher {
   private enqueue(connection: SocketConnection, frame: PendingFrame, bytes: number): void {
     (connection.pending ??= []).push(frame);
     connection.pendingBytes += bytes;
-    this.inFlightCount++;
   }
 
   private run(connection: SocketConnection, data: Buffer, isBinary: boolean): void {
     connection.active++;
-    this.inFlightCount++;
     const done = this.router.handle(connection, data, isBinary);
     if (done) void done.then(() => this.release(connection));
-    else this.finish(connection);
-  }
-
-  private finish(connection: SocketConnection): void {
-    connection.active--;
-    this.inFlightCount--;
+    else connection.active--;
   }
 
   private release(connection: SocketConnection): void {
-    this.finish(connection);
+    connection.active--;
     // Closed by ws itself (a frame it refused) or by the peer: what waits is not run either.
     if (!connection.isOpen) return this.drop(connection);
     // A loop, not recursion: frames that complete synchronously must not deepen the stack.
     while (connection.active < this.concurrency && connection.pending?.length) {
       const next = connection.pending.shift()!;
-      this.inFlightCount--;
       if ('refusal' in next) {
         connection.pendingBytes -= refusalBytes(next.refusal);
         this.router.refuse(connection, next.refusal);

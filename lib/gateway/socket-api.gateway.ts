@@ -176,9 +176,17 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async drain(deadline: number): Promise<void> {
-    while (this.dispatcher.inFlight > 0 && Date.now() < deadline) {
+    while (this.hasWork() && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
+  }
+
+  /** Some open connection has frames being handled or waiting (O(connections), only while shutting down). */
+  private hasWork(): boolean {
+    for (const connection of this.connections) {
+      if (this.dispatcher.hasWork(connection)) return true;
+    }
+    return false;
   }
 
   /** Closes every socket with 1001 and waits for the clients to answer, then cuts the rest. */

@@ -158,4 +158,18 @@ describe('graceful shutdown', () => {
       await shutdown;
     }
   });
+
+  it('does not wait for a handler still running for a connection the server already closed', async () => {
+    const server = await app({ rateLimit: { burst: 1, perSecond: 0.1, closeAfter: 0 }, shutdownTimeoutMs: 10_000 });
+    client = await RawClient.open(server.url);
+    client.send({ type: 'action', channel: 'wait', data: { ms: 4000 }, id: 1 });
+    client.send(hit(2)); // refused, and closeAfter 0: closed with 1008 while 'wait' runs
+    await client.until(() => client!.closeCode !== undefined, 'the close frame');
+    expect(client.closeCode).toBe(1008);
+    t = undefined; // closed here, by the test itself
+    const started = Date.now();
+    await server.close();
+    // Its reply could not be sent anyway; before, shutdown waited the 4 s for it.
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
 });

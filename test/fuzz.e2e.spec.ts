@@ -661,7 +661,12 @@ describe('fuzzing the protocol over real sockets', () => {
   const logger = new CapturingLogger();
 
   beforeAll(async () => {
-    t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [ProtocolService] }, (app) => app.useLogger(logger));
+    // A burst of up to 100 frames of up to 64 KiB is more than the default maxPendingBytes lets wait:
+    // here every frame must get its own answer (the bound has its tests in test/hardening).
+    const maxPendingBytes = FRAMES_PER_CONNECTION * 64 * 1024;
+    t = await startApp({ imports: [SocketApiModule.forRoot({ maxPendingBytes })], providers: [ProtocolService] }, (app) =>
+      app.useLogger(logger),
+    );
   });
   afterAll(() => t.close());
 

@@ -45,14 +45,15 @@ export class Heartbeat {
 
   private terminateSilent(): void {
     for (const connection of this.connections) {
-      if (connection.awaitingPong) connection.socket.terminate();
+      if (connection.awaitingPong) connection.terminate();
     }
   }
 
   private closeIdle(): void {
     const cutoff = Date.now() - this.idleTimeoutMs;
     for (const connection of this.connections) {
-      if (connection.lastMessageAt < cutoff) connection.close(CloseCode.NORMAL, 'Idle timeout');
+      // One already closing waits for its peer (or `closeTimeoutMs`), not for another close.
+      if (connection.lastMessageAt < cutoff && connection.isOpen) connection.close(CloseCode.NORMAL, 'Idle timeout');
     }
   }
 

@@ -4,28 +4,41 @@ import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.in
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { parseClientMessage } from '../protocol/parse-client-message.js';
-import { DEFAULT_MAX_PENDING_MESSAGES } from '../socket-api.constants.js';
+import {
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_MAX_PENDING_MESSAGES,
+} from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { CloseCode } from './close-codes.js';
 import { MessageRouter } from './message-router.js';
 import { RateLimiter } from './rate-limiter.js';
-import type { SocketConnection } from './socket-connection.js';
+import type { PendingFrame, SocketConnection } from './socket-connection.js';
 
 const TOO_MANY_REQUESTS = 'Too many requests.';
+/**
+ * A refused frame is parsed to echo its id and channel only up to this size: a refusal must cost
+ * little whatever the client sends. Refusals are answered in order, so larger ones match by position.
+ */
+const REFUSAL_CONTEXT_MAX_BYTES = 1024;
+/** What a waiting refusal holds besides its echoed strings: the queue entry and the error object. */
+const REFUSAL_BYTES = 128;
 
 /**
  * Takes every frame of every connection and keeps each connection's order: frames are handled in
  * the order received, `concurrency` at a time, and even a refused frame (rate limit, full queue)
- * is answered in its turn. Also counts what is in flight, for a graceful shutdown.
+ * is answered in its turn. What waits is bounded in count and bytes. A connection the server closed
+ * is handled no more.
  */
 @Injectable()
 export class MessageDispatcher {
   private readonly concurrency: number;
   private readonly maxPending: number;
+  private readonly maxPendingBytes: number;
+  /** Frames and refusals together: the frames' bound (one frame of `maxPayload` may always wait), and as much again. */
+  private readonly maxQueueBytes: number;
   private readonly rateLimiter?: RateLimiter;
   private readonly tracksIdleTime: boolean;
-  /** Frames being handled or waiting, over all connections. */
-  private inFlightCount = 0;
 
   constructor(
     private readonly router: MessageRouter,
@@ -33,15 +46,24 @@ export class MessageDispatcher {
   ) {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     this.maxPending = options.maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES;
+    this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    const maxFrameBytes = Math.max(this.maxPendingBytes, options.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+    this.maxQueueBytes = this.maxPendingBytes + maxFrameBytes;
     this.rateLimiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
     this.tracksIdleTime = (options.idleTimeoutMs ?? 0) > 0;
   }
 
-  get inFlight(): number {
-    return this.inFlightCount;
+  /**
+   * Frames of an open connection being handled or waiting: a graceful shutdown answers them. One the
+   * server has closed is not waited for: its replies would not be sent.
+   */
+  hasWork(connection: SocketConnection): boolean {
+    return connection.isOpen && (connection.active > 0 || !!connection.pending?.length);
   }
 
   receive(connection: SocketConnection, data: Buffer, isBinary: boolean): void {
+    // Closed by the server (its close frame is out): whatever the peer still sends is not handled.
+    if (!connection.isOpen) return;
     if (this.tracksIdleTime) connection.lastMessageAt = Date.now();
     if (this.rateLimiter && !this.rateLimiter.take(connection, performance.now())) {
       if (connection.refusedInRow > this.rateLimiter.closeAfter) {
@@ -52,54 +74,68 @@ export class MessageDispatcher {
     if (connection.active < this.concurrency && !connection.pending?.length) {
       return this.run(connection, data, isBinary);
     }
-    if ((connection.pending?.length ?? 0) >= this.maxPending) return this.refuse(connection, data, isBinary);
-    this.enqueue(connection, { data, isBinary });
+    if (!this.mayWait(connection, data.length)) return this.refuse(connection, data, isBinary);
+    this.enqueue(connection, { data, isBinary }, data.length);
   }
 
   /** Forgets the connection: its subscriptions and the frames it left waiting. */
   disconnect(connection: SocketConnection): void {
     for (const channel of connection.leaveAll()) channel.removeSubscriber(connection);
-    this.inFlightCount -= connection.pending?.length ?? 0;
+    this.drop(connection);
+  }
+
+  /** Drops what a connection left waiting, unanswered: it is being closed. */
+  drop(connection: SocketConnection): void {
     connection.pending = undefined;
+    connection.pendingBytes = 0;
+  }
+
+  /** Room for one more frame: bounded in count and in bytes, but the first may be of any size. */
+  private mayWait(connection: SocketConnection, bytes: number): boolean {
+    const waiting = connection.pending?.length ?? 0;
+    if (waiting >= this.maxPending) return false;
+    return waiting === 0 || connection.pendingBytes + bytes <= this.maxPendingBytes;
   }
 
   /** Answers a frame with `RATE_LIMITED`, in its turn; one that keeps flooding is closed with 1008. */
   private refuse(connection: SocketConnection, data: Buffer, isBinary: boolean): void {
     const refusal = rateLimited(data, isBinary);
     if (connection.active === 0 && !connection.pending?.length) return this.router.refuse(connection, refusal);
-    // Even refusals wait their turn, but not without bound.
-    if ((connection.pending?.length ?? 0) >= 2 * this.maxPending) {
+    // Even refusals wait their turn, but not without bound: a client that keeps on is closed.
+    const bytes = refusalBytes(refusal);
+    const waiting = connection.pending?.length ?? 0;
+    if (waiting >= 2 * this.maxPending || connection.pendingBytes + bytes > this.maxQueueBytes) {
       return connection.close(CloseCode.POLICY_VIOLATION, TOO_MANY_REQUESTS);
     }
-    this.enqueue(connection, { refusal });
+    this.enqueue(connection, { refusal }, bytes);
   }
 
-  private enqueue(connection: SocketConnection, frame: NonNullable<SocketConnection['pending']>[number]): void {
+  private enqueue(connection: SocketConnection, frame: PendingFrame, bytes: number): void {
     (connection.pending ??= []).push(frame);
-    this.inFlightCount++;
+    connection.pendingBytes += bytes;
   }
 
   private run(connection: SocketConnection, data: Buffer, isBinary: boolean): void {
     connection.active++;
-    this.inFlightCount++;
     const done = this.router.handle(connection, data, isBinary);
     if (done) void done.then(() => this.release(connection));
-    else this.finish(connection);
-  }
-
-  private finish(connection: SocketConnection): void {
-    connection.active--;
-    this.inFlightCount--;
+    else connection.active--;
   }
 
   private release(connection: SocketConnection): void {
-    this.finish(connection);
+    connection.active--;
+    // Closed by ws itself (a frame it refused) or by the peer: what waits is not run either.
+    if (!connection.isOpen) return this.drop(connection);
     // A loop, not recursion: frames that complete synchronously must not deepen the stack.
     while (connection.active < this.concurrency && connection.pending?.length) {
       const next = connection.pending.shift()!;
-      this.inFlightCount--;
-      if ('refusal' in next) this.router.refuse(connection, next.refusal);
-      else this.run(connection, next.data, next.isBinary);
+      if ('refusal' in next) {
+        connection.pendingBytes -= refusalBytes(next.refusal);
+        this.router.refuse(connection, next.refusal);
+      } else {
+        connection.pendingBytes -= next.data.length;
+        this.run(connection, next.data, next.isBinary);
+      }
     }
     if (connection.pending?.length === 0) connection.pending = undefined;
   }
@@ -108,10 +144,14 @@ export class MessageDispatcher {
 /** The `RATE_LIMITED` error for a frame, with its channel and id when it has them. */
 function rateLimited(data: Buffer, isBinary: boolean): ErrorPayload {
   const refusal: ErrorPayload = { code: ErrorCode.RATE_LIMITED, message: TOO_MANY_REQUESTS };
-  if (isBinary) return refusal;
+  if (isBinary || data.length > REFUSAL_CONTEXT_MAX_BYTES) return refusal;
   const parsed = parseClientMessage(data);
   const { channel, id } = 'message' in parsed ? parsed.message : parsed.error;
   if (channel) refusal.channel = channel;
   if (id !== undefined) refusal.id = id;
   return refusal;
+}
+
+function refusalBytes({ channel, id }: ErrorPayload): number {
+  return REFUSAL_BYTES + (channel?.length ?? 0) + (typeof id === 'string' ? id.length : 0);
 }

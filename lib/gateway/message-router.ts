@@ -38,6 +38,8 @@ export class MessageRouter implements OnApplicationShutdown {
   private readonly serialization: SocketApiModuleOptions['serialization'];
   private readonly maxSubscriptions: number;
   private readonly maxDepth: number;
+  /** With `concurrency` above 1, subscribe and unsubscribe of one channel must still run in order. */
+  private readonly ordersChannelTurns: boolean;
 
   constructor(
     private readonly registry: SocketApiRegistry,
@@ -49,6 +51,7 @@ export class MessageRouter implements OnApplicationShutdown {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     const errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
     this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), errorLogIntervalMs);
+    this.ordersChannelTurns = (options.concurrency ?? 1) > 1;
   }
 
   onApplicationShutdown(): void {
@@ -70,9 +73,9 @@ export class MessageRouter implements OnApplicationShutdown {
       case 'action':
         return this.runAction(connection, message);
       case 'subscribe':
-        return this.subscribe(connection, message);
       case 'unsubscribe':
-        return this.unsubscribe(connection, message);
+        if (this.ordersChannelTurns) return this.inChannelTurn(connection, message);
+        return this.channelRequest(connection, message);
       case 'auth':
         return this.renewCredentials(connection, message);
     }
@@ -91,6 +94,32 @@ export class MessageRouter implements OnApplicationShutdown {
     return this.execute(connection, message, action, (result) => {
       connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
     });
+  }
+
+  /**
+   * Runs a subscribe or unsubscribe after the one of the same channel still running, if any: an
+   * `unsubscribe` sent while that channel's `subscribe` awaits its channel method ends unsubscribed.
+   */
+  private inChannelTurn(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+    const previous = connection.channelTurns?.get(message.channel);
+    const running = previous
+      ? // Waiting like a queued frame: a connection closed meanwhile runs nothing more.
+        previous.then(() => (connection.isOpen ? this.channelRequest(connection, message) : undefined))
+      : this.channelRequest(connection, message);
+    if (!running) return undefined;
+    const turns = (connection.channelTurns ??= new Map());
+    const turn: Promise<void> = running.then(() => {
+      if (turns.get(message.channel) !== turn) return;
+      turns.delete(message.channel);
+      if (turns.size === 0) connection.channelTurns = undefined;
+    });
+    turns.set(message.channel, turn);
+    return turn;
+  }
+
+  private channelRequest(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+    if (message.type === 'subscribe') return this.subscribe(connection, message);
+    return this.unsubscribe(connection, message);
   }
 
   /**

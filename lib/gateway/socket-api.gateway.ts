@@ -14,6 +14,7 @@ import { NestEnhancers } from '../handlers/nest-enhancers.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_PAYLOAD,
   DEFAULT_PATH,
@@ -28,6 +29,13 @@ import { MessageDispatcher } from './message-dispatcher.js';
 import { SocketConnection, type ConnectionPolicy } from './socket-connection.js';
 
 const CLOSE_GRACE_MS = 2000;
+/**
+ * What ws may hold while one frame arrives in pieces (its defaults: 262,144 TCP chunks, 16,384
+ * fragments, each with ~100 bytes of bookkeeping): a frame trickled in byte by byte costs at most
+ * ~150 KiB over its payload. Past either, ws closes with 1008. Real clients need a few dozen.
+ */
+const MAX_BUFFERED_CHUNKS = 1024;
+const MAX_FRAGMENTS = 1024;
 const DRAIN_POLL_MS = 10;
 const CONNECTION = Symbol('SocketConnection');
 
@@ -76,7 +84,11 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     private readonly identities: ConnectionIdentities,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.policy = { serialization: options.serialization, maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES };
+    this.policy = {
+      serialization: options.serialization,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      closing: (connection) => dispatcher.drop(connection),
+    };
     this.heartbeat = new Heartbeat(this.connections, options.heartbeat ?? {}, options.idleTimeoutMs ?? 0);
     this.onMessage = function (data, isBinary) {
       dispatcher.receive((this as TaggedSocket)[CONNECTION], data, isBinary);
@@ -102,7 +114,11 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     this.server = this.adapterFor(httpServer).create(0, {
       path,
       maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      maxBufferedChunks: MAX_BUFFERED_CHUNKS,
+      maxFragments: MAX_FRAGMENTS,
       clientTracking: false,
+      // ws waits 30 s for the peer's close frame; a peer that ignores ours is cut much sooner.
+      closeTimeout: this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
       perMessageDeflate: false,
       // ws would close with 1007; the dispatcher answers such a frame like any text that is not JSON.
       skipUTF8Validation: true,
@@ -160,20 +176,28 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async drain(deadline: number): Promise<void> {
-    while (this.dispatcher.inFlight > 0 && Date.now() < deadline) {
+    while (this.hasWork() && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   }
 
+  /** Some open connection has frames being handled or waiting (O(connections), only while shutting down). */
+  private hasWork(): boolean {
+    for (const connection of this.connections) {
+      if (this.dispatcher.hasWork(connection)) return true;
+    }
+    return false;
+  }
+
   /** Closes every socket with 1001 and waits for the clients to answer, then cuts the rest. */
   private async closeAll(): Promise<void> {
-    const sockets = [...this.connections].map((connection) => connection.socket);
-    const closed = sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve)));
-    for (const socket of sockets) socket.close(CloseCode.GOING_AWAY, 'Server shutting down');
+    const connections = [...this.connections];
+    const closed = connections.map(({ socket }) => new Promise((resolve) => socket.once('close', resolve)));
+    for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'Server shutting down');
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
     await Promise.race([Promise.all(closed), grace]);
     clearTimeout(timer);
-    for (const connection of this.connections) connection.socket.terminate();
+    for (const connection of this.connections) connection.terminate();
   }
 }

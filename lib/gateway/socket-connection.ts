@@ -23,6 +23,8 @@ export type PendingFrame = { data: Buffer; isBinary: boolean } | { refusal: Erro
 export interface ConnectionPolicy {
   serialization?: ClassTransformOptions;
   maxBufferedBytes: number;
+  /** Called once, when the server closes an open connection: drops what it left waiting. */
+  closing(connection: SocketConnection): void;
 }
 
 /**
@@ -52,6 +54,8 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
   active = 0;
   /** @internal Messages received while `active` was at the concurrency limit. */
   pending?: PendingFrame[];
+  /** @internal Bytes held by `pending`: the frames' payloads and the refusals' estimated size. */
+  pendingBytes = 0;
   /** @internal A heartbeat ping is waiting for its pong. */
   awaitingPong = false;
   /** @internal When the last message arrived (ms), kept only with an idle timeout. */
@@ -62,6 +66,11 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
   tokensAt = 0;
   /** @internal Messages refused in a row by the rate limit. */
   refusedInRow = 0;
+  /**
+   * @internal Per channel name, the subscribe or unsubscribe of that channel still running (only
+   * with `concurrency` above 1): the next one waits for it, so that they end in the order received.
+   */
+  channelTurns?: Map<string, Promise<void>>;
   /** @internal Closes the connection when its credentials expire. */
   expiryTimer?: NodeJS.Timeout;
 
@@ -130,9 +139,26 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     this.sendFrame(applicationMessage(toPlain(message, this.policy.serialization)));
   }
 
-  /** Closes the connection with a WebSocket close code (1000: normal closure). */
+  /**
+   * Closes the connection with a WebSocket close code (1000: normal closure). Every close the server
+   * decides goes through here: from then on the connection does nothing more (the frames it left
+   * waiting are dropped, later ones are not handled, replies still running are not sent), and a peer
+   * that does not answer the close frame is cut after `closeTimeoutMs`.
+   */
   close(code: number = CloseCode.NORMAL, reason?: string): void {
+    this.stopHandling();
     this.socket.close(code, reason);
+  }
+
+  /** @internal Cuts the TCP connection without a closing handshake: a dead peer, or one that did not answer. */
+  terminate(): void {
+    this.stopHandling();
+    this.socket.terminate();
+  }
+
+  /** The server gives up on this connection: what it left waiting is dropped, and nothing more is handled. */
+  private stopHandling(): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.policy.closing(this);
   }
 
   /**
@@ -173,7 +199,7 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     this.socket.send(frame, TEXT_FRAME);
     if (this.socket.bufferedAmount > this.policy.maxBufferedBytes) {
-      this.socket.close(CloseCode.TRY_AGAIN_LATER, 'Slow consumer');
+      this.close(CloseCode.TRY_AGAIN_LATER, 'Slow consumer');
     }
   }
 

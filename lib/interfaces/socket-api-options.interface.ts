@@ -120,6 +120,13 @@ export interface SocketApiModuleOptions {
   /** Messages of one connection waiting for their turn; past it, `RATE_LIMITED`. Default 1,024. */
   maxPendingMessages?: number;
   /**
+   * Bytes of one connection's frames waiting for their turn (see `concurrency`), refusals waiting
+   * included (about 130 bytes each): a frame that does not fit gets `RATE_LIMITED` in its turn, and a
+   * client that keeps on is closed with 1008. One frame may always wait, whatever its size.
+   * Default 256 KiB (four frames of the default `maxPayload`).
+   */
+  maxPendingBytes?: number;
+  /**
    * Bytes a connection may have waiting in its send buffer; past it the client reads too slowly and
    * is closed with 1013 (or, on a channel with `slowConsumer: 'drop'`, misses data frames). Default 4 MiB.
    */
@@ -141,4 +148,9 @@ export interface SocketApiModuleOptions {
    * line at its end. `0` logs every one. Default 10,000 ms.
    */
   errorLogIntervalMs?: number;
+  /**
+   * Once the server closes a connection (close frame sent), how long the peer has to answer with its
+   * own close frame before its TCP connection is cut. Default 3000 ms (ws's own default is 30 s).
+   */
+  closeTimeoutMs?: number;
 }

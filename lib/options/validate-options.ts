@@ -175,10 +175,12 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   rateLimit: orFalse(rateLimit),
   maxSubscriptions: integer(1),
   maxPendingMessages: integer(0),
+  maxPendingBytes: integer(0, ' (bytes)'),
   maxBufferedBytes: integer(1, ' (bytes)'),
   heartbeat: orFalse(heartbeat),
   idleTimeoutMs: duration(0, '; 0: never'),
   shutdownTimeoutMs: duration(0),
+  closeTimeoutMs: duration(1),
   maxDepth: accepts('an integer from 1 to 1000', (value) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1000),
   errorLogIntervalMs: duration(0, '; 0: log every error'),
 };

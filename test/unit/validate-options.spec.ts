@@ -43,10 +43,12 @@ describe('validateOptions', () => {
       rateLimit: { perSecond: 0.5, burst: 3, closeAfter: 10 },
       maxSubscriptions: 5,
       maxPendingMessages: 0,
+      maxPendingBytes: 0,
       maxBufferedBytes: 1 << 20,
       heartbeat: { intervalMs: 1000, timeoutMs: 500 },
       idleTimeoutMs: 0,
       shutdownTimeoutMs: 0,
+      closeTimeoutMs: 500,
       maxDepth: 64,
       errorLogIntervalMs: 0,
     };

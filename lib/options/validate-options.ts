@@ -132,7 +132,7 @@ const proxyAddress: Check = (value, name, problems) => {
 };
 
 const rateLimit = objectOf<RateLimitOptions>(
-  { perSecond: positiveNumber, burst: integer(1), closeAfter: integer(1) },
+  { perSecond: positiveNumber, burst: integer(1), closeAfter: integer(0) },
   ['perSecond', 'burst'],
 );
 
@@ -181,7 +181,7 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   idleTimeoutMs: duration(0, '; 0: never'),
   shutdownTimeoutMs: duration(0),
   closeTimeoutMs: duration(1),
-  maxDepth: accepts('an integer from 1 to 1000', (value) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1000),
+  maxDepth: integer(1),
   errorLogIntervalMs: duration(0, '; 0: log every error'),
 };
 

@@ -59,7 +59,7 @@ describe('validateOptions', () => {
 
   it.each<[string, unknown, string]>([
     ['a negative limit', { maxConnections: -1 }, 'maxConnections must be an integer ≥ 1, got -1'],
-    ['a depth of 0', { maxDepth: 0 }, 'maxDepth must be an integer from 1 to 1000, got 0'],
+    ['a depth of 0', { maxDepth: 0 }, 'maxDepth must be an integer ≥ 1, got 0'],
     ['a negative interval', { errorLogIntervalMs: -1 }, 'errorLogIntervalMs must be a whole number of milliseconds from 0'],
     ['NaN', { maxPayload: NaN }, 'maxPayload must be an integer ≥ 1 (bytes), got NaN'],
     ['a fraction', { concurrency: 1.5 }, 'concurrency must be an integer ≥ 1, got 1.5'],

@@ -1,21 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { BlockList, isIP, isIPv4 } from 'node:net';
-
-/** `::ffff:10.0.0.5` is `10.0.0.5`; IPv6 is compared lower-case, without a zone. */
-export function normalizeAddress(address: string): string {
-  const lower = address.trim().toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return mapped[1];
-  const zone = lower.indexOf('%');
-  return zone === -1 ? lower : lower.slice(0, zone);
-}
-
-/** 127.0.0.0/8 and ::1 (also as IPv4-mapped IPv6). */
-export function isLoopback(address: string): boolean {
-  const normalized = normalizeAddress(address);
-  if (isIPv4(normalized)) return normalized.startsWith('127.');
-  return normalized === '::1' || normalized === '0:0:0:0:0:0:0:1';
-}
+import { addressList, isLoopback } from '../network/ip-addresses.js';
 
 /** Whether a request from `remoteAddress` (the socket's peer) may use the broadcast endpoint. */
 export type BroadcastHostRule = (remoteAddress: string | undefined) => boolean;
@@ -28,29 +12,8 @@ export type BroadcastHostRule = (remoteAddress: string | undefined) => boolean;
  * refused. Throws on an entry that is neither an address nor a range, naming it.
  */
 export function broadcastHostRule(allowedHosts: readonly string[] = []): BroadcastHostRule {
-  const allowed = new BlockList();
-  for (const entry of allowedHosts) addEntry(allowed, entry);
-  return (remoteAddress) => {
-    if (!remoteAddress) return false;
-    if (isLoopback(remoteAddress)) return true;
-    const normalized = normalizeAddress(remoteAddress);
-    const family = isIP(normalized);
-    return family !== 0 && allowed.check(normalized, family === 4 ? 'ipv4' : 'ipv6');
-  };
-}
-
-function addEntry(allowed: BlockList, entry: string): void {
-  const [address, prefix, ...rest] = entry.split('/');
-  const normalized = normalizeAddress(address);
-  const family = isIP(normalized);
-  const bits = family === 4 ? 32 : 128;
-  const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
-  if (family === 0 || rest.length > 0 || !(length >= 0 && length <= bits)) {
-    throw new Error(
-      `broadcast.allowedHosts: '${entry}' is not an IP address or a CIDR range (such as '10.0.0.5' or '10.0.0.0/24').`,
-    );
-  }
-  allowed.addSubnet(normalized, length, family === 4 ? 'ipv4' : 'ipv6');
+  const allowed = addressList(allowedHosts);
+  return (remoteAddress) => remoteAddress !== undefined && (isLoopback(remoteAddress) || allowed.has(remoteAddress));
 }
 
 /** `Authorization: Bearer <token>` against the expected token, in constant time. */

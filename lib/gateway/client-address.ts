@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP, isIPv4 } from 'node:net';
-import { normalizeAddress } from '../broadcast/broadcast-access.js';
+import { isIP, isIPv4 } from 'node:net';
+import { addressList, normalizeAddress } from '../network/ip-addresses.js';
 
 /** The address of the client behind an upgrade request (normalized: IPv4-mapped IPv6 as IPv4, no zone). */
 export type ClientAddressResolver = (request: IncomingMessage) => string | undefined;
@@ -13,10 +13,10 @@ export type ClientAddressResolver = (request: IncomingMessage) => string | undef
  */
 export function clientAddressResolver(trustedProxies: readonly string[] = []): ClientAddressResolver {
   if (trustedProxies.length === 0) return peerAddress;
-  const trusted = trustedProxyList(trustedProxies);
+  const trusted = addressList(trustedProxies);
   return (request) => {
     let client = peerAddress(request);
-    if (client === undefined || !isTrusted(trusted, client)) return client;
+    if (client === undefined || !trusted.has(client)) return client;
     // Node joins repeated X-Forwarded-For headers with ', ', in the order received.
     const header = request.headers['x-forwarded-for'];
     const hops = typeof header === 'string' ? header.split(',') : [];
@@ -25,30 +25,10 @@ export function clientAddressResolver(trustedProxies: readonly string[] = []): C
       // Not an address: nothing left of it can be believed, so the last hop read stays the client.
       if (isIP(hop) === 0) break;
       client = hop;
-      if (!isTrusted(trusted, hop)) break;
+      if (!trusted.has(hop)) break;
     }
     return client;
   };
-}
-
-/**
- * `trustedProxies` as a BlockList: `'10.0.0.1'`, `'10.0.0.0/8'`, `'::1'`, `'fd00::/8'`. Throws a
- * TypeError naming the first entry that is neither an address nor a CIDR.
- */
-export function trustedProxyList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [written, prefix, extra] = String(entry).split('/');
-    const address = normalizeAddress(written);
-    const family = isIP(address);
-    const bits = family === 4 ? 32 : 128;
-    const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
-    if (family === 0 || extra !== undefined || !(length >= 0 && length <= bits)) {
-      throw new TypeError(`'${entry}' is neither an IP address nor a CIDR such as '10.0.0.0/8' or 'fd00::/8'`);
-    }
-    list.addSubnet(address, length, family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
 }
 
 /**
@@ -64,10 +44,6 @@ export function addressLimitKey(address: string | undefined): string {
 function peerAddress(request: IncomingMessage): string | undefined {
   const address = request.socket.remoteAddress;
   return address === undefined ? undefined : normalizeAddress(address);
-}
-
-function isTrusted(trusted: BlockList, address: string): boolean {
-  return trusted.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
 }
 
 /** The first four groups of a valid IPv6 address, expanded (`2001:db8::1` → `2001:db8:0:0`). */

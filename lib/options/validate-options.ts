@@ -1,5 +1,5 @@
 import type { BroadcastOptions } from '../broadcast/broadcast-options.interface.js';
-import { trustedProxyList } from '../gateway/client-address.js';
+import { addressList } from '../network/ip-addresses.js';
 import type {
   HeartbeatOptions,
   RateLimitOptions,
@@ -122,10 +122,10 @@ const allowedOrigins: Check = (value, name, problems) => {
   value.forEach((item, index) => origin(item, `${name}[${index}]`, problems));
 };
 
-const proxyAddress: Check = (value, name, problems) => {
+const addressOrRange: Check = (value, name, problems) => {
   if (typeof value !== 'string') return mustBe(problems, name, 'an IP address or CIDR string', value);
   try {
-    trustedProxyList([value]);
+    addressList([value]);
   } catch (error) {
     problems.push(`${name}: ${(error as Error).message}`);
   }
@@ -142,7 +142,7 @@ const validation = objectOf<SocketApiValidationOptions>({ validator: anObject, t
 
 const broadcast = objectOf<BroadcastOptions>({
   path: urlPath,
-  allowedHosts: arrayOf('addresses and CIDRs', proxyAddress),
+  allowedHosts: arrayOf('addresses and CIDRs', addressOrRange),
   token: nonEmptyString,
   maxBodyBytes: integer(1, ' (bytes)'),
 });
@@ -171,7 +171,7 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   allowedOrigins,
   maxConnections: integer(1),
   maxConnectionsPerAddress: integer(1),
-  trustedProxies: arrayOf('addresses and CIDRs', proxyAddress),
+  trustedProxies: arrayOf('addresses and CIDRs', addressOrRange),
   rateLimit: orFalse(rateLimit),
   maxSubscriptions: integer(1),
   maxPendingMessages: integer(0),

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { addressLimitKey, clientAddressResolver, trustedProxyList } from '../../lib/gateway/client-address.js';
+import { addressLimitKey, clientAddressResolver } from '../../lib/gateway/client-address.js';
+import { addressList } from '../../lib/network/ip-addresses.js';
 
 function request(peer: string | undefined, forwardedFor?: string): IncomingMessage {
   const headers = forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
@@ -67,17 +68,19 @@ describe('clientAddressResolver', () => {
   });
 });
 
-describe('trustedProxyList', () => {
+describe('addressList', () => {
   it('takes addresses and CIDRs of both families', () => {
-    const list = trustedProxyList(['10.0.0.0/8', '::1', 'fd00::/8', '::ffff:192.0.2.1']);
-    expect(list.check('10.255.0.1', 'ipv4')).toBe(true);
-    expect(list.check('fdab::1', 'ipv6')).toBe(true);
-    expect(list.check('192.0.2.1', 'ipv4')).toBe(true);
-    expect(list.check('11.0.0.1', 'ipv4')).toBe(false);
+    const list = addressList(['10.0.0.0/8', '::1', 'fd00::/8', '::ffff:192.0.2.1']);
+    expect(list.has('10.255.0.1')).toBe(true);
+    expect(list.has('fdab::1')).toBe(true);
+    expect(list.has('192.0.2.1')).toBe(true);
+    expect(list.has('11.0.0.1')).toBe(false);
+    expect(list.has('::ffff:10.1.2.3')).toBe(true);
+    expect(list.has('not an address')).toBe(false);
   });
 
   const invalid = ['10.0.0.0/', '10.0.0.0/33', '::/129', '10.0.0.0/8/8', '10.0.0.0/-1', '10.0.0.0/1e1', 'localhost', ''];
   it.each([...invalid, '10.0.0.256'])('refuses %j, naming it', (entry) => {
-    expect(() => trustedProxyList([entry])).toThrow(`'${entry}' is neither an IP address nor a CIDR`);
+    expect(() => addressList([entry])).toThrow(`'${entry}' is neither an IP address nor a CIDR`);
   });
 });

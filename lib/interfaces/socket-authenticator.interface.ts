@@ -51,8 +51,8 @@ export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * Authenticates a client when its WebSocket upgrade arrives, before the socket exists. Returning
- * `undefined` (or throwing) refuses the upgrade with HTTP 401; an `HttpException` with status 401 or
- * 403 gives that status.
+ * `undefined` refuses the upgrade with HTTP 401; an `HttpException` gives its status (401, 403, …);
+ * anything else thrown is logged and answered with HTTP 500, as a failing route is.
  */
 export interface SocketAuthenticator<User = unknown> {
   authenticate(request: HandshakeRequest): MaybePromise<SocketIdentity<User> | undefined>;

@@ -162,7 +162,7 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   redisPrefix: nonEmptyString,
   redisConnectTimeoutMs: duration(1),
   redisSecret: nonEmptyString,
-  redisMaxPendingBytes: integer(0, ' (bytes)'),
+  redisMaxPendingBytes: integer(1, ' (bytes)'),
   redisMaxMessageBytes: integer(1, ' (bytes)'),
   broadcast,
   auth: hasMethods('a SocketAuthenticator', 'authenticate'),

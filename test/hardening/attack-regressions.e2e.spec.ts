@@ -1,0 +1,113 @@
+import 'reflect-metadata';
+import { WsException } from '@nestjs/websockets';
+import {
+  SocketApiModule,
+  type HandshakeRequest,
+  type SocketApiModuleOptions,
+  type SocketAuthenticator,
+} from '../../lib/index.js';
+import { CapturingLogger } from '../support/capturing-logger.js';
+import { startApp, type TestApp } from '../support/test-app.js';
+import { refusedUpgrade, TestClient } from '../support/ws-client.js';
+
+/**
+ * Regressions found by the black-box attack run after issue 8: each test failed on the merged code.
+ */
+
+/** What a faulty authenticator throws for the credential `t` (query at connect, `data.t` at renewal). */
+function thrown(kind: unknown): unknown {
+  switch (kind) {
+    case 'null-prototype':
+      return Object.create(null); // String() of it throws
+    case 'proxy':
+      return new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); } }); // `instanceof` throws
+    case 'ws-bigint':
+      return new WsException({ code: 'CUSTOM', detail: 10n }); // its payload cannot be serialized
+    case 'error':
+      return new Error('the token library failed');
+    default:
+      return undefined;
+  }
+}
+
+const faultyAuth: SocketAuthenticator<string> = {
+  authenticate(request: HandshakeRequest) {
+    const failure = thrown(request.query.t);
+    if (failure !== undefined) throw failure;
+    return { user: 'ada', subject: 'ada' };
+  },
+  renew(credentials: unknown) {
+    const failure = thrown((credentials as { t?: unknown } | undefined)?.t);
+    if (failure !== undefined) throw failure;
+    return { user: 'ada', subject: 'ada' };
+  },
+};
+
+describe('what an authenticator throws, at the handshake and at renewal', () => {
+  let t: TestApp | undefined;
+  let logger: CapturingLogger;
+  const clients: TestClient[] = [];
+
+  async function start(options: SocketApiModuleOptions = {}): Promise<TestApp> {
+    logger = new CapturingLogger();
+    const imports = [SocketApiModule.forRoot({ auth: faultyAuth, ...options })];
+    t = await startApp({ imports }, (app) => app.useLogger(logger));
+    return t;
+  }
+
+  async function open(url: string): Promise<TestClient> {
+    const client = await TestClient.open(url);
+    clients.push(client);
+    return client;
+  }
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.socket.terminate();
+    await t?.close();
+    t = undefined;
+  });
+
+  const unprintable = ['null-prototype', 'proxy'];
+  it.each(unprintable)('a handshake whose authenticator throws a %s gets 500; the server lives', async (kind) => {
+    const { url } = await start({ handshakeTimeoutMs: 20_000 });
+    expect(await refusedUpgrade(`${url}/?t=${kind}`)).toBe(500);
+    expect(await refusedUpgrade(`${url}/?t=${kind}`)).toBe(500);
+    const client = await open(`${url}/?t=ok`);
+    client.send({ type: 'ping', id: 1 });
+    expect(await client.next()).toEqual([{ type: 'pong', id: 1 }]);
+    expect(logger.errors.map((line) => line.message)).toEqual(['Authentication of a WebSocket upgrade failed']);
+  });
+
+  it.each([...unprintable, 'ws-bigint'])('a renewal whose authenticator throws %s: INTERNAL_ERROR', async (kind) => {
+    const { url } = await start();
+    const client = await open(`${url}/?t=ok`);
+    client.send({ type: 'auth', data: { t: kind }, id: 1 });
+    client.send({ type: 'auth', data: { t: kind }, id: 2 });
+    client.send({ type: 'ping', id: 3 });
+    expect(await client.next(3)).toEqual([
+      { type: 'error', code: 'INTERNAL_ERROR', message: 'Internal server error', id: 1 },
+      { type: 'error', code: 'INTERNAL_ERROR', message: 'Internal server error', id: 2 },
+      { type: 'pong', id: 3 },
+    ]);
+    client.send({ type: 'auth', data: {}, id: 4 });
+    expect(await client.next()).toEqual([{ type: 'auth', status: 'renewed', id: 4 }]);
+  });
+
+  it('1,000 renewals that make the authenticator throw log one error line, not 1,000', async () => {
+    const { url } = await start({ errorLogIntervalMs: 60_000 });
+    const client = await open(`${url}/?t=ok`);
+    for (let id = 0; id < 1000; id++) client.send({ type: 'auth', data: { t: 'error' }, id });
+    const replies = await client.next(1000, 20_000);
+    expect(replies.every((reply) => (reply as { code?: string }).code === 'INTERNAL_ERROR')).toBe(true);
+    const lines = logger.errors.filter((line) => line.message.startsWith('Renewal of credentials failed'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0].details).toContain('the token library failed');
+  });
+
+  it('50 upgrades that make the authenticator throw log one error line, not 50', async () => {
+    const { url } = await start({ errorLogIntervalMs: 60_000 });
+    for (let i = 0; i < 50; i++) expect(await refusedUpgrade(`${url}/?t=error`)).toBe(500);
+    const lines = logger.errors.filter((line) => line.message.startsWith('Authentication of a WebSocket upgrade'));
+    expect(lines).toHaveLength(1);
+  });
+});

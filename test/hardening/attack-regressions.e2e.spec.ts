@@ -1,7 +1,13 @@
 import 'reflect-metadata';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import {
+  Connection,
+  Data,
+  SocketAction,
   SocketApiModule,
+  type SocketConnection,
   type HandshakeRequest,
   type SocketApiModuleOptions,
   type SocketAuthenticator,
@@ -109,5 +115,48 @@ describe('what an authenticator throws, at the handshake and at renewal', () => 
     for (let i = 0; i < 50; i++) expect(await refusedUpgrade(`${url}/?t=error`)).toBe(500);
     const lines = logger.errors.filter((line) => line.message.startsWith('Authentication of a WebSocket upgrade'));
     expect(lines).toHaveLength(1);
+  });
+});
+
+interface CloseRequest {
+  code: number;
+  reason: string;
+}
+
+@Injectable()
+class ClosingService {
+  /** Closes its connection with what the caller asks, after a while (so that frames wait behind it). */
+  @SocketAction('close_later')
+  async closeLater(@Connection() connection: SocketConnection, @Data() data: CloseRequest): Promise<string> {
+    await sleep(50);
+    connection.close(data.code, data.reason);
+    return 'closed';
+  }
+}
+
+describe('connection.close() with a code or reason ws cannot send', () => {
+  let t: TestApp | undefined;
+  let client: TestClient | undefined;
+
+  afterEach(async () => {
+    client?.socket.terminate();
+    await t?.close();
+    t = undefined;
+  });
+
+  it.each([
+    ['a reason over 123 bytes', 4000, 'x'.repeat(200)],
+    ['code 1005', 1005, 'no status'],
+  ])('with %s throws to the handler, and the frames waiting behind it are still answered', async (_, code, reason) => {
+    t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [ClosingService] });
+    client = await TestClient.open(t.url);
+    client.send({ type: 'action', channel: 'close_later', data: { code, reason }, id: 1 });
+    client.send({ type: 'ping', id: 2 });
+    const [failure, pong] = await client.next(2);
+    expect(failure).toMatchObject({ type: 'error', code: 'INTERNAL_ERROR', id: 1 });
+    expect(pong).toEqual({ type: 'pong', id: 2 });
+    // Still open and still handled.
+    client.send({ type: 'action', channel: 'close_later', data: { code: 4000, reason: 'bye' }, id: 3 });
+    expect(await client.closed()).toBe(4000);
   });
 });

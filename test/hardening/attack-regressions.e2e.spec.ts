@@ -12,7 +12,9 @@ import {
   type SocketApiModuleOptions,
   type SocketAuthenticator,
 } from '../../lib/index.js';
+import type { Socket } from 'node:net';
 import { CapturingLogger } from '../support/capturing-logger.js';
+import { forceGc } from '../support/force-gc.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
@@ -126,6 +128,12 @@ interface CloseRequest {
 @Injectable()
 class ClosingService {
   /** Closes its connection with what the caller asks, after a while (so that frames wait behind it). */
+  /** Never settles: every later frame of the connection waits behind it. */
+  @SocketAction('hold')
+  hold(): Promise<never> {
+    return new Promise(() => undefined);
+  }
+
   @SocketAction('close_later')
   async closeLater(@Connection() connection: SocketConnection, @Data() data: CloseRequest): Promise<string> {
     await sleep(50);
@@ -158,5 +166,55 @@ describe('connection.close() with a code or reason ws cannot send', () => {
     // Still open and still handled.
     client.send({ type: 'action', channel: 'close_later', data: { code: 4000, reason: 'bye' }, id: 3 });
     expect(await client.closed()).toBe(4000);
+  });
+});
+
+describe('frames waiting behind a handler hold their own bytes only', () => {
+  let t: TestApp | undefined;
+  let client: TestClient | undefined;
+
+  afterEach(async () => {
+    client?.socket.terminate();
+    await t?.close();
+    t = undefined;
+  });
+
+  it('small frames interleaved with large refused ones do not pin the 64 KiB read chunks they arrived in', async () => {
+    const gc = forceGc();
+    t = await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false })], providers: [ClosingService] });
+    const serverSockets: Socket[] = [];
+    t.server.on('connection', (socket: Socket) => serverSockets.push(socket));
+    const attacker = await TestClient.open(t.url);
+    client = attacker;
+    attacker.send({ type: 'action', channel: 'hold', id: 0 });
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    // 3 large frames fill maxPendingBytes (256 KiB) but 64 KiB; then each small frame (~40 B) waits,
+    // and the large one after it is refused (~130 B charged): ~360 small frames fit in what is left,
+    // each arriving in its own read chunk of the socket.
+    const small = JSON.stringify({ type: 'action', channel: 'hold', id: 1 });
+    const envelope = JSON.stringify({ type: 'action', channel: 'hold', data: [''], id: 2 });
+    const large = envelope.replace('[""]', `["${'p'.repeat(64 * 1024 - envelope.length)}"]`);
+    expect(large.length).toBe(64 * 1024);
+    for (let i = 0; i < 3; i++) attacker.send(large);
+    for (let i = 0; i < 360; i++) {
+      attacker.send(small);
+      attacker.send(large);
+      if (i % 8 === 7) await sleep(2);
+    }
+    // ws's client keeps its TCP socket in `_socket`: what it wrote is what the server must have read.
+    const tcp = (attacker.socket as unknown as { _socket: Socket })._socket;
+    const deadline = Date.now() + 20_000;
+    while (serverSockets.reduce((sum, socket) => sum + socket.bytesRead, 0) < tcp.bytesWritten) {
+      if (Date.now() > deadline) throw new Error('the server did not read everything the client wrote');
+      await sleep(20);
+    }
+    await sleep(100);
+    gc();
+    const grown = process.memoryUsage().arrayBuffers - before;
+    // Charged to the queue: at most maxPendingBytes and the refusals (~0.5 MiB). Pinning the read
+    // chunks, the same frames held 20 to 30 MiB.
+    expect(grown).toBeLessThan(8 * 1024 * 1024);
+    expect(attacker.closeCode).toBeUndefined();
   });
 });

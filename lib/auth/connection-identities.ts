@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { CloseCode } from '../gateway/close-codes.js';
+import { ErrorLogLimiter } from '../gateway/error-log-limiter.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { SocketAuthenticator, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
@@ -9,6 +10,7 @@ import { internalError, mapException } from '../protocol/exception-mapper.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { errorFrame } from '../protocol/server-messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { acceptedIdentity } from './accepted-identity.js';
 import { ConnectGuards } from './connect-guards.js';
@@ -37,8 +39,10 @@ export type RenewalOutcome = { dropped: string[] } | { refusal: ErrorPayload } |
  * last `TOKEN_EXPIRED` error frame, then close 1008).
  */
 @Injectable()
-export class ConnectionIdentities {
+export class ConnectionIdentities implements OnApplicationShutdown {
   private readonly logger = new Logger('SocketApi');
+  /** A client can send renewals that make a faulty authenticator or guard throw, one per frame. */
+  private readonly errorLog: ErrorLogLimiter;
   private readonly auth?: SocketAuthenticator;
   /** Connections with a renewal under way: one at a time each, so that two can never race. */
   private readonly renewing = new WeakSet<SocketConnection>();
@@ -50,6 +54,11 @@ export class ConnectionIdentities {
     private readonly connectGuards: ConnectGuards,
   ) {
     this.auth = options.auth;
+    this.errorLog = new ErrorLogLimiter(this.logger, options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS);
+  }
+
+  onApplicationShutdown(): void {
+    this.errorLog.flush();
   }
 
   get canRenew(): boolean {
@@ -119,12 +128,22 @@ export class ConnectionIdentities {
     return dropped;
   }
 
-  /** What an authenticator or guard threw: its error if meant for clients, else logged, as at connect (500). */
+  /**
+   * What an authenticator or guard threw: its error if meant for clients, else logged, as at connect
+   * (500). Never throws: it runs in a catch, and a rejection from here would end the process.
+   */
   private failure(exception: unknown): ErrorPayload {
-    const payload = mapException(exception, 'guard');
+    let payload: ErrorPayload | undefined;
+    try {
+      payload = mapException(exception, 'guard');
+      // Serialized once here, where a failure can still become INTERNAL_ERROR: the router sends the
+      // refusal later, outside any catch (a BigInt in an exception's `errors` would throw there).
+      if (payload) JSON.stringify(payload);
+    } catch {
+      payload = undefined; // a Proxy's traps, a throwing getter, a value JSON cannot carry
+    }
     if (payload) return payload;
-    const detail = exception instanceof Error ? exception.stack : String(exception);
-    this.logger.error('Renewal of credentials failed', detail);
+    this.errorLog.error('Renewal of credentials failed', exception);
     return internalError();
   }
 

@@ -7,8 +7,13 @@ import type { SocketConnection } from '../gateway/socket-connection.js';
 import { originPolicy, type OriginPolicy } from '../gateway/origin-policy.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiValidationException } from '../protocol/errors.js';
+import { isTooDeep } from '../protocol/parse-client-message.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import { DEFAULT_BROADCAST_MAX_BODY_BYTES, DEFAULT_BROADCAST_PATH } from '../socket-api.constants.js';
+import {
+  DEFAULT_BROADCAST_MAX_BODY_BYTES,
+  DEFAULT_BROADCAST_PATH,
+  DEFAULT_MAX_DEPTH,
+} from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { bearerTokenMatches, broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
 
@@ -44,6 +49,7 @@ export class BroadcastBridge implements OnModuleInit {
   private readonly hostAllowed: BroadcastHostRule;
   private readonly originAllowed: OriginPolicy;
   private readonly maxBodyBytes: number;
+  private readonly maxDepth: number;
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
@@ -53,6 +59,7 @@ export class BroadcastBridge implements OnModuleInit {
     this.hostAllowed = broadcastHostRule(options.broadcast?.allowedHosts);
     this.originAllowed = originPolicy(options.allowedOrigins);
     this.maxBodyBytes = byteLimit('broadcast.maxBodyBytes', options.broadcast?.maxBodyBytes ?? DEFAULT_BROADCAST_MAX_BODY_BYTES);
+    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   }
 
   onModuleInit(): void {
@@ -134,6 +141,11 @@ export class BroadcastBridge implements OnModuleInit {
     }
     const { channel: name, data = {} } = body as { channel?: unknown; data?: unknown };
     if (typeof name !== 'string' || name === '') return badRequest('"channel" must be a non-empty string.');
+    // As on the socket: the caller's error (400), before the DTO reader or the serializer overflows
+    // its stack (a 500 and a stack in the log for each such request).
+    if (isTooDeep(data, this.maxDepth)) {
+      return badRequest(`"data" is nested too deeply (more than ${this.maxDepth} levels).`);
+    }
     const channel = this.registry.channels.get(name);
     if (!channel) return { status: 404, body: { error: `Channel '${name}' not found.` } };
 

@@ -1,11 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { acceptedIdentity } from '../auth/accepted-identity.js';
 import { ConnectGuards, type ConnectGuardRequest } from '../auth/connect-guards.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { HandshakeRequest, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../socket-api.constants.js';
+import {
+  DEFAULT_ERROR_LOG_INTERVAL_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+} from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { ErrorLogLimiter } from './error-log-limiter.js';
 import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } from './client-address.js';
 import { originPolicy, originRefusedHint, type OriginPolicy } from './origin-policy.js';
 import { parseCookies, parseQuery } from './request-parsing.js';
@@ -25,9 +30,11 @@ type GuardedRequest = IncomingMessage & ConnectGuardRequest;
  * responses (401, 403, 429, 503).
  */
 @Injectable()
-export class HandshakeVerifier {
+export class HandshakeVerifier implements OnApplicationShutdown {
   private readonly logger = new Logger('SocketApi');
   private readonly warnings = new ThrottledWarnings(this.logger);
+  /** Every upgrade runs `allowedOrigins`, `auth` and the guards: one that fails each time must not flood the log. */
+  private readonly errorLog: ErrorLogLimiter;
   private readonly identities = new WeakMap<IncomingMessage, SocketIdentity>();
   private readonly clientAddresses = new WeakMap<IncomingMessage, string | undefined>();
   /** Handshakes still authenticating, each by the function that refuses it. */
@@ -51,6 +58,11 @@ export class HandshakeVerifier {
     this.timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.originAllowed = originPolicy(options.allowedOrigins);
     this.resolveClientAddress = clientAddressResolver(options.trustedProxies);
+    this.errorLog = new ErrorLogLimiter(this.logger, options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS);
+  }
+
+  onApplicationShutdown(): void {
+    this.errorLog.flush();
   }
 
   /** No more connections: new upgrades, and those still authenticating, get HTTP 503. */
@@ -109,7 +121,7 @@ export class HandshakeVerifier {
       if (this.originAllowed(origin, host)) return true;
     } catch (exception) {
       // A function in `allowedOrigins` that throws refuses, rather than crash the upgrade listener.
-      this.logger.error('allowedOrigins threw', exception instanceof Error ? exception.stack : String(exception));
+      this.errorLog.error('allowedOrigins threw', exception);
       return false;
     }
     this.warnings.warn(originRefusedHint(origin, host));
@@ -171,10 +183,23 @@ export class HandshakeVerifier {
       if (identity) this.identities.set(raw, identity);
       return undefined;
     } catch (exception) {
-      if (exception instanceof HttpException) return [exception.getStatus(), exception.message];
-      this.logger.error('Authentication of a WebSocket upgrade failed', exception instanceof Error ? exception.stack : String(exception));
-      return [HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error'];
+      return this.failure(exception);
     }
+  }
+
+  /**
+   * The refusal for what `auth` or a guard threw: an `HttpException`'s status, else 500 and a log
+   * line. Never throws (it runs in a catch, and a throw would end the process): a Proxy's traps or an
+   * exception's getters may throw, which makes it a failure of the server like any other.
+   */
+  private failure(exception: unknown): Refusal {
+    try {
+      if (exception instanceof HttpException) return [exception.getStatus(), exception.message];
+    } catch {
+      // Described below, as far as it can be.
+    }
+    this.errorLog.error('Authentication of a WebSocket upgrade failed', exception);
+    return [HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error'];
   }
 
   private count(address: string, delta: number): void {

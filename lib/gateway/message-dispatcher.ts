@@ -75,7 +75,7 @@ export class MessageDispatcher {
       return this.run(connection, data, isBinary);
     }
     if (!this.mayWait(connection, data.length)) return this.refuse(connection, data, isBinary);
-    this.enqueue(connection, { data, isBinary }, data.length);
+    this.enqueue(connection, { data: ownBytes(data), isBinary }, data.length);
   }
 
   /** Forgets the connection: its subscriptions and the frames it left waiting. */
@@ -139,6 +139,16 @@ export class MessageDispatcher {
     }
     if (connection.pending?.length === 0) connection.pending = undefined;
   }
+}
+
+/**
+ * The frame's bytes in a Buffer of their own. ws hands over a view of the socket's read chunk (up to
+ * 64 KiB): a small frame waiting would keep the whole chunk alive while charged for its own bytes,
+ * so a client interleaving small frames with large refused ones could pin megabytes past
+ * `maxPendingBytes`. Only frames that wait are copied.
+ */
+function ownBytes(data: Buffer): Buffer {
+  return data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
 }
 
 /** The `RATE_LIMITED` error for a frame, with its channel and id when it has them. */

@@ -146,19 +146,17 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
    * that does not answer the close frame is cut after `closeTimeoutMs`.
    */
   close(code: number = CloseCode.NORMAL, reason?: string): void {
-    this.stopHandling();
+    const wasOpen = this.isOpen;
+    // First: ws throws on a code or reason it cannot send (1005, a reason over 123 bytes), and then
+    // the connection stays open, so what it left waiting must still be answered.
     this.socket.close(code, reason);
+    if (wasOpen) this.policy.closing(this);
   }
 
   /** @internal Cuts the TCP connection without a closing handshake: a dead peer, or one that did not answer. */
   terminate(): void {
-    this.stopHandling();
+    if (this.isOpen) this.policy.closing(this);
     this.socket.terminate();
-  }
-
-  /** The server gives up on this connection: what it left waiting is dropped, and nothing more is handled. */
-  private stopHandling(): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.policy.closing(this);
   }
 
   /**

@@ -52,8 +52,12 @@ export function parseClientMessage(frame: string | Buffer, maxDepth = DEFAULT_MA
   return { message: { type, channel: channel ?? '', data, id } };
 }
 
-/** A `maxDepth` set higher than the stack allows must not let a deep frame overflow it here. */
-function isTooDeep(data: unknown, maxDepth: number): boolean {
+/**
+ * Whether `data` nests objects or arrays more than `maxDepth` levels (the HTTP bridge checks its
+ * bodies with it too). A `maxDepth` set higher than the stack allows must not let a deep frame
+ * overflow it here.
+ */
+export function isTooDeep(data: unknown, maxDepth: number): boolean {
   try {
     return nestsDeeper(data, maxDepth);
   } catch {

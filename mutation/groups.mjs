@@ -25,14 +25,14 @@ export const GROUPS = {
       'lib/options/**/*.ts',
     ],
     tests: [
-      'test/hardening/{handshake,credentials,boundaries,renewal,origin,options}*.spec.ts',
+      'test/hardening/{handshake,credentials,renewal,origin,options}*.spec.ts',
       'test/unit/{origin,request,options,validate}*.spec.ts',
     ],
   },
   // Limits on frames: rate limit, waiting frames, refusals.
   limits: {
     mutate: ['lib/gateway/rate-limiter.ts', 'lib/gateway/message-dispatcher.ts'],
-    tests: ['test/hardening/{limits,boundaries,pending,refused,channel-order}*.spec.ts'],
+    tests: ['test/hardening/{limits,rate-limit,pending,refused,channel-order}*.spec.ts'],
   },
   // The HTTP bridge (its end-to-end tests need redis-server; without it they are skipped).
   bridge: {

@@ -1,4 +1,19 @@
-import { bearerTokenMatches } from '../../lib/broadcast/broadcast-access.js';
+import { bearerTokenMatches, isBroadcastAllowed } from '../../lib/broadcast/broadcast-access.js';
+
+// IPv4-mapped IPv6 addresses are their IPv4 address only when they are exactly one.
+describe('isBroadcastAllowed with IPv4-mapped addresses', () => {
+  it('maps every octet, of one to three digits', () => {
+    expect(isBroadcastAllowed('::ffff:10.0.10.15', ['10.0.10.15'])).toBe(true);
+    expect(isBroadcastAllowed('::ffff:192.168.100.254', ['192.168.100.254'])).toBe(true);
+  });
+
+  it.each([
+    ['an address that only ends like a mapped one', '2001:db8::ffff:10.0.0.5'],
+    ['a mapped prefix followed by more', '::ffff:10.0.0.5.6'],
+  ])('does not map %s', (_name, address) => {
+    expect(isBroadcastAllowed(address, ['10.0.0.5'])).toBe(false);
+  });
+});
 
 // The broadcast bridge's token check, at its edges: the scheme, the blanks around the token, the
 // whole token and nothing more, and only the first of repeated headers.

@@ -39,7 +39,8 @@ describe('values read from the handshake', () => {
 
   it('never asks about an empty key: header, query or renewal', async () => {
     const { auth, asked } = recording();
-    expect(await auth.authenticate(handshake({ headers: { 'x-api-key': '' }, query: { api_key: '' } }))).toBeUndefined();
+    const empty = handshake({ headers: { 'x-api-key': '' }, query: { api_key: '' } });
+    expect(await auth.authenticate(empty)).toBeUndefined();
     expect(await auth.renew!({ apiKey: '' }, undefined as never)).toBeUndefined();
     expect(asked).toEqual([]);
   });
@@ -57,7 +58,9 @@ describe('values read from the handshake', () => {
     const secret = 'a-test-secret-of-at-least-32-bytes!!';
     const auth = jwtAuthenticator({ secret });
     const { SignJWT } = await import('jose');
-    const token = await new SignJWT({ sub: 'ann' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    const token = await new SignJWT({ sub: 'ann' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(secret));
     const request = handshake({ query: { token: '' }, headers: { 'sec-websocket-protocol': `bearer, ${token}` } });
     expect(await auth.authenticate(request)).toEqual({ user: { sub: 'ann' }, expiresAt: undefined });
   });

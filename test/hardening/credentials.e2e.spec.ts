@@ -21,7 +21,8 @@ interface Claims {
 }
 
 async function token(claims: Claims, expiresInSeconds: number, secret = key): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
+  // Not rounded down to the second: a token of `expiresInSeconds` 1 must live 1 s, not 0 to 1 s.
+  const now = Date.now() / 1000;
   return new SignJWT({ plan: claims.plan }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setIssuedAt(now).setExpirationTime(now + expiresInSeconds).sign(secret);
 }
 

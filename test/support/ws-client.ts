@@ -5,6 +5,8 @@ export interface ClientOptions {
   protocols?: string[];
   /** Answer the server's pings (as every WebSocket client does); false plays a dead peer. */
   autoPong?: boolean;
+  /** The local address to connect from, e.g. `127.0.0.2` to play a second client machine over loopback. */
+  localAddress?: string;
 }
 
 /** A plain `ws` client that queues every frame it receives, for tests that need more than superwstest. */
@@ -26,7 +28,11 @@ export class TestClient {
 
   static open(url: string, options: ClientOptions = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, options.protocols, { headers: options.headers, autoPong: options.autoPong ?? true });
+      const socket = new WebSocket(url, options.protocols, {
+        headers: options.headers,
+        autoPong: options.autoPong ?? true,
+        localAddress: options.localAddress,
+      });
       socket.once('open', () => resolve(new TestClient(socket)));
       socket.once('error', reject);
     });
@@ -74,7 +80,8 @@ export class TestClient {
 /** Tries a WebSocket upgrade that the server should refuse; resolves with the HTTP status it answered. */
 export function refusedUpgrade(url: string, options: ClientOptions = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, options.protocols, { headers: options.headers });
+    const { headers, localAddress } = options;
+    const socket = new WebSocket(url, options.protocols, { headers, localAddress });
     socket.once('unexpected-response', (_request, response) => {
       resolve(response.statusCode ?? 0);
       socket.terminate();

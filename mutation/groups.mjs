@@ -1,0 +1,42 @@
+// Which tests run against which mutated files. Stryker runs, for each mutant, the tests that reached
+// it; but the parser, the dispatcher and the handshake are reached by every end-to-end test, so one
+// run over everything would rerun the whole suite for each of their mutants (hours here). Each group
+// pairs files with the tests written for them, and runs on its own.
+export const GROUPS = {
+  // Pure functions with unit tests: fast.
+  units: {
+    mutate: [
+      'lib/protocol/parse-client-message.ts',
+      'lib/broadcast/broadcast-access.ts',
+      'lib/auth/jwt.authenticator.ts',
+      'lib/auth/api-key.authenticator.ts',
+      'lib/auth/handshake-values.ts',
+    ],
+    tests: ['test/unit/**/*.spec.ts', 'test/auth/**/*.spec.ts', 'test/scale/broadcast-access.spec.ts'],
+  },
+  // The handshake: origin, connection limits, authentication, connect guards, renewal, options.
+  handshake: {
+    mutate: [
+      'lib/gateway/handshake-verifier.ts',
+      'lib/gateway/origin-policy.ts',
+      'lib/gateway/request-parsing.ts',
+      'lib/auth/connection-identities.ts',
+      'lib/auth/connect-guards.ts',
+      'lib/options/**/*.ts',
+    ],
+    tests: [
+      'test/hardening/{handshake,credentials,renewal,origin,options}*.spec.ts',
+      'test/unit/{origin,request,options,validate}*.spec.ts',
+    ],
+  },
+  // Limits on frames: rate limit, waiting frames, refusals.
+  limits: {
+    mutate: ['lib/gateway/rate-limiter.ts', 'lib/gateway/message-dispatcher.ts'],
+    tests: ['test/hardening/{limits,rate-limit,pending,refused,channel-order}*.spec.ts'],
+  },
+  // The HTTP bridge (its end-to-end tests need redis-server; without it they are skipped).
+  bridge: {
+    mutate: ['lib/broadcast/broadcast-bridge.ts'],
+    tests: ['test/scale/broadcast*.spec.ts', 'test/**/*bridge*.spec.ts'],
+  },
+};

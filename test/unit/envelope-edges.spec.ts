@@ -1,0 +1,16 @@
+import { parseClientMessage } from '../../lib/protocol/parse-client-message.js';
+
+describe('message id at its edges', () => {
+  // JSON.parse reads numbers too large for a double as ±Infinity: not an id a reply could echo.
+  it.each(['1e400', '-1e400'])('refuses the number %s, which JSON.parse reads as infinite', (id) => {
+    expect(parseClientMessage(`{"type":"ping","id":${id}}`)).toEqual({
+      error: { code: 'INVALID_MESSAGE', message: 'Message id must be a string or a number.' },
+    });
+  });
+
+  it('accepts the largest finite double', () => {
+    expect(parseClientMessage('{"type":"ping","id":1.7976931348623157e308}')).toEqual({
+      message: { type: 'ping', channel: '', data: {}, id: Number.MAX_VALUE },
+    });
+  });
+});

@@ -1,4 +1,6 @@
-import { bearerTokenMatches, isBroadcastAllowed } from '../../lib/broadcast/broadcast-access.js';
+import { bearerTokenMatches, broadcastHostRule } from '../../lib/broadcast/broadcast-access.js';
+
+const isBroadcastAllowed = (address: string, allowedHosts: string[]) => broadcastHostRule(allowedHosts)(address);
 
 // IPv4-mapped IPv6 addresses are their IPv4 address only when they are exactly one.
 describe('isBroadcastAllowed with IPv4-mapped addresses', () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { CloseCode } from '../gateway/close-codes.js';
-import { ErrorLogLimiter } from '../gateway/error-log-limiter.js';
+import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { SocketAuthenticator, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { describeException } from '../gateway/error-log-limiter.js';
+import { describeException } from '../logging/describe-exception.js';
 import { byteLimit } from '../broker/byte-limit.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
 import { originPolicy, type OriginPolicy } from '../gateway/origin-policy.js';

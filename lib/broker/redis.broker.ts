@@ -21,7 +21,7 @@ import {
 } from './redis-connection.js';
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
 import type { RemoteDelivery, SocketApiBroker } from './socket-api-broker.interface.js';
-import { ThrottledWarning } from './throttled-warning.js';
+import { ThrottledWarning } from '../logging/throttled-warning.js';
 
 /**
  * Publishes fail fast while Redis is down (nothing queues up to be sent late), and a PUBLISH in

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import { map, Subject, type Observable, type Observer } from 'rxjs';
-import { describeException, ErrorLogLimiter } from '../gateway/error-log-limiter.js';
+import { describeException } from '../logging/describe-exception.js';
+import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';

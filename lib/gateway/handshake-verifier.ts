@@ -10,11 +10,11 @@ import {
   DEFAULT_MAX_CONNECTIONS,
 } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { ErrorLogLimiter } from './error-log-limiter.js';
+import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
+import { ThrottledWarning } from '../logging/throttled-warning.js';
 import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } from './client-address.js';
 import { originPolicy, originRefusedHint, type OriginPolicy } from './origin-policy.js';
 import { parseCookies, parseQuery } from './request-parsing.js';
-import { ThrottledWarnings } from './throttled-warnings.js';
 
 /** ws's `verifyClient` callback: accept, or refuse with an HTTP status. */
 type VerifyCallback = (accept: boolean, status?: number, message?: string) => void;
@@ -32,7 +32,8 @@ type GuardedRequest = IncomingMessage & ConnectGuardRequest;
 @Injectable()
 export class HandshakeVerifier implements OnApplicationShutdown {
   private readonly logger = new Logger('SocketApi');
-  private readonly warnings = new ThrottledWarnings(this.logger);
+  private readonly refusedOrigins: ThrottledWarning;
+  private readonly timedOut: ThrottledWarning;
   /** Every upgrade runs `allowedOrigins`, `auth` and the guards: one that fails each time must not flood the log. */
   private readonly errorLog: ErrorLogLimiter;
   private readonly identities = new WeakMap<IncomingMessage, SocketIdentity>();
@@ -58,7 +59,10 @@ export class HandshakeVerifier implements OnApplicationShutdown {
     this.timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.originAllowed = originPolicy(options.allowedOrigins);
     this.resolveClientAddress = clientAddressResolver(options.trustedProxies);
-    this.errorLog = new ErrorLogLimiter(this.logger, options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS);
+    const logIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    this.errorLog = new ErrorLogLimiter(this.logger, logIntervalMs);
+    this.refusedOrigins = new ThrottledWarning(this.logger, logIntervalMs);
+    this.timedOut = new ThrottledWarning(this.logger, logIntervalMs);
   }
 
   onApplicationShutdown(): void {
@@ -124,7 +128,7 @@ export class HandshakeVerifier implements OnApplicationShutdown {
       this.errorLog.error('allowedOrigins threw', exception);
       return false;
     }
-    this.warnings.warn(originRefusedHint(origin, host));
+    this.refusedOrigins.report((count) => withCount(originRefusedHint(origin, host), count));
     return false;
   }
 
@@ -154,8 +158,11 @@ export class HandshakeVerifier implements OnApplicationShutdown {
       if (end()) request.socket.destroy();
     };
     const timer = setTimeout(() => {
-      this.warnings.warn(
-        `A WebSocket handshake took longer than handshakeTimeoutMs (${this.timeoutMs} ms): auth or a connect guard did not answer`,
+      this.timedOut.report((count) =>
+        withCount(
+          `A WebSocket handshake took longer than handshakeTimeoutMs (${this.timeoutMs} ms): auth or a connect guard did not answer`,
+          count,
+        ),
       );
       refuse([HttpStatus.SERVICE_UNAVAILABLE, 'Handshake timed out']);
     }, this.timeoutMs);
@@ -220,4 +227,9 @@ function toHandshakeRequest(raw: IncomingMessage, clientAddress: string | undefi
     clientAddress,
     raw,
   };
+}
+
+/** The latest occurrence, and how many this line stands for when the throttle held some back. */
+function withCount(message: string, count: number): string {
+  return count > 1 ? `${message} (${count} of these since the last line)` : message;
 }

@@ -25,7 +25,7 @@ import {
   DEFAULT_MAX_SUBSCRIPTIONS,
 } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { ErrorLogLimiter } from './error-log-limiter.js';
+import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import type { SocketConnection } from './socket-connection.js';
 
 /**

@@ -145,7 +145,9 @@ export interface SocketApiModuleOptions {
   /**
    * Errors that clients can cause (a handler's unhandled exception, a reply that cannot be sent) are
    * logged with their stack once per kind per interval; the others of that interval are counted in one
-   * line at its end. `0` logs every one. Default 10,000 ms.
+   * line at its end. Warnings that clients can cause (a refused origin, a handshake timed out) are
+   * logged at most once per interval, with the count since the last line. `0` logs every one.
+   * Default 10,000 ms.
    */
   errorLogIntervalMs?: number;
   /**

@@ -390,17 +390,19 @@ describe('origin policy, on a real server', () => {
     expect((await whoami(test.url, { origin: 'https://fine.example' })).user).toBeNull();
   });
 
-  it('the refusal is logged with how to allow it, at warn level at most 10 times a minute', async () => {
+  it('the refusal is logged with how to allow it, then at most once per errorLogIntervalMs with a count', async () => {
     const logger = new RecordingLogger();
-    const test = await app({}, logger);
+    const test = await app({ errorLogIntervalMs: 3000 }, logger);
     expect(await refusedUpgrade(test.url, { headers: { origin: 'http://localhost:5173' } })).toBe(403);
     expect(logger.lines.warn).toEqual([expect.stringContaining("add 'http://localhost:5173' to allowedOrigins")]);
     for (let attempt = 0; attempt < 14; attempt++) {
       expect(await refusedUpgrade(test.url, { headers: { origin: `http://attacker-${attempt}.example` } })).toBe(403);
     }
-    expect(logger.lines.warn).toHaveLength(10);
-    expect(logger.lines.warn[9]).toContain('more of these this minute: debug level');
-    expect(logger.lines.debug.filter((line) => line.includes('Refused a WebSocket upgrade'))).toHaveLength(5);
+    expect(logger.lines.warn).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 3100));
+    expect(await refusedUpgrade(test.url, { headers: { origin: 'http://late.example' } })).toBe(403);
+    expect(logger.lines.warn).toHaveLength(2);
+    expect(logger.lines.warn[1]).toContain("add 'http://late.example' to allowedOrigins (15 of these since the last line)");
   });
 });
 

@@ -4,9 +4,10 @@ export interface WarningSink {
 }
 
 /**
- * A warning that peers can trigger at will (a message on Redis, for instance): logged at once the
- * first time, then at most once per `intervalMs`, with the number of occurrences since the last line,
- * so that a flood of bad input cannot flood the log.
+ * A warning that clients or peers can trigger at will (a refused origin, a forged message on Redis):
+ * logged at once the first time, then at most once per `intervalMs`, with the number of occurrences
+ * since the last line, so that a flood of bad input cannot flood the log while a misconfiguration
+ * still shows.
  */
 export class ThrottledWarning {
   private unreported = 0;

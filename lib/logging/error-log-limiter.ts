@@ -1,5 +1,5 @@
-import { inspect } from 'node:util';
 import type { Logger } from '@nestjs/common';
+import { describeException } from './describe-exception.js';
 
 /** Kinds of error followed at once; past it, new kinds share one counter (their count is still logged). */
 const MAX_KINDS = 100;
@@ -56,16 +56,6 @@ export class ErrorLogLimiter {
       const count = `${interval.suppressed} more in the last ${this.intervalMs} ms`;
       this.logger.error(`${kind}: ${count}, not logged one by one`);
     }
-  }
-}
-
-/** The exception as a log shows it; never throws, whatever was thrown (a Proxy, a null-prototype object). */
-export function describeException(exception: unknown): string {
-  try {
-    if (exception instanceof Error && typeof exception.stack === 'string') return exception.stack;
-    return inspect(exception, { depth: 2, breakLength: Infinity });
-  } catch {
-    return '(an exception that cannot be printed)';
   }
 }
 

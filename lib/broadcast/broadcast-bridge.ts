@@ -57,7 +57,7 @@ export class BroadcastBridge implements OnModuleInit {
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.hostAllowed = broadcastHostRule(options.broadcast?.allowedHosts);
-    this.originAllowed = originPolicy(options.allowedOrigins);
+    this.originAllowed = originPolicy(options.allowedOrigins, { ownOrigin: false });
     this.maxBodyBytes = byteLimit('broadcast.maxBodyBytes', options.broadcast?.maxBodyBytes ?? DEFAULT_BROADCAST_MAX_BODY_BYTES);
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   }

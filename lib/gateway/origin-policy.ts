@@ -5,6 +5,16 @@ export type OriginPolicy = (origin: string | undefined, host: string | undefined
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
 
+export interface OriginPolicyOptions {
+  /**
+   * Whether a page may always reach the server that served it (the `Origin`'s host and port equal the
+   * `Host`). True for the socket. False for the HTTP bridge: a page whose host name an attacker
+   * rebinds to 127.0.0.1 (DNS rebinding) has an `Origin` equal to its `Host`, so only listed origins
+   * may call it from a browser.
+   */
+  ownOrigin: boolean;
+}
+
 /**
  * The origin policy, built once from `allowedOrigins`:
  * - a request without `Origin` is not from a browser and passes (browsers always send it on upgrades);
@@ -15,7 +25,10 @@ const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:
  *   a frontend served from elsewhere, such as a dev server on another port;
  * - `'*'` lets every origin in, and a function decides alone.
  */
-export function originPolicy(allowed: AllowedOrigins | undefined): OriginPolicy {
+export function originPolicy(
+  allowed: AllowedOrigins | undefined,
+  { ownOrigin }: OriginPolicyOptions = { ownOrigin: true },
+): OriginPolicy {
   if (allowed === '*') return () => true;
   if (typeof allowed === 'function') return (origin) => allowed(origin) === true;
   const exact = new Set<string>();
@@ -27,7 +40,7 @@ export function originPolicy(allowed: AllowedOrigins | undefined): OriginPolicy 
   }
   return (origin, host) => {
     if (origin === undefined) return true;
-    if (sameHost(origin, host)) return true;
+    if (ownOrigin && sameHost(origin, host)) return true;
     if (exact.has(origin.toLowerCase())) return true;
     for (const pattern of patterns) if (pattern.test(origin)) return true;
     return false;

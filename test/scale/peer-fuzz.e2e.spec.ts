@@ -137,9 +137,8 @@ function bridgeInputs(port: number): fc.Arbitrary<BridgeInput> {
     if (originValue !== undefined) headers.origin = originValue;
     if (auth !== undefined) headers.authorization = auth;
     if (type !== undefined) headers['content-type'] = type;
-    // Requests go to 127.0.0.1:<port>: that is the page's own origin; `localhost` is another host.
-    const sameOrigin = originValue === undefined || originValue === `http://127.0.0.1:${port}`;
-    if (!sameOrigin) return { headers, body: bytes, expected: [403] };
+    // A browser's request (it has an Origin) passes only from a listed origin, even the page's own.
+    if (originValue !== undefined) return { headers, body: bytes, expected: [403] };
     if (auth !== `Bearer ${TOKEN}`) return { headers, body: bytes, expected: [401] };
     if (type === undefined || !type.startsWith('application/json') || type.startsWith('application/jsonx')) {
       return { headers, body: bytes, expected: [415] };

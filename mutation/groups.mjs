@@ -11,18 +11,22 @@ export const GROUPS = {
       'lib/auth/jwt.authenticator.ts',
       'lib/auth/api-key.authenticator.ts',
       'lib/auth/handshake-values.ts',
+      'lib/network/ip-addresses.ts',
+      'lib/gateway/client-address.ts',
+      'lib/gateway/origin-policy.ts',
+      'lib/gateway/request-parsing.ts',
+      'lib/options/**/*.ts',
     ],
     tests: ['test/unit/**/*.spec.ts', 'test/auth/**/*.spec.ts', 'test/scale/broadcast-access.spec.ts'],
   },
-  // The handshake: origin, connection limits, authentication, connect guards, renewal, options.
+  // The handshake (connection limits, timeout, authentication, connect guards) and renewal. The pure
+  // parts it uses (origin policy, addresses, request parsing, options) are in `units`.
   handshake: {
     mutate: [
       'lib/gateway/handshake-verifier.ts',
-      'lib/gateway/origin-policy.ts',
-      'lib/gateway/request-parsing.ts',
       'lib/auth/connection-identities.ts',
       'lib/auth/connect-guards.ts',
-      'lib/options/**/*.ts',
+      'lib/auth/accepted-identity.ts',
     ],
     tests: [
       'test/hardening/{handshake,credentials,renewal,origin,options}*.spec.ts',
@@ -33,6 +37,11 @@ export const GROUPS = {
   limits: {
     mutate: ['lib/gateway/rate-limiter.ts', 'lib/gateway/message-dispatcher.ts'],
     tests: ['test/hardening/{limits,rate-limit,pending,refused,channel-order}*.spec.ts'],
+  },
+  // What comes from Redis: the envelope, the frame check, the bound on what waits for Redis.
+  redis: {
+    mutate: ['lib/broker/redis-envelope.ts', 'lib/channels/remote-frame.ts', 'lib/broker/publish-window.ts'],
+    tests: ['test/scale/{redis-input,hung-redis}*.spec.ts', 'test/unit/envelope*.spec.ts'],
   },
   // The HTTP bridge (its end-to-end tests need redis-server; without it they are skipped).
   bridge: {

@@ -26,6 +26,7 @@ describe('values read from the handshake', () => {
     const { auth, asked } = recording();
     expect(await auth.authenticate(handshake({ headers: { 'x-api-key': '' }, query: { api_key: KEY } }))).toEqual({
       user: 'service',
+      subject: 'service',
     });
     expect(asked).toEqual([KEY]);
   });
@@ -62,7 +63,7 @@ describe('values read from the handshake', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .sign(new TextEncoder().encode(secret));
     const request = handshake({ query: { token: '' }, headers: { 'sec-websocket-protocol': `bearer, ${token}` } });
-    expect(await auth.authenticate(request)).toEqual({ user: { sub: 'ann' }, expiresAt: undefined });
+    expect(await auth.authenticate(request)).toEqual({ user: { sub: 'ann' }, subject: 'ann' });
   });
 
   it.each([

@@ -1,5 +1,5 @@
 /**
- * Records built from what a client sent (query, cookies, headers) have no prototype: a key such as
+ * Records built from what a client sent (query, cookies) have no prototype: a key such as
  * `__proto__`, `constructor` or `hasOwnProperty` is then just a key, never an inherited member that
  * `record[key]` would read back (`?constructor=x` gave `[ƒ Object, 'x']`) or a method it would shadow.
  */

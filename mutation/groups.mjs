@@ -15,9 +15,13 @@ export const GROUPS = {
       'lib/gateway/client-address.ts',
       'lib/gateway/origin-policy.ts',
       'lib/gateway/request-parsing.ts',
-      'lib/options/**/*.ts',
     ],
     tests: ['test/unit/**/*.spec.ts', 'test/auth/**/*.spec.ts', 'test/scale/broadcast-access.spec.ts'],
+  },
+  // The options validator: many mutants (every message), one fast unit suite.
+  options: {
+    mutate: ['lib/options/**/*.ts'],
+    tests: ['test/unit/validate-options.spec.ts'],
   },
   // The handshake (connection limits, timeout, authentication, connect guards) and renewal. The pure
   // parts it uses (origin policy, addresses, request parsing, options) are in `units`.

@@ -1,15 +1,15 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConnectGuards } from './auth/connect-guards.js';
-import { ConnectionIdentities } from './auth/connection-identities.js';
+import { ConnectionIdentities } from './gateway/connection-identities.js';
 import { BroadcastBridge } from './broadcast/broadcast-bridge.js';
 import { createBroker } from './broker/create-broker.js';
 import { ChannelDelivery } from './channels/channel-delivery.js';
 import { ChannelHub } from './channels/channel-hub.js';
-import { getChannelToken, getInjectedChannelNames } from './channels/channel-tokens.js';
+import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
-import { ConnectionHooks } from './gateway/connection-hooks.js';
+import { ConnectionHooks } from './handlers/connection-hooks.js';
 import { HandshakeVerifier } from './gateway/handshake-verifier.js';
 import { MessageDispatcher } from './gateway/message-dispatcher.js';
 import { MessageRouter } from './gateway/message-router.js';

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { getChannelToken, registerInjectedChannel } from '../channels/channel-tokens.js';
+import { getChannelToken, registerInjectedChannel } from './channel-tokens.js';
 import { assertHandlerName } from './assert-name.js';
 
 /** Injects the `Channel<T>` of the `@SocketChannel(name)` method: publish to it, observe it. */

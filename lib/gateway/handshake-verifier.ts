@@ -12,9 +12,9 @@ import {
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { ThrottledWarning } from '../logging/throttled-warning.js';
-import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } from './client-address.js';
-import { originPolicy, originRefusedHint, type OriginPolicy } from './origin-policy.js';
-import { parseCookies, parseQuery } from './request-parsing.js';
+import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } from '../network/client-address.js';
+import { originPolicy, originRefusedHint, type OriginPolicy } from '../network/origin-policy.js';
+import { parseCookies, parseQuery } from '../network/request-parsing.js';
 
 /** ws's `verifyClient` callback: accept, or refuse with an HTTP status. */
 type VerifyCallback = (accept: boolean, status?: number, message?: string) => void;

@@ -10,7 +10,7 @@ import {
   DEFAULT_MAX_PENDING_MESSAGES,
 } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { CloseCode } from './close-codes.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { MessageRouter } from './message-router.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { PendingFrame, SocketConnection } from './socket-connection.js';

@@ -17,8 +17,8 @@ import {
 import { toPlain } from '../protocol/to-plain.js';
 import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-api.registry.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import { describeTarget } from '../registry/handler-target.js';
-import { ConnectionIdentities } from '../auth/connection-identities.js';
+import { describeTarget } from '../handlers/handler-target.js';
+import { ConnectionIdentities } from './connection-identities.js';
 import {
   DEFAULT_ERROR_LOG_INTERVAL_MS,
   DEFAULT_MAX_DEPTH,

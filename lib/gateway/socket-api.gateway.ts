@@ -9,7 +9,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { ConnectionIdentities } from '../auth/connection-identities.js';
+import { ConnectionIdentities } from './connection-identities.js';
 import { NestEnhancers } from '../handlers/nest-enhancers.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
@@ -21,8 +21,8 @@ import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
 } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { CloseCode } from './close-codes.js';
-import { ConnectionHooks } from './connection-hooks.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
 import { MessageDispatcher } from './message-dispatcher.js';

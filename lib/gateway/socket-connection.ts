@@ -7,8 +7,8 @@ import type { SocketIdentity } from '../interfaces/socket-authenticator.interfac
 import type { ErrorPayload } from '../protocol/messages.js';
 import { applicationMessage } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
-import { CloseCode } from './close-codes.js';
-import { parseQuery } from './request-parsing.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { parseQuery } from '../network/request-parsing.js';
 
 const TEXT_FRAME = { binary: false } as const;
 const NO_CHANNELS: ReadonlyMap<Channel, unknown> = new Map();

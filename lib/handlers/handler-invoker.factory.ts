@@ -2,7 +2,7 @@ import { ForbiddenException, Injectable, type ArgumentMetadata, type PipeTransfo
 import { ExecutionContextHost, FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { SocketConnection } from '../gateway/socket-connection.js';
-import type { HandlerTarget } from '../registry/handler-target.js';
+import type { HandlerTarget } from './handler-target.js';
 import { CONNECTION_PARAM } from '../socket-api.constants.js';
 import { NestEnhancers } from './nest-enhancers.js';
 import type { BoundParam, ParamsBinder } from './params-binder.js';

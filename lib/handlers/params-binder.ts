@@ -8,7 +8,7 @@ import { CONNECTION_PARAM, DATA_PARAM } from '../socket-api.constants.js';
 import { dtoReader, hasValidationRules } from '../validation/dto-reader.js';
 import { readAny, readArray, readBoolean, readNumber, readString } from '../validation/primitive-readers.js';
 import { fail, type ValueReader } from '../validation/value-reader.js';
-import { SocketApiDeclarationError, type HandlerTarget } from '../registry/handler-target.js';
+import { SocketApiDeclarationError, type HandlerTarget } from './handler-target.js';
 
 /** One parameter of a handler, with everything needed to fill it from a message. */
 export interface BoundParam {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Channel } from '../channels/channel.js';
 import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.factory.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
-import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from './handler-target.js';
+import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 
 export interface RegisteredHandler {
   target: HandlerTarget;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { addressLimitKey, clientAddressResolver } from '../../lib/gateway/client-address.js';
+import { addressLimitKey, clientAddressResolver } from '../../lib/network/client-address.js';
 import { addressList } from '../../lib/network/ip-addresses.js';
 
 function request(peer: string | undefined, forwardedFor?: string): IncomingMessage {

@@ -1,4 +1,4 @@
-import { originPolicy, originRefusedHint } from '../../lib/gateway/origin-policy.js';
+import { originPolicy, originRefusedHint } from '../../lib/network/origin-policy.js';
 
 describe('originPolicy: the default (same host as the request)', () => {
   const allowed = originPolicy(undefined);

@@ -1,4 +1,4 @@
-import { parseCookies, parseQuery } from '../../lib/gateway/request-parsing.js';
+import { parseCookies, parseQuery } from '../../lib/network/request-parsing.js';
 
 const PROTOTYPE_KEYS = '__proto__=x&hasOwnProperty=z&constructor=c&toString=t&valueOf=v';
 

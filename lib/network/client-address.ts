@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP, isIPv4 } from 'node:net';
-import { addressList, normalizeAddress } from '../network/ip-addresses.js';
+import { addressList, normalizeAddress } from './ip-addresses.js';
 
 /** The address of the client behind an upgrade request (normalized: IPv4-mapped IPv6 as IPv4, no zone). */
 export type ClientAddressResolver = (request: IncomingMessage) => string | undefined;

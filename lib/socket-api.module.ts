@@ -11,9 +11,9 @@ import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.acces
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
 import { ConnectionHooks } from './handlers/connection-hooks.js';
 import { HandshakeVerifier } from './gateway/handshake-verifier.js';
-import { MessageDispatcher } from './gateway/message-dispatcher.js';
+import { InboundQueue } from './gateway/inbound-queue.js';
 import { MessageRouter } from './gateway/message-router.js';
-import { SocketApiGateway } from './gateway/socket-api.gateway.js';
+import { SocketServer } from './gateway/socket-server.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
 import type { SocketApiModuleOptions } from './interfaces/socket-api-options.interface.js';
@@ -41,11 +41,11 @@ import {
     ConnectionIdentities,
     HandlerInvokerFactory,
     HandshakeVerifier,
-    MessageDispatcher,
+    InboundQueue,
     MessageRouter,
     NestEnhancers,
     SocketApiExplorer,
-    SocketApiGateway,
+    SocketServer,
     SocketApiMetadataAccessor,
     SocketApiRegistry,
     {

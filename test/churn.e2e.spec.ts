@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { ChannelHub } from '../lib/channels/channel-hub.js';
-import { SocketApiGateway } from '../lib/gateway/socket-api.gateway.js';
+import { SocketServer } from '../lib/gateway/socket-server.js';
 import { SocketApiModule } from '../lib/index.js';
 import { ProtocolService } from './fixtures/protocol-app.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -134,7 +134,7 @@ describe('connection churn', () => {
 
   /** What the library still holds about clients, once the server has seen every close. */
   async function leftovers(): Promise<{ connections: number; subscribers: Record<string, number> }> {
-    const gateway = t.app.get(SocketApiGateway);
+    const gateway = t.app.get(SocketServer);
     const hub = t.app.get(ChannelHub);
     const read = () => ({
       connections: gateway.connectionCount,

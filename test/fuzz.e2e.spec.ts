@@ -3,7 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { SocketApiModule } from '../lib/index.js';
-import { SocketApiGateway } from '../lib/gateway/socket-api.gateway.js';
+import { SocketServer } from '../lib/gateway/socket-server.js';
 import { ProtocolService } from './fixtures/protocol-app.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -729,7 +729,7 @@ describe('fuzzing the protocol over real sockets', () => {
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     // Every connection is gone.
-    const gateway = t.app.get(SocketApiGateway);
+    const gateway = t.app.get(SocketServer);
     for (let i = 0; i < 100 && gateway.connectionCount > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(gateway.connectionCount).toBe(0);
 

@@ -13,7 +13,7 @@ import {
   SocketChannel,
 } from '../lib/index.js';
 import { ChannelHub } from '../lib/channels/channel-hub.js';
-import { SocketApiGateway } from '../lib/gateway/socket-api.gateway.js';
+import { SocketServer } from '../lib/gateway/socket-server.js';
 import { startApp } from './support/test-app.js';
 import { TestClient } from './support/ws-client.js';
 
@@ -163,7 +163,7 @@ describe('SocketApiModule', () => {
 
     it('after 1,000 clients connect, subscribe and leave, nothing of them is left', async () => {
       const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService] });
-      const gateway = t.app.get(SocketApiGateway);
+      const gateway = t.app.get(SocketServer);
       const room = t.app.get(ChannelHub).get('room');
       for (let batch = 0; batch < 10; batch++) {
         const clients = await Promise.all(Array.from({ length: 100 }, () => TestClient.open(t.url)));

@@ -21,7 +21,7 @@ export interface RegisteredChannel extends RegisteredHandler {
   admits?: GuardCheck;
 }
 
-/** Every action and channel of the app by name: the dispatcher's routing table. */
+/** Every action and channel of the app by name: the router's table. */
 @Injectable()
 export class SocketApiRegistry {
   readonly actions = new Map<string, RegisteredHandler>();

@@ -10,7 +10,7 @@ import {
   type SocketApiModuleOptions,
   type SocketConnection,
 } from '../../lib/index.js';
-import { SocketApiGateway } from '../../lib/gateway/socket-api.gateway.js';
+import { SocketServer } from '../../lib/gateway/socket-server.js';
 import { AppModule } from '../../sample/app.module.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
@@ -112,7 +112,7 @@ function port(test: TestApp): number {
 }
 
 function openConnections(test: TestApp): number {
-  return test.app.get(SocketApiGateway).connectionCount;
+  return test.app.get(SocketServer).connectionCount;
 }
 
 interface UpgradeAnswer {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, type LoggerService } from '@nestjs/common';
 import type WebSocket from 'ws';
-import { SocketApiGateway } from '../../lib/gateway/socket-api.gateway.js';
+import { SocketServer } from '../../lib/gateway/socket-server.js';
 import {
   Data,
   OnSocketConnect,
@@ -148,7 +148,7 @@ async function until(done: () => boolean, what: string, timeoutMs = 5000): Promi
 }
 
 function connections(t: TestApp): number {
-  return t.app.get(SocketApiGateway).connectionCount;
+  return t.app.get(SocketServer).connectionCount;
 }
 
 async function echoRoundTrip(client: TestClient, id: string | number): Promise<void> {

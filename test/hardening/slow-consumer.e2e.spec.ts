@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import WebSocket from 'ws';
-import { SocketApiGateway } from '../../lib/gateway/socket-api.gateway.js';
+import { SocketServer } from '../../lib/gateway/socket-server.js';
 import {
   Channel,
   InjectChannel,
@@ -240,7 +240,7 @@ async function setUp(t: TestApp, channel: 'feed' | 'ticks', gc: () => void) {
  */
 async function dropBurst(t: TestApp, gc: () => void) {
   const log = t.app.get(ConnectionLog);
-  const gateway = t.app.get(SocketApiGateway);
+  const gateway = t.app.get(SocketServer);
   const { publisher, normal, paused, before } = await setUp(t, 'ticks', gc);
   const droppedBefore = publisher.ticks.droppedCount;
   const started = Date.now();
@@ -270,7 +270,7 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
       const t = await app(MAX_BUFFERED_BYTES);
       try {
         const log = t.app.get(ConnectionLog);
-        const gateway = t.app.get(SocketApiGateway);
+        const gateway = t.app.get(SocketServer);
         const { publisher, normal, paused, before } = await setUp(t, 'feed', gc);
         const started = Date.now();
 

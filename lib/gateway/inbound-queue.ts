@@ -31,7 +31,7 @@ const REFUSAL_BYTES = 128;
  * is handled no more.
  */
 @Injectable()
-export class MessageDispatcher {
+export class InboundQueue {
   private readonly concurrency: number;
   private readonly maxPending: number;
   private readonly maxPendingBytes: number;

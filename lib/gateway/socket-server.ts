@@ -25,7 +25,7 @@ import { CloseCode } from '../protocol/close-codes.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
-import { MessageDispatcher } from './message-dispatcher.js';
+import { InboundQueue } from './inbound-queue.js';
 import { SocketConnection, type ConnectionPolicy } from './socket-connection.js';
 
 const CLOSE_GRACE_MS = 2000;
@@ -56,7 +56,7 @@ function selectProtocol(protocols: Set<string>): string | false {
  * Owns the connections' lives: the handshake's verdict, hooks, heartbeat, and the graceful close.
  */
 @Injectable()
-export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy {
+export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SocketApi');
   private readonly connections = new Set<SocketConnection>();
   private readonly policy: ConnectionPolicy;
@@ -79,7 +79,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     private readonly httpAdapterHost: HttpAdapterHost,
     private readonly nest: NestEnhancers,
     private readonly registry: SocketApiRegistry,
-    private readonly dispatcher: MessageDispatcher,
+    private readonly queue: InboundQueue,
     private readonly verifier: HandshakeVerifier,
     private readonly identities: ConnectionIdentities,
     private readonly hooks: ConnectionHooks,
@@ -87,11 +87,11 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     this.policy = {
       serialization: options.serialization,
       maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
-      closing: (connection) => dispatcher.drop(connection),
+      closing: (connection) => queue.drop(connection),
     };
     this.heartbeat = new Heartbeat(this.connections, options.heartbeat ?? {}, options.idleTimeoutMs ?? 0);
     this.onMessage = function (data, isBinary) {
-      dispatcher.receive((this as TaggedSocket)[CONNECTION], data, isBinary);
+      queue.receive((this as TaggedSocket)[CONNECTION], data, isBinary);
     };
     const closed = (connection: SocketConnection, code: number, reason: Buffer) => this.closed(connection, code, reason);
     this.onClose = function (code, reason) {
@@ -120,7 +120,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
       // ws waits 30 s for the peer's close frame; a peer that ignores ours is cut much sooner.
       closeTimeout: this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
       perMessageDeflate: false,
-      // ws would close with 1007; the dispatcher answers such a frame like any text that is not JSON.
+      // ws would close with 1007; the router answers such a frame like any text that is not JSON.
       skipUTF8Validation: true,
       verifyClient: this.verifier.verify,
       handleProtocols: selectProtocol,
@@ -171,7 +171,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     this.connections.delete(connection);
     this.verifier.closed(connection.clientAddress);
     this.identities.release(connection);
-    this.dispatcher.disconnect(connection);
+    this.queue.disconnect(connection);
     this.hooks.disconnected(connection, code, reason.toString());
   }
 
@@ -184,7 +184,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
   /** Some open connection has frames being handled or waiting (O(connections), only while shutting down). */
   private hasWork(): boolean {
     for (const connection of this.connections) {
-      if (this.dispatcher.hasWork(connection)) return true;
+      if (this.queue.hasWork(connection)) return true;
     }
     return false;
   }

@@ -4,8 +4,8 @@ import { ConnectGuards } from './auth/connect-guards.js';
 import { ConnectionIdentities } from './gateway/connection-identities.js';
 import { BroadcastBridge } from './broadcast/broadcast-bridge.js';
 import { createBroker } from './broker/create-broker.js';
-import { ChannelDelivery } from './channels/channel-delivery.js';
 import { ChannelHub } from './channels/channel-hub.js';
+import { Subscriptions } from './channels/subscriptions.js';
 import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
@@ -34,7 +34,6 @@ import {
   imports: [DiscoveryModule],
   providers: [
     BroadcastBridge,
-    ChannelDelivery,
     ChannelHub,
     ConnectGuards,
     ConnectionHooks,
@@ -48,6 +47,7 @@ import {
     SocketServer,
     SocketApiMetadataAccessor,
     SocketApiRegistry,
+    Subscriptions,
     {
       provide: SOCKET_API_BROKER,
       useFactory: (options: SocketApiModuleOptions) => createBroker(options),

@@ -3,7 +3,7 @@ import { Inject, Injectable, type CanActivate, type OnApplicationBootstrap } fro
 import { ModuleRef } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
-import type { SocketConnection } from '../gateway/socket-connection.js';
+import type { SocketConnection } from '../connection/socket-connection.js';
 import { parseCookies } from '../network/request-parsing.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs
 import { HttpAdapterHost } from '@nestjs/core';
 import { describeException } from '../logging/describe-exception.js';
 import { byteLimit } from '../broker/byte-limit.js';
-import type { SocketConnection } from '../gateway/socket-connection.js';
+import type { SocketConnection } from '../connection/socket-connection.js';
 import { originPolicy, type OriginPolicy } from '../network/origin-policy.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiValidationException } from '../protocol/errors.js';

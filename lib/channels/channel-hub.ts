@@ -1,43 +1,59 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
-import { SOCKET_API_BROKER } from '../socket-api.constants.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
+import { SOCKET_API_BROKER } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { Channel } from './channel.js';
+import { FanOutChannel } from './fan-out-channel.js';
 import { readRemoteFrame } from './remote-frame.js';
 
-/** Every `Channel` of the app by name, created on first use (injection or discovery). */
+/**
+ * Every channel of the app by name, created on first use (injection or declaration), and the
+ * broker's link to them: publications made on other instances arrive here and go to their channel.
+ */
 @Injectable()
-export class ChannelHub {
-  private readonly channels = new Map<string, Channel>();
+export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly channels = new Map<string, FanOutChannel>();
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
     @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
   ) {}
 
-  get<T>(name: string): Channel<T> {
+  get<T>(name: string): FanOutChannel<T> {
     let channel = this.channels.get(name);
     if (!channel) {
-      channel = new Channel(name, this.broker, this.options.serialization);
+      channel = new FanOutChannel(name, this.broker, this.options.serialization);
       this.channels.set(name, channel);
     }
-    return channel as Channel<T>;
+    return channel as FanOutChannel<T>;
+  }
+
+  /** The channel a `@SocketChannel(name)` method declares, with its options: from then on it can be published to. */
+  declare<T = unknown>(name: string, options: Pick<SocketChannelOptions, 'slowConsumer'>): FanOutChannel<T> {
+    const channel = this.get<T>(name);
+    channel.declare(options);
+    return channel;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.broker.connect((name, frame) => this.deliverRemote(name, frame));
+  }
+
+  /** After the server's drain (a destroy hook), so that in-flight actions still publish. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.broker.close();
   }
 
   /**
    * A publication from another instance: false when it is not a valid `data` frame of that channel
    * (it goes nowhere). One for a channel this app does not declare is ignored.
    */
-  deliverRemote(name: string, frame: Buffer): boolean {
+  private deliverRemote(name: string, frame: Buffer): boolean {
     const publication = readRemoteFrame(name, frame);
     if (!publication) return false;
     const channel = this.channels.get(name);
-    if (channel?.declared) channel.receive(publication.frame, publication.payload);
+    if (channel?.isDeclared) channel.receive(publication.frame, publication.payload);
     return true;
-  }
-
-  all(): IterableIterator<Channel> {
-    return this.channels.values();
   }
 }

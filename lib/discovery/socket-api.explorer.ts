@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import type { Channel } from '../channels/channel.js';
+import type { FanOutChannel } from '../channels/fan-out-channel.js';
 import { ChannelHub } from '../channels/channel-hub.js';
 import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
 import type { SocketChannelMetadata } from '../decorators/socket-channel.decorator.js';
@@ -89,7 +89,7 @@ export class SocketApiExplorer implements OnModuleInit {
   }
 
   private registerChannel(target: HandlerTarget, metadata: SocketChannelMetadata): void {
-    const channel = this.channels.get(target.name);
+    const channel = this.channels.declare(target.name, { slowConsumer: metadata.slowConsumer });
     this.registry.addChannel({
       target,
       ...this.compile(target, metadata),
@@ -97,8 +97,6 @@ export class SocketApiExplorer implements OnModuleInit {
       initialData: metadata.initialData ?? false,
       admits: this.invokers.createGuardCheck(target),
     });
-    channel.declared = true;
-    channel.dropsForSlowConsumers = metadata.slowConsumer === 'drop';
     publishOnCall(target, channel);
   }
 
@@ -118,7 +116,7 @@ export class SocketApiExplorer implements OnModuleInit {
  * returns. The DI instance gets its own wrapper, so `this.chat()` and `service.chat()` both publish,
  * while the library calls the original when a client subscribes.
  */
-function publishOnCall(target: HandlerTarget, channel: Channel): void {
+function publishOnCall(target: HandlerTarget, channel: FanOutChannel): void {
   const { instance, method } = target;
   const publish = (value: unknown) => {
     channel.publish(value);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { CloseCode } from '../protocol/close-codes.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
-import type { SocketConnection } from './socket-connection.js';
+import type { WsConnection } from './ws-connection.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { SocketAuthenticator, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -14,6 +14,7 @@ import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { acceptedIdentity } from '../auth/accepted-identity.js';
 import { ConnectGuards } from '../auth/connect-guards.js';
+import { Subscriptions } from '../channels/subscriptions.js';
 
 /** Longest delay a Node timer takes; later expiries are checked again when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -45,13 +46,14 @@ export class ConnectionIdentities implements OnApplicationShutdown {
   private readonly errorLog: ErrorLogLimiter;
   private readonly auth?: SocketAuthenticator;
   /** Connections with a renewal under way: one at a time each, so that two can never race. */
-  private readonly renewing = new WeakSet<SocketConnection>();
+  private readonly renewing = new WeakSet<WsConnection>();
   private warnedNoSubject = false;
 
   constructor(
     @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
     private readonly registry: SocketApiRegistry,
     private readonly connectGuards: ConnectGuards,
+    private readonly subscriptions: Subscriptions,
   ) {
     this.auth = options.auth;
     this.errorLog = new ErrorLogLimiter(this.logger, options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS);
@@ -66,13 +68,13 @@ export class ConnectionIdentities implements OnApplicationShutdown {
   }
 
   /** Sets an identity that {@link acceptedIdentity} let through, and its expiry. */
-  attach(connection: SocketConnection, identity: SocketIdentity | undefined): void {
+  attach(connection: WsConnection, identity: SocketIdentity | undefined): void {
     connection.identify(identity);
     this.release(connection);
     if (identity?.expiresAt !== undefined) this.scheduleExpiry(connection, identity.expiresAt);
   }
 
-  release(connection: SocketConnection): void {
+  release(connection: WsConnection): void {
     clearTimeout(connection.expiryTimer);
     connection.expiryTimer = undefined;
   }
@@ -82,7 +84,7 @@ export class ConnectionIdentities implements OnApplicationShutdown {
    * changes until the new identity has passed every check, and nothing at all if the connection
    * closes before then.
    */
-  async renew(connection: SocketConnection, credentials: unknown): Promise<RenewalOutcome> {
+  async renew(connection: WsConnection, credentials: unknown): Promise<RenewalOutcome> {
     if (this.renewing.has(connection)) return { refusal: RenewalRefusal.inProgress };
     this.renewing.add(connection);
     try {
@@ -94,7 +96,7 @@ export class ConnectionIdentities implements OnApplicationShutdown {
     }
   }
 
-  private async admit(connection: SocketConnection, credentials: unknown): Promise<RenewalOutcome> {
+  private async admit(connection: WsConnection, credentials: unknown): Promise<RenewalOutcome> {
     const renewal = await this.auth?.renew?.(credentials, connection);
     if (!connection.isOpen) return undefined;
     const identity = acceptedIdentity(renewal, Date.now());
@@ -114,16 +116,14 @@ export class ConnectionIdentities implements OnApplicationShutdown {
   }
 
   /** Leaves the channels whose guards refuse the new identity, given each subscription's own data. */
-  private async recheckSubscriptions(connection: SocketConnection): Promise<string[]> {
+  private async recheckSubscriptions(connection: WsConnection): Promise<string[]> {
     const dropped: string[] = [];
-    for (const [channel, data] of [...connection.channels]) {
+    for (const [channel, data] of [...this.subscriptions.of(connection)]) {
       const handler = this.registry.channels.get(channel.name);
       if (handler && (!handler.admits || (await handler.admits(connection, data)))) continue;
       if (!connection.isOpen) break;
-      if (!connection.channels.has(channel)) continue; // left while its guards ran
-      channel.removeSubscriber(connection);
-      connection.leave(channel);
-      dropped.push(channel.name);
+      // False when it left while its guards ran.
+      if (this.subscriptions.unsubscribe(connection, channel)) dropped.push(channel.name);
     }
     return dropped;
   }
@@ -157,19 +157,19 @@ export class ConnectionIdentities implements OnApplicationShutdown {
     );
   }
 
-  private scheduleExpiry(connection: SocketConnection, expiresAt: number): void {
+  private scheduleExpiry(connection: WsConnection, expiresAt: number): void {
     const delay = expiresAt - Date.now();
     if (delay <= 0) return this.expire(connection);
     connection.expiryTimer = setTimeout(() => this.onTimer(connection, expiresAt), Math.min(delay, MAX_TIMER_MS));
     connection.expiryTimer.unref();
   }
 
-  private onTimer(connection: SocketConnection, expiresAt: number): void {
+  private onTimer(connection: WsConnection, expiresAt: number): void {
     if (Date.now() < expiresAt) this.scheduleExpiry(connection, expiresAt);
     else this.expire(connection);
   }
 
-  private expire(connection: SocketConnection): void {
+  private expire(connection: WsConnection): void {
     connection.sendFrame(errorFrame({ code: ErrorCode.TOKEN_EXPIRED, message: 'Token expired.' }));
     connection.close(CloseCode.POLICY_VIOLATION, 'Token expired');
   }

@@ -1,7 +1,7 @@
 import type { HeartbeatOptions } from '../interfaces/socket-api-options.interface.js';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../socket-api.constants.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import type { SocketConnection } from './socket-connection.js';
+import type { WsConnection } from './ws-connection.js';
 
 /**
  * Liveness for every connection with a few timers per server, none per connection: WebSocket ping
@@ -14,7 +14,7 @@ export class Heartbeat {
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly connections: ReadonlySet<SocketConnection>,
+    private readonly connections: ReadonlySet<WsConnection>,
     private readonly heartbeat: HeartbeatOptions | false,
     private readonly idleTimeoutMs: number,
   ) {

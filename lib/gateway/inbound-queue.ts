@@ -4,6 +4,7 @@ import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.in
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { parseClientMessage } from '../protocol/parse-client-message.js';
+import { errorFrame } from '../protocol/server-messages.js';
 import {
   DEFAULT_MAX_PAYLOAD,
   DEFAULT_MAX_PENDING_BYTES,
@@ -13,7 +14,7 @@ import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { MessageRouter } from './message-router.js';
 import { RateLimiter } from './rate-limiter.js';
-import type { PendingFrame, SocketConnection } from './socket-connection.js';
+import type { PendingFrame, WsConnection } from './ws-connection.js';
 
 const TOO_MANY_REQUESTS = 'Too many requests.';
 /**
@@ -57,11 +58,11 @@ export class InboundQueue {
    * Frames of an open connection being handled or waiting: a graceful shutdown answers them. One the
    * server has closed is not waited for: its replies would not be sent.
    */
-  hasWork(connection: SocketConnection): boolean {
+  hasWork(connection: WsConnection): boolean {
     return connection.isOpen && (connection.active > 0 || !!connection.pending?.length);
   }
 
-  receive(connection: SocketConnection, data: Buffer, isBinary: boolean): void {
+  receive(connection: WsConnection, data: Buffer, isBinary: boolean): void {
     // Closed by the server (its close frame is out): whatever the peer still sends is not handled.
     if (!connection.isOpen) return;
     if (this.tracksIdleTime) connection.lastMessageAt = Date.now();
@@ -78,29 +79,23 @@ export class InboundQueue {
     this.enqueue(connection, { data: ownBytes(data), isBinary }, data.length);
   }
 
-  /** Forgets the connection: its subscriptions and the frames it left waiting. */
-  disconnect(connection: SocketConnection): void {
-    for (const channel of connection.leaveAll()) channel.removeSubscriber(connection);
-    this.drop(connection);
-  }
-
   /** Drops what a connection left waiting, unanswered: it is being closed. */
-  drop(connection: SocketConnection): void {
+  drop(connection: WsConnection): void {
     connection.pending = undefined;
     connection.pendingBytes = 0;
   }
 
   /** Room for one more frame: bounded in count and in bytes, but the first may be of any size. */
-  private mayWait(connection: SocketConnection, bytes: number): boolean {
+  private mayWait(connection: WsConnection, bytes: number): boolean {
     const waiting = connection.pending?.length ?? 0;
     if (waiting >= this.maxPending) return false;
     return waiting === 0 || connection.pendingBytes + bytes <= this.maxPendingBytes;
   }
 
   /** Answers a frame with `RATE_LIMITED`, in its turn; one that keeps flooding is closed with 1008. */
-  private refuse(connection: SocketConnection, data: Buffer, isBinary: boolean): void {
+  private refuse(connection: WsConnection, data: Buffer, isBinary: boolean): void {
     const refusal = rateLimited(data, isBinary);
-    if (connection.active === 0 && !connection.pending?.length) return this.router.refuse(connection, refusal);
+    if (connection.active === 0 && !connection.pending?.length) return connection.sendFrame(errorFrame(refusal));
     // Even refusals wait their turn, but not without bound: a client that keeps on is closed.
     const bytes = refusalBytes(refusal);
     const waiting = connection.pending?.length ?? 0;
@@ -110,19 +105,19 @@ export class InboundQueue {
     this.enqueue(connection, { refusal }, bytes);
   }
 
-  private enqueue(connection: SocketConnection, frame: PendingFrame, bytes: number): void {
+  private enqueue(connection: WsConnection, frame: PendingFrame, bytes: number): void {
     (connection.pending ??= []).push(frame);
     connection.pendingBytes += bytes;
   }
 
-  private run(connection: SocketConnection, data: Buffer, isBinary: boolean): void {
+  private run(connection: WsConnection, data: Buffer, isBinary: boolean): void {
     connection.active++;
     const done = this.router.handle(connection, data, isBinary);
     if (done) void done.then(() => this.release(connection));
     else connection.active--;
   }
 
-  private release(connection: SocketConnection): void {
+  private release(connection: WsConnection): void {
     connection.active--;
     // Closed by ws itself (a frame it refused) or by the peer: what waits is not run either.
     if (!connection.isOpen) return this.drop(connection);
@@ -131,7 +126,7 @@ export class InboundQueue {
       const next = connection.pending.shift()!;
       if ('refusal' in next) {
         connection.pendingBytes -= refusalBytes(next.refusal);
-        this.router.refuse(connection, next.refusal);
+        connection.sendFrame(errorFrame(next.refusal));
       } else {
         connection.pendingBytes -= next.data.length;
         this.run(connection, next.data, next.isBinary);

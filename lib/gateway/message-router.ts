@@ -18,7 +18,6 @@ import { toPlain } from '../protocol/to-plain.js';
 import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-api.registry.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { describeTarget } from '../handlers/handler-target.js';
-import { ConnectionIdentities } from './connection-identities.js';
 import {
   DEFAULT_ERROR_LOG_INTERVAL_MS,
   DEFAULT_MAX_DEPTH,
@@ -26,7 +25,9 @@ import {
 } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
-import type { SocketConnection } from './socket-connection.js';
+import { Subscriptions } from '../channels/subscriptions.js';
+import { ConnectionIdentities } from './connection-identities.js';
+import type { WsConnection } from './ws-connection.js';
 
 /**
  * Answers one frame: envelope checks, then routing to actions, channels, ping and credential
@@ -44,6 +45,7 @@ export class MessageRouter implements OnApplicationShutdown {
   constructor(
     private readonly registry: SocketApiRegistry,
     private readonly identities: ConnectionIdentities,
+    private readonly subscriptions: Subscriptions,
     @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
   ) {
     this.serialization = options.serialization;
@@ -59,7 +61,7 @@ export class MessageRouter implements OnApplicationShutdown {
   }
 
   /** Returns a Promise only while a handler is still running. */
-  handle(connection: SocketConnection, data: Buffer, isBinary: boolean): Promise<void> | undefined {
+  handle(connection: WsConnection, data: Buffer, isBinary: boolean): Promise<void> | undefined {
     if (isBinary) {
       return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: 'Binary frames are not supported.' });
     }
@@ -81,12 +83,7 @@ export class MessageRouter implements OnApplicationShutdown {
     }
   }
 
-  /** Sends the error that answers a refused frame (rate limit, full queue). */
-  refuse(connection: SocketConnection, refusal: ErrorPayload): void {
-    this.reject(connection, refusal);
-  }
-
-  private runAction(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+  private runAction(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     const action = this.registry.actions.get(message.channel);
     if (!action) {
       return this.rejectMessage(connection, message, ErrorCode.ACTION_NOT_FOUND, `Action '${message.channel}' not found.`);
@@ -100,7 +97,7 @@ export class MessageRouter implements OnApplicationShutdown {
    * Runs a subscribe or unsubscribe after the one of the same channel still running, if any: an
    * `unsubscribe` sent while that channel's `subscribe` awaits its channel method ends unsubscribed.
    */
-  private inChannelTurn(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+  private inChannelTurn(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     const previous = connection.channelTurns?.get(message.channel);
     const running = previous
       ? // Waiting like a queued frame: a connection closed meanwhile runs nothing more.
@@ -117,7 +114,7 @@ export class MessageRouter implements OnApplicationShutdown {
     return turn;
   }
 
-  private channelRequest(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+  private channelRequest(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     if (message.type === 'subscribe') return this.subscribe(connection, message);
     return this.unsubscribe(connection, message);
   }
@@ -126,7 +123,7 @@ export class MessageRouter implements OnApplicationShutdown {
    * SocketAPI's subscribe: the channel method runs (and may refuse by throwing), the client is
    * added, `subscribed` is sent, then the initial data if the channel has it.
    */
-  private subscribe(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+  private subscribe(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     const handler = this.registry.channels.get(message.channel);
     if (!handler) {
       return this.rejectMessage(connection, message, ErrorCode.CHANNEL_NOT_FOUND, `Channel '${message.channel}' not found.`);
@@ -137,17 +134,19 @@ export class MessageRouter implements OnApplicationShutdown {
       if (!connection.isOpen) return;
       if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
       const initial = handler.initialData ? dataFrame(message.channel, toPlain(result, this.serialization)) : undefined;
-      this.addSubscriber(connection, handler, message.data);
+      // The data is kept for the guards to see again after a renewal: only channels that have guards need it.
+      this.subscriptions.subscribe(connection, handler.channel, handler.admits ? message.data : undefined);
       connection.sendFrame(subscribedReply(message.channel, message.id));
       if (initial !== undefined) connection.sendFrame(initial);
     });
   }
 
-  private maySubscribe(connection: SocketConnection, { channel }: RegisteredChannel): boolean {
-    return connection.channels.has(channel) || connection.channels.size < this.maxSubscriptions;
+  private maySubscribe(connection: WsConnection, { channel }: RegisteredChannel): boolean {
+    const channels = this.subscriptions.of(connection);
+    return channels.has(channel) || channels.size < this.maxSubscriptions;
   }
 
-  private rejectTooManySubscriptions(connection: SocketConnection, message: ClientMessage): undefined {
+  private rejectTooManySubscriptions(connection: WsConnection, message: ClientMessage): undefined {
     return this.rejectMessage(connection, message, ErrorCode.TOO_MANY_SUBSCRIPTIONS, 'Too many subscriptions.');
   }
 
@@ -156,7 +155,7 @@ export class MessageRouter implements OnApplicationShutdown {
    * `ConnectionIdentities.renew`): the new identity replaces the old one, and subscriptions whose
    * guards now refuse are dropped, each with an `unsubscribed` frame. A refusal changes nothing.
    */
-  private renewCredentials(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
+  private renewCredentials(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     if (!this.identities.canRenew) {
       return this.rejectMessage(connection, message, ErrorCode.UNKNOWN_TYPE, 'Unknown message type: auth.');
     }
@@ -171,18 +170,9 @@ export class MessageRouter implements OnApplicationShutdown {
     });
   }
 
-  private addSubscriber(connection: SocketConnection, { channel, admits }: RegisteredChannel, data: unknown): void {
-    channel.addSubscriber(connection);
-    // Kept for the guards to see again after a renewal: only channels that have guards need it.
-    connection.join(channel, admits ? data : undefined);
-  }
-
-  private unsubscribe(connection: SocketConnection, message: ClientMessage): undefined {
+  private unsubscribe(connection: WsConnection, message: ClientMessage): undefined {
     const channel = this.registry.channels.get(message.channel)?.channel;
-    if (channel) {
-      channel.removeSubscriber(connection);
-      connection.leave(channel);
-    }
+    if (channel) this.subscriptions.unsubscribe(connection, channel);
     connection.sendFrame(unsubscribedReply(message.channel, message.id));
     return undefined;
   }
@@ -193,7 +183,7 @@ export class MessageRouter implements OnApplicationShutdown {
    * escaped here would end the process.
    */
   private execute(
-    connection: SocketConnection,
+    connection: WsConnection,
     message: ClientMessage,
     handler: RegisteredHandler,
     onResult: (result: unknown) => void,
@@ -222,7 +212,7 @@ export class MessageRouter implements OnApplicationShutdown {
 
   /** Sends what the client is told about `exception`; never throws, even if the exception cannot be serialized. */
   private sendException(
-    connection: SocketConnection,
+    connection: WsConnection,
     message: ClientMessage,
     handler: RegisteredHandler,
     exception: unknown,
@@ -245,7 +235,7 @@ export class MessageRouter implements OnApplicationShutdown {
 
   /** `INTERNAL_ERROR` for the client; the cause goes to the log, as often as the limiter allows. */
   private sendInternalError(
-    connection: SocketConnection,
+    connection: WsConnection,
     message: ClientMessage,
     what: string,
     exception: unknown,
@@ -254,11 +244,11 @@ export class MessageRouter implements OnApplicationShutdown {
     return this.reject(connection, withContext(internalError(), message.channel, message.id));
   }
 
-  private rejectMessage(connection: SocketConnection, message: ClientMessage, code: string, text: string): undefined {
+  private rejectMessage(connection: WsConnection, message: ClientMessage, code: string, text: string): undefined {
     return this.reject(connection, withContext({ code, message: text }, message.channel, message.id));
   }
 
-  private reject(connection: SocketConnection, error: ErrorPayload): undefined {
+  private reject(connection: WsConnection, error: ErrorPayload): undefined {
     connection.sendFrame(errorFrame(error));
     return undefined;
   }

@@ -1,5 +1,5 @@
 import type { RateLimitOptions } from '../interfaces/socket-api-options.interface.js';
-import type { SocketConnection } from './socket-connection.js';
+import type { WsConnection } from './ws-connection.js';
 
 /** A token bucket per connection: `burst` messages at once, refilled at `perSecond`. */
 export class RateLimiter {
@@ -16,7 +16,7 @@ export class RateLimiter {
   }
 
   /** Takes a token for one message; false when the bucket is empty. */
-  take(connection: SocketConnection, now: number): boolean {
+  take(connection: WsConnection, now: number): boolean {
     const elapsed = now - connection.tokensAt;
     const tokens = Math.min(this.options.burst, (connection.tokens ?? this.options.burst) + elapsed * this.perMs);
     connection.tokensAt = now;

@@ -21,12 +21,13 @@ import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
 } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { Subscriptions } from '../channels/subscriptions.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundQueue } from './inbound-queue.js';
-import { SocketConnection, type ConnectionPolicy } from './socket-connection.js';
+import { WsConnection, type ConnectionPolicy } from './ws-connection.js';
 
 const CLOSE_GRACE_MS = 2000;
 /**
@@ -37,9 +38,9 @@ const CLOSE_GRACE_MS = 2000;
 const MAX_BUFFERED_CHUNKS = 1024;
 const MAX_FRAGMENTS = 1024;
 const DRAIN_POLL_MS = 10;
-const CONNECTION = Symbol('SocketConnection');
+const CONNECTION = Symbol('WsConnection');
 
-type TaggedSocket = WebSocket & { [CONNECTION]: SocketConnection };
+type TaggedSocket = WebSocket & { [CONNECTION]: WsConnection };
 
 /**
  * The subprotocol answered to the client: `bearer` when a browser sends its token as
@@ -58,7 +59,7 @@ function selectProtocol(protocols: Set<string>): string | false {
 @Injectable()
 export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SocketApi');
-  private readonly connections = new Set<SocketConnection>();
+  private readonly connections = new Set<WsConnection>();
   private readonly policy: ConnectionPolicy;
   private readonly heartbeat: Heartbeat;
   private server?: WebSocketServer;
@@ -83,6 +84,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly verifier: HandshakeVerifier,
     private readonly identities: ConnectionIdentities,
     private readonly hooks: ConnectionHooks,
+    private readonly subscriptions: Subscriptions,
   ) {
     this.policy = {
       serialization: options.serialization,
@@ -93,7 +95,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.onMessage = function (data, isBinary) {
       queue.receive((this as TaggedSocket)[CONNECTION], data, isBinary);
     };
-    const closed = (connection: SocketConnection, code: number, reason: Buffer) => this.closed(connection, code, reason);
+    const closed = (connection: WsConnection, code: number, reason: Buffer) => this.closed(connection, code, reason);
     this.onClose = function (code, reason) {
       closed((this as TaggedSocket)[CONNECTION], code, reason);
     };
@@ -152,7 +154,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private accept(socket: WebSocket, request: IncomingMessage): void {
-    const connection = new SocketConnection(socket, request, this.policy, this.verifier.clientAddressOf(request));
+    const connection = new WsConnection(socket, request, this.policy, this.verifier.clientAddressOf(request));
     (socket as TaggedSocket)[CONNECTION] = connection;
     this.connections.add(connection);
     this.verifier.opened(connection.clientAddress);
@@ -167,11 +169,12 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.hooks.connected(connection);
   }
 
-  private closed(connection: SocketConnection, code: number, reason: Buffer): void {
+  private closed(connection: WsConnection, code: number, reason: Buffer): void {
     this.connections.delete(connection);
     this.verifier.closed(connection.clientAddress);
     this.identities.release(connection);
-    this.queue.disconnect(connection);
+    this.subscriptions.unsubscribeAll(connection);
+    this.queue.drop(connection);
     this.hooks.disconnected(connection, code, reason.toString());
   }
 

@@ -1,7 +1,7 @@
 import { ForbiddenException, Injectable, type ArgumentMetadata, type PipeTransform, type Type } from '@nestjs/common';
 import { ExecutionContextHost, FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
-import type { SocketConnection } from '../gateway/socket-connection.js';
+import type { SocketConnection } from '../connection/socket-connection.js';
 import type { HandlerTarget } from './handler-target.js';
 import { CONNECTION_PARAM } from '../socket-api.constants.js';
 import { NestEnhancers } from './nest-enhancers.js';

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
 import { readParams, type ParamPipe } from '../decorators/param-metadata.js';
-import type { SocketConnection } from '../gateway/socket-connection.js';
+import type { SocketConnection } from '../connection/socket-connection.js';
 import { SocketApiValidationException, type FieldError } from '../protocol/errors.js';
 import { CONNECTION_PARAM, DATA_PARAM } from '../socket-api.constants.js';
 import { dtoReader, hasValidationRules } from '../validation/dto-reader.js';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { SocketConnection } from '../gateway/socket-connection.js';
+import type { SocketConnection } from '../connection/socket-connection.js';
 
 /** The WebSocket upgrade request, as an authenticator sees it. */
 export interface HandshakeRequest {

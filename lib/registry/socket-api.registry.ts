@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Channel } from '../channels/channel.js';
+import type { FanOutChannel } from '../channels/fan-out-channel.js';
 import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.factory.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
@@ -12,7 +12,7 @@ export interface RegisteredHandler {
 }
 
 export interface RegisteredChannel extends RegisteredHandler {
-  channel: Channel;
+  channel: FanOutChannel;
   initialData: boolean;
   /**
    * Whether the channel's guards still let this connection in (after its credentials changed), with

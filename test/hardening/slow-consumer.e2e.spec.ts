@@ -3,6 +3,7 @@ import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises'
 import { Injectable } from '@nestjs/common';
 import WebSocket from 'ws';
 import { SocketServer } from '../../lib/gateway/socket-server.js';
+import type { WsConnection } from '../../lib/gateway/ws-connection.js';
 import {
   Channel,
   InjectChannel,
@@ -68,16 +69,17 @@ interface CloseRecord {
 /** Server side: each connection by its `?name=`, every close the server starts, every disconnect. */
 @Injectable()
 class ConnectionLog {
-  readonly byName = new Map<string, SocketConnection>();
+  /** The server's own connections (its socket is read below): what handlers see as `SocketConnection`. */
+  readonly byName = new Map<string, WsConnection>();
   readonly serverCloses: CloseRecord[] = [];
   readonly disconnects: CloseRecord[] = [];
 
   @OnSocketConnect()
   connected(connection: SocketConnection): void {
     const name = String(connection.query.name);
-    this.byName.set(name, connection);
+    this.byName.set(name, connection as WsConnection);
     // Instrumentation: record the close the server decides on, before the client can read it.
-    const { socket } = connection;
+    const { socket } = connection as WsConnection;
     const close = socket.close.bind(socket);
     socket.close = ((code?: number, reason?: string | Buffer) => {
       this.serverCloses.push({ name, code, reason: reason?.toString() });

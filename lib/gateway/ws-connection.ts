@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { ClassTransformOptions } from 'class-transformer';
 import { WebSocket } from 'ws';
-import type { Channel, ChannelSubscriber } from '../channels/channel.js';
+import type { ChannelSubscriber, FanOutChannel } from '../channels/fan-out-channel.js';
+import { SocketConnection } from '../connection/socket-connection.js';
 import type { SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
+import { parseQuery } from '../network/request-parsing.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { applicationMessage } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
-import { CloseCode } from '../protocol/close-codes.js';
-import { parseQuery } from '../network/request-parsing.js';
 
 const TEXT_FRAME = { binary: false } as const;
-const NO_CHANNELS: ReadonlyMap<Channel, unknown> = new Map();
 
 /** Headers that only served the WebSocket handshake, not worth their memory on every connection. */
 const HANDSHAKE_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']);
@@ -24,64 +24,56 @@ export interface ConnectionPolicy {
   serialization?: ClassTransformOptions;
   maxBufferedBytes: number;
   /** Called once, when the server closes an open connection: drops what it left waiting. */
-  closing(connection: SocketConnection): void;
+  closing(connection: WsConnection): void;
 }
 
 /**
- * One client's WebSocket, as handlers see it through `@Connection()` (and guards through
- * `context.switchToWs().getClient()`). `User` is the type of the identity set by authentication.
+ * The server's connection: the public {@link SocketConnection} over a `ws` socket, plus what the
+ * gateway layer keeps per client (the inbound queue, rate-limit bucket, heartbeat and expiry state)
+ * and the frame senders the router and the channels use. Nothing outside the gateway layer sees it.
  */
-export class SocketConnection<User = unknown> implements ChannelSubscriber {
-  /** Headers of the upgrade request, less the handshake's own `Sec-WebSocket-Key/Version/Extensions`. */
+export class WsConnection<User = unknown> extends SocketConnection<User> implements ChannelSubscriber {
   readonly headers: IncomingHttpHeaders;
-  /** Path and query string of the upgrade request. */
   readonly url: string;
-  /** The socket's peer: the client, or the proxy in front of it. */
   readonly remoteAddress: string | undefined;
-  /**
-   * The client's address: the peer's, or the one a trusted proxy forwarded (`trustedProxies`);
-   * IPv4-mapped IPv6 as IPv4. What `maxConnectionsPerAddress` counts.
-   */
   readonly clientAddress: string | undefined;
   // Created on first use: most connections never need them, and every byte counts per connection.
   private uuid?: string;
   private parsedQuery?: Record<string, string | string[]>;
   private store?: Map<string, unknown>;
-  private joined?: Map<Channel, unknown>;
   private identity?: SocketIdentity<User>;
+  subscribed?: Map<FanOutChannel, unknown>;
 
-  /** @internal Messages being handled now. */
+  /** Messages being handled now. */
   active = 0;
-  /** @internal Messages received while `active` was at the concurrency limit. */
+  /** Messages received while `active` was at the concurrency limit. */
   pending?: PendingFrame[];
-  /** @internal Bytes held by `pending`: the frames' payloads and the refusals' estimated size. */
+  /** Bytes held by `pending`: the frames' payloads and the refusals' estimated size. */
   pendingBytes = 0;
-  /** @internal A heartbeat ping is waiting for its pong. */
+  /** A heartbeat ping is waiting for its pong. */
   awaitingPong = false;
-  /** @internal When the last message arrived (ms), kept only with an idle timeout. */
+  /** When the last message arrived (ms), kept only with an idle timeout. */
   lastMessageAt = 0;
-  /** @internal Token bucket state, with a rate limit. */
+  /** Token bucket state, with a rate limit. */
   tokens?: number;
-  /** @internal */
   tokensAt = 0;
-  /** @internal Messages refused in a row by the rate limit. */
+  /** Messages refused in a row by the rate limit. */
   refusedInRow = 0;
   /**
-   * @internal Per channel name, the subscribe or unsubscribe of that channel still running (only
-   * with `concurrency` above 1): the next one waits for it, so that they end in the order received.
+   * Per channel name, the subscribe or unsubscribe of that channel still running (only with
+   * `concurrency` above 1): the next one waits for it, so that they end in the order received.
    */
   channelTurns?: Map<string, Promise<void>>;
-  /** @internal Closes the connection when its credentials expire. */
+  /** Closes the connection when its credentials expire. */
   expiryTimer?: NodeJS.Timeout;
 
-  /** @internal */
   constructor(
-    /** @internal */
     readonly socket: WebSocket,
     request: IncomingMessage,
     private readonly policy: ConnectionPolicy,
     clientAddress: string | undefined,
   ) {
+    super();
     // Only what handlers may read is kept: holding the whole request would cost kilobytes per client.
     this.headers = withoutHandshakeHeaders(request.headers);
     this.url = request.url ?? '/';
@@ -89,34 +81,28 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     this.clientAddress = clientAddress;
   }
 
-  /** Unique in this process; random, so it can be shown to other clients. */
   get id(): string {
     this.uuid ??= randomUUID();
     return this.uuid;
   }
 
-  /** The authenticated identity (`auth` option), or undefined. */
   get user(): User | undefined {
     return this.identity?.user;
   }
 
-  /** Who the user is (the identity's `subject`, e.g. the JWT `sub`), when the authenticator says. */
   get subject(): string | undefined {
     return this.identity?.subject;
   }
 
-  /** When the credentials expire (ms since the epoch), if they do. */
   get expiresAt(): number | undefined {
     return this.identity?.expiresAt;
   }
 
-  /** Query parameters of the upgrade request; a repeated key gives an array. An object without prototype. */
   get query(): Record<string, string | string[]> {
     this.parsedQuery ??= parseQuery(this.url);
     return this.parsedQuery;
   }
 
-  /** Per-connection storage for the application (user, session, …); gone with the connection. */
   get data(): Map<string, unknown> {
     this.store ??= new Map();
     return this.store;
@@ -126,25 +112,15 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Names of the channels this connection is subscribed to. */
   get subscriptions(): string[] {
-    return [...this.channels.keys()].map((channel) => channel.name);
+    return this.subscribed ? [...this.subscribed.keys()].map((channel) => channel.name) : [];
   }
 
-  /**
-   * Sends any JSON message to this client; class instances go through class-transformer. Throws,
-   * sending nothing, when JSON cannot carry the message as it is (see `toPlain`).
-   */
   send(message: unknown): void {
     this.sendFrame(applicationMessage(toPlain(message, this.policy.serialization)));
   }
 
-  /**
-   * Closes the connection with a WebSocket close code (1000: normal closure). Every close the server
-   * decides goes through here: from then on the connection does nothing more (the frames it left
-   * waiting are dropped, later ones are not handled, replies still running are not sent), and a peer
-   * that does not answer the close frame is cut after `closeTimeoutMs`.
-   */
+  /** Every close the server decides goes through here (see {@link SocketConnection.close}). */
   close(code: number = CloseCode.NORMAL, reason?: string): void {
     const wasOpen = this.isOpen;
     // First: ws throws on a code or reason it cannot send (1005, a reason over 123 bytes), and then
@@ -153,45 +129,19 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     if (wasOpen) this.policy.closing(this);
   }
 
-  /** @internal Cuts the TCP connection without a closing handshake: a dead peer, or one that did not answer. */
+  /** Cuts the TCP connection without a closing handshake: a dead peer, or one that did not answer. */
   terminate(): void {
     if (this.isOpen) this.policy.closing(this);
     this.socket.terminate();
   }
 
-  /**
-   * @internal Channels this connection is subscribed to, each with the `data` of the subscribe
-   * message that admitted it (its parameters, which its guards see again after a renewal).
-   */
-  get channels(): ReadonlyMap<Channel, unknown> {
-    return this.joined ?? NO_CHANNELS;
-  }
-
-  /** @internal */
-  join(channel: Channel, data: unknown): void {
-    (this.joined ??= new Map()).set(channel, data);
-  }
-
-  /** @internal */
-  leave(channel: Channel): void {
-    this.joined?.delete(channel);
-  }
-
-  /** @internal Forgets every channel; returns the ones it was in. */
-  leaveAll(): Iterable<Channel> {
-    const channels = this.channels;
-    this.joined = undefined;
-    return channels.keys();
-  }
-
-  /** @internal */
   identify(identity: SocketIdentity<User> | undefined): void {
     this.identity = identity;
   }
 
   /**
-   * @internal Sends an already serialized frame; a closing socket drops it. A client whose send
-   * buffer is past the limit reads too slowly: it is closed with 1013 rather than buffered without end.
+   * Sends an already serialized frame; a closing socket drops it. A client whose send buffer is past
+   * the limit reads too slowly: it is closed with 1013 rather than buffered without end.
    */
   sendFrame(frame: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
@@ -202,8 +152,8 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
   }
 
   /**
-   * @internal Sends a channel frame unless the client is behind; false when dropped. Frames are
-   * dropped at half the limit, so that the replies of a client that is behind still have room.
+   * Sends a channel frame unless the client is behind; false when dropped. Frames are dropped at
+   * half the limit, so that the replies of a client that is behind still have room.
    */
   offerFrame(frame: Buffer): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return true;

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
+import { SOCKET_API_BROKER } from '../socket-api.constants.js';
+import type { ChannelSubscriber, FanOutChannel } from './fan-out-channel.js';
+
+const NO_CHANNELS: ReadonlyMap<FanOutChannel, unknown> = new Map();
+
+/**
+ * The one owner of the subscriber ↔ channel relation: each change writes both sides (the
+ * subscriber's channels and the channel's subscribers) in one method, and tells the broker when a
+ * channel's subscriber set goes from empty to not and back, so that it listens accordingly.
+ */
+@Injectable()
+export class Subscriptions {
+  constructor(@Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker) {}
+
+  /** The channels `subscriber` is in, each with the `data` of the subscribe message that admitted it. */
+  of(subscriber: ChannelSubscriber): ReadonlyMap<FanOutChannel, unknown> {
+    return subscriber.subscribed ?? NO_CHANNELS;
+  }
+
+  /** Adds `subscriber` to `channel`, or updates the `data` kept for it when it is already in. */
+  subscribe(subscriber: ChannelSubscriber, channel: FanOutChannel, data: unknown): void {
+    (subscriber.subscribed ??= new Map()).set(channel, data);
+    const { subscribers } = channel;
+    const before = subscribers.size;
+    subscribers.add(subscriber);
+    if (before === 0) this.broker.watch(channel.name);
+  }
+
+  /** Takes `subscriber` out of `channel`; false when it was not in. */
+  unsubscribe(subscriber: ChannelSubscriber, channel: FanOutChannel): boolean {
+    const wasIn = subscriber.subscribed?.delete(channel) ?? false;
+    this.leave(channel, subscriber);
+    return wasIn;
+  }
+
+  /** Takes `subscriber` out of every channel it is in: it is gone. */
+  unsubscribeAll(subscriber: ChannelSubscriber): void {
+    const channels = subscriber.subscribed;
+    if (!channels) return;
+    subscriber.subscribed = undefined;
+    for (const channel of channels.keys()) this.leave(channel, subscriber);
+  }
+
+  private leave(channel: FanOutChannel, subscriber: ChannelSubscriber): void {
+    const { subscribers } = channel;
+    if (subscribers.delete(subscriber) && subscribers.size === 0) this.broker.unwatch(channel.name);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The layers of lib/, bottom to top (docs/architecture.md draws them). A file may import files of
+ * its own layer and of the layers below it, never above: so the layers point one way, and a change
+ * at the top cannot break the bottom. Run by `npm run lint:deps` (and so by `npm test`).
+ *
+ * `*.interface.ts` files are type-only contracts (options, broker): they sit next to the feature
+ * they describe, but belong to the bottom layer wherever they are, and may import only it.
+ */
+const INTERFACE_FILE = '\\.interface\\.ts$';
+
+const layers = [
+  {
+    name: 'contracts',
+    doc: 'the wire protocol, the public types and the public connection: what everything else speaks',
+    path: ['^lib/(protocol|interfaces|connection)/', '^lib/socket-api\\.constants\\.ts$', INTERFACE_FILE],
+  },
+  {
+    name: 'support',
+    doc: 'stateless tools: logging, network, validation, options, decorators (metadata only)',
+    path: ['^lib/(logging|network|validation|options|decorators)/', '^lib/socket-api\\.module-definition\\.ts$'],
+  },
+  {
+    name: 'services',
+    doc: 'channels and subscriptions, brokers, authenticators: state that knows no connection implementation',
+    path: ['^lib/(channels|broker|auth)/'],
+  },
+  {
+    name: 'handlers',
+    doc: 'the compiled handlers (binders, enhancer chains, hooks) and the registry of actions and channels',
+    path: ['^lib/(handlers|registry)/'],
+  },
+  {
+    name: 'entry points',
+    doc: 'what starts work: the socket server (gateway), discovery at startup, the HTTP bridge',
+    path: ['^lib/(gateway|discovery|broadcast)/'],
+  },
+  {
+    name: 'module',
+    doc: 'the Nest module that wires it all, and the package root',
+    path: ['^lib/socket-api\\.module\\.ts$', '^lib/index\\.ts$'],
+  },
+];
+
+const layerRules = layers.slice(0, -1).map((layer, index) => ({
+  name: `layer-${layer.name}`,
+  comment: `${layer.name} (${layer.doc}) may import only its own layer and the layers below it`,
+  severity: 'error',
+  from: { path: layer.path, pathNot: index === 0 ? undefined : INTERFACE_FILE },
+  to: { path: layers.slice(index + 1).flatMap((above) => above.path), pathNot: INTERFACE_FILE },
+}));
+
+// The entry points are siblings: each starts its own kind of work and none calls another.
+const entryPoints = ['gateway', 'discovery', 'broadcast'];
+const siblingRules = entryPoints.map((folder) => ({
+  name: `entry-point-${folder}-alone`,
+  comment: `${folder}/ is an entry point: it does not import the other entry points`,
+  severity: 'error',
+  from: { path: `^lib/${folder}/` },
+  to: { path: `^lib/(${entryPoints.filter((other) => other !== folder).join('|')})/`, pathNot: INTERFACE_FILE },
+}));
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'import cycles (type-only ones too) make layers meaningless and load order fragile',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-orphans',
+      comment: 'a file nothing imports is dead code (the package root is the one entry)',
+      severity: 'error',
+      from: { orphan: true, pathNot: ['^lib/index\\.ts$', '\\.d\\.ts$'] },
+      to: {},
+    },
+    {
+      name: 'not-to-unresolvable',
+      comment: 'an import that does not resolve would make the other rules blind to it',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'connection-implementation-in-gateway-only',
+      comment:
+        'WsConnection (queue, timers, frame senders) is the gateway layer\'s own: everything else, ' +
+        'the package root included, sees the public SocketConnection (lib/connection/)',
+      severity: 'error',
+      from: { pathNot: '^lib/gateway/' },
+      to: { path: '^lib/gateway/ws-connection\\.ts$' },
+    },
+    {
+      name: 'public-channel-type-only-in-package-root',
+      comment: 'the package root exports the public Channel (lib/channels/channel.ts), never its implementation',
+      severity: 'error',
+      from: { path: '^lib/index\\.ts$' },
+      to: { path: '^lib/channels/fan-out-channel\\.ts$' },
+    },
+    ...layerRules,
+    ...siblingRules,
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports are dependencies too: the cycle issue 9 found was one.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};

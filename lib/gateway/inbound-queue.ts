@@ -26,7 +26,8 @@ const REFUSAL_CONTEXT_MAX_BYTES = 1024;
 const REFUSAL_BYTES = 128;
 
 /**
- * Takes every frame of every connection and keeps each connection's order: frames are handled in
+ * Each connection's inbound message queue (its state lives on the connection, this one service runs
+ * them all). Takes every frame of every connection and keeps each connection's order: frames are handled in
  * the order received, `concurrency` at a time, and even a refused frame (rate limit, full queue)
  * is answered in its turn. What waits is bounded in count and bytes. A connection the server closed
  * is handled no more.

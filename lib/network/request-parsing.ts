@@ -3,7 +3,7 @@
  * `__proto__`, `constructor` or `hasOwnProperty` is then just a key, never an inherited member that
  * `record[key]` would read back (`?constructor=x` gave `[ƒ Object, 'x']`) or a method it would shadow.
  */
-export function emptyRecord<R extends object>(): R {
+function emptyRecord<R extends object>(): R {
   return Object.create(null) as R;
 }
 

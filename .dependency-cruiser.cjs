@@ -1,18 +1,15 @@
 /**
- * The layers of lib/, bottom to top (docs/architecture.md draws them). A file may import files of
- * its own layer and of the layers below it, never above: so the layers point one way, and a change
- * at the top cannot break the bottom. Run by `npm run lint:deps` (and so by `npm test`).
- *
- * `*.interface.ts` files are type-only contracts (options, broker): they sit next to the feature
- * they describe, but belong to the bottom layer wherever they are, and may import only it.
+ * The layers of lib/, bottom to top (docs/architecture.md draws them): each is a set of folders. A
+ * file may import files of its own layer and of the layers below it, never above: so the layers
+ * point one way, and a change at the top cannot break the bottom. Run by `npm run lint:deps` (and
+ * so by `npm test`).
  */
-const INTERFACE_FILE = '\\.interface\\.ts$';
 
 const layers = [
   {
     name: 'contracts',
     doc: 'the wire protocol, the public types and the public connection: what everything else speaks',
-    path: ['^lib/(protocol|interfaces|connection)/', '^lib/socket-api\\.constants\\.ts$', INTERFACE_FILE],
+    path: ['^lib/(protocol|interfaces|connection)/', '^lib/socket-api\\.constants\\.ts$'],
   },
   {
     name: 'support',
@@ -45,8 +42,8 @@ const layerRules = layers.slice(0, -1).map((layer, index) => ({
   name: `layer-${layer.name}`,
   comment: `${layer.name} (${layer.doc}) may import only its own layer and the layers below it`,
   severity: 'error',
-  from: { path: layer.path, pathNot: index === 0 ? undefined : INTERFACE_FILE },
-  to: { path: layers.slice(index + 1).flatMap((above) => above.path), pathNot: INTERFACE_FILE },
+  from: { path: layer.path },
+  to: { path: layers.slice(index + 1).flatMap((above) => above.path) },
 }));
 
 // The entry points are siblings: each starts its own kind of work and none calls another.
@@ -56,7 +53,7 @@ const siblingRules = entryPoints.map((folder) => ({
   comment: `${folder}/ is an entry point: it does not import the other entry points`,
   severity: 'error',
   from: { path: `^lib/${folder}/` },
-  to: { path: `^lib/(${entryPoints.filter((other) => other !== folder).join('|')})/`, pathNot: INTERFACE_FILE },
+  to: { path: `^lib/(${entryPoints.filter((other) => other !== folder).join('|')})/` },
 }));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -66,6 +63,14 @@ module.exports = {
       name: 'no-circular',
       comment: 'import cycles (type-only ones too) make layers meaningless and load order fragile',
       severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-circular-between-folders',
+      comment: 'two folders importing each other are one tangle: each folder is one concept of one layer',
+      severity: 'error',
+      scope: 'folder',
       from: {},
       to: { circular: true },
     },

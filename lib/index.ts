@@ -4,16 +4,16 @@ export type { ConnectGuardRequest } from './auth/connect-guards.js';
 export { jwtAuthenticator } from './auth/jwt.authenticator.js';
 export type { JwtAuthenticatorOptions } from './auth/jwt-authenticator-options.interface.js';
 export { InMemoryBroker } from './broker/in-memory.broker.js';
-export type { RemoteDelivery, SocketApiBroker } from './broker/socket-api-broker.interface.js';
+export type { RemoteDelivery, SocketApiBroker } from './interfaces/socket-api-broker.interface.js';
 export { RedisBroker } from './broker/redis.broker.js';
 export type {
   RedisBrokerLogger,
   RedisBrokerOptions,
   RedisBrokerStats,
   RedisConnection,
-} from './broker/redis-broker-options.interface.js';
+} from './interfaces/redis-broker-options.interface.js';
 export { SocketApiEmitter, type SocketApiEmitterOptions } from './broker/socket-api-emitter.js';
-export type { BroadcastOptions } from './broadcast/broadcast-options.interface.js';
+export type { BroadcastOptions } from './interfaces/broadcast-options.interface.js';
 export { Channel } from './channels/channel.js';
 export { Connection } from './decorators/connection.decorator.js';
 export { Data } from './decorators/data.decorator.js';

@@ -1,7 +1,7 @@
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { InMemoryBroker } from './in-memory.broker.js';
 import { RedisBroker } from './redis.broker.js';
-import type { SocketApiBroker } from './socket-api-broker.interface.js';
+import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 
 /** The broker `forRoot`'s options ask for: `broker` if given, else Redis if `redis`, else in memory. */
 export function createBroker(options: SocketApiModuleOptions): SocketApiBroker {

@@ -1,4 +1,4 @@
-import type { SocketApiBroker } from './socket-api-broker.interface.js';
+import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 
 /** The default broker, for one process: publications never leave it, so there is nothing to carry. */
 export class InMemoryBroker implements SocketApiBroker {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisConnection } from './redis-broker-options.interface.js';
+import type { RedisConnection } from '../interfaces/redis-broker-options.interface.js';
 
 export const DEFAULT_REDIS_PREFIX = 'socketapi';
 export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 5000;

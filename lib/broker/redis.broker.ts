@@ -4,7 +4,7 @@ import type {
   RedisBrokerLogger,
   RedisBrokerOptions,
   RedisBrokerStats,
-} from './redis-broker-options.interface.js';
+} from '../interfaces/redis-broker-options.interface.js';
 import { DEFAULT_REDIS_MAX_MESSAGE_BYTES, DEFAULT_REDIS_MAX_PENDING_BYTES } from '../socket-api.constants.js';
 import { byteLimit } from './byte-limit.js';
 import { PublishWindow } from './publish-window.js';
@@ -20,7 +20,7 @@ import {
   whenReady,
 } from './redis-connection.js';
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
-import type { RemoteDelivery, SocketApiBroker } from './socket-api-broker.interface.js';
+import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import { ThrottledWarning } from '../logging/throttled-warning.js';
 
 /**

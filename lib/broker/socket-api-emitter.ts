@@ -5,7 +5,7 @@ import { toPlain } from '../protocol/to-plain.js';
 import { DEFAULT_REDIS_MAX_MESSAGE_BYTES, DEFAULT_REDIS_MAX_PENDING_BYTES } from '../socket-api.constants.js';
 import { byteLimit } from './byte-limit.js';
 import { PublishWindow } from './publish-window.js';
-import type { RedisConnection } from './redis-broker-options.interface.js';
+import type { RedisConnection } from '../interfaces/redis-broker-options.interface.js';
 import {
   closeRedisClient,
   createRedisClient,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
+import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import { Subject, type Observable } from 'rxjs';
-import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
+import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { describeException } from '../logging/describe-exception.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
+import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
 import type { ChannelSubscriber, FanOutChannel } from './fan-out-channel.js';
 

@@ -1,9 +1,9 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
-import type { BroadcastOptions } from '../broadcast/broadcast-options.interface.js';
-import type { RedisConnection } from '../broker/redis-broker-options.interface.js';
-import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
+import type { BroadcastOptions } from './broadcast-options.interface.js';
+import type { RedisConnection } from './redis-broker-options.interface.js';
+import type { SocketApiBroker } from './socket-api-broker.interface.js';
 import type { SocketAuthenticator } from './socket-authenticator.interface.js';
 
 export interface SocketApiValidationOptions {

@@ -1,4 +1,4 @@
-import type { BroadcastOptions } from '../broadcast/broadcast-options.interface.js';
+import type { BroadcastOptions } from '../interfaces/broadcast-options.interface.js';
 import { addressList } from '../network/ip-addresses.js';
 import type {
   HeartbeatOptions,

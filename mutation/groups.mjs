@@ -1,5 +1,5 @@
 // Which tests run against which mutated files. Stryker runs, for each mutant, the tests that reached
-// it; but the parser, the dispatcher and the handshake are reached by every end-to-end test, so one
+// it; but the parser, the inbound queue and the handshake are reached by every end-to-end test, so one
 // run over everything would rerun the whole suite for each of their mutants (hours here). Each group
 // pairs files with the tests written for them, and runs on its own.
 export const GROUPS = {
@@ -28,7 +28,7 @@ export const GROUPS = {
   handshake: {
     mutate: [
       'lib/gateway/handshake-verifier.ts',
-      'lib/auth/connection-identities.ts',
+      'lib/gateway/connection-identities.ts',
       'lib/auth/connect-guards.ts',
       'lib/auth/accepted-identity.ts',
     ],
@@ -39,7 +39,7 @@ export const GROUPS = {
   },
   // Limits on frames: rate limit, waiting frames, refusals.
   limits: {
-    mutate: ['lib/gateway/rate-limiter.ts', 'lib/gateway/message-dispatcher.ts'],
+    mutate: ['lib/gateway/rate-limiter.ts', 'lib/gateway/inbound-queue.ts'],
     tests: ['test/hardening/{limits,rate-limit,pending,refused,channel-order}*.spec.ts'],
   },
   // What comes from Redis: the envelope, the frame check, the bound on what waits for Redis.

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
-import { CloseCode } from '../protocol/close-codes.js';
-import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
-import type { WsConnection } from './ws-connection.js';
+import { acceptedIdentity } from '../auth/accepted-identity.js';
+import { ConnectGuards } from '../auth/connect-guards.js';
+import { Subscriptions } from '../channels/subscriptions.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { SocketAuthenticator, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
+import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
 import type { ErrorPayload } from '../protocol/messages.js';
@@ -12,9 +14,7 @@ import { errorFrame } from '../protocol/server-messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { acceptedIdentity } from '../auth/accepted-identity.js';
-import { ConnectGuards } from '../auth/connect-guards.js';
-import { Subscriptions } from '../channels/subscriptions.js';
+import type { WsConnection } from './ws-connection.js';
 
 /** Longest delay a Node timer takes; later expiries are checked again when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

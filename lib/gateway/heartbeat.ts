@@ -1,6 +1,6 @@
 import type { HeartbeatOptions } from '../interfaces/socket-api-options.interface.js';
-import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../socket-api.constants.js';
 import { CloseCode } from '../protocol/close-codes.js';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../socket-api.constants.js';
 import type { WsConnection } from './ws-connection.js';
 
 /**

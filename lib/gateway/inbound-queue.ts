@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { parseClientMessage } from '../protocol/parse-client-message.js';
@@ -11,7 +12,6 @@ import {
   DEFAULT_MAX_PENDING_MESSAGES,
 } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { CloseCode } from '../protocol/close-codes.js';
 import { MessageRouter } from './message-router.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { PendingFrame, WsConnection } from './ws-connection.js';

@@ -1,6 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Subscriptions } from '../channels/subscriptions.js';
 import { isGuardException } from '../handlers/handler-invoker.factory.js';
+import { describeTarget } from '../handlers/handler-target.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
 import type { ClientMessage, ErrorPayload } from '../protocol/messages.js';
@@ -17,15 +20,12 @@ import {
 import { toPlain } from '../protocol/to-plain.js';
 import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-api.registry.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import { describeTarget } from '../handlers/handler-target.js';
 import {
   DEFAULT_ERROR_LOG_INTERVAL_MS,
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_SUBSCRIPTIONS,
 } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
-import { Subscriptions } from '../channels/subscriptions.js';
 import { ConnectionIdentities } from './connection-identities.js';
 import type { WsConnection } from './ws-connection.js';
 

@@ -9,9 +9,11 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { ConnectionIdentities } from './connection-identities.js';
+import { Subscriptions } from '../channels/subscriptions.js';
+import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import { NestEnhancers } from '../handlers/nest-enhancers.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
@@ -21,9 +23,7 @@ import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
 } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { Subscriptions } from '../channels/subscriptions.js';
-import { CloseCode } from '../protocol/close-codes.js';
-import { ConnectionHooks } from '../handlers/connection-hooks.js';
+import { ConnectionIdentities } from './connection-identities.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundQueue } from './inbound-queue.js';

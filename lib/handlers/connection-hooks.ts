@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { SocketConnection } from '../connection/socket-connection.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
 import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
-import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
-import type { SocketConnection } from '../connection/socket-connection.js';
 
 type Hook = (...args: unknown[]) => unknown;
 

@@ -11,6 +11,7 @@ export type {
   RedisBrokerOptions,
   RedisBrokerStats,
   RedisConnection,
+  RedisSettings,
 } from './broker/redis-broker-options.interface.js';
 export { SocketApiEmitter, type SocketApiEmitterOptions } from './broker/socket-api-emitter.js';
 export type { BroadcastOptions } from './broadcast/broadcast-options.interface.js';

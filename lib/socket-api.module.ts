@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConnectGuards } from './auth/connect-guards.js';
 import { ConnectionIdentities } from './auth/connection-identities.js';
@@ -17,6 +17,8 @@ import { SocketApiGateway } from './gateway/socket-api.gateway.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
 import type { SocketApiModuleOptions } from './interfaces/socket-api-options.interface.js';
+import { resolveOptions } from './options/resolve-options.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from './options/resolved-options.js';
 import { SocketApiRegistry } from './registry/socket-api.registry.js';
 import { SOCKET_API_BROKER } from './socket-api.constants.js';
 import {
@@ -49,9 +51,16 @@ import {
     SocketApiMetadataAccessor,
     SocketApiRegistry,
     {
-      provide: SOCKET_API_BROKER,
-      useFactory: (options: SocketApiModuleOptions) => createBroker(options),
+      // The user's options (validated as they are provided) resolved once: every part reads this object.
+      provide: RESOLVED_SOCKET_API_OPTIONS,
+      useFactory: (options: SocketApiModuleOptions) =>
+        resolveOptions(options, (message) => new Logger('SocketApiModule').warn(message)),
       inject: [SOCKET_API_OPTIONS],
+    },
+    {
+      provide: SOCKET_API_BROKER,
+      useFactory: (options: ResolvedSocketApiOptions) => createBroker(options),
+      inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
   ],
   exports: [ChannelHub],

@@ -3,15 +3,13 @@ import { FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { CloseCode } from '../gateway/close-codes.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import type { SocketAuthenticator, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { errorFrame } from '../protocol/server-messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { acceptedIdentity } from './accepted-identity.js';
 import { ConnectGuards } from './connect-guards.js';
 
@@ -49,12 +47,12 @@ export class ConnectionIdentities implements OnApplicationShutdown {
   private warnedNoSubject = false;
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
     private readonly registry: SocketApiRegistry,
     private readonly connectGuards: ConnectGuards,
   ) {
     this.auth = options.auth;
-    this.errorLog = new ErrorLogLimiter(this.logger, options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS);
+    this.errorLog = new ErrorLogLimiter(this.logger, options.errorLogIntervalMs);
   }
 
   onApplicationShutdown(): void {

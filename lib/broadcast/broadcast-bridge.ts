@@ -2,19 +2,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { describeException } from '../logging/describe-exception.js';
-import { byteLimit } from '../broker/byte-limit.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
 import { originPolicy, type OriginPolicy } from '../gateway/origin-policy.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SocketApiValidationException } from '../protocol/errors.js';
 import { isTooDeep } from '../protocol/parse-client-message.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import {
-  DEFAULT_BROADCAST_MAX_BODY_BYTES,
-  DEFAULT_BROADCAST_PATH,
-  DEFAULT_MAX_DEPTH,
-} from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { bearerTokenMatches, broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
 
 /** The endpoint's answer: an HTTP status and a JSON body. */
@@ -52,14 +45,15 @@ export class BroadcastBridge implements OnModuleInit {
   private readonly maxDepth: number;
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     private readonly registry: SocketApiRegistry,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.hostAllowed = broadcastHostRule(options.broadcast?.allowedHosts);
     this.originAllowed = originPolicy(options.allowedOrigins, { ownOrigin: false });
-    this.maxBodyBytes = byteLimit('broadcast.maxBodyBytes', options.broadcast?.maxBodyBytes ?? DEFAULT_BROADCAST_MAX_BODY_BYTES);
-    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    // Validated with the options; only read when the bridge is served, that is with `broadcast`.
+    this.maxBodyBytes = options.broadcast?.maxBodyBytes ?? 0;
+    this.maxDepth = options.maxDepth;
   }
 
   onModuleInit(): void {
@@ -70,7 +64,7 @@ export class BroadcastBridge implements OnModuleInit {
       this.logger.warn('No HTTP server (application context): the broadcast endpoint is not served.');
       return;
     }
-    const path = broadcast.path ?? DEFAULT_BROADCAST_PATH;
+    const path = broadcast.path;
     servePostAhead(server, path, (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue));
     this.logger.log(`Broadcast endpoint: POST ${path}`);
     if (broadcast.token === undefined) {

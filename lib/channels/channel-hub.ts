@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { Channel } from './channel.js';
 import { readRemoteFrame } from './remote-frame.js';
 
@@ -12,7 +11,7 @@ export class ChannelHub {
   private readonly channels = new Map<string, Channel>();
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
   ) {}
 

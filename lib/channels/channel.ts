@@ -5,7 +5,7 @@ import { describeException } from '../logging/describe-exception.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
-import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
+import { DEFAULTS } from '../options/defaults.js';
 
 /** What goes through a channel: the payload for server-side observers, the frame for sockets. */
 export interface Publication<T> {
@@ -34,7 +34,7 @@ export interface ChannelSubscriber {
  */
 export class Channel<T = unknown> implements Observer<T> {
   private static readonly logger = new Logger('SocketApiChannel');
-  private static readonly errorLog = new ErrorLogLimiter(Channel.logger, DEFAULT_ERROR_LOG_INTERVAL_MS);
+  private static readonly errorLog = new ErrorLogLimiter(Channel.logger, DEFAULTS.errorLogIntervalMs);
   private readonly publications = new Subject<Publication<T>>();
   /** @internal Read-only outside the channel: use `addSubscriber`/`removeSubscriber`. */
   readonly subscribers: ReadonlySet<ChannelSubscriber> = new Set<ChannelSubscriber>();

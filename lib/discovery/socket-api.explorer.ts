@@ -8,10 +8,9 @@ import type { SocketChannelMetadata } from '../decorators/socket-channel.decorat
 import { ConnectionHooks } from '../gateway/connection-hooks.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SocketApiDeclarationError, type HandlerTarget } from '../registry/handler-target.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { SocketApiMetadataAccessor } from './socket-api-metadata.accessor.js';
 
 type Method = (...args: unknown[]) => unknown;
@@ -31,7 +30,7 @@ export class SocketApiExplorer implements OnModuleInit {
     private readonly invokers: HandlerInvokerFactory,
     private readonly channels: ChannelHub,
     private readonly hooks: ConnectionHooks,
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
   ) {}
 
   onModuleInit(): void {

@@ -2,14 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { HttpException, HttpStatus, Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { acceptedIdentity } from '../auth/accepted-identity.js';
 import { ConnectGuards, type ConnectGuardRequest } from '../auth/connect-guards.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import type { HandshakeRequest, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
-import {
-  DEFAULT_ERROR_LOG_INTERVAL_MS,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  DEFAULT_MAX_CONNECTIONS,
-} from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { ThrottledWarning } from '../logging/throttled-warning.js';
 import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } from './client-address.js';
@@ -51,15 +45,15 @@ export class HandshakeVerifier implements OnApplicationShutdown {
   private readonly resolveClientAddress: ClientAddressResolver;
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     private readonly connectGuards: ConnectGuards,
   ) {
-    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    this.maxPerAddress = options.maxConnectionsPerAddress ?? Infinity;
-    this.timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.maxConnections = options.maxConnections;
+    this.maxPerAddress = options.maxConnectionsPerAddress;
+    this.timeoutMs = options.handshakeTimeoutMs;
     this.originAllowed = originPolicy(options.allowedOrigins);
     this.resolveClientAddress = clientAddressResolver(options.trustedProxies);
-    const logIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    const logIntervalMs = options.errorLogIntervalMs;
     this.errorLog = new ErrorLogLimiter(this.logger, logIntervalMs);
     this.refusedOrigins = new ThrottledWarning(this.logger, logIntervalMs);
     this.timedOut = new ThrottledWarning(this.logger, logIntervalMs);

@@ -1,5 +1,4 @@
-import type { HeartbeatOptions } from '../interfaces/socket-api-options.interface.js';
-import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../socket-api.constants.js';
+import type { ResolvedHeartbeat } from '../options/resolved-options.js';
 import { CloseCode } from './close-codes.js';
 import type { SocketConnection } from './socket-connection.js';
 
@@ -15,11 +14,11 @@ export class Heartbeat {
 
   constructor(
     private readonly connections: ReadonlySet<SocketConnection>,
-    private readonly heartbeat: HeartbeatOptions | false,
+    private readonly heartbeat: ResolvedHeartbeat | false,
     private readonly idleTimeoutMs: number,
   ) {
-    this.intervalMs = heartbeat ? (heartbeat.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS) : 0;
-    this.timeoutMs = heartbeat ? Math.min(heartbeat.timeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS, this.intervalMs) : 0;
+    this.intervalMs = heartbeat ? heartbeat.intervalMs : 0;
+    this.timeoutMs = heartbeat ? Math.min(heartbeat.timeoutMs, this.intervalMs) : 0;
   }
 
   get pings(): boolean {

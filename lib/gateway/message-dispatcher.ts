@@ -1,15 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { parseClientMessage } from '../protocol/parse-client-message.js';
-import {
-  DEFAULT_MAX_PAYLOAD,
-  DEFAULT_MAX_PENDING_BYTES,
-  DEFAULT_MAX_PENDING_MESSAGES,
-} from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { CloseCode } from './close-codes.js';
 import { MessageRouter } from './message-router.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -42,15 +36,15 @@ export class MessageDispatcher {
 
   constructor(
     private readonly router: MessageRouter,
-    @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
   ) {
-    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
-    this.maxPending = options.maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES;
-    this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
-    const maxFrameBytes = Math.max(this.maxPendingBytes, options.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+    this.concurrency = options.concurrency;
+    this.maxPending = options.maxPendingMessages;
+    this.maxPendingBytes = options.maxPendingBytes;
+    const maxFrameBytes = Math.max(this.maxPendingBytes, options.maxPayload);
     this.maxQueueBytes = this.maxPendingBytes + maxFrameBytes;
     this.rateLimiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
-    this.tracksIdleTime = (options.idleTimeoutMs ?? 0) > 0;
+    this.tracksIdleTime = options.idleTimeoutMs > 0;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { isGuardException } from '../handlers/handler-invoker.factory.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
 import type { ClientMessage, ErrorPayload } from '../protocol/messages.js';
@@ -19,12 +19,6 @@ import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-ap
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { describeTarget } from '../registry/handler-target.js';
 import { ConnectionIdentities } from '../auth/connection-identities.js';
-import {
-  DEFAULT_ERROR_LOG_INTERVAL_MS,
-  DEFAULT_MAX_DEPTH,
-  DEFAULT_MAX_SUBSCRIPTIONS,
-} from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import type { SocketConnection } from './socket-connection.js';
 
@@ -35,7 +29,7 @@ import type { SocketConnection } from './socket-connection.js';
 @Injectable()
 export class MessageRouter implements OnApplicationShutdown {
   private readonly errorLog: ErrorLogLimiter;
-  private readonly serialization: SocketApiModuleOptions['serialization'];
+  private readonly serialization: ResolvedSocketApiOptions['serialization'];
   private readonly maxSubscriptions: number;
   private readonly maxDepth: number;
   /** With `concurrency` above 1, subscribe and unsubscribe of one channel must still run in order. */
@@ -44,14 +38,14 @@ export class MessageRouter implements OnApplicationShutdown {
   constructor(
     private readonly registry: SocketApiRegistry,
     private readonly identities: ConnectionIdentities,
-    @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
   ) {
     this.serialization = options.serialization;
-    this.maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS;
-    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    const errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    this.maxSubscriptions = options.maxSubscriptions;
+    this.maxDepth = options.maxDepth;
+    const errorLogIntervalMs = options.errorLogIntervalMs;
     this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), errorLogIntervalMs);
-    this.ordersChannelTurns = (options.concurrency ?? 1) > 1;
+    this.ordersChannelTurns = options.concurrency > 1;
   }
 
   onApplicationShutdown(): void {

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { DEFAULT_MAX_DEPTH } from '../socket-api.constants.js';
+import { DEFAULTS } from '../options/defaults.js';
 import { ErrorCode } from './error-codes.js';
 import type { ClientMessage, ClientMessageType, ErrorPayload, MessageId } from './messages.js';
 
@@ -15,7 +15,7 @@ export type ParseResult = { message: ClientMessage } | { error: ErrorPayload };
  * here, so that no handler, validator or serializer has to cope with it (JSON.stringify overflows its
  * stack on a few thousand levels, and each such failure would be logged).
  */
-export function parseClientMessage(frame: string | Buffer, maxDepth = DEFAULT_MAX_DEPTH): ParseResult {
+export function parseClientMessage(frame: string | Buffer, maxDepth: number = DEFAULTS.maxDepth): ParseResult {
   if (typeof frame !== 'string' && !isUtf8(frame)) return invalid('Invalid JSON.');
   let value: unknown;
   try {

@@ -9,6 +9,7 @@ import { ChannelHub } from './channels/channel-hub.js';
 import { getChannelToken, getInjectedChannelNames } from './channels/channel-tokens.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
+import { SocketApiOrchestrator } from './discovery/socket-api.orchestrator.js';
 import { ConnectionHooks } from './gateway/connection-hooks.js';
 import { HandshakeVerifier } from './gateway/handshake-verifier.js';
 import { MessageDispatcher } from './gateway/message-dispatcher.js';
@@ -49,6 +50,7 @@ import {
     SocketApiExplorer,
     SocketApiGateway,
     SocketApiMetadataAccessor,
+    SocketApiOrchestrator,
     SocketApiRegistry,
     {
       // The user's options (validated as they are provided) resolved once: every part reads this object.

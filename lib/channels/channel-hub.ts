@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SocketApiBroker } from '../broker/socket-api-broker.interface.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
+import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { Channel } from './channel.js';
 import { readRemoteFrame } from './remote-frame.js';
@@ -22,6 +23,17 @@ export class ChannelHub {
       this.channels.set(name, channel);
     }
     return channel as Channel<T>;
+  }
+
+  /**
+   * The channel of a `@SocketChannel` method, with its options: from now on it may publish, and
+   * publications from other instances reach its subscribers.
+   */
+  declare<T>(name: string, options: Pick<SocketChannelOptions, 'slowConsumer'>): Channel<T> {
+    const channel = this.get<T>(name);
+    channel.declared = true;
+    channel.dropsForSlowConsumers = options.slowConsumer === 'drop';
+    return channel;
   }
 
   /**

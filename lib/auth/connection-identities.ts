@@ -12,16 +12,17 @@ import { errorFrame } from '../protocol/server-messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { acceptedIdentity } from './accepted-identity.js';
 import { ConnectGuards } from './connect-guards.js';
+import { ErrorMessage, CloseReason } from '../protocol/socket-api.messages.js';
 
 /** Longest delay a Node timer takes; later expiries are checked again when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the client is told when a renewal is refused; the connection's identity stays as it was. */
 const RenewalRefusal = {
-  invalidCredentials: { code: ErrorCode.UNAUTHORIZED, message: 'Invalid credentials.' },
-  otherSubject: { code: ErrorCode.FORBIDDEN, message: 'Credentials of another subject.' },
+  invalidCredentials: { code: ErrorCode.UNAUTHORIZED, message: ErrorMessage.invalidCredentials },
+  otherSubject: { code: ErrorCode.FORBIDDEN, message: ErrorMessage.otherSubject },
   guardRefused: { code: ErrorCode.FORBIDDEN, message: FORBIDDEN_MESSAGE },
-  inProgress: { code: ErrorCode.RATE_LIMITED, message: 'A renewal is already in progress.' },
+  inProgress: { code: ErrorCode.RATE_LIMITED, message: ErrorMessage.renewalInProgress },
 } as const satisfies Record<string, ErrorPayload>;
 
 /**
@@ -168,7 +169,7 @@ export class ConnectionIdentities implements OnApplicationShutdown {
   }
 
   private expire(connection: SocketConnection): void {
-    connection.sendFrame(errorFrame({ code: ErrorCode.TOKEN_EXPIRED, message: 'Token expired.' }));
-    connection.close(CloseCode.POLICY_VIOLATION, 'Token expired');
+    connection.sendFrame(errorFrame({ code: ErrorCode.TOKEN_EXPIRED, message: ErrorMessage.tokenExpired }));
+    connection.close(CloseCode.POLICY_VIOLATION, CloseReason.tokenExpired);
   }
 }

@@ -9,6 +9,7 @@ import { SocketApiValidationException } from '../protocol/errors.js';
 import { isTooDeep } from '../protocol/parse-client-message.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { bearerTokenMatches, broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
+import { BroadcastError } from '../protocol/socket-api.messages.js';
 
 /** The endpoint's answer: an HTTP status and a JSON body. */
 interface BroadcastResponse {
@@ -105,17 +106,17 @@ export class BroadcastBridge implements OnModuleInit {
   private refusal(request: IncomingMessage): BroadcastResponse | undefined {
     const { headers } = request;
     if (!this.hostAllowed(request.socket.remoteAddress)) {
-      return { status: 403, body: { error: 'Broadcast endpoint can only be accessed locally.' } };
+      return { status: 403, body: { error: BroadcastError.notLocal } };
     }
     if (!this.originAllowed(headers.origin, headers.host)) {
-      return { status: 403, body: { error: 'Broadcast endpoint: this Origin is not allowed (see allowedOrigins).' } };
+      return { status: 403, body: { error: BroadcastError.originNotAllowed } };
     }
     const { token } = this.options.broadcast ?? {};
     if (token !== undefined && !bearerTokenMatches(headers.authorization, token)) {
-      return { status: 401, body: { error: 'Unauthorized.' } };
+      return { status: 401, body: { error: BroadcastError.unauthorized } };
     }
     if (!isJsonContentType(headers['content-type'])) {
-      return { status: 415, body: { error: 'The body must be JSON, sent with Content-Type: application/json.' } };
+      return { status: 415, body: { error: BroadcastError.notJsonContentType } };
     }
     const declared = Number(headers['content-length']);
     if (declared > this.maxBodyBytes) return tooLarge(this.maxBodyBytes);
@@ -128,20 +129,20 @@ export class BroadcastBridge implements OnModuleInit {
     try {
       body = text.trim() === '' ? undefined : JSON.parse(text);
     } catch {
-      return badRequest('The body is not valid JSON.');
+      return badRequest(BroadcastError.invalidJson);
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return badRequest('The body must be a JSON object: {"channel": "<name>", "data": {...}}.');
+      return badRequest(BroadcastError.notAnObject);
     }
     const { channel: name, data = {} } = body as { channel?: unknown; data?: unknown };
-    if (typeof name !== 'string' || name === '') return badRequest('"channel" must be a non-empty string.');
+    if (typeof name !== 'string' || name === '') return badRequest(BroadcastError.channelRequired);
     // As on the socket: the caller's error (400), before the DTO reader or the serializer overflows
     // its stack (a 500 and a stack in the log for each such request).
     if (isTooDeep(data, this.maxDepth)) {
-      return badRequest(`"data" is nested too deeply (more than ${this.maxDepth} levels).`);
+      return badRequest(BroadcastError.nestedTooDeeply(this.maxDepth));
     }
     const channel = this.registry.channels.get(name);
-    if (!channel) return { status: 404, body: { error: `Channel '${name}' not found.` } };
+    if (!channel) return { status: 404, body: { error: BroadcastError.channelNotFound(name) } };
 
     let args: unknown[];
     try {
@@ -167,7 +168,7 @@ export class BroadcastBridge implements OnModuleInit {
   private failed(channel: string, error: unknown): BroadcastResponse {
     // describeException: String() of what was thrown may itself throw, and this runs in a catch.
     this.logger.error(`Broadcast to channel '${channel}' failed`, describeException(error));
-    return { status: 500, body: { error: 'Internal server error' } };
+    return { status: 500, body: { error: BroadcastError.internalError } };
   }
 }
 
@@ -226,7 +227,7 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<string | 
       }
     };
     const onEnd = () => done(Buffer.concat(chunks, size).toString('utf8'));
-    const onClose = () => done(badRequest('The request ended before its body.'));
+    const onClose = () => done(badRequest(BroadcastError.endedEarly));
     request.on('data', onData);
     request.once('end', onEnd);
     request.once('close', onClose);
@@ -250,5 +251,5 @@ function badRequest(error: string): BroadcastResponse {
 }
 
 function tooLarge(maxBytes: number): BroadcastResponse {
-  return { status: 413, body: { error: `The body is larger than ${maxBytes} bytes.` } };
+  return { status: 413, body: { error: BroadcastError.tooLarge(maxBytes) } };
 }

@@ -9,6 +9,7 @@ import { ThrottledWarning } from '../logging/throttled-warning.js';
 import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } from './client-address.js';
 import { originPolicy, originRefusedHint, type OriginPolicy } from './origin-policy.js';
 import { parseCookies, parseQuery } from './request-parsing.js';
+import { HandshakeRefusal } from '../protocol/socket-api.messages.js';
 
 /** ws's `verifyClient` callback: accept, or refuse with an HTTP status. */
 type VerifyCallback = (accept: boolean, status?: number, message?: string) => void;
@@ -66,7 +67,7 @@ export class HandshakeVerifier implements OnApplicationShutdown {
   /** No more connections: new upgrades, and those still authenticating, get HTTP 503. */
   stopAccepting(): void {
     this.accepting = false;
-    for (const refuse of this.underWay) refuse([HttpStatus.SERVICE_UNAVAILABLE, 'Server shutting down']);
+    for (const refuse of this.underWay) refuse([HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.shuttingDown]);
   }
 
   /** ws's `verifyClient`, in its asynchronous form. */
@@ -105,11 +106,11 @@ export class HandshakeVerifier implements OnApplicationShutdown {
     origin: string | undefined,
     clientAddress: string | undefined,
   ): Refusal | undefined {
-    if (!this.accepting) return [HttpStatus.SERVICE_UNAVAILABLE, 'Server shutting down'];
-    if (!this.isOriginAllowed(origin, request.headers.host)) return [HttpStatus.FORBIDDEN, 'Origin not allowed'];
-    if (this.total >= this.maxConnections) return [HttpStatus.SERVICE_UNAVAILABLE, 'Too many connections'];
+    if (!this.accepting) return [HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.shuttingDown];
+    if (!this.isOriginAllowed(origin, request.headers.host)) return [HttpStatus.FORBIDDEN, HandshakeRefusal.originNotAllowed];
+    if (this.total >= this.maxConnections) return [HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.tooManyConnections];
     if ((this.perAddress.get(addressLimitKey(clientAddress)) ?? 0) >= this.maxPerAddress) {
-      return [HttpStatus.TOO_MANY_REQUESTS, 'Too many connections from this address'];
+      return [HttpStatus.TOO_MANY_REQUESTS, HandshakeRefusal.tooManyFromAddress];
     }
     return undefined;
   }
@@ -158,7 +159,7 @@ export class HandshakeVerifier implements OnApplicationShutdown {
           count,
         ),
       );
-      refuse([HttpStatus.SERVICE_UNAVAILABLE, 'Handshake timed out']);
+      refuse([HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.timedOut]);
     }, this.timeoutMs);
     timer.unref();
     this.underWay.add(refuse);
@@ -174,10 +175,10 @@ export class HandshakeVerifier implements OnApplicationShutdown {
     try {
       const request = toHandshakeRequest(raw, this.clientAddresses.get(raw));
       let identity = acceptedIdentity(await this.options.auth?.authenticate(request), Date.now());
-      if (this.options.auth && !identity) return [HttpStatus.UNAUTHORIZED, 'Unauthorized'];
+      if (this.options.auth && !identity) return [HttpStatus.UNAUTHORIZED, HandshakeRefusal.unauthorized];
       if (this.connectGuards.any) {
         const guarded = Object.assign(raw as GuardedRequest, { user: identity?.user, query: request.query, cookies: request.cookies });
-        if (!(await this.connectGuards.allow(guarded))) return [HttpStatus.FORBIDDEN, 'Forbidden'];
+        if (!(await this.connectGuards.allow(guarded))) return [HttpStatus.FORBIDDEN, HandshakeRefusal.forbidden];
         // A guard may set the identity itself, as Passport's do.
         identity ??= guarded.user === undefined ? undefined : { user: guarded.user };
       }
@@ -200,7 +201,7 @@ export class HandshakeVerifier implements OnApplicationShutdown {
       // Described below, as far as it can be.
     }
     this.errorLog.error('Authentication of a WebSocket upgrade failed', exception);
-    return [HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error'];
+    return [HttpStatus.INTERNAL_SERVER_ERROR, HandshakeRefusal.internalError];
   }
 
   private count(address: string, delta: number): void {

@@ -1,6 +1,7 @@
 import type { ResolvedHeartbeat } from '../options/resolved-options.js';
 import { CloseCode } from './close-codes.js';
 import type { SocketConnection } from './socket-connection.js';
+import { CloseReason } from '../protocol/socket-api.messages.js';
 
 /**
  * Liveness for every connection with a few timers per server, none per connection: WebSocket ping
@@ -52,7 +53,7 @@ export class Heartbeat {
     const cutoff = Date.now() - this.idleTimeoutMs;
     for (const connection of this.connections) {
       // One already closing waits for its peer (or `closeTimeoutMs`), not for another close.
-      if (connection.lastMessageAt < cutoff && connection.isOpen) connection.close(CloseCode.NORMAL, 'Idle timeout');
+      if (connection.lastMessageAt < cutoff && connection.isOpen) connection.close(CloseCode.NORMAL, CloseReason.idleTimeout);
     }
   }
 

@@ -8,8 +8,8 @@ import { CloseCode } from './close-codes.js';
 import { MessageRouter } from './message-router.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { PendingFrame, SocketConnection } from './socket-connection.js';
+import { ErrorMessage, CloseReason } from '../protocol/socket-api.messages.js';
 
-const TOO_MANY_REQUESTS = 'Too many requests.';
 /**
  * A refused frame is parsed to echo its id and channel only up to this size: a refusal must cost
  * little whatever the client sends. Refusals are answered in order, so larger ones match by position.
@@ -61,7 +61,7 @@ export class MessageDispatcher {
     if (this.tracksIdleTime) connection.lastMessageAt = Date.now();
     if (this.rateLimiter && !this.rateLimiter.take(connection, performance.now())) {
       if (connection.refusedInRow > this.rateLimiter.closeAfter) {
-        return connection.close(CloseCode.POLICY_VIOLATION, 'Rate limit exceeded');
+        return connection.close(CloseCode.POLICY_VIOLATION, CloseReason.rateLimitExceeded);
       }
       return this.refuse(connection, data, isBinary);
     }
@@ -99,7 +99,7 @@ export class MessageDispatcher {
     const bytes = refusalBytes(refusal);
     const waiting = connection.pending?.length ?? 0;
     if (waiting >= 2 * this.maxPending || connection.pendingBytes + bytes > this.maxQueueBytes) {
-      return connection.close(CloseCode.POLICY_VIOLATION, TOO_MANY_REQUESTS);
+      return connection.close(CloseCode.POLICY_VIOLATION, CloseReason.tooManyRequests);
     }
     this.enqueue(connection, { refusal }, bytes);
   }
@@ -147,7 +147,7 @@ function ownBytes(data: Buffer): Buffer {
 
 /** The `RATE_LIMITED` error for a frame, with its channel and id when it has them. */
 function rateLimited(data: Buffer, isBinary: boolean): ErrorPayload {
-  const refusal: ErrorPayload = { code: ErrorCode.RATE_LIMITED, message: TOO_MANY_REQUESTS };
+  const refusal: ErrorPayload = { code: ErrorCode.RATE_LIMITED, message: ErrorMessage.tooManyRequests };
   if (isBinary || data.length > REFUSAL_CONTEXT_MAX_BYTES) return refusal;
   const parsed = parseClientMessage(data);
   const { channel, id } = 'message' in parsed ? parsed.message : parsed.error;

@@ -21,6 +21,7 @@ import { describeTarget } from '../registry/handler-target.js';
 import { ConnectionIdentities } from '../auth/connection-identities.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import type { SocketConnection } from './socket-connection.js';
+import { ErrorMessage } from '../protocol/socket-api.messages.js';
 
 /**
  * Answers one frame: envelope checks, then routing to actions, channels, ping and credential
@@ -55,7 +56,7 @@ export class MessageRouter implements OnApplicationShutdown {
   /** Returns a Promise only while a handler is still running. */
   handle(connection: SocketConnection, data: Buffer, isBinary: boolean): Promise<void> | undefined {
     if (isBinary) {
-      return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: 'Binary frames are not supported.' });
+      return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: ErrorMessage.binaryFrame });
     }
     const parsed = parseClientMessage(data, this.maxDepth);
     if ('error' in parsed) return this.reject(connection, parsed.error);
@@ -83,7 +84,7 @@ export class MessageRouter implements OnApplicationShutdown {
   private runAction(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
     const action = this.registry.actions.get(message.channel);
     if (!action) {
-      return this.rejectMessage(connection, message, ErrorCode.ACTION_NOT_FOUND, `Action '${message.channel}' not found.`);
+      return this.rejectMessage(connection, message, ErrorCode.ACTION_NOT_FOUND, ErrorMessage.actionNotFound(message.channel));
     }
     return this.execute(connection, message, action, (result) => {
       connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
@@ -123,7 +124,7 @@ export class MessageRouter implements OnApplicationShutdown {
   private subscribe(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
     const handler = this.registry.channels.get(message.channel);
     if (!handler) {
-      return this.rejectMessage(connection, message, ErrorCode.CHANNEL_NOT_FOUND, `Channel '${message.channel}' not found.`);
+      return this.rejectMessage(connection, message, ErrorCode.CHANNEL_NOT_FOUND, ErrorMessage.channelNotFound(message.channel));
     }
     if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
     return this.execute(connection, message, handler, (result) => {
@@ -142,7 +143,7 @@ export class MessageRouter implements OnApplicationShutdown {
   }
 
   private rejectTooManySubscriptions(connection: SocketConnection, message: ClientMessage): undefined {
-    return this.rejectMessage(connection, message, ErrorCode.TOO_MANY_SUBSCRIPTIONS, 'Too many subscriptions.');
+    return this.rejectMessage(connection, message, ErrorCode.TOO_MANY_SUBSCRIPTIONS, ErrorMessage.tooManySubscriptions);
   }
 
   /**
@@ -152,7 +153,7 @@ export class MessageRouter implements OnApplicationShutdown {
    */
   private renewCredentials(connection: SocketConnection, message: ClientMessage): Promise<void> | undefined {
     if (!this.identities.canRenew) {
-      return this.rejectMessage(connection, message, ErrorCode.UNKNOWN_TYPE, 'Unknown message type: auth.');
+      return this.rejectMessage(connection, message, ErrorCode.UNKNOWN_TYPE, ErrorMessage.unknownType('auth'));
     }
     return this.identities.renew(connection, message.data).then((outcome) => {
       if (outcome === undefined) return; // the connection closed meanwhile

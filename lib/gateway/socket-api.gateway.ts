@@ -19,6 +19,7 @@ import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
 import { MessageDispatcher } from './message-dispatcher.js';
 import { SocketConnection, type ConnectionPolicy } from './socket-connection.js';
+import { CloseReason } from '../protocol/socket-api.messages.js';
 
 const CLOSE_GRACE_MS = 2000;
 /**
@@ -185,7 +186,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
   private async closeAll(): Promise<void> {
     const connections = [...this.connections];
     const closed = connections.map(({ socket }) => new Promise((resolve) => socket.once('close', resolve)));
-    for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'Server shutting down');
+    for (const connection of connections) connection.close(CloseCode.GOING_AWAY, CloseReason.shuttingDown);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
     await Promise.race([Promise.all(closed), grace]);

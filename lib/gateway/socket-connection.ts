@@ -9,6 +9,7 @@ import { applicationMessage } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { CloseCode } from './close-codes.js';
 import { parseQuery } from './request-parsing.js';
+import { CloseReason } from '../protocol/socket-api.messages.js';
 
 const TEXT_FRAME = { binary: false } as const;
 const NO_CHANNELS: ReadonlyMap<Channel, unknown> = new Map();
@@ -197,7 +198,7 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     this.socket.send(frame, TEXT_FRAME);
     if (this.socket.bufferedAmount > this.policy.maxBufferedBytes) {
-      this.close(CloseCode.TRY_AGAIN_LATER, 'Slow consumer');
+      this.close(CloseCode.TRY_AGAIN_LATER, CloseReason.slowConsumer);
     }
   }
 

@@ -9,6 +9,7 @@ import { dtoReader, hasValidationRules } from '../validation/dto-reader.js';
 import { readAny, readArray, readBoolean, readNumber, readString } from '../validation/primitive-readers.js';
 import { fail, type ValueReader } from '../validation/value-reader.js';
 import { SocketApiDeclarationError, type HandlerTarget } from '../registry/handler-target.js';
+import { ErrorMessage } from '../protocol/socket-api.messages.js';
 
 /** One parameter of a handler, with everything needed to fill it from a message. */
 export interface BoundParam {
@@ -65,7 +66,7 @@ export class ParamsBinder {
       })),
     ].sort((a, b) => a.index - b.index) as BoundParam[];
     assertEveryParamDecorated(target, params, Math.max(types.length, target.method.length));
-    return new ParamsBinder(params, `Invalid parameters for ${target.kind} '${target.name}'`);
+    return new ParamsBinder(params, ErrorMessage.invalidParameters(target.kind, target.name));
   }
 
   /** The arguments, or a Promise of them when a DTO is validated; throws on invalid `data`. */

@@ -9,10 +9,10 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { errorFrame } from '../protocol/server-messages.js';
+import { CloseReason, ErrorMessage } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { acceptedIdentity } from './accepted-identity.js';
 import { ConnectGuards } from './connect-guards.js';
-import { ErrorMessage, CloseReason } from '../protocol/socket-api.messages.js';
 
 /** Longest delay a Node timer takes; later expiries are checked again when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

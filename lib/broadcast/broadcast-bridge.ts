@@ -7,9 +7,9 @@ import { originPolicy, type OriginPolicy } from '../gateway/origin-policy.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SocketApiValidationException } from '../protocol/errors.js';
 import { isTooDeep } from '../protocol/parse-client-message.js';
+import { BroadcastError } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { bearerTokenMatches, broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
-import { BroadcastError } from '../protocol/socket-api.messages.js';
 
 /** The endpoint's answer: an HTTP status and a JSON body. */
 interface BroadcastResponse {

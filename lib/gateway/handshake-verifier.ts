@@ -6,10 +6,10 @@ import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../o
 import type { HandshakeRequest, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { ThrottledWarning } from '../logging/throttled-warning.js';
+import { HandshakeRefusal } from '../protocol/socket-api.messages.js';
 import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } from './client-address.js';
 import { originPolicy, originRefusedHint, type OriginPolicy } from './origin-policy.js';
 import { parseCookies, parseQuery } from './request-parsing.js';
-import { HandshakeRefusal } from '../protocol/socket-api.messages.js';
 
 /** ws's `verifyClient` callback: accept, or refuse with an HTTP status. */
 type VerifyCallback = (accept: boolean, status?: number, message?: string) => void;

@@ -1,7 +1,7 @@
 import type { ResolvedHeartbeat } from '../options/resolved-options.js';
+import { CloseReason } from '../protocol/socket-api.messages.js';
 import { CloseCode } from './close-codes.js';
 import type { SocketConnection } from './socket-connection.js';
-import { CloseReason } from '../protocol/socket-api.messages.js';
 
 /**
  * Liveness for every connection with a few timers per server, none per connection: WebSocket ping

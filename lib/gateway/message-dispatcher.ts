@@ -4,11 +4,11 @@ import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../o
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { parseClientMessage } from '../protocol/parse-client-message.js';
+import { CloseReason, ErrorMessage } from '../protocol/socket-api.messages.js';
 import { CloseCode } from './close-codes.js';
 import { MessageRouter } from './message-router.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { PendingFrame, SocketConnection } from './socket-connection.js';
-import { ErrorMessage, CloseReason } from '../protocol/socket-api.messages.js';
 
 /**
  * A refused frame is parsed to echo its id and channel only up to this size: a refusal must cost

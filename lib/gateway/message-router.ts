@@ -14,6 +14,7 @@ import {
   subscribedReply,
   unsubscribedReply,
 } from '../protocol/server-messages.js';
+import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-api.registry.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
@@ -21,7 +22,6 @@ import { describeTarget } from '../registry/handler-target.js';
 import { ConnectionIdentities } from '../auth/connection-identities.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import type { SocketConnection } from './socket-connection.js';
-import { ErrorMessage } from '../protocol/socket-api.messages.js';
 
 /**
  * Answers one frame: envelope checks, then routing to actions, channels, ping and credential

@@ -12,6 +12,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { ConnectionIdentities } from '../auth/connection-identities.js';
 import { NestEnhancers } from '../handlers/nest-enhancers.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
+import { CloseReason } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { CloseCode } from './close-codes.js';
 import { ConnectionHooks } from './connection-hooks.js';
@@ -19,7 +20,6 @@ import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
 import { MessageDispatcher } from './message-dispatcher.js';
 import { SocketConnection, type ConnectionPolicy } from './socket-connection.js';
-import { CloseReason } from '../protocol/socket-api.messages.js';
 
 const CLOSE_GRACE_MS = 2000;
 /**

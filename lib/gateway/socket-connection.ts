@@ -6,10 +6,10 @@ import type { Channel, ChannelSubscriber } from '../channels/channel.js';
 import type { SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { applicationMessage } from '../protocol/server-messages.js';
+import { CloseReason } from '../protocol/socket-api.messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { CloseCode } from './close-codes.js';
 import { parseQuery } from './request-parsing.js';
-import { CloseReason } from '../protocol/socket-api.messages.js';
 
 const TEXT_FRAME = { binary: false } as const;
 const NO_CHANNELS: ReadonlyMap<Channel, unknown> = new Map();

@@ -4,12 +4,12 @@ import type { ValidatorOptions } from 'class-validator';
 import { readParams, type ParamPipe } from '../decorators/param-metadata.js';
 import type { SocketConnection } from '../gateway/socket-connection.js';
 import { SocketApiValidationException, type FieldError } from '../protocol/errors.js';
+import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { CONNECTION_PARAM, DATA_PARAM } from '../socket-api.constants.js';
 import { dtoReader, hasValidationRules } from '../validation/dto-reader.js';
 import { readAny, readArray, readBoolean, readNumber, readString } from '../validation/primitive-readers.js';
 import { fail, type ValueReader } from '../validation/value-reader.js';
 import { SocketApiDeclarationError, type HandlerTarget } from '../registry/handler-target.js';
-import { ErrorMessage } from '../protocol/socket-api.messages.js';
 
 /** One parameter of a handler, with everything needed to fill it from a message. */
 export interface BoundParam {

@@ -3,8 +3,8 @@ import { WsException } from '@nestjs/websockets';
 import { ErrorCode } from './error-codes.js';
 import { SocketApiException, SocketApiValidationException } from './errors.js';
 import type { ErrorPayload } from './messages.js';
-import { UnserializableValueError } from './to-plain.js';
 import { ErrorMessage } from './socket-api.messages.js';
+import { UnserializableValueError } from './to-plain.js';
 
 /** Where an exception was thrown: a guard's refusal defaults to `FORBIDDEN`. */
 export type ExceptionOrigin = 'guard' | 'handler';

@@ -11,6 +11,7 @@ export type {
   RedisBrokerOptions,
   RedisBrokerStats,
   RedisConnection,
+  RedisSettings,
 } from './interfaces/redis-broker-options.interface.js';
 export { SocketApiEmitter, type SocketApiEmitterOptions } from './broker/socket-api-emitter.js';
 export type { BroadcastOptions } from './interfaces/broadcast-options.interface.js';

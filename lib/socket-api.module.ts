@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConnectGuards } from './auth/connect-guards.js';
 import { ConnectionIdentities } from './gateway/connection-identities.js';
@@ -9,6 +9,7 @@ import { Subscriptions } from './channels/subscriptions.js';
 import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
+import { SocketApiOrchestrator } from './discovery/socket-api.orchestrator.js';
 import { ConnectionHooks } from './handlers/connection-hooks.js';
 import { HandshakeVerifier } from './gateway/handshake-verifier.js';
 import { InboundQueue } from './gateway/inbound-queue.js';
@@ -17,6 +18,8 @@ import { SocketServer } from './gateway/socket-server.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
 import type { SocketApiModuleOptions } from './interfaces/socket-api-options.interface.js';
+import { resolveOptions } from './options/resolve-options.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from './options/resolved-options.js';
 import { SocketApiRegistry } from './registry/socket-api.registry.js';
 import { SOCKET_API_BROKER } from './socket-api.constants.js';
 import {
@@ -46,12 +49,20 @@ import {
     SocketApiExplorer,
     SocketServer,
     SocketApiMetadataAccessor,
+    SocketApiOrchestrator,
     SocketApiRegistry,
     Subscriptions,
     {
-      provide: SOCKET_API_BROKER,
-      useFactory: (options: SocketApiModuleOptions) => createBroker(options),
+      // The user's options (validated as they are provided) resolved once: every part reads this object.
+      provide: RESOLVED_SOCKET_API_OPTIONS,
+      useFactory: (options: SocketApiModuleOptions) =>
+        resolveOptions(options, (message) => new Logger('SocketApiModule').warn(message)),
       inject: [SOCKET_API_OPTIONS],
+    },
+    {
+      provide: SOCKET_API_BROKER,
+      useFactory: (options: ResolvedSocketApiOptions) => createBroker(options),
+      inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
   ],
   exports: [ChannelHub],

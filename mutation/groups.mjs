@@ -18,10 +18,10 @@ export const GROUPS = {
     ],
     tests: ['test/unit/**/*.spec.ts', 'test/auth/**/*.spec.ts', 'test/scale/broadcast-access.spec.ts'],
   },
-  // The options validator: many mutants (every message), one fast unit suite.
+  // The options: validator (many mutants, every message), defaults and their resolution; fast unit suites.
   options: {
     mutate: ['lib/options/**/*.ts'],
-    tests: ['test/unit/validate-options.spec.ts'],
+    tests: ['test/unit/validate-options.spec.ts', 'test/unit/resolve-options.spec.ts'],
   },
   // The handshake (connection limits, timeout, authentication, connect guards) and renewal. The pure
   // parts it uses (origin policy, addresses, request parsing, options) are in `units`.

@@ -8,11 +8,14 @@ import {
   Channel,
   Data,
   InjectChannel,
+  OnSocketConnect,
   SocketAction,
   SocketApiModule,
   SocketChannel,
 } from '../lib/index.js';
 import { ChannelHub } from '../lib/channels/channel-hub.js';
+import { SocketApiExplorer } from '../lib/discovery/socket-api.explorer.js';
+import { SocketApiRegistry } from '../lib/registry/socket-api.registry.js';
 import { SocketServer } from '../lib/gateway/socket-server.js';
 import { startApp } from './support/test-app.js';
 import { TestClient } from './support/ws-client.js';
@@ -94,6 +97,68 @@ describe('SocketApiModule', () => {
       const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, Typo] });
       expect(() => t.app.get(Typo).channel.publish({})).toThrow("Channel 'romo' is not declared");
       await t.close();
+    });
+  });
+
+  describe('discovery', () => {
+    let t: Awaited<ReturnType<typeof startApp>> | undefined;
+    const clients: TestClient[] = [];
+
+    afterEach(async () => {
+      for (const client of clients.splice(0)) await client.close().catch(() => undefined);
+      await t?.close();
+      t = undefined;
+    });
+
+    it('explore() returns what the app declares, as data, and registers nothing itself', async () => {
+      @Injectable()
+      class Hooks {
+        @OnSocketConnect()
+        connected() {}
+      }
+      t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, Announcer, Hooks] });
+      const registry = t.app.get(SocketApiRegistry);
+      const registered = [[...registry.actions.keys()], [...registry.channels.keys()]];
+
+      const found = t.app.get(SocketApiExplorer).explore();
+      expect(found.actions.map(({ target, metadata }) => [target.classRef.name, target.methodName, metadata.name])).toEqual([
+        ['RoomService', 'slowEcho', 'slow_echo'],
+        ['Announcer', 'announce', 'announce'],
+      ]);
+      expect(found.channels).toHaveLength(1);
+      const [room] = found.channels;
+      expect(room.metadata).toEqual({ name: 'room', initialData: true });
+      // The method as declared, not the publishing wrapper the instance got.
+      expect(room.target.method).toBe(RoomService.prototype.room);
+      expect(room.target.instance).toBe(t.app.get(RoomService));
+      expect(found.connectHooks.map((hook) => hook.name)).toEqual(['Hooks.connected()']);
+      expect(found.disconnectHooks).toEqual([]);
+      // Exploring again (it registered nothing) neither throws for duplicates nor changes the routing table.
+      t.app.get(SocketApiExplorer).explore();
+      expect([[...registry.actions.keys()], [...registry.channels.keys()]]).toEqual(registered);
+    });
+
+    it('a channel method called by server code publishes; run for a subscriber, it answers that subscriber only', async () => {
+      t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService] });
+      const first = await TestClient.open(t.url);
+      const second = await TestClient.open(t.url);
+      clients.push(first, second);
+      first.send({ type: 'subscribe', channel: 'room' });
+      expect(await first.next(2)).toEqual([
+        { type: 'subscribed', channel: 'room' },
+        { type: 'data', channel: 'room', data: { topic: 'lobby' } },
+      ]);
+      second.send({ type: 'subscribe', channel: 'room', data: { topic: 'mine' } });
+      expect(await second.next(2)).toEqual([
+        { type: 'subscribed', channel: 'room' },
+        { type: 'data', channel: 'room', data: { topic: 'mine' } },
+      ]);
+      expect(t.app.get(RoomService).room('news')).toEqual({ topic: 'news' });
+      const published = { type: 'data', channel: 'room', data: { topic: 'news' } };
+      // The first subscriber never saw the second's initial data: only the publication.
+      expect(await first.next()).toEqual([published]);
+      expect(await second.next()).toEqual([published]);
+      expect(first.frames).toEqual([]);
     });
   });
 

@@ -38,8 +38,7 @@ Reflect.decorate(
     Module({
       imports: [
         SocketApiModule.forRoot({
-          redis,
-          redisPrefix: process.env.REDIS_PREFIX ?? 'bench',
+          redis: redis && { connection: redis, prefix: process.env.REDIS_PREFIX ?? 'bench' },
           heartbeat: false,
           maxBufferedBytes: 64 * 1024 * 1024,
           maxPendingMessages: 4096,

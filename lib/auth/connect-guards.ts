@@ -5,8 +5,7 @@ import { ExecutionContextHost } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { SocketConnection } from '../connection/socket-connection.js';
 import { parseCookies } from '../network/request-parsing.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 
 /**
  * What connect guards get from `context.switchToHttp().getRequest()`. At connect it is the upgrade
@@ -40,12 +39,12 @@ export class ConnectGuards implements OnApplicationBootstrap {
   private guards: CanActivate[] = [];
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     private readonly moduleRef: ModuleRef,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.guards = await Promise.all((this.options.connectGuards ?? []).map((guard) => this.resolve(guard)));
+    this.guards = await Promise.all(this.options.connectGuards.map((guard) => this.resolve(guard)));
   }
 
   get any(): boolean {
@@ -79,7 +78,7 @@ export class ConnectGuards implements OnApplicationBootstrap {
   }
 
   /** A guard that is a provider somewhere keeps its own DI; any other is created for the module. */
-  private async resolve(guard: NonNullable<SocketApiModuleOptions['connectGuards']>[number]): Promise<CanActivate> {
+  private async resolve(guard: ResolvedSocketApiOptions['connectGuards'][number]): Promise<CanActivate> {
     try {
       return this.moduleRef.get(guard, { strict: false });
     } catch {

@@ -2,19 +2,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { describeException } from '../logging/describe-exception.js';
-import { byteLimit } from '../broker/byte-limit.js';
 import type { SocketConnection } from '../connection/socket-connection.js';
 import { originPolicy, type OriginPolicy } from '../network/origin-policy.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SocketApiValidationException } from '../protocol/errors.js';
 import { isTooDeep } from '../protocol/parse-client-message.js';
+import { BroadcastError } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import {
-  DEFAULT_BROADCAST_MAX_BODY_BYTES,
-  DEFAULT_BROADCAST_PATH,
-  DEFAULT_MAX_DEPTH,
-} from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { bearerTokenMatches, broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
 
 /** The endpoint's answer: an HTTP status and a JSON body. */
@@ -52,14 +46,15 @@ export class BroadcastBridge implements OnModuleInit {
   private readonly maxDepth: number;
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     private readonly registry: SocketApiRegistry,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.hostAllowed = broadcastHostRule(options.broadcast?.allowedHosts);
     this.originAllowed = originPolicy(options.allowedOrigins, { ownOrigin: false });
-    this.maxBodyBytes = byteLimit('broadcast.maxBodyBytes', options.broadcast?.maxBodyBytes ?? DEFAULT_BROADCAST_MAX_BODY_BYTES);
-    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    // Validated with the options; only read when the bridge is served, that is with `broadcast`.
+    this.maxBodyBytes = options.broadcast?.maxBodyBytes ?? 0;
+    this.maxDepth = options.maxDepth;
   }
 
   onModuleInit(): void {
@@ -70,7 +65,7 @@ export class BroadcastBridge implements OnModuleInit {
       this.logger.warn('No HTTP server (application context): the broadcast endpoint is not served.');
       return;
     }
-    const path = broadcast.path ?? DEFAULT_BROADCAST_PATH;
+    const path = broadcast.path;
     servePostAhead(server, path, (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue));
     this.logger.log(`Broadcast endpoint: POST ${path}`);
     if (broadcast.token === undefined) {
@@ -111,17 +106,17 @@ export class BroadcastBridge implements OnModuleInit {
   private refusal(request: IncomingMessage): BroadcastResponse | undefined {
     const { headers } = request;
     if (!this.hostAllowed(request.socket.remoteAddress)) {
-      return { status: 403, body: { error: 'Broadcast endpoint can only be accessed locally.' } };
+      return { status: 403, body: { error: BroadcastError.notLocal } };
     }
     if (!this.originAllowed(headers.origin, headers.host)) {
-      return { status: 403, body: { error: 'Broadcast endpoint: this Origin is not allowed (see allowedOrigins).' } };
+      return { status: 403, body: { error: BroadcastError.originNotAllowed } };
     }
     const { token } = this.options.broadcast ?? {};
     if (token !== undefined && !bearerTokenMatches(headers.authorization, token)) {
-      return { status: 401, body: { error: 'Unauthorized.' } };
+      return { status: 401, body: { error: BroadcastError.unauthorized } };
     }
     if (!isJsonContentType(headers['content-type'])) {
-      return { status: 415, body: { error: 'The body must be JSON, sent with Content-Type: application/json.' } };
+      return { status: 415, body: { error: BroadcastError.notJsonContentType } };
     }
     const declared = Number(headers['content-length']);
     if (declared > this.maxBodyBytes) return tooLarge(this.maxBodyBytes);
@@ -134,20 +129,20 @@ export class BroadcastBridge implements OnModuleInit {
     try {
       body = text.trim() === '' ? undefined : JSON.parse(text);
     } catch {
-      return badRequest('The body is not valid JSON.');
+      return badRequest(BroadcastError.invalidJson);
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return badRequest('The body must be a JSON object: {"channel": "<name>", "data": {...}}.');
+      return badRequest(BroadcastError.notAnObject);
     }
     const { channel: name, data = {} } = body as { channel?: unknown; data?: unknown };
-    if (typeof name !== 'string' || name === '') return badRequest('"channel" must be a non-empty string.');
+    if (typeof name !== 'string' || name === '') return badRequest(BroadcastError.channelRequired);
     // As on the socket: the caller's error (400), before the DTO reader or the serializer overflows
     // its stack (a 500 and a stack in the log for each such request).
     if (isTooDeep(data, this.maxDepth)) {
-      return badRequest(`"data" is nested too deeply (more than ${this.maxDepth} levels).`);
+      return badRequest(BroadcastError.nestedTooDeeply(this.maxDepth));
     }
     const channel = this.registry.channels.get(name);
-    if (!channel) return { status: 404, body: { error: `Channel '${name}' not found.` } };
+    if (!channel) return { status: 404, body: { error: BroadcastError.channelNotFound(name) } };
 
     let args: unknown[];
     try {
@@ -173,7 +168,7 @@ export class BroadcastBridge implements OnModuleInit {
   private failed(channel: string, error: unknown): BroadcastResponse {
     // describeException: String() of what was thrown may itself throw, and this runs in a catch.
     this.logger.error(`Broadcast to channel '${channel}' failed`, describeException(error));
-    return { status: 500, body: { error: 'Internal server error' } };
+    return { status: 500, body: { error: BroadcastError.internalError } };
   }
 }
 
@@ -232,7 +227,7 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<string | 
       }
     };
     const onEnd = () => done(Buffer.concat(chunks, size).toString('utf8'));
-    const onClose = () => done(badRequest('The request ended before its body.'));
+    const onClose = () => done(badRequest(BroadcastError.endedEarly));
     request.on('data', onData);
     request.once('end', onEnd);
     request.once('close', onClose);
@@ -256,5 +251,5 @@ function badRequest(error: string): BroadcastResponse {
 }
 
 function tooLarge(maxBytes: number): BroadcastResponse {
-  return { status: 413, body: { error: `The body is larger than ${maxBytes} bytes.` } };
+  return { status: 413, body: { error: BroadcastError.tooLarge(maxBytes) } };
 }

@@ -2,9 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConnection } from '../interfaces/redis-broker-options.interface.js';
 
-export const DEFAULT_REDIS_PREFIX = 'socketapi';
-export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 5000;
-
 /**
  * Reconnection delays: 100 ms, doubling, at most 1 s, retried forever; ±20 % jitter, so that many
  * instances that lost Redis together do not all knock at the same moment.

@@ -5,14 +5,11 @@ import type {
   RedisBrokerOptions,
   RedisBrokerStats,
 } from '../interfaces/redis-broker-options.interface.js';
-import { DEFAULT_REDIS_MAX_MESSAGE_BYTES, DEFAULT_REDIS_MAX_PENDING_BYTES } from '../socket-api.constants.js';
 import { byteLimit } from './byte-limit.js';
 import { PublishWindow } from './publish-window.js';
 import {
   closeRedisClient,
   createRedisClient,
-  DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
-  DEFAULT_REDIS_PREFIX,
   describeRedis,
   isRedisClient,
   newSenderId,
@@ -22,6 +19,8 @@ import {
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
 import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import { ThrottledWarning } from '../logging/throttled-warning.js';
+import { resolveRedisSettings } from '../options/redis-settings.js';
+import type { ResolvedRedisSettings } from '../options/resolved-options.js';
 
 /**
  * Publishes fail fast while Redis is down (nothing queues up to be sent late), and a PUBLISH in
@@ -88,17 +87,20 @@ export class RedisBroker implements SocketApiBroker {
   /** Some were not sent (too many unanswered): subscribe again from `watched` once Redis answers. */
   private resubscribeNeeded = false;
 
-  constructor(private readonly options: RedisBrokerOptions) {
-    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+  private readonly settings: ResolvedRedisSettings;
+
+  constructor(options: RedisBrokerOptions) {
     this.logger = options.logger ?? new Logger('SocketApiRedisBroker');
+    this.settings = resolveRedisSettings(options, 'RedisBroker', (message) => this.logger.warn(message));
+    this.prefix = this.settings.prefix;
     if (options.secret === '') throw new Error('RedisBroker: `secret` must not be empty.');
     this.envelope = new RedisEnvelope(
       this.instanceId,
       options.secret,
-      byteLimit('RedisBroker: maxMessageBytes (redisMaxMessageBytes)', options.maxMessageBytes ?? DEFAULT_REDIS_MAX_MESSAGE_BYTES),
+      byteLimit('RedisBroker: maxMessageBytes (redis.maxMessageBytes)', this.settings.maxMessageBytes),
     );
     this.window = new PublishWindow(
-      byteLimit('RedisBroker: maxPendingBytes (redisMaxPendingBytes)', options.maxPendingBytes ?? DEFAULT_REDIS_MAX_PENDING_BYTES),
+      byteLimit('RedisBroker: maxPendingBytes (redis.maxPendingBytes)', this.settings.maxPendingBytes),
     );
     this.rejections = new ThrottledWarning(this.logger);
     this.oversized = new ThrottledWarning(this.logger);
@@ -126,7 +128,7 @@ export class RedisBroker implements SocketApiBroker {
   async connect(deliver: RemoteDelivery): Promise<void> {
     if (this.publisher) throw new Error('RedisBroker.connect() was called twice.');
     this.deliver = deliver;
-    const { redis } = this.options;
+    const redis = this.settings.connection;
     if (isRedisClient(redis)) {
       // The caller's client publishes; the subscriber is a connection of ours beside it.
       this.publisher = redis;
@@ -141,7 +143,7 @@ export class RedisBroker implements SocketApiBroker {
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel, message));
     startConnecting(this.publisher);
     startConnecting(this.subscriber);
-    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
+    const timeoutMs = this.settings.connectTimeoutMs;
     try {
       await whenReady([this.publisher, this.subscriber], timeoutMs);
     } catch (error) {

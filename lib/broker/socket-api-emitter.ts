@@ -1,16 +1,15 @@
+import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { Redis } from 'ioredis';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
-import { DEFAULT_REDIS_MAX_MESSAGE_BYTES, DEFAULT_REDIS_MAX_PENDING_BYTES } from '../socket-api.constants.js';
 import { byteLimit } from './byte-limit.js';
 import { PublishWindow } from './publish-window.js';
-import type { RedisConnection } from '../interfaces/redis-broker-options.interface.js';
+import { resolveRedisSettings } from '../options/redis-settings.js';
+import type { DeprecatedRedisSettings, RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import {
   closeRedisClient,
   createRedisClient,
-  DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
-  DEFAULT_REDIS_PREFIX,
   describeRedis,
   isRedisClient,
   newSenderId,
@@ -19,25 +18,14 @@ import {
 } from './redis-connection.js';
 import { RedisEnvelope } from './redis-envelope.js';
 
-export interface SocketApiEmitterOptions {
-  /** The Redis the app's instances use (`forRoot({ redis })`): URL, ioredis options or a client. */
-  redis: RedisConnection;
-  /** The app's `redisPrefix`. Default `'socketapi'`. */
-  prefix?: string;
+/**
+ * The app's Redis settings (the object given to `forRoot({ redis })` can be passed as it is: the
+ * emitter must use the app's `prefix` and `secret`), plus how payloads are serialized.
+ */
+export type SocketApiEmitterOptions = (RedisSettings | DeprecatedRedisSettings) & {
   /** class-transformer options, when payloads hold class instances (the app's `serialization`). */
   serialization?: ClassTransformOptions;
-  /** How long a publication waits for Redis to be reachable before it fails. Default 5000 ms. */
-  connectTimeoutMs?: number;
-  /** The app's `redisSecret`: when the app has one, the emitter must sign with it. Default: none. */
-  secret?: string;
-  /**
-   * Bytes of publications (plus 512 bytes each) waiting for Redis (to connect, or to answer); past
-   * it, `publish` rejects at once instead of holding more. Default 4 MiB.
-   */
-  maxPendingBytes?: number;
-  /** Largest message, envelope included; `publish` rejects a larger one. Default 4 MiB (the app's `redisMaxMessageBytes`). */
-  maxMessageBytes?: number;
-}
+};
 
 /**
  * Publishes to an app's channels from outside it (a worker, a script, a cron job): no Nest app,
@@ -61,23 +49,22 @@ export class SocketApiEmitter {
   private closed = false;
 
   constructor(private readonly options: SocketApiEmitterOptions) {
-    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
+    const settings = resolveRedisSettings(options, 'SocketApiEmitter', (message) =>
+      new Logger('SocketApiEmitter').warn(message),
+    );
+    this.prefix = settings.prefix;
+    this.connectTimeoutMs = settings.connectTimeoutMs;
     if (options.secret === '') throw new Error('SocketApiEmitter: `secret` must not be empty.');
-    const maxMessageBytes = byteLimit(
-      'SocketApiEmitter: maxMessageBytes',
-      options.maxMessageBytes ?? DEFAULT_REDIS_MAX_MESSAGE_BYTES,
-    );
+    const maxMessageBytes = byteLimit('SocketApiEmitter: maxMessageBytes', settings.maxMessageBytes);
     this.envelope = new RedisEnvelope(newSenderId(), options.secret, maxMessageBytes);
-    this.window = new PublishWindow(
-      byteLimit('SocketApiEmitter: maxPendingBytes', options.maxPendingBytes ?? DEFAULT_REDIS_MAX_PENDING_BYTES),
-    );
-    if (isRedisClient(options.redis)) {
-      this.client = options.redis;
+    this.window = new PublishWindow(byteLimit('SocketApiEmitter: maxPendingBytes', settings.maxPendingBytes));
+    const { connection } = settings;
+    if (isRedisClient(connection)) {
+      this.client = connection;
       this.ownsClient = false;
     } else {
       // Fail fast while Redis is down rather than queue publications to be sent late.
-      this.client = createRedisClient(options.redis, { enableOfflineQueue: false, autoResendUnfulfilledCommands: false });
+      this.client = createRedisClient(connection, { enableOfflineQueue: false, autoResendUnfulfilledCommands: false });
       this.client.on('error', () => undefined); // reported through publish()'s rejection
       this.ownsClient = true;
     }
@@ -117,7 +104,7 @@ export class SocketApiEmitter {
       .finally(() => this.window.release(message.length));
   }
 
-  /** Closes the connection (not a client passed in as `redis`: that one stays the caller's). */
+  /** Closes the connection (not a client passed in as `connection`: that one stays the caller's). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

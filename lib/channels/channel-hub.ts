@@ -1,9 +1,8 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { FanOutChannel } from './fan-out-channel.js';
 import { readRemoteFrame } from './remote-frame.js';
 
@@ -16,7 +15,7 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly channels = new Map<string, FanOutChannel>();
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
   ) {}
 

@@ -7,7 +7,7 @@ import { describeException } from '../logging/describe-exception.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
-import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
+import { DEFAULTS } from '../options/defaults.js';
 import { Channel } from './channel.js';
 
 /** A subscriber of a channel: a connection, as the channel and `Subscriptions` see it. */
@@ -30,7 +30,7 @@ export interface ChannelSubscriber {
  */
 export class FanOutChannel<T = unknown> extends Channel<T> {
   private static readonly logger = new Logger('SocketApiChannel');
-  private static readonly errorLog = new ErrorLogLimiter(FanOutChannel.logger, DEFAULT_ERROR_LOG_INTERVAL_MS);
+  private static readonly errorLog = new ErrorLogLimiter(FanOutChannel.logger, DEFAULTS.errorLogIntervalMs);
   /** This process's subscribed connections: the fan-out loop's own set. */
   readonly subscribers = new Set<ChannelSubscriber>();
   private readonly publications = new Subject<T>();

@@ -1,52 +1,40 @@
-import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
+import { Injectable, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import type { FanOutChannel } from '../channels/fan-out-channel.js';
-import { ChannelHub } from '../channels/channel-hub.js';
-import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
-import type { SocketChannelMetadata } from '../decorators/socket-channel.decorator.js';
-import { ConnectionHooks } from '../handlers/connection-hooks.js';
-import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
-import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
-import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import type { DiscoveredHandlers } from './discovered-handlers.js';
 import { SocketApiMetadataAccessor } from './socket-api-metadata.accessor.js';
 
 type Method = (...args: unknown[]) => unknown;
 
 /**
- * Finds every `@SocketAction`/`@SocketChannel` method (and connection hook) on the app's providers
- * and controllers at startup, and registers it with everything a message needs already built: its parameter binder
- * and its enhancer chain. Channel methods are also wrapped so that calling them publishes.
+ * Finds every `@SocketAction`/`@SocketChannel` method and connection hook on the app's providers and
+ * controllers, and returns them as data. It refuses what cannot be served (a method that is both, a
+ * handler on a request-scoped provider) but compiles and registers nothing: `SocketApiOrchestrator` does.
  */
 @Injectable()
-export class SocketApiExplorer implements OnModuleInit {
+export class SocketApiExplorer {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly metadata: SocketApiMetadataAccessor,
-    private readonly registry: SocketApiRegistry,
-    private readonly invokers: HandlerInvokerFactory,
-    private readonly channels: ChannelHub,
-    private readonly hooks: ConnectionHooks,
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
   ) {}
 
-  onModuleInit(): void {
+  explore(): DiscoveredHandlers {
+    const found: DiscoveredHandlers = { actions: [], channels: [], connectHooks: [], disconnectHooks: [] };
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
-      this.explore(wrapper);
+      this.exploreInstance(wrapper, found);
     }
+    return found;
   }
 
-  private explore(wrapper: InstanceWrapper): void {
+  private exploreInstance(wrapper: InstanceWrapper, found: DiscoveredHandlers): void {
     const { instance } = wrapper;
     if (!instance || typeof instance !== 'object' || wrapper.isAlias) return;
     const prototype = Object.getPrototypeOf(instance) as Record<string, Method>;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const method = prototype[methodName];
-      this.exploreHooks(instance, methodName, method);
+      this.exploreHooks(instance, methodName, method, found);
       const action = this.metadata.getAction(method);
       const channel = this.metadata.getChannel(method);
       if (!action && !channel) continue;
@@ -59,20 +47,19 @@ export class SocketApiExplorer implements OnModuleInit {
         method,
         moduleKey: wrapper.host?.token ?? '',
       };
-      this.assertDeclarable(wrapper, target, Boolean(action && channel));
-      if (channel) this.registerChannel(target, channel);
-      else this.registerAction(target, action!);
+      this.assertServable(wrapper, target, Boolean(action && channel));
+      if (channel) found.channels.push({ target, metadata: channel });
+      else found.actions.push({ target, metadata: action! });
     }
   }
 
-  private exploreHooks(instance: object, methodName: string, method: Method): void {
+  private exploreHooks(instance: object, methodName: string, method: Method, found: DiscoveredHandlers): void {
     const name = `${instance.constructor.name}.${methodName}()`;
-    const run = method.bind(instance);
-    if (this.metadata.isConnectHook(method)) this.hooks.addConnectHook(name, run);
-    if (this.metadata.isDisconnectHook(method)) this.hooks.addDisconnectHook(name, run);
+    if (this.metadata.isConnectHook(method)) found.connectHooks.push({ name, run: method.bind(instance) });
+    if (this.metadata.isDisconnectHook(method)) found.disconnectHooks.push({ name, run: method.bind(instance) });
   }
 
-  private assertDeclarable(wrapper: InstanceWrapper, target: HandlerTarget, both: boolean): void {
+  private assertServable(wrapper: InstanceWrapper, target: HandlerTarget, both: boolean): void {
     if (both) {
       throw new SocketApiDeclarationError(target, 'a method is either a @SocketAction() or a @SocketChannel(), not both.');
     }
@@ -83,51 +70,4 @@ export class SocketApiExplorer implements OnModuleInit {
       );
     }
   }
-
-  private registerAction(target: HandlerTarget, metadata: SocketActionMetadata): void {
-    this.registry.addAction({ target, ...this.compile(target, metadata) });
-  }
-
-  private registerChannel(target: HandlerTarget, metadata: SocketChannelMetadata): void {
-    const channel = this.channels.declare(target.name, { slowConsumer: metadata.slowConsumer });
-    this.registry.addChannel({
-      target,
-      ...this.compile(target, metadata),
-      channel,
-      initialData: metadata.initialData ?? false,
-      admits: this.invokers.createGuardCheck(target),
-    });
-    publishOnCall(target, channel);
-  }
-
-  private compile(target: HandlerTarget, metadata: SocketActionMetadata) {
-    const binder = ParamsBinder.compile(target, this.binderOptions(metadata));
-    return { binder, invoke: this.invokers.create(target, binder) };
-  }
-
-  private binderOptions(metadata: SocketActionMetadata): BinderOptions {
-    const { validator, transformer } = this.options.validation ?? {};
-    return { validator: { ...validator, ...metadata.validation }, transformer: transformer ?? {} };
-  }
-}
-
-/**
- * SocketAPI's semantics: calling a channel method from server code runs it and publishes what it
- * returns. The DI instance gets its own wrapper, so `this.chat()` and `service.chat()` both publish,
- * while the library calls the original when a client subscribes.
- */
-function publishOnCall(target: HandlerTarget, channel: FanOutChannel): void {
-  const { instance, method } = target;
-  const publish = (value: unknown) => {
-    channel.publish(value);
-    return value;
-  };
-  Object.defineProperty(instance, target.methodName, {
-    configurable: true,
-    writable: true,
-    value: function publishing(this: unknown, ...args: unknown[]) {
-      const result = method.apply(this, args);
-      return result instanceof Promise ? result.then(publish) : publish(result);
-    },
-  });
 }

@@ -3,7 +3,7 @@ import { FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { acceptedIdentity } from '../auth/accepted-identity.js';
 import { ConnectGuards } from '../auth/connect-guards.js';
 import { Subscriptions } from '../channels/subscriptions.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import type { SocketAuthenticator, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { CloseCode } from '../protocol/close-codes.js';
@@ -11,9 +11,8 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { errorFrame } from '../protocol/server-messages.js';
+import { CloseReason, ErrorMessage } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import type { WsConnection } from './ws-connection.js';
 
 /** Longest delay a Node timer takes; later expiries are checked again when it fires. */
@@ -21,10 +20,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the client is told when a renewal is refused; the connection's identity stays as it was. */
 const RenewalRefusal = {
-  invalidCredentials: { code: ErrorCode.UNAUTHORIZED, message: 'Invalid credentials.' },
-  otherSubject: { code: ErrorCode.FORBIDDEN, message: 'Credentials of another subject.' },
+  invalidCredentials: { code: ErrorCode.UNAUTHORIZED, message: ErrorMessage.invalidCredentials },
+  otherSubject: { code: ErrorCode.FORBIDDEN, message: ErrorMessage.otherSubject },
   guardRefused: { code: ErrorCode.FORBIDDEN, message: FORBIDDEN_MESSAGE },
-  inProgress: { code: ErrorCode.RATE_LIMITED, message: 'A renewal is already in progress.' },
+  inProgress: { code: ErrorCode.RATE_LIMITED, message: ErrorMessage.renewalInProgress },
 } as const satisfies Record<string, ErrorPayload>;
 
 /**
@@ -50,13 +49,13 @@ export class ConnectionIdentities implements OnApplicationShutdown {
   private warnedNoSubject = false;
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
     private readonly registry: SocketApiRegistry,
     private readonly connectGuards: ConnectGuards,
     private readonly subscriptions: Subscriptions,
   ) {
     this.auth = options.auth;
-    this.errorLog = new ErrorLogLimiter(this.logger, options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS);
+    this.errorLog = new ErrorLogLimiter(this.logger, options.errorLogIntervalMs);
   }
 
   onApplicationShutdown(): void {
@@ -170,7 +169,7 @@ export class ConnectionIdentities implements OnApplicationShutdown {
   }
 
   private expire(connection: WsConnection): void {
-    connection.sendFrame(errorFrame({ code: ErrorCode.TOKEN_EXPIRED, message: 'Token expired.' }));
-    connection.close(CloseCode.POLICY_VIOLATION, 'Token expired');
+    connection.sendFrame(errorFrame({ code: ErrorCode.TOKEN_EXPIRED, message: ErrorMessage.tokenExpired }));
+    connection.close(CloseCode.POLICY_VIOLATION, CloseReason.tokenExpired);
   }
 }

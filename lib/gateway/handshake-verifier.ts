@@ -2,19 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import { HttpException, HttpStatus, Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { acceptedIdentity } from '../auth/accepted-identity.js';
 import { ConnectGuards, type ConnectGuardRequest } from '../auth/connect-guards.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import type { HandshakeRequest, SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
-import {
-  DEFAULT_ERROR_LOG_INTERVAL_MS,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  DEFAULT_MAX_CONNECTIONS,
-} from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { ThrottledWarning } from '../logging/throttled-warning.js';
 import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } from '../network/client-address.js';
 import { originPolicy, originRefusedHint, type OriginPolicy } from '../network/origin-policy.js';
 import { parseCookies, parseQuery } from '../network/request-parsing.js';
+import { HandshakeRefusal } from '../protocol/socket-api.messages.js';
 
 /** ws's `verifyClient` callback: accept, or refuse with an HTTP status. */
 type VerifyCallback = (accept: boolean, status?: number, message?: string) => void;
@@ -51,15 +46,15 @@ export class HandshakeVerifier implements OnApplicationShutdown {
   private readonly resolveClientAddress: ClientAddressResolver;
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     private readonly connectGuards: ConnectGuards,
   ) {
-    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    this.maxPerAddress = options.maxConnectionsPerAddress ?? Infinity;
-    this.timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.maxConnections = options.maxConnections;
+    this.maxPerAddress = options.maxConnectionsPerAddress;
+    this.timeoutMs = options.handshakeTimeoutMs;
     this.originAllowed = originPolicy(options.allowedOrigins);
     this.resolveClientAddress = clientAddressResolver(options.trustedProxies);
-    const logIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    const logIntervalMs = options.errorLogIntervalMs;
     this.errorLog = new ErrorLogLimiter(this.logger, logIntervalMs);
     this.refusedOrigins = new ThrottledWarning(this.logger, logIntervalMs);
     this.timedOut = new ThrottledWarning(this.logger, logIntervalMs);
@@ -72,7 +67,7 @@ export class HandshakeVerifier implements OnApplicationShutdown {
   /** No more connections: new upgrades, and those still authenticating, get HTTP 503. */
   stopAccepting(): void {
     this.accepting = false;
-    for (const refuse of this.underWay) refuse([HttpStatus.SERVICE_UNAVAILABLE, 'Server shutting down']);
+    for (const refuse of this.underWay) refuse([HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.shuttingDown]);
   }
 
   /** ws's `verifyClient`, in its asynchronous form. */
@@ -111,11 +106,11 @@ export class HandshakeVerifier implements OnApplicationShutdown {
     origin: string | undefined,
     clientAddress: string | undefined,
   ): Refusal | undefined {
-    if (!this.accepting) return [HttpStatus.SERVICE_UNAVAILABLE, 'Server shutting down'];
-    if (!this.isOriginAllowed(origin, request.headers.host)) return [HttpStatus.FORBIDDEN, 'Origin not allowed'];
-    if (this.total >= this.maxConnections) return [HttpStatus.SERVICE_UNAVAILABLE, 'Too many connections'];
+    if (!this.accepting) return [HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.shuttingDown];
+    if (!this.isOriginAllowed(origin, request.headers.host)) return [HttpStatus.FORBIDDEN, HandshakeRefusal.originNotAllowed];
+    if (this.total >= this.maxConnections) return [HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.tooManyConnections];
     if ((this.perAddress.get(addressLimitKey(clientAddress)) ?? 0) >= this.maxPerAddress) {
-      return [HttpStatus.TOO_MANY_REQUESTS, 'Too many connections from this address'];
+      return [HttpStatus.TOO_MANY_REQUESTS, HandshakeRefusal.tooManyFromAddress];
     }
     return undefined;
   }
@@ -164,7 +159,7 @@ export class HandshakeVerifier implements OnApplicationShutdown {
           count,
         ),
       );
-      refuse([HttpStatus.SERVICE_UNAVAILABLE, 'Handshake timed out']);
+      refuse([HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.timedOut]);
     }, this.timeoutMs);
     timer.unref();
     this.underWay.add(refuse);
@@ -180,10 +175,10 @@ export class HandshakeVerifier implements OnApplicationShutdown {
     try {
       const request = toHandshakeRequest(raw, this.clientAddresses.get(raw));
       let identity = acceptedIdentity(await this.options.auth?.authenticate(request), Date.now());
-      if (this.options.auth && !identity) return [HttpStatus.UNAUTHORIZED, 'Unauthorized'];
+      if (this.options.auth && !identity) return [HttpStatus.UNAUTHORIZED, HandshakeRefusal.unauthorized];
       if (this.connectGuards.any) {
         const guarded = Object.assign(raw as GuardedRequest, { user: identity?.user, query: request.query, cookies: request.cookies });
-        if (!(await this.connectGuards.allow(guarded))) return [HttpStatus.FORBIDDEN, 'Forbidden'];
+        if (!(await this.connectGuards.allow(guarded))) return [HttpStatus.FORBIDDEN, HandshakeRefusal.forbidden];
         // A guard may set the identity itself, as Passport's do.
         identity ??= guarded.user === undefined ? undefined : { user: guarded.user };
       }
@@ -206,7 +201,7 @@ export class HandshakeVerifier implements OnApplicationShutdown {
       // Described below, as far as it can be.
     }
     this.errorLog.error('Authentication of a WebSocket upgrade failed', exception);
-    return [HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error'];
+    return [HttpStatus.INTERNAL_SERVER_ERROR, HandshakeRefusal.internalError];
   }
 
   private count(address: string, delta: number): void {

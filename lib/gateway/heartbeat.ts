@@ -1,6 +1,6 @@
-import type { HeartbeatOptions } from '../interfaces/socket-api-options.interface.js';
+import type { ResolvedHeartbeat } from '../options/resolved-options.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../socket-api.constants.js';
+import { CloseReason } from '../protocol/socket-api.messages.js';
 import type { WsConnection } from './ws-connection.js';
 
 /**
@@ -15,11 +15,11 @@ export class Heartbeat {
 
   constructor(
     private readonly connections: ReadonlySet<WsConnection>,
-    private readonly heartbeat: HeartbeatOptions | false,
+    private readonly heartbeat: ResolvedHeartbeat | false,
     private readonly idleTimeoutMs: number,
   ) {
-    this.intervalMs = heartbeat ? (heartbeat.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS) : 0;
-    this.timeoutMs = heartbeat ? Math.min(heartbeat.timeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS, this.intervalMs) : 0;
+    this.intervalMs = heartbeat ? heartbeat.intervalMs : 0;
+    this.timeoutMs = heartbeat ? Math.min(heartbeat.timeoutMs, this.intervalMs) : 0;
   }
 
   get pings(): boolean {
@@ -53,7 +53,7 @@ export class Heartbeat {
     const cutoff = Date.now() - this.idleTimeoutMs;
     for (const connection of this.connections) {
       // One already closing waits for its peer (or `closeTimeoutMs`), not for another close.
-      if (connection.lastMessageAt < cutoff && connection.isOpen) connection.close(CloseCode.NORMAL, 'Idle timeout');
+      if (connection.lastMessageAt < cutoff && connection.isOpen) connection.close(CloseCode.NORMAL, CloseReason.idleTimeout);
     }
   }
 

@@ -1,22 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { parseClientMessage } from '../protocol/parse-client-message.js';
 import { errorFrame } from '../protocol/server-messages.js';
-import {
-  DEFAULT_MAX_PAYLOAD,
-  DEFAULT_MAX_PENDING_BYTES,
-  DEFAULT_MAX_PENDING_MESSAGES,
-} from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { CloseReason, ErrorMessage } from '../protocol/socket-api.messages.js';
 import { MessageRouter } from './message-router.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { PendingFrame, WsConnection } from './ws-connection.js';
 
-const TOO_MANY_REQUESTS = 'Too many requests.';
 /**
  * A refused frame is parsed to echo its id and channel only up to this size: a refusal must cost
  * little whatever the client sends. Refusals are answered in order, so larger ones match by position.
@@ -37,6 +31,8 @@ export class InboundQueue {
   private readonly concurrency: number;
   private readonly maxPending: number;
   private readonly maxPendingBytes: number;
+  /** Frames refused while waiting are parsed for their id and channel, with the same depth bound. */
+  private readonly maxDepth: number;
   /** Frames and refusals together: the frames' bound (one frame of `maxPayload` may always wait), and as much again. */
   private readonly maxQueueBytes: number;
   private readonly rateLimiter?: RateLimiter;
@@ -44,15 +40,16 @@ export class InboundQueue {
 
   constructor(
     private readonly router: MessageRouter,
-    @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
   ) {
-    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
-    this.maxPending = options.maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES;
-    this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
-    const maxFrameBytes = Math.max(this.maxPendingBytes, options.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+    this.concurrency = options.concurrency;
+    this.maxPending = options.maxPendingMessages;
+    this.maxPendingBytes = options.maxPendingBytes;
+    this.maxDepth = options.maxDepth;
+    const maxFrameBytes = Math.max(this.maxPendingBytes, options.maxPayload);
     this.maxQueueBytes = this.maxPendingBytes + maxFrameBytes;
     this.rateLimiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
-    this.tracksIdleTime = (options.idleTimeoutMs ?? 0) > 0;
+    this.tracksIdleTime = options.idleTimeoutMs > 0;
   }
 
   /**
@@ -69,7 +66,7 @@ export class InboundQueue {
     if (this.tracksIdleTime) connection.lastMessageAt = Date.now();
     if (this.rateLimiter && !this.rateLimiter.take(connection, performance.now())) {
       if (connection.refusedInRow > this.rateLimiter.closeAfter) {
-        return connection.close(CloseCode.POLICY_VIOLATION, 'Rate limit exceeded');
+        return connection.close(CloseCode.POLICY_VIOLATION, CloseReason.rateLimitExceeded);
       }
       return this.refuse(connection, data, isBinary);
     }
@@ -95,13 +92,13 @@ export class InboundQueue {
 
   /** Answers a frame with `RATE_LIMITED`, in its turn; one that keeps flooding is closed with 1008. */
   private refuse(connection: WsConnection, data: Buffer, isBinary: boolean): void {
-    const refusal = rateLimited(data, isBinary);
+    const refusal = rateLimited(data, isBinary, this.maxDepth);
     if (connection.active === 0 && !connection.pending?.length) return connection.sendFrame(errorFrame(refusal));
     // Even refusals wait their turn, but not without bound: a client that keeps on is closed.
     const bytes = refusalBytes(refusal);
     const waiting = connection.pending?.length ?? 0;
     if (waiting >= 2 * this.maxPending || connection.pendingBytes + bytes > this.maxQueueBytes) {
-      return connection.close(CloseCode.POLICY_VIOLATION, TOO_MANY_REQUESTS);
+      return connection.close(CloseCode.POLICY_VIOLATION, CloseReason.tooManyRequests);
     }
     this.enqueue(connection, { refusal }, bytes);
   }
@@ -148,10 +145,10 @@ function ownBytes(data: Buffer): Buffer {
 }
 
 /** The `RATE_LIMITED` error for a frame, with its channel and id when it has them. */
-function rateLimited(data: Buffer, isBinary: boolean): ErrorPayload {
-  const refusal: ErrorPayload = { code: ErrorCode.RATE_LIMITED, message: TOO_MANY_REQUESTS };
+function rateLimited(data: Buffer, isBinary: boolean, maxDepth: number): ErrorPayload {
+  const refusal: ErrorPayload = { code: ErrorCode.RATE_LIMITED, message: ErrorMessage.tooManyRequests };
   if (isBinary || data.length > REFUSAL_CONTEXT_MAX_BYTES) return refusal;
-  const parsed = parseClientMessage(data);
+  const parsed = parseClientMessage(data, maxDepth);
   const { channel, id } = 'message' in parsed ? parsed.message : parsed.error;
   if (channel) refusal.channel = channel;
   if (id !== undefined) refusal.id = id;

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Subscriptions } from '../channels/subscriptions.js';
 import { isGuardException } from '../handlers/handler-invoker.factory.js';
 import { describeTarget } from '../handlers/handler-target.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
 import type { ClientMessage, ErrorPayload } from '../protocol/messages.js';
@@ -17,15 +17,10 @@ import {
   subscribedReply,
   unsubscribedReply,
 } from '../protocol/server-messages.js';
+import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-api.registry.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import {
-  DEFAULT_ERROR_LOG_INTERVAL_MS,
-  DEFAULT_MAX_DEPTH,
-  DEFAULT_MAX_SUBSCRIPTIONS,
-} from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { ConnectionIdentities } from './connection-identities.js';
 import type { WsConnection } from './ws-connection.js';
 
@@ -36,7 +31,7 @@ import type { WsConnection } from './ws-connection.js';
 @Injectable()
 export class MessageRouter implements OnApplicationShutdown {
   private readonly errorLog: ErrorLogLimiter;
-  private readonly serialization: SocketApiModuleOptions['serialization'];
+  private readonly serialization: ResolvedSocketApiOptions['serialization'];
   private readonly maxSubscriptions: number;
   private readonly maxDepth: number;
   /** With `concurrency` above 1, subscribe and unsubscribe of one channel must still run in order. */
@@ -46,14 +41,14 @@ export class MessageRouter implements OnApplicationShutdown {
     private readonly registry: SocketApiRegistry,
     private readonly identities: ConnectionIdentities,
     private readonly subscriptions: Subscriptions,
-    @Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
   ) {
     this.serialization = options.serialization;
-    this.maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS;
-    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    const errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    this.maxSubscriptions = options.maxSubscriptions;
+    this.maxDepth = options.maxDepth;
+    const errorLogIntervalMs = options.errorLogIntervalMs;
     this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), errorLogIntervalMs);
-    this.ordersChannelTurns = (options.concurrency ?? 1) > 1;
+    this.ordersChannelTurns = options.concurrency > 1;
   }
 
   onApplicationShutdown(): void {
@@ -63,7 +58,7 @@ export class MessageRouter implements OnApplicationShutdown {
   /** Returns a Promise only while a handler is still running. */
   handle(connection: WsConnection, data: Buffer, isBinary: boolean): Promise<void> | undefined {
     if (isBinary) {
-      return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: 'Binary frames are not supported.' });
+      return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: ErrorMessage.binaryFrame });
     }
     const parsed = parseClientMessage(data, this.maxDepth);
     if ('error' in parsed) return this.reject(connection, parsed.error);
@@ -86,7 +81,7 @@ export class MessageRouter implements OnApplicationShutdown {
   private runAction(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     const action = this.registry.actions.get(message.channel);
     if (!action) {
-      return this.rejectMessage(connection, message, ErrorCode.ACTION_NOT_FOUND, `Action '${message.channel}' not found.`);
+      return this.rejectMessage(connection, message, ErrorCode.ACTION_NOT_FOUND, ErrorMessage.actionNotFound(message.channel));
     }
     return this.execute(connection, message, action, (result) => {
       connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
@@ -126,7 +121,7 @@ export class MessageRouter implements OnApplicationShutdown {
   private subscribe(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     const handler = this.registry.channels.get(message.channel);
     if (!handler) {
-      return this.rejectMessage(connection, message, ErrorCode.CHANNEL_NOT_FOUND, `Channel '${message.channel}' not found.`);
+      return this.rejectMessage(connection, message, ErrorCode.CHANNEL_NOT_FOUND, ErrorMessage.channelNotFound(message.channel));
     }
     if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
     return this.execute(connection, message, handler, (result) => {
@@ -147,7 +142,7 @@ export class MessageRouter implements OnApplicationShutdown {
   }
 
   private rejectTooManySubscriptions(connection: WsConnection, message: ClientMessage): undefined {
-    return this.rejectMessage(connection, message, ErrorCode.TOO_MANY_SUBSCRIPTIONS, 'Too many subscriptions.');
+    return this.rejectMessage(connection, message, ErrorCode.TOO_MANY_SUBSCRIPTIONS, ErrorMessage.tooManySubscriptions);
   }
 
   /**
@@ -157,7 +152,7 @@ export class MessageRouter implements OnApplicationShutdown {
    */
   private renewCredentials(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     if (!this.identities.canRenew) {
-      return this.rejectMessage(connection, message, ErrorCode.UNKNOWN_TYPE, 'Unknown message type: auth.');
+      return this.rejectMessage(connection, message, ErrorCode.UNKNOWN_TYPE, ErrorMessage.unknownType('auth'));
     }
     return this.identities.renew(connection, message.data).then((outcome) => {
       if (outcome === undefined) return; // the connection closed meanwhile

@@ -1,4 +1,4 @@
-import type { RateLimitOptions } from '../interfaces/socket-api-options.interface.js';
+import type { ResolvedRateLimit } from '../options/resolved-options.js';
 import type { WsConnection } from './ws-connection.js';
 
 /** A token bucket per connection: `burst` messages at once, refilled at `perSecond`. */
@@ -7,12 +7,12 @@ export class RateLimiter {
   /** Refused messages in a row after which the connection is abusing, not bursting. */
   readonly closeAfter: number;
 
-  constructor(private readonly options: RateLimitOptions) {
+  constructor(private readonly options: ResolvedRateLimit) {
     if (!(options.perSecond > 0) || !(options.burst >= 1)) {
       throw new TypeError('rateLimit needs perSecond > 0 and burst >= 1.');
     }
     this.perMs = options.perSecond / 1000;
-    this.closeAfter = options.closeAfter ?? options.burst;
+    this.closeAfter = options.closeAfter;
   }
 
   /** Takes a token for one message; false when the bucket is empty. */

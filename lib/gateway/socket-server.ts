@@ -12,17 +12,10 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { Subscriptions } from '../channels/subscriptions.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import { NestEnhancers } from '../handlers/nest-enhancers.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { CloseCode } from '../protocol/close-codes.js';
+import { CloseReason } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import {
-  DEFAULT_CLOSE_TIMEOUT_MS,
-  DEFAULT_MAX_BUFFERED_BYTES,
-  DEFAULT_MAX_PAYLOAD,
-  DEFAULT_PATH,
-  DEFAULT_SHUTDOWN_TIMEOUT_MS,
-} from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
 import { ConnectionIdentities } from './connection-identities.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
@@ -76,7 +69,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   };
 
   constructor(
-    @Inject(SOCKET_API_OPTIONS) private readonly options: SocketApiModuleOptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     private readonly httpAdapterHost: HttpAdapterHost,
     private readonly nest: NestEnhancers,
     private readonly registry: SocketApiRegistry,
@@ -88,10 +81,10 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.policy = {
       serialization: options.serialization,
-      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      maxBufferedBytes: options.maxBufferedBytes,
       closing: (connection) => queue.drop(connection),
     };
-    this.heartbeat = new Heartbeat(this.connections, options.heartbeat ?? {}, options.idleTimeoutMs ?? 0);
+    this.heartbeat = new Heartbeat(this.connections, options.heartbeat, options.idleTimeoutMs);
     this.onMessage = function (data, isBinary) {
       queue.receive((this as TaggedSocket)[CONNECTION], data, isBinary);
     };
@@ -112,15 +105,15 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn('No HTTP server (is this an application context?): the socket is not served.');
       return;
     }
-    const path = this.options.path ?? DEFAULT_PATH;
+    const path = this.options.path;
     this.server = this.adapterFor(httpServer).create(0, {
       path,
-      maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      maxPayload: this.options.maxPayload,
       maxBufferedChunks: MAX_BUFFERED_CHUNKS,
       maxFragments: MAX_FRAGMENTS,
       clientTracking: false,
       // ws waits 30 s for the peer's close frame; a peer that ignores ours is cut much sooner.
-      closeTimeout: this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+      closeTimeout: this.options.closeTimeoutMs,
       perMessageDeflate: false,
       // ws would close with 1007; the router answers such a frame like any text that is not JSON.
       skipUTF8Validation: true,
@@ -140,7 +133,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.verifier.stopAccepting();
     this.heartbeat.stop();
-    await this.drain(Date.now() + (this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS));
+    await this.drain(Date.now() + (this.options.shutdownTimeoutMs));
     await this.closeAll();
     this.server?.close();
     await this.ownAdapter?.dispose();
@@ -196,7 +189,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   private async closeAll(): Promise<void> {
     const connections = [...this.connections];
     const closed = connections.map(({ socket }) => new Promise((resolve) => socket.once('close', resolve)));
-    for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'Server shutting down');
+    for (const connection of connections) connection.close(CloseCode.GOING_AWAY, CloseReason.shuttingDown);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
     await Promise.race([Promise.all(closed), grace]);

@@ -9,6 +9,7 @@ import { parseQuery } from '../network/request-parsing.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import type { ErrorPayload } from '../protocol/messages.js';
 import { applicationMessage } from '../protocol/server-messages.js';
+import { CloseReason } from '../protocol/socket-api.messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 
 const TEXT_FRAME = { binary: false } as const;
@@ -147,7 +148,7 @@ export class WsConnection<User = unknown> extends SocketConnection<User> impleme
     if (this.socket.readyState !== WebSocket.OPEN) return;
     this.socket.send(frame, TEXT_FRAME);
     if (this.socket.bufferedAmount > this.policy.maxBufferedBytes) {
-      this.close(CloseCode.TRY_AGAIN_LATER, 'Slow consumer');
+      this.close(CloseCode.TRY_AGAIN_LATER, CloseReason.slowConsumer);
     }
   }
 

@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { SocketConnection } from '../connection/socket-connection.js';
-import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
-import { DEFAULT_ERROR_LOG_INTERVAL_MS } from '../socket-api.constants.js';
-import { SOCKET_API_OPTIONS } from '../socket-api.module-definition.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 
 type Hook = (...args: unknown[]) => unknown;
 
@@ -14,9 +12,9 @@ export class ConnectionHooks implements OnApplicationShutdown {
   private readonly onConnect: Array<{ name: string; run: Hook }> = [];
   private readonly onDisconnect: Array<{ name: string; run: Hook }> = [];
 
-  constructor(@Inject(SOCKET_API_OPTIONS) options: SocketApiModuleOptions) {
+  constructor(@Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions) {
     // Every client that connects runs the hooks: a hook that fails each time must not flood the log.
-    const errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    const errorLogIntervalMs = options.errorLogIntervalMs;
     this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), errorLogIntervalMs);
   }
 

@@ -4,6 +4,7 @@ import type { ValidatorOptions } from 'class-validator';
 import { readParams, type ParamPipe } from '../decorators/param-metadata.js';
 import type { SocketConnection } from '../connection/socket-connection.js';
 import { SocketApiValidationException, type FieldError } from '../protocol/errors.js';
+import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { CONNECTION_PARAM, DATA_PARAM } from '../socket-api.constants.js';
 import { dtoReader, hasValidationRules } from '../validation/dto-reader.js';
 import { readAny, readArray, readBoolean, readNumber, readString } from '../validation/primitive-readers.js';
@@ -65,7 +66,7 @@ export class ParamsBinder {
       })),
     ].sort((a, b) => a.index - b.index) as BoundParam[];
     assertEveryParamDecorated(target, params, Math.max(types.length, target.method.length));
-    return new ParamsBinder(params, `Invalid parameters for ${target.kind} '${target.name}'`);
+    return new ParamsBinder(params, ErrorMessage.invalidParameters(target.kind, target.name));
   }
 
   /** The arguments, or a Promise of them when a DTO is validated; throws on invalid `data`. */

@@ -14,28 +14,56 @@ export interface RedisBrokerLogger {
   error(message: string, trace?: string): void;
 }
 
-export interface RedisBrokerOptions {
-  redis: RedisConnection;
-  /** Redis channels are named `${prefix}:${channel}`. Default `'socketapi'`. */
+/**
+ * Where Redis is and how the app's instances share it: the one shape taken by the module's `redis`
+ * option, `RedisBroker` and `SocketApiEmitter`, so that a settings object can be passed to all three.
+ * An emitter must use the app's `prefix` and `secret` to reach its subscribers.
+ */
+export interface RedisSettings {
+  connection: RedisConnection;
+  /**
+   * Redis channels are named `${prefix}:${channel}`.
+   * @default 'socketapi'
+   */
   prefix?: string;
-  /** How long `connect()` (the app's startup) waits for Redis before failing. Default 5000 ms. */
+  /**
+   * How long startup (`connect()`, or an emitter's publication) waits for Redis before failing with
+   * `Cannot reach Redis at ...`.
+   * @default 5000
+   */
   connectTimeoutMs?: number;
   /**
-   * Shared secret of the app's instances (and emitters): messages are signed (HMAC-SHA256), and
-   * those without a valid signature are refused. Default: none (messages are not signed, and any
-   * well-formed publication is accepted).
+   * Shared secret of the app's instances and emitters: every message on Redis is signed (HMAC-SHA256),
+   * and unsigned or wrongly signed ones are ignored (`stats.rejected`). Without it, any well-formed
+   * publication on `${prefix}:*` is accepted, from whoever can publish on Redis.
+   * @default undefined (messages are not signed)
    */
   secret?: string;
   /**
-   * Bytes of publications (plus 512 bytes per command) sent to Redis and not answered yet; past
-   * it, publications are dropped (`stats.dropped`) until Redis answers. Bounds memory when Redis
-   * hangs. Default 4 MiB.
+   * Bytes of publications (plus 512 bytes each) sent to Redis and not answered yet. Past it, the
+   * broker's publications reach this instance's subscribers only (`stats.dropped`), and an emitter's
+   * `publish` rejects at once, until Redis answers. Bounds the memory a hung Redis can take.
+   * @default 4194304 (4 MiB)
    */
   maxPendingBytes?: number;
-  /** Largest message sent or accepted on Redis, envelope included; larger ones are dropped or refused. Default 4 MiB. */
+  /**
+   * Largest message sent to or accepted from Redis, envelope included: a larger publication reaches
+   * this instance's subscribers only (an emitter rejects it), a larger message from Redis is ignored.
+   * @default 4194304 (4 MiB)
+   */
   maxMessageBytes?: number;
-  logger?: RedisBrokerLogger;
 }
+
+/** `RedisSettings` as spelled before 0.2: the connection under `redis`. Accepted, with a deprecation warning. */
+export interface DeprecatedRedisSettings extends Omit<RedisSettings, 'connection'> {
+  /** @deprecated Use `connection` (same values). */
+  redis: RedisConnection;
+}
+
+export type RedisBrokerOptions = (RedisSettings | DeprecatedRedisSettings) & {
+  /** Where the broker reports an outage and its end. @default Nest's `Logger` ('SocketApiRedisBroker') */
+  logger?: RedisBrokerLogger;
+};
 
 /** Counters of a `RedisBroker`, since it started. */
 export interface RedisBrokerStats {

@@ -2,14 +2,20 @@ import type { CanActivate, Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
 import type { BroadcastOptions } from './broadcast-options.interface.js';
-import type { RedisConnection } from './redis-broker-options.interface.js';
+import type { RedisConnection, RedisSettings } from './redis-broker-options.interface.js';
 import type { SocketApiBroker } from './socket-api-broker.interface.js';
 import type { SocketAuthenticator } from './socket-authenticator.interface.js';
 
 export interface SocketApiValidationOptions {
-  /** Passed to class-validator's `validate()` for every DTO. */
+  /**
+   * Passed to class-validator's `validate()` for every DTO (an action's `validation` adds to it).
+   * @default {}
+   */
   validator?: ValidatorOptions;
-  /** Passed to class-transformer's `plainToInstance()` when a DTO is built from `data`. */
+  /**
+   * Passed to class-transformer's `plainToInstance()` when a DTO is built from `data`.
+   * @default {}
+   */
   transformer?: ClassTransformOptions;
 }
 
@@ -17,7 +23,10 @@ export interface SocketApiValidationOptions {
 export interface RateLimitOptions {
   perSecond: number;
   burst: number;
-  /** Refused messages in a row after which the connection is closed with 1008. Default: `burst`. */
+  /**
+   * Refused messages in a row after which the connection is closed with 1008.
+   * @default burst
+   */
   closeAfter?: number;
 }
 
@@ -25,70 +34,89 @@ export interface RateLimitOptions {
 export type AllowedOrigins = ReadonlyArray<string | RegExp> | '*' | ((origin: string | undefined) => boolean);
 
 export interface HeartbeatOptions {
-  /** How often every connection gets a WebSocket ping frame. Default 30 s. */
+  /**
+   * How often every connection gets a WebSocket ping frame.
+   * @default 30000
+   */
   intervalMs?: number;
-  /** How long a peer has to answer with a pong before it is terminated. Default 10 s. */
+  /**
+   * How long a peer has to answer with a pong before it is terminated (at most `intervalMs`).
+   * @default 10000
+   */
   timeoutMs?: number;
 }
 
 export interface SocketApiModuleOptions {
-  /** URL path of the WebSocket on the app's HTTP server. Default `/`. */
+  /**
+   * URL path of the WebSocket on the app's HTTP server.
+   * @default '/'
+   */
   path?: string;
-  /** Largest frame accepted, in bytes; a larger one closes the connection with 1009. Default 64 KiB. */
+  /**
+   * Largest frame accepted, in bytes; a larger one closes the connection with 1009.
+   * @default 65536 (64 KiB)
+   */
   maxPayload?: number;
   /**
-   * Messages of one connection handled at the same time. Default 1: each reply is sent before the
-   * next message is handled. Above 1, replies may come out of order and clients match them by `id`.
+   * Messages of one connection handled at the same time. At 1, each reply is sent before the next
+   * message is handled. Above 1, replies may come out of order and clients match them by `id`.
+   * @default 1
    */
   concurrency?: number;
+  /** class-validator and class-transformer options for DTOs. @default {} */
   validation?: SocketApiValidationOptions;
-  /** class-transformer options used when a reply or publication holds class instances. */
+  /**
+   * class-transformer options used when a reply or publication holds class instances.
+   * @default undefined (class-transformer's own defaults)
+   */
   serialization?: ClassTransformOptions;
-  /** Carries publications between the app's instances. Default: in memory, one process. */
+  /**
+   * Carries publications between the app's instances. Wins over `redis`.
+   * @default an in-memory broker (one process), or a `RedisBroker` when `redis` is given
+   */
   broker?: SocketApiBroker;
   /**
-   * Scale out through Redis pub/sub: a URL (`'redis://host:6379'`), ioredis options, or an ioredis
-   * client (kept yours: never closed by the library). Publications then reach the subscribers of
-   * every instance that uses the same Redis and `redisPrefix`. Ignored when `broker` is given.
+   * Scale out through Redis pub/sub. Either where Redis is: a URL (`'redis://host:6379'`), ioredis
+   * options, or an ioredis client (kept yours: never closed by the library); or the full settings,
+   * `{ connection, prefix, secret, connectTimeoutMs, maxPendingBytes, maxMessageBytes }`, the shape
+   * `RedisBroker` and `SocketApiEmitter` take (told apart by its `connection` key). Publications then
+   * reach the subscribers of every instance that uses the same Redis and prefix. Ignored when
+   * `broker` is given.
+   * @default undefined (no Redis: publications stay in this process)
    */
-  redis?: RedisConnection;
-  /** Redis channels are named `${redisPrefix}:${channel}`. Default `'socketapi'`. */
+  redis?: RedisConnection | RedisSettings;
+  /** @deprecated Use `redis: { connection, prefix }`. Logged once at startup when used. */
   redisPrefix?: string;
-  /** How long startup waits for Redis before failing (`Cannot reach Redis at ...`). Default 5000 ms. */
+  /** @deprecated Use `redis: { connection, connectTimeoutMs }`. Logged once at startup when used. */
   redisConnectTimeoutMs?: number;
-  /**
-   * Shared secret of the app's instances (and `SocketApiEmitter`s): every message on Redis is signed
-   * (HMAC-SHA256) and unsigned or wrongly signed ones are ignored (`stats.rejected`). Default: none:
-   * any well-formed publication on `${redisPrefix}:*` is accepted, from whoever can publish on Redis.
-   */
+  /** @deprecated Use `redis: { connection, secret }`. Logged once at startup when used. */
   redisSecret?: string;
-  /**
-   * Bytes of publications sent to Redis and not answered yet (plus 512 bytes per publication); past
-   * it, publications reach this instance's subscribers only (`stats.dropped`) until Redis answers.
-   * Bounds the memory a hung Redis can take. Default 4 MiB.
-   */
+  /** @deprecated Use `redis: { connection, maxPendingBytes }`. Logged once at startup when used. */
   redisMaxPendingBytes?: number;
-  /**
-   * Largest message sent to or accepted from Redis, envelope included: a larger publication reaches
-   * this instance's subscribers only, a larger message from Redis is ignored. Default 4 MiB.
-   */
+  /** @deprecated Use `redis: { connection, maxMessageBytes }`. Logged once at startup when used. */
   redisMaxMessageBytes?: number;
   /**
    * SocketAPI's HTTP bridge: `POST /_broadcast` with `{"channel": name, "data": {...}}` runs the
-   * channel method and publishes its result. Off unless given; loopback only unless `allowedHosts`.
+   * channel method and publishes its result. Loopback only unless `allowedHosts`.
+   * @default undefined (off)
    */
   broadcast?: BroadcastOptions;
 
-  /** Authenticates the upgrade request before it becomes a WebSocket; refused: HTTP 401/403. */
+  /**
+   * Authenticates the upgrade request before it becomes a WebSocket; refused: HTTP 401/403.
+   * @default undefined (every client is accepted, without an identity)
+   */
   auth?: SocketAuthenticator;
   /**
    * Nest guards (with DI) run on the upgrade request, after `auth`: `switchToHttp().getRequest()` is
    * the request, with `user` set. A guard that refuses gives HTTP 403.
+   * @default []
    */
   connectGuards?: Type<CanActivate>[];
   /**
    * How long `auth` and the connect guards may take for one upgrade. Past it the client gets HTTP 503
-   * (`Handshake timed out`), its slot is freed, and a late answer is ignored. Default 10,000 ms.
+   * (`Handshake timed out`), its slot is freed, and a late answer is ignored.
+   * @default 10000
    */
   handshakeTimeoutMs?: number;
   /**
@@ -96,50 +124,74 @@ export interface SocketApiModuleOptions {
    * Strings are origins compared exactly (`'http://localhost:5173'`); RegExps are tested against the
    * `Origin` as `RegExp.test` does (anchor them: `/^https:\/\/[a-z]+\.example\.com$/`); `'*'` allows any origin;
    * a function decides alone. Clients that send no `Origin` (not browsers) always pass.
-   * Default: only pages whose origin has the request's `Host` (host and port), as gorilla/websocket does.
+   * @default undefined (only pages whose origin has the request's `Host`, host and port, as gorilla/websocket does)
    */
   allowedOrigins?: AllowedOrigins;
-  /** Open connections per process; past it, upgrades get HTTP 503. Default 50,000. */
+  /**
+   * Open connections per process; past it, upgrades get HTTP 503.
+   * @default 50000
+   */
   maxConnections?: number;
   /**
    * Open connections (and handshakes under way) per client address; past it, upgrades get HTTP 429.
-   * IPv6 clients count per /64 (one host's usual allocation), IPv4-mapped IPv6 as IPv4. Default: no limit.
+   * IPv6 clients count per /64 (one host's usual allocation), IPv4-mapped IPv6 as IPv4.
+   * @default Infinity (no limit)
    */
   maxConnectionsPerAddress?: number;
   /**
    * Proxies (addresses or CIDRs: `'10.0.0.0/8'`, `'::1'`) whose `X-Forwarded-For` is believed. When
    * the peer is one of them, the client's address is the rightmost address of that header that is not
    * a trusted proxy. It counts for `maxConnectionsPerAddress` and is `connection.clientAddress`.
-   * Default: none (the header is never read).
+   * @default [] (the header is never read)
    */
   trustedProxies?: string[];
-  /** Per-connection rate limit; excess messages get `RATE_LIMITED`. Default: off. */
+  /**
+   * Per-connection rate limit; excess messages get `RATE_LIMITED`.
+   * @default false (off)
+   */
   rateLimit?: RateLimitOptions | false;
-  /** Channels one connection may be subscribed to at once. Default 100. */
+  /**
+   * Channels one connection may be subscribed to at once.
+   * @default 100
+   */
   maxSubscriptions?: number;
-  /** Messages of one connection waiting for their turn; past it, `RATE_LIMITED`. Default 1,024. */
+  /**
+   * Messages of one connection waiting for their turn; past it, `RATE_LIMITED`.
+   * @default 1024
+   */
   maxPendingMessages?: number;
   /**
    * Bytes of one connection's frames waiting for their turn (see `concurrency`), refusals waiting
    * included (about 130 bytes each): a frame that does not fit gets `RATE_LIMITED` in its turn, and a
    * client that keeps on is closed with 1008. One frame may always wait, whatever its size.
-   * Default 256 KiB (four frames of the default `maxPayload`).
+   * @default 262144 (256 KiB: four frames of the default `maxPayload`)
    */
   maxPendingBytes?: number;
   /**
    * Bytes a connection may have waiting in its send buffer; past it the client reads too slowly and
-   * is closed with 1013 (or, on a channel with `slowConsumer: 'drop'`, misses data frames). Default 4 MiB.
+   * is closed with 1013 (or, on a channel with `slowConsumer: 'drop'`, misses data frames).
+   * @default 4194304 (4 MiB)
    */
   maxBufferedBytes?: number;
-  /** WebSocket ping frames to detect dead peers. Default on (30 s / 10 s); `false` turns it off. */
+  /**
+   * WebSocket ping frames to detect dead peers; `false` turns them off.
+   * @default { intervalMs: 30000, timeoutMs: 10000 }
+   */
   heartbeat?: HeartbeatOptions | false;
-  /** Closes (1000) a connection that sent no message for this long. Default 0: never. */
+  /**
+   * Closes (1000) a connection that sent no message for this long; 0: never.
+   * @default 0
+   */
   idleTimeoutMs?: number;
-  /** On `app.close()`, how long in-flight messages may take before every socket is closed. Default 10 s. */
+  /**
+   * On `app.close()`, how long in-flight messages may take before every socket is closed.
+   * @default 10000
+   */
   shutdownTimeoutMs?: number;
   /**
    * Deepest nesting of a message's `data` (`{}` or `[]` is one level); a deeper message gets
-   * `INVALID_MESSAGE` before any handler runs. Default 32.
+   * `INVALID_MESSAGE` before any handler runs.
+   * @default 32
    */
   maxDepth?: number;
   /**
@@ -147,12 +199,13 @@ export interface SocketApiModuleOptions {
    * logged with their stack once per kind per interval; the others of that interval are counted in one
    * line at its end. Warnings that clients can cause (a refused origin, a handshake timed out) are
    * logged at most once per interval, with the count since the last line. `0` logs every one.
-   * Default 10,000 ms.
+   * @default 10000
    */
   errorLogIntervalMs?: number;
   /**
    * Once the server closes a connection (close frame sent), how long the peer has to answer with its
-   * own close frame before its TCP connection is cut. Default 3000 ms (ws's own default is 30 s).
+   * own close frame before its TCP connection is cut (ws's own default is 30 s).
+   * @default 3000
    */
   closeTimeoutMs?: number;
 }

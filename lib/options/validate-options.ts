@@ -1,5 +1,7 @@
 import type { BroadcastOptions } from '../interfaces/broadcast-options.interface.js';
+import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import { addressList } from '../network/ip-addresses.js';
+import { DEPRECATED_REDIS_OPTIONS } from './resolve-options.js';
 import type {
   HeartbeatOptions,
   RateLimitOptions,
@@ -147,6 +149,27 @@ const broadcast = objectOf<BroadcastOptions>({
   maxBodyBytes: integer(1, ' (bytes)'),
 });
 
+const redisConnection = accepts(
+  'a Redis URL, ioredis options or an ioredis client',
+  (value) => isObject(value) || (typeof value === 'string' && value !== ''),
+);
+
+const redisSettings = objectOf<RedisSettings>(
+  {
+    connection: redisConnection,
+    prefix: nonEmptyString,
+    connectTimeoutMs: duration(1),
+    secret: nonEmptyString,
+    maxPendingBytes: integer(1, ' (bytes)'),
+    maxMessageBytes: integer(1, ' (bytes)'),
+  },
+  ['connection'],
+);
+
+/** Where Redis is, or (told apart by its `connection` key, see `isRedisSettings`) the settings object. */
+const redis: Check = (value, name, problems) =>
+  (isObject(value) && 'connection' in value ? redisSettings : redisConnection)(value, name, problems);
+
 /** Every module option and what it accepts. A new option is one line here (the type insists). */
 const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   path: urlPath,
@@ -155,10 +178,7 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   validation,
   serialization: anObject,
   broker: hasMethods('a SocketApiBroker', 'connect', 'publish', 'watch', 'unwatch', 'close'),
-  redis: accepts(
-    'a Redis URL, ioredis options or an ioredis client',
-    (value) => isObject(value) || (typeof value === 'string' && value !== ''),
-  ),
+  redis,
   redisPrefix: nonEmptyString,
   redisConnectTimeoutMs: duration(1),
   redisSecret: nonEmptyString,
@@ -195,6 +215,11 @@ export function validateOptions(options: unknown): SocketApiModuleOptions {
   const problems: string[] = [];
   if (options === undefined) return {};
   checkModuleOptions(options, '', problems);
+  if (isObject(options) && isObject(options.redis) && 'connection' in options.redis) {
+    for (const [old, replacement] of Object.entries(DEPRECATED_REDIS_OPTIONS)) {
+      if (options[old] !== undefined) problems.push(`${old} cannot be combined with redis: { connection }: use redis.${replacement}`);
+    }
+  }
   if (problems.length > 0) {
     throw new TypeError(`Invalid SocketApiModule options:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   }

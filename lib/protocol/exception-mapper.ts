@@ -3,12 +3,12 @@ import { WsException } from '@nestjs/websockets';
 import { ErrorCode } from './error-codes.js';
 import { SocketApiException, SocketApiValidationException } from './errors.js';
 import type { ErrorPayload } from './messages.js';
+import { ErrorMessage } from './socket-api.messages.js';
 import { UnserializableValueError } from './to-plain.js';
 
 /** Where an exception was thrown: a guard's refusal defaults to `FORBIDDEN`. */
 export type ExceptionOrigin = 'guard' | 'handler';
 
-export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
 /**
  * Maps what a handler (or its enhancers) threw to the error the client sees. Returns `undefined`
@@ -33,7 +33,7 @@ export function mapException(exception: unknown, origin: ExceptionOrigin): Error
 }
 
 export function internalError(): ErrorPayload {
-  return { code: ErrorCode.INTERNAL_ERROR, message: INTERNAL_ERROR_MESSAGE };
+  return { code: ErrorCode.INTERNAL_ERROR, message: ErrorMessage.internalError };
 }
 
 /** `404` → `NOT_FOUND`: the name of Nest's `HttpStatus` member, `HTTP_<n>` for other statuses. */

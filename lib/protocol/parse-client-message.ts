@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { DEFAULT_MAX_DEPTH } from '../socket-api.constants.js';
 import { ErrorCode } from './error-codes.js';
+import { ErrorMessage } from './socket-api.messages.js';
 import type { ClientMessage, ClientMessageType, ErrorPayload, MessageId } from './messages.js';
 
 const TYPES: ReadonlySet<string> = new Set<ClientMessageType>(['action', 'subscribe', 'unsubscribe', 'ping', 'auth']);
@@ -15,16 +15,16 @@ export type ParseResult = { message: ClientMessage } | { error: ErrorPayload };
  * here, so that no handler, validator or serializer has to cope with it (JSON.stringify overflows its
  * stack on a few thousand levels, and each such failure would be logged).
  */
-export function parseClientMessage(frame: string | Buffer, maxDepth = DEFAULT_MAX_DEPTH): ParseResult {
-  if (typeof frame !== 'string' && !isUtf8(frame)) return invalid('Invalid JSON.');
+export function parseClientMessage(frame: string | Buffer, maxDepth: number): ParseResult {
+  if (typeof frame !== 'string' && !isUtf8(frame)) return invalid(ErrorMessage.invalidJson);
   let value: unknown;
   try {
     value = JSON.parse(frame.toString());
   } catch {
-    return invalid('Invalid JSON.');
+    return invalid(ErrorMessage.invalidJson);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return invalid('Message must be a JSON object.');
+    return invalid(ErrorMessage.notAnObject);
   }
   const raw = value as Record<string, unknown>;
   // Whatever else is wrong, a well-formed id and channel are echoed so the client can match the error.
@@ -33,20 +33,20 @@ export function parseClientMessage(frame: string | Buffer, maxDepth = DEFAULT_MA
   const fail = (code: string, message: string): ParseResult => ({ error: withContext({ code, message }, channel, id) });
 
   if (typeof raw.type !== 'string' || raw.type === '') {
-    return fail(ErrorCode.INVALID_MESSAGE, 'Message type is required.');
+    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.typeRequired);
   }
   if (raw.id !== undefined && id === undefined) {
-    return fail(ErrorCode.INVALID_MESSAGE, 'Message id must be a string or a number.');
+    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.invalidId);
   }
   if (!TYPES.has(raw.type)) {
-    return fail(ErrorCode.UNKNOWN_TYPE, `Unknown message type: ${raw.type}.`);
+    return fail(ErrorCode.UNKNOWN_TYPE, ErrorMessage.unknownType(raw.type));
   }
   const type = raw.type as ClientMessageType;
   if (!CHANNEL_FREE.has(type) && channel === undefined) {
-    return fail(ErrorCode.INVALID_MESSAGE, 'Channel is required.');
+    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.channelRequired);
   }
   if (isTooDeep(raw.data, maxDepth)) {
-    return fail(ErrorCode.INVALID_MESSAGE, `Message data is nested too deeply (more than ${maxDepth} levels).`);
+    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.nestedTooDeeply(maxDepth));
   }
   const data = raw.data === undefined || raw.data === null ? {} : raw.data;
   return { message: { type, channel: channel ?? '', data, id } };

@@ -65,7 +65,7 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       // The other way to configure it: forRootAsync.
       b = await startInstance(
         'B',
-        SocketApiModule.forRootAsync({ useFactory: () => ({ redis: redis.url, redisPrefix: prefix, heartbeat: false }) }),
+        SocketApiModule.forRootAsync({ useFactory: () => ({ redis: { connection: redis.url, prefix }, heartbeat: false }) }),
       );
     });
 
@@ -236,7 +236,7 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       await redisSubscribers(admin, prefix, 'feed', 3);
       const runsBefore = [a, b, c].map((i) => i.service.runs.feed);
 
-      const emitter = new SocketApiEmitter({ redis: redis.url, prefix });
+      const emitter = new SocketApiEmitter({ connection: redis.url, prefix });
       try {
         for (let seq = 0; seq < 10; seq++) await emitter.publish('feed', { from: 'emitter', seq });
         // Without awaiting each: still in order.

@@ -43,8 +43,8 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    publisher = new RedisBroker({ redis: redis.url, prefix, logger });
-    receiver = new RedisBroker({ redis: redis.url, prefix, logger: recordingLogger() });
+    publisher = new RedisBroker({ connection: redis.url, prefix, logger });
+    receiver = new RedisBroker({ connection: redis.url, prefix, logger: recordingLogger() });
     await publisher.connect(() => true);
     await receiver.connect((_channel, frame) => {
       received.push((JSON.parse(frame.toString()) as { data: { seq: number } }).data.seq);
@@ -90,7 +90,7 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
     expect(logger.warns[0]).toMatch(/^Redis at 127\.0\.0\.1:\d+ is not answering: \d+ publication\(s\) \(\d+ bytes, the maxPendingBytes bound\)/);
 
     // The emitter holds no more than its own bound either: the rest is refused at once.
-    emitter = new SocketApiEmitter({ redis: redis.url, prefix, connectTimeoutMs: 60_000 });
+    emitter = new SocketApiEmitter({ connection: redis.url, prefix, connectTimeoutMs: 60_000 });
     const outcomes: Array<Promise<unknown>> = [];
     let refused = 0;
     for (let seq = 0; seq < 400; seq++) {

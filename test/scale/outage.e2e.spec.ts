@@ -90,8 +90,8 @@ describeWithRedis('scale-out through Redis: outages', () => {
       redis = await RedisServer.start();
       admin = new Redis(redis.url, { retryStrategy: () => 100, enableOfflineQueue: false });
       admin.on('error', () => undefined);
-      brokerA = new RedisBroker({ redis: redis.url, prefix, logger: loggerA });
-      brokerB = new RedisBroker({ redis: redis.url, prefix, logger: loggerB });
+      brokerA = new RedisBroker({ connection: redis.url, prefix, logger: loggerA });
+      brokerB = new RedisBroker({ connection: redis.url, prefix, logger: loggerB });
       a = await startInstance('A', SocketApiModule.forRoot({ broker: brokerA, heartbeat: false }));
       b = await startInstance('B', SocketApiModule.forRoot({ broker: brokerB, heartbeat: false }));
     });
@@ -194,11 +194,11 @@ describeWithRedis('scale-out through Redis: outages', () => {
   });
 
   describe('startup with Redis unreachable', () => {
-    it('fails with a clear error after redisConnectTimeoutMs when nothing listens', async () => {
+    it('fails with a clear error after redis.connectTimeoutMs when nothing listens', async () => {
       const port = await freePort();
       const started = Date.now();
       await expect(
-        startInstance('A', SocketApiModule.forRoot({ redis: `redis://127.0.0.1:${port}`, redisConnectTimeoutMs: 800 })),
+        startInstance('A', SocketApiModule.forRoot({ redis: { connection: `redis://127.0.0.1:${port}`, connectTimeoutMs: 800 } })),
       ).rejects.toThrow(new RegExp(`^Cannot reach Redis at 127\\.0\\.0\\.1:${port} within 800 ms`));
       const elapsed = Date.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(750);
@@ -218,7 +218,7 @@ describeWithRedis('scale-out through Redis: outages', () => {
       try {
         const started = Date.now();
         await expect(
-          startInstance('A', SocketApiModule.forRoot({ redis: { host: '127.0.0.1', port }, redisConnectTimeoutMs: 600 })),
+          startInstance('A', SocketApiModule.forRoot({ redis: { connection: { host: '127.0.0.1', port }, connectTimeoutMs: 600 } })),
         ).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 600 ms`);
         expect(Date.now() - started).toBeLessThan(3000);
         await eventually(() => sockets.size, (n) => n === 0, 3000, 'the broker’s connections to close');
@@ -239,7 +239,7 @@ describeWithRedis('scale-out through Redis: outages', () => {
 
     it('the emitter rejects a publication it cannot deliver, after its timeout', async () => {
       const port = await freePort();
-      const emitter = new SocketApiEmitter({ redis: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 });
+      const emitter = new SocketApiEmitter({ connection: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 });
       try {
         await expect(emitter.publish('feed', { x: 1 })).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 300 ms`);
       } finally {

@@ -194,7 +194,7 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
     it(`messages published straight to Redis ${secret ? 'with a secret' : 'without a secret'}: only valid publications get through, the rest is counted`, async () => {
       const prefix = secret ? 'fuzzsigned' : 'fuzz';
       const redisChannel = `${prefix}:feed`;
-      const broker = new RedisBroker({ redis: redis.url, prefix, secret, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+      const broker = new RedisBroker({ connection: redis.url, prefix, secret, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
       const app = await startInstance('A', SocketApiModule.forRoot({ broker, heartbeat: false }));
       instances.push(app);
       const client = await subscriber(app, 'feed');

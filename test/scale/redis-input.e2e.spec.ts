@@ -75,7 +75,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
 
   async function instance(prefix: string, options: { secret?: string; maxMessageBytes?: number } = {}) {
     const logger = recordingLogger();
-    const broker = new RedisBroker({ redis: redis.url, prefix, logger, ...options });
+    const broker = new RedisBroker({ connection: redis.url, prefix, logger, ...options });
     const started = await startInstance(prefix, SocketApiModule.forRoot({ broker, heartbeat: false }));
     instances.push(started);
     return { instance: started, broker, logger };
@@ -136,9 +136,9 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     // Another instance and an emitter with the secret: delivered.
     const publisherOnB = await openClient(b);
     expect(await act(publisherOnB, 'emit', { from: 'B', seq: 1 })).toMatchObject({ status: 'completed' });
-    const emitter = new SocketApiEmitter({ redis: redis.url, prefix, secret });
-    const unsigned = new SocketApiEmitter({ redis: redis.url, prefix });
-    const wrong = new SocketApiEmitter({ redis: redis.url, prefix, secret: 'another secret' });
+    const emitter = new SocketApiEmitter({ connection: redis.url, prefix, secret });
+    const unsigned = new SocketApiEmitter({ connection: redis.url, prefix });
+    const wrong = new SocketApiEmitter({ connection: redis.url, prefix, secret: 'another secret' });
     try {
       await emitter.publish('feed', { from: 'emitter' });
       await unsigned.publish('feed', { from: 'unsigned emitter' });
@@ -165,15 +165,15 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
   });
 
   it('refuses an empty secret, and byte limits that would turn the bounds off', () => {
-    expect(() => new RedisBroker({ redis: redis.url, secret: '' })).toThrow('`secret` must not be empty');
-    expect(() => new SocketApiEmitter({ redis: redis.url, secret: '' })).toThrow('`secret` must not be empty');
+    expect(() => new RedisBroker({ connection: redis.url, secret: '' })).toThrow('`secret` must not be empty');
+    expect(() => new SocketApiEmitter({ connection: redis.url, secret: '' })).toThrow('`secret` must not be empty');
     for (const bad of [NaN, -1, 0, 1.5, Infinity]) {
-      expect(() => new RedisBroker({ redis: redis.url, maxPendingBytes: bad })).toThrow(
-        `RedisBroker: maxPendingBytes (redisMaxPendingBytes) must be a positive whole number of bytes, got ${bad}.`,
+      expect(() => new RedisBroker({ connection: redis.url, maxPendingBytes: bad })).toThrow(
+        `RedisBroker: maxPendingBytes (redis.maxPendingBytes) must be a positive whole number of bytes, got ${bad}.`,
       );
-      expect(() => new RedisBroker({ redis: redis.url, maxMessageBytes: bad })).toThrow('maxMessageBytes (redisMaxMessageBytes) must be');
-      expect(() => new SocketApiEmitter({ redis: redis.url, maxPendingBytes: bad })).toThrow('SocketApiEmitter: maxPendingBytes must be');
-      expect(() => new SocketApiEmitter({ redis: redis.url, maxMessageBytes: bad })).toThrow('SocketApiEmitter: maxMessageBytes must be');
+      expect(() => new RedisBroker({ connection: redis.url, maxMessageBytes: bad })).toThrow('maxMessageBytes (redis.maxMessageBytes) must be');
+      expect(() => new SocketApiEmitter({ connection: redis.url, maxPendingBytes: bad })).toThrow('SocketApiEmitter: maxPendingBytes must be');
+      expect(() => new SocketApiEmitter({ connection: redis.url, maxMessageBytes: bad })).toThrow('SocketApiEmitter: maxMessageBytes must be');
     }
   });
 
@@ -186,7 +186,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     try {
       await listener.subscribe(`${prefix}:feed`);
       listener.on('messageBuffer', (_channel: Buffer, message: Buffer) => void seen.push(message));
-      const emitter = new SocketApiEmitter({ redis: redis.url, prefix, maxMessageBytes: 4096 });
+      const emitter = new SocketApiEmitter({ connection: redis.url, prefix, maxMessageBytes: 4096 });
       try {
         await emitter.publish('feed', { n: 1 });
         await expect(emitter.publish('feed', { big: 'x'.repeat(5000) })).rejects.toThrow(/larger than maxMessageBytes \(4096\)/);

@@ -7,6 +7,7 @@ import {
   SocketAction,
   SocketApiModule,
   SocketChannel,
+  type RedisConnection,
   type SocketApiBroker,
   type SocketApiModuleOptions,
 } from '../../lib/index.js';
@@ -94,8 +95,8 @@ export async function startInstance(
   };
 }
 
-export function redisModule(redis: SocketApiModuleOptions['redis'], prefix: string, extra: SocketApiModuleOptions = {}) {
-  return SocketApiModule.forRoot({ redis, redisPrefix: prefix, heartbeat: false, ...extra });
+export function redisModule(connection: RedisConnection, prefix: string, extra: SocketApiModuleOptions = {}) {
+  return SocketApiModule.forRoot({ redis: { connection, prefix }, heartbeat: false, ...extra });
 }
 
 /** A client subscribed to `channel` (the `subscribed` reply consumed). */

@@ -9,8 +9,8 @@ import {
 } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import { SocketApiException, SocketApiValidationException } from '../../lib/protocol/errors.js';
+import { ErrorMessage } from '../../lib/protocol/socket-api.messages.js';
 import {
-  INTERNAL_ERROR_MESSAGE,
   httpStatusCode,
   internalError,
   mapException,
@@ -248,7 +248,7 @@ describe('mapException', () => {
 describe('internalError', () => {
   it('is INTERNAL_ERROR / Internal server error', () => {
     expect(internalError()).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal server error' });
-    expect(INTERNAL_ERROR_MESSAGE).toBe('Internal server error');
+    expect(ErrorMessage.internalError).toBe('Internal server error');
   });
 
   it('returns a fresh object each time (callers may add channel and id)', () => {

@@ -1,4 +1,5 @@
 import { parseClientMessage } from '../../lib/protocol/parse-client-message.js';
+import { DEFAULTS } from '../../lib/options/defaults.js';
 
 // Frames arrive as bytes (the gateway skips ws's UTF-8 check): bytes that are not UTF-8 are not
 // JSON, even where decoding would hide them as U+FFFD inside a string.
@@ -10,7 +11,7 @@ function frame(...parts: Array<string | number[]>): Buffer {
 
 describe('parseClientMessage on bytes', () => {
   it('parses a UTF-8 Buffer as its text', () => {
-    expect(parseClientMessage(frame('{"type":"ping","id":"é😀"}'))).toEqual({
+    expect(parseClientMessage(frame('{"type":"ping","id":"é😀"}'), DEFAULTS.maxDepth)).toEqual({
       message: { type: 'ping', channel: '', data: {}, id: 'é😀' },
     });
   });
@@ -21,6 +22,6 @@ describe('parseClientMessage on bytes', () => {
     ['an overlong encoding', [0xc0, 0xaf]],
     ['an encoded surrogate', [0xed, 0xa0, 0x80]],
   ])('refuses %s inside a string value', (_name, bytes) => {
-    expect(parseClientMessage(frame('{"type":"ping","id":"', bytes, '"}'))).toEqual(INVALID_JSON);
+    expect(parseClientMessage(frame('{"type":"ping","id":"', bytes, '"}'), DEFAULTS.maxDepth)).toEqual(INVALID_JSON);
   });
 });

@@ -1,9 +1,10 @@
 import { parseClientMessage, withContext, type ParseResult } from '../../lib/protocol/parse-client-message.js';
 import type { ClientMessage, ErrorPayload } from '../../lib/protocol/messages.js';
+import { DEFAULTS } from '../../lib/options/defaults.js';
 
 /** The parsed message; fails the test when the text was refused. */
 function accepted(text: string): ClientMessage {
-  const result: ParseResult = parseClientMessage(text);
+  const result: ParseResult = parseClientMessage(text, DEFAULTS.maxDepth);
   if (!('message' in result)) throw new Error(`expected ${text} to be accepted, got ${JSON.stringify(result.error)}`);
   expect(result).not.toHaveProperty('error');
   return result.message;
@@ -11,7 +12,7 @@ function accepted(text: string): ClientMessage {
 
 /** The error payload; fails the test when the text was accepted. */
 function refused(text: string): ErrorPayload {
-  const result: ParseResult = parseClientMessage(text);
+  const result: ParseResult = parseClientMessage(text, DEFAULTS.maxDepth);
   if (!('error' in result)) throw new Error(`expected ${text} to be refused, got ${JSON.stringify(result.message)}`);
   expect(result).not.toHaveProperty('message');
   return result.error;
@@ -271,7 +272,7 @@ describe('parseClientMessage', () => {
 
   describe('a valid message', () => {
     it('comes out with type, channel, data and id exactly', () => {
-      const result = parseClientMessage(json({ type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1' }));
+      const result = parseClientMessage(json({ type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1' }), DEFAULTS.maxDepth);
       expect(result).toEqual({ message: { type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1' } });
     });
 

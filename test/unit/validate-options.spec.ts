@@ -55,6 +55,8 @@ describe('validateOptions', () => {
     expect(problemsOf(everything)).toBeUndefined();
     expect(problemsOf({ rateLimit: false, heartbeat: false, allowedOrigins: '*', maxPayload: undefined })).toBeUndefined();
     expect(problemsOf({ allowedOrigins: () => true, redis: { host: 'localhost' } })).toBeUndefined();
+    const settings = { connection: { host: 'localhost' }, prefix: 'app', connectTimeoutMs: 100, secret: 's', maxPendingBytes: 10, maxMessageBytes: 10 };
+    expect(problemsOf({ redis: settings })).toBeUndefined();
   });
 
   it.each<[string, unknown, string]>([
@@ -72,6 +74,14 @@ describe('validateOptions', () => {
     ['a path without /', { path: 'socket' }, `path must be a path starting with '/', without '?' or '#', got "socket"`],
     ['an empty prefix', { redisPrefix: '' }, 'redisPrefix must be a non-empty string, got ""'],
     ['redis as a number', { redis: 6379 }, 'redis must be a Redis URL, ioredis options or an ioredis client, got 6379'],
+    ['an empty redis.prefix', { redis: { connection: 'redis://h', prefix: '' } }, 'redis.prefix must be a non-empty string, got ""'],
+    ['redis settings without connection', { redis: { connection: undefined, prefix: 'a' } }, 'redis.connection is required'],
+    ['redis.connection as a number', { redis: { connection: 6379 } }, 'redis.connection must be a Redis URL, ioredis options or an ioredis client, got 6379'],
+    ['a redis settings typo', { redis: { connection: 'redis://h', prefx: 'a' } }, 'redis.prefx is not an option: did you mean prefix?'],
+    ['a zero redis.connectTimeoutMs', { redis: { connection: 'redis://h', connectTimeoutMs: 0 } }, 'redis.connectTimeoutMs must be a whole number of milliseconds from 1'],
+    ['an empty redis.secret', { redis: { connection: 'redis://h', secret: '' } }, 'redis.secret must be a non-empty string, got ""'],
+    ['a fractional redis.maxMessageBytes', { redis: { connection: 'redis://h', maxMessageBytes: 1.5 } }, 'redis.maxMessageBytes must be an integer ≥ 1 (bytes), got 1.5'],
+    ['an old Redis option beside the settings object', { redis: { connection: 'redis://h' }, redisSecret: 's' }, 'redisSecret cannot be combined with redis: { connection }: use redis.secret'],
     ['auth without authenticate', { auth: { verify() {} } }, 'auth must be a SocketAuthenticator (with authenticate()), got an object'],
     ['a broker missing methods', { broker: { publish() {} } }, 'broker must be a SocketApiBroker (with connect, publish, watch, unwatch, close()), got an object'],
     ['a guard that is an instance', { connectGuards: [{}] }, 'connectGuards[0] must be a guard class, got an object'],

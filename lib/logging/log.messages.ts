@@ -1,0 +1,13 @@
+/**
+ * What the library writes to the app's log (startup, deprecations, warnings), as opposed to what it
+ * sends to clients (`protocol/socket-api.messages.ts`, frozen by the protocol). Log lines may be
+ * reworded between versions; keeping them here keeps their wording consistent.
+ */
+
+/** A module option renamed into the `redis` settings object. */
+export const deprecatedModuleOption = (name: string, replacement: string): string =>
+  `Option '${name}' is deprecated and will be removed in 1.0: use redis: { connection, ${replacement} } instead.`;
+
+/** `RedisBroker`/`SocketApiEmitter` given `{ redis }`, the old name of `{ connection }`. */
+export const deprecatedRedisKey = (owner: string): string =>
+  `${owner}: option 'redis' is deprecated and will be removed in 1.0: use 'connection' instead (same values).`;

@@ -1,0 +1,35 @@
+/**
+ * Every default of the library, in one place: the module options' (see `SocketApiModuleOptions`,
+ * whose `@default` tags name these values) and those of the Redis settings that `RedisBroker` and
+ * `SocketApiEmitter` share. Options are resolved against them once, at startup
+ * (`resolve-options.ts`); nothing else fills in a default.
+ */
+export const DEFAULTS = {
+  path: '/',
+  maxPayload: 64 * 1024,
+  concurrency: 1,
+  handshakeTimeoutMs: 10_000,
+  maxConnections: 50_000,
+  /** No limit per client address. */
+  maxConnectionsPerAddress: Infinity,
+  maxSubscriptions: 100,
+  maxPendingMessages: 1024,
+  /** Four frames of the default `maxPayload`. */
+  maxPendingBytes: 256 * 1024,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  heartbeat: { intervalMs: 30_000, timeoutMs: 10_000 },
+  /** Never closes an idle connection. */
+  idleTimeoutMs: 0,
+  shutdownTimeoutMs: 10_000,
+  maxDepth: 32,
+  errorLogIntervalMs: 10_000,
+  /** ws's own default is 30 s: a peer that ignores our close frame is cut much sooner. */
+  closeTimeoutMs: 3000,
+  broadcast: { path: '/_broadcast', maxBodyBytes: 1024 * 1024 },
+  redis: {
+    prefix: 'socketapi',
+    connectTimeoutMs: 5000,
+    maxPendingBytes: 4 * 1024 * 1024,
+    maxMessageBytes: 4 * 1024 * 1024,
+  },
+} as const;

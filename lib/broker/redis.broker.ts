@@ -15,6 +15,7 @@ import {
   DEFAULT_REDIS_PREFIX,
   describeRedis,
   isRedisClient,
+  loadRedisClientClass,
   newSenderId,
   startConnecting,
   whenReady,
@@ -124,7 +125,7 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   async connect(deliver: RemoteDelivery): Promise<void> {
-    if (this.publisher) throw new Error('RedisBroker.connect() was called twice.');
+    if (this.deliver) throw new Error('RedisBroker.connect() was called twice.');
     this.deliver = deliver;
     const { redis } = this.options;
     if (isRedisClient(redis)) {
@@ -132,8 +133,11 @@ export class RedisBroker implements SocketApiBroker {
       this.publisher = redis;
       this.subscriber = redis.duplicate({ ...SUBSCRIBER, lazyConnect: true });
     } else {
-      this.publisher = createRedisClient(redis, PUBLISHER);
-      this.subscriber = createRedisClient(redis, SUBSCRIBER);
+      // ioredis is loaded here, at the app's startup: without it, the app fails to start, saying what to install.
+      const RedisClient = await loadRedisClientClass();
+      if (this.closed) throw new Error('RedisBroker was closed while connecting.');
+      this.publisher = createRedisClient(RedisClient, redis, PUBLISHER);
+      this.subscriber = createRedisClient(RedisClient, redis, SUBSCRIBER);
       this.ownsPublisher = true;
     }
     this.listen(this.publisher, this.ownsPublisher);

@@ -1,5 +1,5 @@
 import type { ClassTransformOptions } from 'class-transformer';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { DEFAULT_REDIS_MAX_MESSAGE_BYTES, DEFAULT_REDIS_MAX_PENDING_BYTES } from '../socket-api.constants.js';
@@ -7,12 +7,14 @@ import { byteLimit } from './byte-limit.js';
 import { PublishWindow } from './publish-window.js';
 import type { RedisConnection } from './redis-broker-options.interface.js';
 import {
+  assertRedisInstalled,
   closeRedisClient,
   createRedisClient,
   DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_PREFIX,
   describeRedis,
   isRedisClient,
+  loadRedisClientClass,
   newSenderId,
   startConnecting,
   whenReady,
@@ -49,8 +51,10 @@ export interface SocketApiEmitterOptions {
  * would compute or check does not happen here.
  */
 export class SocketApiEmitter {
-  private readonly client: Redis;
-  private readonly ownsClient: boolean;
+  /** The client passed in, or ours once made (when the first publication waits for the connection). */
+  private client?: Redis;
+  /** Where our client connects; undefined when the caller passed a client (theirs, never closed here). */
+  private readonly connection?: string | RedisOptions;
   private readonly prefix: string;
   private readonly envelope: RedisEnvelope;
   private readonly window: PublishWindow;
@@ -74,12 +78,10 @@ export class SocketApiEmitter {
     );
     if (isRedisClient(options.redis)) {
       this.client = options.redis;
-      this.ownsClient = false;
     } else {
-      // Fail fast while Redis is down rather than queue publications to be sent late.
-      this.client = createRedisClient(options.redis, { enableOfflineQueue: false, autoResendUnfulfilledCommands: false });
-      this.client.on('error', () => undefined); // reported through publish()'s rejection
-      this.ownsClient = true;
+      // ioredis is loaded by the first publication; a missing one is reported now, as the emitter is made.
+      assertRedisInstalled();
+      this.connection = options.redis;
     }
   }
 
@@ -106,13 +108,13 @@ export class SocketApiEmitter {
     if (!this.window.acquire(message.length)) {
       return Promise.reject(
         new Error(
-          `Redis at ${describeRedis(this.client)} has not taken the ${this.window.pendingCommands} publication(s) ` +
+          `${this.redisName()} has not taken the ${this.window.pendingCommands} publication(s) ` +
             `before (${this.window.pendingBytes} bytes, maxPendingBytes ${this.window.maxBytes}): this one is dropped.`,
         ),
       );
     }
     return this.whenSendable()
-      .then(() => this.client.publish(key, message))
+      .then(() => this.client!.publish(key, message))
       .then(() => undefined)
       .finally(() => this.window.release(message.length));
   }
@@ -121,7 +123,7 @@ export class SocketApiEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ownsClient) await closeRedisClient(this.client);
+    if (this.connection !== undefined && this.client) await closeRedisClient(this.client);
   }
 
   /**
@@ -129,7 +131,7 @@ export class SocketApiEmitter {
    * else behind the publications already waiting for the connection (bounded by `connectTimeoutMs`).
    */
   private whenSendable(): Promise<void> {
-    if (this.client.status === 'ready' && this.queued === 0) return Promise.resolve();
+    if (this.client?.status === 'ready' && this.queued === 0) return Promise.resolve();
     this.queued++;
     const ready = (this.queue ??= this.connected());
     const leave = () => {
@@ -142,8 +144,26 @@ export class SocketApiEmitter {
     });
   }
 
-  private connected(): Promise<void> {
-    startConnecting(this.client);
-    return whenReady([this.client], this.connectTimeoutMs);
+  private async connected(): Promise<void> {
+    const client = this.client ?? (await this.createClient(this.connection!));
+    startConnecting(client);
+    await whenReady([client], this.connectTimeoutMs);
+  }
+
+  private async createClient(connection: string | RedisOptions): Promise<Redis> {
+    const RedisClient = await loadRedisClientClass();
+    if (this.closed) throw new Error('SocketApiEmitter is closed.');
+    // Fail fast while Redis is down rather than queue publications to be sent late.
+    const client = createRedisClient(RedisClient, connection, {
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+    });
+    client.on('error', () => undefined); // reported through publish()'s rejection
+    this.client = client;
+    return client;
+  }
+
+  private redisName(): string {
+    return this.client ? `Redis at ${describeRedis(this.client)}` : 'Redis';
   }
 }

@@ -6,7 +6,9 @@
 // run). Every run goes on after a failure, so that one report covers every version; the exit code
 // is 1 if any failed. Arguments are passed on to every Jest run (e.g. `--silent`).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +39,11 @@ const runs = [
 const current = process.versions.node.split('.')[0];
 if (!runs.some((run) => run.major === current)) runs.push({ major: current, files: SUBSET, binary: process.execPath });
 
+// The package is packed once (`prepack` builds it), and every version's packaging test installs this tarball.
+const packDir = mkdtempSync(join(tmpdir(), 'socketapi-pack-'));
+const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: root, encoding: 'utf8' });
+const tarball = join(packDir, JSON.parse(packed.slice(packed.search(/^\[/m)))[0].filename);
+
 const results = [];
 for (const run of runs) {
   const binary = run.binary ?? nodeBinary(run.major);
@@ -47,10 +54,12 @@ for (const run of runs) {
   const { status } = spawnSync(binary, [jest, ...run.files, ...extraArgs], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules' },
+    env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules', SOCKETAPI_PACKED_TARBALL: tarball },
   });
   results.push({ version, what, passed: status === 0, seconds: Math.round((Date.now() - started) / 1000) });
 }
+
+rmSync(packDir, { recursive: true, force: true });
 
 console.log('\nNode versions:');
 for (const { version, what, passed, seconds } of results) {

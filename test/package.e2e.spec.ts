@@ -183,9 +183,14 @@ async function callHello(port: number, headers?: Record<string, string>): Promis
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'socketapi-package-'));
+  // One tarball for every Node version when scripts/test-node-versions.mjs packed it already.
+  if (process.env.SOCKETAPI_PACKED_TARBALL) {
+    tarball = process.env.SOCKETAPI_PACKED_TARBALL;
+    return;
+  }
   // `npm pack` runs `prepack`, the clean build; --json names the tarball it wrote.
   const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
-  const [{ filename }] = JSON.parse(packed.slice(packed.indexOf('['))) as Array<{ filename: string }>;
+  const [{ filename }] = JSON.parse(packed.slice(packed.search(/^\[/m))) as Array<{ filename: string }>;
   tarball = join(work, filename);
 }, 180_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));

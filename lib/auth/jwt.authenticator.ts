@@ -34,7 +34,8 @@ const BEARER_HEADER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 /**
  * An authenticator of JSON Web Tokens (JWS compact form), verified with
  * [jose](https://github.com/panva/jose)'s `jwtVerify`: signature, `alg` against `algorithms`,
- * `exp`, `nbf`, and `iss`/`aud` when configured.
+ * `exp`, `nbf`, and `iss`/`aud` when configured. jose is an optional peer dependency (`npm i jose`):
+ * without it, this function throws an error saying so.
  *
  * ```ts
  * SocketApiModule.forRoot({ auth: jwtAuthenticator({ secret: process.env.JWT_SECRET }) })

@@ -45,7 +45,9 @@ const SUBSCRIBER: Partial<RedisOptions> = {
 };
 
 /**
- * Carries publications between the app's instances through Redis pub/sub.
+ * Carries publications between the app's instances through Redis pub/sub. Needs ioredis (`npm i
+ * ioredis`, an optional peer dependency) unless `redis` is a client: without it, `connect()` (the
+ * app's startup) fails saying so.
  *
  * - Each publication made here is one PUBLISH on `${prefix}:${channel}`, whatever the number of
  *   subscribers, through one connection (so one instance's publications to a channel keep their

@@ -49,6 +49,9 @@ export interface SocketApiEmitterOptions {
  *
  * The payload is sent as it is: the channel method is NOT run (it lives in the app), so whatever it
  * would compute or check does not happen here.
+ *
+ * Needs ioredis (`npm i ioredis`, an optional peer dependency) unless `redis` is a client: without
+ * it, the constructor throws an error saying so.
  */
 export class SocketApiEmitter {
   /** The client passed in, or ours once made (when the first publication waits for the connection). */

@@ -24,7 +24,7 @@ const SUBSET = [
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const jest = createRequire(import.meta.url).resolve('jest/bin/jest.js');
+const jest = createRequire(import.meta.url).resolve('jest/bin/jest');
 const extraArgs = process.argv.slice(2);
 
 /** The binary of the newest `major` on the registry (npx installs the `node` package once). */

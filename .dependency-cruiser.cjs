@@ -13,8 +13,8 @@ const layers = [
   },
   {
     name: 'support',
-    doc: 'stateless tools: logging, network, validation, options, decorators (metadata only)',
-    path: ['^lib/(logging|network|validation|options|decorators)/', '^lib/socket-api\\.module-definition\\.ts$'],
+    doc: 'stateless tools: logging, network, validation, options, decorators (metadata only), optional peers',
+    path: ['^lib/(logging|network|validation|options|decorators|packaging)/', '^lib/socket-api\\.module-definition\\.ts$'],
   },
   {
     name: 'services',
@@ -103,6 +103,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^lib/index\\.ts$' },
       to: { path: '^lib/channels/fan-out-channel\\.ts$' },
+    },
+    {
+      name: 'every-file-in-a-layer',
+      comment: 'a file outside every layer would escape the layer rules: add its folder to a layer',
+      severity: 'error',
+      from: { path: '^lib/', pathNot: layers.flatMap((layer) => layer.path) },
+      to: {},
     },
     ...layerRules,
     ...siblingRules,

@@ -2,7 +2,7 @@ export { apiKeyAuthenticator, apiKeyFingerprint } from './auth/api-key.authentic
 export type { ApiKeyAuthenticatorOptions, ApiKeys } from './auth/api-key-authenticator-options.interface.js';
 export type { ConnectGuardRequest } from './auth/connect-guards.js';
 export { jwtAuthenticator } from './auth/jwt.authenticator.js';
-export type { JwtAuthenticatorOptions } from './auth/jwt-authenticator-options.interface.js';
+export type { JwtAuthenticatorOptions, JwtPayload } from './auth/jwt-authenticator-options.interface.js';
 export { InMemoryBroker } from './broker/in-memory.broker.js';
 export type { RemoteDelivery, SocketApiBroker } from './interfaces/socket-api-broker.interface.js';
 export { RedisBroker } from './broker/redis.broker.js';

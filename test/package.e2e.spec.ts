@@ -1,92 +1,305 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TestClient } from './support/ws-client.js';
+import { SignJWT } from 'jose';
+import { describeWithRedis, RedisServer } from './support/redis-server.js';
+import { refusedUpgrade, TestClient } from './support/ws-client.js';
 
+/**
+ * The package as users get it: `npm pack`'s tarball (built by `prepack`), unpacked into the
+ * node_modules of apps outside this repository, as `npm install <tarball>` does. The apps' other
+ * dependencies are links to this repository's copies (no registry, no network); the package itself
+ * is a real copy, so that what it imports resolves from the app, as it will for users: an app
+ * without ioredis and jose has neither, whatever this repository has.
+ */
 const root = resolve('.');
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+/** What every app has: the package's dependency, its required peers, Nest's platforms, and Node's types. */
+const APP_DEPENDENCIES = ['@nestjs', '@types', 'class-transformer', 'class-validator', 'reflect-metadata', 'rxjs', 'ws'];
+const SECRET = 'a-secret-of-at-least-thirty-two-bytes';
 
-/** A user's app, outside this repo, that has the built package installed under its name. */
-function makeUserApp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'socketapi-user-'));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(root, join(dir, 'node_modules', 'nestjs-socketapi'), 'dir');
-  // The app's own dependencies, the same copies the package's peers resolve to.
-  for (const dependency of ['@nestjs', 'reflect-metadata']) {
+let work: string;
+let tarball: string;
+
+function installApp(name: string, optionalPeers: string[]): string {
+  const dir = join(work, name);
+  const installed = join(dir, 'node_modules', 'nestjs-socketapi');
+  mkdirSync(installed, { recursive: true });
+  execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+  for (const dependency of [...APP_DEPENDENCIES, ...optionalPeers]) {
     symlinkSync(join(root, 'node_modules', dependency), join(dir, 'node_modules', dependency), 'dir');
   }
+  // An ES module app, as `nest new` makes with Nest 12; `.cjs` files stay CommonJS.
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
+  for (const [file, source] of Object.entries(APP_FILES)) writeFileSync(join(dir, file), source);
   return dir;
 }
 
-// Plain JavaScript, so the app needs no compiler: decorators applied by hand.
-const app = (load: string) => `${load}
+// Plain JavaScript, so that the apps run without a compiler: decorators applied by hand.
+// `node app.js <kind> [redis URL]`: `redis` and `jwt` in <kind> turn those features on.
+const APP_BODY = `
 const { Injectable, Module } = common;
 const { NestFactory } = core;
-const { SocketAction, SocketApiModule } = lib;
-class Greeter { hello() { return 'hi from ' + process.argv[2]; } }
+const { Connection, SocketAction, SocketChannel, SocketApiModule, jwtAuthenticator } = lib;
+const [kind, redisUrl] = process.argv.slice(2);
+class Greeter {
+  hello(connection) { return 'hi ' + (connection.subject ?? 'anonymous') + ' from ' + kind; }
+  news() { return 'no news'; }
+}
 Reflect.decorate([SocketAction('hello')], Greeter.prototype, 'hello', Object.getOwnPropertyDescriptor(Greeter.prototype, 'hello'));
-Reflect.defineMetadata('design:paramtypes', [], Greeter.prototype, 'hello');
+Connection()(Greeter.prototype, 'hello', 0);
+Reflect.defineMetadata('design:paramtypes', [Object], Greeter.prototype, 'hello');
+Reflect.decorate([SocketChannel('news')], Greeter.prototype, 'news', Object.getOwnPropertyDescriptor(Greeter.prototype, 'news'));
+Reflect.defineMetadata('design:paramtypes', [], Greeter.prototype, 'news');
 Reflect.decorate([Injectable()], Greeter);
+const options = {};
+if (kind.includes('redis')) options.redis = redisUrl;
+if (kind.includes('jwt')) options.auth = jwtAuthenticator({ secret: '${SECRET}' });
 class AppModule {}
-Reflect.decorate([Module({ imports: [SocketApiModule.forRoot()], providers: [Greeter] })], AppModule);
+Reflect.decorate([Module({ imports: [SocketApiModule.forRoot(options)], providers: [Greeter] })], AppModule);
 NestFactory.create(AppModule, { logger: false }).then(async (app) => {
   await app.listen(0, '127.0.0.1');
   console.log('PORT=' + app.getHttpServer().address().port);
 });
 `;
 
-const CJS = app(`require('reflect-metadata');
+const APP_FILES: Record<string, string> = {
+  'app.cjs': `require('reflect-metadata');
 const lib = require('nestjs-socketapi');
 const common = require('@nestjs/common');
-const core = require('@nestjs/core');`);
-
-const ESM = app(`import 'reflect-metadata';
+const core = require('@nestjs/core');
+${APP_BODY}`,
+  'app.js': `import 'reflect-metadata';
 import * as lib from 'nestjs-socketapi';
 import * as common from '@nestjs/common';
-import * as core from '@nestjs/core';`);
+import * as core from '@nestjs/core';
+${APP_BODY}`,
+  // A worker publishing to the app's channel: `node emit.js <redis URL> <payload>`.
+  'emit.js': `import { SocketApiEmitter } from 'nestjs-socketapi';
+const emitter = new SocketApiEmitter({ redis: process.argv[2] });
+await emitter.publish('news', process.argv[3]);
+await emitter.close();
+`,
+  // The package's public API, type-checked as a strict app with skipLibCheck false would.
+  'types.ts': `import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import {
+  Connection,
+  Data,
+  RedisBroker,
+  SocketAction,
+  SocketApiEmitter,
+  SocketApiModule,
+  SocketConnection,
+  jwtAuthenticator,
+  type JwtPayload,
+  type SocketApiModuleOptions,
+} from 'nestjs-socketapi';
 
-async function runAndCall(dir: string, file: string, kind: string): Promise<unknown[]> {
-  const child = spawn(process.execPath, [join(dir, file), kind], { cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } });
-  try {
-    const port = await new Promise<string>((resolvePort, reject) => {
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /PORT=(\d+)/.exec(output);
-        if (match) resolvePort(match[1]);
-      });
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`app exited with ${code}: ${output}`)));
-    });
-    const client = await TestClient.open(`ws://127.0.0.1:${port}/`);
-    client.send({ type: 'action', channel: 'hello', id: 1 });
-    const frames = await client.next();
-    await client.close();
-    return frames;
-  } finally {
-    child.kill();
+interface Claims extends JwtPayload {
+  role: 'admin' | 'user';
+}
+
+@Injectable()
+export class Greeter {
+  @SocketAction('hello')
+  hello(@Data('name') name: string, @Connection() connection: SocketConnection<Claims>): string {
+    return name + (connection.user?.role ?? '');
   }
 }
 
-describe('the built package', () => {
+export const options: SocketApiModuleOptions = {
+  auth: jwtAuthenticator<Claims>({ secret: process.env.JWT_SECRET }),
+  redis: 'redis://127.0.0.1:6379',
+};
+export const broker = new RedisBroker({ redis: { host: '127.0.0.1', port: 6379 } });
+export const emitter = new SocketApiEmitter({ redis: 'redis://127.0.0.1:6379' });
+
+@Module({ imports: [SocketApiModule.forRoot(options)], providers: [Greeter] })
+export class AppModule {}
+`,
+  'tsconfig.json': JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      strict: true,
+      skipLibCheck: false,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      types: ['node'],
+      noEmit: true,
+    },
+    files: ['types.ts'],
+  }),
+};
+
+/** Runs `node <file> <args>` in the app; resolves with its port once it listens, or rejects with its output. */
+function startApp(dir: string, file: string, args: string[], running: ChildProcess[]): Promise<number> {
+  const child = spawn(process.execPath, [join(dir, file), ...args], { cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } });
+  running.push(child);
+  return new Promise<number>((resolvePort, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /PORT=(\d+)/.exec(output);
+      if (match) resolvePort(Number(match[1]));
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`app exited with ${code}: ${output}`)));
+  });
+}
+
+/** Runs `node <file> <args>` in the app to its end: its exit code and what it printed. */
+function run(dir: string, file: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(dir, file), ...args], { cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolveRun) => child.once('exit', (code) => resolveRun({ code, output })));
+}
+
+/** Type-checks the app's `types.ts` (strict, skipLibCheck false); resolves with tsc's report, '' when clean. */
+function typeCheck(dir: string): string {
+  try {
+    execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+    return '';
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? error);
+  }
+}
+
+async function callHello(port: number, headers?: Record<string, string>): Promise<unknown[]> {
+  const client = await TestClient.open(`ws://127.0.0.1:${port}/`, { headers });
+  try {
+    client.send({ type: 'action', channel: 'hello', id: 1 });
+    return await client.next();
+  } finally {
+    await client.close();
+  }
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'socketapi-package-'));
+  // One tarball for every Node version when scripts/test-node-versions.mjs packed it already.
+  if (process.env.SOCKETAPI_PACKED_TARBALL) {
+    tarball = process.env.SOCKETAPI_PACKED_TARBALL;
+    return;
+  }
+  // `npm pack` runs `prepack`, the clean build; --json names the tarball it wrote.
+  const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  const [{ filename }] = JSON.parse(packed.slice(packed.search(/^\[/m))) as Array<{ filename: string }>;
+  tarball = join(work, filename);
+}, 180_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the tarball', () => {
+  it('holds the build, the license and the docs, and no source maps, sources or tests', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
+    expect(files.filter((file) => !file.startsWith('package/dist/lib/'))).toEqual([
+      'package/CHANGELOG.md',
+      'package/LICENSE',
+      'package/PROTOCOL.md',
+      'package/README.md',
+      'package/package.json',
+    ]);
+    expect(files.filter((file) => !/\.(js|d\.ts)$/.test(file) && file.startsWith('package/dist/'))).toEqual([]);
+    // Every module has its declarations.
+    for (const file of files.filter((name) => name.endsWith('.js'))) expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
+  });
+
+  it('declares ioredis and jose as optional peers', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(manifest.dependencies).not.toHaveProperty('ioredis');
+    expect(manifest.dependencies).not.toHaveProperty('jose');
+    expect(manifest.peerDependenciesMeta).toEqual({ ioredis: { optional: true }, jose: { optional: true } });
+  });
+});
+
+describe('installed in an app without ioredis and jose', () => {
   let dir: string;
+  const running: ChildProcess[] = [];
   beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
-    dir = makeUserApp();
-    writeFileSync(join(dir, 'app.cjs'), CJS);
-    writeFileSync(join(dir, 'app.mjs'), ESM);
-  }, 120_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    dir = installApp('lean', []);
+  });
+  afterEach(() => {
+    for (const child of running.splice(0)) child.kill();
+  });
 
-  it('serves from a CommonJS app (require)', async () => {
-    expect(await runAndCall(dir, 'app.cjs', 'cjs')).toEqual([
-      { type: 'action', channel: 'hello', status: 'completed', data: 'hi from cjs', id: 1 },
+  it.each(['app.cjs', 'app.js'])('serves an action from %s', async (file) => {
+    const port = await startApp(dir, file, ['lean'], running);
+    expect(await callHello(port)).toEqual([
+      { type: 'action', channel: 'hello', status: 'completed', data: 'hi anonymous from lean', id: 1 },
     ]);
   });
 
-  it('serves from an ES module app (import)', async () => {
-    expect(await runAndCall(dir, 'app.mjs', 'esm')).toEqual([
-      { type: 'action', channel: 'hello', status: 'completed', data: 'hi from esm', id: 1 },
-    ]);
+  it('fails to start with the `redis` option, saying to install ioredis', async () => {
+    const { code, output } = await run(dir, 'app.js', ['redis', 'redis://127.0.0.1:9']);
+    expect(code).not.toBe(0);
+    expect(output).toContain("Redis (the `redis` option, RedisBroker, SocketApiEmitter) needs the package 'ioredis'");
+    expect(output).toContain('npm i ioredis');
+    expect(output).not.toContain('PORT=');
   });
+
+  it('fails to start with jwtAuthenticator, saying to install jose', async () => {
+    const { code, output } = await run(dir, 'app.js', ['jwt']);
+    expect(code).not.toBe(0);
+    expect(output).toContain("jwtAuthenticator needs the package 'jose'");
+    expect(output).toContain('npm i jose');
+    expect(output).not.toContain('PORT=');
+  });
+
+  it('refuses to make a SocketApiEmitter, saying to install ioredis', async () => {
+    const { code, output } = await run(dir, 'emit.js', ['redis://127.0.0.1:9', 'x']);
+    expect(code).not.toBe(0);
+    expect(output).toContain('npm i ioredis');
+  });
+
+  it('compiles with strict and skipLibCheck false', () => {
+    expect(typeCheck(dir)).toBe('');
+  }, 60_000);
+});
+
+describeWithRedis('installed in an app with ioredis and jose', () => {
+  let dir: string;
+  let redis: RedisServer;
+  const running: ChildProcess[] = [];
+  const clients: TestClient[] = [];
+  beforeAll(async () => {
+    dir = installApp('full', ['ioredis', 'jose']);
+    redis = await RedisServer.start();
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close();
+    for (const child of running.splice(0)) child.kill();
+  });
+  afterAll(() => redis?.stop());
+
+  it('authenticates with a JWT and delivers a publication of another process through Redis', async () => {
+    const port = await startApp(dir, 'app.js', ['redis+jwt', redis.url], running);
+    expect(await refusedUpgrade(`ws://127.0.0.1:${port}/`)).toBe(401);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('ada')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(SECRET));
+    const headers = { authorization: `Bearer ${token}` };
+    expect(await callHello(port, headers)).toEqual([
+      { type: 'action', channel: 'hello', status: 'completed', data: 'hi ada from redis+jwt', id: 1 },
+    ]);
+
+    const subscriber = await TestClient.open(`ws://127.0.0.1:${port}/`, { headers });
+    clients.push(subscriber);
+    subscriber.send({ type: 'subscribe', channel: 'news', id: 2 });
+    await subscriber.next();
+    const emitted = await run(dir, 'emit.js', [redis.url, 'from a worker']);
+    expect(emitted).toEqual({ code: 0, output: '' });
+    expect(await subscriber.next()).toEqual([{ type: 'data', channel: 'news', data: 'from a worker' }]);
+  });
+
+  it('compiles with strict and skipLibCheck false', () => {
+    expect(typeCheck(dir)).toBe('');
+  }, 60_000);
 });

@@ -1,4 +1,27 @@
-import type { CryptoKey, KeyObject } from 'jose';
+import type { KeyObject, webcrypto } from 'node:crypto';
+
+/**
+ * The claims of a verified token (the shape of jose's `JWTPayload`, declared here so that the
+ * package's types do not need jose, an optional peer dependency, to compile).
+ */
+export interface JwtPayload {
+  /** Issuer. */
+  iss?: string;
+  /** Subject: the identity's `subject` when a non-empty string. */
+  sub?: string;
+  /** Audience. */
+  aud?: string | string[];
+  /** JWT ID. */
+  jti?: string;
+  /** Not before, in seconds since the epoch. */
+  nbf?: number;
+  /** Expiration time, in seconds since the epoch. */
+  exp?: number;
+  /** Issued at, in seconds since the epoch. */
+  iat?: number;
+  /** Any other claim. */
+  [claim: string]: unknown;
+}
 
 /** Options of {@link jwtAuthenticator}. Exactly one of `secret` and `publicKey` is required. */
 export interface JwtAuthenticatorOptions {
@@ -13,7 +36,7 @@ export interface JwtAuthenticatorOptions {
    * A PEM string is checked when the authenticator is created and imported (with jose's
    * `importSPKI`) on first use, once per algorithm.
    */
-  publicKey?: string | CryptoKey | KeyObject;
+  publicKey?: string | webcrypto.CryptoKey | KeyObject;
   /**
    * JWS algorithms a token may be signed with; any other `alg` in a token's header is refused
    * (`none` always is). Default: `['HS256']` with `secret`; `['RS256', 'ES256', 'EdDSA']` with

@@ -1,21 +1,20 @@
-import { createPublicKey } from 'node:crypto';
-import {
-  importSPKI,
-  jwtVerify,
-  type CryptoKey,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-  type KeyObject,
-} from 'jose';
+import { createPublicKey, type KeyObject, type webcrypto } from 'node:crypto';
+import type { JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import type {
   HandshakeRequest,
   SocketAuthenticator,
   SocketIdentity,
   SocketRenewal,
 } from '../interfaces/socket-authenticator.interface.js';
+import { assertOptionalPeerInstalled, loadOptionalPeer } from '../packaging/optional-peer.js';
 import { assertName, credentialString, headerValue, queryValue } from './handshake-values.js';
-import type { JwtAuthenticatorOptions } from './jwt-authenticator-options.interface.js';
+import type { JwtAuthenticatorOptions, JwtPayload } from './jwt-authenticator-options.interface.js';
+
+type Jose = typeof import('jose');
+type CryptoKey = webcrypto.CryptoKey;
+
+/** What needs jose, for the error that tells a user without it what to install. */
+const JOSE_FEATURE = 'jwtAuthenticator';
 
 const HMAC_ALGORITHMS: ReadonlySet<string> = new Set(['HS256', 'HS384', 'HS512']);
 const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
@@ -35,7 +34,8 @@ const BEARER_HEADER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 /**
  * An authenticator of JSON Web Tokens (JWS compact form), verified with
  * [jose](https://github.com/panva/jose)'s `jwtVerify`: signature, `alg` against `algorithms`,
- * `exp`, `nbf`, and `iss`/`aud` when configured.
+ * `exp`, `nbf`, and `iss`/`aud` when configured. jose is an optional peer dependency (`npm i jose`):
+ * without it, this function throws an error saying so.
  *
  * ```ts
  * SocketApiModule.forRoot({ auth: jwtAuthenticator({ secret: process.env.JWT_SECRET }) })
@@ -71,13 +71,18 @@ const BEARER_HEADER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
  *
  * `Payload` only types the claims: they are not validated beyond the registered ones.
  */
-export function jwtAuthenticator<Payload extends JWTPayload = JWTPayload>(
+export function jwtAuthenticator<Payload extends JwtPayload = JwtPayload>(
   options: JwtAuthenticatorOptions,
 ): SocketAuthenticator<Payload> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('jwtAuthenticator: options are required');
   }
-  const key = verificationKey(options);
+  // jose is an optional peer dependency, imported by the first verification: a missing one fails the
+  // app as it starts (here, in forRoot's options), not at its first client.
+  assertOptionalPeerInstalled('jose', JOSE_FEATURE);
+  let loading: Promise<Jose> | undefined;
+  const loadJose = () => (loading ??= loadOptionalPeer('jose', JOSE_FEATURE, () => import('jose')));
+  const key = verificationKey(options, loadJose);
   const verifyOptions = verifyOptionsOf(options, key.symmetric);
   const queryParam = options.queryParam ?? 'token';
   assertName(queryParam, 'jwtAuthenticator: queryParam');
@@ -86,6 +91,7 @@ export function jwtAuthenticator<Payload extends JWTPayload = JWTPayload>(
   const allowSubjectChange = options.allowSubjectChange === true;
 
   const verify = async (token: string): Promise<SocketIdentity<Payload> | undefined> => {
+    const { jwtVerify } = await loadJose();
     let payload: Payload;
     try {
       ({ payload } = await jwtVerify<Payload>(token, key.input, verifyOptions));
@@ -145,12 +151,15 @@ interface VerificationKey {
   symmetric: boolean;
 }
 
-function verificationKey({ secret, publicKey }: JwtAuthenticatorOptions): VerificationKey {
+function verificationKey(
+  { secret, publicKey }: JwtAuthenticatorOptions,
+  loadJose: () => Promise<Jose>,
+): VerificationKey {
   if (secret !== undefined && publicKey !== undefined) {
     throw new TypeError('jwtAuthenticator: give either `secret` or `publicKey`, not both');
   }
   if (secret !== undefined) return { input: secretBytes(secret), symmetric: true };
-  if (publicKey !== undefined) return { input: publicKeyInput(publicKey), symmetric: false };
+  if (publicKey !== undefined) return { input: publicKeyInput(publicKey, loadJose), symmetric: false };
   throw new TypeError(
     'jwtAuthenticator: `secret` or `publicKey` is required (is the environment variable that should hold it set?)',
   );
@@ -165,8 +174,11 @@ function secretBytes(secret: string | Uint8Array): Uint8Array {
   return bytes;
 }
 
-function publicKeyInput(publicKey: string | CryptoKey | KeyObject): CryptoKey | KeyObject | JWTVerifyGetKey {
-  if (typeof publicKey === 'string') return pemKeyResolver(publicKey);
+function publicKeyInput(
+  publicKey: string | CryptoKey | KeyObject,
+  loadJose: () => Promise<Jose>,
+): CryptoKey | KeyObject | JWTVerifyGetKey {
+  if (typeof publicKey === 'string') return pemKeyResolver(publicKey, loadJose);
   if (typeof publicKey !== 'object' || publicKey === null || typeof publicKey.type !== 'string') {
     throw new TypeError('jwtAuthenticator: `publicKey` must be a PEM string, a CryptoKey or a KeyObject');
   }
@@ -184,7 +196,7 @@ function publicKeyInput(publicKey: string | CryptoKey | KeyObject): CryptoKey | 
  * do, is cached. jose checks a token's `alg` against `algorithms` before it asks for the key, so
  * the cache holds at most one entry per allowed algorithm.
  */
-function pemKeyResolver(pem: string): JWTVerifyGetKey {
+function pemKeyResolver(pem: string, loadJose: () => Promise<Jose>): JWTVerifyGetKey {
   const spki = pem.trim();
   let valid = spki.startsWith('-----BEGIN PUBLIC KEY-----');
   if (valid) {
@@ -204,7 +216,7 @@ function pemKeyResolver(pem: string): JWTVerifyGetKey {
     const alg = header.alg ?? '';
     let key = imported.get(alg);
     if (key === undefined) {
-      key = importSPKI(spki, alg);
+      key = loadJose().then(({ importSPKI }) => importSPKI(spki, alg));
       imported.set(alg, key);
     }
     return key;

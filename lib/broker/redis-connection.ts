@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { assertOptionalPeerInstalled, loadOptionalPeer } from '../packaging/optional-peer.js';
 import type { RedisConnection } from '../interfaces/redis-broker-options.interface.js';
 
 /**
@@ -21,15 +22,38 @@ export function isRedisClient(connection: RedisConnection): connection is Redis 
   );
 }
 
+/** ioredis's client class: what opens connections of ours. */
+export type RedisClientClass = typeof Redis;
+
+/** What needs ioredis, for the error that tells a user without it what to install. */
+const REDIS_FEATURE = 'Redis (the `redis` option, RedisBroker, SocketApiEmitter)';
+
+/** Throws a clear error now when ioredis is not installed (see `assertOptionalPeerInstalled`). */
+export function assertRedisInstalled(): void {
+  assertOptionalPeerInstalled('ioredis', REDIS_FEATURE);
+}
+
+/**
+ * ioredis's client class, imported when the first connection of ours is made: ioredis is an
+ * optional peer dependency, installed and loaded by the apps that use Redis only.
+ */
+export async function loadRedisClientClass(): Promise<RedisClientClass> {
+  return (await loadOptionalPeer('ioredis', REDIS_FEATURE, () => import('ioredis'))).Redis;
+}
+
 /**
  * A new client of ours, not connected yet (`lazyConnect`). `overrides` win over the user's
  * options, except `retryStrategy`: the user's is kept if given, ours is exponential backoff.
  */
-export function createRedisClient(connection: string | RedisOptions, overrides: Partial<RedisOptions>): Redis {
+export function createRedisClient(
+  RedisClient: RedisClientClass,
+  connection: string | RedisOptions,
+  overrides: Partial<RedisOptions>,
+): Redis {
   if (typeof connection === 'string') {
-    return new Redis(connection, { retryStrategy: reconnectBackoff, ...overrides, lazyConnect: true });
+    return new RedisClient(connection, { retryStrategy: reconnectBackoff, ...overrides, lazyConnect: true });
   }
-  return new Redis({ retryStrategy: reconnectBackoff, ...connection, ...overrides, lazyConnect: true });
+  return new RedisClient({ retryStrategy: reconnectBackoff, ...connection, ...overrides, lazyConnect: true });
 }
 
 /** `host:port` (or the socket path, or the sentinel group) of a client, for messages. */

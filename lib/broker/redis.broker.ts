@@ -12,6 +12,7 @@ import {
   createRedisClient,
   describeRedis,
   isRedisClient,
+  loadRedisClientClass,
   newSenderId,
   startConnecting,
   whenReady,
@@ -43,7 +44,9 @@ const SUBSCRIBER: Partial<RedisOptions> = {
 };
 
 /**
- * Carries publications between the app's instances through Redis pub/sub.
+ * Carries publications between the app's instances through Redis pub/sub. Needs ioredis (`npm i
+ * ioredis`, an optional peer dependency) unless `redis` is a client: without it, `connect()` (the
+ * app's startup) fails saying so.
  *
  * - Each publication made here is one PUBLISH on `${prefix}:${channel}`, whatever the number of
  *   subscribers, through one connection (so one instance's publications to a channel keep their
@@ -126,7 +129,7 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   async connect(deliver: RemoteDelivery): Promise<void> {
-    if (this.publisher) throw new Error('RedisBroker.connect() was called twice.');
+    if (this.deliver) throw new Error('RedisBroker.connect() was called twice.');
     this.deliver = deliver;
     const redis = this.settings.connection;
     if (isRedisClient(redis)) {
@@ -134,8 +137,11 @@ export class RedisBroker implements SocketApiBroker {
       this.publisher = redis;
       this.subscriber = redis.duplicate({ ...SUBSCRIBER, lazyConnect: true });
     } else {
-      this.publisher = createRedisClient(redis, PUBLISHER);
-      this.subscriber = createRedisClient(redis, SUBSCRIBER);
+      // ioredis is loaded here, at the app's startup: without it, the app fails to start, saying what to install.
+      const RedisClient = await loadRedisClientClass();
+      if (this.closed) throw new Error('RedisBroker was closed while connecting.');
+      this.publisher = createRedisClient(RedisClient, redis, PUBLISHER);
+      this.subscriber = createRedisClient(RedisClient, redis, SUBSCRIBER);
       this.ownsPublisher = true;
     }
     this.listen(this.publisher, this.ownsPublisher);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { byteLimit } from './byte-limit.js';
@@ -8,10 +8,12 @@ import { PublishWindow } from './publish-window.js';
 import { resolveRedisSettings } from '../options/redis-settings.js';
 import type { DeprecatedRedisSettings, RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import {
+  assertRedisInstalled,
   closeRedisClient,
   createRedisClient,
   describeRedis,
   isRedisClient,
+  loadRedisClientClass,
   newSenderId,
   startConnecting,
   whenReady,
@@ -35,10 +37,15 @@ export type SocketApiEmitterOptions = (RedisSettings | DeprecatedRedisSettings) 
  *
  * The payload is sent as it is: the channel method is NOT run (it lives in the app), so whatever it
  * would compute or check does not happen here.
+ *
+ * Needs ioredis (`npm i ioredis`, an optional peer dependency) unless `connection` is a client:
+ * without it, the constructor throws an error saying so.
  */
 export class SocketApiEmitter {
-  private readonly client: Redis;
-  private readonly ownsClient: boolean;
+  /** The client passed in, or ours once made (when the first publication waits for the connection). */
+  private client?: Redis;
+  /** Where our client connects; undefined when the caller passed a client (theirs, never closed here). */
+  private readonly connection?: string | RedisOptions;
   private readonly prefix: string;
   private readonly envelope: RedisEnvelope;
   private readonly window: PublishWindow;
@@ -61,12 +68,10 @@ export class SocketApiEmitter {
     const { connection } = settings;
     if (isRedisClient(connection)) {
       this.client = connection;
-      this.ownsClient = false;
     } else {
-      // Fail fast while Redis is down rather than queue publications to be sent late.
-      this.client = createRedisClient(connection, { enableOfflineQueue: false, autoResendUnfulfilledCommands: false });
-      this.client.on('error', () => undefined); // reported through publish()'s rejection
-      this.ownsClient = true;
+      // ioredis is loaded by the first publication; a missing one is reported now, as the emitter is made.
+      assertRedisInstalled();
+      this.connection = connection;
     }
   }
 
@@ -93,13 +98,13 @@ export class SocketApiEmitter {
     if (!this.window.acquire(message.length)) {
       return Promise.reject(
         new Error(
-          `Redis at ${describeRedis(this.client)} has not taken the ${this.window.pendingCommands} publication(s) ` +
+          `${this.redisName()} has not taken the ${this.window.pendingCommands} publication(s) ` +
             `before (${this.window.pendingBytes} bytes, maxPendingBytes ${this.window.maxBytes}): this one is dropped.`,
         ),
       );
     }
     return this.whenSendable()
-      .then(() => this.client.publish(key, message))
+      .then(() => this.client!.publish(key, message))
       .then(() => undefined)
       .finally(() => this.window.release(message.length));
   }
@@ -108,7 +113,7 @@ export class SocketApiEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ownsClient) await closeRedisClient(this.client);
+    if (this.connection !== undefined && this.client) await closeRedisClient(this.client);
   }
 
   /**
@@ -116,7 +121,7 @@ export class SocketApiEmitter {
    * else behind the publications already waiting for the connection (bounded by `connectTimeoutMs`).
    */
   private whenSendable(): Promise<void> {
-    if (this.client.status === 'ready' && this.queued === 0) return Promise.resolve();
+    if (this.client?.status === 'ready' && this.queued === 0) return Promise.resolve();
     this.queued++;
     const ready = (this.queue ??= this.connected());
     const leave = () => {
@@ -129,8 +134,26 @@ export class SocketApiEmitter {
     });
   }
 
-  private connected(): Promise<void> {
-    startConnecting(this.client);
-    return whenReady([this.client], this.connectTimeoutMs);
+  private async connected(): Promise<void> {
+    const client = this.client ?? (await this.createClient(this.connection!));
+    startConnecting(client);
+    await whenReady([client], this.connectTimeoutMs);
+  }
+
+  private async createClient(connection: string | RedisOptions): Promise<Redis> {
+    const RedisClient = await loadRedisClientClass();
+    if (this.closed) throw new Error('SocketApiEmitter is closed.');
+    // Fail fast while Redis is down rather than queue publications to be sent late.
+    const client = createRedisClient(RedisClient, connection, {
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+    });
+    client.on('error', () => undefined); // reported through publish()'s rejection
+    this.client = client;
+    return client;
+  }
+
+  private redisName(): string {
+    return this.client ? `Redis at ${describeRedis(this.client)}` : 'Redis';
   }
 }

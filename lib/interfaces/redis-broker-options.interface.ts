@@ -1,11 +1,11 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { IoRedisClient, IoRedisOptions } from './ioredis-types.js';
 
 /**
  * Where Redis is: a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS), ioredis options, or
  * an ioredis client the app already has. A client you pass stays yours: it is used as it is (the
  * library opens its own connections beside it when it needs them) and it is never closed for you.
  */
-export type RedisConnection = string | RedisOptions | Redis;
+export type RedisConnection = string | IoRedisOptions | IoRedisClient;
 
 /** Where the broker reports an outage and its end; Nest's `Logger` by default. */
 export interface RedisBrokerLogger {

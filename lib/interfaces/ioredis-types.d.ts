@@ -1,0 +1,12 @@
+// ioredis is an optional peer dependency, so the package's public types must compile in an app that
+// does not have it, even with `skipLibCheck: false`: there, the import below fails silently and these
+// types are `any` (such an app cannot use them anyway). tsc drops comments from the imports it emits,
+// which would drop the `@ts-ignore`: this file is written by hand, and the build copies it to dist.
+// @ts-ignore -- ioredis is not installed in apps that do not use Redis
+import type { Redis, RedisOptions } from 'ioredis';
+
+/** An ioredis client (`new Redis(...)`). */
+export type IoRedisClient = Redis;
+
+/** ioredis's connection options (`new Redis(options)`). */
+export type IoRedisOptions = RedisOptions;

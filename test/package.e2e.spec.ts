@@ -78,7 +78,7 @@ import * as core from '@nestjs/core';
 ${APP_BODY}`,
   // A worker publishing to the app's channel: `node emit.js <redis URL> <payload>`.
   'emit.js': `import { SocketApiEmitter } from 'nestjs-socketapi';
-const emitter = new SocketApiEmitter({ redis: process.argv[2] });
+const emitter = new SocketApiEmitter({ connection: process.argv[2] });
 await emitter.publish('news', process.argv[3]);
 await emitter.close();
 `,
@@ -114,8 +114,8 @@ export const options: SocketApiModuleOptions = {
   auth: jwtAuthenticator<Claims>({ secret: process.env.JWT_SECRET }),
   redis: 'redis://127.0.0.1:6379',
 };
-export const broker = new RedisBroker({ redis: { host: '127.0.0.1', port: 6379 } });
-export const emitter = new SocketApiEmitter({ redis: 'redis://127.0.0.1:6379' });
+export const broker = new RedisBroker({ connection: { host: '127.0.0.1', port: 6379 } });
+export const emitter = new SocketApiEmitter({ connection: 'redis://127.0.0.1:6379' });
 
 @Module({ imports: [SocketApiModule.forRoot(options)], providers: [Greeter] })
 export class AppModule {}

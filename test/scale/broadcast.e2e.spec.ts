@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { connect } from 'node:net';
-import type { LoggerService } from '@nestjs/common';
+import { Controller, Get, Module, Post, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { SocketApiModule, type BroadcastOptions } from '../../lib/index.js';
@@ -8,6 +8,69 @@ import { PLATFORMS } from '../support/platforms.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { TestClient } from '../support/ws-client.js';
 import { eventually, exactly, FeedService, post, redisModule, redisSubscribers, sleep, startInstance, subscriber, type Instance } from './scale-app.js';
+
+/** Writes `requests` on one connection; everything the server sent until it was quiet for 300 ms. */
+function exchange(port: number, requests: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let quiet: NodeJS.Timeout | undefined;
+    const done = () => {
+      socket.destroy();
+      resolve(received);
+    };
+    socket.on('connect', () => socket.write(requests));
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString();
+      clearTimeout(quiet);
+      quiet = setTimeout(done, 300);
+    });
+  });
+}
+
+/** Routes of the app's own on the bridge's path: the bridge answers POST ahead of them, the rest is theirs. */
+@Controller('_broadcast')
+class ShadowedRoutes {
+  posts = 0;
+
+  @Post()
+  post(): string {
+    this.posts++;
+    return 'the framework answered';
+  }
+
+  @Get()
+  get(): string {
+    return 'the framework answered';
+  }
+}
+
+@Module({ imports: [SocketApiModule.forRoot({ broadcast: {}, heartbeat: false })], controllers: [ShadowedRoutes] })
+class ShadowedModule {}
+
+describe.each(PLATFORMS)('the HTTP bridge ahead of the framework, on %s', (platform) => {
+  let instance: Instance | undefined;
+
+  afterEach(async () => {
+    await instance?.close();
+    instance = undefined;
+  });
+
+  it('answers its POSTs alone (the framework never sees them, no second answer) and leaves other methods to the framework', async () => {
+    instance = await startInstance('S', { module: ShadowedModule }, platform);
+    const body = JSON.stringify({ channel: 'news', data: { title: 'once' } });
+    const request = (method: string, withBody: boolean) =>
+      `${method} /_broadcast HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
+      `content-length: ${withBody ? body.length : 0}\r\n\r\n${withBody ? body : ''}`;
+    // Two POSTs and a GET on one keep-alive connection: three answers, in order, and nothing else.
+    const received = await exchange(instance.port, request('POST', true) + request('POST', true) + request('GET', false));
+    expect(received.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200']);
+    expect(received.split('{"status":"success"}')).toHaveLength(3);
+    expect(received.endsWith('the framework answered')).toBe(true);
+    expect(instance.app.get(ShadowedRoutes).posts).toBe(0);
+  });
+});
 
 /** Sends request headers and no body; the answer, and whether the server then closed the connection. */
 function headersOnly(

@@ -27,6 +27,7 @@ import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
 import { MessageDispatcher } from './message-dispatcher.js';
 import { SocketConnection, type ConnectionPolicy } from './socket-connection.js';
+import { answerUnservedUpgrades } from './unserved-upgrade.js';
 
 const CLOSE_GRACE_MS = 2000;
 /**
@@ -63,6 +64,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
   private readonly heartbeat: Heartbeat;
   private server?: WebSocketServer;
   private ownAdapter?: WsAdapter;
+  private stopAnsweringUnserved?: () => void;
   // Listeners shared by every socket (`this` is the socket), so that a connection costs no closures.
   private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
   private readonly onClose: (this: WebSocket, code: number, reason: Buffer) => void;
@@ -111,7 +113,8 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
       return;
     }
     const path = this.options.path ?? DEFAULT_PATH;
-    this.server = this.adapterFor(httpServer).create(0, {
+    const adapter = this.adapterFor(httpServer);
+    this.server = adapter.create(0, {
       path,
       maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
       maxBufferedChunks: MAX_BUFFERED_CHUNKS,
@@ -125,6 +128,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
       verifyClient: this.verifier.verify,
       handleProtocols: selectProtocol,
     }) as WebSocketServer;
+    this.stopAnsweringUnserved = answerUnservedUpgrades(httpServer, adapter);
     this.server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.accept(socket, request));
     this.heartbeat.start();
     this.logger.log(`${this.registry.actions.size} actions and ${this.registry.channels.size} channels at ${path}`);
@@ -140,6 +144,7 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     this.heartbeat.stop();
     await this.drain(Date.now() + (this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS));
     await this.closeAll();
+    this.stopAnsweringUnserved?.();
     this.server?.close();
     await this.ownAdapter?.dispose();
   }

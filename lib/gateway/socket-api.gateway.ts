@@ -11,6 +11,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { ConnectionIdentities } from '../auth/connection-identities.js';
 import { NestEnhancers } from '../handlers/nest-enhancers.js';
+import { countOf } from '../logging/count-of.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import {
@@ -131,7 +132,8 @@ export class SocketApiGateway implements OnApplicationBootstrap, OnModuleDestroy
     this.stopAnsweringUnserved = answerUnservedUpgrades(httpServer, adapter);
     this.server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.accept(socket, request));
     this.heartbeat.start();
-    this.logger.log(`${this.registry.actions.size} actions and ${this.registry.channels.size} channels at ${path}`);
+    const { actions, channels } = this.registry;
+    this.logger.log(`${countOf(actions.size, 'action')} and ${countOf(channels.size, 'channel')} at ${path}`);
   }
 
   /**

@@ -375,6 +375,14 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
       for (const client of clients) expect(client.frames).toEqual([]);
     });
 
+    it("leaves other methods on its path to the framework: the framework's 404 where the app has no such route", async () => {
+      for (const method of ['GET', 'PUT', 'DELETE']) {
+        const response = await fetch(`${a.http}/_broadcast`, { method, headers: auth });
+        expect([method, response.status]).toEqual([method, 404]);
+        expect(await response.text()).not.toContain('success');
+      }
+    });
+
     it('is off when the option is absent', async () => {
       const response = await post(`${b.http}/_broadcast`, { channel: 'news', data: {} });
       expect(response.status).toBe(404);

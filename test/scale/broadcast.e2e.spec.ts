@@ -1,6 +1,8 @@
 import 'reflect-metadata';
-import { connect } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { Controller, Get, Module, Post, type LoggerService } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { SocketApiModule, type BroadcastOptions } from '../../lib/index.js';
@@ -68,6 +70,44 @@ describe.each(PLATFORMS)('the HTTP bridge ahead of the framework, on %s', (platf
     expect(received.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200']);
     expect(received.split('{"status":"success"}')).toHaveLength(3);
     expect(received.endsWith('the framework answered')).toBe(true);
+    expect(instance.app.get(ShadowedRoutes).posts).toBe(0);
+  });
+});
+
+describe('the HTTP bridge on Fastify, reached past the HTTP server', () => {
+  let instance: Instance | undefined;
+  let client: TestClient | undefined;
+  let second: Server | undefined;
+
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+    second?.closeAllConnections();
+    await new Promise((resolve) => (second ? second.close(resolve) : resolve(undefined)));
+    second = undefined;
+    await instance?.close();
+    instance = undefined;
+  });
+
+  // When the app listens on 'localhost' (`app.listen(port)`'s default on Fastify) and it resolves to
+  // both loopback addresses, Fastify serves the second on another http.Server whose handler is its
+  // router (`fastify.routing`), not the app's server: none of that server's listeners run. That
+  // server, built here as Fastify builds it, on 127.0.0.1 (the app's own is on the same address).
+  it('answers there as on the HTTP server: checks, publication, and the framework never sees it', async () => {
+    instance = await startInstance('S', { module: ShadowedModule }, 'fastify');
+    const fastify = (instance.app as NestFastifyApplication).getHttpAdapter().getInstance();
+    second = createServer(fastify.routing);
+    await new Promise<void>((resolve) => second!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(second.address() as AddressInfo).port}/_broadcast`;
+    client = await subscriber(instance, 'news');
+    const body = { channel: 'news', data: { title: 'past the server' } };
+    expect(await post(url, body, { 'content-type': 'text/plain' })).toEqual({
+      status: 415,
+      body: { error: 'The body must be JSON, sent with Content-Type: application/json.' },
+    });
+    expect(await post(`${url}?from=second`, body)).toEqual({ status: 200, body: { status: 'success' } });
+    expect(await exactly(client, 1)).toEqual([{ type: 'data', channel: 'news', data: { title: 'past the server' } }]);
+    expect(await (await fetch(url)).text()).toBe('the framework answered');
     expect(instance.app.get(ShadowedRoutes).posts).toBe(0);
   });
 });

@@ -1,10 +1,15 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
+  // Express by default; `HTTP_PLATFORM=fastify` serves the same app on Fastify.
+  const app =
+    process.env.HTTP_PLATFORM === 'fastify'
+      ? await NestFactory.create(AppModule, new FastifyAdapter())
+      : await NestFactory.create(AppModule);
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST;

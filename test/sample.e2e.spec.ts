@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import supertest from 'supertest';
 import { AppModule } from '../sample/app.module.js';
+import { PLATFORMS } from './support/platforms.js';
 import { startApp, type TestApp } from './support/test-app.js';
 import { TestClient } from './support/ws-client.js';
 
-describe('the sample app', () => {
+describe.each(PLATFORMS)('the sample app on %s', (platform) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp({ imports: [AppModule] });
+    t = await startApp({ imports: [AppModule] }, undefined, platform);
   });
   afterAll(() => t.close());
 

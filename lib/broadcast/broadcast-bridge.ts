@@ -10,6 +10,7 @@ import { isTooDeep } from '../protocol/parse-client-message.js';
 import { BroadcastError } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { bearerTokenMatches, broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
+import { serveInFastify } from './fastify-entry.js';
 
 /** The endpoint's answer: an HTTP status and a JSON body. */
 interface BroadcastResponse {
@@ -66,7 +67,9 @@ export class BroadcastBridge implements OnModuleInit {
       return;
     }
     const path = broadcast.path;
-    servePostAhead(server, path, (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue));
+    const isOurs = (request: IncomingMessage) => request.method === 'POST' && routeOf(request.url) === path;
+    servePostAhead(server, isOurs, (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue));
+    serveInFastify(this.adapterHost?.httpAdapter, isOurs, (request, response) => void this.serve(request, response, false));
     this.logger.log(`Broadcast endpoint: POST ${path}`);
     if (broadcast.token === undefined) {
       this.logger.warn(
@@ -173,12 +176,11 @@ export class BroadcastBridge implements OnModuleInit {
 }
 
 /**
- * Serves `POST path` (any query string) on the HTTP server before the framework's listener sees
- * the request; every other request goes to the framework as before. A client that waits for
- * `100 Continue` before sending the body gets it only once the request passed the checks.
+ * Serves the bridge's requests (`isOurs`: `POST path`, any query string) on the HTTP server before
+ * the framework's listener sees them; every other request goes to the framework as before. A client
+ * that waits for `100 Continue` before sending the body gets it only once the request passed the checks.
  */
-function servePostAhead(server: Server, path: string, serve: BroadcastListener): void {
-  const isOurs = (request: IncomingMessage) => request.method === 'POST' && routeOf(request.url) === path;
+function servePostAhead(server: Server, isOurs: (request: IncomingMessage) => boolean, serve: BroadcastListener): void {
   const framework = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {

@@ -12,6 +12,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { Subscriptions } from '../channels/subscriptions.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import { NestEnhancers } from '../handlers/nest-enhancers.js';
+import { countOf } from '../logging/count-of.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { CloseReason } from '../protocol/socket-api.messages.js';
@@ -20,6 +21,7 @@ import { ConnectionIdentities } from './connection-identities.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundQueue } from './inbound-queue.js';
+import { answerUnservedUpgrades } from './unserved-upgrade.js';
 import { WsConnection, type ConnectionPolicy } from './ws-connection.js';
 
 const CLOSE_GRACE_MS = 2000;
@@ -57,6 +59,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly heartbeat: Heartbeat;
   private server?: WebSocketServer;
   private ownAdapter?: WsAdapter;
+  private stopAnsweringUnserved?: () => void;
   // Listeners shared by every socket (`this` is the socket), so that a connection costs no closures.
   private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
   private readonly onClose: (this: WebSocket, code: number, reason: Buffer) => void;
@@ -106,7 +109,8 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     const path = this.options.path;
-    this.server = this.adapterFor(httpServer).create(0, {
+    const adapter = this.adapterFor(httpServer);
+    this.server = adapter.create(0, {
       path,
       maxPayload: this.options.maxPayload,
       maxBufferedChunks: MAX_BUFFERED_CHUNKS,
@@ -120,9 +124,11 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
       verifyClient: this.verifier.verify,
       handleProtocols: selectProtocol,
     }) as WebSocketServer;
+    this.stopAnsweringUnserved = answerUnservedUpgrades(httpServer, adapter);
     this.server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.accept(socket, request));
     this.heartbeat.start();
-    this.logger.log(`${this.registry.actions.size} actions and ${this.registry.channels.size} channels at ${path}`);
+    const { actions, channels } = this.registry;
+    this.logger.log(`${countOf(actions.size, 'action')} and ${countOf(channels.size, 'channel')} at ${path}`);
   }
 
   /**
@@ -135,6 +141,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.heartbeat.stop();
     await this.drain(Date.now() + (this.options.shutdownTimeoutMs));
     await this.closeAll();
+    this.stopAnsweringUnserved?.();
     this.server?.close();
     await this.ownAdapter?.dispose();
   }

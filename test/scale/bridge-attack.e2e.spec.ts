@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { SocketApiModule } from '../../lib/index.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
+import { PLATFORMS } from '../support/platforms.js';
 import { post, startInstance, subscriber, type Instance } from './scale-app.js';
 
 /** Regressions found by the black-box attack run on `POST /_broadcast` after issue 8. */
-describe('HTTP bridge: data nested past maxDepth', () => {
+describe.each(PLATFORMS)('HTTP bridge on %s: data nested past maxDepth', (platform) => {
   let instance: Instance | undefined;
 
   afterEach(async () => {
@@ -19,7 +20,7 @@ describe('HTTP bridge: data nested past maxDepth', () => {
 
   it('is refused as the caller\'s error (400), with nothing run, published or logged, as on the socket', async () => {
     const logger = new CapturingLogger();
-    instance = await startInstance('bridge', SocketApiModule.forRoot({ broadcast: {}, heartbeat: false }));
+    instance = await startInstance('bridge', SocketApiModule.forRoot({ broadcast: {}, heartbeat: false }), platform);
     instance.app.useLogger(logger);
     const client = await subscriber(instance);
     const url = `${instance.http}/_broadcast`;
@@ -40,7 +41,7 @@ describe('HTTP bridge: data nested past maxDepth', () => {
   });
 
   it('follows the maxDepth option', async () => {
-    instance = await startInstance('bridge', SocketApiModule.forRoot({ broadcast: {}, heartbeat: false, maxDepth: 2 }));
+    instance = await startInstance('bridge', SocketApiModule.forRoot({ broadcast: {}, heartbeat: false, maxDepth: 2 }), platform);
     const url = `${instance.http}/_broadcast`;
     expect((await post(url, nested(3))).status).toBe(400);
     expect((await post(url, nested(2))).status).toBe(200);

@@ -12,6 +12,7 @@ import {
   type SocketApiModuleOptions,
 } from '../../lib/index.js';
 import { SOCKET_API_BROKER } from '../../lib/socket-api.constants.js';
+import { httpAdapter, type Platform } from '../support/platforms.js';
 import { TestClient } from '../support/ws-client.js';
 
 /** Channels and actions of the scale-out suites; counts how often the channel methods run. */
@@ -66,16 +67,16 @@ export interface Instance {
   close(): Promise<void>;
 }
 
-/** A Nest app (Express + the socket) with the feed service, listening on a free port. */
+/** A Nest app (Express unless told otherwise, + the socket) with the feed service, listening on a free loopback port. */
 export async function startInstance(
   name: string,
   module: DynamicModule,
-  host = '127.0.0.1',
+  platform: Platform = 'express',
 ): Promise<Instance> {
   const moduleRef = await Test.createTestingModule({ imports: [module], providers: [FeedService] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication(httpAdapter(platform), { logger: false });
   try {
-    await app.listen(0, host);
+    await app.listen(0, '127.0.0.1');
   } catch (error) {
     await app.close().catch(() => undefined);
     throw error;

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { httpAdapter, type Platform } from './platforms.js';
 
 export interface TestApp {
   app: INestApplication;
@@ -10,13 +11,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts a real Nest app (Express + the socket) on a free loopback port. */
+/** Starts a real Nest app (Express unless told otherwise, + the socket) on a free loopback port. */
 export async function startApp(
   metadata: ModuleMetadata,
   configure?: (app: INestApplication) => void | Promise<void>,
+  platform: Platform = 'express',
 ): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication(httpAdapter(platform), { logger: false });
   await configure?.(app);
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer() as Server;

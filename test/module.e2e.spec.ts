@@ -15,6 +15,7 @@ import {
 import { ChannelHub } from '../lib/channels/channel-hub.js';
 import { SocketApiGateway } from '../lib/gateway/socket-api.gateway.js';
 import { startApp } from './support/test-app.js';
+import { waitFor } from './support/wait.js';
 import { TestClient } from './support/ws-client.js';
 
 @Injectable()
@@ -172,7 +173,7 @@ describe('SocketApiModule', () => {
         expect(room.subscriberCount).toBe(100);
         // Half leave cleanly, half drop the TCP connection.
         await Promise.all(clients.map((client, i) => (i % 2 ? client.close() : (client.socket.terminate(), client.closed()))));
-        await waitUntil(() => gateway.connectionCount === 0);
+        await waitFor(() => gateway.connectionCount === 0);
       }
       expect(room.subscriberCount).toBe(0);
       expect(gateway.connectionCount).toBe(0);
@@ -307,11 +308,3 @@ describe('SocketApiModule', () => {
     await t.close();
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -10,14 +10,13 @@ import {
   SocketConnection,
 } from '../../lib/index.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 
 /**
  * With `concurrency` above 1, subscribe and unsubscribe of one channel still end in the order sent,
  * and `maxSubscriptions` holds when async channel methods run side by side.
  */
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 @Injectable()
 class SlowChannels {

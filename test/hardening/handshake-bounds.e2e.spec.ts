@@ -13,6 +13,7 @@ import {
 import { SocketApiGateway } from '../../lib/gateway/socket-api.gateway.js';
 import { AppModule } from '../../sample/app.module.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
 /** An authentication the test settles when it likes: `?key=wait-<name>` waits for `release(name)`. */
@@ -161,14 +162,6 @@ async function whoami(url: string, headers?: Record<string, string>): Promise<Wh
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Opens a client, retrying refused upgrades until `timeoutMs` has passed. */
 async function openWithin(url: string, timeoutMs: number): Promise<TestClient> {
   const deadline = Date.now() + timeoutMs;
@@ -229,9 +222,9 @@ describe('handshake timeout', () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, maxConnections: 1, handshakeTimeoutMs: 60_000 });
     const { socket } = rawUpgrade(test, '/?key=wait-gone');
-    await until(() => auth.isWaiting('gone'));
+    await waitFor(() => auth.isWaiting('gone'));
     socket.destroy();
-    await until(() => socket.destroyed);
+    await waitFor(() => socket.destroyed);
     // The slot is back long before the 60 s timeout (retried: the server sees the leaving a moment later).
     const client = await openWithin(`${test.url}/?key=ok`, 3000);
     auth.release('gone');
@@ -247,7 +240,7 @@ describe('handshakes under way at shutdown', () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, handshakeTimeoutMs: 60_000 });
     const { socket, answer } = rawUpgrade(test, '/?key=wait-late');
-    await until(() => auth.isWaiting('late'));
+    await waitFor(() => auth.isWaiting('late'));
     const started = Date.now();
     await test.close();
     t = undefined;
@@ -264,7 +257,7 @@ describe('handshakes under way hold a slot', () => {
     const test = await app({ auth, maxConnections: 2 });
     const first = TestClient.open(`${test.url}/?key=wait-a`);
     const second = TestClient.open(`${test.url}/?key=wait-b`);
-    await until(() => auth.isWaiting('a') && auth.isWaiting('b'));
+    await waitFor(() => auth.isWaiting('a') && auth.isWaiting('b'));
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(503);
     auth.release('a');
     auth.release('b');
@@ -277,7 +270,7 @@ describe('handshakes under way hold a slot', () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, maxConnectionsPerAddress: 1 });
     const first = TestClient.open(`${test.url}/?key=wait-a`);
-    await until(() => auth.isWaiting('a'));
+    await waitFor(() => auth.isWaiting('a'));
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(429);
     auth.release('a');
     await (await first).close();
@@ -287,7 +280,7 @@ describe('handshakes under way hold a slot', () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, maxConnections: 1 });
     const refused = refusedUpgrade(`${test.url}/?key=wait-no`);
-    await until(() => auth.isWaiting('no'));
+    await waitFor(() => auth.isWaiting('no'));
     auth.release('no', null);
     expect(await refused).toBe(401);
     expect((await whoami(`${test.url}/?key=ok`)).user).toBe('ok');
@@ -423,7 +416,7 @@ describe('maxConnectionsPerAddress by client address', () => {
     expect(seen.slice(0, 2)).toEqual(['2001:db8:1:2::1', '2001:db8:1:2:aaaa::2']);
     await Promise.all(clients.map((client) => client.close()));
     // The slots of that /64 are free again once its clients have left.
-    await until(() => openConnections(test) === 0);
+    await waitFor(() => openConnections(test) === 0);
     expect((await whoami(test.url, via('2001:db8:1:2::9').headers)).clientAddress).toBe('2001:db8:1:2::9');
   });
 
@@ -432,7 +425,7 @@ describe('maxConnectionsPerAddress by client address', () => {
     const first = await TestClient.open(test.url, { headers: { 'x-forwarded-for': '198.51.100.1' } });
     expect(await refusedUpgrade(test.url, { headers: { 'x-forwarded-for': '198.51.100.2' } })).toBe(429);
     await first.close();
-    await until(() => openConnections(test) === 0);
+    await waitFor(() => openConnections(test) === 0);
     expect((await whoami(test.url, { 'x-forwarded-for': '198.51.100.3' })).clientAddress).toBe('127.0.0.1');
   });
 });

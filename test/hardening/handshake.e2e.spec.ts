@@ -15,6 +15,7 @@ import {
   type SocketConnection,
 } from '../../lib/index.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
 interface User {
@@ -173,16 +174,3 @@ describe('connection limits', () => {
     await t.close();
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, type LoggerService } from '@nestjs/common';
 import type WebSocket from 'ws';
 import { SocketApiGateway } from '../../lib/gateway/socket-api.gateway.js';
@@ -13,6 +12,7 @@ import {
   type SocketApiModuleOptions,
 } from '../../lib/index.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
 /*
@@ -138,15 +138,6 @@ async function app(options: SocketApiModuleOptions, configure?: Parameters<typeo
   return startApp({ imports: [SocketApiModule.forRoot(options)], providers: [LivenessService] }, configure);
 }
 
-/** Polls until `done()` holds, failing after `timeoutMs` with `what`. */
-async function until(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 function connections(t: TestApp): number {
   return t.app.get(SocketApiGateway).connectionCount;
 }
@@ -192,7 +183,7 @@ describe('heartbeat', () => {
     const dead = await TestClient.open(t.url, { autoPong: false });
     const pings = countPings(dead.socket);
     const opened = Date.now();
-    await until(() => connections(t) === 1, 'the server to count the connection');
+    await waitFor(() => connections(t) === 1, { what: 'the server to count the connection' });
 
     const code = await dead.closed(5000);
     const elapsed = Date.now() - opened;
@@ -200,7 +191,7 @@ describe('heartbeat', () => {
     expect(code).toBe(1006);
     expect(pings()).toBeGreaterThanOrEqual(1);
     expect(elapsed).toBeLessThan(1000);
-    await until(() => connections(t) === 0, 'the server to forget the dead peer', 2000);
+    await waitFor(() => connections(t) === 0, { what: 'the server to forget the dead peer', timeoutMs: 2000 });
   });
 
   it(`keeps a client that answers pings connected for more than 5 intervals, and it keeps working`, async () => {
@@ -217,7 +208,7 @@ describe('heartbeat', () => {
     await echoRoundTrip(alive, 'still-alive');
     console.log(`heartbeat: live client answered ${pings()} ping(s) in ${11 * INTERVAL_MS}+ ms and stayed connected`);
     expect(await alive.close()).toBe(1005);
-    await until(() => connections(t) === 0, 'the server to forget the client');
+    await waitFor(() => connections(t) === 0, { what: 'the server to forget the client' });
   });
 
   it('terminates only the dead peer, not a live client connected at the same time', async () => {
@@ -228,7 +219,7 @@ describe('heartbeat', () => {
     expect(alive.closeCode).toBeUndefined();
     await echoRoundTrip(alive, 1);
     await alive.close();
-    await until(() => connections(t) === 0, 'the server to forget both clients');
+    await waitFor(() => connections(t) === 0, { what: 'the server to forget both clients' });
   });
 });
 
@@ -270,7 +261,7 @@ describe('idle timeout', () => {
     // 'open': hence the slack), and well within 5 periods.
     expect(elapsed).toBeGreaterThanOrEqual(IDLE_MS - 100);
     expect(elapsed).toBeLessThan(5 * IDLE_MS);
-    await until(() => connections(t) === 0, 'the server to forget the idle client');
+    await waitFor(() => connections(t) === 0, { what: 'the server to forget the idle client' });
   });
 
   it('keeps a client that sends a ping message every 100 ms open past 1 s', async () => {
@@ -309,7 +300,7 @@ describe('connection hooks', () => {
 
   it('the connect hook gets the SocketConnection (no user without auth); the disconnect hook gets the client close code and reason', async () => {
     const client = await TestClient.open(t.url);
-    await until(() => recorder.connects.length === 1, 'the connect hook');
+    await waitFor(() => recorder.connects.length === 1, { what: 'the connect hook' });
     const [connected] = recorder.connects;
     expect(connected!.connection).toBeInstanceOf(SocketConnection);
     expect(connected!.user).toBeUndefined();
@@ -318,11 +309,11 @@ describe('connection hooks', () => {
 
     client.socket.close(4000, 'bye');
     expect(await client.closed()).toBe(4000);
-    await until(() => recorder.disconnects.length === 1, 'the disconnect hook');
+    await waitFor(() => recorder.disconnects.length === 1, { what: 'the disconnect hook' });
     expect(recorder.disconnects[0]).toEqual({ id: connected!.id, code: 4000, reason: 'bye', subscriptions: [] });
     expect(connections(t)).toBe(0);
     // The failing hooks (next test) failed here too: wait for their logs, so that they do not leak into it.
-    await until(() => logger.errors.length >= 4, 'the failing hooks of this connection to be logged');
+    await waitFor(() => logger.errors.length >= 4, { what: 'the failing hooks of this connection to be logged' });
   });
 
   it('hooks that throw or reject are logged, the other hooks still run, and the connection keeps working', async () => {
@@ -331,7 +322,7 @@ describe('connection hooks', () => {
     const client = await TestClient.open(t.url);
     // Right after connecting: the failing connect hooks ran (and one of them rejects a moment later).
     await echoRoundTrip(client, 'right-after-connect');
-    await until(() => logger.errors.length >= 2, 'both connect hook failures to be logged');
+    await waitFor(() => logger.errors.length >= 2, { what: 'both connect hook failures to be logged' });
     expect(recorder.connects.length).toBe(before + 1);
     await echoRoundTrip(client, 'after-the-failures');
     client.send({ type: 'ping', id: 'p' });
@@ -346,13 +337,13 @@ describe('connection hooks', () => {
     const id = recorder.connects.at(-1)!.id;
     client.socket.close(4000, 'bye');
     await client.closed();
-    await until(() => logger.errors.length >= 4, 'both disconnect hook failures to be logged');
+    await waitFor(() => logger.errors.length >= 4, { what: 'both disconnect hook failures to be logged' });
     const all = logger.errors.join('\n');
     expect(all).toContain('FailingHooks.throwsOnDisconnect()');
     expect(all).toContain('disconnect hook threw');
     expect(all).toContain('FailingHooks.rejectsOnDisconnect()');
     expect(all).toContain('disconnect hook rejected');
-    await until(() => recorder.disconnects.some((record) => record.id === id), 'the recorder\'s disconnect hook');
+    await waitFor(() => recorder.disconnects.some((record) => record.id === id), { what: 'the recorder\'s disconnect hook' });
     expect(recorder.disconnects.find((record) => record.id === id)).toMatchObject({ code: 4000, reason: 'bye' });
     expect(connections(t)).toBe(0);
     // Nothing else went wrong.
@@ -368,7 +359,7 @@ describe('graceful shutdown', () => {
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
     client.send({ type: 'action', channel: 'slow', data: { ms: 300 }, id: 'slow-1' });
-    await until(() => service.startedCount === 1, 'the action to start');
+    await waitFor(() => service.startedCount === 1, { what: 'the action to start' });
 
     const started = Date.now();
     await t.close();
@@ -386,7 +377,7 @@ describe('graceful shutdown', () => {
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
     client.send({ type: 'action', channel: 'gated', id: 7 });
-    await until(() => service.startedCount === 1, 'the action to start');
+    await waitFor(() => service.startedCount === 1, { what: 'the action to start' });
 
     const closing = t.close();
     let closed = false;
@@ -410,7 +401,7 @@ describe('graceful shutdown', () => {
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
     client.send({ type: 'action', channel: 'slow', data: { ms: 2000 }, id: 'too-slow' });
-    await until(() => service.startedCount === 1, 'the action to start');
+    await waitFor(() => service.startedCount === 1, { what: 'the action to start' });
 
     const started = Date.now();
     await t.close();

@@ -124,10 +124,10 @@ describe('a frame in pieces', () => {
     const ws = await open({});
     raw = await RawClient.open(t!.url);
     await raw.sendFrame(fragmentedTextFrames(Buffer.from(echoFrame(4000, 1)), 64));
-    await raw.until(() => raw!.frames.length === 1, 'the reply');
+    await raw.waitFor(() => raw!.frames.length === 1, { what: 'the reply' });
     expect(raw.frames).toEqual([echoed(4000, 1)]);
     await raw.sendFrame(fragmentedTextFrames(Buffer.from(echoFrame(4000, 2)), 2000));
-    await raw.until(() => raw!.closeCode !== undefined, 'the close frame');
+    await raw.waitFor(() => raw!.closeCode !== undefined, { what: 'the close frame' });
     expect(raw.closeCode).toBe(1008);
     expect(raw.frames).toHaveLength(1);
     ws.send(echoFrame(100, 3)); // the others are unaffected

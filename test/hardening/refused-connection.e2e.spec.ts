@@ -10,6 +10,7 @@ import {
 } from '../../lib/index.js';
 import { RawClient } from '../support/raw-ws-client.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { sleep } from '../support/wait.js';
 
 /**
  * A connection the server has refused does nothing more, even when its peer ignores the close frame
@@ -39,7 +40,6 @@ class Effects {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const hit = (id: number) => ({ type: 'action', channel: 'hit', id });
 
 let t: TestApp | undefined;
@@ -74,12 +74,12 @@ describe('after the server closes a connection', () => {
     t = await app({ rateLimit: { burst: 3, perSecond: 40, closeAfter: 2 }, closeTimeoutMs: 600 });
     client = await RawClient.open(t.url);
     for (let id = 1; id <= 8; id++) client.send(hit(id));
-    await client.until(() => client!.closeCode !== undefined, 'the close frame');
+    await client.waitFor(() => client!.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(1008);
     expect(executed.hits).toBe(3);
     // The bucket refills within 25 ms: before the fix, every one of these ran during ws's 30 s.
     await keepSending(client, 10, 100);
-    await client.until(() => client!.tcpClosed, 'the TCP connection to be cut', 5000);
+    await client.waitFor(() => client!.tcpClosed, { what: 'the TCP connection to be cut', timeoutMs: 5000 });
     expect(executed.hits).toBe(3);
     expect(client.framesAfterClose).toEqual([]);
     expect(client.tcpClosedAt! - client.closeFrameAt!).toBeLessThan(3000);
@@ -90,7 +90,7 @@ describe('after the server closes a connection', () => {
     client = await RawClient.open(t.url);
     client.send({ type: 'action', channel: 'wait', data: { ms: 1000 }, id: 1 });
     for (let id = 2; id <= 4; id++) client.send(hit(id)); // waiting behind 'wait' (concurrency 1)
-    await client.until(() => client!.closeCode !== undefined, 'the close frame');
+    await client.waitFor(() => client!.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(1008);
     expect(client.frames).toEqual([expect.objectContaining({ type: 'error', code: 'TOKEN_EXPIRED' })]);
     await keepSending(client, 5, 10);
@@ -102,10 +102,10 @@ describe('after the server closes a connection', () => {
   it('closes an idle client and executes nothing it sends afterwards; the default close timeout is seconds', async () => {
     t = await app({ idleTimeoutMs: 300 });
     client = await RawClient.open(t.url);
-    await client.until(() => client!.closeCode !== undefined, 'the idle close');
+    await client.waitFor(() => client!.closeCode !== undefined, { what: 'the idle close' });
     expect(client.closeCode).toBe(1000);
     await keepSending(client, 5, 1);
-    await client.until(() => client!.tcpClosed, 'the TCP connection to be cut', 10_000);
+    await client.waitFor(() => client!.tcpClosed, { what: 'the TCP connection to be cut', timeoutMs: 10_000 });
     expect(executed.hits).toBe(0);
     expect(client.tcpClosedAt! - client.closeFrameAt!).toBeLessThan(8000);
   }, 20_000);
@@ -115,10 +115,10 @@ describe('after the server closes a connection', () => {
     client = await RawClient.open(t.url);
     client.send({ type: 'action', channel: 'leave', id: 1 });
     for (let id = 2; id <= 4; id++) client.send(hit(id));
-    await client.until(() => client!.closeCode !== undefined, 'the close frame');
+    await client.waitFor(() => client!.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(4000);
     await keepSending(client, 3, 10);
-    await client.until(() => client!.tcpClosed, 'the TCP connection to be cut');
+    await client.waitFor(() => client!.tcpClosed, { what: 'the TCP connection to be cut' });
     expect(executed.hits).toBe(0);
   });
 });
@@ -129,7 +129,7 @@ describe('a peer cut by the heartbeat', () => {
     client = await RawClient.open(t.url); // never answers pings
     client.send({ type: 'action', channel: 'wait', data: { ms: 800 }, id: 1 });
     for (let id = 2; id <= 4; id++) client.send(hit(id));
-    await client.until(() => client!.tcpClosed, 'the heartbeat to cut the connection');
+    await client.waitFor(() => client!.tcpClosed, { what: 'the heartbeat to cut the connection' });
     await sleep(800); // 'wait' has finished by now
     expect(executed.hits).toBe(0);
   });
@@ -145,7 +145,7 @@ describe('graceful shutdown', () => {
     t = undefined; // closed here, by the test itself
     const shutdown = server.close();
     try {
-      await client.until(() => client!.closeCode !== undefined, 'the 1001 close frame');
+      await client.waitFor(() => client!.closeCode !== undefined, { what: 'the 1001 close frame' });
       expect(client.closeCode).toBe(1001);
       expect(client.frames).toEqual([
         expect.objectContaining({ type: 'action', channel: 'wait', status: 'completed', id: 1 }),
@@ -164,7 +164,7 @@ describe('graceful shutdown', () => {
     client = await RawClient.open(server.url);
     client.send({ type: 'action', channel: 'wait', data: { ms: 4000 }, id: 1 });
     client.send(hit(2)); // refused, and closeAfter 0: closed with 1008 while 'wait' runs
-    await client.until(() => client!.closeCode !== undefined, 'the close frame');
+    await client.waitFor(() => client!.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(1008);
     t = undefined; // closed here, by the test itself
     const started = Date.now();

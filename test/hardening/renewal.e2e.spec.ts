@@ -17,6 +17,7 @@ import {
 } from '../../lib/index.js';
 import { forceGc } from '../support/force-gc.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { sleep } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
 interface User {
@@ -48,8 +49,6 @@ interface Credentials {
   /** The renewal takes this long, to race it with a close or another renewal. */
   delayMs?: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The connections that renew() was called for, to check that a closed one is not kept alive. */
 const renewedConnections: Array<WeakRef<SocketConnection>> = [];

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as tick } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import WebSocket from 'ws';
 import { SocketApiGateway } from '../../lib/gateway/socket-api.gateway.js';
@@ -14,6 +14,7 @@ import {
 } from '../../lib/index.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { forceGc } from '../support/force-gc.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 /*
  * Slow consumers: a subscriber that stops reading (its TCP socket paused, so the kernel buffers
@@ -124,7 +125,7 @@ class Subscriber {
     });
     const subscriber = new Subscriber(socket, channel, contiguous);
     socket.send(JSON.stringify({ type: 'subscribe', channel, id: 'sub' }));
-    await subscriber.until(() => subscriber.others.some((m) => m.type === 'subscribed'), `${name}'s subscription`);
+    await subscriber.waitFor(() => subscriber.others.some((m) => m.type === 'subscribed'), `${name}'s subscription`);
     subscriber.others.length = 0;
     return subscriber;
   }
@@ -134,14 +135,9 @@ class Subscriber {
     return (this.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
   }
 
-  async until(done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done()) {
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}: received ${this.received}, last seq ${this.lastSeq}, close ${JSON.stringify(this.close)}`);
-      }
-      await sleep(5);
-    }
+  waitFor(condition: () => boolean, what: string): Promise<void> {
+    const detail = () => `received ${this.received}, last seq ${this.lastSeq}, close ${JSON.stringify(this.close)}`;
+    return waitFor(condition, { what, detail, timeoutMs: 20_000, intervalMs: 5 });
   }
 
   private onFrame(message: Record<string, unknown>): void {
@@ -169,7 +165,7 @@ async function publish(channel: Channel<Tick>, from: number, to: number, reader:
     for (; seq <= end; seq++) channel.publish({ seq, pad: PAD });
     await tick();
     const published = seq - 1;
-    await reader.until(() => reader.received >= published - from + 1 - MAX_LAG || reader.close !== undefined, 'the reader to catch up');
+    await reader.waitFor(() => reader.received >= published - from + 1 - MAX_LAG || reader.close !== undefined, 'the reader to catch up');
   }
 }
 
@@ -224,8 +220,8 @@ async function setUp(t: TestApp, channel: 'feed' | 'ticks', gc: () => void) {
   const paused = await Subscriber.open(t.url, 'paused', channel, false);
   await publish(publisher[channel], 1, WARMUP_PUBLICATIONS, normal);
   // Both read the warm-up; each socket gets its frames on its own schedule, so wait for both.
-  await paused.until(() => paused.received === WARMUP_PUBLICATIONS, 'the warm-up publications');
-  await normal.until(() => normal.received === WARMUP_PUBLICATIONS, 'the warm-up publications');
+  await paused.waitFor(() => paused.received === WARMUP_PUBLICATIONS, 'the warm-up publications');
+  await normal.waitFor(() => normal.received === WARMUP_PUBLICATIONS, 'the warm-up publications');
   paused.seqs.length = 0;
   paused.received = 0;
   normal.received = 0;
@@ -245,7 +241,7 @@ async function dropBurst(t: TestApp, gc: () => void) {
   const droppedBefore = publisher.ticks.droppedCount;
   const started = Date.now();
   await publish(publisher.ticks, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
-  await normal.until(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
+  await normal.waitFor(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
   const took = Date.now() - started;
   const dropped = publisher.ticks.droppedCount - droppedBefore;
   const after = await settledFootprint(gc);
@@ -275,7 +271,7 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
         const started = Date.now();
 
         await publish(publisher.feed, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
-        await normal.until(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
+        await normal.waitFor(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
         const took = Date.now() - started;
 
         // The server's verdict, before the paused client can read a byte of it.
@@ -296,10 +292,10 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
 
         // Once the client reads again, it gets what the kernel held, then the close frame.
         paused.tcp.resume();
-        await paused.until(() => paused.close !== undefined, 'the paused client to see the close');
+        await paused.waitFor(() => paused.close !== undefined, 'the paused client to see the close');
         expect([1013, 1006]).toContain(paused.close!.code);
         expect(paused.disorder).toEqual([]);
-        await normal.until(() => gateway.connectionCount === 1, 'the server to forget the slow consumer');
+        await normal.waitFor(() => gateway.connectionCount === 1, 'the server to forget the slow consumer');
         expect(log.disconnects).toEqual([{ name: 'paused', code: paused.close!.code, reason: paused.close!.code === 1013 ? 'Slow consumer' : '' }]);
         console.log(
           `slow consumer (close): after resume the client read ${paused.received} publication(s) (last seq ${paused.lastSeq}) then close ${paused.close!.code}; ` +
@@ -309,9 +305,9 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
 
         // The normal subscriber is unaffected.
         publisher.feed.publish({ seq: WARMUP_PUBLICATIONS + PUBLICATIONS + 1, pad: PAD });
-        await normal.until(() => normal.received === PUBLICATIONS + 1, 'one more publication');
+        await normal.waitFor(() => normal.received === PUBLICATIONS + 1, 'one more publication');
         normal.socket.close();
-        await normal.until(() => normal.close !== undefined, 'the normal subscriber to close');
+        await normal.waitFor(() => normal.close !== undefined, 'the normal subscriber to close');
       } finally {
         await t.close();
       }
@@ -358,7 +354,7 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
         // Resumed: it reads what the server still held for it (the frames not dropped).
         paused.tcp.resume();
         const server = log.byName.get('paused')!;
-        await paused.until(() => server.socket.bufferedAmount === 0 && paused.received === PUBLICATIONS - dropped, 'the catch-up');
+        await paused.waitFor(() => server.socket.bufferedAmount === 0 && paused.received === PUBLICATIONS - dropped, 'the catch-up');
         expect(paused.close).toBeUndefined();
         expect(paused.disorder).toEqual([]);
         expect(paused.seqs[0]).toBe(WARMUP_PUBLICATIONS + 1);
@@ -367,17 +363,17 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
         );
 
         paused.socket.send(JSON.stringify({ type: 'ping', id: 'after-resume' }));
-        await paused.until(() => paused.others.length > 0 || paused.close !== undefined, 'the pong after resume');
+        await paused.waitFor(() => paused.others.length > 0 || paused.close !== undefined, 'the pong after resume');
         expect(paused.others).toEqual([{ type: 'pong', id: 'after-resume' }]);
 
         const next = WARMUP_PUBLICATIONS + PUBLICATIONS + 1;
         publisher.ticks.publish({ seq: next, pad: PAD });
-        await paused.until(() => paused.lastSeq === next || paused.close !== undefined, 'a publication after resume');
-        await normal.until(() => normal.lastSeq === next, 'a publication after resume');
+        await paused.waitFor(() => paused.lastSeq === next || paused.close !== undefined, 'a publication after resume');
+        await normal.waitFor(() => normal.lastSeq === next, 'a publication after resume');
         expect(paused.lastSeq).toBe(next);
         expect(paused.close).toBeUndefined();
         for (const subscriber of [normal, paused]) subscriber.socket.close();
-        await paused.until(() => gateway.connectionCount === 0, 'both to close');
+        await paused.waitFor(() => gateway.connectionCount === 0, 'both to close');
       } finally {
         await t.close();
       }
@@ -394,9 +390,9 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
         const { log, paused, dropped } = await dropBurst(t, gc);
         paused.tcp.resume();
         paused.socket.send(JSON.stringify({ type: 'ping', id: 'at-once' }));
-        await paused.until(() => paused.others.length > 0 || paused.close !== undefined, 'the pong');
+        await paused.waitFor(() => paused.others.length > 0 || paused.close !== undefined, 'the pong');
         // Let a close that follows the pong show up.
-        await paused.until(() => log.byName.get('paused')!.socket.bufferedAmount === 0 || paused.close !== undefined, 'the catch-up');
+        await paused.waitFor(() => log.byName.get('paused')!.socket.bufferedAmount === 0 || paused.close !== undefined, 'the catch-up');
         await sleep(200);
         expect(paused.others).toEqual([{ type: 'pong', id: 'at-once' }]);
         expect(paused.close).toBeUndefined();
@@ -418,7 +414,7 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
         const log = t.app.get(ConnectionLog);
         const { publisher, normal, paused, before } = await setUp(t, 'feed', gc);
         await publish(publisher.feed, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
-        await normal.until(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
+        await normal.waitFor(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
         const buffered = log.byName.get('paused')!.socket.bufferedAmount;
         const after = await settledFootprint(gc);
         console.log(
@@ -428,7 +424,7 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
         expect(after.total - before.total).toBeGreaterThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
         paused.socket.terminate();
         normal.socket.close();
-        await normal.until(() => normal.close !== undefined, 'the normal subscriber to close');
+        await normal.waitFor(() => normal.close !== undefined, 'the normal subscriber to close');
       } finally {
         await t.close();
       }

@@ -2,15 +2,14 @@ import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, SocketApiModule } from '../../lib/index.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
+import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 import {
   act,
-  eventually,
   exactly,
   numsub,
   redisModule,
   redisSubscribers,
-  sleep,
   startInstance,
   subscriber,
   type Instance,
@@ -290,7 +289,7 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       expect(client.status).toBe('ready');
       expect(await client.ping()).toBe('PONG');
       // The duplicate (A's subscriber) is closed with the app.
-      await eventually(() => numsub(admin, `${prefix}:feed`), (n) => n === 0, 5000, 'no subscriber left');
+      await eventually(() => numsub(admin, `${prefix}:feed`), (n) => n === 0, { timeoutMs: 5000, what: 'no subscriber left' });
       await client.quit();
     });
   });

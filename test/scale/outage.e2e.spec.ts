@@ -3,8 +3,9 @@ import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, SocketApiModule, type RedisBrokerLogger } from '../../lib/index.js';
 import { describeWithRedis, freePort, RedisServer } from '../support/redis-server.js';
+import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
-import { act, eventually, redisSubscribers, sleep, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
+import { act, redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
 
 type Item = { from: string; seq: number };
 
@@ -113,12 +114,12 @@ describeWithRedis('scale-out through Redis: outages', () => {
       const fromA = new Publisher(track(await TestClient.open(a.url)), 'A', 5).start();
 
       // Streaming across instances.
-      await eventually(() => onA.seqs('B').length, (n) => n >= 50, 10_000, 'A to get 50 of B’s publications');
+      await eventually(() => onA.seqs('B').length, (n) => n >= 50, { timeoutMs: 10_000, what: 'A to get 50 of B’s publications' });
 
       // Outage: a crash, no goodbye.
       await redis.kill();
       const killedAt = { B: fromB.seq, A: fromA.seq };
-      await eventually(() => brokerB.stats.outages, (n) => n === 1, 5000, 'B to notice the outage');
+      await eventually(() => brokerB.stats.outages, (n) => n === 1, { timeoutMs: 5000, what: 'B to notice the outage' });
       await sleep(1500);
       const outage = { B: fromB.seq - killedAt.B, A: fromA.seq - killedAt.A };
       // Local delivery went on: B's subscriber has every B publication so far, A's every A one (the
@@ -133,12 +134,12 @@ describeWithRedis('scale-out through Redis: outages', () => {
       // Back, on the same port, empty (no persistence): the brokers reconnect and resubscribe by themselves.
       await redis.start();
       const restartedAt = { B: fromB.seq, A: fromA.seq };
-      await eventually(() => brokerA.connected && brokerB.connected, Boolean, 10_000, 'both brokers to reconnect');
+      await eventually(() => brokerA.connected && brokerB.connected, Boolean, { timeoutMs: 10_000, what: 'both brokers to reconnect' });
       await redisSubscribers(admin, prefix, 'feed', 2);
       // The publication in flight now may have been made before the resubscription: count from the next.
       const resumedAt = { B: fromB.seq + 1, A: fromA.seq + 1 };
-      await eventually(() => onA.seqs('B').filter((seq) => seq >= resumedAt.B).length, (n) => n >= 20, 10_000, 'B→A to resume');
-      await eventually(() => onB.seqs('A').filter((seq) => seq >= resumedAt.A).length, (n) => n >= 20, 10_000, 'A→B to resume');
+      await eventually(() => onA.seqs('B').filter((seq) => seq >= resumedAt.B).length, (n) => n >= 20, { timeoutMs: 10_000, what: 'B→A to resume' });
+      await eventually(() => onB.seqs('A').filter((seq) => seq >= resumedAt.A).length, (n) => n >= 20, { timeoutMs: 10_000, what: 'A→B to resume' });
 
       const published = { B: await fromB.stop(), A: await fromA.stop() };
       await sleep(300);
@@ -221,7 +222,7 @@ describeWithRedis('scale-out through Redis: outages', () => {
           startInstance('A', SocketApiModule.forRoot({ redis: { host: '127.0.0.1', port }, redisConnectTimeoutMs: 600 })),
         ).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 600 ms`);
         expect(Date.now() - started).toBeLessThan(3000);
-        await eventually(() => sockets.size, (n) => n === 0, 3000, 'the broker’s connections to close');
+        await eventually(() => sockets.size, (n) => n === 0, { timeoutMs: 3000, what: 'the broker’s connections to close' });
       } finally {
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => silent.close(resolve));

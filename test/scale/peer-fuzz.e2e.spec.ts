@@ -5,8 +5,9 @@ import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiModule, type Channel } from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
+import { eventually } from '../support/wait.js';
 import type { TestClient } from '../support/ws-client.js';
-import { eventually, redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
+import { redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
 
 /*
  * Property-based fuzzing of what peers send: messages PUBLISHed straight to Redis on the app's
@@ -215,8 +216,7 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
           const received = await eventually(
             () => [...takeDataKept(client)],
             (data) => data.some((item) => JSON.stringify(item) === JSON.stringify(mark)),
-            5000,
-            'the sentinel',
+            { timeoutMs: 5000, what: 'the sentinel' },
           );
           kept.length = 0;
           const expected = [...inputs.filter((input) => input.valid).map((input) => input.valid!.data), mark];
@@ -264,8 +264,7 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
         const received = await eventually(
           () => [...takeDataKept(client)],
           (data) => data.some((item) => JSON.stringify(item) === JSON.stringify(mark)),
-          5000,
-          'the sentinel',
+          { timeoutMs: 5000, what: 'the sentinel' },
         );
         kept.length = 0;
         expect(received).toEqual([...published, mark]);

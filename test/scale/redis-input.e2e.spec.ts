@@ -4,8 +4,9 @@ import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, SocketApiModule, type Channel, type RedisBrokerLogger } from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
+import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
-import { act, eventually, redisSubscribers, sleep, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
+import { act, redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
 
 function recordingLogger(): RedisBrokerLogger & { warns: string[]; errors: string[] } {
   const warns: string[] = [];
@@ -107,7 +108,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
       await admin.publish(redisChannel, v1(frame(undefined)));
       await admin.publish(redisChannel, signed('whatever', redisChannel, frame({ ok: 'signed' })));
 
-      await eventually(() => broker.stats.received, (n) => n === 4, 5000, 'the valid publications');
+      await eventually(() => broker.stats.received, (n) => n === 4, { timeoutMs: 5000, what: 'the valid publications' });
       await sleep(200);
       expect(takeData(client)).toEqual([{ ok: 'v1' }, { ok: 'v0' }, undefined, { ok: 'signed' }]);
       expect(client.frames).toEqual([]);
@@ -158,7 +159,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     for (const message of forged) await admin.publish(redisChannel, message);
     await admin.publish(redisChannel, signed(secret, redisChannel, frame({ from: 'signed by hand' })));
 
-    await eventually(() => brokerA.stats.received, (n) => n === 3, 5000, 'the signed publications');
+    await eventually(() => brokerA.stats.received, (n) => n === 3, { timeoutMs: 5000, what: 'the signed publications' });
     await sleep(200);
     expect(takeData(client)).toEqual([{ from: 'B', seq: 1 }, { from: 'emitter' }, { from: 'signed by hand' }]);
     expect(brokerA.stats.rejected).toBe(2 + forged.length);
@@ -193,7 +194,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
       } finally {
         await emitter.close();
       }
-      await eventually(() => seen.length, (n) => n === 1, 5000, 'the emitter’s message');
+      await eventually(() => seen.length, (n) => n === 1, { timeoutMs: 5000, what: 'the emitter’s message' });
       expect(seen[0].toString()).toMatch(/^v1 [0-9a-f]{16}\n\{"type":"data","channel":"feed","data":\{"n":1\}\}$/);
 
       // Too large to leave the instance: its own subscribers get it, Redis does not.

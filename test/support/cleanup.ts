@@ -1,0 +1,44 @@
+/**
+ * Resources a test opens (apps, clients, redis-servers, child processes) are closed by an
+ * `afterEach`, not at the end of the test body, so that a test that fails (an assertion, a timeout)
+ * leaves nothing listening for the tests after it.
+ */
+
+/** Something with a `close()`: a TestApp, an ioredis client, a server. */
+export interface Closeable {
+  close(): unknown;
+}
+
+export interface Cleanup {
+  /** Runs `closer` after the current test, passed or failed. Closers run in reverse order of registration. */
+  add(closer: () => unknown): void;
+  /** Closes `resource` after the current test; returns it, so that it can wrap the expression that opens it. */
+  track<T extends Closeable>(resource: T): T;
+}
+
+/**
+ * Registers an `afterEach` that runs the closers added during each test, the last added first (a
+ * client before the app it is connected to). Every closer runs even when one fails; the first
+ * failure then fails the hook. Call it at the top of a test file (or of a `describe`).
+ */
+export function useCleanup(): Cleanup {
+  const closers: Array<() => unknown> = [];
+  afterEach(async () => {
+    const errors: unknown[] = [];
+    for (let closer = closers.pop(); closer !== undefined; closer = closers.pop()) {
+      try {
+        await closer();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  });
+  return {
+    add: (closer) => void closers.push(closer),
+    track: (resource) => {
+      closers.push(() => resource.close());
+      return resource;
+    },
+  };
+}

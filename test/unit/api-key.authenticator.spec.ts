@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ApiKeyAuthenticatorOptions } from '../../lib/auth/api-key-authenticator-options.interface.js';
 import type { SocketAuthenticator } from '../../lib/interfaces/socket-authenticator.interface.js';
-import { handshake } from './handshake.js';
+import { handshake } from '../support/handshake-request.js';
 
 // node:crypto with timingSafeEqual spied on, to see the constant-time comparison at work.
 const actualCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');

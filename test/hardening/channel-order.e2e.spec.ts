@@ -9,7 +9,8 @@ import {
   SocketChannel,
   SocketConnection,
 } from '../../lib/index.js';
-import { startApp, type TestApp } from '../support/test-app.js';
+import { useCleanup } from '../support/cleanup.js';
+import { startApp } from '../support/test-app.js';
 import { sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 
@@ -44,22 +45,18 @@ class SlowChannels {
   }
 }
 
-let t: TestApp | undefined;
-let client: TestClient | undefined;
+const cleanup = useCleanup();
 
-afterEach(async () => {
-  client?.socket.terminate();
-  client = undefined;
-  await t?.close();
-  t = undefined;
-});
-
+/** An app and a client of it, both closed after the test. */
 async function open(maxSubscriptions?: number): Promise<TestClient> {
-  t = await startApp({
-    imports: [SocketApiModule.forRoot({ concurrency: 4, maxSubscriptions, heartbeat: false })],
-    providers: [SlowChannels],
-  });
-  client = await TestClient.open(t.url);
+  const t = cleanup.track(
+    await startApp({
+      imports: [SocketApiModule.forRoot({ concurrency: 4, maxSubscriptions, heartbeat: false })],
+      providers: [SlowChannels],
+    }),
+  );
+  const client = await TestClient.open(t.url);
+  cleanup.add(() => client.socket.terminate());
   return client;
 }
 

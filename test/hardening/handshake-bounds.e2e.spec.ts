@@ -12,6 +12,7 @@ import {
 } from '../../lib/index.js';
 import { SocketApiGateway } from '../../lib/gateway/socket-api.gateway.js';
 import { AppModule } from '../../sample/app.module.js';
+import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
@@ -78,17 +79,14 @@ class ObservableDeny implements CanActivate {
   }
 }
 
-let t: TestApp | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-});
+const cleanup = useCleanup();
 
+/** A real app with `options`, closed after the test. */
 async function app(options: SocketApiModuleOptions, logger?: LoggerService): Promise<TestApp> {
-  t = await startApp({ imports: [SocketApiModule.forRoot(options)], providers: [Probe] }, (created) => {
-    if (logger) created.useLogger(logger);
+  const created = await startApp({ imports: [SocketApiModule.forRoot(options)], providers: [Probe] }, (nest) => {
+    if (logger) nest.useLogger(logger);
   });
-  return t;
+  return cleanup.track(created);
 }
 
 /** A logger that keeps the lines of each level. */
@@ -198,7 +196,6 @@ describe('handshake timeout', () => {
     // Exactly one slot: one client gets in, the next is refused (a slot freed twice would let both in).
     const client = await TestClient.open(`${test.url}/?key=ok`);
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(503);
-    await client.close();
   });
 
   it('a connect guard that never settles times out the same way', async () => {
@@ -231,7 +228,6 @@ describe('handshake timeout', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(openConnections(test)).toBe(1);
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(503);
-    await client.close();
   });
 });
 
@@ -243,7 +239,6 @@ describe('handshakes under way at shutdown', () => {
     await waitFor(() => auth.isWaiting('late'));
     const started = Date.now();
     await test.close();
-    t = undefined;
     expect(await answer).toEqual({ status: 503, body: 'Server shutting down' });
     expect(Date.now() - started).toBeLessThan(5000);
     socket.destroy();
@@ -263,7 +258,6 @@ describe('handshakes under way hold a slot', () => {
     auth.release('b');
     const clients = await Promise.all([first, second]);
     expect(openConnections(test)).toBe(2);
-    await Promise.all(clients.map((client) => client.close()));
   });
 
   it('counted against maxConnectionsPerAddress: 429 while the first authenticates', async () => {
@@ -355,7 +349,7 @@ describe('origin policy, on a real server', () => {
   });
 
   it("the sample app's page connects as a browser would (its own origin); a page elsewhere cannot", async () => {
-    t = await startApp({ imports: [AppModule] });
+    const t = cleanup.track(await startApp({ imports: [AppModule] }));
     const page = await fetch(t.url.replace('ws:', 'http:'));
     expect(await page.text()).toContain('location.host');
     const browser = await TestClient.open(t.url, { headers: { origin: t.url.replace('ws:', 'http:') } });

@@ -11,6 +11,7 @@ import {
   SocketConnection,
   type SocketApiModuleOptions,
 } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
@@ -353,8 +354,10 @@ describe('connection hooks', () => {
 });
 
 describe('graceful shutdown', () => {
+  const cleanup = useCleanup();
+
   it('an action in flight at app.close() gets its reply (with its id) before the 1001 close frame', async () => {
-    const t = await app({});
+    const t = cleanup.track(await app({}));
     const service = t.app.get(LivenessService);
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
@@ -372,7 +375,7 @@ describe('graceful shutdown', () => {
   });
 
   it('while the app drains, a new upgrade is refused with HTTP 503, and the open client still gets its reply then 1001', async () => {
-    const t = await app({});
+    const t = cleanup.track(await app({}));
     const service = t.app.get(LivenessService);
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
@@ -396,7 +399,7 @@ describe('graceful shutdown', () => {
   });
 
   it('with shutdownTimeoutMs: 200, an action of 2 s does not hold close(): it ends well under 2 s and the client gets 1001', async () => {
-    const t = await app({ shutdownTimeoutMs: 200 });
+    const t = cleanup.track(await app({ shutdownTimeoutMs: 200 }));
     const service = t.app.get(LivenessService);
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);

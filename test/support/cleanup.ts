@@ -17,13 +17,19 @@ export interface Cleanup {
 }
 
 /**
- * Registers an `afterEach` that runs the closers added during each test, the last added first (a
- * client before the app it is connected to). Every closer runs even when one fails; the first
- * failure then fails the hook. Call it at the top of a test file (or of a `describe`).
+ * Registers an `afterEach` that runs the closers added during each test (its `beforeEach` hooks
+ * included), the last added first: a client before the app it is connected to. Every closer runs
+ * even when one fails; the first failure then fails the hook. Call it at the top of a test file (or
+ * of a `describe`). What a `beforeAll` opens for several tests is closed by an `afterAll` instead.
  */
 export function useCleanup(): Cleanup {
   const closers: Array<() => unknown> = [];
+  let inTest = false;
+  beforeEach(() => {
+    inTest = true;
+  });
   afterEach(async () => {
+    inTest = false;
     const errors: unknown[] = [];
     for (let closer = closers.pop(); closer !== undefined; closer = closers.pop()) {
       try {
@@ -34,10 +40,15 @@ export function useCleanup(): Cleanup {
     }
     if (errors.length > 0) throw errors[0];
   });
+  const add = (closer: () => unknown): void => {
+    // Added in a beforeAll, it would be closed after the first test and not by the afterAll.
+    if (!inTest) throw new Error('cleanup: added outside a test; close what a beforeAll opens in an afterAll');
+    closers.push(closer);
+  };
   return {
-    add: (closer) => void closers.push(closer),
+    add,
     track: (resource) => {
-      closers.push(() => resource.close());
+      add(() => resource.close());
       return resource;
     },
   };

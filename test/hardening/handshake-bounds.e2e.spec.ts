@@ -194,7 +194,7 @@ describe('handshake timeout', () => {
     expect(openConnections(test)).toBe(0);
     socket.destroy();
     // Exactly one slot: one client gets in, the next is refused (a slot freed twice would let both in).
-    const client = await TestClient.open(`${test.url}/?key=ok`);
+    cleanup.track(await TestClient.open(`${test.url}/?key=ok`));
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(503);
   });
 
@@ -223,7 +223,7 @@ describe('handshake timeout', () => {
     socket.destroy();
     await waitFor(() => socket.destroyed);
     // The slot is back long before the 60 s timeout (retried: the server sees the leaving a moment later).
-    const client = await openWithin(`${test.url}/?key=ok`, 3000);
+    cleanup.track(await openWithin(`${test.url}/?key=ok`, 3000));
     auth.release('gone');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(openConnections(test)).toBe(1);
@@ -256,7 +256,7 @@ describe('handshakes under way hold a slot', () => {
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(503);
     auth.release('a');
     auth.release('b');
-    const clients = await Promise.all([first, second]);
+    (await Promise.all([first, second])).forEach(cleanup.track);
     expect(openConnections(test)).toBe(2);
   });
 

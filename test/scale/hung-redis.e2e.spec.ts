@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, type RedisBrokerLogger } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { forceGc } from '../support/force-gc.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep } from '../support/wait.js';
@@ -34,6 +35,7 @@ function bigFrame(seq: number): Buffer {
  * socket's write buffer (125 MiB published grew the process by ~265 MiB) and was delivered late.
  */
 describeWithRedis('scale-out through Redis: a hung Redis', () => {
+  const cleanup = useCleanup();
   const prefix = 'hung';
   let redis: RedisServer;
   let publisher: RedisBroker;
@@ -122,29 +124,26 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
 
   it('sends a bounded number of SUBSCRIBE/UNSUBSCRIBE to it, and subscribes to what is watched once it answers', async () => {
     const admin = new Redis(redis.url);
-    try {
-      await admin.config('RESETSTAT');
-      redis.pause();
-      // A channel's only subscriber here joining and leaving, over and over.
-      for (let i = 0; i < 5000; i++) {
-        receiver.watch('churn');
-        receiver.unwatch('churn');
-      }
+    cleanup.add(() => admin.disconnect());
+    await admin.config('RESETSTAT');
+    redis.pause();
+    // A channel's only subscriber here joining and leaving, over and over.
+    for (let i = 0; i < 5000; i++) {
       receiver.watch('churn');
-      await sleep(100);
-      redis.resume();
-      await eventually(() => numsub(admin, `${prefix}:churn`), (n) => n === 1, { timeoutMs: 10_000, what: 'the subscription to churn' });
-      const stats = await admin.info('commandstats');
-      const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-      // Without the bound, Redis ran all 10,001 once it answered again.
-      expect(calls('subscribe') + calls('unsubscribe')).toBeLessThan(200);
-      // And the state is right: publications on `churn` arrive, `feed` still does.
-      const frame = (channel: string, seq: number) => Buffer.from(JSON.stringify({ type: 'data', channel, data: { seq } }));
-      publisher.publish('churn', frame('churn', 123_456));
-      publisher.publish('feed', frame('feed', 123_457));
-      await eventually(() => received.includes(123_456) && received.includes(123_457), Boolean, { timeoutMs: 5000, what: 'both publications' });
-    } finally {
-      admin.disconnect();
+      receiver.unwatch('churn');
     }
+    receiver.watch('churn');
+    await sleep(100);
+    redis.resume();
+    await eventually(() => numsub(admin, `${prefix}:churn`), (n) => n === 1, { timeoutMs: 10_000, what: 'the subscription to churn' });
+    const stats = await admin.info('commandstats');
+    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    // Without the bound, Redis ran all 10,001 once it answered again.
+    expect(calls('subscribe') + calls('unsubscribe')).toBeLessThan(200);
+    // And the state is right: publications on `churn` arrive, `feed` still does.
+    const frame = (channel: string, seq: number) => Buffer.from(JSON.stringify({ type: 'data', channel, data: { seq } }));
+    publisher.publish('churn', frame('churn', 123_456));
+    publisher.publish('feed', frame('feed', 123_457));
+    await eventually(() => received.includes(123_456) && received.includes(123_457), Boolean, { timeoutMs: 5000, what: 'both publications' });
   }, 30_000);
 });

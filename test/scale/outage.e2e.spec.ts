@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, SocketApiModule, type RedisBrokerLogger } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, freePort, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
@@ -85,7 +86,7 @@ describeWithRedis('scale-out through Redis: outages', () => {
     let brokerB: RedisBroker;
     const loggerA = recordingLogger();
     const loggerB = recordingLogger();
-    const open: TestClient[] = [];
+    const cleanup = useCleanup();
 
     beforeAll(async () => {
       redis = await RedisServer.start();
@@ -98,7 +99,6 @@ describeWithRedis('scale-out through Redis: outages', () => {
     });
 
     afterAll(async () => {
-      await Promise.all(open.map((client) => (client.closeCode === undefined ? client.close() : undefined)));
       await a?.close();
       await b?.close();
       admin?.disconnect();
@@ -106,12 +106,11 @@ describeWithRedis('scale-out through Redis: outages', () => {
     });
 
     it('keeps serving local subscribers, resumes cross-instance delivery after reconnecting, and says what was lost', async () => {
-      const track = (client: TestClient) => (open.push(client), client);
-      const onA = new Received(track(await subscriber(a)));
-      const onB = new Received(track(await subscriber(b)));
+      const onA = new Received(cleanup.track(await subscriber(a)));
+      const onB = new Received(cleanup.track(await subscriber(b)));
       await redisSubscribers(admin, prefix, 'feed', 2);
-      const fromB = new Publisher(track(await TestClient.open(b.url)), 'B', 5).start();
-      const fromA = new Publisher(track(await TestClient.open(a.url)), 'A', 5).start();
+      const fromB = new Publisher(cleanup.track(await TestClient.open(b.url)), 'B', 5).start();
+      const fromA = new Publisher(cleanup.track(await TestClient.open(a.url)), 'A', 5).start();
 
       // Streaming across instances.
       await eventually(() => onA.seqs('B').length, (n) => n >= 50, { timeoutMs: 10_000, what: 'A to get 50 of B’s publications' });
@@ -188,13 +187,15 @@ describeWithRedis('scale-out through Redis: outages', () => {
 
       // Both apps still serve actions.
       for (const instance of [a, b]) {
-        const client = track(await TestClient.open(instance.url));
+        const client = cleanup.track(await TestClient.open(instance.url));
         expect(await act(client, 'emit', { from: 'late', seq: 0 })).toMatchObject({ status: 'completed', data: 0 });
       }
     }, 60_000);
   });
 
   describe('startup with Redis unreachable', () => {
+    const cleanup = useCleanup();
+
     it('fails with a clear error after redisConnectTimeoutMs when nothing listens', async () => {
       const port = await freePort();
       const started = Date.now();
@@ -215,18 +216,17 @@ describeWithRedis('scale-out through Redis: outages', () => {
         socket.on('close', () => sockets.delete(socket));
       });
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      const { port } = silent.address() as { port: number };
-      try {
-        const started = Date.now();
-        await expect(
-          startInstance('A', SocketApiModule.forRoot({ redis: { host: '127.0.0.1', port }, redisConnectTimeoutMs: 600 })),
-        ).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 600 ms`);
-        expect(Date.now() - started).toBeLessThan(3000);
-        await eventually(() => sockets.size, (n) => n === 0, { timeoutMs: 3000, what: 'the broker’s connections to close' });
-      } finally {
+      cleanup.add(async () => {
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => silent.close(resolve));
-      }
+      });
+      const { port } = silent.address() as { port: number };
+      const started = Date.now();
+      await expect(
+        startInstance('A', SocketApiModule.forRoot({ redis: { host: '127.0.0.1', port }, redisConnectTimeoutMs: 600 })),
+      ).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 600 ms`);
+      expect(Date.now() - started).toBeLessThan(3000);
+      await eventually(() => sockets.size, (n) => n === 0, { timeoutMs: 3000, what: 'the broker’s connections to close' });
     });
 
     it('waits 5 s by default', async () => {
@@ -240,12 +240,8 @@ describeWithRedis('scale-out through Redis: outages', () => {
 
     it('the emitter rejects a publication it cannot deliver, after its timeout', async () => {
       const port = await freePort();
-      const emitter = new SocketApiEmitter({ redis: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 });
-      try {
-        await expect(emitter.publish('feed', { x: 1 })).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 300 ms`);
-      } finally {
-        await emitter.close();
-      }
+      const emitter = cleanup.track(new SocketApiEmitter({ redis: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 }));
+      await expect(emitter.publish('feed', { x: 1 })).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 300 ms`);
     });
   });
 });

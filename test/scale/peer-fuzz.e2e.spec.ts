@@ -4,10 +4,11 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiModule, type Channel } from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
+import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually } from '../support/wait.js';
 import type { TestClient } from '../support/ws-client.js';
-import { redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
+import { redisSubscribers, startInstance, subscriber, takeData } from './scale-app.js';
 
 /*
  * Property-based fuzzing of what peers send: messages PUBLISHed straight to Redis on the app's
@@ -166,8 +167,7 @@ function bridgeInputs(port: number): fc.Arbitrary<BridgeInput> {
 describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
   let redis: RedisServer;
   let admin: Redis;
-  const instances: Instance[] = [];
-  const clients: TestClient[] = [];
+  const cleanup = useCleanup();
 
   /** Data frames accumulated across polls (takeData takes them off the client's queue). */
   const kept: unknown[] = [];
@@ -181,11 +181,6 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
     admin = new Redis(redis.url);
   });
 
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => (client.closeCode === undefined ? client.close() : undefined)));
-    await Promise.all(instances.splice(0).map((instance) => instance.close()));
-  });
-
   afterAll(async () => {
     await admin?.quit();
     await redis?.stop();
@@ -197,9 +192,9 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
       const redisChannel = `${prefix}:feed`;
       const broker = new RedisBroker({ redis: redis.url, prefix, secret, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
       const app = await startInstance('A', SocketApiModule.forRoot({ broker, heartbeat: false }));
-      instances.push(app);
+      cleanup.track(app);
       const client = await subscriber(app, 'feed');
-      clients.push(client);
+      cleanup.track(client);
       const observed: unknown[] = [];
       (app.app.get(ChannelHub).get('feed') as Channel).asObservable().subscribe((payload) => observed.push(payload));
       await redisSubscribers(admin, prefix, 'feed', 1);
@@ -236,9 +231,9 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
       'B',
       SocketApiModule.forRoot({ broadcast: { token: TOKEN, maxBodyBytes: MAX_BODY }, heartbeat: false }),
     );
-    instances.push(app);
+    cleanup.track(app);
     const client = await subscriber(app, 'feed');
-    clients.push(client);
+    cleanup.track(client);
     kept.length = 0;
 
     await fc.assert(

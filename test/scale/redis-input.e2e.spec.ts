@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, SocketApiModule, type Channel, type RedisBrokerLogger } from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
+import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
@@ -56,17 +57,11 @@ function forgeries(): Array<string | Buffer> {
 describeWithRedis('scale-out through Redis: what comes from Redis is untrusted', () => {
   let redis: RedisServer;
   let admin: Redis;
-  const instances: Instance[] = [];
-  const clients: TestClient[] = [];
+  const cleanup = useCleanup();
 
   beforeAll(async () => {
     redis = await RedisServer.start();
     admin = new Redis(redis.url);
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => (client.closeCode === undefined ? client.close() : undefined)));
-    await Promise.all(instances.splice(0).map((instance) => instance.close()));
   });
 
   afterAll(async () => {
@@ -78,13 +73,13 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     const logger = recordingLogger();
     const broker = new RedisBroker({ redis: redis.url, prefix, logger, ...options });
     const started = await startInstance(prefix, SocketApiModule.forRoot({ broker, heartbeat: false }));
-    instances.push(started);
+    cleanup.track(started);
     return { instance: started, broker, logger };
   }
 
   async function feedSubscriber(target: Instance): Promise<TestClient> {
     const client = await subscriber(target, 'feed');
-    clients.push(client);
+    cleanup.track(client);
     return client;
   }
 
@@ -213,7 +208,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
 
   async function openClient(target: Instance): Promise<TestClient> {
     const client = await TestClient.open(target.url);
-    clients.push(client);
+    cleanup.track(client);
     return client;
   }
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { Inject, Injectable, Module, Scope, type Provider } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { Test } from '@nestjs/testing';
@@ -213,8 +213,8 @@ describe('SocketApiModule', () => {
   });
 
   describe('startup errors name the class and method', () => {
-    async function boot(providers: Function[]): Promise<void> {
-      const moduleRef = await Test.createTestingModule({ imports: [SocketApiModule.forRoot()], providers: providers as never[] }).compile();
+    async function boot(providers: Provider[]): Promise<void> {
+      const moduleRef = await Test.createTestingModule({ imports: [SocketApiModule.forRoot()], providers }).compile();
       const app = moduleRef.createNestApplication({ logger: false });
       try {
         await app.init();

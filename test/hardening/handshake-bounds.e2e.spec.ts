@@ -303,6 +303,7 @@ describe('query strings with the names of Object.prototype members', () => {
     const test = await app({ auth: { authenticate: (request) => (seen.push(request.query), { user: 'u' }) } });
     const { query } = await whoami(`${test.url}/?__proto__=x&hasOwnProperty=z&constructor=c&constructor=d&toString=t`);
     expect(query).toEqual({ ['__proto__']: 'x', hasOwnProperty: 'z', constructor: ['c', 'd'], toString: 't' });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a key named like an Object method holds a string here
     expect(seen[0].hasOwnProperty).toBe('z');
     expect(seen[0].constructor).toEqual(['c', 'd']);
     expect(Object.getPrototypeOf(seen[0])).toBeNull();

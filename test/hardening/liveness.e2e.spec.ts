@@ -152,7 +152,7 @@ async function echoRoundTrip(client: TestClient, id: string | number): Promise<v
 function watch(socket: WebSocket): { events: string[]; close: Promise<{ code: number; reason: string; at: number }> } {
   const events: string[] = [];
   socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as { type: string; id?: unknown };
+    const message = JSON.parse((data as Buffer).toString()) as { type: string; id?: unknown };
     events.push(`${message.type}:${String(message.id)}`);
   });
   const close = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
@@ -303,15 +303,15 @@ describe('connection hooks', () => {
     const client = await TestClient.open(t.url);
     await waitFor(() => recorder.connects.length === 1, { what: 'the connect hook' });
     const [connected] = recorder.connects;
-    expect(connected!.connection).toBeInstanceOf(SocketConnection);
-    expect(connected!.user).toBeUndefined();
-    expect(typeof connected!.id).toBe('string');
-    expect(connected!.connection.isOpen).toBe(true);
+    expect(connected.connection).toBeInstanceOf(SocketConnection);
+    expect(connected.user).toBeUndefined();
+    expect(typeof connected.id).toBe('string');
+    expect(connected.connection.isOpen).toBe(true);
 
     client.socket.close(4000, 'bye');
     expect(await client.closed()).toBe(4000);
     await waitFor(() => recorder.disconnects.length === 1, { what: 'the disconnect hook' });
-    expect(recorder.disconnects[0]).toEqual({ id: connected!.id, code: 4000, reason: 'bye', subscriptions: [] });
+    expect(recorder.disconnects[0]).toEqual({ id: connected.id, code: 4000, reason: 'bye', subscriptions: [] });
     expect(connections(t)).toBe(0);
     // The failing hooks (next test) failed here too: wait for their logs, so that they do not leak into it.
     await waitFor(() => logger.errors.length >= 4, { what: 'the failing hooks of this connection to be logged' });

@@ -111,7 +111,7 @@ beforeEach(async () => {
   });
   server = child;
   const port = await new Promise<string>((done, fail) => {
-    child.once('message', (message) => done(String(message).replace('port:', '')));
+    child.once('message', (message) => done((message as string).replace('port:', '')));
     child.once('exit', (code) => fail(new Error(`the server exited with ${code}`)));
   });
   url = `ws://127.0.0.1:${port}/`;

@@ -84,7 +84,7 @@ class ConnectionLog {
     socket.close = ((code?: number, reason?: string | Buffer) => {
       this.serverCloses.push({ name, code, reason: reason?.toString() });
       close(code, reason);
-    }) as typeof socket.close;
+    });
   }
 
   @OnSocketDisconnect()
@@ -110,7 +110,7 @@ class Subscriber {
     readonly channel: string,
     private readonly contiguous: boolean,
   ) {
-    socket.on('message', (data) => this.onFrame(JSON.parse(data.toString()) as Record<string, unknown>));
+    socket.on('message', (data) => this.onFrame(JSON.parse((data as Buffer).toString()) as Record<string, unknown>));
     socket.once('close', (code, reason) => (this.close = { code, reason: reason.toString() }));
   }
 
@@ -300,7 +300,7 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
       expect(log.disconnects).toEqual([{ name: 'paused', code: paused.close!.code, reason: paused.close!.code === 1013 ? 'Slow consumer' : '' }]);
       console.log(
         `slow consumer (close): after resume the client read ${paused.received} publication(s) (last seq ${paused.lastSeq}) then close ${paused.close!.code}; ` +
-          `disconnect hook saw ${log.disconnects[0]!.code}`,
+          `disconnect hook saw ${log.disconnects[0].code}`,
       );
       expect(publisher.feed.subscriberCount).toBe(1);
 

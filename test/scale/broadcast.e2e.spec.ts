@@ -91,7 +91,7 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(open.splice(0).map((client) => (client.closeCode === undefined ? client.close() : undefined)));
+    await Promise.all(open.splice(0).map((client) => client.close()));
   });
 
   afterAll(async () => {

@@ -177,7 +177,6 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       expectPerPublisherOrder(items, { B: 100, C: 100 });
       const switches = items.filter((item, i) => i > 0 && item.from !== items[i - 1].from).length;
       expect(switches).toBeGreaterThanOrEqual(50);
-      // eslint-disable-next-line no-console
       console.log(`A got 200/200 publications from B and C, exactly once; the source changed ${switches} times along the stream`);
     });
 

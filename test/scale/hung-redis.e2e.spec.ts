@@ -79,7 +79,6 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
     await sleep(200);
     const after = memory();
     const grownMiB = { buffers: (after.buffers - before.buffers) / MiB, rss: (after.rss - before.rss) / MiB };
-    // eslint-disable-next-line no-console
     console.log(
       `50 MiB published to a stopped Redis: Buffers +${grownMiB.buffers.toFixed(1)} MiB, RSS +${grownMiB.rss.toFixed(1)} MiB; ` +
         `stats ${JSON.stringify(publisher.stats)}`,

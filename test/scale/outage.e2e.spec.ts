@@ -163,7 +163,6 @@ describeWithRedis('scale-out through Redis: outages', () => {
         }
         // Everything published once the resubscription was in place arrived.
         expect(got.filter((seq) => seq >= resumedAt[from])).toEqual(range(resumedAt[from], published[from]));
-        // eslint-disable-next-line no-console
         console.log(
           `${from}→${to}: ${published[from]} published, ${got.length} received on ${to}; lost ${missing.length} ` +
             `(all within the outage: killed at #${killedAt[from]}, Redis back at #${restartedAt[from]}, ` +
@@ -182,7 +181,6 @@ describeWithRedis('scale-out through Redis: outages', () => {
       expect(loggerB.logs.filter((message) => message.startsWith('Reconnected'))).toHaveLength(1);
       expect(loggerA.warns).toHaveLength(1);
       expect(loggerB.errors).toEqual([]);
-      // eslint-disable-next-line no-console
       console.log(`B's broker logged:\n  ${[...loggerB.warns, ...loggerB.logs.filter((m) => m.startsWith('Reconnected'))].join('\n  ')}`);
 
       // Both apps still serve actions.

@@ -196,7 +196,8 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
       const client = await subscriber(app, 'feed');
       cleanup.track(client);
       const observed: unknown[] = [];
-      (app.app.get(ChannelHub).get('feed') as Channel).asObservable().subscribe((payload) => observed.push(payload));
+      const feed: Channel = app.app.get(ChannelHub).get('feed');
+      feed.asObservable().subscribe((payload) => observed.push(payload));
       await redisSubscribers(admin, prefix, 'feed', 1);
 
       let sentinel = 0;

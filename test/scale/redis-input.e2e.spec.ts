@@ -89,7 +89,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     const client = await feedSubscriber(a);
     // A server-side observer of the channel: reading a remote payload used to parse it (and crash on garbage).
     const observed: unknown[] = [];
-    const feed = a.app.get(ChannelHub).get('feed') as Channel;
+    const feed: Channel = a.app.get(ChannelHub).get('feed');
     const observation = feed.asObservable().subscribe((payload) => observed.push(payload));
     await redisSubscribers(admin, prefix, 'feed', 1);
     const redisChannel = `${prefix}:feed`;

@@ -9,11 +9,12 @@ export interface Closeable {
   close(): unknown;
 }
 
+// Function-valued properties rather than methods: `clients.forEach(cleanup.track)` needs no `this`.
 export interface Cleanup {
   /** Runs `closer` after the current test, passed or failed. Closers run in reverse order of registration. */
-  add(closer: () => unknown): void;
+  readonly add: (closer: () => unknown) => void;
   /** Closes `resource` after the current test; returns it, so that it can wrap the expression that opens it. */
-  track<T extends Closeable>(resource: T): T;
+  readonly track: <T extends Closeable>(resource: T) => T;
 }
 
 /**

@@ -18,7 +18,8 @@ export class TestClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data, isBinary) => {
-      this.frames.push(isBinary ? data : JSON.parse(data.toString()));
+      // ws gives a Buffer (binaryType 'nodebuffer', the default).
+      this.frames.push(isBinary ? data : JSON.parse((data as Buffer).toString()));
       this.wakeups.wake();
     });
     socket.on('close', (code) => {

@@ -95,7 +95,7 @@ async function openMany(n, concurrency) {
           live.add(conns[i]);
           break;
         } catch (err) {
-          if (attempt >= 5) throw new Error(`connection ${i} failed: ${err.message}`);
+          if (attempt >= 5) throw new Error(`connection ${i} failed: ${err.message}`, { cause: err });
           await sleep(50 * attempt);
         }
       }

@@ -16,7 +16,7 @@ export const GROUPS = {
       'lib/network/origin-policy.ts',
       'lib/network/request-parsing.ts',
     ],
-    tests: ['test/unit/**/*.spec.ts', 'test/auth/**/*.spec.ts', 'test/scale/broadcast-access.spec.ts'],
+    tests: ['test/unit/**/*.spec.ts'],
   },
   // The options: validator (many mutants, every message), defaults and their resolution; fast unit suites.
   options: {

@@ -82,7 +82,7 @@ function collect(socket: WebSocket, count: number, match: (message: Record<strin
 }
 
 async function cycle(url: string, n: number): Promise<Ending> {
-  const plan = PLANS[n % PLANS.length]!;
+  const plan = PLANS[n % PLANS.length];
   const socket = new WebSocket(url);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {

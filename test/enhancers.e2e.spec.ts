@@ -24,6 +24,7 @@ import { APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { IsString } from 'class-validator';
 import { map } from 'rxjs';
 import { Data, SocketAction, SocketApiException, SocketApiModule, SocketChannel, SocketConnection } from '../lib/index.js';
+import { useCleanup } from './support/cleanup.js';
 import { startApp, type TestApp } from './support/test-app.js';
 import { TestClient } from './support/ws-client.js';
 
@@ -307,10 +308,12 @@ describe('Nest enhancers on socket handlers', () => {
 });
 
 describe('global enhancers registered with app.useGlobal*()', () => {
+  const cleanup = useCleanup();
+
   it('apply when registered before listen()', async () => {
-    const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [PipedService, { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor }] }, (app) => {
+    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [PipedService, { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor }] }, (app) => {
       app.useGlobalPipes(new UpperCasePipe());
-    });
+    }));
     const client = await TestClient.open(t.url);
     client.send({ type: 'action', channel: 'shout', data: { text: 'quiet' } });
     client.send({ type: 'action', channel: 'wrapped' });
@@ -318,7 +321,5 @@ describe('global enhancers registered with app.useGlobal*()', () => {
       { type: 'action', channel: 'shout', status: 'completed', data: { global: 'QUIET' } },
       { type: 'action', channel: 'wrapped', status: 'completed', data: { global: { wrapped: 1 } } },
     ]);
-    await client.close();
-    await t.close();
   });
 });

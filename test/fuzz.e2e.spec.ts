@@ -240,15 +240,15 @@ const mutated = fc
       const at = m.at % entries.length;
       switch (m.op) {
         case 'drop': entries.splice(at, 1); break;
-        case 'duplicate': entries.splice(m.after ? entries.length : 0, 0, [entries[at]![0], m.value]); break;
+        case 'duplicate': entries.splice(m.after ? entries.length : 0, 0, [entries[at][0], m.value]); break;
         case 'swap': {
           const other = m.with % entries.length;
-          const value = entries[at]![1];
-          entries[at]![1] = entries[other]![1];
-          entries[other]![1] = value;
+          const value = entries[at][1];
+          entries[at][1] = entries[other][1];
+          entries[other][1] = value;
           break;
         }
-        case 'rename': entries[at]![0] = m.key; break;
+        case 'rename': entries[at][0] = m.key; break;
       }
     }
     let json = objectText(entries);
@@ -540,7 +540,7 @@ class RawClient {
       }
     };
     const find = () => {
-      for (; scanned < this.received.length; scanned++) if (isThePong(this.received[scanned]!)) return scanned;
+      for (; scanned < this.received.length; scanned++) if (isThePong(this.received[scanned])) return scanned;
       return -1;
     };
     await new Promise<void>((resolve, reject) => {
@@ -621,7 +621,7 @@ function checkAnswers(sent: SentFrame[], received: Received[], subscribed: Set<s
       // Publications and initial data: never an id, only for channels this connection is in.
       if ('id' in answer) throw new Error(`a data frame carries an id: ${preview(data)}${context()}`);
       if (typeof answer.channel !== 'string' || !subscribed.has(answer.channel)) {
-        throw new Error(`a data frame for a channel this connection is not subscribed to (${[...subscribed]}): ${preview(data)}${context()}`);
+        throw new Error(`a data frame for a channel this connection is not subscribed to (${[...subscribed].join(',')}): ${preview(data)}${context()}`);
       }
       continue;
     }
@@ -710,7 +710,7 @@ describe('fuzzing the protocol over real sockets', () => {
         async (bursts) => {
           const clients = await Promise.all(bursts.map(() => RawClient.open(t.url)));
           try {
-            await Promise.all(bursts.map((frames, i) => burst(clients[i]!, frames)));
+            await Promise.all(bursts.map((frames, i) => burst(clients[i], frames)));
           } finally {
             await Promise.all(clients.map((client) => client.close()));
           }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { Inject, Injectable, Module, Scope, type Provider } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { Test } from '@nestjs/testing';
@@ -17,7 +17,9 @@ import { ChannelHub } from '../lib/channels/channel-hub.js';
 import { SocketApiExplorer } from '../lib/discovery/socket-api.explorer.js';
 import { SocketApiRegistry } from '../lib/registry/socket-api.registry.js';
 import { SocketServer } from '../lib/gateway/socket-server.js';
+import { useCleanup } from './support/cleanup.js';
 import { startApp } from './support/test-app.js';
+import { waitFor } from './support/wait.js';
 import { TestClient } from './support/ws-client.js';
 
 @Injectable()
@@ -58,9 +60,11 @@ class RemoteCaller {
 }
 
 describe('SocketApiModule', () => {
+  const cleanup = useCleanup();
+
   describe('channels from server code', () => {
     it('publish via @InjectChannel, next(), a channel method called by another provider, and asObservable()', async () => {
-      const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, Announcer, RemoteCaller] });
+      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, Announcer, RemoteCaller] }));
       const channel = t.app.get(Announcer).channel;
       const observed = firstValueFrom(channel.asObservable().pipe(take(3), toArray()));
       const subscriber = await TestClient.open(t.url);
@@ -84,9 +88,6 @@ describe('SocketApiModule', () => {
         { type: 'data', channel: 'room', data: { topic: 'three' } },
       ]);
       expect(await observed).toEqual([{ topic: 'one' }, { topic: 'two' }, { topic: 'three' }]);
-      await subscriber.close();
-      await caller.close();
-      await t.close();
     });
 
     it('publishing to a channel no @SocketChannel declares throws', async () => {
@@ -94,9 +95,8 @@ describe('SocketApiModule', () => {
       class Typo {
         constructor(@InjectChannel('romo') readonly channel: Channel) {}
       }
-      const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, Typo] });
+      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, Typo] }));
       expect(() => t.app.get(Typo).channel.publish({})).toThrow("Channel 'romo' is not declared");
-      await t.close();
     });
   });
 
@@ -172,7 +172,7 @@ describe('SocketApiModule', () => {
     class ConfigModule {}
 
     it('takes its options from a factory with injected dependencies', async () => {
-      const t = await startApp({
+      const t = cleanup.track(await startApp({
         imports: [
           SocketApiModule.forRootAsync({
             imports: [ConfigModule],
@@ -181,19 +181,18 @@ describe('SocketApiModule', () => {
           }),
         ],
         providers: [RoomService],
-      });
+      }));
       const client = await TestClient.open(`${t.url}/realtime`);
       client.send({ type: 'ping', id: 1 });
       expect(await client.next()).toEqual([{ type: 'pong', id: 1 }]);
       await client.close();
       await expect(TestClient.open(`${t.url}/`)).rejects.toThrow();
-      await t.close();
     });
   });
 
   describe('options', () => {
     it('concurrency above 1 lets replies overtake each other; clients match them by id', async () => {
-      const t = await startApp({ imports: [SocketApiModule.forRoot({ concurrency: 4 })], providers: [RoomService] });
+      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ concurrency: 4 })], providers: [RoomService] }));
       const client = await TestClient.open(t.url);
       client.send({ type: 'action', channel: 'slow_echo', data: { text: 'slow', ms: 80 }, id: 1 });
       client.send({ type: 'action', channel: 'slow_echo', data: { text: 'fast', ms: 1 }, id: 2 });
@@ -201,33 +200,29 @@ describe('SocketApiModule', () => {
         { type: 'action', channel: 'slow_echo', status: 'completed', data: 'fast', id: 2 },
         { type: 'action', channel: 'slow_echo', status: 'completed', data: 'slow', id: 1 },
       ]);
-      await client.close();
-      await t.close();
     });
 
     it('a frame larger than maxPayload closes the connection with 1009; others are unaffected', async () => {
-      const t = await startApp({ imports: [SocketApiModule.forRoot({ maxPayload: 1024 })], providers: [RoomService] });
+      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ maxPayload: 1024 })], providers: [RoomService] }));
       const big = await TestClient.open(t.url);
       const other = await TestClient.open(t.url);
       big.send({ type: 'action', channel: 'slow_echo', data: { text: 'x'.repeat(2000), ms: 0 } });
       expect(await big.closed()).toBe(1009);
       other.send({ type: 'action', channel: 'slow_echo', data: { text: 'x'.repeat(900), ms: 0 } });
       expect(await other.next()).toEqual([{ type: 'action', channel: 'slow_echo', status: 'completed', data: 'x'.repeat(900) }]);
-      await other.close();
-      await t.close();
     });
   });
 
   describe('lifecycle', () => {
     it('app.close() closes every socket with 1001', async () => {
-      const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService] });
+      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService] }));
       const clients = await Promise.all([TestClient.open(t.url), TestClient.open(t.url)]);
       await t.close();
       expect(await Promise.all(clients.map((client) => client.closed()))).toEqual([1001, 1001]);
     });
 
     it('after 1,000 clients connect, subscribe and leave, nothing of them is left', async () => {
-      const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService] });
+      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService] }));
       const gateway = t.app.get(SocketServer);
       const room = t.app.get(ChannelHub).get('room');
       for (let batch = 0; batch < 10; batch++) {
@@ -237,11 +232,10 @@ describe('SocketApiModule', () => {
         expect(room.subscriberCount).toBe(100);
         // Half leave cleanly, half drop the TCP connection.
         await Promise.all(clients.map((client, i) => (i % 2 ? client.close() : (client.socket.terminate(), client.closed()))));
-        await waitUntil(() => gateway.connectionCount === 0);
+        await waitFor(() => gateway.connectionCount === 0);
       }
       expect(room.subscriberCount).toBe(0);
       expect(gateway.connectionCount).toBe(0);
-      await t.close();
     });
 
     it('a client that leaves while its subscribe is running is not added', async () => {
@@ -252,13 +246,12 @@ describe('SocketApiModule', () => {
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       }
-      const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [SlowChannel] });
+      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [SlowChannel] }));
       const client = await TestClient.open(t.url);
       client.send({ type: 'subscribe', channel: 'slow' });
       client.socket.terminate();
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(t.app.get(ChannelHub).get('slow').subscriberCount).toBe(0);
-      await t.close();
     });
   });
 
@@ -272,24 +265,21 @@ describe('SocketApiModule', () => {
     }
 
     it('shares the app WsAdapter: both paths are served', async () => {
-      const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, EchoGateway] }, (app) => {
+      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, EchoGateway] }, (app) => {
         app.useWebSocketAdapter(new WsAdapter(app));
-      });
+      }));
       const ours = await TestClient.open(t.url);
       const nest = await TestClient.open(`${t.url}/nest`);
       ours.send({ type: 'ping', id: 'a' });
       nest.send({ event: 'echo', data: 'b' });
       expect(await ours.next()).toEqual([{ type: 'pong', id: 'a' }]);
       expect(await nest.next()).toEqual([{ event: 'echo', data: 'b' }]);
-      await ours.close();
-      await nest.close();
-      await t.close();
     });
   });
 
   describe('startup errors name the class and method', () => {
-    async function boot(providers: Function[]): Promise<void> {
-      const moduleRef = await Test.createTestingModule({ imports: [SocketApiModule.forRoot()], providers: providers as never[] }).compile();
+    async function boot(providers: Provider[]): Promise<void> {
+      const moduleRef = await Test.createTestingModule({ imports: [SocketApiModule.forRoot()], providers }).compile();
       const app = moduleRef.createNestApplication({ logger: false });
       try {
         await app.init();
@@ -367,16 +357,7 @@ describe('SocketApiModule', () => {
     class ReadsOptions {
       constructor(@Inject(SOCKET_API_OPTIONS) readonly options: object) {}
     }
-    const t = await startApp({ imports: [SocketApiModule.forRoot({ path: '/x' })], providers: [ReadsOptions] });
+    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ path: '/x' })], providers: [ReadsOptions] }));
     expect(t.app.get(ReadsOptions).options).toEqual({ path: '/x' });
-    await t.close();
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { SocketApiModule } from '../lib/index.js';
 import { ProtocolService } from './fixtures/protocol-app.js';
+import { useCleanup } from './support/cleanup.js';
 import { startApp, type TestApp } from './support/test-app.js';
 import { TestClient } from './support/ws-client.js';
 
@@ -64,9 +65,9 @@ describe('PROTOCOL.md, frame by frame', () => {
       }
     });
 
-    it.each([[{ a: 1 }], [[1]], [true], [null], [1e400]])('id neither string nor number: %j', async (id) => {
+    it.each([[{ a: 1 }], [[1]], [true], [null], [Infinity]])('id neither string nor number: %j', async (id) => {
       const text = `{"type":"action","channel":"add_numbers","id":${JSON.stringify(id) ?? '1e400'}}`;
-      expect(await exchange(id === 1e400 ? text.replace('null', '1e400') : text)).toEqual([
+      expect(await exchange(id === Infinity ? text.replace('null', '1e400') : text)).toEqual([
         invalid('Message id must be a string or a number.', { channel: 'add_numbers' }),
       ]);
     });
@@ -350,8 +351,10 @@ describe('PROTOCOL.md, frame by frame', () => {
 });
 
 describe('hostile data', () => {
+  const cleanup = useCleanup();
+
   it('__proto__ keys in a DTO do not reach prototypes', async () => {
-    const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [ProtocolService] });
+    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [ProtocolService] }));
     const client = await TestClient.open(t.url);
     const user = '{"username":"eve","email":"eve@example.com","age":1,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}';
     client.send(`{"type":"action","channel":"create_user","data":{"user":${user}},"id":1}`);
@@ -359,18 +362,18 @@ describe('hostile data', () => {
       { type: 'action', channel: 'create_user', status: 'completed', data: { id: 1, username: 'eve', created: true }, id: 1 },
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    await client.close();
-    await t.close();
   });
 });
 
 describe('deeply nested data', () => {
+  const cleanup = useCleanup();
+
   const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
 
   // With the default `maxDepth` (32) such frames are refused before any handler runs (see
   // test/hardening/serialization.e2e.spec.ts); raised, the readers and the serializer cope on their own.
   it('a DTO field nested past the stack is a validation error; a deep result is still sent', async () => {
-    const t = await startApp({ imports: [SocketApiModule.forRoot({ maxDepth: 10_000 })], providers: [ProtocolService] });
+    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ maxDepth: 10_000 })], providers: [ProtocolService] }));
     const client = await TestClient.open(t.url);
     client.send(`{"type":"action","channel":"create_user","data":{"user":{"username":${deep(5000)}}},"id":1}`);
     expect(await client.next()).toEqual([
@@ -387,7 +390,5 @@ describe('deeply nested data', () => {
     const [reply] = (await client.next()) as Array<{ type: string; data: { deep: unknown } }>;
     expect(reply.type).toBe('action');
     expect(JSON.stringify(reply.data.deep)).toBe(deep(2000));
-    await client.close();
-    await t.close();
   });
 });

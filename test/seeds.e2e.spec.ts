@@ -21,7 +21,7 @@ class SimpleExample {
 
   @SocketAction('send_message')
   async sendMessage(@Data('message') message: string): Promise<void> {
-    await this.chatChannel(message);
+    this.chatChannel(message);
   }
 }
 

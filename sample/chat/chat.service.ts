@@ -35,8 +35,8 @@ export class ChatService {
 
   /** Broadcasts to the `chat` channel, then answers the caller. */
   @SocketAction('send_message')
-  async send(@Data() body: SendMessageDto, @Connection() conn: SocketConnection) {
-    await this.chat(body.message);
+  send(@Data() body: SendMessageDto, @Connection() conn: SocketConnection) {
+    this.chat(body.message);
     this.messagesSent++;
     return { sent: true, by: conn.id };
   }

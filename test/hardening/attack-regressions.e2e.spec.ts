@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import {
@@ -13,9 +12,11 @@ import {
   type SocketAuthenticator,
 } from '../../lib/index.js';
 import type { Socket } from 'node:net';
+import { useCleanup } from '../support/cleanup.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 import { forceGc } from '../support/force-gc.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
 /**
@@ -41,39 +42,33 @@ function thrown(kind: unknown): unknown {
 const faultyAuth: SocketAuthenticator<string> = {
   authenticate(request: HandshakeRequest) {
     const failure = thrown(request.query.t);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- what the authenticator throws is the point: not always an Error
     if (failure !== undefined) throw failure;
     return { user: 'ada', subject: 'ada' };
   },
   renew(credentials: unknown) {
     const failure = thrown((credentials as { t?: unknown } | undefined)?.t);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- what the authenticator throws is the point: not always an Error
     if (failure !== undefined) throw failure;
     return { user: 'ada', subject: 'ada' };
   },
 };
 
 describe('what an authenticator throws, at the handshake and at renewal', () => {
-  let t: TestApp | undefined;
+  const cleanup = useCleanup();
   let logger: CapturingLogger;
-  const clients: TestClient[] = [];
 
   async function start(options: SocketApiModuleOptions = {}): Promise<TestApp> {
     logger = new CapturingLogger();
     const imports = [SocketApiModule.forRoot({ auth: faultyAuth, ...options })];
-    t = await startApp({ imports }, (app) => app.useLogger(logger));
-    return t;
+    return cleanup.track(await startApp({ imports }, (app) => app.useLogger(logger)));
   }
 
   async function open(url: string): Promise<TestClient> {
     const client = await TestClient.open(url);
-    clients.push(client);
+    cleanup.add(() => client.socket.terminate());
     return client;
   }
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.socket.terminate();
-    await t?.close();
-    t = undefined;
-  });
 
   const unprintable = ['null-prototype', 'proxy'];
   it.each(unprintable)('a handshake whose authenticator throws a %s gets 500; the server lives', async (kind) => {
@@ -143,21 +138,15 @@ class ClosingService {
 }
 
 describe('connection.close() with a code or reason ws cannot send', () => {
-  let t: TestApp | undefined;
-  let client: TestClient | undefined;
-
-  afterEach(async () => {
-    client?.socket.terminate();
-    await t?.close();
-    t = undefined;
-  });
+  const cleanup = useCleanup();
 
   it.each([
     ['a reason over 123 bytes', 4000, 'x'.repeat(200)],
     ['code 1005', 1005, 'no status'],
   ])('with %s throws to the handler, and the frames waiting behind it are still answered', async (_, code, reason) => {
-    t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [ClosingService] });
-    client = await TestClient.open(t.url);
+    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [ClosingService] }));
+    const client = await TestClient.open(t.url);
+    cleanup.add(() => client.socket.terminate());
     client.send({ type: 'action', channel: 'close_later', data: { code, reason }, id: 1 });
     client.send({ type: 'ping', id: 2 });
     const [failure, pong] = await client.next(2);
@@ -170,22 +159,15 @@ describe('connection.close() with a code or reason ws cannot send', () => {
 });
 
 describe('frames waiting behind a handler hold their own bytes only', () => {
-  let t: TestApp | undefined;
-  let client: TestClient | undefined;
-
-  afterEach(async () => {
-    client?.socket.terminate();
-    await t?.close();
-    t = undefined;
-  });
+  const cleanup = useCleanup();
 
   it('small frames interleaved with large refused ones do not pin the 64 KiB read chunks they arrived in', async () => {
     const gc = forceGc();
-    t = await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false })], providers: [ClosingService] });
+    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false })], providers: [ClosingService] }));
     const serverSockets: Socket[] = [];
     t.server.on('connection', (socket: Socket) => serverSockets.push(socket));
     const attacker = await TestClient.open(t.url);
-    client = attacker;
+    cleanup.add(() => attacker.socket.terminate());
     attacker.send({ type: 'action', channel: 'hold', id: 0 });
     gc();
     const before = process.memoryUsage().arrayBuffers;
@@ -204,11 +186,13 @@ describe('frames waiting behind a handler hold their own bytes only', () => {
     }
     // ws's client keeps its TCP socket in `_socket`: what it wrote is what the server must have read.
     const tcp = (attacker.socket as unknown as { _socket: Socket })._socket;
-    const deadline = Date.now() + 20_000;
-    while (serverSockets.reduce((sum, socket) => sum + socket.bytesRead, 0) < tcp.bytesWritten) {
-      if (Date.now() > deadline) throw new Error('the server did not read everything the client wrote');
-      await sleep(20);
-    }
+    const read = () => serverSockets.reduce((sum, socket) => sum + socket.bytesRead, 0);
+    await waitFor(() => read() >= tcp.bytesWritten, {
+      what: 'the server to read everything the client wrote',
+      detail: () => `read ${read()} of ${tcp.bytesWritten} bytes`,
+      timeoutMs: 20_000,
+      intervalMs: 20,
+    });
     await sleep(100);
     gc();
     const grown = process.memoryUsage().arrayBuffers - before;

@@ -9,15 +9,15 @@ import {
   SocketChannel,
   SocketConnection,
 } from '../../lib/index.js';
-import { startApp, type TestApp } from '../support/test-app.js';
+import { useCleanup } from '../support/cleanup.js';
+import { startApp } from '../support/test-app.js';
+import { sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 
 /**
  * With `concurrency` above 1, subscribe and unsubscribe of one channel still end in the order sent,
  * and `maxSubscriptions` holds when async channel methods run side by side.
  */
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 @Injectable()
 class SlowChannels {
@@ -45,22 +45,18 @@ class SlowChannels {
   }
 }
 
-let t: TestApp | undefined;
-let client: TestClient | undefined;
+const cleanup = useCleanup();
 
-afterEach(async () => {
-  client?.socket.terminate();
-  client = undefined;
-  await t?.close();
-  t = undefined;
-});
-
+/** An app and a client of it, both closed after the test. */
 async function open(maxSubscriptions?: number): Promise<TestClient> {
-  t = await startApp({
-    imports: [SocketApiModule.forRoot({ concurrency: 4, maxSubscriptions, heartbeat: false })],
-    providers: [SlowChannels],
-  });
-  client = await TestClient.open(t.url);
+  const t = cleanup.track(
+    await startApp({
+      imports: [SocketApiModule.forRoot({ concurrency: 4, maxSubscriptions, heartbeat: false })],
+      providers: [SlowChannels],
+    }),
+  );
+  const client = await TestClient.open(t.url);
+  cleanup.add(() => client.socket.terminate());
   return client;
 }
 

@@ -9,6 +9,7 @@ import {
   SocketChannel,
   type SocketConnection,
 } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
@@ -139,12 +140,12 @@ describe('JWT authentication over a real socket', () => {
 });
 
 describe('renewal without an authenticator that can renew', () => {
+  const cleanup = useCleanup();
+
   it('auth is an unknown message type, as for SocketAPI', async () => {
-    const t = await startApp({ imports: [SocketApiModule.forRoot()], providers: [Account] });
+    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [Account] }));
     const client = await TestClient.open(t.url);
     client.send({ type: 'auth', data: { token: 'x' }, id: 1 });
     expect(await client.next()).toEqual([{ type: 'error', code: 'UNKNOWN_TYPE', message: 'Unknown message type: auth.', id: 1 }]);
-    await client.close();
-    await t.close();
   });
 });

@@ -12,7 +12,9 @@ import {
 } from '../../lib/index.js';
 import { SocketServer } from '../../lib/gateway/socket-server.js';
 import { AppModule } from '../../sample/app.module.js';
+import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
 /** An authentication the test settles when it likes: `?key=wait-<name>` waits for `release(name)`. */
@@ -77,17 +79,14 @@ class ObservableDeny implements CanActivate {
   }
 }
 
-let t: TestApp | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-});
+const cleanup = useCleanup();
 
+/** A real app with `options`, closed after the test. */
 async function app(options: SocketApiModuleOptions, logger?: LoggerService): Promise<TestApp> {
-  t = await startApp({ imports: [SocketApiModule.forRoot(options)], providers: [Probe] }, (created) => {
-    if (logger) created.useLogger(logger);
+  const created = await startApp({ imports: [SocketApiModule.forRoot(options)], providers: [Probe] }, (nest) => {
+    if (logger) nest.useLogger(logger);
   });
-  return t;
+  return cleanup.track(created);
 }
 
 /** A logger that keeps the lines of each level. */
@@ -161,14 +160,6 @@ async function whoami(url: string, headers?: Record<string, string>): Promise<Wh
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Opens a client, retrying refused upgrades until `timeoutMs` has passed. */
 async function openWithin(url: string, timeoutMs: number): Promise<TestClient> {
   const deadline = Date.now() + timeoutMs;
@@ -203,9 +194,8 @@ describe('handshake timeout', () => {
     expect(openConnections(test)).toBe(0);
     socket.destroy();
     // Exactly one slot: one client gets in, the next is refused (a slot freed twice would let both in).
-    const client = await TestClient.open(`${test.url}/?key=ok`);
+    cleanup.track(await TestClient.open(`${test.url}/?key=ok`));
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(503);
-    await client.close();
   });
 
   it('a connect guard that never settles times out the same way', async () => {
@@ -229,16 +219,15 @@ describe('handshake timeout', () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, maxConnections: 1, handshakeTimeoutMs: 60_000 });
     const { socket } = rawUpgrade(test, '/?key=wait-gone');
-    await until(() => auth.isWaiting('gone'));
+    await waitFor(() => auth.isWaiting('gone'));
     socket.destroy();
-    await until(() => socket.destroyed);
+    await waitFor(() => socket.destroyed);
     // The slot is back long before the 60 s timeout (retried: the server sees the leaving a moment later).
-    const client = await openWithin(`${test.url}/?key=ok`, 3000);
+    cleanup.track(await openWithin(`${test.url}/?key=ok`, 3000));
     auth.release('gone');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(openConnections(test)).toBe(1);
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(503);
-    await client.close();
   });
 });
 
@@ -247,10 +236,9 @@ describe('handshakes under way at shutdown', () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, handshakeTimeoutMs: 60_000 });
     const { socket, answer } = rawUpgrade(test, '/?key=wait-late');
-    await until(() => auth.isWaiting('late'));
+    await waitFor(() => auth.isWaiting('late'));
     const started = Date.now();
     await test.close();
-    t = undefined;
     expect(await answer).toEqual({ status: 503, body: 'Server shutting down' });
     expect(Date.now() - started).toBeLessThan(5000);
     socket.destroy();
@@ -264,20 +252,19 @@ describe('handshakes under way hold a slot', () => {
     const test = await app({ auth, maxConnections: 2 });
     const first = TestClient.open(`${test.url}/?key=wait-a`);
     const second = TestClient.open(`${test.url}/?key=wait-b`);
-    await until(() => auth.isWaiting('a') && auth.isWaiting('b'));
+    await waitFor(() => auth.isWaiting('a') && auth.isWaiting('b'));
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(503);
     auth.release('a');
     auth.release('b');
-    const clients = await Promise.all([first, second]);
+    (await Promise.all([first, second])).forEach(cleanup.track);
     expect(openConnections(test)).toBe(2);
-    await Promise.all(clients.map((client) => client.close()));
   });
 
   it('counted against maxConnectionsPerAddress: 429 while the first authenticates', async () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, maxConnectionsPerAddress: 1 });
     const first = TestClient.open(`${test.url}/?key=wait-a`);
-    await until(() => auth.isWaiting('a'));
+    await waitFor(() => auth.isWaiting('a'));
     expect(await refusedUpgrade(`${test.url}/?key=ok`)).toBe(429);
     auth.release('a');
     await (await first).close();
@@ -287,7 +274,7 @@ describe('handshakes under way hold a slot', () => {
     const auth = new HeldAuthenticator();
     const test = await app({ auth, maxConnections: 1 });
     const refused = refusedUpgrade(`${test.url}/?key=wait-no`);
-    await until(() => auth.isWaiting('no'));
+    await waitFor(() => auth.isWaiting('no'));
     auth.release('no', null);
     expect(await refused).toBe(401);
     expect((await whoami(`${test.url}/?key=ok`)).user).toBe('ok');
@@ -316,6 +303,7 @@ describe('query strings with the names of Object.prototype members', () => {
     const test = await app({ auth: { authenticate: (request) => (seen.push(request.query), { user: 'u' }) } });
     const { query } = await whoami(`${test.url}/?__proto__=x&hasOwnProperty=z&constructor=c&constructor=d&toString=t`);
     expect(query).toEqual({ ['__proto__']: 'x', hasOwnProperty: 'z', constructor: ['c', 'd'], toString: 't' });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a key named like an Object method holds a string here
     expect(seen[0].hasOwnProperty).toBe('z');
     expect(seen[0].constructor).toEqual(['c', 'd']);
     expect(Object.getPrototypeOf(seen[0])).toBeNull();
@@ -362,7 +350,7 @@ describe('origin policy, on a real server', () => {
   });
 
   it("the sample app's page connects as a browser would (its own origin); a page elsewhere cannot", async () => {
-    t = await startApp({ imports: [AppModule] });
+    const t = cleanup.track(await startApp({ imports: [AppModule] }));
     const page = await fetch(t.url.replace('ws:', 'http:'));
     expect(await page.text()).toContain('location.host');
     const browser = await TestClient.open(t.url, { headers: { origin: t.url.replace('ws:', 'http:') } });
@@ -423,7 +411,7 @@ describe('maxConnectionsPerAddress by client address', () => {
     expect(seen.slice(0, 2)).toEqual(['2001:db8:1:2::1', '2001:db8:1:2:aaaa::2']);
     await Promise.all(clients.map((client) => client.close()));
     // The slots of that /64 are free again once its clients have left.
-    await until(() => openConnections(test) === 0);
+    await waitFor(() => openConnections(test) === 0);
     expect((await whoami(test.url, via('2001:db8:1:2::9').headers)).clientAddress).toBe('2001:db8:1:2::9');
   });
 
@@ -432,7 +420,7 @@ describe('maxConnectionsPerAddress by client address', () => {
     const first = await TestClient.open(test.url, { headers: { 'x-forwarded-for': '198.51.100.1' } });
     expect(await refusedUpgrade(test.url, { headers: { 'x-forwarded-for': '198.51.100.2' } })).toBe(429);
     await first.close();
-    await until(() => openConnections(test) === 0);
+    await waitFor(() => openConnections(test) === 0);
     expect((await whoami(test.url, { 'x-forwarded-for': '198.51.100.3' })).clientAddress).toBe('127.0.0.1');
   });
 });

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { of } from 'rxjs';
 import type { HandshakeRequest } from '../../lib/index.js';
-import { app, closeAfterEach, open, pings, pong, sleep } from '../support/edge-app.js';
+import { app, closeAfterEach, open, pings, pong } from '../support/edge-app.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { refusedUpgrade, type ClientOptions } from '../support/ws-client.js';
 
 // The exact edges of the handshake: connection limits, connect guards, what the authenticator sees.
@@ -26,14 +27,6 @@ class GatedAuth {
 
   releaseAll(): void {
     for (const release of this.waiting.splice(0)) release();
-  }
-}
-
-async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
   }
 }
 
@@ -67,21 +60,21 @@ describe('connection limits: exact edges', () => {
     const auth = new GatedAuth();
     const { url } = await app({ auth, maxConnections: 1 });
     const first = open(`${url}/?key=ok`);
-    await eventually(() => auth.pending === 1);
+    await waitFor(() => auth.pending === 1);
     expect(await refusedUpgrade(`${url}/?key=ok`)).toBe(503);
     auth.releaseAll();
     const client = await first;
     expect(await refusedUpgrade(`${url}/?key=ok`)).toBe(503); // now open, still counted once
     await client.close();
     // The slot is free again once the connection is gone: counted neither twice nor never.
-    await eventually(() => canConnect(`${url}/?key=now`));
+    await waitFor(() => canConnect(`${url}/?key=now`));
   });
 
   it('counts handshakes still authenticating against maxConnectionsPerAddress', async () => {
     const auth = new GatedAuth();
     const { url } = await app({ auth, maxConnectionsPerAddress: 1 });
     const first = open(`${url}/?key=ok`);
-    await eventually(() => auth.pending === 1);
+    await waitFor(() => auth.pending === 1);
     expect(await refusedUpgrade(`${url}/?key=ok`)).toBe(429);
     auth.releaseAll();
     await first;
@@ -92,7 +85,7 @@ describe('connection limits: exact edges', () => {
     const { url } = await app({ auth, maxConnections: 1, maxConnectionsPerAddress: 1 });
     for (let attempt = 0; attempt < 3; attempt++) expect(await refusedUpgrade(`${url}/?key=wrong`)).toBe(401);
     const opening = open(`${url}/?key=ok`);
-    await eventually(() => auth.pending === 1);
+    await waitFor(() => auth.pending === 1);
     auth.releaseAll();
     await opening;
   });

@@ -1,7 +1,11 @@
 import 'reflect-metadata';
+import { useCleanup } from '../support/cleanup.js';
 import { type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 import { app, AuditLog, byKey, NoBobGuard, whoami } from './fixtures/handshake-app.js';
+
+const cleanup = useCleanup();
 
 describe('authentication at connect', () => {
   let t: TestApp;
@@ -39,70 +43,49 @@ describe('authentication at connect', () => {
 
 describe('connect guards', () => {
   it("run with DI after auth, see the request as HTTP with its user; refusal is HTTP 403", async () => {
-    const t = await app({ auth: byKey, connectGuards: [NoBobGuard] });
+    const t = cleanup.track(await app({ auth: byKey, connectGuards: [NoBobGuard] }));
     expect(await refusedUpgrade(`${t.url}/?key=key-bob`)).toBe(403);
     expect(await whoami(`${t.url}/?key=key-ada`)).toEqual({ name: 'ada', role: 'admin' });
     expect(t.app.get(AuditLog).seen).toEqual(['http:bob', 'http:ada']);
-    await t.close();
   });
 
   it('can stand alone, without auth', async () => {
-    const t = await app({ connectGuards: [NoBobGuard] });
+    const t = cleanup.track(await app({ connectGuards: [NoBobGuard] }));
     expect(await whoami(t.url)).toBeUndefined();
-    await t.close();
   });
 });
 
 describe('origin allow-list', () => {
   it('refuses browsers from other origins with HTTP 403; clients without Origin are not browsers', async () => {
-    const t = await app({ allowedOrigins: ['https://app.example.com', /^https:\/\/[a-z]+\.example\.org$/] });
+    const t = cleanup.track(await app({ allowedOrigins: ['https://app.example.com', /^https:\/\/[a-z]+\.example\.org$/] }));
     expect(await whoami(t.url, { origin: 'https://app.example.com' })).toBeUndefined();
     expect(await whoami(t.url, { origin: 'https://admin.example.org' })).toBeUndefined();
     expect(await whoami(t.url)).toBeUndefined();
     expect(await refusedUpgrade(t.url, { headers: { origin: 'https://evil.example.net' } })).toBe(403);
     expect(await refusedUpgrade(t.url, { headers: { origin: 'https://app.example.com.evil.net' } })).toBe(403);
-    await t.close();
   });
 
   it('takes a function for anything else', async () => {
-    const t = await app({ allowedOrigins: (origin) => origin === 'https://only.example' });
+    const t = cleanup.track(await app({ allowedOrigins: (origin) => origin === 'https://only.example' }));
     expect(await refusedUpgrade(t.url)).toBe(403);
     expect(await whoami(t.url, { origin: 'https://only.example' })).toBeUndefined();
-    await t.close();
   });
 });
 
 describe('connection limits', () => {
   it('per process: the one past the limit gets HTTP 503, and a slot frees when a client leaves', async () => {
-    const t = await app({ maxConnections: 3 });
+    const t = cleanup.track(await app({ maxConnections: 3 }));
     const clients = await Promise.all([1, 2, 3].map(() => TestClient.open(t.url)));
     expect(await refusedUpgrade(t.url)).toBe(503);
     await clients[0].close();
     await waitFor(async () => (await whoami(t.url)) === undefined);
-    await Promise.all(clients.slice(1).map((client) => client.close()));
-    await t.close();
   });
 
   it('per remote address: HTTP 429 past the limit', async () => {
-    const t = await app({ maxConnectionsPerAddress: 2 });
+    const t = cleanup.track(await app({ maxConnectionsPerAddress: 2 }));
     const clients = await Promise.all([1, 2].map(() => TestClient.open(t.url)));
     expect(await refusedUpgrade(t.url)).toBe(429);
     await clients[1].close();
     await waitFor(async () => (await whoami(t.url)) === undefined);
-    await clients[0].close();
-    await t.close();
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

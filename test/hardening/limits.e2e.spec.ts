@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { Data, SocketAction, SocketApiModule, SocketChannel, type SocketApiModuleOptions } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { TestClient } from '../support/ws-client.js';
+
+const cleanup = useCleanup();
 
 @Injectable()
 class Limited {
@@ -31,7 +34,7 @@ const echoed = (id: number) => ({ type: 'action', channel: 'echo', status: 'comp
 
 describe('maximum frame size', () => {
   it('takes a frame of exactly maxPayload bytes, closes with 1009 at one byte more', async () => {
-    const t = await app({ maxPayload: 200 });
+    const t = cleanup.track(await app({ maxPayload: 200 }));
     const client = await TestClient.open(t.url);
     const frame = (length: number) => {
       const base = JSON.stringify({ type: 'action', channel: 'echo', data: { text: '' }, id: 1 });
@@ -42,33 +45,29 @@ describe('maximum frame size', () => {
     expect(await client.next()).toEqual([expect.objectContaining({ type: 'action', status: 'completed', id: 1 })]);
     client.send(frame(201));
     expect(await client.closed()).toBe(1009);
-    await t.close();
   });
 
   it('defaults to 64 KiB', async () => {
-    const t = await app({});
+    const t = cleanup.track(await app({}));
     const client = await TestClient.open(t.url);
     client.send({ type: 'action', channel: 'echo', data: { text: 'y'.repeat(64 * 1024) } });
     expect(await client.closed()).toBe(1009);
-    await t.close();
   });
 });
 
 describe('rate limit (token bucket)', () => {
   it('answers the burst, refuses the excess with RATE_LIMITED and its id, refills over time', async () => {
-    const t = await app({ rateLimit: { burst: 5, perSecond: 10 } });
+    const t = cleanup.track(await app({ rateLimit: { burst: 5, perSecond: 10 } }));
     const client = await TestClient.open(t.url);
     for (let id = 1; id <= 7; id++) client.send({ type: 'action', channel: 'echo', data: { text: 'x' }, id });
     expect(await client.next(7)).toEqual([echoed(1), echoed(2), echoed(3), echoed(4), echoed(5), rateLimited(6), rateLimited(7)]);
     await new Promise((resolve) => setTimeout(resolve, 250));
     client.send({ type: 'action', channel: 'echo', data: { text: 'x' }, id: 8 });
     expect(await client.next()).toEqual([echoed(8)]);
-    await client.close();
-    await t.close();
   });
 
   it('answers refused frames in their turn, after the replies they follow', async () => {
-    const t = await app({ rateLimit: { burst: 2, perSecond: 1 } });
+    const t = cleanup.track(await app({ rateLimit: { burst: 2, perSecond: 1 } }));
     const client = await TestClient.open(t.url);
     client.send({ type: 'action', channel: 'slow', data: { ms: 100 }, id: 1 });
     client.send({ type: 'action', channel: 'slow', data: { ms: 1 }, id: 2 });
@@ -80,13 +79,11 @@ describe('rate limit (token bucket)', () => {
       rateLimited(3, 'a'),
       { type: 'error', code: 'RATE_LIMITED', message: 'Too many requests.' },
     ]);
-    await client.close();
-    await t.close();
   });
 
   it('closes a connection that keeps flooding with 1008; others are untouched', async () => {
     // perSecond 0.01: no token refills while the test runs, so the count of refusals is exact.
-    const t = await app({ rateLimit: { burst: 3, perSecond: 0.01, closeAfter: 10 } });
+    const t = cleanup.track(await app({ rateLimit: { burst: 3, perSecond: 0.01, closeAfter: 10 } }));
     const flooder = await TestClient.open(t.url);
     const neighbour = await TestClient.open(t.url);
     for (let id = 1; id <= 50; id++) flooder.send({ type: 'ping', id });
@@ -97,14 +94,12 @@ describe('rate limit (token bucket)', () => {
     expect(flooder.frames).toEqual([...pongs, ...[4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map(refusal)]);
     neighbour.send({ type: 'ping', id: 'n' });
     expect(await neighbour.next()).toEqual([{ type: 'pong', id: 'n' }]);
-    await neighbour.close();
-    await t.close();
   });
 });
 
 describe('subscriptions per connection', () => {
   it('refuses one past maxSubscriptions with TOO_MANY_SUBSCRIPTIONS; resubscribing or leaving one is fine', async () => {
-    const t = await app({ maxSubscriptions: 2 });
+    const t = cleanup.track(await app({ maxSubscriptions: 2 }));
     const client = await TestClient.open(t.url);
     for (const [id, channel] of [[1, 'a'], [2, 'b'], [3, 'c'], [4, 'a']] as const) client.send({ type: 'subscribe', channel, id });
     expect(await client.next(4)).toEqual([
@@ -116,14 +111,12 @@ describe('subscriptions per connection', () => {
     client.send({ type: 'unsubscribe', channel: 'b' });
     client.send({ type: 'subscribe', channel: 'c', id: 5 });
     expect(await client.next(2)).toEqual([{ type: 'unsubscribed', channel: 'b' }, { type: 'subscribed', channel: 'c', id: 5 }]);
-    await client.close();
-    await t.close();
   });
 });
 
 describe('messages waiting per connection', () => {
   it('refuses frames past maxPendingMessages with RATE_LIMITED, in order, and serves the rest', async () => {
-    const t = await app({ maxPendingMessages: 3 });
+    const t = cleanup.track(await app({ maxPendingMessages: 3 }));
     const client = await TestClient.open(t.url);
     client.send({ type: 'action', channel: 'slow', data: { ms: 100 }, id: 0 });
     for (let id = 1; id <= 5; id++) client.send({ type: 'action', channel: 'echo', data: { text: 'x' }, id });
@@ -137,16 +130,13 @@ describe('messages waiting per connection', () => {
     ]);
     client.send({ type: 'ping', id: 6 });
     expect(await client.next()).toEqual([{ type: 'pong', id: 6 }]);
-    await client.close();
-    await t.close();
   });
 
   it('closes with 1008 a client that floods far past the bound', async () => {
-    const t = await app({ maxPendingMessages: 2 });
+    const t = cleanup.track(await app({ maxPendingMessages: 2 }));
     const client = await TestClient.open(t.url);
     client.send({ type: 'action', channel: 'slow', data: { ms: 200 }, id: 0 });
     for (let id = 1; id <= 20; id++) client.send({ type: 'ping', id });
     expect(await client.closed()).toBe(1008);
-    await t.close();
   });
 });

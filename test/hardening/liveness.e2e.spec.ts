@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, type LoggerService } from '@nestjs/common';
 import type WebSocket from 'ws';
 import { SocketServer } from '../../lib/gateway/socket-server.js';
@@ -12,7 +11,9 @@ import {
   SocketConnection,
   type SocketApiModuleOptions,
 } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
 /*
@@ -138,15 +139,6 @@ async function app(options: SocketApiModuleOptions, configure?: Parameters<typeo
   return startApp({ imports: [SocketApiModule.forRoot(options)], providers: [LivenessService] }, configure);
 }
 
-/** Polls until `done()` holds, failing after `timeoutMs` with `what`. */
-async function until(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 function connections(t: TestApp): number {
   return t.app.get(SocketServer).connectionCount;
 }
@@ -160,7 +152,7 @@ async function echoRoundTrip(client: TestClient, id: string | number): Promise<v
 function watch(socket: WebSocket): { events: string[]; close: Promise<{ code: number; reason: string; at: number }> } {
   const events: string[] = [];
   socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as { type: string; id?: unknown };
+    const message = JSON.parse((data as Buffer).toString()) as { type: string; id?: unknown };
     events.push(`${message.type}:${String(message.id)}`);
   });
   const close = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
@@ -192,7 +184,7 @@ describe('heartbeat', () => {
     const dead = await TestClient.open(t.url, { autoPong: false });
     const pings = countPings(dead.socket);
     const opened = Date.now();
-    await until(() => connections(t) === 1, 'the server to count the connection');
+    await waitFor(() => connections(t) === 1, { what: 'the server to count the connection' });
 
     const code = await dead.closed(5000);
     const elapsed = Date.now() - opened;
@@ -200,7 +192,7 @@ describe('heartbeat', () => {
     expect(code).toBe(1006);
     expect(pings()).toBeGreaterThanOrEqual(1);
     expect(elapsed).toBeLessThan(1000);
-    await until(() => connections(t) === 0, 'the server to forget the dead peer', 2000);
+    await waitFor(() => connections(t) === 0, { what: 'the server to forget the dead peer', timeoutMs: 2000 });
   });
 
   it(`keeps a client that answers pings connected for more than 5 intervals, and it keeps working`, async () => {
@@ -217,7 +209,7 @@ describe('heartbeat', () => {
     await echoRoundTrip(alive, 'still-alive');
     console.log(`heartbeat: live client answered ${pings()} ping(s) in ${11 * INTERVAL_MS}+ ms and stayed connected`);
     expect(await alive.close()).toBe(1005);
-    await until(() => connections(t) === 0, 'the server to forget the client');
+    await waitFor(() => connections(t) === 0, { what: 'the server to forget the client' });
   });
 
   it('terminates only the dead peer, not a live client connected at the same time', async () => {
@@ -228,7 +220,7 @@ describe('heartbeat', () => {
     expect(alive.closeCode).toBeUndefined();
     await echoRoundTrip(alive, 1);
     await alive.close();
-    await until(() => connections(t) === 0, 'the server to forget both clients');
+    await waitFor(() => connections(t) === 0, { what: 'the server to forget both clients' });
   });
 });
 
@@ -270,7 +262,7 @@ describe('idle timeout', () => {
     // 'open': hence the slack), and well within 5 periods.
     expect(elapsed).toBeGreaterThanOrEqual(IDLE_MS - 100);
     expect(elapsed).toBeLessThan(5 * IDLE_MS);
-    await until(() => connections(t) === 0, 'the server to forget the idle client');
+    await waitFor(() => connections(t) === 0, { what: 'the server to forget the idle client' });
   });
 
   it('keeps a client that sends a ping message every 100 ms open past 1 s', async () => {
@@ -309,20 +301,20 @@ describe('connection hooks', () => {
 
   it('the connect hook gets the SocketConnection (no user without auth); the disconnect hook gets the client close code and reason', async () => {
     const client = await TestClient.open(t.url);
-    await until(() => recorder.connects.length === 1, 'the connect hook');
+    await waitFor(() => recorder.connects.length === 1, { what: 'the connect hook' });
     const [connected] = recorder.connects;
-    expect(connected!.connection).toBeInstanceOf(SocketConnection);
-    expect(connected!.user).toBeUndefined();
-    expect(typeof connected!.id).toBe('string');
-    expect(connected!.connection.isOpen).toBe(true);
+    expect(connected.connection).toBeInstanceOf(SocketConnection);
+    expect(connected.user).toBeUndefined();
+    expect(typeof connected.id).toBe('string');
+    expect(connected.connection.isOpen).toBe(true);
 
     client.socket.close(4000, 'bye');
     expect(await client.closed()).toBe(4000);
-    await until(() => recorder.disconnects.length === 1, 'the disconnect hook');
-    expect(recorder.disconnects[0]).toEqual({ id: connected!.id, code: 4000, reason: 'bye', subscriptions: [] });
+    await waitFor(() => recorder.disconnects.length === 1, { what: 'the disconnect hook' });
+    expect(recorder.disconnects[0]).toEqual({ id: connected.id, code: 4000, reason: 'bye', subscriptions: [] });
     expect(connections(t)).toBe(0);
     // The failing hooks (next test) failed here too: wait for their logs, so that they do not leak into it.
-    await until(() => logger.errors.length >= 4, 'the failing hooks of this connection to be logged');
+    await waitFor(() => logger.errors.length >= 4, { what: 'the failing hooks of this connection to be logged' });
   });
 
   it('hooks that throw or reject are logged, the other hooks still run, and the connection keeps working', async () => {
@@ -331,7 +323,7 @@ describe('connection hooks', () => {
     const client = await TestClient.open(t.url);
     // Right after connecting: the failing connect hooks ran (and one of them rejects a moment later).
     await echoRoundTrip(client, 'right-after-connect');
-    await until(() => logger.errors.length >= 2, 'both connect hook failures to be logged');
+    await waitFor(() => logger.errors.length >= 2, { what: 'both connect hook failures to be logged' });
     expect(recorder.connects.length).toBe(before + 1);
     await echoRoundTrip(client, 'after-the-failures');
     client.send({ type: 'ping', id: 'p' });
@@ -346,13 +338,13 @@ describe('connection hooks', () => {
     const id = recorder.connects.at(-1)!.id;
     client.socket.close(4000, 'bye');
     await client.closed();
-    await until(() => logger.errors.length >= 4, 'both disconnect hook failures to be logged');
+    await waitFor(() => logger.errors.length >= 4, { what: 'both disconnect hook failures to be logged' });
     const all = logger.errors.join('\n');
     expect(all).toContain('FailingHooks.throwsOnDisconnect()');
     expect(all).toContain('disconnect hook threw');
     expect(all).toContain('FailingHooks.rejectsOnDisconnect()');
     expect(all).toContain('disconnect hook rejected');
-    await until(() => recorder.disconnects.some((record) => record.id === id), 'the recorder\'s disconnect hook');
+    await waitFor(() => recorder.disconnects.some((record) => record.id === id), { what: 'the recorder\'s disconnect hook' });
     expect(recorder.disconnects.find((record) => record.id === id)).toMatchObject({ code: 4000, reason: 'bye' });
     expect(connections(t)).toBe(0);
     // Nothing else went wrong.
@@ -362,13 +354,15 @@ describe('connection hooks', () => {
 });
 
 describe('graceful shutdown', () => {
+  const cleanup = useCleanup();
+
   it('an action in flight at app.close() gets its reply (with its id) before the 1001 close frame', async () => {
-    const t = await app({});
+    const t = cleanup.track(await app({}));
     const service = t.app.get(LivenessService);
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
     client.send({ type: 'action', channel: 'slow', data: { ms: 300 }, id: 'slow-1' });
-    await until(() => service.startedCount === 1, 'the action to start');
+    await waitFor(() => service.startedCount === 1, { what: 'the action to start' });
 
     const started = Date.now();
     await t.close();
@@ -381,12 +375,12 @@ describe('graceful shutdown', () => {
   });
 
   it('while the app drains, a new upgrade is refused with HTTP 503, and the open client still gets its reply then 1001', async () => {
-    const t = await app({});
+    const t = cleanup.track(await app({}));
     const service = t.app.get(LivenessService);
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
     client.send({ type: 'action', channel: 'gated', id: 7 });
-    await until(() => service.startedCount === 1, 'the action to start');
+    await waitFor(() => service.startedCount === 1, { what: 'the action to start' });
 
     const closing = t.close();
     let closed = false;
@@ -405,12 +399,12 @@ describe('graceful shutdown', () => {
   });
 
   it('with shutdownTimeoutMs: 200, an action of 2 s does not hold close(): it ends well under 2 s and the client gets 1001', async () => {
-    const t = await app({ shutdownTimeoutMs: 200 });
+    const t = cleanup.track(await app({ shutdownTimeoutMs: 200 }));
     const service = t.app.get(LivenessService);
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
     client.send({ type: 'action', channel: 'slow', data: { ms: 2000 }, id: 'too-slow' });
-    await until(() => service.startedCount === 1, 'the action to start');
+    await waitFor(() => service.startedCount === 1, { what: 'the action to start' });
 
     const started = Date.now();
     await t.close();

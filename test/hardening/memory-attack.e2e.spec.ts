@@ -2,6 +2,7 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RawClient, textFrame } from '../support/raw-ws-client.js';
+import { sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 
 /**
@@ -31,7 +32,6 @@ const CONNECTION_BOUND = 2 * 64 * KiB + 3 * 64 * KiB + PENDING_BOUND + 4 * MiB +
 const SLACK = 16 * MiB;
 
 const root = resolve('.');
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 let server: ChildProcess | undefined;
 let url = '';
@@ -111,7 +111,7 @@ beforeEach(async () => {
   });
   server = child;
   const port = await new Promise<string>((done, fail) => {
-    child.once('message', (message) => done(String(message).replace('port:', '')));
+    child.once('message', (message) => done((message as string).replace('port:', '')));
     child.once('exit', (code) => fail(new Error(`the server exited with ${code}`)));
   });
   url = `ws://127.0.0.1:${port}/`;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { Data, SocketAction, SocketApiModule, type SocketApiModuleOptions } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { fragmentedTextFrames, RawClient } from '../support/raw-ws-client.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { TestClient } from '../support/ws-client.js';
@@ -21,24 +22,16 @@ class Pending {
   }
 }
 
-let t: TestApp | undefined;
-let client: TestClient | undefined;
-let raw: RawClient | undefined;
+const cleanup = useCleanup();
+let t: TestApp;
 
+/** An app with `options` and a client of it, both closed after the test. */
 async function open(options: SocketApiModuleOptions): Promise<TestClient> {
-  t = await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false, ...options })], providers: [Pending] });
-  client = await TestClient.open(t.url);
+  t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false, ...options })], providers: [Pending] }));
+  const client = await TestClient.open(t.url);
+  cleanup.add(() => client.socket.terminate());
   return client;
 }
-
-afterEach(async () => {
-  client?.socket.terminate();
-  client = undefined;
-  raw?.destroy();
-  raw = undefined;
-  await t?.close();
-  t = undefined;
-});
 
 const envelope = (id: number) => JSON.stringify({ type: 'action', channel: 'echo', data: { text: '' }, id });
 
@@ -122,12 +115,13 @@ describe('a frame in pieces', () => {
   // ws keeps ~100 bytes of bookkeeping per fragment: their number is bounded, not only their bytes.
   it('takes a message in 64 fragments, closes with 1008 one in 2,000', async () => {
     const ws = await open({});
-    raw = await RawClient.open(t!.url);
+    const raw = await RawClient.open(t.url);
+    cleanup.add(() => raw.destroy());
     await raw.sendFrame(fragmentedTextFrames(Buffer.from(echoFrame(4000, 1)), 64));
-    await raw.until(() => raw!.frames.length === 1, 'the reply');
+    await raw.waitFor(() => raw.frames.length === 1, { what: 'the reply' });
     expect(raw.frames).toEqual([echoed(4000, 1)]);
     await raw.sendFrame(fragmentedTextFrames(Buffer.from(echoFrame(4000, 2)), 2000));
-    await raw.until(() => raw!.closeCode !== undefined, 'the close frame');
+    await raw.waitFor(() => raw.closeCode !== undefined, { what: 'the close frame' });
     expect(raw.closeCode).toBe(1008);
     expect(raw.frames).toHaveLength(1);
     ws.send(echoFrame(100, 3)); // the others are unaffected

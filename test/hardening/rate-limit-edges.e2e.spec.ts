@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { app, closeAfterEach, open, pings, pong, sleep } from '../support/edge-app.js';
+import { app, closeAfterEach, open, pings, pong } from '../support/edge-app.js';
+import { sleep } from '../support/wait.js';
 import type { TestClient } from '../support/ws-client.js';
 
 // The exact edges of the rate limit: each test fails if a bound moves by one, a comparison flips or

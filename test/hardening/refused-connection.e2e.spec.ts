@@ -8,8 +8,10 @@ import {
   SocketConnection,
   type SocketApiModuleOptions,
 } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { RawClient } from '../support/raw-ws-client.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { sleep } from '../support/wait.js';
 
 /**
  * A connection the server has refused does nothing more, even when its peer ignores the close frame
@@ -39,26 +41,26 @@ class Effects {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const hit = (id: number) => ({ type: 'action', channel: 'hit', id });
 
-let t: TestApp | undefined;
-let client: RawClient | undefined;
+const cleanup = useCleanup();
 
+/** An app with `options`, closed after the test. */
 async function app(options: SocketApiModuleOptions): Promise<TestApp> {
-  t = await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false, ...options })], providers: [Effects] });
-  return t;
+  return cleanup.track(
+    await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false, ...options })], providers: [Effects] }),
+  );
+}
+
+/** A raw client of `t`, cut after the test. */
+async function open(t: TestApp): Promise<RawClient> {
+  const client = await RawClient.open(t.url);
+  cleanup.add(() => client.destroy());
+  return client;
 }
 
 beforeEach(() => {
   executed.hits = 0;
-});
-
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await t?.close();
-  t = undefined;
 });
 
 /** Sends `count` hits, spaced so that a rate limit would have refilled, after the close frame. */
@@ -71,26 +73,26 @@ async function keepSending(raw: RawClient, count: number, firstId: number): Prom
 
 describe('after the server closes a connection', () => {
   it('executes nothing more for a rate-limit abuser that ignores the close frame, and cuts it after closeTimeoutMs', async () => {
-    t = await app({ rateLimit: { burst: 3, perSecond: 40, closeAfter: 2 }, closeTimeoutMs: 600 });
-    client = await RawClient.open(t.url);
+    const t = await app({ rateLimit: { burst: 3, perSecond: 40, closeAfter: 2 }, closeTimeoutMs: 600 });
+    const client = await open(t);
     for (let id = 1; id <= 8; id++) client.send(hit(id));
-    await client.until(() => client!.closeCode !== undefined, 'the close frame');
+    await client.waitFor(() => client.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(1008);
     expect(executed.hits).toBe(3);
     // The bucket refills within 25 ms: before the fix, every one of these ran during ws's 30 s.
     await keepSending(client, 10, 100);
-    await client.until(() => client!.tcpClosed, 'the TCP connection to be cut', 5000);
+    await client.waitFor(() => client.tcpClosed, { what: 'the TCP connection to be cut', timeoutMs: 5000 });
     expect(executed.hits).toBe(3);
     expect(client.framesAfterClose).toEqual([]);
     expect(client.tcpClosedAt! - client.closeFrameAt!).toBeLessThan(3000);
   });
 
   it('drops the frames waiting when the token expires, and sends no reply of what was running', async () => {
-    t = await app({ auth: { authenticate: () => ({ user: 'u', expiresAt: Date.now() + 500 }) }, closeTimeoutMs: 600 });
-    client = await RawClient.open(t.url);
+    const t = await app({ auth: { authenticate: () => ({ user: 'u', expiresAt: Date.now() + 500 }) }, closeTimeoutMs: 600 });
+    const client = await open(t);
     client.send({ type: 'action', channel: 'wait', data: { ms: 1000 }, id: 1 });
     for (let id = 2; id <= 4; id++) client.send(hit(id)); // waiting behind 'wait' (concurrency 1)
-    await client.until(() => client!.closeCode !== undefined, 'the close frame');
+    await client.waitFor(() => client.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(1008);
     expect(client.frames).toEqual([expect.objectContaining({ type: 'error', code: 'TOKEN_EXPIRED' })]);
     await keepSending(client, 5, 10);
@@ -100,36 +102,36 @@ describe('after the server closes a connection', () => {
   });
 
   it('closes an idle client and executes nothing it sends afterwards; the default close timeout is seconds', async () => {
-    t = await app({ idleTimeoutMs: 300 });
-    client = await RawClient.open(t.url);
-    await client.until(() => client!.closeCode !== undefined, 'the idle close');
+    const t = await app({ idleTimeoutMs: 300 });
+    const client = await open(t);
+    await client.waitFor(() => client.closeCode !== undefined, { what: 'the idle close' });
     expect(client.closeCode).toBe(1000);
     await keepSending(client, 5, 1);
-    await client.until(() => client!.tcpClosed, 'the TCP connection to be cut', 10_000);
+    await client.waitFor(() => client.tcpClosed, { what: 'the TCP connection to be cut', timeoutMs: 10_000 });
     expect(executed.hits).toBe(0);
     expect(client.tcpClosedAt! - client.closeFrameAt!).toBeLessThan(8000);
   }, 20_000);
 
   it('drops what waits behind a handler that closes its own connection', async () => {
-    t = await app({ closeTimeoutMs: 600 });
-    client = await RawClient.open(t.url);
+    const t = await app({ closeTimeoutMs: 600 });
+    const client = await open(t);
     client.send({ type: 'action', channel: 'leave', id: 1 });
     for (let id = 2; id <= 4; id++) client.send(hit(id));
-    await client.until(() => client!.closeCode !== undefined, 'the close frame');
+    await client.waitFor(() => client.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(4000);
     await keepSending(client, 3, 10);
-    await client.until(() => client!.tcpClosed, 'the TCP connection to be cut');
+    await client.waitFor(() => client.tcpClosed, { what: 'the TCP connection to be cut' });
     expect(executed.hits).toBe(0);
   });
 });
 
 describe('a peer cut by the heartbeat', () => {
   it('has nothing it left waiting executed', async () => {
-    t = await app({ heartbeat: { intervalMs: 200, timeoutMs: 100 } });
-    client = await RawClient.open(t.url); // never answers pings
+    const t = await app({ heartbeat: { intervalMs: 200, timeoutMs: 100 } });
+    const client = await open(t); // never answers pings
     client.send({ type: 'action', channel: 'wait', data: { ms: 800 }, id: 1 });
     for (let id = 2; id <= 4; id++) client.send(hit(id));
-    await client.until(() => client!.tcpClosed, 'the heartbeat to cut the connection');
+    await client.waitFor(() => client.tcpClosed, { what: 'the heartbeat to cut the connection' });
     await sleep(800); // 'wait' has finished by now
     expect(executed.hits).toBe(0);
   });
@@ -138,14 +140,13 @@ describe('a peer cut by the heartbeat', () => {
 describe('graceful shutdown', () => {
   it('answers what was received before it began, executes nothing that arrives after the 1001 close frame', async () => {
     const server = await app({ closeTimeoutMs: 600 });
-    client = await RawClient.open(server.url);
+    const client = await open(server);
     client.send({ type: 'action', channel: 'wait', data: { ms: 300 }, id: 1 });
     client.send(hit(2));
     await sleep(50);
-    t = undefined; // closed here, by the test itself
     const shutdown = server.close();
     try {
-      await client.until(() => client!.closeCode !== undefined, 'the 1001 close frame');
+      await client.waitFor(() => client.closeCode !== undefined, { what: 'the 1001 close frame' });
       expect(client.closeCode).toBe(1001);
       expect(client.frames).toEqual([
         expect.objectContaining({ type: 'action', channel: 'wait', status: 'completed', id: 1 }),
@@ -161,12 +162,11 @@ describe('graceful shutdown', () => {
 
   it('does not wait for a handler still running for a connection the server already closed', async () => {
     const server = await app({ rateLimit: { burst: 1, perSecond: 0.1, closeAfter: 0 }, shutdownTimeoutMs: 10_000 });
-    client = await RawClient.open(server.url);
+    const client = await open(server);
     client.send({ type: 'action', channel: 'wait', data: { ms: 4000 }, id: 1 });
     client.send(hit(2)); // refused, and closeAfter 0: closed with 1008 while 'wait' runs
-    await client.until(() => client!.closeCode !== undefined, 'the close frame');
+    await client.waitFor(() => client.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(1008);
-    t = undefined; // closed here, by the test itself
     const started = Date.now();
     await server.close();
     // Its reply could not be sent anyway; before, shutdown waited the 4 s for it.

@@ -17,6 +17,7 @@ import {
 } from '../../lib/index.js';
 import { forceGc } from '../support/force-gc.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { sleep } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 
 interface User {
@@ -48,8 +49,6 @@ interface Credentials {
   /** The renewal takes this long, to race it with a close or another renewal. */
   delayMs?: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The connections that renew() was called for, to check that a closed one is not kept alive. */
 const renewedConnections: Array<WeakRef<SocketConnection>> = [];
@@ -171,7 +170,7 @@ describe('renewal runs the connect guards again', () => {
     t = await app();
   });
   afterEach(async () => {
-    await Promise.all(clients.map((client) => (client.closeCode === undefined ? client.close() : undefined)));
+    await Promise.all(clients.map((client) => client.close()));
     clients = [];
     t.app.get(GuardLog).seen.length = 0;
   });
@@ -229,7 +228,7 @@ describe('renewal keeps the subject unless the authenticator allows a change', (
     t = await app();
   });
   afterEach(async () => {
-    await Promise.all(clients.map((client) => (client.closeCode === undefined ? client.close() : undefined)));
+    await Promise.all(clients.map((client) => client.close()));
     clients = [];
   });
   afterAll(() => t.close());
@@ -276,7 +275,7 @@ describe('expiresAt is a finite number or absent, for any authenticator', () => 
     t = await app();
   });
   afterEach(async () => {
-    await Promise.all(clients.map((client) => (client.closeCode === undefined ? client.close() : undefined)));
+    await Promise.all(clients.map((client) => client.close()));
     clients = [];
   });
   afterAll(() => t.close());
@@ -298,7 +297,7 @@ describe('expiresAt is a finite number or absent, for any authenticator', () => 
     client.send({ type: 'auth', data: { as: 'ada', expiresAt: 'NaN' }, id: 3 });
     client.send({ type: 'auth', data: { as: 'ada', expiresAt: String(Date.now() - 1) }, id: 4 });
     const raw: string[] = [];
-    client.socket.on('message', (data) => raw.push(data.toString()));
+    client.socket.on('message', (data) => raw.push((data as Buffer).toString()));
     expect(await client.next(3)).toEqual([
       { type: 'error', code: 'INTERNAL_ERROR', message: 'Internal server error', id: 2 },
       { type: 'error', code: 'INTERNAL_ERROR', message: 'Internal server error', id: 3 },
@@ -344,7 +343,7 @@ describe('renewals racing a close or each other', () => {
     unguarded = await app({ concurrency: 4, connectGuards: [] });
   });
   afterEach(async () => {
-    await Promise.all(clients.map((client) => (client.closeCode === undefined ? client.close() : undefined)));
+    await Promise.all(clients.map((client) => client.close()));
     clients = [];
   });
   afterAll(() => Promise.all([t.close(), unguarded.close()]));

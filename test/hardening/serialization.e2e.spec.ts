@@ -18,8 +18,10 @@ import {
   UnserializableValueError,
   type SocketApiModuleOptions,
 } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 
 /*
@@ -59,7 +61,7 @@ const UNSERIALIZABLE: Record<string, () => unknown> = {
 const KINDS = Object.keys(UNSERIALIZABLE);
 /** class-transformer only runs on replies and publications: an error object is serialized by JSON alone. */
 const ERROR_KINDS = KINDS.filter((kind) => kind !== 'transformer');
-const make = (kind: string) => UNSERIALIZABLE[kind]!();
+const make = (kind: string) => UNSERIALIZABLE[kind]();
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 class Account {
@@ -154,6 +156,7 @@ class Unserializable {
 
   @SocketAction('throw_proxy')
   throwProxy() {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown value that is not an Error is the point
     throw new Proxy(
       {},
       {
@@ -260,8 +263,8 @@ describe('a value that cannot be serialized, in every place the server serialize
     await expectAnswers(client, `after-${messageId}`);
     const lines = logger.errors.slice(before);
     expect(lines).toHaveLength(1);
-    expect(lines[0]!.message).toContain(`'${channel}'`);
-    return `${lines[0]!.message}\n${lines[0]!.details}`;
+    expect(lines[0].message).toContain(`'${channel}'`);
+    return `${lines[0].message}\n${lines[0].details}`;
   }
 
   describe.each(KINDS)('%s', (kind) => {
@@ -369,14 +372,8 @@ describe('a value that cannot be serialized, in every place the server serialize
 });
 
 describe('nesting depth of data (maxDepth)', () => {
+  const cleanup = useCleanup();
   const logger = new CapturingLogger();
-  let t: TestApp | undefined;
-  let client: TestClient | undefined;
-
-  afterEach(async () => {
-    await client?.close();
-    await t?.close();
-  });
 
   const deepArray = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
   const deepObject = (levels: number) => '{"a":'.repeat(levels - 1) + '{}' + '}'.repeat(levels - 1);
@@ -390,14 +387,14 @@ describe('nesting depth of data (maxDepth)', () => {
   });
 
   it('takes data 32 levels deep by default, refuses 33 with INVALID_MESSAGE before the handler runs', async () => {
-    t = await start({}, logger);
-    client = await TestClient.open(t.url);
+    const t = cleanup.track(await start({}, logger));
+    const client = cleanup.track(await TestClient.open(t.url));
     const service = t.app.get(Unserializable);
     client.send(frame(deepArray(32), 1));
     client.send(frame(deepObject(32), 2));
     const replies = (await client.next(2)) as Array<{ type: string; data: unknown }>;
     expect(replies.map((reply) => reply.type)).toEqual(['action', 'action']);
-    expect(JSON.stringify(replies[0]!.data)).toBe(deepArray(32));
+    expect(JSON.stringify(replies[0].data)).toBe(deepArray(32));
     expect(service.echoed).toBe(2);
 
     client.send(frame(deepArray(33), 3));
@@ -412,8 +409,8 @@ describe('nesting depth of data (maxDepth)', () => {
   });
 
   it('follows the maxDepth option', async () => {
-    t = await start({ maxDepth: 2 }, logger);
-    client = await TestClient.open(t.url);
+    const t = cleanup.track(await start({ maxDepth: 2 }, logger));
+    const client = cleanup.track(await TestClient.open(t.url));
     client.send(frame('{"a":{"b":1}}', 1));
     client.send(frame('{"a":{"b":[]}}', 2));
     const [ok, refused] = await client.next(2);
@@ -423,17 +420,11 @@ describe('nesting depth of data (maxDepth)', () => {
 });
 
 describe('invalid UTF-8 in a text frame', () => {
-  let t: TestApp | undefined;
-  let client: TestClient | undefined;
-
-  afterEach(async () => {
-    await client?.close();
-    await t?.close();
-  });
+  const cleanup = useCleanup();
 
   it('gets INVALID_MESSAGE and the connection stays usable', async () => {
-    t = await start({}, new CapturingLogger());
-    client = await TestClient.open(t.url);
+    const t = cleanup.track(await start({}, new CapturingLogger()));
+    const client = cleanup.track(await TestClient.open(t.url));
     const invalid = Buffer.from([0xff, 0xfe, 0xc3]);
     const bytes = Buffer.concat([Buffer.from('{"type":"ping","id":"'), invalid, Buffer.from('"}')]);
     client.socket.send(bytes, { binary: false });
@@ -443,16 +434,11 @@ describe('invalid UTF-8 in a text frame', () => {
 });
 
 describe('log flooding: the errors a client can cause are logged a bounded number of times', () => {
+  const cleanup = useCleanup();
   let logger: CapturingLogger;
-  let t: TestApp | undefined;
-  const clients: TestClient[] = [];
 
   beforeEach(() => {
     logger = new CapturingLogger();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    await t?.close();
   });
 
   async function flood(client: TestClient, channel: string, count: number): Promise<void> {
@@ -462,9 +448,8 @@ describe('log flooding: the errors a client can cause are logged a bounded numbe
   }
 
   it('one line per kind of error per interval (default 10 s), whatever the number of messages', async () => {
-    t = await start({}, logger);
-    const client = await TestClient.open(t.url);
-    clients.push(client);
+    const t = cleanup.track(await start({}, logger));
+    const client = cleanup.track(await TestClient.open(t.url));
     await flood(client, 'fail', 200);
     await flood(client, 'reply', 100);
     await flood(client, 'fail_other', 100);
@@ -474,20 +459,19 @@ describe('log flooding: the errors a client can cause are logged a bounded numbe
       expect.stringContaining("action 'fail_other'"),
     ]);
     // The first of each kind comes with its stack.
-    expect(logger.errors[0]!.details).toContain('Error: boom');
+    expect(logger.errors[0].details).toContain('Error: boom');
   });
 
   it('at the end of an interval, the count of the errors not logged; then the next one is logged again', async () => {
-    t = await start({ errorLogIntervalMs: 2000 }, logger);
-    const client = await TestClient.open(t.url);
-    clients.push(client);
+    const t = cleanup.track(await start({ errorLogIntervalMs: 2000 }, logger));
+    const client = cleanup.track(await TestClient.open(t.url));
     await flood(client, 'fail', 20);
     expect(logger.errors).toHaveLength(1);
-    for (let i = 0; i < 100 && logger.errors.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(logger.errors[1]!.message).toMatch(/action 'fail'.*: 19 more in the last 2000 ms/);
+    await waitFor(() => logger.errors.length >= 2, { what: 'the count of the errors not logged', intervalMs: 50 });
+    expect(logger.errors[1].message).toMatch(/action 'fail'.*: 19 more in the last 2000 ms/);
     await flood(client, 'fail', 1);
     expect(logger.errors).toHaveLength(3);
-    expect(logger.errors[2]!.details).toContain('Error: boom');
+    expect(logger.errors[2].details).toContain('Error: boom');
   });
 
   it('a connection hook failing for every client is logged once, even with an unprintable exception', async () => {
@@ -498,10 +482,11 @@ describe('log flooding: the errors a client can cause are logged a bounded numbe
         throw Object.create(null);
       }
     }
-    t = await start({}, logger, [FailingHook]);
-    for (let i = 0; i < 20; i++) clients.push(await TestClient.open(t.url));
+    const t = cleanup.track(await start({}, logger, [FailingHook]));
+    const clients: TestClient[] = [];
+    for (let i = 0; i < 20; i++) clients.push(cleanup.track(await TestClient.open(t.url)));
     for (const [i, client] of clients.entries()) await expectAnswers(client, `hook-${i}`);
     expect(logger.errors).toHaveLength(1);
-    expect(logger.errors[0]!.message).toContain('Connection hook');
+    expect(logger.errors[0].message).toContain('Connection hook');
   });
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as tick } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import WebSocket from 'ws';
 import { SocketServer } from '../../lib/gateway/socket-server.js';
@@ -13,8 +13,10 @@ import {
   SocketChannel,
   SocketConnection,
 } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { forceGc } from '../support/force-gc.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 /*
  * Slow consumers: a subscriber that stops reading (its TCP socket paused, so the kernel buffers
@@ -84,7 +86,7 @@ class ConnectionLog {
     socket.close = ((code?: number, reason?: string | Buffer) => {
       this.serverCloses.push({ name, code, reason: reason?.toString() });
       close(code, reason);
-    }) as typeof socket.close;
+    });
   }
 
   @OnSocketDisconnect()
@@ -110,7 +112,7 @@ class Subscriber {
     readonly channel: string,
     private readonly contiguous: boolean,
   ) {
-    socket.on('message', (data) => this.onFrame(JSON.parse(data.toString()) as Record<string, unknown>));
+    socket.on('message', (data) => this.onFrame(JSON.parse((data as Buffer).toString()) as Record<string, unknown>));
     socket.once('close', (code, reason) => (this.close = { code, reason: reason.toString() }));
   }
 
@@ -126,7 +128,7 @@ class Subscriber {
     });
     const subscriber = new Subscriber(socket, channel, contiguous);
     socket.send(JSON.stringify({ type: 'subscribe', channel, id: 'sub' }));
-    await subscriber.until(() => subscriber.others.some((m) => m.type === 'subscribed'), `${name}'s subscription`);
+    await subscriber.waitFor(() => subscriber.others.some((m) => m.type === 'subscribed'), `${name}'s subscription`);
     subscriber.others.length = 0;
     return subscriber;
   }
@@ -136,14 +138,9 @@ class Subscriber {
     return (this.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
   }
 
-  async until(done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done()) {
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}: received ${this.received}, last seq ${this.lastSeq}, close ${JSON.stringify(this.close)}`);
-      }
-      await sleep(5);
-    }
+  waitFor(condition: () => boolean, what: string): Promise<void> {
+    const detail = () => `received ${this.received}, last seq ${this.lastSeq}, close ${JSON.stringify(this.close)}`;
+    return waitFor(condition, { what, detail, timeoutMs: 20_000, intervalMs: 5 });
   }
 
   private onFrame(message: Record<string, unknown>): void {
@@ -171,7 +168,7 @@ async function publish(channel: Channel<Tick>, from: number, to: number, reader:
     for (; seq <= end; seq++) channel.publish({ seq, pad: PAD });
     await tick();
     const published = seq - 1;
-    await reader.until(() => reader.received >= published - from + 1 - MAX_LAG || reader.close !== undefined, 'the reader to catch up');
+    await reader.waitFor(() => reader.received >= published - from + 1 - MAX_LAG || reader.close !== undefined, 'the reader to catch up');
   }
 }
 
@@ -226,8 +223,8 @@ async function setUp(t: TestApp, channel: 'feed' | 'ticks', gc: () => void) {
   const paused = await Subscriber.open(t.url, 'paused', channel, false);
   await publish(publisher[channel], 1, WARMUP_PUBLICATIONS, normal);
   // Both read the warm-up; each socket gets its frames on its own schedule, so wait for both.
-  await paused.until(() => paused.received === WARMUP_PUBLICATIONS, 'the warm-up publications');
-  await normal.until(() => normal.received === WARMUP_PUBLICATIONS, 'the warm-up publications');
+  await paused.waitFor(() => paused.received === WARMUP_PUBLICATIONS, 'the warm-up publications');
+  await normal.waitFor(() => normal.received === WARMUP_PUBLICATIONS, 'the warm-up publications');
   paused.seqs.length = 0;
   paused.received = 0;
   normal.received = 0;
@@ -247,7 +244,7 @@ async function dropBurst(t: TestApp, gc: () => void) {
   const droppedBefore = publisher.ticks.droppedCount;
   const started = Date.now();
   await publish(publisher.ticks, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
-  await normal.until(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
+  await normal.waitFor(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
   const took = Date.now() - started;
   const dropped = publisher.ticks.droppedCount - droppedBefore;
   const after = await settledFootprint(gc);
@@ -260,6 +257,7 @@ async function dropBurst(t: TestApp, gc: () => void) {
 }
 
 describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
+  const cleanup = useCleanup();
   let gc: () => void;
   beforeAll(() => {
     gc = forceGc();
@@ -269,54 +267,50 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
     `a subscriber that stops reading is closed with 1013 while 10,000 x ~1 KB publications go out; ` +
       `heapUsed + arrayBuffers grow by < ${FOOTPRINT_BOUND_MB} MB; a normal subscriber gets all of them in order`,
     async () => {
-      const t = await app(MAX_BUFFERED_BYTES);
-      try {
-        const log = t.app.get(ConnectionLog);
-        const gateway = t.app.get(SocketServer);
-        const { publisher, normal, paused, before } = await setUp(t, 'feed', gc);
-        const started = Date.now();
+      const t = cleanup.track(await app(MAX_BUFFERED_BYTES));
+      const log = t.app.get(ConnectionLog);
+      const gateway = t.app.get(SocketServer);
+      const { publisher, normal, paused, before } = await setUp(t, 'feed', gc);
+      const started = Date.now();
 
-        await publish(publisher.feed, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
-        await normal.until(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
-        const took = Date.now() - started;
+      await publish(publisher.feed, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
+      await normal.waitFor(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
+      const took = Date.now() - started;
 
-        // The server's verdict, before the paused client can read a byte of it.
-        expect(log.serverCloses).toEqual([{ name: 'paused', code: 1013, reason: 'Slow consumer' }]);
-        expect(log.byName.get('paused')!.isOpen).toBe(false);
-        const after = await settledFootprint(gc);
+      // The server's verdict, before the paused client can read a byte of it.
+      expect(log.serverCloses).toEqual([{ name: 'paused', code: 1013, reason: 'Slow consumer' }]);
+      expect(log.byName.get('paused')!.isOpen).toBe(false);
+      const after = await settledFootprint(gc);
 
-        console.log(
-          `slow consumer (close): ${PUBLICATIONS} publications of ${FRAME_BYTES} B (${mb(PUBLICATIONS * FRAME_BYTES)} if buffered) in ${took} ms; ` +
-            `paused subscriber closed by the server with 1013; ${describeGrowth(before, after)} (bound ${FOOTPRINT_BOUND_MB} MB); ` +
-            `server connections before resume: ${gateway.connectionCount}`,
-        );
-        expect(normal.disorder).toEqual([]);
-        expect(normal.received).toBe(PUBLICATIONS);
-        expect(normal.lastSeq).toBe(WARMUP_PUBLICATIONS + PUBLICATIONS);
-        expect(normal.close).toBeUndefined();
-        expect(after.total - before.total).toBeLessThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
+      console.log(
+        `slow consumer (close): ${PUBLICATIONS} publications of ${FRAME_BYTES} B (${mb(PUBLICATIONS * FRAME_BYTES)} if buffered) in ${took} ms; ` +
+          `paused subscriber closed by the server with 1013; ${describeGrowth(before, after)} (bound ${FOOTPRINT_BOUND_MB} MB); ` +
+          `server connections before resume: ${gateway.connectionCount}`,
+      );
+      expect(normal.disorder).toEqual([]);
+      expect(normal.received).toBe(PUBLICATIONS);
+      expect(normal.lastSeq).toBe(WARMUP_PUBLICATIONS + PUBLICATIONS);
+      expect(normal.close).toBeUndefined();
+      expect(after.total - before.total).toBeLessThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
 
-        // Once the client reads again, it gets what the kernel held, then the close frame.
-        paused.tcp.resume();
-        await paused.until(() => paused.close !== undefined, 'the paused client to see the close');
-        expect([1013, 1006]).toContain(paused.close!.code);
-        expect(paused.disorder).toEqual([]);
-        await normal.until(() => gateway.connectionCount === 1, 'the server to forget the slow consumer');
-        expect(log.disconnects).toEqual([{ name: 'paused', code: paused.close!.code, reason: paused.close!.code === 1013 ? 'Slow consumer' : '' }]);
-        console.log(
-          `slow consumer (close): after resume the client read ${paused.received} publication(s) (last seq ${paused.lastSeq}) then close ${paused.close!.code}; ` +
-            `disconnect hook saw ${log.disconnects[0]!.code}`,
-        );
-        expect(publisher.feed.subscriberCount).toBe(1);
+      // Once the client reads again, it gets what the kernel held, then the close frame.
+      paused.tcp.resume();
+      await paused.waitFor(() => paused.close !== undefined, 'the paused client to see the close');
+      expect([1013, 1006]).toContain(paused.close!.code);
+      expect(paused.disorder).toEqual([]);
+      await normal.waitFor(() => gateway.connectionCount === 1, 'the server to forget the slow consumer');
+      expect(log.disconnects).toEqual([{ name: 'paused', code: paused.close!.code, reason: paused.close!.code === 1013 ? 'Slow consumer' : '' }]);
+      console.log(
+        `slow consumer (close): after resume the client read ${paused.received} publication(s) (last seq ${paused.lastSeq}) then close ${paused.close!.code}; ` +
+          `disconnect hook saw ${log.disconnects[0].code}`,
+      );
+      expect(publisher.feed.subscriberCount).toBe(1);
 
-        // The normal subscriber is unaffected.
-        publisher.feed.publish({ seq: WARMUP_PUBLICATIONS + PUBLICATIONS + 1, pad: PAD });
-        await normal.until(() => normal.received === PUBLICATIONS + 1, 'one more publication');
-        normal.socket.close();
-        await normal.until(() => normal.close !== undefined, 'the normal subscriber to close');
-      } finally {
-        await t.close();
-      }
+      // The normal subscriber is unaffected.
+      publisher.feed.publish({ seq: WARMUP_PUBLICATIONS + PUBLICATIONS + 1, pad: PAD });
+      await normal.waitFor(() => normal.received === PUBLICATIONS + 1, 'one more publication');
+      normal.socket.close();
+      await normal.waitFor(() => normal.close !== undefined, 'the normal subscriber to close');
     },
     90_000,
   );
@@ -329,17 +323,13 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
     `on a channel with slowConsumer 'drop', the normal subscriber gets all 10,000 publications in order, the paused one's are dropped ` +
       `(droppedCount > 0), and heapUsed + arrayBuffers grow by < ${FOOTPRINT_BOUND_MB} MB`,
     async () => {
-      const t = await app(MAX_BUFFERED_BYTES);
-      try {
-        const burst = await dropBurst(t, gc);
-        expect(burst.normal.disorder).toEqual([]);
-        expect(burst.normal.received).toBe(PUBLICATIONS);
-        expect(burst.normal.close).toBeUndefined();
-        expect(burst.dropped).toBeGreaterThan(0);
-        expect(burst.after.total - burst.before.total).toBeLessThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
-      } finally {
-        await t.close();
-      }
+      const t = cleanup.track(await app(MAX_BUFFERED_BYTES));
+      const burst = await dropBurst(t, gc);
+      expect(burst.normal.disorder).toEqual([]);
+      expect(burst.normal.received).toBe(PUBLICATIONS);
+      expect(burst.normal.close).toBeUndefined();
+      expect(burst.dropped).toBeGreaterThan(0);
+      expect(burst.after.total - burst.before.total).toBeLessThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
     },
     90_000,
   );
@@ -348,41 +338,37 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
     `on a 'drop' channel the subscriber that stops reading is NOT closed; after resume and catch-up ` +
       `it gets the frames not dropped, in order, answers ping with pong and gets new publications`,
     async () => {
-      const t = await app(MAX_BUFFERED_BYTES);
-      try {
-        const { log, gateway, publisher, normal, paused, dropped, after, before } = await dropBurst(t, gc);
-        expect(log.serverCloses).toEqual([]);
-        expect(log.byName.get('paused')!.isOpen).toBe(true);
-        expect(gateway.connectionCount).toBe(2);
-        expect(dropped).toBeGreaterThan(0);
-        expect(after.total - before.total).toBeLessThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
+      const t = cleanup.track(await app(MAX_BUFFERED_BYTES));
+      const { log, gateway, publisher, normal, paused, dropped, after, before } = await dropBurst(t, gc);
+      expect(log.serverCloses).toEqual([]);
+      expect(log.byName.get('paused')!.isOpen).toBe(true);
+      expect(gateway.connectionCount).toBe(2);
+      expect(dropped).toBeGreaterThan(0);
+      expect(after.total - before.total).toBeLessThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
 
-        // Resumed: it reads what the server still held for it (the frames not dropped).
-        paused.tcp.resume();
-        const server = log.byName.get('paused')!;
-        await paused.until(() => server.socket.bufferedAmount === 0 && paused.received === PUBLICATIONS - dropped, 'the catch-up');
-        expect(paused.close).toBeUndefined();
-        expect(paused.disorder).toEqual([]);
-        expect(paused.seqs[0]).toBe(WARMUP_PUBLICATIONS + 1);
-        console.log(
-          `slow consumer (drop): after resume the client got ${paused.received} publication(s), seq ${paused.seqs[0]}..${paused.lastSeq} (increasing)`,
-        );
+      // Resumed: it reads what the server still held for it (the frames not dropped).
+      paused.tcp.resume();
+      const server = log.byName.get('paused')!;
+      await paused.waitFor(() => server.socket.bufferedAmount === 0 && paused.received === PUBLICATIONS - dropped, 'the catch-up');
+      expect(paused.close).toBeUndefined();
+      expect(paused.disorder).toEqual([]);
+      expect(paused.seqs[0]).toBe(WARMUP_PUBLICATIONS + 1);
+      console.log(
+        `slow consumer (drop): after resume the client got ${paused.received} publication(s), seq ${paused.seqs[0]}..${paused.lastSeq} (increasing)`,
+      );
 
-        paused.socket.send(JSON.stringify({ type: 'ping', id: 'after-resume' }));
-        await paused.until(() => paused.others.length > 0 || paused.close !== undefined, 'the pong after resume');
-        expect(paused.others).toEqual([{ type: 'pong', id: 'after-resume' }]);
+      paused.socket.send(JSON.stringify({ type: 'ping', id: 'after-resume' }));
+      await paused.waitFor(() => paused.others.length > 0 || paused.close !== undefined, 'the pong after resume');
+      expect(paused.others).toEqual([{ type: 'pong', id: 'after-resume' }]);
 
-        const next = WARMUP_PUBLICATIONS + PUBLICATIONS + 1;
-        publisher.ticks.publish({ seq: next, pad: PAD });
-        await paused.until(() => paused.lastSeq === next || paused.close !== undefined, 'a publication after resume');
-        await normal.until(() => normal.lastSeq === next, 'a publication after resume');
-        expect(paused.lastSeq).toBe(next);
-        expect(paused.close).toBeUndefined();
-        for (const subscriber of [normal, paused]) subscriber.socket.close();
-        await paused.until(() => gateway.connectionCount === 0, 'both to close');
-      } finally {
-        await t.close();
-      }
+      const next = WARMUP_PUBLICATIONS + PUBLICATIONS + 1;
+      publisher.ticks.publish({ seq: next, pad: PAD });
+      await paused.waitFor(() => paused.lastSeq === next || paused.close !== undefined, 'a publication after resume');
+      await normal.waitFor(() => normal.lastSeq === next, 'a publication after resume');
+      expect(paused.lastSeq).toBe(next);
+      expect(paused.close).toBeUndefined();
+      for (const subscriber of [normal, paused]) subscriber.socket.close();
+      await paused.waitFor(() => gateway.connectionCount === 0, 'both to close');
     },
     90_000,
   );
@@ -391,23 +377,19 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
     `a 'drop' subscriber that resumes and pings at once, while the server's buffer to it is ` +
       `still full of channel data, gets its pong after the frames not dropped and is not closed`,
     async () => {
-      const t = await app(MAX_BUFFERED_BYTES);
-      try {
-        const { log, paused, dropped } = await dropBurst(t, gc);
-        paused.tcp.resume();
-        paused.socket.send(JSON.stringify({ type: 'ping', id: 'at-once' }));
-        await paused.until(() => paused.others.length > 0 || paused.close !== undefined, 'the pong');
-        // Let a close that follows the pong show up.
-        await paused.until(() => log.byName.get('paused')!.socket.bufferedAmount === 0 || paused.close !== undefined, 'the catch-up');
-        await sleep(200);
-        expect(paused.others).toEqual([{ type: 'pong', id: 'at-once' }]);
-        expect(paused.close).toBeUndefined();
-        expect(log.serverCloses).toEqual([]);
-        expect(paused.received).toBe(PUBLICATIONS - dropped);
-        expect(paused.disorder).toEqual([]);
-      } finally {
-        await t.close();
-      }
+      const t = cleanup.track(await app(MAX_BUFFERED_BYTES));
+      const { log, paused, dropped } = await dropBurst(t, gc);
+      paused.tcp.resume();
+      paused.socket.send(JSON.stringify({ type: 'ping', id: 'at-once' }));
+      await paused.waitFor(() => paused.others.length > 0 || paused.close !== undefined, 'the pong');
+      // Let a close that follows the pong show up.
+      await paused.waitFor(() => log.byName.get('paused')!.socket.bufferedAmount === 0 || paused.close !== undefined, 'the catch-up');
+      await sleep(200);
+      expect(paused.others).toEqual([{ type: 'pong', id: 'at-once' }]);
+      expect(paused.close).toBeUndefined();
+      expect(log.serverCloses).toEqual([]);
+      expect(paused.received).toBe(PUBLICATIONS - dropped);
+      expect(paused.disorder).toEqual([]);
     },
     90_000,
   );
@@ -415,25 +397,21 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
   it(
     `control: with maxBufferedBytes 64 MiB nothing stops the buffering, and the same measurement sees the ~${mb(PUBLICATIONS * FRAME_BYTES)} held for the paused subscriber`,
     async () => {
-      const t = await app(64 * 1024 * 1024);
-      try {
-        const log = t.app.get(ConnectionLog);
-        const { publisher, normal, paused, before } = await setUp(t, 'feed', gc);
-        await publish(publisher.feed, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
-        await normal.until(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
-        const buffered = log.byName.get('paused')!.socket.bufferedAmount;
-        const after = await settledFootprint(gc);
-        console.log(
-          `control (64 MiB limit): paused subscriber not closed, ${mb(buffered)} in its send buffer; ${describeGrowth(before, after)}`,
-        );
-        expect(log.serverCloses).toEqual([]);
-        expect(after.total - before.total).toBeGreaterThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
-        paused.socket.terminate();
-        normal.socket.close();
-        await normal.until(() => normal.close !== undefined, 'the normal subscriber to close');
-      } finally {
-        await t.close();
-      }
+      const t = cleanup.track(await app(64 * 1024 * 1024));
+      const log = t.app.get(ConnectionLog);
+      const { publisher, normal, paused, before } = await setUp(t, 'feed', gc);
+      await publish(publisher.feed, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
+      await normal.waitFor(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
+      const buffered = log.byName.get('paused')!.socket.bufferedAmount;
+      const after = await settledFootprint(gc);
+      console.log(
+        `control (64 MiB limit): paused subscriber not closed, ${mb(buffered)} in its send buffer; ${describeGrowth(before, after)}`,
+      );
+      expect(log.serverCloses).toEqual([]);
+      expect(after.total - before.total).toBeGreaterThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
+      paused.socket.terminate();
+      normal.socket.close();
+      await normal.waitFor(() => normal.close !== undefined, 'the normal subscriber to close');
     },
     90_000,
   );

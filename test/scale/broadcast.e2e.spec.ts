@@ -328,10 +328,10 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
           `POST /_broadcast HTTP/1.1\r\nhost: 127.0.0.1:${a.port}\r\ncontent-type: application/json\r\n` +
             `authorization: Bearer ${token}\r\ncontent-length: ${body.length}\r\nexpect: 100-continue\r\n\r\n`,
         );
-        await eventually(() => received, (text) => text.includes('\r\n\r\n'), 3000, '100 Continue');
+        await eventually(() => received, (text) => text.includes('\r\n\r\n'), { timeoutMs: 3000, what: '100 Continue' });
         expect(received).toBe('HTTP/1.1 100 Continue\r\n\r\n');
         socket.write(body);
-        await eventually(() => received, (text) => text.endsWith('{"status":"success"}'), 3000, 'the answer');
+        await eventually(() => received, (text) => text.endsWith('{"status":"success"}'), { timeoutMs: 3000, what: 'the answer' });
         expect(received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
         for (const client of clients) {
           expect(await exactly(client, 1)).toEqual([{ type: 'data', channel: 'news', data: { title: 'continued' } }]);

@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, SocketApiModule } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
+import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 import {
   act,
-  eventually,
   exactly,
   numsub,
   redisModule,
   redisSubscribers,
-  sleep,
   startInstance,
   subscriber,
   type Instance,
@@ -38,16 +38,11 @@ function expectPerPublisherOrder(items: Item[], counts: Record<string, number>):
 describeWithRedis('scale-out through Redis: fan-out', () => {
   let redis: RedisServer;
   let admin: Redis;
-  const open: TestClient[] = [];
-  const track = <T extends TestClient>(client: T) => (open.push(client), client);
+  const cleanup = useCleanup();
 
   beforeAll(async () => {
     redis = await RedisServer.start();
     admin = new Redis(redis.url);
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((client) => (client.closeCode === undefined ? client.close() : undefined)));
   });
 
   afterAll(async () => {
@@ -81,49 +76,46 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
     });
 
     it('a publication on B reaches the subscriber on A once, and the local one on B once (not again via Redis)', async () => {
-      const onA = track(await subscriber(a));
-      const onB = track(await subscriber(b));
+      const onA = cleanup.track(await subscriber(a));
+      const onB = cleanup.track(await subscriber(b));
       await redisSubscribers(admin, prefix, 'feed', 2);
-      const publisher = track(await TestClient.open(b.url));
+      const publisher = cleanup.track(await TestClient.open(b.url));
 
       await act(publisher, 'emit', { from: 'B', seq: 0 });
       expect(await exactly(onA, 1)).toEqual([{ type: 'data', channel: 'feed', data: { from: 'B', seq: 0 } }]);
       expect(await exactly(onB, 1)).toEqual([{ type: 'data', channel: 'feed', data: { from: 'B', seq: 0 } }]);
 
       // And the other way round: A's publication, A's subscriber gets it once.
-      const publisherA = track(await TestClient.open(a.url));
+      const publisherA = cleanup.track(await TestClient.open(a.url));
       await act(publisherA, 'emit', { from: 'A', seq: 0 });
       expect(await exactly(onA, 1)).toEqual([{ type: 'data', channel: 'feed', data: { from: 'A', seq: 0 } }]);
       expect(await exactly(onB, 1)).toEqual([{ type: 'data', channel: 'feed', data: { from: 'A', seq: 0 } }]);
     });
 
     it('sends one PUBLISH per publication, whatever the number of subscribers, as `v1 <instance id>\\n<data frame>`', async () => {
-      const local = await Promise.all(Array.from({ length: 5 }, async () => track(await subscriber(b))));
+      const local = await Promise.all(Array.from({ length: 5 }, async () => cleanup.track(await subscriber(b))));
       const tap = admin.duplicate();
+      cleanup.add(() => tap.disconnect());
       const seen: Buffer[] = [];
       tap.on('messageBuffer', (_channel: Buffer, message: Buffer) => seen.push(message));
       await tap.subscribe(`${prefix}:feed`);
-      try {
-        const publisher = track(await TestClient.open(b.url));
-        for (let seq = 0; seq < 10; seq++) await act(publisher, 'emit', { from: 'B', seq });
-        for (const client of local) expect(await exactly(client, 10)).toHaveLength(10);
-        await sleep(200);
-        expect(seen).toHaveLength(10);
-        const id = (b.broker as RedisBroker).instanceId;
-        expect(seen[3].toString()).toBe(`v1 ${id}\n{"type":"data","channel":"feed","data":{"from":"B","seq":3}}`);
-      } finally {
-        await tap.quit();
-      }
+      const publisher = cleanup.track(await TestClient.open(b.url));
+      for (let seq = 0; seq < 10; seq++) await act(publisher, 'emit', { from: 'B', seq });
+      for (const client of local) expect(await exactly(client, 10)).toHaveLength(10);
+      await sleep(200);
+      expect(seen).toHaveLength(10);
+      const id = (b.broker as RedisBroker).instanceId;
+      expect(seen[3].toString()).toBe(`v1 ${id}\n{"type":"data","channel":"feed","data":{"from":"B","seq":3}}`);
     });
 
     it('subscribes on Redis only while the instance has local subscribers (unsubscribes propagate)', async () => {
       const key = `${prefix}:feed`;
       await redisSubscribers(admin, prefix, 'feed', 0);
 
-      const a1 = track(await subscriber(a));
-      const a2 = track(await subscriber(a));
+      const a1 = cleanup.track(await subscriber(a));
+      const a2 = cleanup.track(await subscriber(a));
       await redisSubscribers(admin, prefix, 'feed', 1);
-      const b1 = track(await subscriber(b));
+      const b1 = cleanup.track(await subscriber(b));
       await redisSubscribers(admin, prefix, 'feed', 2);
 
       // One of A's two leaves: A keeps its Redis subscription.
@@ -139,7 +131,7 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       expect((a.broker as RedisBroker).watchedChannels.has('feed')).toBe(false);
 
       // B's publications still reach B's subscriber, and nobody on A.
-      const publisher = track(await TestClient.open(b.url));
+      const publisher = cleanup.track(await TestClient.open(b.url));
       await act(publisher, 'emit', { from: 'B', seq: 0 });
       expect(await exactly(b1, 1)).toHaveLength(1);
       expect(a1.frames).toEqual([]);
@@ -150,7 +142,7 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       expect(await admin.pubsub('CHANNELS', `${prefix}:*`)).toEqual([]);
 
       // Coming back: subscribed on Redis again, delivery works again.
-      const again = track(await subscriber(a));
+      const again = cleanup.track(await subscriber(a));
       await redisSubscribers(admin, prefix, 'feed', 1);
       await act(publisher, 'emit', { from: 'B', seq: 1 });
       expect(await exactly(again, 1)).toEqual([{ type: 'data', channel: 'feed', data: { from: 'B', seq: 1 } }]);
@@ -172,10 +164,10 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
     });
 
     it('200 publications from B and C, interleaved, reach A exactly once each, in each publisher’s order', async () => {
-      const onA = track(await subscriber(a));
+      const onA = cleanup.track(await subscriber(a));
       await redisSubscribers(admin, prefix, 'feed', 1);
-      const fromB = track(await TestClient.open(b.url));
-      const fromC = track(await TestClient.open(c.url));
+      const fromB = cleanup.track(await TestClient.open(b.url));
+      const fromC = cleanup.track(await TestClient.open(c.url));
 
       // In rounds: B and C publish at the same time, so A's stream alternates between them.
       for (let seq = 0; seq < 100; seq++) {
@@ -185,15 +177,14 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       expectPerPublisherOrder(items, { B: 100, C: 100 });
       const switches = items.filter((item, i) => i > 0 && item.from !== items[i - 1].from).length;
       expect(switches).toBeGreaterThanOrEqual(50);
-      // eslint-disable-next-line no-console
       console.log(`A got 200/200 publications from B and C, exactly once; the source changed ${switches} times along the stream`);
     });
 
     it('200 publications fired at once from B and C (no waiting) reach A exactly once, in each publisher’s order', async () => {
-      const onA = track(await subscriber(a));
+      const onA = cleanup.track(await subscriber(a));
       await redisSubscribers(admin, prefix, 'feed', 1);
-      const fromB = track(await TestClient.open(b.url));
-      const fromC = track(await TestClient.open(c.url));
+      const fromB = cleanup.track(await TestClient.open(b.url));
+      const fromC = cleanup.track(await TestClient.open(c.url));
       for (let seq = 0; seq < 100; seq++) {
         fromB.send({ type: 'action', channel: 'emit', data: { from: 'B', seq } });
         fromC.send({ type: 'action', channel: 'emit', data: { from: 'C', seq } });
@@ -202,10 +193,10 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
     });
 
     it('bursts (many publications per action) keep their order too', async () => {
-      const onA = track(await subscriber(a));
+      const onA = cleanup.track(await subscriber(a));
       await redisSubscribers(admin, prefix, 'feed', 1);
-      const fromB = track(await TestClient.open(b.url));
-      const fromC = track(await TestClient.open(c.url));
+      const fromB = cleanup.track(await TestClient.open(b.url));
+      const fromC = cleanup.track(await TestClient.open(c.url));
       for (let start = 0; start < 500; start += 50) {
         fromB.send({ type: 'action', channel: 'emit_many', data: { from: 'B', start, count: 50 } });
         fromC.send({ type: 'action', channel: 'emit_many', data: { from: 'C', start, count: 50 } });
@@ -216,10 +207,10 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
     it('subscribers on every instance get every publication, once, in each publisher’s order', async () => {
       const instances = [a, b, c];
       const subscribers = await Promise.all(instances.flatMap((i) => [subscriber(i), subscriber(i)]));
-      subscribers.forEach(track);
+      subscribers.forEach(cleanup.track);
       await redisSubscribers(admin, prefix, 'feed', 3);
       const publishers = await Promise.all(instances.map((i) => TestClient.open(i.url)));
-      publishers.forEach(track);
+      publishers.forEach(cleanup.track);
       for (let seq = 0; seq < 20; seq++) {
         publishers.forEach((publisher, i) =>
           publisher.send({ type: 'action', channel: 'emit', data: { from: instances[i].name, seq } }),
@@ -232,18 +223,14 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
 
     it('the standalone emitter reaches every instance with the library’s frame; the channel method is not run', async () => {
       const subscribers = await Promise.all([a, b, c].map((i) => subscriber(i)));
-      subscribers.forEach(track);
+      subscribers.forEach(cleanup.track);
       await redisSubscribers(admin, prefix, 'feed', 3);
       const runsBefore = [a, b, c].map((i) => i.service.runs.feed);
 
-      const emitter = new SocketApiEmitter({ connection: redis.url, prefix });
-      try {
-        for (let seq = 0; seq < 10; seq++) await emitter.publish('feed', { from: 'emitter', seq });
-        // Without awaiting each: still in order.
-        await Promise.all(Array.from({ length: 10 }, (_, i) => emitter.publish('feed', { from: 'emitter', seq: 10 + i })));
-      } finally {
-        await emitter.close();
-      }
+      const emitter = cleanup.track(new SocketApiEmitter({ connection: redis.url, prefix }));
+      for (let seq = 0; seq < 10; seq++) await emitter.publish('feed', { from: 'emitter', seq });
+      // Without awaiting each: still in order.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => emitter.publish('feed', { from: 'emitter', seq: 10 + i })));
       for (const client of subscribers) {
         const frames = await exactly(client, 20);
         expect(frames[0]).toEqual({ type: 'data', channel: 'feed', data: { from: 'emitter', seq: 0 } });
@@ -253,45 +240,39 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
     });
 
     it('another prefix is another app: its instances hear nothing of these', async () => {
-      const other = await startInstance('D', redisModule(redis.url, 'elsewhere'));
-      try {
-        const onD = track(await subscriber(other));
-        const onA = track(await subscriber(a));
-        await redisSubscribers(admin, 'elsewhere', 'feed', 1);
-        await redisSubscribers(admin, prefix, 'feed', 1);
-        const publisher = track(await TestClient.open(b.url));
-        await act(publisher, 'emit', { from: 'B', seq: 0 });
-        expect(await exactly(onA, 1)).toHaveLength(1);
-        expect(onD.frames).toEqual([]);
-      } finally {
-        await other.close();
-      }
+      const other = cleanup.track(await startInstance('D', redisModule(redis.url, 'elsewhere')));
+      const onD = cleanup.track(await subscriber(other));
+      const onA = cleanup.track(await subscriber(a));
+      await redisSubscribers(admin, 'elsewhere', 'feed', 1);
+      await redisSubscribers(admin, prefix, 'feed', 1);
+      const publisher = cleanup.track(await TestClient.open(b.url));
+      await act(publisher, 'emit', { from: 'B', seq: 0 });
+      expect(await exactly(onA, 1)).toHaveLength(1);
+      expect(onD.frames).toEqual([]);
     });
   });
 
   describe('an ioredis client passed in', () => {
     it('publishes through it, subscribes on a duplicate, and leaves it open on close', async () => {
       const client = new Redis(redis.url);
+      cleanup.add(() => client.disconnect());
       const prefix = 'own-client';
-      const a = await startInstance('A', redisModule(client, prefix));
-      const b = await startInstance('B', redisModule(redis.url, prefix));
-      try {
-        const onB = track(await subscriber(b));
-        const onA = track(await subscriber(a));
-        await redisSubscribers(admin, prefix, 'feed', 2);
-        const publisher = track(await TestClient.open(a.url));
-        await act(publisher, 'emit', { from: 'A', seq: 0 });
-        expect(await exactly(onB, 1)).toEqual([{ type: 'data', channel: 'feed', data: { from: 'A', seq: 0 } }]);
-        expect(await exactly(onA, 1)).toHaveLength(1);
-      } finally {
-        await a.close();
-        await b.close();
-      }
+      const a = cleanup.track(await startInstance('A', redisModule(client, prefix)));
+      const b = cleanup.track(await startInstance('B', redisModule(redis.url, prefix)));
+      const onB = cleanup.track(await subscriber(b));
+      const onA = cleanup.track(await subscriber(a));
+      await redisSubscribers(admin, prefix, 'feed', 2);
+      const publisher = cleanup.track(await TestClient.open(a.url));
+      await act(publisher, 'emit', { from: 'A', seq: 0 });
+      expect(await exactly(onB, 1)).toEqual([{ type: 'data', channel: 'feed', data: { from: 'A', seq: 0 } }]);
+      expect(await exactly(onA, 1)).toHaveLength(1);
+      // Closing the apps is what this test is about: the client passed in stays open.
+      await a.close();
+      await b.close();
       expect(client.status).toBe('ready');
       expect(await client.ping()).toBe('PONG');
       // The duplicate (A's subscriber) is closed with the app.
-      await eventually(() => numsub(admin, `${prefix}:feed`), (n) => n === 0, 5000, 'no subscriber left');
-      await client.quit();
+      await eventually(() => numsub(admin, `${prefix}:feed`), (n) => n === 0, { timeoutMs: 5000, what: 'no subscriber left' });
     });
   });
 });

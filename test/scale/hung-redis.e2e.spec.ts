@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, type RedisBrokerLogger } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { forceGc } from '../support/force-gc.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
-import { eventually, numsub, sleep } from './scale-app.js';
+import { eventually, sleep } from '../support/wait.js';
+import { numsub } from './scale-app.js';
 
 const MiB = 1024 * 1024;
 const gc = forceGc();
@@ -33,6 +35,7 @@ function bigFrame(seq: number): Buffer {
  * socket's write buffer (125 MiB published grew the process by ~265 MiB) and was delivered late.
  */
 describeWithRedis('scale-out through Redis: a hung Redis', () => {
+  const cleanup = useCleanup();
   const prefix = 'hung';
   let redis: RedisServer;
   let publisher: RedisBroker;
@@ -64,7 +67,7 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
   it('holds at most maxPendingBytes for it, drops and counts the rest, and delivers again once it answers', async () => {
     // Up and answering: delivered.
     publisher.publish('feed', bigFrame(-1));
-    await eventually(() => received.length, (n) => n === 1, 5000, 'a publication before the stall');
+    await eventually(() => received.length, (n) => n === 1, { timeoutMs: 5000, what: 'a publication before the stall' });
 
     redis.pause();
     const before = memory();
@@ -76,7 +79,6 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
     await sleep(200);
     const after = memory();
     const grownMiB = { buffers: (after.buffers - before.buffers) / MiB, rss: (after.rss - before.rss) / MiB };
-    // eslint-disable-next-line no-console
     console.log(
       `50 MiB published to a stopped Redis: Buffers +${grownMiB.buffers.toFixed(1)} MiB, RSS +${grownMiB.rss.toFixed(1)} MiB; ` +
         `stats ${JSON.stringify(publisher.stats)}`,
@@ -104,9 +106,9 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
     // Answering again: what waited (bounded) goes out, then new publications are delivered.
     redis.resume();
     await Promise.all(outcomes);
-    await eventually(() => logger.logs.some((line) => /answers again after/.test(line)), Boolean, 10_000, 'the end of the stall');
+    await eventually(() => logger.logs.some((line) => /answers again after/.test(line)), Boolean, { timeoutMs: 10_000, what: 'the end of the stall' });
     publisher.publish('feed', bigFrame(99_999));
-    await eventually(() => received.includes(99_999), Boolean, 10_000, 'a publication after the stall');
+    await eventually(() => received.includes(99_999), Boolean, { timeoutMs: 10_000, what: 'a publication after the stall' });
     const late = {
       broker: received.filter((seq) => seq >= 0 && seq < 10_000).length,
       emitter: received.filter((seq) => seq >= 10_000 && seq < 99_999).length,
@@ -121,29 +123,26 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
 
   it('sends a bounded number of SUBSCRIBE/UNSUBSCRIBE to it, and subscribes to what is watched once it answers', async () => {
     const admin = new Redis(redis.url);
-    try {
-      await admin.config('RESETSTAT');
-      redis.pause();
-      // A channel's only subscriber here joining and leaving, over and over.
-      for (let i = 0; i < 5000; i++) {
-        receiver.watch('churn');
-        receiver.unwatch('churn');
-      }
+    cleanup.add(() => admin.disconnect());
+    await admin.config('RESETSTAT');
+    redis.pause();
+    // A channel's only subscriber here joining and leaving, over and over.
+    for (let i = 0; i < 5000; i++) {
       receiver.watch('churn');
-      await sleep(100);
-      redis.resume();
-      await eventually(() => numsub(admin, `${prefix}:churn`), (n) => n === 1, 10_000, 'the subscription to churn');
-      const stats = await admin.info('commandstats');
-      const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-      // Without the bound, Redis ran all 10,001 once it answered again.
-      expect(calls('subscribe') + calls('unsubscribe')).toBeLessThan(200);
-      // And the state is right: publications on `churn` arrive, `feed` still does.
-      const frame = (channel: string, seq: number) => Buffer.from(JSON.stringify({ type: 'data', channel, data: { seq } }));
-      publisher.publish('churn', frame('churn', 123_456));
-      publisher.publish('feed', frame('feed', 123_457));
-      await eventually(() => received.includes(123_456) && received.includes(123_457), Boolean, 5000, 'both publications');
-    } finally {
-      admin.disconnect();
+      receiver.unwatch('churn');
     }
+    receiver.watch('churn');
+    await sleep(100);
+    redis.resume();
+    await eventually(() => numsub(admin, `${prefix}:churn`), (n) => n === 1, { timeoutMs: 10_000, what: 'the subscription to churn' });
+    const stats = await admin.info('commandstats');
+    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    // Without the bound, Redis ran all 10,001 once it answered again.
+    expect(calls('subscribe') + calls('unsubscribe')).toBeLessThan(200);
+    // And the state is right: publications on `churn` arrive, `feed` still does.
+    const frame = (channel: string, seq: number) => Buffer.from(JSON.stringify({ type: 'data', channel, data: { seq } }));
+    publisher.publish('churn', frame('churn', 123_456));
+    publisher.publish('feed', frame('feed', 123_457));
+    await eventually(() => received.includes(123_456) && received.includes(123_457), Boolean, { timeoutMs: 5000, what: 'both publications' });
   }, 30_000);
 });

@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, SocketApiModule, type RedisBrokerLogger } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, freePort, RedisServer } from '../support/redis-server.js';
+import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
-import { act, eventually, redisSubscribers, sleep, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
+import { act, redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
 
 type Item = { from: string; seq: number };
 
@@ -84,7 +86,7 @@ describeWithRedis('scale-out through Redis: outages', () => {
     let brokerB: RedisBroker;
     const loggerA = recordingLogger();
     const loggerB = recordingLogger();
-    const open: TestClient[] = [];
+    const cleanup = useCleanup();
 
     beforeAll(async () => {
       redis = await RedisServer.start();
@@ -97,7 +99,6 @@ describeWithRedis('scale-out through Redis: outages', () => {
     });
 
     afterAll(async () => {
-      await Promise.all(open.map((client) => (client.closeCode === undefined ? client.close() : undefined)));
       await a?.close();
       await b?.close();
       admin?.disconnect();
@@ -105,20 +106,19 @@ describeWithRedis('scale-out through Redis: outages', () => {
     });
 
     it('keeps serving local subscribers, resumes cross-instance delivery after reconnecting, and says what was lost', async () => {
-      const track = (client: TestClient) => (open.push(client), client);
-      const onA = new Received(track(await subscriber(a)));
-      const onB = new Received(track(await subscriber(b)));
+      const onA = new Received(cleanup.track(await subscriber(a)));
+      const onB = new Received(cleanup.track(await subscriber(b)));
       await redisSubscribers(admin, prefix, 'feed', 2);
-      const fromB = new Publisher(track(await TestClient.open(b.url)), 'B', 5).start();
-      const fromA = new Publisher(track(await TestClient.open(a.url)), 'A', 5).start();
+      const fromB = new Publisher(cleanup.track(await TestClient.open(b.url)), 'B', 5).start();
+      const fromA = new Publisher(cleanup.track(await TestClient.open(a.url)), 'A', 5).start();
 
       // Streaming across instances.
-      await eventually(() => onA.seqs('B').length, (n) => n >= 50, 10_000, 'A to get 50 of B’s publications');
+      await eventually(() => onA.seqs('B').length, (n) => n >= 50, { timeoutMs: 10_000, what: 'A to get 50 of B’s publications' });
 
       // Outage: a crash, no goodbye.
       await redis.kill();
       const killedAt = { B: fromB.seq, A: fromA.seq };
-      await eventually(() => brokerB.stats.outages, (n) => n === 1, 5000, 'B to notice the outage');
+      await eventually(() => brokerB.stats.outages, (n) => n === 1, { timeoutMs: 5000, what: 'B to notice the outage' });
       await sleep(1500);
       const outage = { B: fromB.seq - killedAt.B, A: fromA.seq - killedAt.A };
       // Local delivery went on: B's subscriber has every B publication so far, A's every A one (the
@@ -133,12 +133,12 @@ describeWithRedis('scale-out through Redis: outages', () => {
       // Back, on the same port, empty (no persistence): the brokers reconnect and resubscribe by themselves.
       await redis.start();
       const restartedAt = { B: fromB.seq, A: fromA.seq };
-      await eventually(() => brokerA.connected && brokerB.connected, Boolean, 10_000, 'both brokers to reconnect');
+      await eventually(() => brokerA.connected && brokerB.connected, Boolean, { timeoutMs: 10_000, what: 'both brokers to reconnect' });
       await redisSubscribers(admin, prefix, 'feed', 2);
       // The publication in flight now may have been made before the resubscription: count from the next.
       const resumedAt = { B: fromB.seq + 1, A: fromA.seq + 1 };
-      await eventually(() => onA.seqs('B').filter((seq) => seq >= resumedAt.B).length, (n) => n >= 20, 10_000, 'B→A to resume');
-      await eventually(() => onB.seqs('A').filter((seq) => seq >= resumedAt.A).length, (n) => n >= 20, 10_000, 'A→B to resume');
+      await eventually(() => onA.seqs('B').filter((seq) => seq >= resumedAt.B).length, (n) => n >= 20, { timeoutMs: 10_000, what: 'B→A to resume' });
+      await eventually(() => onB.seqs('A').filter((seq) => seq >= resumedAt.A).length, (n) => n >= 20, { timeoutMs: 10_000, what: 'A→B to resume' });
 
       const published = { B: await fromB.stop(), A: await fromA.stop() };
       await sleep(300);
@@ -163,7 +163,6 @@ describeWithRedis('scale-out through Redis: outages', () => {
         }
         // Everything published once the resubscription was in place arrived.
         expect(got.filter((seq) => seq >= resumedAt[from])).toEqual(range(resumedAt[from], published[from]));
-        // eslint-disable-next-line no-console
         console.log(
           `${from}→${to}: ${published[from]} published, ${got.length} received on ${to}; lost ${missing.length} ` +
             `(all within the outage: killed at #${killedAt[from]}, Redis back at #${restartedAt[from]}, ` +
@@ -182,18 +181,19 @@ describeWithRedis('scale-out through Redis: outages', () => {
       expect(loggerB.logs.filter((message) => message.startsWith('Reconnected'))).toHaveLength(1);
       expect(loggerA.warns).toHaveLength(1);
       expect(loggerB.errors).toEqual([]);
-      // eslint-disable-next-line no-console
       console.log(`B's broker logged:\n  ${[...loggerB.warns, ...loggerB.logs.filter((m) => m.startsWith('Reconnected'))].join('\n  ')}`);
 
       // Both apps still serve actions.
       for (const instance of [a, b]) {
-        const client = track(await TestClient.open(instance.url));
+        const client = cleanup.track(await TestClient.open(instance.url));
         expect(await act(client, 'emit', { from: 'late', seq: 0 })).toMatchObject({ status: 'completed', data: 0 });
       }
     }, 60_000);
   });
 
   describe('startup with Redis unreachable', () => {
+    const cleanup = useCleanup();
+
     it('fails with a clear error after redis.connectTimeoutMs when nothing listens', async () => {
       const port = await freePort();
       const started = Date.now();
@@ -214,18 +214,17 @@ describeWithRedis('scale-out through Redis: outages', () => {
         socket.on('close', () => sockets.delete(socket));
       });
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      const { port } = silent.address() as { port: number };
-      try {
-        const started = Date.now();
-        await expect(
-          startInstance('A', SocketApiModule.forRoot({ redis: { connection: { host: '127.0.0.1', port }, connectTimeoutMs: 600 } })),
-        ).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 600 ms`);
-        expect(Date.now() - started).toBeLessThan(3000);
-        await eventually(() => sockets.size, (n) => n === 0, 3000, 'the broker’s connections to close');
-      } finally {
+      cleanup.add(async () => {
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => silent.close(resolve));
-      }
+      });
+      const { port } = silent.address() as { port: number };
+      const started = Date.now();
+      await expect(
+        startInstance('A', SocketApiModule.forRoot({ redis: { connection: { host: '127.0.0.1', port }, connectTimeoutMs: 600 } })),
+      ).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 600 ms`);
+      expect(Date.now() - started).toBeLessThan(3000);
+      await eventually(() => sockets.size, (n) => n === 0, { timeoutMs: 3000, what: 'the broker’s connections to close' });
     });
 
     it('waits 5 s by default', async () => {
@@ -239,12 +238,8 @@ describeWithRedis('scale-out through Redis: outages', () => {
 
     it('the emitter rejects a publication it cannot deliver, after its timeout', async () => {
       const port = await freePort();
-      const emitter = new SocketApiEmitter({ connection: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 });
-      try {
-        await expect(emitter.publish('feed', { x: 1 })).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 300 ms`);
-      } finally {
-        await emitter.close();
-      }
+      const emitter = cleanup.track(new SocketApiEmitter({ connection: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 }));
+      await expect(emitter.publish('feed', { x: 1 })).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 300 ms`);
     });
   });
 });

@@ -4,9 +4,11 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiModule, type Channel } from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
+import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
+import { eventually } from '../support/wait.js';
 import type { TestClient } from '../support/ws-client.js';
-import { eventually, redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
+import { redisSubscribers, startInstance, subscriber, takeData } from './scale-app.js';
 
 /*
  * Property-based fuzzing of what peers send: messages PUBLISHed straight to Redis on the app's
@@ -165,8 +167,7 @@ function bridgeInputs(port: number): fc.Arbitrary<BridgeInput> {
 describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
   let redis: RedisServer;
   let admin: Redis;
-  const instances: Instance[] = [];
-  const clients: TestClient[] = [];
+  const cleanup = useCleanup();
 
   /** Data frames accumulated across polls (takeData takes them off the client's queue). */
   const kept: unknown[] = [];
@@ -180,11 +181,6 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
     admin = new Redis(redis.url);
   });
 
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => (client.closeCode === undefined ? client.close() : undefined)));
-    await Promise.all(instances.splice(0).map((instance) => instance.close()));
-  });
-
   afterAll(async () => {
     await admin?.quit();
     await redis?.stop();
@@ -196,11 +192,12 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
       const redisChannel = `${prefix}:feed`;
       const broker = new RedisBroker({ connection: redis.url, prefix, secret, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
       const app = await startInstance('A', SocketApiModule.forRoot({ broker, heartbeat: false }));
-      instances.push(app);
+      cleanup.track(app);
       const client = await subscriber(app, 'feed');
-      clients.push(client);
+      cleanup.track(client);
       const observed: unknown[] = [];
-      (app.app.get(ChannelHub).get('feed') as Channel).asObservable().subscribe((payload) => observed.push(payload));
+      const feed: Channel = app.app.get(ChannelHub).get('feed');
+      feed.asObservable().subscribe((payload) => observed.push(payload));
       await redisSubscribers(admin, prefix, 'feed', 1);
 
       let sentinel = 0;
@@ -215,8 +212,7 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
           const received = await eventually(
             () => [...takeDataKept(client)],
             (data) => data.some((item) => JSON.stringify(item) === JSON.stringify(mark)),
-            5000,
-            'the sentinel',
+            { timeoutMs: 5000, what: 'the sentinel' },
           );
           kept.length = 0;
           const expected = [...inputs.filter((input) => input.valid).map((input) => input.valid!.data), mark];
@@ -236,9 +232,9 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
       'B',
       SocketApiModule.forRoot({ broadcast: { token: TOKEN, maxBodyBytes: MAX_BODY }, heartbeat: false }),
     );
-    instances.push(app);
+    cleanup.track(app);
     const client = await subscriber(app, 'feed');
-    clients.push(client);
+    cleanup.track(client);
     kept.length = 0;
 
     await fc.assert(
@@ -264,8 +260,7 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
         const received = await eventually(
           () => [...takeDataKept(client)],
           (data) => data.some((item) => JSON.stringify(item) === JSON.stringify(mark)),
-          5000,
-          'the sentinel',
+          { timeoutMs: 5000, what: 'the sentinel' },
         );
         kept.length = 0;
         expect(received).toEqual([...published, mark]);

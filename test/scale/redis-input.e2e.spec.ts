@@ -3,9 +3,11 @@ import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisBroker, SocketApiEmitter, SocketApiModule, type Channel, type RedisBrokerLogger } from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
+import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
+import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
-import { act, eventually, redisSubscribers, sleep, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
+import { act, redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
 
 function recordingLogger(): RedisBrokerLogger & { warns: string[]; errors: string[] } {
   const warns: string[] = [];
@@ -55,17 +57,11 @@ function forgeries(): Array<string | Buffer> {
 describeWithRedis('scale-out through Redis: what comes from Redis is untrusted', () => {
   let redis: RedisServer;
   let admin: Redis;
-  const instances: Instance[] = [];
-  const clients: TestClient[] = [];
+  const cleanup = useCleanup();
 
   beforeAll(async () => {
     redis = await RedisServer.start();
     admin = new Redis(redis.url);
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => (client.closeCode === undefined ? client.close() : undefined)));
-    await Promise.all(instances.splice(0).map((instance) => instance.close()));
   });
 
   afterAll(async () => {
@@ -77,13 +73,13 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     const logger = recordingLogger();
     const broker = new RedisBroker({ connection: redis.url, prefix, logger, ...options });
     const started = await startInstance(prefix, SocketApiModule.forRoot({ broker, heartbeat: false }));
-    instances.push(started);
+    cleanup.track(started);
     return { instance: started, broker, logger };
   }
 
   async function feedSubscriber(target: Instance): Promise<TestClient> {
     const client = await subscriber(target, 'feed');
-    clients.push(client);
+    cleanup.track(client);
     return client;
   }
 
@@ -93,7 +89,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     const client = await feedSubscriber(a);
     // A server-side observer of the channel: reading a remote payload used to parse it (and crash on garbage).
     const observed: unknown[] = [];
-    const feed = a.app.get(ChannelHub).get('feed') as Channel;
+    const feed: Channel = a.app.get(ChannelHub).get('feed');
     const observation = feed.asObservable().subscribe((payload) => observed.push(payload));
     await redisSubscribers(admin, prefix, 'feed', 1);
     const redisChannel = `${prefix}:feed`;
@@ -107,7 +103,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
       await admin.publish(redisChannel, v1(frame(undefined)));
       await admin.publish(redisChannel, signed('whatever', redisChannel, frame({ ok: 'signed' })));
 
-      await eventually(() => broker.stats.received, (n) => n === 4, 5000, 'the valid publications');
+      await eventually(() => broker.stats.received, (n) => n === 4, { timeoutMs: 5000, what: 'the valid publications' });
       await sleep(200);
       expect(takeData(client)).toEqual([{ ok: 'v1' }, { ok: 'v0' }, undefined, { ok: 'signed' }]);
       expect(client.frames).toEqual([]);
@@ -158,7 +154,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     for (const message of forged) await admin.publish(redisChannel, message);
     await admin.publish(redisChannel, signed(secret, redisChannel, frame({ from: 'signed by hand' })));
 
-    await eventually(() => brokerA.stats.received, (n) => n === 3, 5000, 'the signed publications');
+    await eventually(() => brokerA.stats.received, (n) => n === 3, { timeoutMs: 5000, what: 'the signed publications' });
     await sleep(200);
     expect(takeData(client)).toEqual([{ from: 'B', seq: 1 }, { from: 'emitter' }, { from: 'signed by hand' }]);
     expect(brokerA.stats.rejected).toBe(2 + forged.length);
@@ -193,7 +189,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
       } finally {
         await emitter.close();
       }
-      await eventually(() => seen.length, (n) => n === 1, 5000, 'the emitter’s message');
+      await eventually(() => seen.length, (n) => n === 1, { timeoutMs: 5000, what: 'the emitter’s message' });
       expect(seen[0].toString()).toMatch(/^v1 [0-9a-f]{16}\n\{"type":"data","channel":"feed","data":\{"n":1\}\}$/);
 
       // Too large to leave the instance: its own subscribers get it, Redis does not.
@@ -212,7 +208,7 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
 
   async function openClient(target: Instance): Promise<TestClient> {
     const client = await TestClient.open(target.url);
-    clients.push(client);
+    cleanup.track(client);
     return client;
   }
 });

@@ -13,7 +13,11 @@ import {
 } from '../../lib/index.js';
 import { SOCKET_API_BROKER } from '../../lib/socket-api.constants.js';
 import { httpAdapter, type Platform } from '../support/platforms.js';
+import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
+
+// The scale suites' wait helpers, for suites that import them from here.
+export { eventually, sleep };
 
 /** Channels and actions of the scale-out suites; counts how often the channel methods run. */
 @Injectable()
@@ -115,28 +119,10 @@ export async function numsub(admin: Redis, redisChannel: string): Promise<number
   return Number(count);
 }
 
-/** Polls `check` until it holds, failing after `timeoutMs` with the last value seen. */
-export async function eventually<T>(
-  read: () => T | Promise<T>,
-  check: (value: T) => boolean,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await sleep(20);
-  }
-}
-
 /** Waits until `count` instances are subscribed to the Redis channel of `channel`. */
 export function redisSubscribers(admin: Redis, prefix: string, channel: string, count: number): Promise<number> {
-  return eventually(() => numsub(admin, `${prefix}:${channel}`), (n) => n === count, 5000, `${count} Redis subscriber(s) on ${prefix}:${channel}`);
+  return eventually(() => numsub(admin, `${prefix}:${channel}`), (n) => n === count, { timeoutMs: 5000, what: `${count} Redis subscriber(s) on ${prefix}:${channel}` });
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Data frames of `channel` received so far by a client (taken off its queue). */
 export function takeData(client: TestClient, channel = 'feed'): unknown[] {
@@ -152,7 +138,7 @@ export function takeData(client: TestClient, channel = 'feed'): unknown[] {
 
 /** Waits until the client has `count` frames queued, then asserts no more come within `quietMs`. */
 export async function exactly(client: TestClient, count: number, timeoutMs = 10_000, quietMs = 300): Promise<unknown[]> {
-  await eventually(() => client.frames.length, (n) => n >= count, timeoutMs, `${count} frames`);
+  await eventually(() => client.frames.length, (n) => n >= count, { timeoutMs, what: `${count} frames` });
   await sleep(quietMs);
   const frames = client.frames.splice(0);
   expect(frames).toHaveLength(count);
@@ -163,7 +149,7 @@ export async function exactly(client: TestClient, count: number, timeoutMs = 10_
 export async function act(client: TestClient, channel: string, data: unknown): Promise<unknown> {
   const id = `a${Math.random()}`;
   client.send({ type: 'action', channel, data, id });
-  await eventually(() => client.frames.some((frame) => (frame as { id?: unknown }).id === id), Boolean, 10_000, `reply to ${channel}`);
+  await eventually(() => client.frames.some((frame) => (frame as { id?: unknown }).id === id), Boolean, { timeoutMs: 10_000, what: `reply to ${channel}` });
   const index = client.frames.findIndex((frame) => (frame as { id?: unknown }).id === id);
   return client.frames.splice(index, 1)[0];
 }

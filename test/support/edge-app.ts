@@ -7,6 +7,7 @@ import {
   type SocketApiModuleOptions,
   type SocketConnection,
 } from '../../lib/index.js';
+import { useCleanup, type Cleanup } from './cleanup.js';
 import { startApp, type TestApp } from './test-app.js';
 import { TestClient, type ClientOptions } from './ws-client.js';
 
@@ -20,32 +21,30 @@ class WhoAmI {
   }
 }
 
-let current: TestApp | undefined;
-const clients: TestClient[] = [];
+let cleanup: Cleanup | undefined;
 
-/** A real app with `options` and a `whoami` action (the connection's user, or null). */
+/** Registers the cleanup: call once at the top of a suite file. */
+export function closeAfterEach(): void {
+  cleanup = useCleanup();
+}
+
+function afterThisTest(): Cleanup {
+  if (!cleanup) throw new Error('call closeAfterEach() at the top of the suite file');
+  return cleanup;
+}
+
+/** A real app with `options` and a `whoami` action (the connection's user, or null), closed after the test. */
 export async function app(options: SocketApiModuleOptions): Promise<TestApp> {
-  current = await startApp({ imports: [SocketApiModule.forRoot(options)], providers: [WhoAmI] });
-  return current;
+  return afterThisTest().track(await startApp({ imports: [SocketApiModule.forRoot(options)], providers: [WhoAmI] }));
 }
 
 /** A client, terminated after the test. */
 export async function open(url: string, options?: ClientOptions): Promise<TestClient> {
   const client = await TestClient.open(url, options);
-  clients.push(client);
+  afterThisTest().add(() => client.socket.terminate());
   return client;
 }
 
-/** Registers the cleanup: call once at the top of a suite file. */
-export function closeAfterEach(): void {
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.socket.terminate();
-    await current?.close();
-    current = undefined;
-  });
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const pong = (id: number | string) => ({ type: 'pong', id });
 
 export function pings(client: TestClient, ids: number[]): void {

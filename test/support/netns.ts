@@ -26,7 +26,6 @@ export function describeWithNetns(name: string, body: () => void): void {
       });
     });
   } else {
-    // eslint-disable-next-line no-console
     console.warn(`[${name}] ${MISSING}`);
     describe.skip(name, body);
   }
@@ -104,7 +103,7 @@ export class NetworkNamespace {
   private ask(message: Record<string, unknown>): Promise<{ reply: Reply; handle?: unknown }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer from the namespace to ${message.type}`)), 5000);
+      const timer = setTimeout(() => reject(new Error(`no answer from the namespace to ${String(message.type)}`)), 5000);
       this.waiting.set(id, {
         resolve: (reply, handle) => {
           clearTimeout(timer);

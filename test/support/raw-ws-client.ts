@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { Wakeups, type WaitOptions } from './wait.js';
 
 const CONTINUATION = 0x0;
 const TEXT = 0x1;
@@ -19,13 +20,13 @@ export class RawClient {
   closeFrameAt?: number;
   tcpClosedAt?: number;
   private received = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
+  private readonly wakeups = new Wakeups();
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('close', () => {
       this.tcpClosedAt = Date.now();
-      this.wake();
+      this.wakeups.wake();
     });
     // Writes after the server cut the connection fail; that is what the tests expect.
     socket.on('error', () => undefined);
@@ -85,19 +86,9 @@ export class RawClient {
     this.socket.pause();
   }
 
-  async until(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const fail = () => reject(new Error(`timed out waiting for ${what}; have ${JSON.stringify(this.frames)}`));
-      const timer = setTimeout(fail, timeoutMs);
-      const check = () => {
-        if (!done()) return;
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((waiter) => waiter !== check);
-        resolve();
-      };
-      this.waiters.push(check);
-      check();
-    });
+  /** Waits until `condition` holds, checked on each chunk received and on the TCP close. */
+  waitFor(condition: () => boolean, options: WaitOptions = {}): Promise<void> {
+    return this.wakeups.until(condition, { detail: () => `have ${JSON.stringify(this.frames)}`, ...options });
   }
 
   destroy(): void {
@@ -118,11 +109,7 @@ export class RawClient {
         this.closeFrameAt = Date.now();
       }
     }
-    this.wake();
-  }
-
-  private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.wakeups.wake();
   }
 }
 

@@ -31,7 +31,6 @@ export function describeWithRedis(name: string, body: () => void): void {
       });
     });
   } else {
-    // eslint-disable-next-line no-console
     console.warn(`[${name}] ${MISSING}`);
     describe.skip(name, body);
   }

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { Wakeups, type WaitOptions } from './wait.js';
 
 export interface ClientOptions {
   headers?: Record<string, string>;
@@ -12,17 +13,18 @@ export interface ClientOptions {
 /** A plain `ws` client that queues every frame it receives, for tests that need more than superwstest. */
 export class TestClient {
   readonly frames: unknown[] = [];
-  private waiters: Array<() => void> = [];
+  private readonly wakeups = new Wakeups();
   closeCode?: number;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data, isBinary) => {
-      this.frames.push(isBinary ? data : JSON.parse(data.toString()));
-      this.wake();
+      // ws gives a Buffer (binaryType 'nodebuffer', the default).
+      this.frames.push(isBinary ? data : JSON.parse((data as Buffer).toString()));
+      this.wakeups.wake();
     });
     socket.on('close', (code) => {
       this.closeCode = code;
-      this.wake();
+      this.wakeups.wake();
     });
   }
 
@@ -44,12 +46,12 @@ export class TestClient {
 
   /** Resolves with the next `count` frames (in order), failing after `timeoutMs`. */
   async next(count = 1, timeoutMs = 5000): Promise<unknown[]> {
-    await this.waitFor(() => this.frames.length >= count, timeoutMs, `${count} frame(s)`);
+    await this.waitFor(() => this.frames.length >= count, { timeoutMs, what: `${count} frame(s)` });
     return this.frames.splice(0, count);
   }
 
   async closed(timeoutMs = 5000): Promise<number> {
-    await this.waitFor(() => this.closeCode !== undefined, timeoutMs, 'close');
+    await this.waitFor(() => this.closeCode !== undefined, { timeoutMs, what: 'close' });
     return this.closeCode!;
   }
 
@@ -58,22 +60,9 @@ export class TestClient {
     return this.closed();
   }
 
-  private waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; have ${JSON.stringify(this.frames)}`)), timeoutMs);
-      const check = () => {
-        if (!done()) return;
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((waiter) => waiter !== check);
-        resolve();
-      };
-      this.waiters.push(check);
-      check();
-    });
-  }
-
-  private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
+  /** Waits until `condition` holds, checked on each frame received and on close. */
+  waitFor(condition: () => boolean, options: WaitOptions = {}): Promise<void> {
+    return this.wakeups.until(condition, { detail: () => `have ${JSON.stringify(this.frames)}`, ...options });
   }
 }
 

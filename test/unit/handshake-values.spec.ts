@@ -1,7 +1,7 @@
 import { apiKeyAuthenticator } from '../../lib/auth/api-key.authenticator.js';
 import { jwtAuthenticator } from '../../lib/auth/jwt.authenticator.js';
 import type { HandshakeRequest } from '../../lib/interfaces/socket-authenticator.interface.js';
-import { handshake } from '../auth/handshake.js';
+import { handshake } from '../support/handshake-request.js';
 
 // How the authenticators read the handshake: a value counts only as one non-empty string of the
 // request's own; anything else is as if it were missing (the next source is read, the key function

@@ -8,6 +8,7 @@ describe('parseQuery', () => {
     expect(Object.getPrototypeOf(query)).toBeNull();
     expect(Object.keys(query)).toEqual(['__proto__', 'hasOwnProperty', 'constructor', 'toString', 'valueOf']);
     expect(query['__proto__']).toBe('x');
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a key named like an Object method holds a string here
     expect(query.hasOwnProperty).toBe('z');
     expect(query.constructor).toBe('c');
     expect(JSON.stringify(query)).toBe('{"__proto__":"x","hasOwnProperty":"z","constructor":"c","toString":"t","valueOf":"v"}');
@@ -33,6 +34,7 @@ describe('parseCookies', () => {
     const cookies = parseCookies('__proto__=x; hasOwnProperty=z; constructor=c; key=k');
     expect(Object.getPrototypeOf(cookies)).toBeNull();
     expect(cookies['__proto__']).toBe('x');
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a key named like an Object method holds a string here
     expect(cookies.hasOwnProperty).toBe('z');
     expect(cookies.constructor).toBe('c');
     expect(cookies.key).toBe('k');

@@ -13,7 +13,7 @@ import {
 import { jwtAuthenticator } from '../../lib/auth/jwt.authenticator.js';
 import type { JwtAuthenticatorOptions } from '../../lib/auth/jwt-authenticator-options.interface.js';
 import type { SocketAuthenticator, SocketIdentity } from '../../lib/interfaces/socket-authenticator.interface.js';
-import { handshake } from './handshake.js';
+import { handshake } from '../support/handshake-request.js';
 
 const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const OTHER_SECRET = 'another-secret-0123456789-abcdefghijklmnopqrstuvw';

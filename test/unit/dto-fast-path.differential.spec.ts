@@ -26,9 +26,9 @@ import {
   type ValidatorOptions,
 } from 'class-validator';
 import fc from 'fast-check';
-import type { FieldError } from '../lib/protocol/errors.js';
-import { compileDtoFastPath, FALLBACK } from '../lib/validation/dto-fast-path.js';
-import { dtoReader, referenceDtoReader } from '../lib/validation/dto-reader.js';
+import type { FieldError } from '../../lib/protocol/errors.js';
+import { compileDtoFastPath, FALLBACK } from '../../lib/validation/dto-fast-path.js';
+import { dtoReader, referenceDtoReader } from '../../lib/validation/dto-reader.js';
 
 class AddDto {
   @IsInt() a!: number;

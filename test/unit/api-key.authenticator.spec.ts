@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ApiKeyAuthenticatorOptions } from '../../lib/auth/api-key-authenticator-options.interface.js';
 import type { SocketAuthenticator } from '../../lib/interfaces/socket-authenticator.interface.js';
-import { handshake } from './handshake.js';
+import { handshake } from '../support/handshake-request.js';
 
 // node:crypto with timingSafeEqual spied on, to see the constant-time comparison at work.
 const actualCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
@@ -263,6 +263,7 @@ describe('apiKeyAuthenticator options', () => {
     ['an empty object', { keys: {} }, /empty/],
     ['an empty key', { keys: [KEY_A, ''] }, /key #1 .*non-empty string/],
     ['an empty key from splitting an unset variable', { keys: ''.split(',') }, /key #0/],
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- it.each's typed overload needs it
     ['a key that is not a string', { keys: [KEY_A, 42 as unknown as string] }, /key #1/],
     ['a Map entry without a user', { keys: new Map([[KEY_A, undefined]]) }, /no user/],
     ['an object entry without a user', { keys: { [KEY_A]: null } }, /no user/],

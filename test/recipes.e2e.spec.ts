@@ -47,6 +47,11 @@ describe('the testing recipes of docs/testing.md', () => {
     expect({ code, tests: /Tests\s+(\d+ passed[^\n]*)/.exec(output)?.[1] }).toEqual({ code: 0, tests: '3 passed (3)' });
   }, 60_000);
 
+  it('the same app passes it with Vitest compiling through SWC (unplugin-swc): npm run test:e2e:swc', async () => {
+    const { code, output } = await run('vitest-esm', 'npm', ['run', 'test:e2e:swc']);
+    expect({ code, tests: /Tests\s+(\d+ passed[^\n]*)/.exec(output)?.[1] }).toEqual({ code: 0, tests: '3 passed (3)' });
+  }, 60_000);
+
   it('a CommonJS app passes it with Jest: npm run test:e2e', async () => {
     const { code, output } = await run('jest-cjs', 'npm', ['run', 'test:e2e']);
     expect({ code, tests: /Tests:\s+([^\n]*)/.exec(output)?.[1] }).toEqual({ code: 0, tests: '3 passed, 3 total' });

@@ -1,6 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { freePort } from './support/redis-server.js';
+import { TestClient } from './support/ws-client.js';
 
 // The testing recipes of docs/testing.md, run as a user's app runs them: each recipe is a small app
 // with its own package.json ("type": "module" with Vitest, "type": "commonjs" with Jest), its own
@@ -12,6 +14,17 @@ import { join, resolve } from 'node:path';
 const root = resolve('.');
 const recipes = join(root, 'test', 'recipes');
 const linkDir = join(recipes, 'node_modules');
+
+// Nest logs "successfully started" before the server is bound: the app's own main.ts says nothing
+// when it listens, so a preload prints LISTENING on the HTTP server's 'listening' event.
+const REPORT_LISTENING = `data:text/javascript,${encodeURIComponent(`
+  import http from 'node:http';
+  const listen = http.Server.prototype.listen;
+  http.Server.prototype.listen = function (...args) {
+    this.once('listening', () => console.log('LISTENING'));
+    return listen.apply(this, args);
+  };
+`)}`;
 
 interface Run {
   code: number | null;
@@ -57,8 +70,32 @@ describe('the testing recipes of docs/testing.md', () => {
     expect({ code, tests: /Tests:\s+([^\n]*)/.exec(output)?.[1] }).toEqual({ code: 0, tests: '3 passed, 3 total' });
   }, 60_000);
 
-  it.each(['vitest-esm', 'jest-cjs'])('the %s app compiles with its own tsconfig.json', async (recipe) => {
-    const { code, output } = await run(recipe, process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit']);
-    expect({ code, output }).toEqual({ code: 0, output: '' });
-  }, 60_000);
+  describe.each(['vitest-esm', 'jest-cjs'])('the %s app, built with its own tsconfig.json', (recipe) => {
+    let started: ChildProcess | undefined;
+    afterEach(() => started?.kill());
+    afterAll(() => rmSync(join(recipes, recipe, 'dist'), { recursive: true, force: true }));
+
+    it('compiles, starts with its main.ts on PORT and serves its controller and the socket', async () => {
+      expect(await run(recipe, process.execPath, [join(root, 'node_modules/typescript/bin/tsc')])).toEqual({ code: 0, output: '' });
+      const port = await freePort();
+      const env = { ...process.env, NODE_OPTIONS: '', PORT: String(port) };
+      const app = spawn(process.execPath, ['--import', REPORT_LISTENING, 'dist/src/main.js'], { cwd: join(recipes, recipe), env });
+      started = app;
+      await new Promise<void>((listening, failed) => {
+        let output = '';
+        app.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('LISTENING')) listening();
+        });
+        app.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        app.once('exit', (code) => failed(new Error(`exit ${code}: ${output}`)));
+      });
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await page.text()).toBe('Hello World!');
+      const client = await TestClient.open(`ws://127.0.0.1:${port}/`);
+      client.send({ type: 'action', channel: 'add_numbers', data: { a: 5, b: 3 }, id: 1 });
+      expect(await client.next()).toEqual([{ type: 'action', channel: 'add_numbers', status: 'completed', data: 8, id: 1 }]);
+      await client.close();
+    }, 60_000);
+  });
 });

@@ -48,7 +48,10 @@ describe('the testing recipes of docs/testing.md', () => {
     mkdirSync(linkDir, { recursive: true });
     if (!existsSync(join(linkDir, 'nestjs-socketapi'))) symlinkSync(root, join(linkDir, 'nestjs-socketapi'), 'dir');
   }, 120_000);
-  afterAll(() => rmSync(linkDir, { recursive: true, force: true }));
+  afterAll(() => {
+    // The symlink, and the results cache Vitest keeps in the app's node_modules/.vite.
+    for (const dir of [linkDir, join(recipes, 'vitest-esm', 'node_modules')]) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('run the same example test', () => {
     const test = (recipe: string) => readFileSync(join(recipes, recipe, 'test', 'app.e2e-spec.ts'), 'utf8');

@@ -66,13 +66,21 @@ export function compileDtoFastPath(
 function passes(instance: Record<string, unknown>, checks: PropertyCheck[], targetName: string): boolean {
   for (const { property, conditions, constraints } of checks) {
     const value = instance[property];
-    if (!conditions.every((condition) => condition(instance, value))) continue;
+    if (!conditionsHold(conditions, instance, value)) continue;
     for (const { metadata, validator } of constraints) {
       const args: ValidationArguments = { targetName, property, object: instance, value, constraints: metadata.constraints };
       const valid = validator.validate(value, args);
       // A promise (a constraint that is async without saying so) is class-validator's to await.
       if (valid !== true) return false;
     }
+  }
+  return true;
+}
+
+/** `conditions.every(...)` without a closure per property and frame: `@ValidateIf` conditions, in order. */
+function conditionsHold(conditions: PropertyCheck['conditions'], instance: object, value: unknown): boolean {
+  for (let i = 0; i < conditions.length; i++) {
+    if (!conditions[i](instance, value)) return false;
   }
   return true;
 }

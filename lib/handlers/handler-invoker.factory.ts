@@ -130,6 +130,8 @@ export class HandlerInvokerFactory {
 
 /** A Promise stays a Promise, an Observable becomes a Promise of its last value. */
 function settle(result: unknown): unknown {
+  // Most results are primitives: no Observable among them, and rxjs's check is a few property reads.
+  if ((typeof result !== 'object' && typeof result !== 'function') || result === null) return result;
   return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
 }
 

@@ -195,7 +195,9 @@ export class SocketConnection<User = unknown> implements ChannelSubscriber {
    */
   sendFrame(frame: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    this.socket.send(frame, TEXT_FRAME);
+    // ws sends a string as text by itself; options would cost it an object spread on every reply.
+    if (typeof frame === 'string') this.socket.send(frame);
+    else this.socket.send(frame, TEXT_FRAME);
     if (this.socket.bufferedAmount > this.policy.maxBufferedBytes) {
       this.close(CloseCode.TRY_AGAIN_LATER, 'Slow consumer');
     }

@@ -46,16 +46,21 @@ export function compileDtoFastPath(
   if (hasClassLevelTransforms(type)) return undefined;
   const checks = compileChecks(type);
   if (!checks) return undefined;
-  const known = new Set(checks.map((check) => check.property));
   const blocked = blockedKeys(type);
+  // The DTO's validated properties, each with whether it is blocked: one lookup per key of the data.
+  const known = new Map(checks.map((check) => [check.property, blocked.has(check.property)]));
   const targetName = type.name;
 
   return (value) => {
     const instance = new type() as Record<string, unknown>;
     for (const key of Object.keys(value)) {
-      if (!known.has(key) && hasPropertyTransforms(type, key)) return FALLBACK;
+      let isBlocked = known.get(key);
+      if (isBlocked === undefined) {
+        if (hasPropertyTransforms(type, key)) return FALLBACK;
+        isBlocked = blocked.has(key);
+      }
       // class-transformer leaves these keys alone: prototype keys without a setter, and methods.
-      if (blocked.has(key) || instance[key] instanceof Function) continue;
+      if (isBlocked || instance[key] instanceof Function) continue;
       // Without type metadata, class-transformer copies a nested JSON value to an equal one.
       instance[key] = (value as Record<string, unknown>)[key];
     }

@@ -99,7 +99,7 @@ async function underCallgrind(count) {
   const forwarded = ['--frames', String(FRAMES), ...(args.frame ? ['--frame', args.frame] : [])];
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${file}`, process.execPath, '--perf-basic-prof', '--no-logfile-per-isolate', '--logfile=/dev/null', '--expose-gc', fileURLToPath(import.meta.url), ...forwarded, '--step', String(count)],
+    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${file}`, process.execPath, '--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${file}.v8.log`, '--expose-gc', fileURLToPath(import.meta.url), ...forwarded, '--step', String(count)],
     { stdio: ['pipe', 'pipe', 'ignore'] },
   );
   const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -116,6 +116,7 @@ async function underCallgrind(count) {
   child.kill('SIGKILL');
   const summary = summarizeCallgrind(`${file}.1`, count, Number(args.top ?? 30), `/tmp/perf-${child.pid}.map`);
   fs.rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+  fs.rmSync(`${file}.v8.log`, { force: true });
   const total = Number(fs.readFileSync(`${file}.1`, 'utf8').match(/^summary: (\d+)/m)[1]);
   console.log(`FRAME Ir/frame ${Math.round(total / count)} (${count} frames, ${file}.1)`);
   for (const [kind, ir] of Object.entries(summary.byKind)) console.log(`  ${String(ir).padStart(7)}  ${kind}`);

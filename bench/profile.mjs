@@ -84,7 +84,7 @@ async function startServer(port) {
   if (opts.tool === 'callgrind') {
     cmd = 'valgrind';
     // --perf-basic-prof: V8 writes where JIT code lives, so that the table names JS functions.
-    args = ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(opts.out, `${stamp}.callgrind`)}`, process.execPath, '--perf-basic-prof', '--no-logfile-per-isolate', '--logfile=/dev/null', ...args];
+    args = ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(opts.out, `${stamp}.callgrind`)}`, process.execPath, '--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${path.join(opts.out, `${stamp}.v8.log`)}`, ...args];
   }
   fs.mkdirSync(opts.out, { recursive: true });
   const child = spawn(cmd, args, { cwd: opts.root, env: { ...process.env, PORT: String(port) } /* both servers listen on 127.0.0.1 by default */, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
@@ -184,6 +184,7 @@ async function main() {
     result.irPerReq = Math.round(Number(summary[1]) / opts.requests);
     Object.assign(result, summarizeCallgrind(file, opts.requests, opts.top, `/tmp/perf-${child.pid}.map`));
     fs.rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+    fs.rmSync(path.join(opts.out, `${stamp}.v8.log`), { force: true });
     result.callgrindFile = file;
   }
   console.log('PROFILE ' + JSON.stringify(result));

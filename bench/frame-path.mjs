@@ -6,7 +6,9 @@
 //   npx tsc -p tsconfig.bench.json && node bench/frame-path.mjs [--frames 300000] [--reps 7]
 //   node bench/frame-path.mjs --callgrind 20000     instructions per frame instead (repeatable
 //        whatever the load): runs itself under `valgrind --tool=callgrind`, instrumented only
-//        while it handles 20000 frames after the warm-up; prints where they go, JS functions named.
+//        while it handles 20000 frames after the warm-up; prints where they go. `--jit-names yes`
+//        names JIT code after its JS functions (node --perf-basic-prof; V8's code log then adds
+//        instructions of its own: compare totals without it).
 //
 // `--frame '<json with $ID and $A>'` replaces the default `add` request.
 import 'reflect-metadata';
@@ -99,7 +101,7 @@ async function underCallgrind(count) {
   const forwarded = ['--frames', String(FRAMES), ...(args.frame ? ['--frame', args.frame] : [])];
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${file}`, process.execPath, '--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${file}.v8.log`, '--expose-gc', fileURLToPath(import.meta.url), ...forwarded, '--step', String(count)],
+    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${file}`, process.execPath, ...(args['jit-names'] ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${file}.v8.log`] : []), '--expose-gc', fileURLToPath(import.meta.url), ...forwarded, '--step', String(count)],
     { stdio: ['pipe', 'pipe', 'ignore'] },
   );
   const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();

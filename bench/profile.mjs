@@ -18,6 +18,10 @@
 //                   dumped (`callgrind_control -d`) and printed as Ir per request: repeatable
 //                   whatever the load. User-space only (no kernel time). ~50× slower.
 //     --node-flags "…"           extra flags for the server's node (e.g. "--trace-deopt")
+//     --jit-names yes             callgrind: name JIT code after its JS functions (node --perf-basic-prof).
+//                                 Only for reading the table: V8's code log adds ~20k Ir per request
+//                                 (object-literal and map-migration runtime calls), so totals are
+//                                 compared without it
 //     --top N                     rows of the cpuprof table (default 25)
 //     --summarize FILE            only print the table of a callgrind dump (give its --requests)
 //     --out DIR                   where profiles go (default bench/results/profile)
@@ -49,6 +53,7 @@ function parseArgs(argv) {
     requests: 20000,
     tool: 'cpu',
     'node-flags': '',
+    'jit-names': '',
     top: 25,
     summarize: '',
     out: path.join(BENCH, 'results', 'profile'),
@@ -84,7 +89,8 @@ async function startServer(port) {
   if (opts.tool === 'callgrind') {
     cmd = 'valgrind';
     // --perf-basic-prof: V8 writes where JIT code lives, so that the table names JS functions.
-    args = ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(opts.out, `${stamp}.callgrind`)}`, process.execPath, '--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${path.join(opts.out, `${stamp}.v8.log`)}`, ...args];
+    const names = opts['jit-names'] ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${path.join(opts.out, `${stamp}.v8.log`)}`] : [];
+    args = ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(opts.out, `${stamp}.callgrind`)}`, process.execPath, ...names, ...args];
   }
   fs.mkdirSync(opts.out, { recursive: true });
   const child = spawn(cmd, args, { cwd: opts.root, env: { ...process.env, PORT: String(port) } /* both servers listen on 127.0.0.1 by default */, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });

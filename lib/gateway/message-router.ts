@@ -83,10 +83,13 @@ export class MessageRouter implements OnApplicationShutdown {
     if (!action) {
       return this.rejectMessage(connection, message, ErrorCode.ACTION_NOT_FOUND, ErrorMessage.actionNotFound(message.channel));
     }
-    return this.execute(connection, message, action, (result) => {
-      connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
-    });
+    return this.execute(connection, message, action, this.sendActionResult);
   }
+
+  // Result callbacks of `execute`, made once: a closure per frame would be an allocation per frame.
+  private readonly sendActionResult: ResultCallback = (connection, message, _handler, result) => {
+    connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
+  };
 
   /**
    * Runs a subscribe or unsubscribe after the one of the same channel still running, if any: an
@@ -124,17 +127,19 @@ export class MessageRouter implements OnApplicationShutdown {
       return this.rejectMessage(connection, message, ErrorCode.CHANNEL_NOT_FOUND, ErrorMessage.channelNotFound(message.channel));
     }
     if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
-    return this.execute(connection, message, handler, (result) => {
-      // A client that left while the channel method ran must not be added back.
-      if (!connection.isOpen) return;
-      if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
-      const initial = handler.initialData ? dataFrame(message.channel, toPlain(result, this.serialization)) : undefined;
-      // The data is kept for the guards to see again after a renewal: only channels that have guards need it.
-      this.subscriptions.subscribe(connection, handler.channel, handler.admits ? message.data : undefined);
-      connection.sendFrame(subscribedReply(message.channel, message.id));
-      if (initial !== undefined) connection.sendFrame(initial);
-    });
+    return this.execute(connection, message, handler, this.completeSubscription);
   }
+
+  private readonly completeSubscription: ResultCallback<RegisteredChannel> = (connection, message, handler, result) => {
+    // A client that left while the channel method ran must not be added back.
+    if (!connection.isOpen) return;
+    if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
+    const initial = handler.initialData ? dataFrame(message.channel, toPlain(result, this.serialization)) : undefined;
+    // The data is kept for the guards to see again after a renewal: only channels that have guards need it.
+    this.subscriptions.subscribe(connection, handler.channel, handler.admits ? message.data : undefined);
+    connection.sendFrame(subscribedReply(message.channel, message.id));
+    if (initial !== undefined) connection.sendFrame(initial);
+  };
 
   private maySubscribe(connection: WsConnection, { channel }: RegisteredChannel): boolean {
     const channels = this.subscriptions.of(connection);
@@ -177,32 +182,44 @@ export class MessageRouter implements OnApplicationShutdown {
    * throws and its Promise never rejects, whatever the handler returns or throws: a throw that
    * escaped here would end the process.
    */
-  private execute(
+  private execute<H extends RegisteredHandler>(
     connection: WsConnection,
     message: ClientMessage,
-    handler: RegisteredHandler,
-    onResult: (result: unknown) => void,
+    handler: H,
+    onResult: ResultCallback<H>,
   ): Promise<void> | undefined {
-    const fail = (exception: unknown) => this.sendException(connection, message, handler, exception);
-    const deliver = (result: unknown) => {
-      try {
-        onResult(result);
-      } catch (exception) {
-        // A result JSON cannot hold (or whose getters throw): the client is told, the result is not altered.
-        const what = `The result of ${describeHandler(handler)} cannot be sent`;
-        this.sendInternalError(connection, message, what, exception);
-      }
-    };
     let result: unknown;
     try {
       result = handler.invoke(connection, message.data);
       // Inside the try: reading `then` runs the result's getter, if it has one.
-      if (isThenable(result)) return Promise.resolve(result).then(deliver, fail);
+      if (isThenable(result)) {
+        // Closures only for a handler that did not complete at once.
+        return Promise.resolve(result).then(
+          (value) => this.deliver(connection, message, handler, onResult, value),
+          (exception: unknown) => this.sendException(connection, message, handler, exception),
+        );
+      }
     } catch (exception) {
-      return fail(exception);
+      return this.sendException(connection, message, handler, exception);
     }
-    deliver(result);
+    this.deliver(connection, message, handler, onResult, result);
     return undefined;
+  }
+
+  private deliver<H extends RegisteredHandler>(
+    connection: WsConnection,
+    message: ClientMessage,
+    handler: H,
+    onResult: ResultCallback<H>,
+    result: unknown,
+  ): void {
+    try {
+      onResult(connection, message, handler, result);
+    } catch (exception) {
+      // A result JSON cannot hold (or whose getters throw): the client is told, the result is not altered.
+      const what = `The result of ${describeHandler(handler)} cannot be sent`;
+      this.sendInternalError(connection, message, what, exception);
+    }
   }
 
   /** Sends what the client is told about `exception`; never throws, even if the exception cannot be serialized. */
@@ -248,6 +265,14 @@ export class MessageRouter implements OnApplicationShutdown {
     return undefined;
   }
 }
+
+/** What `execute` does with a handler's result (it catches what this throws). */
+type ResultCallback<H extends RegisteredHandler = RegisteredHandler> = (
+  connection: WsConnection,
+  message: ClientMessage,
+  handler: H,
+  result: unknown,
+) => void;
 
 function describeHandler(handler: RegisteredHandler): string {
   const { kind, name } = handler.target;

@@ -146,7 +146,9 @@ export class WsConnection<User = unknown> extends SocketConnection<User> impleme
    */
   sendFrame(frame: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    this.socket.send(frame, TEXT_FRAME);
+    // ws sends a string as text by itself; options would cost it an object spread on every reply.
+    if (typeof frame === 'string') this.socket.send(frame);
+    else this.socket.send(frame, TEXT_FRAME);
     if (this.socket.bufferedAmount > this.policy.maxBufferedBytes) {
       this.close(CloseCode.TRY_AGAIN_LATER, CloseReason.slowConsumer);
     }

@@ -1,11 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import { ErrorCode } from './error-codes.js';
-import { ErrorMessage } from './socket-api.messages.js';
 import type { ClientMessage, ClientMessageType, ErrorPayload, MessageId } from './messages.js';
+import { ErrorMessage } from './socket-api.messages.js';
 
-const TYPES: ReadonlySet<string> = new Set<ClientMessageType>(['action', 'subscribe', 'unsubscribe', 'ping', 'auth']);
-/** Types that are not about a channel. */
-const CHANNEL_FREE: ReadonlySet<string> = new Set<ClientMessageType>(['ping', 'auth']);
+/** What a frame that is not UTF-8 decodes to, somewhere: each invalid sequence becomes one. */
+const REPLACEMENT_CHARACTER = '\ufffd';
 
 export type ParseResult = { message: ClientMessage } | { error: ErrorPayload };
 
@@ -16,10 +15,11 @@ export type ParseResult = { message: ClientMessage } | { error: ErrorPayload };
  * stack on a few thousand levels, and each such failure would be logged).
  */
 export function parseClientMessage(frame: string | Buffer, maxDepth: number): ParseResult {
-  if (typeof frame !== 'string' && !isUtf8(frame)) return invalid(ErrorMessage.invalidJson);
+  const text = typeof frame === 'string' ? frame : decodeUtf8(frame);
+  if (text === undefined) return invalid(ErrorMessage.invalidJson);
   let value: unknown;
   try {
-    value = JSON.parse(frame.toString());
+    value = JSON.parse(text);
   } catch {
     return invalid(ErrorMessage.invalidJson);
   }
@@ -27,29 +27,53 @@ export function parseClientMessage(frame: string | Buffer, maxDepth: number): Pa
     return invalid(ErrorMessage.notAnObject);
   }
   const raw = value as Record<string, unknown>;
-  // Whatever else is wrong, a well-formed id and channel are echoed so the client can match the error.
   const id = isMessageId(raw.id) ? raw.id : undefined;
   const channel = typeof raw.channel === 'string' && raw.channel !== '' ? raw.channel : undefined;
-  const fail = (code: string, message: string): ParseResult => ({ error: withContext({ code, message }, channel, id) });
 
   if (typeof raw.type !== 'string' || raw.type === '') {
-    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.typeRequired);
+    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.typeRequired, channel, id);
   }
   if (raw.id !== undefined && id === undefined) {
-    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.invalidId);
+    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.invalidId, channel, id);
   }
-  if (!TYPES.has(raw.type)) {
-    return fail(ErrorCode.UNKNOWN_TYPE, ErrorMessage.unknownType(raw.type));
+  const type = clientMessageType(raw.type);
+  if (type === undefined) {
+    return fail(ErrorCode.UNKNOWN_TYPE, ErrorMessage.unknownType(raw.type), channel, id);
   }
-  const type = raw.type as ClientMessageType;
-  if (!CHANNEL_FREE.has(type) && channel === undefined) {
-    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.channelRequired);
+  if (channel === undefined && type !== 'ping' && type !== 'auth') {
+    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.channelRequired, channel, id);
   }
   if (isTooDeep(raw.data, maxDepth)) {
-    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.nestedTooDeeply(maxDepth));
+    return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.nestedTooDeeply(maxDepth), channel, id);
   }
   const data = raw.data === undefined || raw.data === null ? {} : raw.data;
   return { message: { type, channel: channel ?? '', data, id } };
+}
+
+/**
+ * The frame as text, or undefined when it is not UTF-8. Decoding replaces every invalid sequence
+ * with U+FFFD, so text without one came from valid UTF-8 and needs no second pass over the bytes;
+ * only text that holds one (sent, or replaced) is checked byte by byte. Frames are usually ASCII,
+ * and V8 answers the search in a one-byte string without scanning it.
+ */
+function decodeUtf8(frame: Buffer): string | undefined {
+  const text = frame.toString();
+  if (text.indexOf(REPLACEMENT_CHARACTER) === -1 || isUtf8(frame)) return text;
+  return undefined;
+}
+
+/** A switch rather than a Set: one frame needs this once, and compares of short strings cost less than hashing. */
+function clientMessageType(type: string): ClientMessageType | undefined {
+  switch (type) {
+    case 'action':
+    case 'subscribe':
+    case 'unsubscribe':
+    case 'ping':
+    case 'auth':
+      return type;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -90,6 +114,11 @@ function isMessageId(value: unknown): value is MessageId {
 
 function invalid(message: string): ParseResult {
   return { error: { code: ErrorCode.INVALID_MESSAGE, message } };
+}
+
+/** Whatever else is wrong, a well-formed id and channel are echoed so the client can match the error. */
+function fail(code: string, message: string, channel: string | undefined, id: MessageId | undefined): ParseResult {
+  return { error: withContext({ code, message }, channel, id) };
 }
 
 export function withContext(error: ErrorPayload, channel?: string, id?: MessageId): ErrorPayload {

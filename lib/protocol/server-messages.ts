@@ -9,15 +9,15 @@ import { UnserializableValueError } from './to-plain.js';
  * callers serialize before sending, inside a try.
  */
 export function actionReply(channel: string, data: unknown, id: MessageId | undefined): string {
-  return `{"type":"action","channel":${JSON.stringify(channel)},"status":"completed"${dataField(data)}${idField(id)}}`;
+  return `{"type":"action","channel":${jsonString(channel)},"status":"completed"${dataField(data)}${idField(id)}}`;
 }
 
 export function subscribedReply(channel: string, id: MessageId | undefined): string {
-  return `{"type":"subscribed","channel":${JSON.stringify(channel)}${idField(id)}}`;
+  return `{"type":"subscribed","channel":${jsonString(channel)}${idField(id)}}`;
 }
 
 export function unsubscribedReply(channel: string, id: MessageId | undefined): string {
-  return `{"type":"unsubscribed","channel":${JSON.stringify(channel)}${idField(id)}}`;
+  return `{"type":"unsubscribed","channel":${jsonString(channel)}${idField(id)}}`;
 }
 
 export function pongReply(id: MessageId | undefined): string {
@@ -31,7 +31,7 @@ export function authReply(expiresAt: number | undefined, id: MessageId | undefin
 }
 
 export function dataFrame(channel: string, data: unknown): string {
-  return `{"type":"data","channel":${JSON.stringify(channel)}${dataField(data)}}`;
+  return `{"type":"data","channel":${jsonString(channel)}${dataField(data)}}`;
 }
 
 export function errorFrame(error: ErrorPayload): string {
@@ -46,11 +46,38 @@ export function applicationMessage(message: unknown): string {
 }
 
 function dataField(data: unknown): string {
+  if (data === null || data === undefined) return '';
   // JSON.stringify gives undefined for a function or symbol (toPlain refuses both before): key left out.
-  const json = data === null || data === undefined ? undefined : JSON.stringify(data);
+  const json = typeof data === 'number' ? jsonNumber(data) : typeof data === 'string' ? jsonString(data) : JSON.stringify(data);
   return json === undefined ? '' : `,"data":${json}`;
 }
 
 function idField(id: MessageId | undefined): string {
-  return id === undefined ? '' : `,"id":${JSON.stringify(id)}`;
+  if (id === undefined) return '';
+  return `,"id":${typeof id === 'number' ? jsonNumber(id) : jsonString(id)}`;
+}
+
+/*
+ * JSON.stringify of a short string or a number costs a call into the runtime; a reply holds two or
+ * three of them (channel, data, id), the most a frame costs after JSON.parse. These give the very
+ * same text for the common cases and leave the rest to JSON.stringify.
+ */
+
+/** JSON.stringify(value) for a number: a finite one prints as String() prints it, the others as `null`. */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
+}
+
+/** Longer strings are scanned faster by JSON.stringify itself than by a loop here. */
+const SHORT_STRING = 64;
+
+/** JSON.stringify(value) for a string: quotes alone when no character needs an escape. */
+function jsonString(value: string): string {
+  if (value.length > SHORT_STRING) return JSON.stringify(value);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    // Control characters, `"` and `\` are escaped; so are lone surrogates (0xd800–0xdfff): let JSON.stringify decide.
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(value);
+  }
+  return `"${value}"`;
 }

@@ -46,16 +46,21 @@ export function compileDtoFastPath(
   if (hasClassLevelTransforms(type)) return undefined;
   const checks = compileChecks(type);
   if (!checks) return undefined;
-  const known = new Set(checks.map((check) => check.property));
   const blocked = blockedKeys(type);
+  // The DTO's validated properties, each with whether it is blocked: one lookup per key of the data.
+  const known = new Map(checks.map((check) => [check.property, blocked.has(check.property)]));
   const targetName = type.name;
 
   return (value) => {
     const instance = new type() as Record<string, unknown>;
     for (const key of Object.keys(value)) {
-      if (!known.has(key) && hasPropertyTransforms(type, key)) return FALLBACK;
+      let isBlocked = known.get(key);
+      if (isBlocked === undefined) {
+        if (hasPropertyTransforms(type, key)) return FALLBACK;
+        isBlocked = blocked.has(key);
+      }
       // class-transformer leaves these keys alone: prototype keys without a setter, and methods.
-      if (blocked.has(key) || instance[key] instanceof Function) continue;
+      if (isBlocked || instance[key] instanceof Function) continue;
       // Without type metadata, class-transformer copies a nested JSON value to an equal one.
       instance[key] = (value as Record<string, unknown>)[key];
     }
@@ -66,13 +71,21 @@ export function compileDtoFastPath(
 function passes(instance: Record<string, unknown>, checks: PropertyCheck[], targetName: string): boolean {
   for (const { property, conditions, constraints } of checks) {
     const value = instance[property];
-    if (!conditions.every((condition) => condition(instance, value))) continue;
+    if (!conditionsHold(conditions, instance, value)) continue;
     for (const { metadata, validator } of constraints) {
       const args: ValidationArguments = { targetName, property, object: instance, value, constraints: metadata.constraints };
       const valid = validator.validate(value, args);
       // A promise (a constraint that is async without saying so) is class-validator's to await.
       if (valid !== true) return false;
     }
+  }
+  return true;
+}
+
+/** `conditions.every(...)` without a closure per property and frame: `@ValidateIf` conditions, in order. */
+function conditionsHold(conditions: PropertyCheck['conditions'], instance: object, value: unknown): boolean {
+  for (let i = 0; i < conditions.length; i++) {
+    if (!conditions[i](instance, value)) return false;
   }
   return true;
 }

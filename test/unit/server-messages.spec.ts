@@ -216,3 +216,41 @@ describe('errorFrame', () => {
     expect(payload).not.toHaveProperty('type');
   });
 });
+
+describe('strings and numbers are written as JSON.stringify writes them', () => {
+  // The serializers write common strings and numbers without JSON.stringify: the text must not differ.
+  const STRINGS = [
+    '',
+    'add',
+    'with space',
+    'quote"inside',
+    'back\\slash',
+    'line\nbreak',
+    'tab\tand\u0001control\u001f',
+    'del\u007f',
+    'é and 中文',
+    'emoji 😀',
+    'lone \ud800 high',
+    'lone \udfff low',
+    'x'.repeat(64),
+    'x'.repeat(65) + '"',
+    '</script>',
+  ];
+  const NUMBERS = [0, -0, 1, -1, 3.5, 0.1, 1e21, 1e-7, Number.MAX_SAFE_INTEGER, Number.MIN_VALUE, -1.5e300];
+  const reference = (type: string, channel: string, rest: string) =>
+    `{"type":${JSON.stringify(type)},"channel":${JSON.stringify(channel)}${rest}}`;
+
+  it.each(STRINGS)('channel, data and id %j', (text) => {
+    const rest = `,"status":"completed","data":${JSON.stringify(text)},"id":${JSON.stringify(text)}`;
+    expect(actionReply(text, text, text)).toBe(reference('action', text, rest));
+    expect(subscribedReply(text, text)).toBe(reference('subscribed', text, `,"id":${JSON.stringify(text)}`));
+    expect(unsubscribedReply(text, undefined)).toBe(reference('unsubscribed', text, ''));
+    expect(dataFrame(text, text)).toBe(reference('data', text, `,"data":${JSON.stringify(text)}`));
+  });
+
+  it.each(NUMBERS)('data and id %p', (value) => {
+    const rest = `,"status":"completed","data":${JSON.stringify(value)},"id":${JSON.stringify(value)}`;
+    expect(actionReply('n', value, value)).toBe(reference('action', 'n', rest));
+    expect(pongReply(value)).toBe(`{"type":"pong","id":${JSON.stringify(value)}}`);
+  });
+});

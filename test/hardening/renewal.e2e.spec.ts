@@ -15,6 +15,7 @@ import {
   type SocketConnection,
   type SocketRenewal,
 } from '../../lib/index.js';
+import { useCleanup } from '../support/cleanup.js';
 import { forceGc } from '../support/force-gc.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { sleep } from '../support/wait.js';
@@ -160,18 +161,16 @@ async function me(client: TestClient, id: number): Promise<Me> {
 
 describe('renewal runs the connect guards again', () => {
   let t: TestApp;
-  let clients: TestClient[] = [];
+  const cleanup = useCleanup();
   const open = async (query: string, headers?: Record<string, string>) => {
     const client = await TestClient.open(`${t.url}/?${query}`, { headers });
-    clients.push(client);
+    cleanup.track(client);
     return client;
   };
   beforeAll(async () => {
     t = await app();
   });
-  afterEach(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    clients = [];
+  afterEach(() => {
     t.app.get(GuardLog).seen.length = 0;
   });
   afterAll(() => t.close());
@@ -223,20 +222,16 @@ describe('renewal runs the connect guards again', () => {
 
 describe('renewal keeps the subject unless the authenticator allows a change', () => {
   let t: TestApp;
-  let clients: TestClient[] = [];
+  const cleanup = useCleanup();
   beforeAll(async () => {
     t = await app();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    clients = [];
   });
   afterAll(() => t.close());
 
   it('a user refused at connect cannot become a connection identity by renewing with their credentials', async () => {
     expect(await refusedUpgrade(`${t.url}/?as=mallory`)).toBe(403);
     const client = await TestClient.open(`${t.url}/?as=bob`);
-    clients.push(client);
+    cleanup.track(client);
     client.send({ type: 'auth', data: { as: 'mallory' }, id: 1 });
     client.send({ type: 'auth', data: { as: 'ada' }, id: 2 });
     expect(await client.next(2)).toEqual([
@@ -248,7 +243,7 @@ describe('renewal keeps the subject unless the authenticator allows a change', (
 
   it('an identity without a subject cannot renew unless the renewal allows a subject change', async () => {
     const client = await TestClient.open(`${t.url}/?as=bob`);
-    clients.push(client);
+    cleanup.track(client);
     client.send({ type: 'auth', data: { as: 'bob', noSubject: true }, id: 1 });
     expect(await client.next()).toEqual([{ type: 'error', code: 'FORBIDDEN', message: 'Credentials of another subject.', id: 1 }]);
     client.send({ type: 'auth', data: { as: 'bob', noSubject: true, allowSubjectChange: true }, id: 2 });
@@ -258,7 +253,7 @@ describe('renewal keeps the subject unless the authenticator allows a change', (
 
   it('with allowSubjectChange the subject may change, but the connect guards still decide', async () => {
     const client = await TestClient.open(`${t.url}/?as=bob`);
-    clients.push(client);
+    cleanup.track(client);
     client.send({ type: 'auth', data: { as: 'mallory', allowSubjectChange: true }, id: 1 });
     expect(await client.next()).toEqual([{ type: 'error', code: 'FORBIDDEN', message: 'Forbidden resource', id: 1 }]);
     expect((await me(client, 2)).subject).toBe('bob');
@@ -270,13 +265,9 @@ describe('renewal keeps the subject unless the authenticator allows a change', (
 
 describe('expiresAt is a finite number or absent, for any authenticator', () => {
   let t: TestApp;
-  let clients: TestClient[] = [];
+  const cleanup = useCleanup();
   beforeAll(async () => {
     t = await app();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    clients = [];
   });
   afterAll(() => t.close());
 
@@ -291,7 +282,7 @@ describe('expiresAt is a finite number or absent, for any authenticator', () => 
 
   it('at renewal: INTERNAL_ERROR for Infinity/NaN, UNAUTHORIZED when already expired; the identity stays, no Infinity on the wire', async () => {
     const client = await TestClient.open(`${t.url}/?as=ada`);
-    clients.push(client);
+    cleanup.track(client);
     const before = await me(client, 1);
     client.send({ type: 'auth', data: { as: 'ada', expiresAt: 'Infinity' }, id: 2 });
     client.send({ type: 'auth', data: { as: 'ada', expiresAt: 'NaN' }, id: 3 });
@@ -310,17 +301,14 @@ describe('expiresAt is a finite number or absent, for any authenticator', () => 
 
 describe('a channel guard re-checked after a renewal', () => {
   let t: TestApp;
-  let client: TestClient | undefined;
+  const cleanup = useCleanup();
   beforeAll(async () => {
     t = await app();
-  });
-  afterEach(async () => {
-    if (client?.closeCode === undefined) await client?.close();
   });
   afterAll(() => t.close());
 
   it("sees the subscription's own data: unchanged rights drop nothing, lost rights drop that channel", async () => {
-    client = await TestClient.open(`${t.url}/?as=ada`);
+    const client = cleanup.track(await TestClient.open(`${t.url}/?as=ada`));
     client.send({ type: 'subscribe', channel: 'room', data: { room: 'b' }, id: 1 });
     expect(await client.next()).toEqual([{ type: 'subscribed', channel: 'room', id: 1 }]);
 
@@ -337,14 +325,10 @@ describe('a channel guard re-checked after a renewal', () => {
 describe('renewals racing a close or each other', () => {
   let t: TestApp;
   let unguarded: TestApp;
-  let clients: TestClient[] = [];
+  const cleanup = useCleanup();
   beforeAll(async () => {
     t = await app({ concurrency: 4 });
     unguarded = await app({ concurrency: 4, connectGuards: [] });
-  });
-  afterEach(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    clients = [];
   });
   afterAll(() => Promise.all([t.close(), unguarded.close()]));
 
@@ -371,7 +355,7 @@ describe('renewals racing a close or each other', () => {
 
   it('one renewal at a time per connection: another one meanwhile is RATE_LIMITED and the first decides', async () => {
     const client = await TestClient.open(`${t.url}/?as=ada`);
-    clients.push(client);
+    cleanup.track(client);
     client.send({ type: 'auth', data: { as: 'ada-a-only', ttlMs: 120_000, delayMs: 300 }, id: 1 });
     client.send({ type: 'auth', data: { as: 'ada', ttlMs: 600_000 }, id: 2 });
     const [second, first] = (await client.next(2)) as Array<{ id: number; data?: { expiresAt: number } }>;
@@ -389,15 +373,12 @@ describe('JWT expiry at the edges', () => {
   const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
   const key = new TextEncoder().encode(SECRET);
   let t: TestApp;
-  let client: TestClient | undefined;
+  const cleanup = useCleanup();
   beforeAll(async () => {
     t = await startApp({
       imports: [SocketApiModule.forRoot({ auth: jwtAuthenticator({ secret: SECRET, clockToleranceSec: 30 }) })],
       providers: [Account],
     });
-  });
-  afterEach(async () => {
-    if (client?.closeCode === undefined) await client?.close();
   });
   afterAll(() => t.close());
 
@@ -415,7 +396,7 @@ describe('JWT expiry at the edges', () => {
 
   it('a token accepted within clockToleranceSec is not expired at once after the upgrade', async () => {
     const exp = Math.floor(Date.now() / 1000) - 5;
-    client = await TestClient.open(`${t.url}/?token=${await signed('ada', exp)}`);
+    const client = cleanup.track(await TestClient.open(`${t.url}/?token=${await signed('ada', exp)}`));
     await sleep(500);
     expect(await me(client, 1)).toMatchObject({ subject: 'ada', expiresAt: (exp + 30) * 1000 });
     expect(client.closeCode).toBeUndefined();
@@ -423,7 +404,7 @@ describe('JWT expiry at the edges', () => {
 
   it('an exp of 1e400 (Infinity) is refused: HTTP 401 at connect, UNAUTHORIZED at renewal', async () => {
     expect(await refusedUpgrade(`${t.url}/?token=${await signed('ada', '1e400')}`)).toBe(401);
-    client = await TestClient.open(`${t.url}/?token=${await signed('ada', Math.floor(Date.now() / 1000) + 60)}`);
+    const client = cleanup.track(await TestClient.open(`${t.url}/?token=${await signed('ada', Math.floor(Date.now() / 1000) + 60)}`));
     client.send({ type: 'auth', data: { token: await signed('ada', '1e400') }, id: 1 });
     expect(await client.next()).toEqual([{ type: 'error', code: 'UNAUTHORIZED', message: 'Invalid credentials.', id: 1 }]);
   });

@@ -14,7 +14,10 @@ const layers = [
   {
     name: 'support',
     doc: 'stateless tools: logging, network, validation, options, decorators (metadata only), optional peers',
-    path: ['^lib/(logging|network|validation|options|decorators|packaging)/', '^lib/socket-api\\.module-definition\\.ts$'],
+    path: [
+      '^lib/(logging|network|validation|options|decorators|packaging)/',
+      '^lib/socket-api\\.module-definition\\.ts$',
+    ],
   },
   {
     name: 'services',
@@ -91,7 +94,7 @@ module.exports = {
     {
       name: 'connection-implementation-in-gateway-only',
       comment:
-        'WsConnection (queue, timers, frame senders) is the gateway layer\'s own: everything else, ' +
+        "WsConnection (queue, timers, frame senders) is the gateway layer's own: everything else, " +
         'the package root included, sees the public SocketConnection (lib/connection/)',
       severity: 'error',
       from: { pathNot: '^lib/gateway/' },

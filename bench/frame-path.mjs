@@ -25,7 +25,9 @@ import { SocketConnection } from '../dist/lib/gateway/socket-connection.js';
 import { BenchService } from '../dist/bench/app/bench.service.js';
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (i % 2 === 0 ? [...pairs, [arg.replace(/^--/, ''), all[i + 1]]] : pairs), []),
+  process.argv
+    .slice(2)
+    .reduce((pairs, arg, i, all) => (i % 2 === 0 ? [...pairs, [arg.replace(/^--/, ''), all[i + 1]]] : pairs), []),
 );
 const FRAMES = Number(args.frames ?? 300000);
 const REPS = Number(args.reps ?? 7);
@@ -89,7 +91,9 @@ for (let r = 0; r < REPS; r++) {
 results.sort((a, b) => a - b);
 if (sent !== FRAMES * (REPS + 1)) throw new Error(`expected ${FRAMES * (REPS + 1)} replies, got ${sent}`);
 const fmt = (x) => Math.round(x);
-console.log(`FRAME ns/frame median ${fmt(results[REPS >> 1])} [${fmt(results[0])} – ${fmt(results[REPS - 1])}] (${REPS} reps × ${FRAMES} frames)`);
+console.log(
+  `FRAME ns/frame median ${fmt(results[REPS >> 1])} [${fmt(results[0])} – ${fmt(results[REPS - 1])}] (${REPS} reps × ${FRAMES} frames)`,
+);
 await app.close();
 
 /** Runs this script under callgrind, instrumented for `count` frames after the warm-up only. */
@@ -101,7 +105,18 @@ async function underCallgrind(count) {
   const forwarded = ['--frames', String(FRAMES), ...(args.frame ? ['--frame', args.frame] : [])];
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${file}`, process.execPath, ...(args['jit-names'] ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${file}.v8.log`] : []), '--expose-gc', fileURLToPath(import.meta.url), ...forwarded, '--step', String(count)],
+    [
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      `--callgrind-out-file=${file}`,
+      process.execPath,
+      ...(args['jit-names'] ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${file}.v8.log`] : []),
+      '--expose-gc',
+      fileURLToPath(import.meta.url),
+      ...forwarded,
+      '--step',
+      String(count),
+    ],
     { stdio: ['pipe', 'pipe', 'ignore'] },
   );
   const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();

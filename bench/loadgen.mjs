@@ -38,7 +38,8 @@ function cpuBetween(a, b, units) {
   const secs = (b.t - a.t) / 1000;
   const ownS = (b.own.user - a.own.user + b.own.system - a.own.system) / 1e6;
   const out = { windowS: round(secs, 3), loadgenCpuPct: round((100 * ownS) / secs, 1) };
-  const corePct = (x, y) => (x && y && y.total > x.total ? round((100 * (y.busy - x.busy)) / (y.total - x.total), 1) : undefined);
+  const corePct = (x, y) =>
+    x && y && y.total > x.total ? round((100 * (y.busy - x.busy)) / (y.total - x.total), 1) : undefined;
   out.loadgenCoreBusyPct = corePct(a.lgCore, b.lgCore);
   if (a.other !== null && b.other !== null) out.otherProcessesCpuPct = round((100 * (b.other - a.other)) / secs, 1);
   out.serverCoreBusyPct = corePct(a.srvCore, b.srvCore);
@@ -365,9 +366,17 @@ async function check() {
     }
   };
   const call = (c, method, ...args) =>
-    new Promise((resolve, reject) => c[method](...args, (err, v) => (err ? reject(Object.assign(new Error('error reply'), { reply: err })) : resolve(v))));
+    new Promise((resolve, reject) =>
+      c[method](...args, (err, v) =>
+        err ? reject(Object.assign(new Error('error reply'), { reply: err })) : resolve(v),
+      ),
+    );
   const expectError = (c, data) =>
-    new Promise((resolve, reject) => c.addRaw(data, (err, v) => (err ? resolve(err) : reject(new Error(`expected an error, got ${JSON.stringify(v)}`)))));
+    new Promise((resolve, reject) =>
+      c.addRaw(data, (err, v) =>
+        err ? resolve(err) : reject(new Error(`expected an error, got ${JSON.stringify(v)}`)),
+      ),
+    );
   const a = await connect(cfg.url);
   const b = await connect(cfg.url);
   live.add(a);
@@ -403,7 +412,9 @@ async function check() {
 // ---------------------------------------------------------------------------- main
 const modes = { rpc, fanout, idle, check };
 const killTimer = setTimeout(() => {
-  process.stdout.write('RESULT ' + JSON.stringify({ error: `load generator timed out after ${cfg.timeoutMs} ms` }) + '\n');
+  process.stdout.write(
+    'RESULT ' + JSON.stringify({ error: `load generator timed out after ${cfg.timeoutMs} ms` }) + '\n',
+  );
   process.exit(3);
 }, cfg.timeoutMs ?? 180000);
 killTimer.unref();

@@ -89,11 +89,24 @@ async function startServer(port) {
   if (opts.tool === 'callgrind') {
     cmd = 'valgrind';
     // --perf-basic-prof: V8 writes where JIT code lives, so that the table names JS functions.
-    const names = opts['jit-names'] ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${path.join(opts.out, `${stamp}.v8.log`)}`] : [];
-    args = ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(opts.out, `${stamp}.callgrind`)}`, process.execPath, ...names, ...args];
+    const names = opts['jit-names']
+      ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${path.join(opts.out, `${stamp}.v8.log`)}`]
+      : [];
+    args = [
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      `--callgrind-out-file=${path.join(opts.out, `${stamp}.callgrind`)}`,
+      process.execPath,
+      ...names,
+      ...args,
+    ];
   }
   fs.mkdirSync(opts.out, { recursive: true });
-  const child = spawn(cmd, args, { cwd: opts.root, env: { ...process.env, PORT: String(port) } /* both servers listen on 127.0.0.1 by default */, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(cmd, args, {
+    cwd: opts.root,
+    env: { ...process.env, PORT: String(port) } /* both servers listen on 127.0.0.1 by default */,
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   await new Promise((resolve, reject) => {
     let seen = '';
     child.stdout.on('data', (chunk) => {
@@ -162,12 +175,20 @@ async function main() {
   const conns = [];
   for (let i = 0; i < opts.conns; i++) conns.push(await adapters.socketapi(url));
   await load(conns, opts.warmup);
-  if (opts.tool === 'callgrind') execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (opts.tool === 'callgrind')
+    execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (opts.tool === 'cpuprof') await askProfiler(child, { profiler: 'start', intervalUs: 100 });
   const cpu0 = processCpu(child.pid, CLK_TCK);
   await load(conns, opts.requests);
   const cpu1 = processCpu(child.pid, CLK_TCK);
-  const result = { server: opts.server, root: opts.root, conns: opts.conns, inflight: opts.inflight, requests: opts.requests, tool: opts.tool };
+  const result = {
+    server: opts.server,
+    root: opts.root,
+    conns: opts.conns,
+    inflight: opts.inflight,
+    requests: opts.requests,
+    tool: opts.tool,
+  };
   result.cpuUsPerReq = Math.round((((cpu1.user + cpu1.sys - cpu0.user - cpu0.sys) * 1e6) / opts.requests) * 100) / 100;
   result.userUsPerReq = Math.round((((cpu1.user - cpu0.user) * 1e6) / opts.requests) * 100) / 100;
   if (opts.tool === 'callgrind') {
@@ -183,7 +204,9 @@ async function main() {
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   if (opts.tool === 'callgrind') {
-    const dumps = fs.readdirSync(opts.out).filter((f) => f.startsWith(`${stamp}.callgrind`) && f !== `${stamp}.callgrind`);
+    const dumps = fs
+      .readdirSync(opts.out)
+      .filter((f) => f.startsWith(`${stamp}.callgrind`) && f !== `${stamp}.callgrind`);
     // The dump of the window is the first one (`.1`, plus one per thread with --separate-threads).
     const file = path.join(opts.out, dumps.sort()[0]);
     const summary = fs.readFileSync(file, 'utf8').match(/^summary: (\d+)/m);

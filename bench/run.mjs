@@ -36,10 +36,32 @@ const REF = 'raw-ws';
 
 // ------------------------------------------------------------------------------------ servers
 const SERVERS = [
-  { name: 'socketapi', proto: 'socketapi', script: 'dist/bench/app/main.js', build: 'npx tsc -p tsconfig.bench.json', what: 'this library: bench/app (SocketApiModule, validated `add` action, `chat` channel)' },
-  { name: 'raw-ws', proto: 'socketapi', script: 'bench/servers/raw-ws.mjs', what: 'hand-written SocketAPI protocol on `ws` (reference: the physical limit of Node + ws)' },
-  { name: 'nest-gateway', proto: 'nest', script: 'dist/bench/servers/nest-gateway/main.js', build: 'npx tsc -p bench/tsconfig.json', what: 'Nest `@WebSocketGateway()` on `@nestjs/platform-ws` WsAdapter, class-validator DTO + ValidationPipe, `{event,data}` protocol' },
-  { name: 'socketio', proto: 'socketio', script: 'bench/servers/socketio.mjs', what: 'plain Socket.IO 4 (rooms + acks), websocket transport only' },
+  {
+    name: 'socketapi',
+    proto: 'socketapi',
+    script: 'dist/bench/app/main.js',
+    build: 'npx tsc -p tsconfig.bench.json',
+    what: 'this library: bench/app (SocketApiModule, validated `add` action, `chat` channel)',
+  },
+  {
+    name: 'raw-ws',
+    proto: 'socketapi',
+    script: 'bench/servers/raw-ws.mjs',
+    what: 'hand-written SocketAPI protocol on `ws` (reference: the physical limit of Node + ws)',
+  },
+  {
+    name: 'nest-gateway',
+    proto: 'nest',
+    script: 'dist/bench/servers/nest-gateway/main.js',
+    build: 'npx tsc -p bench/tsconfig.json',
+    what: 'Nest `@WebSocketGateway()` on `@nestjs/platform-ws` WsAdapter, class-validator DTO + ValidationPipe, `{event,data}` protocol',
+  },
+  {
+    name: 'socketio',
+    proto: 'socketio',
+    script: 'bench/servers/socketio.mjs',
+    what: 'plain Socket.IO 4 (rooms + acks), websocket transport only',
+  },
 ];
 
 // ------------------------------------------------------------------------------------ scenarios
@@ -72,12 +94,34 @@ const IDLE = (conns, label) => ({
   title: `Idle: ${conns.toLocaleString('en-US')} idle connections, then all subscribed`,
   lg: { mode: 'idle', conns, timeoutMs: 240000 },
 });
-const FULL = [RPC(1, 1), RPC(1, 16), RPC(50, 1), RPC(50, 16), RPC(200, 1), RPC(200, 16), FANOUT(1000, '1k', 20, 4000), FANOUT(10000, '10k', 2, 4000), IDLE(10000, '10k')];
+const FULL = [
+  RPC(1, 1),
+  RPC(1, 16),
+  RPC(50, 1),
+  RPC(50, 16),
+  RPC(200, 1),
+  RPC(200, 16),
+  FANOUT(1000, '1k', 20, 4000),
+  FANOUT(10000, '10k', 2, 4000),
+  IDLE(10000, '10k'),
+];
 const QUICK = [RPC(50, 16), RPC(1, 1), FANOUT(1000, '1k', 20, 3000), IDLE(2000, '2k')];
 
 // ------------------------------------------------------------------------------------ options
 function parseArgs(argv) {
-  const o = { reps: undefined, quick: false, only: null, scenarios: null, pin: true, out: null, verbose: false, list: false, report: null, maxWait: 60, retry: true };
+  const o = {
+    reps: undefined,
+    quick: false,
+    only: null,
+    scenarios: null,
+    pin: true,
+    out: null,
+    verbose: false,
+    list: false,
+    report: null,
+    maxWait: 60,
+    retry: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -99,7 +143,13 @@ function parseArgs(argv) {
     else if (key === '--no-retry') o.retry = false;
     else if (key === '--baseline') o.baseline = path.resolve(val());
     else if (key === '--help' || key === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 13).join('\n'));
+      console.log(
+        fs
+          .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+          .split('\n')
+          .slice(0, 13)
+          .join('\n'),
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -134,7 +184,9 @@ if (opts.baseline) {
   });
 }
 const scenarioSet = opts.quick ? QUICK : FULL;
-const scenarios = opts.scenarios ? scenarioSet.filter((s) => opts.scenarios.some((p) => s.name === p || s.name.startsWith(p) || s.kind === p)) : scenarioSet;
+const scenarios = opts.scenarios
+  ? scenarioSet.filter((s) => opts.scenarios.some((p) => s.name === p || s.name.startsWith(p) || s.kind === p))
+  : scenarioSet;
 let servers = opts.only ? SERVERS.filter((s) => opts.only.includes(s.name)) : SERVERS;
 if (opts.only) {
   const unknown = opts.only.filter((n) => !SERVERS.some((s) => s.name === n));
@@ -171,13 +223,21 @@ const needFds = Math.max(...scenarios.map((s) => s.lg.subs ?? s.lg.conns ?? 0)) 
 if (nofile().soft < 65536 && !process.env.BENCH_NOFILE_RAISED) {
   const r = spawnSync(
     'bash',
-    ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    [
+      '-c',
+      'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"',
+      process.execPath,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
     { stdio: 'inherit', env: { ...process.env, BENCH_NOFILE_RAISED: '1' } },
   );
   process.exit(r.status ?? 1);
 }
 if (nofile().soft < needFds) {
-  console.error(`warning: open-file limit ${nofile().soft} < ${needFds} needed by the largest scenario; it will probably fail`);
+  console.error(
+    `warning: open-file limit ${nofile().soft} < ${needFds} needed by the largest scenario; it will probably fail`,
+  );
 }
 
 // ------------------------------------------------------------------------------------ process control
@@ -260,7 +320,13 @@ function portOpen(port) {
 
 async function startServer(def, logFd) {
   const port = nextPort();
-  const [cmd, argv] = pinned(SERVER_CPU, [process.execPath, '--expose-gc', '--require', PROBE, path.resolve(ROOT, def.script)]);
+  const [cmd, argv] = pinned(SERVER_CPU, [
+    process.execPath,
+    '--expose-gc',
+    '--require',
+    PROBE,
+    path.resolve(ROOT, def.script),
+  ]);
   const env = { ...process.env, PORT: String(port), HOST, NODE_ENV: 'production' };
   delete env.NODE_OPTIONS;
   delete env.BENCH_NOFILE_RAISED;
@@ -275,7 +341,8 @@ async function startServer(def, logFd) {
   child.on('error', () => {});
   const t0 = Date.now();
   while (!(srv.pid && (await portOpen(port)))) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${def.name} exited during start-up (code ${child.exitCode}); see the server log`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${def.name} exited during start-up (code ${child.exitCode}); see the server log`);
     if (Date.now() - t0 > 30000) {
       await stopServer(srv);
       throw new Error(`${def.name} did not accept connections on port ${port} within 30 s`);
@@ -320,7 +387,12 @@ async function stopServer(srv) {
 /** Runs the load generator; `onPhase(name)` is awaited before it is told to go on. */
 function runLoadgen(cfg, onPhase) {
   return new Promise((resolve, reject) => {
-    const [cmd, argv] = pinned(LOADGEN_CPU, [process.execPath, '--max-old-space-size=4096', LOADGEN, JSON.stringify(cfg)]);
+    const [cmd, argv] = pinned(LOADGEN_CPU, [
+      process.execPath,
+      '--max-old-space-size=4096',
+      LOADGEN,
+      JSON.stringify(cfg),
+    ]);
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
     const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -379,7 +451,10 @@ async function quietWait() {
   let pct = await othersPct(400);
   let said = false;
   while (pct > BUSY_PCT && Date.now() - t0 < opts.maxWait * 1000) {
-    if (!said) console.log(`      other processes use ${Math.round(pct)}% CPU: waiting up to ${opts.maxWait} s for them to go quiet`);
+    if (!said)
+      console.log(
+        `      other processes use ${Math.round(pct)}% CPU: waiting up to ${opts.maxWait} s for them to go quiet`,
+      );
     said = true;
     pct = await othersPct(1000);
   }
@@ -432,14 +507,24 @@ async function measure(def, scenario, logFd) {
 function checkBuilt() {
   const missing = servers.filter((s) => !fs.existsSync(path.resolve(ROOT, s.script)));
   if (missing.length) {
-    console.error(`not built: ${missing.map((s) => `${s.script} (${s.build})`).join(', ')}\nrun \`npm run bench\`, which builds first`);
+    console.error(
+      `not built: ${missing.map((s) => `${s.script} (${s.build})`).join(', ')}\nrun \`npm run bench\`, which builds first`,
+    );
     process.exit(2);
   }
 }
 
 function versions() {
   const v = {};
-  for (const p of ['ws', 'socket.io', 'socket.io-client', '@nestjs/core', '@nestjs/websockets', '@nestjs/platform-ws', 'class-validator']) {
+  for (const p of [
+    'ws',
+    'socket.io',
+    'socket.io-client',
+    '@nestjs/core',
+    '@nestjs/websockets',
+    '@nestjs/platform-ws',
+    'class-validator',
+  ]) {
     try {
       v[p] = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', p, 'package.json'), 'utf8')).version;
     } catch {
@@ -471,7 +556,10 @@ const logFd = fs.openSync(path.join(outDir, 'servers.log'), 'a');
 const command = `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
 const data = {
   date: started.toISOString(),
-  command: process.env.npm_lifecycle_event === 'bench' ? `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}` : command,
+  command:
+    process.env.npm_lifecycle_event === 'bench'
+      ? `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`
+      : command,
   machine: machine(),
   versions: versions(),
   pinned: pin ? { server: SERVER_CPU, loadgen: LOADGEN_CPU } : null,
@@ -485,8 +573,12 @@ const data = {
 const save = () => fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(data, null, 1));
 
 const total = reps * scenarios.length * servers.length;
-console.log(`bench: ${servers.map((s) => s.name).join(', ')} × ${scenarios.map((s) => s.name).join(', ')} × ${reps} rep(s) = ${total} measurements`);
-console.log(`pinning: ${pin ? `server CPU ${SERVER_CPU}, load generator CPU ${LOADGEN_CPU}` : 'off'}; output ${path.relative(ROOT, outDir)}/`);
+console.log(
+  `bench: ${servers.map((s) => s.name).join(', ')} × ${scenarios.map((s) => s.name).join(', ')} × ${reps} rep(s) = ${total} measurements`,
+);
+console.log(
+  `pinning: ${pin ? `server CPU ${SERVER_CPU}, load generator CPU ${LOADGEN_CPU}` : 'off'}; output ${path.relative(ROOT, outDir)}/`,
+);
 const tStart = Date.now();
 
 // conformance check, once per server
@@ -504,7 +596,9 @@ for (const def of servers) {
   }
   data.conformance[def.name] = res;
   const failures = (res.results ?? []).filter((r) => !r.ok).map((r) => `${r.name}: ${r.error}`);
-  console.log(`check ${def.name.padEnd(13)} ${res.passed ?? 0} passed, ${res.failed ?? 1} failed${res.error ? ` (${res.error})` : ''}${failures.length ? '\n    ' + failures.join('\n    ') : ''}`);
+  console.log(
+    `check ${def.name.padEnd(13)} ${res.passed ?? 0} passed, ${res.failed ?? 1} failed${res.error ? ` (${res.error})` : ''}${failures.length ? '\n    ' + failures.join('\n    ') : ''}`,
+  );
 }
 
 let n = 0;
@@ -532,9 +626,18 @@ for (let rep = 0; rep < reps; rep++) {
         if (!(opts.retry && attempts < 2 && (busy ?? 0) > BUSY_PCT)) break;
         console.log(`      other processes used ${Math.round(busy)}% CPU during the measurement: measuring again`);
       }
-      data.measurements.push({ rep, scenario: scenario.name, server: def.name, result, attempts, seconds: Math.round((Date.now() - t0) / 100) / 10 });
+      data.measurements.push({
+        rep,
+        scenario: scenario.name,
+        server: def.name,
+        result,
+        attempts,
+        seconds: Math.round((Date.now() - t0) / 100) / 10,
+      });
       save();
-      console.log(`[${String(n).padStart(3)}/${total}] rep ${rep + 1} ${scenario.name.padEnd(13)} ${def.name.padEnd(13)} ${brief(scenario, result)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      console.log(
+        `[${String(n).padStart(3)}/${total}] rep ${rep + 1} ${scenario.name.padEnd(13)} ${def.name.padEnd(13)} ${brief(scenario, result)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+      );
     }
   }
 }
@@ -549,13 +652,18 @@ fs.writeFileSync(path.join(outDir, 'chart.svg'), renderChart(data));
 fs.copyFileSync(path.join(outDir, 'report.md'), path.join(BENCH, 'report.md'));
 fs.copyFileSync(path.join(outDir, 'chart.svg'), path.join(BENCH, 'chart.svg'));
 console.log('\n' + report);
-console.log(`written: ${path.relative(ROOT, outDir)}/{report.md,results.json,chart.svg,servers.log}, bench/report.md, bench/chart.svg (${Math.round(data.elapsedS / 6) / 10} min)`);
+console.log(
+  `written: ${path.relative(ROOT, outDir)}/{report.md,results.json,chart.svg,servers.log}, bench/report.md, bench/chart.svg (${Math.round(data.elapsedS / 6) / 10} min)`,
+);
 
 function brief(scenario, r) {
   if (r.error) return `ERROR ${r.error.split('\n')[0]}`;
   const others = othersDuring(scenario.kind, r);
-  const lg = (r.loadgenCpuPct !== undefined ? ` lg ${r.loadgenCpuPct}%` : '') + (others > BUSY_PCT ? ` (others ${Math.round(others)}%!)` : '');
-  if (scenario.kind === 'rpc') return `${Math.round(r.rps)} req/s p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, ${r.serverCpuUsPerUnit} µs/req${lg}${r.errors ? ` ERRORS ${r.errors}` : ''}`;
+  const lg =
+    (r.loadgenCpuPct !== undefined ? ` lg ${r.loadgenCpuPct}%` : '') +
+    (others > BUSY_PCT ? ` (others ${Math.round(others)}%!)` : '');
+  if (scenario.kind === 'rpc')
+    return `${Math.round(r.rps)} req/s p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, ${r.serverCpuUsPerUnit} µs/req${lg}${r.errors ? ` ERRORS ${r.errors}` : ''}`;
   if (scenario.kind === 'fanout') {
     const b = r.burst;
     return `rate p50 ${r.rate.latencyMs.p50} p99 ${r.rate.latencyMs.p99} ms; burst ${Math.round(b.deliveriesPerS)}/s ${b.serverCpuUsPerUnit} µs/delivery lg ${b.loadgenCpuPct}%${others > BUSY_PCT ? ` (others ${Math.round(others)}%!)` : ''}${r.rate.lost ? ` LOST ${r.rate.lost}` : ''}`;

@@ -6,7 +6,8 @@ import { GROUPS } from './groups.mjs';
 
 const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(GROUPS);
 const unknown = names.filter((name) => !(name in GROUPS));
-if (unknown.length > 0) throw new Error(`Unknown group(s) ${unknown.join(', ')}; groups: ${Object.keys(GROUPS).join(', ')}`);
+if (unknown.length > 0)
+  throw new Error(`Unknown group(s) ${unknown.join(', ')}; groups: ${Object.keys(GROUPS).join(', ')}`);
 
 const DETECTED = new Set(['Killed', 'Timeout']);
 const VALID = new Set(['Killed', 'Timeout', 'Survived', 'NoCoverage']);
@@ -43,5 +44,7 @@ for (const row of rows) {
 }
 const detected = rows.reduce((sum, row) => sum + row.detected, 0);
 const total = rows.reduce((sum, row) => sum + row.detected + row.survived + row.noCoverage, 0);
-console.log(`Mutation score: ${score(detected, total)} (${detected} of ${total} mutants detected). Reports: reports/mutation/`);
+console.log(
+  `Mutation score: ${score(detected, total)} (${detected} of ${total} mutants detected). Reports: reports/mutation/`,
+);
 process.exitCode = failed ? 1 : 0;

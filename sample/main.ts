@@ -16,7 +16,10 @@ async function bootstrap(): Promise<void> {
   if (host) await app.listen(port, host);
   else await app.listen(port);
   const shown = !host || host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  Logger.log(`Open http://${shown}:${port}/ (WebSocket at ws://${shown}:${port}/, add ?role=admin for admin_stats)`, 'Sample');
+  Logger.log(
+    `Open http://${shown}:${port}/ (WebSocket at ws://${shown}:${port}/, add ?role=admin for admin_stats)`,
+    'Sample',
+  );
 }
 
 void bootstrap();

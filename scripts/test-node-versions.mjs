@@ -32,10 +32,7 @@ function nodeBinary(major) {
   return execFileSync('npx', ['--yes', `node@${major}`, '-p', 'process.execPath'], { encoding: 'utf8' }).trim();
 }
 
-const runs = [
-  { major: FULL_SUITE_NODE, files: [] },
-  ...SUBSET_NODES.map((major) => ({ major, files: SUBSET })),
-];
+const runs = [{ major: FULL_SUITE_NODE, files: [] }, ...SUBSET_NODES.map((major) => ({ major, files: SUBSET }))];
 const current = process.versions.node.split('.')[0];
 if (!runs.some((run) => run.major === current)) runs.push({ major: current, files: SUBSET, binary: process.execPath });
 

@@ -59,7 +59,11 @@ const PLANS: Plan[] = [
 ];
 
 /** Resolves when `count` frames satisfying `match` have arrived. */
-function collect(socket: WebSocket, count: number, match: (message: Record<string, unknown>) => boolean): Promise<void> {
+function collect(
+  socket: WebSocket,
+  count: number,
+  match: (message: Record<string, unknown>) => boolean,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = 0;
     const onMessage = (data: Buffer) => {
@@ -91,9 +95,15 @@ async function cycle(url: string, n: number): Promise<Ending> {
   });
   // Subscribed replies, plus chat's initial data frame.
   const initialData = (m: Record<string, unknown>) =>
-    m.type === 'data' && m.channel === 'chat' && (m.data as { message?: unknown } | undefined)?.message === `hello ${n}`;
+    m.type === 'data' &&
+    m.channel === 'chat' &&
+    (m.data as { message?: unknown } | undefined)?.message === `hello ${n}`;
   const replies = plan.await
-    ? collect(socket, plan.channels.length + (plan.channels.includes('chat') ? 1 : 0), (m) => m.type === 'subscribed' || initialData(m))
+    ? collect(
+        socket,
+        plan.channels.length + (plan.channels.includes('chat') ? 1 : 0),
+        (m) => m.type === 'subscribed' || initialData(m),
+      )
     : undefined;
   for (const channel of plan.channels) {
     socket.send(JSON.stringify({ type: 'subscribe', channel, data: { message: `hello ${n}` }, id: `${n}-${channel}` }));

@@ -39,7 +39,9 @@ describe('the client snippets of the docs, against the sample app', () => {
       };
       started.stdout.on('data', collect);
       started.stderr.on('data', collect);
-      started.once('exit', (code) => (code === 0 ? resolveOutput(output) : reject(new Error(`exit ${code}: ${output}`))));
+      started.once('exit', (code) =>
+        code === 0 ? resolveOutput(output) : reject(new Error(`exit ${code}: ${output}`)),
+      );
     });
   }
 
@@ -55,7 +57,12 @@ describe('the client snippets of the docs, against the sample app', () => {
 
   it('minimal.mjs (the README) prints the reply, the subscription and the initial data', async () => {
     const output = await runSnippet('minimal.mjs', (text) => text.split('\n').length > 3);
-    expect(output.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([
+    expect(
+      output
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([
       { type: 'action', channel: 'add_numbers', status: 'completed', data: 8, id: 1 },
       { type: 'subscribed', channel: 'chat' },
       { type: 'data', channel: 'chat', data: { message: 'Welcome' } },

@@ -23,7 +23,14 @@ import {
 import { APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { IsString } from 'class-validator';
 import { map } from 'rxjs';
-import { Data, SocketAction, SocketApiException, SocketApiModule, SocketChannel, SocketConnection } from '../lib/index.js';
+import {
+  Data,
+  SocketAction,
+  SocketApiException,
+  SocketApiModule,
+  SocketChannel,
+  SocketConnection,
+} from '../lib/index.js';
 import { useCleanup } from './support/cleanup.js';
 import { startApp, type TestApp } from './support/test-app.js';
 import { TestClient } from './support/ws-client.js';
@@ -38,8 +45,17 @@ class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
   canActivate(context: ExecutionContext): boolean {
     const ws = context.switchToWs();
-    seen.push({ type: context.getType(), client: ws.getClient(), data: ws.getData(), pattern: ws.getPattern(), handler: context.getHandler().name });
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>('roles', [context.getHandler(), context.getClass()]);
+    seen.push({
+      type: context.getType(),
+      client: ws.getClient(),
+      data: ws.getData(),
+      pattern: ws.getPattern(),
+      handler: context.getHandler().name,
+    });
+    const roles = this.reflector.getAllAndOverride<string[] | undefined>('roles', [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (!roles) return true;
     return roles.includes(String(ws.getClient<SocketConnection>().query.role));
   }
@@ -238,7 +254,9 @@ describe('Nest enhancers on socket handlers', () => {
     ]);
     const admin = await TestClient.open(`${t.url}/?role=admin`);
     admin.send({ type: 'action', channel: 'admin_only' });
-    expect(await admin.next()).toEqual([{ type: 'action', channel: 'admin_only', status: 'completed', data: 'secret' }]);
+    expect(await admin.next()).toEqual([
+      { type: 'action', channel: 'admin_only', status: 'completed', data: 'secret' },
+    ]);
     await admin.close();
   });
 
@@ -259,7 +277,13 @@ describe('Nest enhancers on socket handlers', () => {
 
   it('a pipe that throws an HttpException reaches the client with its code, never as an internal error', async () => {
     expect(await exchange({ type: 'action', channel: 'parse_int', data: { id: '4.5' }, id: 4 })).toEqual([
-      { type: 'error', code: 'BAD_REQUEST', message: 'Validation failed (numeric string is expected)', channel: 'parse_int', id: 4 },
+      {
+        type: 'error',
+        code: 'BAD_REQUEST',
+        message: 'Validation failed (numeric string is expected)',
+        channel: 'parse_int',
+        id: 4,
+      },
     ]);
     expect(await exchange({ type: 'action', channel: 'strict_note', data: { text: 'ok', extra: 1 }, id: 5 })).toEqual([
       { type: 'error', code: 'BAD_REQUEST', message: 'property extra should not exist', channel: 'strict_note', id: 5 },
@@ -289,7 +313,9 @@ describe('Nest enhancers on socket handlers', () => {
     expect(await exchange({ type: 'action', channel: 'crash', id: 7 })).toEqual([
       { type: 'error', code: 'INTERNAL_ERROR', message: 'Internal server error', channel: 'crash', id: 7 },
     ]);
-    expect(logger.errors.join('\n')).toMatch(/Unhandled exception in action 'crash' \(PipedService\.crash\(\)\)[\s\S]*TypeError: boom/);
+    expect(logger.errors.join('\n')).toMatch(
+      /Unhandled exception in action 'crash' \(PipedService\.crash\(\)\)[\s\S]*TypeError: boom/,
+    );
   });
 
   it('does not log client errors', async () => {
@@ -311,9 +337,17 @@ describe('global enhancers registered with app.useGlobal*()', () => {
   const cleanup = useCleanup();
 
   it('apply when registered before listen()', async () => {
-    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [PipedService, { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor }] }, (app) => {
-      app.useGlobalPipes(new UpperCasePipe());
-    }));
+    const t = cleanup.track(
+      await startApp(
+        {
+          imports: [SocketApiModule.forRoot()],
+          providers: [PipedService, { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor }],
+        },
+        (app) => {
+          app.useGlobalPipes(new UpperCasePipe());
+        },
+      ),
+    );
     const client = await TestClient.open(t.url);
     client.send({ type: 'action', channel: 'shout', data: { text: 'quiet' } });
     client.send({ type: 'action', channel: 'wrapped' });

@@ -25,9 +25,23 @@ const RUNS = 40;
 // What the fixture registers (test/fixtures/protocol-app.ts).
 
 const ACTIONS = [
-  'add_numbers', 'echo', 'returns', 'create_user', 'update_profile', 'flags', 'fail_client', 'fail_default',
-  'fail_ws', 'fail_ws_object', 'fail_http', 'fail_internal', 'fail_serialize', 'denied', 'admin',
-  'send_message', 'publish_news',
+  'add_numbers',
+  'echo',
+  'returns',
+  'create_user',
+  'update_profile',
+  'flags',
+  'fail_client',
+  'fail_default',
+  'fail_ws',
+  'fail_ws_object',
+  'fail_http',
+  'fail_internal',
+  'fail_serialize',
+  'denied',
+  'admin',
+  'send_message',
+  'publish_news',
 ];
 // `slow` sleeps for `data.ms`: it only gets data from `slowMessage`, which keeps the sleep short.
 const SLOW = 'slow';
@@ -75,11 +89,16 @@ let idCounter = 0;
 function freshId(): string {
   const n = ++idCounter;
   switch (n % 5) {
-    case 0: return JSON.stringify(`f${n}`);
-    case 1: return String(n);
-    case 2: return JSON.stringify(-n - 0.5);
-    case 3: return JSON.stringify(`ü🎉\u0000"${n}`);
-    default: return JSON.stringify(n * 1e12 + 0.25);
+    case 0:
+      return JSON.stringify(`f${n}`);
+    case 1:
+      return String(n);
+    case 2:
+      return JSON.stringify(-n - 0.5);
+    case 3:
+      return JSON.stringify(`ü🎉\u0000"${n}`);
+    default:
+      return JSON.stringify(n * 1e12 + 0.25);
   }
 }
 
@@ -96,16 +115,52 @@ function materialize(frame: Frame): Buffer {
 }
 
 const HUGE_NUMBERS = [
-  '1e400', '-1e400', '-0', '-0.0', '0e0', '1152921504606846976', '1152921504606846977', '9007199254740993',
-  '1e-400', '-1e-400', '5e-324', '1.7976931348623157e308', '1.8e308', '123456789012345678901234567890.5',
-  '1E308', '0.000000000000000000000000000001',
+  '1e400',
+  '-1e400',
+  '-0',
+  '-0.0',
+  '0e0',
+  '1152921504606846976',
+  '1152921504606846977',
+  '9007199254740993',
+  '1e-400',
+  '-1e-400',
+  '5e-324',
+  '1.7976931348623157e308',
+  '1.8e308',
+  '123456789012345678901234567890.5',
+  '1E308',
+  '0.000000000000000000000000000001',
 ];
 
 // Values (JSON-serializable, with placeholders) ---------------------------------------------
 
 const RELEVANT_KEYS = [
-  'a', 'b', 'ms', 'kind', 'user', 'profile', 'username', 'email', 'age', 'name', 'address', 'street', 'city',
-  'zipcode', 'on', 'count', 'label', 'message', 'headline', 'min', 'token', 'id', 'type', 'channel', 'data',
+  'a',
+  'b',
+  'ms',
+  'kind',
+  'user',
+  'profile',
+  'username',
+  'email',
+  'age',
+  'name',
+  'address',
+  'street',
+  'city',
+  'zipcode',
+  'on',
+  'count',
+  'label',
+  'message',
+  'headline',
+  'min',
+  'token',
+  'id',
+  'type',
+  'channel',
+  'data',
 ];
 const keyArb = fc.oneof(
   { arbitrary: fc.constantFrom(...RELEVANT_KEYS), weight: 4 },
@@ -121,7 +176,22 @@ const scalarArb = fc.oneof(
   fc.constantFrom(...HUGE_NUMBERS).map(num),
   fc.string({ maxLength: 12 }),
   fc.string({ maxLength: 12, unit: 'binary' }),
-  fc.constantFrom('a@b.co', 'not-an-email', 'secret', 'zero', 'false', 'empty', 'array', 'object', 'null', '', ' 7 ', 'yes', '1e3', 'NaN'),
+  fc.constantFrom(
+    'a@b.co',
+    'not-an-email',
+    'secret',
+    'zero',
+    'false',
+    'empty',
+    'array',
+    'object',
+    'null',
+    '',
+    ' 7 ',
+    'yes',
+    '1e3',
+    'NaN',
+  ),
 );
 const { value: valueArb } = fc.letrec<{ value: unknown; array: unknown[]; object: Record<string, unknown> }>((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalarArb, tie('array'), tie('object')),
@@ -131,11 +201,18 @@ const { value: valueArb } = fc.letrec<{ value: unknown; array: unknown[]; object
 
 /** Data that looks like what the handlers expect, so that success paths run too. */
 const plausibleData = fc.oneof(
-  fc.record({ a: fc.integer({ min: -1000, max: 1000 }), b: fc.oneof(fc.integer(), fc.constant('3')) }, { requiredKeys: [] }),
+  fc.record(
+    { a: fc.integer({ min: -1000, max: 1000 }), b: fc.oneof(fc.integer(), fc.constant('3')) },
+    { requiredKeys: [] },
+  ),
   fc.record({ kind: fc.constantFrom('zero', 'false', 'empty', 'array', 'object', 'null', 'other') }),
   fc.record({
     user: fc.record(
-      { username: fc.string({ maxLength: 10 }), email: fc.constantFrom('a@b.co', 'x', 'é@é.fr'), age: fc.oneof(fc.integer({ min: -2, max: 99 }), fc.constant('5')) },
+      {
+        username: fc.string({ maxLength: 10 }),
+        email: fc.constantFrom('a@b.co', 'x', 'é@é.fr'),
+        age: fc.oneof(fc.integer({ min: -2, max: 99 }), fc.constant('5')),
+      },
       { requiredKeys: [] },
     ),
   }),
@@ -144,12 +221,25 @@ const plausibleData = fc.oneof(
       {
         name: fc.string({ maxLength: 6 }),
         email: fc.constantFrom('a@b.co', 'nope'),
-        address: fc.oneof(fc.record({ street: fc.string(), city: fc.string(), zipcode: fc.oneof(fc.string(), fc.integer()) }, { requiredKeys: [] }), valueArb),
+        address: fc.oneof(
+          fc.record(
+            { street: fc.string(), city: fc.string(), zipcode: fc.oneof(fc.string(), fc.integer()) },
+            { requiredKeys: [] },
+          ),
+          valueArb,
+        ),
       },
       { requiredKeys: [] },
     ),
   }),
-  fc.record({ on: fc.oneof(fc.boolean(), fc.constantFrom('yes', 'off', 1, 2)), count: fc.oneof(fc.integer(), fc.constant('12')), label: fc.string() }, { requiredKeys: [] }),
+  fc.record(
+    {
+      on: fc.oneof(fc.boolean(), fc.constantFrom('yes', 'off', 1, 2)),
+      count: fc.oneof(fc.integer(), fc.constant('12')),
+      label: fc.string(),
+    },
+    { requiredKeys: [] },
+  ),
   fc.record({ message: fc.oneof(fc.string({ maxLength: 20 }), valueArb) }),
   fc.record({ headline: fc.oneof(fc.string({ maxLength: 20 }), valueArb) }),
   fc.record({ min: fc.oneof(fc.integer(), fc.constant('abc')) }),
@@ -170,7 +260,20 @@ const typeArb = fc.oneof(
 );
 const validIdArb = fc.oneof(
   { arbitrary: fc.constant(ID), weight: 10 },
-  { arbitrary: fc.constantFrom('', ' ', 'null', 0, num('-0'), num('1152921504606846976'), 1e308, -1e-300, num('5e-324')), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      'null',
+      0,
+      num('-0'),
+      num('1152921504606846976'),
+      1e308,
+      -1e-300,
+      num('5e-324'),
+    ),
+    weight: 1,
+  },
   { arbitrary: fc.integer({ min: 10, max: 20000 }).map(longId), weight: 1 },
 );
 const invalidIdArb = fc.oneof(
@@ -187,7 +290,10 @@ const validEntries: fc.Arbitrary<Entries> = fc
     id: fc.option(validIdArb, { freq: 6, nil: undefined }),
   })
   .map(({ type, channel, data, id }) => {
-    const entries: Entries = [['type', type], ['channel', channel]];
+    const entries: Entries = [
+      ['type', type],
+      ['channel', channel],
+    ];
     if (data !== undefined) entries.push(['data', data]);
     if (id !== undefined) entries.push(['id', id]);
     return entries;
@@ -197,7 +303,11 @@ const FIELDS = ['type', 'channel', 'data', 'id'];
 
 /** A valid message with one or more of its fields given a value of a wrong type. */
 const wrongTypes = fc
-  .tuple(validEntries, fc.subarray(FIELDS, { minLength: 1 }), fc.array(fc.oneof(valueArb, invalidIdArb), { minLength: 4, maxLength: 4 }))
+  .tuple(
+    validEntries,
+    fc.subarray(FIELDS, { minLength: 1 }),
+    fc.array(fc.oneof(valueArb, invalidIdArb), { minLength: 4, maxLength: 4 }),
+  )
   .map(([entries, fields, values]) => {
     const result = entries.filter(([key]) => !fields.includes(key));
     fields.forEach((field, i) => result.push([field, values[i]]));
@@ -213,16 +323,33 @@ type Mutation =
   | { op: 'junk'; key: string; value: unknown };
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('drop' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), value: fc.oneof(valueArb, fc.constant(ID)), after: fc.boolean() }),
+  fc.record({
+    op: fc.constant('duplicate' as const),
+    at: fc.nat(),
+    value: fc.oneof(valueArb, fc.constant(ID)),
+    after: fc.boolean(),
+  }),
   fc.record({ op: fc.constant('swap' as const), at: fc.nat(), with: fc.nat() }),
-  fc.record({ op: fc.constant('rename' as const), at: fc.nat(), key: fc.oneof(keyArb, fc.constantFrom('Type', 'ID', 'Channel', ' id', 'data ')) }),
+  fc.record({
+    op: fc.constant('rename' as const),
+    at: fc.nat(),
+    key: fc.oneof(keyArb, fc.constantFrom('Type', 'ID', 'Channel', ' id', 'data ')),
+  }),
   fc.record({ op: fc.constant('junk' as const), key: keyArb, value: valueArb }),
 );
-type TextMutation = { op: 'none' } | { op: 'truncate'; at: number } | { op: 'insert'; at: number; char: string } | { op: 'wrap' };
+type TextMutation =
+  { op: 'none' } | { op: 'truncate'; at: number } | { op: 'insert'; at: number; char: string } | { op: 'wrap' };
 const textMutationArb: fc.Arbitrary<TextMutation> = fc.oneof(
   { arbitrary: fc.constant({ op: 'none' as const }), weight: 6 },
   { arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }), weight: 1 },
-  { arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), char: fc.constantFrom('"', '{', '}', ',', ':', '\\', '\u0000', 'x', ']', ' ') }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('insert' as const),
+      at: fc.nat(),
+      char: fc.constantFrom('"', '{', '}', ',', ':', '\\', '\u0000', 'x', ']', ' '),
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.constant({ op: 'wrap' as const }), weight: 1 },
 );
 
@@ -230,7 +357,10 @@ const textMutationArb: fc.Arbitrary<TextMutation> = fc.oneof(
 const mutated = fc
   .tuple(validEntries, fc.array(mutationArb, { minLength: 1, maxLength: 4 }), textMutationArb)
   .map(([base, mutations, textMutation]) => {
-    const entries: Entries = [...base, ...(base.some(([key]) => key === 'id') ? [] : [['id', ID] as [string, unknown]])];
+    const entries: Entries = [
+      ...base,
+      ...(base.some(([key]) => key === 'id') ? [] : [['id', ID] as [string, unknown]]),
+    ];
     for (const m of mutations) {
       if (m.op === 'junk') {
         entries.push([m.key, m.value]);
@@ -239,8 +369,12 @@ const mutated = fc
       if (entries.length === 0) continue;
       const at = m.at % entries.length;
       switch (m.op) {
-        case 'drop': entries.splice(at, 1); break;
-        case 'duplicate': entries.splice(m.after ? entries.length : 0, 0, [entries[at][0], m.value]); break;
+        case 'drop':
+          entries.splice(at, 1);
+          break;
+        case 'duplicate':
+          entries.splice(m.after ? entries.length : 0, 0, [entries[at][0], m.value]);
+          break;
         case 'swap': {
           const other = m.with % entries.length;
           const value = entries[at][1];
@@ -248,19 +382,26 @@ const mutated = fc
           entries[other][1] = value;
           break;
         }
-        case 'rename': entries[at][0] = m.key; break;
+        case 'rename':
+          entries[at][0] = m.key;
+          break;
       }
     }
     let json = objectText(entries);
     switch (textMutation.op) {
-      case 'truncate': json = json.slice(0, textMutation.at % json.length); break;
+      case 'truncate':
+        json = json.slice(0, textMutation.at % json.length);
+        break;
       case 'insert': {
         const at = textMutation.at % (json.length + 1);
         json = json.slice(0, at) + textMutation.char + json.slice(at);
         break;
       }
-      case 'wrap': json = `[${json}]`; break;
-      case 'none': break;
+      case 'wrap':
+        json = `[${json}]`;
+        break;
+      case 'none':
+        break;
     }
     return text(`mutated/${textMutation.op}`, json);
   });
@@ -270,12 +411,19 @@ const validMessage = validEntries.map((entries) => text('valid', objectText(entr
 /** An action or subscribe to a registered name with data close to what it wants: success paths. */
 const matchedMessage = fc
   .record({
-    target: fc.oneof(fc.constantFrom(...ACTIONS).map((name) => ['action', name]), fc.constantFrom(...CHANNELS).map((name) => ['subscribe', name])),
+    target: fc.oneof(
+      fc.constantFrom(...ACTIONS).map((name) => ['action', name]),
+      fc.constantFrom(...CHANNELS).map((name) => ['subscribe', name]),
+    ),
     data: plausibleData,
     id: fc.option(validIdArb, { freq: 8, nil: undefined }),
   })
   .map(({ target: [type, channel], data, id }) => {
-    const entries: Entries = [['type', type], ['channel', channel], ['data', data]];
+    const entries: Entries = [
+      ['type', type],
+      ['channel', channel],
+      ['data', data],
+    ];
     if (id !== undefined) entries.push(['id', id]);
     return text('matched', objectText(entries));
   });
@@ -283,17 +431,48 @@ const matchedMessage = fc
 /** Subscribing, unsubscribing and publishing, so that publications cross the connections. */
 const pubSubMessage = fc
   .oneof(
-    fc.constantFrom('chat', 'news', 'vip').map((channel) => [['type', 'subscribe'], ['channel', channel], ['data', { token: 'secret' }]]),
-    fc.constantFrom('chat', 'news', 'vip', 'numbers').map((channel) => [['type', 'unsubscribe'], ['channel', channel]]),
-    fc.string({ maxLength: 10 }).map((headline) => [['type', 'action'], ['channel', 'publish_news'], ['data', { headline }]]),
-    fc.string({ maxLength: 10 }).map((message) => [['type', 'action'], ['channel', 'send_message'], ['data', { message }]]),
+    fc.constantFrom('chat', 'news', 'vip').map((channel) => [
+      ['type', 'subscribe'],
+      ['channel', channel],
+      ['data', { token: 'secret' }],
+    ]),
+    fc.constantFrom('chat', 'news', 'vip', 'numbers').map((channel) => [
+      ['type', 'unsubscribe'],
+      ['channel', channel],
+    ]),
+    fc.string({ maxLength: 10 }).map((headline) => [
+      ['type', 'action'],
+      ['channel', 'publish_news'],
+      ['data', { headline }],
+    ]),
+    fc.string({ maxLength: 10 }).map((message) => [
+      ['type', 'action'],
+      ['channel', 'send_message'],
+      ['data', { message }],
+    ]),
   )
   .map((entries) => text('pubsub', objectText([...(entries as Entries), ['id', ID]])));
 
 /** `slow` sleeps `ms` milliseconds: only short, invalid or negative (1 ms) durations. */
 const slowMessage = fc
-  .option(fc.oneof(fc.integer({ min: -5, max: 3 }), fc.constantFrom(' 2 ', '1e0', '.5', '-7', 'abc', '', null, true, [], {}, num('-1e400'), num('-0'))), { nil: undefined })
-  .map((ms) => text('slow', objectText([['type', 'action'], ['channel', SLOW], ['data', ms === undefined ? {} : { ms }], ['id', ID]])));
+  .option(
+    fc.oneof(
+      fc.integer({ min: -5, max: 3 }),
+      fc.constantFrom(' 2 ', '1e0', '.5', '-7', 'abc', '', null, true, [], {}, num('-1e400'), num('-0')),
+    ),
+    { nil: undefined },
+  )
+  .map((ms) =>
+    text(
+      'slow',
+      objectText([
+        ['type', 'action'],
+        ['channel', SLOW],
+        ['data', ms === undefined ? {} : { ms }],
+        ['id', ID],
+      ]),
+    ),
+  );
 
 /** Long strings in every field; frames stay under the 64 KiB default max payload. */
 const longStrings = fc
@@ -310,14 +489,29 @@ const longStrings = fc
     const unitBytes = field === 'raw' ? Buffer.byteLength(char) : Buffer.byteLength(JSON.stringify(char).slice(1, -1));
     const copies = field === 'unknown-key' ? 2 : 1;
     const long = char.repeat(Math.min(length, Math.floor(56_000 / (unitBytes * copies))));
-    const entries: Entries = [['type', type], ['channel', channel], ['id', ID]];
+    const entries: Entries = [
+      ['type', type],
+      ['channel', channel],
+      ['id', ID],
+    ];
     switch (field) {
-      case 'data': entries.push(['data', key === 'none' ? long : key === 'user' ? { user: { username: long } } : { [key]: long }]); break;
-      case 'channel': entries[1] = ['channel', long]; break;
-      case 'type': entries[0] = ['type', long]; break;
-      case 'id': entries[2] = ['id', longId(length)]; break;
-      case 'unknown-key': entries.push([long, long]); break;
-      case 'raw': return text('long/raw', long);
+      case 'data':
+        entries.push(['data', key === 'none' ? long : key === 'user' ? { user: { username: long } } : { [key]: long }]);
+        break;
+      case 'channel':
+        entries[1] = ['channel', long];
+        break;
+      case 'type':
+        entries[0] = ['type', long];
+        break;
+      case 'id':
+        entries[2] = ['id', longId(length)];
+        break;
+      case 'unknown-key':
+        entries.push([long, long]);
+        break;
+      case 'raw':
+        return text('long/raw', long);
     }
     return text(`long/${field}`, objectText(entries));
   });
@@ -326,21 +520,84 @@ const randomBytesText = fc.uint8Array({ maxLength: 300 }).map((bytes) => frame('
 const randomBytesBinary = fc.uint8Array({ maxLength: 300 }).map((bytes) => frame('bytes/binary', bytes, true));
 const binaryMessage = validMessage.map((valid) => frame('binary/valid-message', valid.payload, true));
 const unicode = fc
-  .oneof(fc.string({ maxLength: 60, unit: 'grapheme' }), fc.string({ maxLength: 60, unit: 'binary' }), fc.string({ maxLength: 60, unit: fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '1', 'e', '-', ' ', '\\', 'u', 'n', 'null', 'true') }))
+  .oneof(
+    fc.string({ maxLength: 60, unit: 'grapheme' }),
+    fc.string({ maxLength: 60, unit: 'binary' }),
+    fc.string({
+      maxLength: 60,
+      unit: fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '1', 'e', '-', ' ', '\\', 'u', 'n', 'null', 'true'),
+    }),
+  )
   .map((s) => text('unicode', s));
 const jsonValueFrame = valueArb.map((value) => text('json-value', JSON.stringify(value)));
 const hugeNumberFrame = fc
-  .record({ literal: fc.constantFrom(...HUGE_NUMBERS), where: fc.constantFrom('id', 'a', 'data', 'channel', 'type', 'raw', 'ms-less') })
+  .record({
+    literal: fc.constantFrom(...HUGE_NUMBERS),
+    where: fc.constantFrom('id', 'a', 'data', 'channel', 'type', 'raw', 'ms-less'),
+  })
   .map(({ literal, where }) => {
     const n = num(literal);
     switch (where) {
-      case 'id': return text('huge/id', objectText([['type', 'action'], ['channel', 'add_numbers'], ['data', { a: 1, b: 2 }], ['id', n]]));
-      case 'a': return text('huge/a', objectText([['type', 'action'], ['channel', 'add_numbers'], ['data', { a: n, b: n }], ['id', ID]]));
-      case 'data': return text('huge/data', objectText([['type', 'action'], ['channel', 'echo'], ['data', n], ['id', ID]]));
-      case 'channel': return text('huge/channel', objectText([['type', 'subscribe'], ['channel', n], ['id', ID]]));
-      case 'type': return text('huge/type', objectText([['type', n], ['channel', 'echo'], ['id', ID]]));
-      case 'raw': return text('huge/raw', n);
-      default: return text('huge/count', objectText([['type', 'action'], ['channel', 'flags'], ['data', { on: true, count: n }], ['id', ID]]));
+      case 'id':
+        return text(
+          'huge/id',
+          objectText([
+            ['type', 'action'],
+            ['channel', 'add_numbers'],
+            ['data', { a: 1, b: 2 }],
+            ['id', n],
+          ]),
+        );
+      case 'a':
+        return text(
+          'huge/a',
+          objectText([
+            ['type', 'action'],
+            ['channel', 'add_numbers'],
+            ['data', { a: n, b: n }],
+            ['id', ID],
+          ]),
+        );
+      case 'data':
+        return text(
+          'huge/data',
+          objectText([
+            ['type', 'action'],
+            ['channel', 'echo'],
+            ['data', n],
+            ['id', ID],
+          ]),
+        );
+      case 'channel':
+        return text(
+          'huge/channel',
+          objectText([
+            ['type', 'subscribe'],
+            ['channel', n],
+            ['id', ID],
+          ]),
+        );
+      case 'type':
+        return text(
+          'huge/type',
+          objectText([
+            ['type', n],
+            ['channel', 'echo'],
+            ['id', ID],
+          ]),
+        );
+      case 'raw':
+        return text('huge/raw', n);
+      default:
+        return text(
+          'huge/count',
+          objectText([
+            ['type', 'action'],
+            ['channel', 'flags'],
+            ['data', { on: true, count: n }],
+            ['id', ID],
+          ]),
+        );
     }
   });
 
@@ -364,8 +621,14 @@ const DEEP: Frame[] = [
   text('deep/echo-in-key', envelope('action', 'echo', `{"x":${deepArray(10000)}}`)),
   text('deep/echo-34', envelope('action', 'echo', deepArray(34, '{"k":1}'))),
   text('deep/create-user', envelope('action', 'create_user', `{"user":${deepArray(10000)}}`)),
-  text('deep/create-user-field', envelope('action', 'create_user', `{"user":{"username":${deepObject(5000)},"email":"a@b.co","age":1}}`)),
-  text('deep/profile-address', envelope('action', 'update_profile', `{"profile":{"name":"n","email":"a@b.co","address":${deepObject(9000)}}}`)),
+  text(
+    'deep/create-user-field',
+    envelope('action', 'create_user', `{"user":{"username":${deepObject(5000)},"email":"a@b.co","age":1}}`),
+  ),
+  text(
+    'deep/profile-address',
+    envelope('action', 'update_profile', `{"profile":{"name":"n","email":"a@b.co","address":${deepObject(9000)}}}`),
+  ),
   text('deep/add', envelope('action', 'add_numbers', `{"a":${deepArray(10000)},"b":1}`)),
   text('deep/send-message', envelope('action', 'send_message', `{"message":${deepArray(10000)}}`)),
   text('deep/publish-news', envelope('action', 'publish_news', `{"headline":${deepArray(10000)}}`)),
@@ -389,12 +652,50 @@ const PROTO: Frame[] = [
   text('proto/add', envelope('action', 'add_numbers', '{"__proto__":{"a":1,"b":2}}')),
   text('proto/add-own', envelope('action', 'add_numbers', '{"__proto__":{"a":1},"a":2,"b":3}')),
   text('proto/flags', envelope('action', 'flags', '{"__proto__":{"on":true,"count":1}}')),
-  text('proto/create-user', envelope('action', 'create_user', '{"user":{"__proto__":{"username":"evil","polluted":true},"username":"u","email":"a@b.co","age":3}}')),
-  text('proto/create-user-constructor', envelope('action', 'create_user', '{"user":{"constructor":{"prototype":{"polluted":true}},"username":"u","email":"a@b.co","age":3}}')),
-  text('proto/create-user-only-proto', envelope('action', 'create_user', '{"user":{"__proto__":{"username":"u","email":"a@b.co","age":3}}}')),
-  text('proto/create-user-prototype', envelope('action', 'create_user', '{"user":{"prototype":{"polluted":true},"username":"u","email":"a@b.co","age":3},"__proto__":{"user":1}}')),
-  text('proto/profile', envelope('action', 'update_profile', '{"profile":{"name":"n","email":"a@b.co","address":{"__proto__":{"city":"x","polluted":true},"street":"s","city":"c","zipcode":"z"}}}')),
-  text('proto/profile-constructor', envelope('action', 'update_profile', '{"profile":{"constructor":{"name":"x"},"name":"n","email":"a@b.co","address":{"constructor":{"prototype":{"polluted":true}},"street":"s","city":"c","zipcode":"z"}}}')),
+  text(
+    'proto/create-user',
+    envelope(
+      'action',
+      'create_user',
+      '{"user":{"__proto__":{"username":"evil","polluted":true},"username":"u","email":"a@b.co","age":3}}',
+    ),
+  ),
+  text(
+    'proto/create-user-constructor',
+    envelope(
+      'action',
+      'create_user',
+      '{"user":{"constructor":{"prototype":{"polluted":true}},"username":"u","email":"a@b.co","age":3}}',
+    ),
+  ),
+  text(
+    'proto/create-user-only-proto',
+    envelope('action', 'create_user', '{"user":{"__proto__":{"username":"u","email":"a@b.co","age":3}}}'),
+  ),
+  text(
+    'proto/create-user-prototype',
+    envelope(
+      'action',
+      'create_user',
+      '{"user":{"prototype":{"polluted":true},"username":"u","email":"a@b.co","age":3},"__proto__":{"user":1}}',
+    ),
+  ),
+  text(
+    'proto/profile',
+    envelope(
+      'action',
+      'update_profile',
+      '{"profile":{"name":"n","email":"a@b.co","address":{"__proto__":{"city":"x","polluted":true},"street":"s","city":"c","zipcode":"z"}}}',
+    ),
+  ),
+  text(
+    'proto/profile-constructor',
+    envelope(
+      'action',
+      'update_profile',
+      '{"profile":{"constructor":{"name":"x"},"name":"n","email":"a@b.co","address":{"constructor":{"prototype":{"polluted":true}},"street":"s","city":"c","zipcode":"z"}}}',
+    ),
+  ),
   text('proto/subscribe-vip', envelope('subscribe', 'vip', '{"__proto__":{"token":"secret"}}')),
   text('proto/subscribe-chat', envelope('subscribe', 'chat', '{"__proto__":{"message":"hi"},"constructor":1}')),
   ...PROTO_KEYS.flatMap((key) => [
@@ -482,16 +783,25 @@ function expectationOf(bytes: Buffer, binary: boolean): Expectation {
   const channel = typeof raw.channel === 'string' && raw.channel !== '' ? raw.channel : undefined;
   const type = raw.type;
   const envelopeOk =
-    typeof type === 'string' && CLIENT_TYPES.has(type) && (raw.id === undefined || idValid) && (type === 'ping' || channel !== undefined);
+    typeof type === 'string' &&
+    CLIENT_TYPES.has(type) &&
+    (raw.id === undefined || idValid) &&
+    (type === 'ping' || channel !== undefined);
   if (!envelopeOk) return { id, channel, types: ['error'], codes: ENVELOPE_CODES };
   if (depthOf(raw.data) > MAX_DEPTH) return { id, channel, types: ['error'], codes: ['INVALID_MESSAGE'] };
   switch (type) {
-    case 'ping': return { id, channel, types: ['pong'] };
-    case 'unsubscribe': return { id, channel, types: ['unsubscribed'] };
+    case 'ping':
+      return { id, channel, types: ['pong'] };
+    case 'unsubscribe':
+      return { id, channel, types: ['unsubscribed'] };
     case 'action':
-      return REGISTERED_ACTIONS.has(channel!) ? { id, channel, types: ['action', 'error'] } : { id, channel, types: ['error'], codes: ['ACTION_NOT_FOUND'] };
+      return REGISTERED_ACTIONS.has(channel!)
+        ? { id, channel, types: ['action', 'error'] }
+        : { id, channel, types: ['error'], codes: ['ACTION_NOT_FOUND'] };
     default:
-      return REGISTERED_CHANNELS.has(channel!) ? { id, channel, types: ['subscribed', 'error'] } : { id, channel, types: ['error'], codes: ['CHANNEL_NOT_FOUND'] };
+      return REGISTERED_CHANNELS.has(channel!)
+        ? { id, channel, types: ['subscribed', 'error'] }
+        : { id, channel, types: ['error'], codes: ['CHANNEL_NOT_FOUND'] };
   }
 }
 
@@ -546,7 +856,11 @@ class RawClient {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        reject(new Error(`no pong ${id} within ${timeoutMs} ms (close code ${this.closeCode}); ${this.received.length} frames received`));
+        reject(
+          new Error(
+            `no pong ${id} within ${timeoutMs} ms (close code ${this.closeCode}); ${this.received.length} frames received`,
+          ),
+        );
       }, timeoutMs);
       this.waiter = () => {
         if (find() === -1 && this.closeCode === undefined) return;
@@ -599,7 +913,9 @@ function checkAnswers(sent: SentFrame[], received: Received[], subscribed: Set<s
   let k = 0;
   const context = () => {
     const frame = sent[k];
-    return frame ? ` (answering frame #${k} [${frame.kind}${frame.binary ? ', binary' : ''}] ${preview(frame.bytes)})` : ` (after all ${sent.length} frames were answered)`;
+    return frame
+      ? ` (answering frame #${k} [${frame.kind}${frame.binary ? ', binary' : ''}] ${preview(frame.bytes)})`
+      : ` (after all ${sent.length} frames were answered)`;
   };
   for (const { data, isBinary } of received) {
     if (isBinary) throw new Error(`the server sent a binary frame${context()}`);
@@ -621,7 +937,9 @@ function checkAnswers(sent: SentFrame[], received: Received[], subscribed: Set<s
       // Publications and initial data: never an id, only for channels this connection is in.
       if ('id' in answer) throw new Error(`a data frame carries an id: ${preview(data)}${context()}`);
       if (typeof answer.channel !== 'string' || !subscribed.has(answer.channel)) {
-        throw new Error(`a data frame for a channel this connection is not subscribed to (${[...subscribed].join(',')}): ${preview(data)}${context()}`);
+        throw new Error(
+          `a data frame for a channel this connection is not subscribed to (${[...subscribed].join(',')}): ${preview(data)}${context()}`,
+        );
       }
       continue;
     }
@@ -636,12 +954,15 @@ function checkAnswers(sent: SentFrame[], received: Received[], subscribed: Set<s
       if (answer.code === 'INTERNAL_ERROR' && !String(answer.channel).startsWith('fail_')) {
         internalErrors.add(frame.kind.startsWith('deep/') ? frame.kind : `${frame.kind} ${preview(frame.bytes)}`);
       }
-      if (typeof answer.code !== 'string' || typeof answer.message !== 'string') throw fail('an error without code or message');
+      if (typeof answer.code !== 'string' || typeof answer.message !== 'string')
+        throw fail('an error without code or message');
       if (e.codes && !e.codes.includes(answer.code)) throw fail('wrong error code');
-      if (e.channel === undefined ? 'channel' in answer : answer.channel !== e.channel) throw fail('wrong error channel');
+      if (e.channel === undefined ? 'channel' in answer : answer.channel !== e.channel)
+        throw fail('wrong error channel');
     } else if (answer.type !== 'pong') {
       if (answer.channel !== e.channel) throw fail('wrong channel');
-      if (answer.type === 'action' && answer.status !== 'completed') throw fail('an action reply without status completed');
+      if (answer.type === 'action' && answer.status !== 'completed')
+        throw fail('an action reply without status completed');
       if (answer.type === 'subscribed') subscribed.add(e.channel!);
       if (answer.type === 'unsubscribed') subscribed.delete(e.channel!);
     }
@@ -664,8 +985,9 @@ describe('fuzzing the protocol over real sockets', () => {
     // A burst of up to 100 frames of up to 64 KiB is more than the default maxPendingBytes lets wait:
     // here every frame must get its own answer (the bound has its tests in test/hardening).
     const maxPendingBytes = FRAMES_PER_CONNECTION * 64 * 1024;
-    t = await startApp({ imports: [SocketApiModule.forRoot({ maxPendingBytes })], providers: [ProtocolService] }, (app) =>
-      app.useLogger(logger),
+    t = await startApp(
+      { imports: [SocketApiModule.forRoot({ maxPendingBytes })], providers: [ProtocolService] },
+      (app) => app.useLogger(logger),
     );
   });
   afterAll(() => t.close());
@@ -730,7 +1052,8 @@ describe('fuzzing the protocol over real sockets', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     // Every connection is gone.
     const gateway = t.app.get(SocketServer);
-    for (let i = 0; i < 100 && gateway.connectionCount > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && gateway.connectionCount > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(gateway.connectionCount).toBe(0);
 
     expect(framesSent).toBe(TOTAL_FRAMES);
@@ -742,7 +1065,10 @@ describe('fuzzing the protocol over real sockets', () => {
     const kinds = new Set(errorLines.map((line) => line.replace(/ \(\w+\): \d+ more in the last .*/, '')));
     expect(errorLines.length).toBeLessThanOrEqual(2 * kinds.size * intervals);
     expect(kinds.size).toBeLessThanOrEqual(10);
-    const answers = [...tally].sort(([, a], [, b]) => b - a).map(([what, n]) => `${what}: ${n}`).join(', ');
+    const answers = [...tally]
+      .sort(([, a], [, b]) => b - a)
+      .map(([what, n]) => `${what}: ${n}`)
+      .join(', ');
     console.log(
       `fuzz: ${framesSent} frames over ${1 + RUNS * CONNECTIONS} connections, all answered, in ${Date.now() - started} ms\n` +
         `answers: ${answers}\n` +

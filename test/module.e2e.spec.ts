@@ -64,7 +64,9 @@ describe('SocketApiModule', () => {
 
   describe('channels from server code', () => {
     it('publish via @InjectChannel, next(), a channel method called by another provider, and asObservable()', async () => {
-      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, Announcer, RemoteCaller] }));
+      const t = cleanup.track(
+        await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, Announcer, RemoteCaller] }),
+      );
       const channel = t.app.get(Announcer).channel;
       const observed = firstValueFrom(channel.asObservable().pipe(take(3), toArray()));
       const subscriber = await TestClient.open(t.url);
@@ -80,7 +82,9 @@ describe('SocketApiModule', () => {
       expect(await caller.next()).toEqual([{ type: 'action', channel: 'announce', status: 'completed', data: 1 }]);
       channel.next({ topic: 'two' });
       caller.send({ type: 'action', channel: 'call_channel', data: { topic: 'three' } });
-      expect(await caller.next()).toEqual([{ type: 'action', channel: 'call_channel', status: 'completed', data: { topic: 'three' } }]);
+      expect(await caller.next()).toEqual([
+        { type: 'action', channel: 'call_channel', status: 'completed', data: { topic: 'three' } },
+      ]);
 
       expect(await subscriber.next(3)).toEqual([
         { type: 'data', channel: 'room', data: { topic: 'one' } },
@@ -121,7 +125,9 @@ describe('SocketApiModule', () => {
       const registered = [[...registry.actions.keys()], [...registry.channels.keys()]];
 
       const found = t.app.get(SocketApiExplorer).explore();
-      expect(found.actions.map(({ target, metadata }) => [target.classRef.name, target.methodName, metadata.name])).toEqual([
+      expect(
+        found.actions.map(({ target, metadata }) => [target.classRef.name, target.methodName, metadata.name]),
+      ).toEqual([
         ['RoomService', 'slowEcho', 'slow_echo'],
         ['Announcer', 'announce', 'announce'],
       ]);
@@ -172,16 +178,18 @@ describe('SocketApiModule', () => {
     class ConfigModule {}
 
     it('takes its options from a factory with injected dependencies', async () => {
-      const t = cleanup.track(await startApp({
-        imports: [
-          SocketApiModule.forRootAsync({
-            imports: [ConfigModule],
-            inject: [Config],
-            useFactory: (config: Config) => ({ path: config.socketPath }),
-          }),
-        ],
-        providers: [RoomService],
-      }));
+      const t = cleanup.track(
+        await startApp({
+          imports: [
+            SocketApiModule.forRootAsync({
+              imports: [ConfigModule],
+              inject: [Config],
+              useFactory: (config: Config) => ({ path: config.socketPath }),
+            }),
+          ],
+          providers: [RoomService],
+        }),
+      );
       const client = await TestClient.open(`${t.url}/realtime`);
       client.send({ type: 'ping', id: 1 });
       expect(await client.next()).toEqual([{ type: 'pong', id: 1 }]);
@@ -192,7 +200,9 @@ describe('SocketApiModule', () => {
 
   describe('options', () => {
     it('concurrency above 1 lets replies overtake each other; clients match them by id', async () => {
-      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ concurrency: 4 })], providers: [RoomService] }));
+      const t = cleanup.track(
+        await startApp({ imports: [SocketApiModule.forRoot({ concurrency: 4 })], providers: [RoomService] }),
+      );
       const client = await TestClient.open(t.url);
       client.send({ type: 'action', channel: 'slow_echo', data: { text: 'slow', ms: 80 }, id: 1 });
       client.send({ type: 'action', channel: 'slow_echo', data: { text: 'fast', ms: 1 }, id: 2 });
@@ -203,13 +213,17 @@ describe('SocketApiModule', () => {
     });
 
     it('a frame larger than maxPayload closes the connection with 1009; others are unaffected', async () => {
-      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ maxPayload: 1024 })], providers: [RoomService] }));
+      const t = cleanup.track(
+        await startApp({ imports: [SocketApiModule.forRoot({ maxPayload: 1024 })], providers: [RoomService] }),
+      );
       const big = await TestClient.open(t.url);
       const other = await TestClient.open(t.url);
       big.send({ type: 'action', channel: 'slow_echo', data: { text: 'x'.repeat(2000), ms: 0 } });
       expect(await big.closed()).toBe(1009);
       other.send({ type: 'action', channel: 'slow_echo', data: { text: 'x'.repeat(900), ms: 0 } });
-      expect(await other.next()).toEqual([{ type: 'action', channel: 'slow_echo', status: 'completed', data: 'x'.repeat(900) }]);
+      expect(await other.next()).toEqual([
+        { type: 'action', channel: 'slow_echo', status: 'completed', data: 'x'.repeat(900) },
+      ]);
     });
   });
 
@@ -231,7 +245,9 @@ describe('SocketApiModule', () => {
         await Promise.all(clients.map((client) => client.next(2)));
         expect(room.subscriberCount).toBe(100);
         // Half leave cleanly, half drop the TCP connection.
-        await Promise.all(clients.map((client, i) => (i % 2 ? client.close() : (client.socket.terminate(), client.closed()))));
+        await Promise.all(
+          clients.map((client, i) => (i % 2 ? client.close() : (client.socket.terminate(), client.closed()))),
+        );
         await waitFor(() => gateway.connectionCount === 0);
       }
       expect(room.subscriberCount).toBe(0);
@@ -265,9 +281,11 @@ describe('SocketApiModule', () => {
     }
 
     it('shares the app WsAdapter: both paths are served', async () => {
-      const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, EchoGateway] }, (app) => {
-        app.useWebSocketAdapter(new WsAdapter(app));
-      }));
+      const t = cleanup.track(
+        await startApp({ imports: [SocketApiModule.forRoot()], providers: [RoomService, EchoGateway] }, (app) => {
+          app.useWebSocketAdapter(new WsAdapter(app));
+        }),
+      );
       const ours = await TestClient.open(t.url);
       const nest = await TestClient.open(`${t.url}/nest`);
       ours.send({ type: 'ping', id: 'a' });
@@ -308,7 +326,9 @@ describe('SocketApiModule', () => {
         @SocketAction('scoped')
         scoped() {}
       }
-      await expect(boot([PerRequest])).rejects.toThrow('PerRequest.scoped(): action \'scoped\' is on a request-scoped or transient provider');
+      await expect(boot([PerRequest])).rejects.toThrow(
+        "PerRequest.scoped(): action 'scoped' is on a request-scoped or transient provider",
+      );
     });
 
     it('a @Data parameter whose type cannot be validated', async () => {
@@ -322,7 +342,9 @@ describe('SocketApiModule', () => {
           return x;
         }
       }
-      await expect(boot([Untyped])).rejects.toThrow('Untyped.untyped(): @Data() parameter #0 has type NoRules, which cannot be validated');
+      await expect(boot([Untyped])).rejects.toThrow(
+        'Untyped.untyped(): @Data() parameter #0 has type NoRules, which cannot be validated',
+      );
     });
 
     it('a parameter with neither @Data() nor @Connection()', async () => {
@@ -343,7 +365,9 @@ describe('SocketApiModule', () => {
         @SocketChannel('x')
         both() {}
       }
-      await expect(boot([Both])).rejects.toThrow('Both.both(): a method is either a @SocketAction() or a @SocketChannel(), not both.');
+      await expect(boot([Both])).rejects.toThrow(
+        'Both.both(): a method is either a @SocketAction() or a @SocketChannel(), not both.',
+      );
     });
 
     it('an empty name is refused when the decorator runs', () => {
@@ -357,7 +381,9 @@ describe('SocketApiModule', () => {
     class ReadsOptions {
       constructor(@Inject(SOCKET_API_OPTIONS) readonly options: object) {}
     }
-    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ path: '/x' })], providers: [ReadsOptions] }));
+    const t = cleanup.track(
+      await startApp({ imports: [SocketApiModule.forRoot({ path: '/x' })], providers: [ReadsOptions] }),
+    );
     expect(t.app.get(ReadsOptions).options).toEqual({ path: '/x' });
   });
 });

@@ -17,7 +17,15 @@ import { refusedUpgrade, TestClient } from './support/ws-client.js';
 const root = resolve('.');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** What every app has: the package's dependency, its required peers, Nest's platforms, and Node's types. */
-const APP_DEPENDENCIES = ['@nestjs', '@types', 'class-transformer', 'class-validator', 'reflect-metadata', 'rxjs', 'ws'];
+const APP_DEPENDENCIES = [
+  '@nestjs',
+  '@types',
+  'class-transformer',
+  'class-validator',
+  'reflect-metadata',
+  'rxjs',
+  'ws',
+];
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes';
 
 let work: string;
@@ -138,7 +146,10 @@ export class AppModule {}
 
 /** Runs `node <file> <args>` in the app; resolves with its port once it listens, or rejects with its output. */
 function startApp(dir: string, file: string, args: string[], running: ChildProcess[]): Promise<number> {
-  const child = spawn(process.execPath, [join(dir, file), ...args], { cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn(process.execPath, [join(dir, file), ...args], {
+    cwd: dir,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   running.push(child);
   return new Promise<number>((resolvePort, reject) => {
     let output = '';
@@ -154,7 +165,10 @@ function startApp(dir: string, file: string, args: string[], running: ChildProce
 
 /** Runs `node <file> <args>` in the app to its end: its exit code and what it printed. */
 function run(dir: string, file: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(dir, file), ...args], { cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn(process.execPath, [join(dir, file), ...args], {
+    cwd: dir,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -164,7 +178,11 @@ function run(dir: string, file: string, args: string[]): Promise<{ code: number 
 /** Type-checks the app's `types.ts` (strict, skipLibCheck false); resolves with tsc's report, '' when clean. */
 function typeCheck(dir: string): string {
   try {
-    execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
     return '';
   } catch (error) {
     return String((error as { stdout?: string }).stdout ?? error);
@@ -189,7 +207,11 @@ beforeAll(() => {
     return;
   }
   // `npm pack` runs `prepack`, the clean build; --json names the tarball it wrote.
-  const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: 'pipe',
+  });
   const [{ filename }] = JSON.parse(packed.slice(packed.search(/^\[/m))) as Array<{ filename: string }>;
   tarball = join(work, filename);
 }, 180_000);
@@ -207,11 +229,15 @@ describe('the tarball', () => {
     ]);
     expect(files.filter((file) => !/\.(js|d\.ts)$/.test(file) && file.startsWith('package/dist/'))).toEqual([]);
     // Every module has its declarations.
-    for (const file of files.filter((name) => name.endsWith('.js'))) expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
+    for (const file of files.filter((name) => name.endsWith('.js')))
+      expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
   });
 
   it('declares ioredis and jose as optional peers', () => {
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(manifest.dependencies).not.toHaveProperty('ioredis');
     expect(manifest.dependencies).not.toHaveProperty('jose');
     expect(manifest.peerDependenciesMeta).toEqual({ ioredis: { optional: true }, jose: { optional: true } });

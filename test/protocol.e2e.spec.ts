@@ -24,17 +24,18 @@ describe('PROTOCOL.md, frame by frame', () => {
   }
 
   describe('envelope errors (the connection stays open after each)', () => {
-    const invalid = (message: string, extra: object = {}) => ({ type: 'error', code: 'INVALID_MESSAGE', message, ...extra });
+    const invalid = (message: string, extra: object = {}) => ({
+      type: 'error',
+      code: 'INVALID_MESSAGE',
+      message,
+      ...extra,
+    });
 
     afterEach(async () => {
       expect(await exchange({ type: 'ping', id: 'still-open' })).toEqual([{ type: 'pong', id: 'still-open' }]);
     });
 
-    it.each([
-      ['{not json'],
-      ['{"type":"action",'],
-      [''],
-    ])('text that is not JSON: %j', async (text) => {
+    it.each([['{not json'], ['{"type":"action",'], ['']])('text that is not JSON: %j', async (text) => {
       expect(await exchange(text)).toEqual([invalid('Invalid JSON.')]);
     });
 
@@ -128,7 +129,12 @@ describe('PROTOCOL.md, frame by frame', () => {
     it('turns class instances into plain JSON through class-transformer', async () => {
       const user = { username: 'alice', email: 'alice@example.com', age: 25 };
       expect(await exchange({ type: 'action', channel: 'create_user', data: { user } })).toEqual([
-        { type: 'action', channel: 'create_user', status: 'completed', data: { id: 1, username: 'alice', created: true } },
+        {
+          type: 'action',
+          channel: 'create_user',
+          status: 'completed',
+          data: { id: 1, username: 'alice', created: true },
+        },
       ]);
     });
 
@@ -147,7 +153,11 @@ describe('PROTOCOL.md, frame by frame', () => {
 
   describe('validation', () => {
     it('VALIDATION_ERROR with one entry per failing property, dotted from the top of data', async () => {
-      const profile = { name: 'Alice', email: 'not-an-email', address: { street: '1 Main St', city: 'Springfield', zipcode: 12345 } };
+      const profile = {
+        name: 'Alice',
+        email: 'not-an-email',
+        address: { street: '1 Main St', city: 'Springfield', zipcode: 12345 },
+      };
       expect(await exchange({ type: 'action', channel: 'update_profile', data: { profile }, id: 9 })).toEqual([
         {
           type: 'error',
@@ -164,9 +174,18 @@ describe('PROTOCOL.md, frame by frame', () => {
     });
 
     it('passes a valid nested DTO to the handler as an instance', async () => {
-      const profile = { name: 'Alice', email: 'alice@example.com', address: { street: '1 Main St', city: 'Springfield', zipcode: '12345' } };
+      const profile = {
+        name: 'Alice',
+        email: 'alice@example.com',
+        address: { street: '1 Main St', city: 'Springfield', zipcode: '12345' },
+      };
       expect(await exchange({ type: 'action', channel: 'update_profile', data: { profile } })).toEqual([
-        { type: 'action', channel: 'update_profile', status: 'completed', data: { success: true, name: 'Alice', city: 'Springfield', isDto: true } },
+        {
+          type: 'action',
+          channel: 'update_profile',
+          status: 'completed',
+          data: { success: true, name: 'Alice', city: 'Springfield', isDto: true },
+        },
       ]);
     });
 
@@ -189,7 +208,9 @@ describe('PROTOCOL.md, frame by frame', () => {
       expect(await exchange({ type: 'action', channel: 'flags', data: { on: 'yes', count: '3' } })).toEqual([
         { type: 'action', channel: 'flags', status: 'completed', data: { on: true, count: 3, label: 'none' } },
       ]);
-      expect(await exchange({ type: 'action', channel: 'flags', data: { on: 'maybe', count: 'abc', label: 7 } })).toEqual([
+      expect(
+        await exchange({ type: 'action', channel: 'flags', data: { on: 'maybe', count: 'abc', label: 7 } }),
+      ).toEqual([
         {
           type: 'error',
           code: 'VALIDATION_ERROR',
@@ -240,7 +261,9 @@ describe('PROTOCOL.md, frame by frame', () => {
       ['denied', 'FORBIDDEN', 'Forbidden resource'],
       ['admin', 'FORBIDDEN', 'Admins only'],
     ])('%s → %s', async (channel, code, message) => {
-      expect(await exchange({ type: 'action', channel, id: 1 })).toEqual([{ type: 'error', code, message, channel, id: 1 }]);
+      expect(await exchange({ type: 'action', channel, id: 1 })).toEqual([
+        { type: 'error', code, message, channel, id: 1 },
+      ]);
     });
 
     it('anything else is INTERNAL_ERROR, its message never sent', async () => {
@@ -296,17 +319,30 @@ describe('PROTOCOL.md, frame by frame', () => {
 
     it('a publication made during an action reaches the caller before its reply', async () => {
       await exchange({ type: 'subscribe', channel: 'chat' }, 2);
-      const [data, reply] = await exchange({ type: 'action', channel: 'send_message', data: { message: 'Hello everyone!' }, id: 8 }, 2);
+      const [data, reply] = await exchange(
+        { type: 'action', channel: 'send_message', data: { message: 'Hello everyone!' }, id: 8 },
+        2,
+      );
       expect(data).toEqual({ type: 'data', channel: 'chat', data: { message: 'Hello everyone!' } });
-      expect(reply).toEqual({ type: 'action', channel: 'send_message', status: 'completed', data: { sent: true, by: expect.any(String) }, id: 8 });
+      expect(reply).toEqual({
+        type: 'action',
+        channel: 'send_message',
+        status: 'completed',
+        data: { sent: true, by: expect.any(String) },
+        id: 8,
+      });
     });
 
     it('reaches every subscriber, and subscribing twice leaves one subscription', async () => {
       const other = await TestClient.open(t.url);
       other.send({ type: 'subscribe', channel: 'news' });
       expect(await other.next()).toEqual([{ type: 'subscribed', channel: 'news' }]);
-      expect(await exchange({ type: 'subscribe', channel: 'news', id: 1 })).toEqual([{ type: 'subscribed', channel: 'news', id: 1 }]);
-      expect(await exchange({ type: 'subscribe', channel: 'news', id: 2 })).toEqual([{ type: 'subscribed', channel: 'news', id: 2 }]);
+      expect(await exchange({ type: 'subscribe', channel: 'news', id: 1 })).toEqual([
+        { type: 'subscribed', channel: 'news', id: 1 },
+      ]);
+      expect(await exchange({ type: 'subscribe', channel: 'news', id: 2 })).toEqual([
+        { type: 'subscribed', channel: 'news', id: 2 },
+      ]);
       other.send({ type: 'action', channel: 'publish_news', data: { headline: 'Extra!' } });
       expect(await other.next(2)).toEqual([
         { type: 'data', channel: 'news', data: { headline: 'Extra!' } },
@@ -319,9 +355,15 @@ describe('PROTOCOL.md, frame by frame', () => {
 
     it('unsubscribe always answers unsubscribed, and stops the data', async () => {
       await exchange({ type: 'subscribe', channel: 'news' });
-      expect(await exchange({ type: 'unsubscribe', channel: 'news', id: 'u' })).toEqual([{ type: 'unsubscribed', channel: 'news', id: 'u' }]);
-      expect(await exchange({ type: 'unsubscribe', channel: 'news' })).toEqual([{ type: 'unsubscribed', channel: 'news' }]);
-      expect(await exchange({ type: 'unsubscribe', channel: 'does-not-exist' })).toEqual([{ type: 'unsubscribed', channel: 'does-not-exist' }]);
+      expect(await exchange({ type: 'unsubscribe', channel: 'news', id: 'u' })).toEqual([
+        { type: 'unsubscribed', channel: 'news', id: 'u' },
+      ]);
+      expect(await exchange({ type: 'unsubscribe', channel: 'news' })).toEqual([
+        { type: 'unsubscribed', channel: 'news' },
+      ]);
+      expect(await exchange({ type: 'unsubscribe', channel: 'does-not-exist' })).toEqual([
+        { type: 'unsubscribed', channel: 'does-not-exist' },
+      ]);
       expect(await exchange({ type: 'action', channel: 'publish_news', data: { headline: 'Nobody hears' } })).toEqual([
         { type: 'action', channel: 'publish_news', status: 'completed' },
       ]);
@@ -356,10 +398,17 @@ describe('hostile data', () => {
   it('__proto__ keys in a DTO do not reach prototypes', async () => {
     const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [ProtocolService] }));
     const client = await TestClient.open(t.url);
-    const user = '{"username":"eve","email":"eve@example.com","age":1,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}';
+    const user =
+      '{"username":"eve","email":"eve@example.com","age":1,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}';
     client.send(`{"type":"action","channel":"create_user","data":{"user":${user}},"id":1}`);
     expect(await client.next()).toEqual([
-      { type: 'action', channel: 'create_user', status: 'completed', data: { id: 1, username: 'eve', created: true }, id: 1 },
+      {
+        type: 'action',
+        channel: 'create_user',
+        status: 'completed',
+        data: { id: 1, username: 'eve', created: true },
+        id: 1,
+      },
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -373,7 +422,9 @@ describe('deeply nested data', () => {
   // With the default `maxDepth` (32) such frames are refused before any handler runs (see
   // test/hardening/serialization.e2e.spec.ts); raised, the readers and the serializer cope on their own.
   it('a DTO field nested past the stack is a validation error; a deep result is still sent', async () => {
-    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ maxDepth: 10_000 })], providers: [ProtocolService] }));
+    const t = cleanup.track(
+      await startApp({ imports: [SocketApiModule.forRoot({ maxDepth: 10_000 })], providers: [ProtocolService] }),
+    );
     const client = await TestClient.open(t.url);
     client.send(`{"type":"action","channel":"create_user","data":{"user":{"username":${deep(5000)}}},"id":1}`);
     expect(await client.next()).toEqual([

@@ -50,7 +50,8 @@ describe('the testing recipes of docs/testing.md', () => {
   }, 120_000);
   afterAll(() => {
     // The symlink, and the results cache Vitest keeps in the app's node_modules/.vite.
-    for (const dir of [linkDir, join(recipes, 'vitest-esm', 'node_modules')]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [linkDir, join(recipes, 'vitest-esm', 'node_modules')])
+      rmSync(dir, { recursive: true, force: true });
   });
 
   it('run the same example test', () => {
@@ -79,10 +80,16 @@ describe('the testing recipes of docs/testing.md', () => {
     afterAll(() => rmSync(join(recipes, recipe, 'dist'), { recursive: true, force: true }));
 
     it('compiles, starts with its main.ts on PORT and serves its controller and the socket', async () => {
-      expect(await run(recipe, process.execPath, [join(root, 'node_modules/typescript/bin/tsc')])).toEqual({ code: 0, output: '' });
+      expect(await run(recipe, process.execPath, [join(root, 'node_modules/typescript/bin/tsc')])).toEqual({
+        code: 0,
+        output: '',
+      });
       const port = await freePort();
       const env = { ...process.env, NODE_OPTIONS: '', PORT: String(port) };
-      const app = spawn(process.execPath, ['--import', REPORT_LISTENING, 'dist/src/main.js'], { cwd: join(recipes, recipe), env });
+      const app = spawn(process.execPath, ['--import', REPORT_LISTENING, 'dist/src/main.js'], {
+        cwd: join(recipes, recipe),
+        env,
+      });
       started = app;
       await new Promise<void>((listening, failed) => {
         let output = '';
@@ -97,7 +104,9 @@ describe('the testing recipes of docs/testing.md', () => {
       expect(await page.text()).toBe('Hello World!');
       const client = await TestClient.open(`ws://127.0.0.1:${port}/`);
       client.send({ type: 'action', channel: 'add_numbers', data: { a: 5, b: 3 }, id: 1 });
-      expect(await client.next()).toEqual([{ type: 'action', channel: 'add_numbers', status: 'completed', data: 8, id: 1 }]);
+      expect(await client.next()).toEqual([
+        { type: 'action', channel: 'add_numbers', status: 'completed', data: 8, id: 1 },
+      ]);
       await client.close();
     }, 60_000);
   });

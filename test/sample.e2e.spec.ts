@@ -30,7 +30,13 @@ describe.each(PLATFORMS)('the sample app on %s', (platform) => {
     caller.send({ type: 'action', channel: 'send_message', data: { message: 'Hello everyone!' }, id: 1 });
     expect(await caller.next(2)).toEqual([
       { type: 'action', channel: 'add_numbers', status: 'completed', data: 8 },
-      { type: 'action', channel: 'send_message', status: 'completed', data: { sent: true, by: expect.any(String) }, id: 1 },
+      {
+        type: 'action',
+        channel: 'send_message',
+        status: 'completed',
+        data: { sent: true, by: expect.any(String) },
+        id: 1,
+      },
     ]);
     expect(await subscriber.next()).toEqual([{ type: 'data', channel: 'chat', data: { message: 'Hello everyone!' } }]);
     await subscriber.close();
@@ -40,14 +46,31 @@ describe.each(PLATFORMS)('the sample app on %s', (platform) => {
   it('guards admin_stats and validates the nested DTO of create_user', async () => {
     const user = await TestClient.open(`${t.url}/`);
     user.send({ type: 'action', channel: 'admin_stats', id: 'a' });
-    user.send({ type: 'action', channel: 'create_user', data: { user: { username: 'bo', email: 'bo@example.com', age: 30, address: { street: 's', city: 'c', zipcode: 1 } } } });
+    user.send({
+      type: 'action',
+      channel: 'create_user',
+      data: {
+        user: { username: 'bo', email: 'bo@example.com', age: 30, address: { street: 's', city: 'c', zipcode: 1 } },
+      },
+    });
     const [refused, invalid] = await user.next(2);
     expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN', channel: 'admin_stats', id: 'a' });
-    expect(invalid).toMatchObject({ type: 'error', code: 'VALIDATION_ERROR', errors: [expect.objectContaining({ path: 'user.address.zipcode' })] });
+    expect(invalid).toMatchObject({
+      type: 'error',
+      code: 'VALIDATION_ERROR',
+      errors: [expect.objectContaining({ path: 'user.address.zipcode' })],
+    });
     await user.close();
     const admin = await TestClient.open(`${t.url}/?role=admin`);
     admin.send({ type: 'action', channel: 'admin_stats' });
-    expect(await admin.next()).toEqual([{ type: 'action', channel: 'admin_stats', status: 'completed', data: expect.objectContaining({ users: expect.any(Number) }) }]);
+    expect(await admin.next()).toEqual([
+      {
+        type: 'action',
+        channel: 'admin_stats',
+        status: 'completed',
+        data: expect.objectContaining({ users: expect.any(Number) }),
+      },
+    ]);
     await admin.close();
   });
 });

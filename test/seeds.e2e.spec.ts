@@ -135,7 +135,10 @@ class ActionsGuide {
   }
 }
 
-async function session(t: TestApp, fn: (exchange: (message: unknown, replies?: number) => Promise<unknown[]>, client: TestClient) => Promise<void>) {
+async function session(
+  t: TestApp,
+  fn: (exchange: (message: unknown, replies?: number) => Promise<unknown[]>, client: TestClient) => Promise<void>,
+) {
   const client = await TestClient.open(t.url);
   await fn(async (message, replies = 1) => {
     client.send(message);
@@ -164,7 +167,10 @@ describe("SocketAPI's README, in Nest", () => {
         { type: 'subscribed', channel: 'chat' },
         { type: 'data', channel: 'chat', data: { message: 'Welcome' } },
       ]);
-      const [broadcast, confirmation] = await exchange({ type: 'action', channel: 'send_message', data: { message: 'Hello everyone!' } }, 2);
+      const [broadcast, confirmation] = await exchange(
+        { type: 'action', channel: 'send_message', data: { message: 'Hello everyone!' } },
+        2,
+      );
       expect(confirmation).toEqual({ type: 'action', channel: 'send_message', status: 'completed' });
       expect(broadcast).toEqual({ type: 'data', channel: 'chat', data: { message: 'Hello everyone!' } });
     }));
@@ -208,20 +214,36 @@ describe("SocketAPI's actions guide, in Nest", () => {
 
   it.each([
     ['a missing parameter', { a: 5, b: 3 }, [{ path: 'operation', messages: ['operation must be a string'] }]],
-    ['an incorrect type', { a: 'not_a_number', b: 3, operation: 'add' }, [{ path: 'a', messages: ['a must be an integer number'] }]],
+    [
+      'an incorrect type',
+      { a: 'not_a_number', b: 3, operation: 'add' },
+      [{ path: 'a', messages: ['a must be an integer number'] }],
+    ],
   ])('data validation: %s', (_case, data, errors) =>
     session(t, async (exchange) => {
       const [reply] = await exchange({ type: 'action', channel: 'calculate', data });
       // SocketAPI's frame, with our additions (code, channel, errors).
       expect(reply).toMatchObject({ type: 'error', message: "Invalid parameters for action 'calculate'" });
-      expect(reply).toEqual({ type: 'error', code: 'VALIDATION_ERROR', message: "Invalid parameters for action 'calculate'", channel: 'calculate', errors });
-    }));
+      expect(reply).toEqual({
+        type: 'error',
+        code: 'VALIDATION_ERROR',
+        message: "Invalid parameters for action 'calculate'",
+        channel: 'calculate',
+        errors,
+      });
+    }),
+  );
 
   it('a model parameter', () =>
     session(t, async (exchange) => {
       const user = { username: 'alice', email: 'alice@example.com', age: 25 };
       expect(await exchange({ type: 'action', channel: 'create_user', data: { user } })).toEqual([
-        { type: 'action', channel: 'create_user', status: 'completed', data: { id: 1, username: 'alice', created: true } },
+        {
+          type: 'action',
+          channel: 'create_user',
+          status: 'completed',
+          data: { id: 1, username: 'alice', created: true },
+        },
       ]);
     }));
 
@@ -249,11 +271,17 @@ describe("SocketAPI's actions guide, in Nest", () => {
     subscriber.send({ type: 'subscribe', channel: 'chat' });
     expect(await subscriber.next()).toEqual([{ type: 'subscribed', channel: 'chat' }]);
     await session(t, async (exchange) => {
-      expect(await exchange({ type: 'action', channel: 'guide_send_message', data: { text: 'Hello everyone!', user: 'Alice' } })).toEqual([
-        { type: 'action', channel: 'guide_send_message', status: 'completed', data: { sent: true } },
-      ]);
+      expect(
+        await exchange({
+          type: 'action',
+          channel: 'guide_send_message',
+          data: { text: 'Hello everyone!', user: 'Alice' },
+        }),
+      ).toEqual([{ type: 'action', channel: 'guide_send_message', status: 'completed', data: { sent: true } }]);
     });
-    expect(await subscriber.next()).toEqual([{ type: 'data', channel: 'chat', data: { message: 'Alice: Hello everyone!' } }]);
+    expect(await subscriber.next()).toEqual([
+      { type: 'data', channel: 'chat', data: { message: 'Alice: Hello everyone!' } },
+    ]);
     await subscriber.close();
   });
 
@@ -261,7 +289,12 @@ describe("SocketAPI's actions guide, in Nest", () => {
     session(t, async (exchange) => {
       const [reply] = await exchange({ type: 'action', channel: 'nonexistent_action' });
       expect(reply).toMatchObject({ type: 'error', message: "Action 'nonexistent_action' not found." });
-      expect(reply).toEqual({ type: 'error', code: 'ACTION_NOT_FOUND', message: "Action 'nonexistent_action' not found.", channel: 'nonexistent_action' });
+      expect(reply).toEqual({
+        type: 'error',
+        code: 'ACTION_NOT_FOUND',
+        message: "Action 'nonexistent_action' not found.",
+        channel: 'nonexistent_action',
+      });
     }));
 
   it('the complete example: post, confirm, broadcast, history', async () => {
@@ -281,8 +314,19 @@ describe("SocketAPI's actions guide, in Nest", () => {
     subscriber.send({ type: 'subscribe', channel: 'chat_room', data: { message: { user: 'Bob', text: 'joining' } } });
     expect(await subscriber.next()).toEqual([{ type: 'subscribed', channel: 'chat_room' }]);
     await session(t, async (exchange) => {
-      expect(await exchange({ type: 'action', channel: 'post_message', data: { message: { user: 'Alice', text: 'Hello!' } } })).toEqual([
-        { type: 'action', channel: 'post_message', status: 'completed', data: { id: 1, timestamp: 1701234567, sent: true } },
+      expect(
+        await exchange({
+          type: 'action',
+          channel: 'post_message',
+          data: { message: { user: 'Alice', text: 'Hello!' } },
+        }),
+      ).toEqual([
+        {
+          type: 'action',
+          channel: 'post_message',
+          status: 'completed',
+          data: { id: 1, timestamp: 1701234567, sent: true },
+        },
       ]);
       expect(await exchange({ type: 'action', channel: 'get_history', data: { limit: 20 } })).toEqual([
         { type: 'action', channel: 'get_history', status: 'completed', data: { messages: [], limit: 20 } },
@@ -291,7 +335,9 @@ describe("SocketAPI's actions guide, in Nest", () => {
         { type: 'action', channel: 'get_history', status: 'completed', data: { messages: [], limit: 10 } },
       ]);
     });
-    expect(await subscriber.next()).toEqual([{ type: 'data', channel: 'chat_room', data: { user: 'Alice', text: 'Hello!' } }]);
+    expect(await subscriber.next()).toEqual([
+      { type: 'data', channel: 'chat_room', data: { user: 'Alice', text: 'Hello!' } },
+    ]);
     await subscriber.close();
   });
 });

@@ -44,7 +44,9 @@ describe('the startup log line', () => {
     t = await startApp({ imports: [SocketApiModule.forRoot({ path: '/ws', heartbeat: false })], providers }, (app) => {
       app.useLogger(logger);
     });
-    return logger.lines.filter((line) => line.level === 'log' && line.details === 'SocketApi').map((line) => line.message);
+    return logger.lines
+      .filter((line) => line.level === 'log' && line.details === 'SocketApi')
+      .map((line) => line.message);
   }
 
   it('counts in the singular for one', async () => {

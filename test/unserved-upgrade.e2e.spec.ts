@@ -99,7 +99,11 @@ describe.each(PLATFORMS)('an upgrade request to a path nobody serves, on %s', (p
   }
 
   it('gets HTTP 404 and the connection closed; the socket path still upgrades', async () => {
-    t = await startApp({ imports: [SocketApiModule.forRoot({ path: '/ws', heartbeat: false })], providers: [Ping] }, undefined, platform);
+    t = await startApp(
+      { imports: [SocketApiModule.forRoot({ path: '/ws', heartbeat: false })], providers: [Ping] },
+      undefined,
+      platform,
+    );
     expect(await upgrade(t.url, '/nope')).toEqual(notFound);
     expect(await upgrade(t.url, '/')).toEqual(notFound);
     expect(await upgrade(t.url, '/ws/deeper')).toEqual(notFound);
@@ -124,7 +128,11 @@ describe.each(PLATFORMS)('an upgrade request to a path nobody serves, on %s', (p
   });
 
   it("leaves the path of the app's own ws server on the same HTTP server to it, even when it takes the socket late", async () => {
-    t = await startApp({ imports: [SocketApiModule.forRoot({ path: '/ws', heartbeat: false })], providers: [Ping] }, undefined, platform);
+    t = await startApp(
+      { imports: [SocketApiModule.forRoot({ path: '/ws', heartbeat: false })], providers: [Ping] },
+      undefined,
+      platform,
+    );
     const own = new WebSocketServer({ noServer: true });
     ownServer = own;
     own.on('connection', (socket) => socket.send(JSON.stringify({ from: 'own server' })));

@@ -22,7 +22,10 @@ const CALLGRIND_KINDS = [
  */
 export function summarizeCallgrind(file, units, top = 25, perfMap = undefined) {
   const nameOf = perfMap && fs.existsSync(perfMap) ? jitNames(perfMap) : () => undefined;
-  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const kinds = new Map(CALLGRIND_KINDS.map(([kind]) => [kind, 0]));
   const rows = [];
   for (const line of text.split('\n')) {

@@ -275,10 +275,14 @@ class SocketIoConn {
   }
   add(a, b, cb) {
     cork(this);
-    this.socket.emit('add', { a, b }, (res) => (typeof res === 'number' ? cb(null, res) : cb(res ?? { error: 'empty ack' })));
+    this.socket.emit('add', { a, b }, (res) =>
+      typeof res === 'number' ? cb(null, res) : cb(res ?? { error: 'empty ack' }),
+    );
   }
   addRaw(data, cb) {
-    this.socket.emit('add', data, (res) => (typeof res === 'number' ? cb(null, res) : cb(res ?? { error: 'empty ack' })));
+    this.socket.emit('add', data, (res) =>
+      typeof res === 'number' ? cb(null, res) : cb(res ?? { error: 'empty ack' }),
+    );
   }
   subscribe(cb) {
     cork(this);

@@ -36,7 +36,8 @@ const METRICS = {
     lgCpuPct: (r) => r.burst?.loadgenCpuPct,
     lgCorePct: (r) => r.burst?.loadgenCoreBusyPct,
     connectS: (r) => r.connectS,
-    others: (r) => (r.rate || r.burst ? Math.max(r.rate?.otherProcessesCpuPct ?? 0, r.burst?.otherProcessesCpuPct ?? 0) : undefined),
+    others: (r) =>
+      r.rate || r.burst ? Math.max(r.rate?.otherProcessesCpuPct ?? 0, r.burst?.otherProcessesCpuPct ?? 0) : undefined,
   },
   idle: {
     idleRss: (r) => r.perConn?.connected?.rssKB,
@@ -58,7 +59,11 @@ export function summarize(data) {
     for (const { name } of data.servers) {
       const mine = ms.filter((m) => m.server === name);
       const ok = mine.filter((m) => !m.result.error);
-      const row = { n: ok.length, errors: mine.filter((m) => m.result.error).map((m) => m.result.error.split('\n')[0]), metrics: {} };
+      const row = {
+        n: ok.length,
+        errors: mine.filter((m) => m.result.error).map((m) => m.result.error.split('\n')[0]),
+        metrics: {},
+      };
       for (const [key, get] of Object.entries(metrics)) {
         const ratios = ok.map((m) => {
           const ref = ms.find((x) => x.rep === m.rep && x.server === data.ref && !x.result.error);
@@ -66,7 +71,11 @@ export function summarize(data) {
           const b = ref ? get(ref.result) : undefined;
           return typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : undefined;
         });
-        row.metrics[key] = { value: median(ok.map((m) => get(m.result))), ratio: median(ratios), values: ok.map((m) => get(m.result)) };
+        row.metrics[key] = {
+          value: median(ok.map((m) => get(m.result))),
+          ratio: median(ratios),
+          values: ok.map((m) => get(m.result)),
+        };
       }
       rows[name] = row;
     }
@@ -134,7 +143,11 @@ export function renderReport(data) {
   L.push(
     `- **Pinning:** ${data.pinned ? `server on CPU ${data.pinned.server}, load generator on CPU ${data.pinned.loadgen} (\`taskset\`)` : 'none (server and load generator share the cores)'}`,
   );
-  L.push(`- **Versions:** ${Object.entries(data.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  L.push(
+    `- **Versions:** ${Object.entries(data.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   L.push(
     `- **Method:** ${data.reps} repetition(s), interleaved (every server per scenario, order rotated per repetition), a fresh server process per measurement. Values are medians over repetitions; **(N×)** is the ratio to \`${data.ref}\` computed within each repetition, then the median. For req/s and deliveries/s higher is better; for latency, CPU and memory lower is better.`,
   );
@@ -159,7 +172,9 @@ export function renderReport(data) {
       const row = rows[s.name];
       if (!row) continue;
       if (row.n === 0) {
-        L.push(`| ${s.name} | ${row.errors[0] ? `failed: ${escape(row.errors[0]).slice(0, 160)}` : 'not measured'} ${'| '.repeat(cols.length + extra.length - 1)}|`);
+        L.push(
+          `| ${s.name} | ${row.errors[0] ? `failed: ${escape(row.errors[0]).slice(0, 160)}` : 'not measured'} ${'| '.repeat(cols.length + extra.length - 1)}|`,
+        );
         continue;
       }
       const cells = cols.map(([, key, f, ratio]) => cell(row.metrics[key], f, ratio));
@@ -172,7 +187,9 @@ export function renderReport(data) {
         const o = row.metrics.others;
         const worst = Math.max(...(o?.values ?? []).filter((v) => typeof v === 'number'));
         if (worst > BUSY_PCT) busy.push(`${sc.name}/${s.name}`);
-        cells.push(o?.value === undefined ? '–' : `${fmt.pct(o.value)}${worst > BUSY_PCT ? ` (max ${fmt.pct(worst)}) ⚠` : ''}`);
+        cells.push(
+          o?.value === undefined ? '–' : `${fmt.pct(o.value)}${worst > BUSY_PCT ? ` (max ${fmt.pct(worst)}) ⚠` : ''}`,
+        );
       }
       const notes = [];
       if (row.metrics.errors?.value) notes.push(`${fmt.int(row.metrics.errors.value)} errors`);
@@ -192,7 +209,7 @@ export function renderReport(data) {
   );
   if (busy.length) L.push(`- **Rows disturbed by other processes in this run:** ${busy.join(', ')}.`);
   L.push(
-    '- **Server CPU µs** = (utime + stime of the server process over the measured window, from /proc/<pid>/stat) ÷ requests (or deliveries) completed in that window. On loopback, part of the TCP work of the receiving side is charged to the sending process, so both sides include some of the other\'s kernel time; `user µs` is the framework-only part.',
+    "- **Server CPU µs** = (utime + stime of the server process over the measured window, from /proc/<pid>/stat) ÷ requests (or deliveries) completed in that window. On loopback, part of the TCP work of the receiving side is charged to the sending process, so both sides include some of the other's kernel time; `user µs` is the framework-only part.",
     '- Run-to-run drift on a shared 2-core VM is easily ±10–20% in absolute numbers; the ratios, taken within one repetition, are steadier. Use `--reps 5` for tighter medians.',
   );
   return L.join('\n') + '\n';
@@ -241,7 +258,9 @@ function panel({ x, y, w, h, title, subtitle, groups, refLine, unit }) {
     const v = step * i;
     const yy = Y(v).toFixed(1);
     out.push(`<line x1="${left}" x2="${right}" y1="${yy}" y2="${yy}" class="g"/>`);
-    out.push(`<text x="${left - 5}" y="${(+yy + 4).toFixed(1)}" class="a" text-anchor="end">${+v.toFixed(2)}${unit ?? ''}</text>`);
+    out.push(
+      `<text x="${left - 5}" y="${(+yy + 4).toFixed(1)}" class="a" text-anchor="end">${+v.toFixed(2)}${unit ?? ''}</text>`,
+    );
   }
   const gw = (right - left) / Math.max(1, groups.length);
   groups.forEach((g, gi) => {
@@ -255,12 +274,21 @@ function panel({ x, y, w, h, title, subtitle, groups, refLine, unit }) {
         return;
       }
       const by = Y(b.v);
-      out.push(`<rect x="${(bx + 1).toFixed(1)}" y="${by.toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(bottom - by).toFixed(1)}" fill="${b.color}"><title>${esc(b.title ?? b.text)}</title></rect>`);
-      const small = bw < 24 ? ` style="font-size:7px"` : bw < 30 ? ` style="font-size:8px"` : "";
-      out.push(`<text x="${(bx + bw / 2).toFixed(1)}" y="${(by - 3).toFixed(1)}" class="v" text-anchor="middle"${small}>${esc(b.text)}</text>`);
+      out.push(
+        `<rect x="${(bx + 1).toFixed(1)}" y="${by.toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(bottom - by).toFixed(1)}" fill="${b.color}"><title>${esc(b.title ?? b.text)}</title></rect>`,
+      );
+      const small = bw < 24 ? ` style="font-size:7px"` : bw < 30 ? ` style="font-size:8px"` : '';
+      out.push(
+        `<text x="${(bx + bw / 2).toFixed(1)}" y="${(by - 3).toFixed(1)}" class="v" text-anchor="middle"${small}>${esc(b.text)}</text>`,
+      );
     });
-    out.push(`<text x="${(left + gi * gw + gw / 2).toFixed(1)}" y="${bottom + 15}" class="a" text-anchor="middle">${esc(g.label)}</text>`);
-    if (g.sub) out.push(`<text x="${(left + gi * gw + gw / 2).toFixed(1)}" y="${bottom + 27}" class="s" text-anchor="middle">${esc(g.sub)}</text>`);
+    out.push(
+      `<text x="${(left + gi * gw + gw / 2).toFixed(1)}" y="${bottom + 15}" class="a" text-anchor="middle">${esc(g.label)}</text>`,
+    );
+    if (g.sub)
+      out.push(
+        `<text x="${(left + gi * gw + gw / 2).toFixed(1)}" y="${bottom + 27}" class="s" text-anchor="middle">${esc(g.sub)}</text>`,
+      );
   });
   if (refLine !== undefined) {
     const yy = Y(refLine).toFixed(1);
@@ -283,10 +311,16 @@ export function renderChart(data) {
       const row = rows?.[s.name]?.metrics;
       const m = row?.[key];
       // * = the load generator was the (or a) bottleneck for this bar
-      const bound = markBound && ((row?.lgCpuPct?.value ?? 0) >= CLIENT_BOUND || (row?.lgCorePct?.value ?? 0) >= CLIENT_BOUND);
+      const bound =
+        markBound && ((row?.lgCpuPct?.value ?? 0) >= CLIENT_BOUND || (row?.lgCorePct?.value ?? 0) >= CLIENT_BOUND);
       if (bound && m?.ratio !== undefined) marked = true;
       const text = m?.ratio !== undefined ? m.ratio.toFixed(2) + (bound ? '*' : '') : '';
-      return { color: s.color, v: m?.ratio, text, title: `${s.name}: ${m?.value ?? '–'} (${m?.ratio?.toFixed(2) ?? '–'}× ${data.ref})${bound ? ', load generator ≥ 90% busy' : ''}` };
+      return {
+        color: s.color,
+        v: m?.ratio,
+        text,
+        title: `${s.name}: ${m?.value ?? '–'} (${m?.ratio?.toFixed(2) ?? '–'}× ${data.ref})${bound ? ', load generator ≥ 90% busy' : ''}`,
+      };
     });
 
   const rpc = data.scenarios.filter((s) => s.kind === 'rpc');
@@ -296,7 +330,18 @@ export function renderChart(data) {
       sub: `${data.ref} ${fmt.int(S[sc.name]?.[data.ref]?.metrics.rps.value ?? 0)}/s`,
       bars: ratioBars(S[sc.name], 'rps', true),
     }));
-    parts.push(panel({ x: 10, y, w: W - 20, h: 280, title: `RPC requests/s, ratio to ${data.ref} (higher is better)`, subtitle: 'c = connections, w = requests in flight per connection; median over repetitions', groups, refLine: 1 }));
+    parts.push(
+      panel({
+        x: 10,
+        y,
+        w: W - 20,
+        h: 280,
+        title: `RPC requests/s, ratio to ${data.ref} (higher is better)`,
+        subtitle: 'c = connections, w = requests in flight per connection; median over repetitions',
+        groups,
+        refLine: 1,
+      }),
+    );
     y += 290;
   }
   const fan = data.scenarios.filter((s) => s.kind === 'fanout');
@@ -311,7 +356,18 @@ export function renderChart(data) {
       groups.push({ label: `${tag} deliveries/s`, sub: '↑ better', bars: ratioBars(S[sc.name], 'dps', true) });
       groups.push({ label: `${tag} CPU µs/delivery`, sub: '↓ better', bars: ratioBars(S[sc.name], 'cpuUs', false) });
     }
-    parts.push(panel({ x: 10, y, w: sideBySide ? half : W - 20, h: 260, title: `Fan-out burst, ratio to ${data.ref}`, subtitle: '* = client-bound: compare CPU µs/delivery', groups, refLine: 1 }));
+    parts.push(
+      panel({
+        x: 10,
+        y,
+        w: sideBySide ? half : W - 20,
+        h: 260,
+        title: `Fan-out burst, ratio to ${data.ref}`,
+        subtitle: '* = client-bound: compare CPU µs/delivery',
+        groups,
+        refLine: 1,
+      }),
+    );
     if (!sideBySide) y += 270;
   }
   if (idle.length) {
@@ -320,7 +376,12 @@ export function renderChart(data) {
       const bars = (key) =>
         servers.map((s) => {
           const m = S[sc.name]?.[s.name]?.metrics?.[key];
-          return { color: s.color, v: m?.value, text: m?.value !== undefined ? m.value.toFixed(1) : '', title: `${s.name}: ${m?.value?.toFixed(2) ?? '–'} KB` };
+          return {
+            color: s.color,
+            v: m?.value,
+            text: m?.value !== undefined ? m.value.toFixed(1) : '',
+            title: `${s.name}: ${m?.value?.toFixed(2) ?? '–'} KB`,
+          };
         });
       const tag = sc.name.replace(/^idle-/, '');
       const many = idle.length > 1 ? ` ${tag}` : '';
@@ -329,11 +390,24 @@ export function renderChart(data) {
       groups.push({ label: `RSS, idle${many}`, bars: bars('idleRss') });
       groups.push({ label: `RSS, subscribed${many}`, bars: bars('subRss') });
     }
-    parts.push(panel({ x: sideBySide ? 20 + half : 10, y, w: sideBySide ? half : W - 20, h: 260, title: 'Server memory per connection, KB (lower is better)', subtitle: `after forced GC; ${idle.map((sc) => sc.lg.conns.toLocaleString('en-US')).join(' / ')} connections`, groups }));
+    parts.push(
+      panel({
+        x: sideBySide ? 20 + half : 10,
+        y,
+        w: sideBySide ? half : W - 20,
+        h: 260,
+        title: 'Server memory per connection, KB (lower is better)',
+        subtitle: `after forced GC; ${idle.map((sc) => sc.lg.conns.toLocaleString('en-US')).join(' / ')} connections`,
+        groups,
+      }),
+    );
     y += 270;
   } else if (sideBySide) y += 270;
   const legend = servers
-    .map((s, i) => `<rect x="${14 + i * 150}" y="20" width="12" height="12" fill="${s.color}"/><text x="${30 + i * 150}" y="30" class="a">${esc(s.name)}</text>`)
+    .map(
+      (s, i) =>
+        `<rect x="${14 + i * 150}" y="20" width="12" height="12" fill="${s.color}"/><text x="${30 + i * 150}" y="30" class="a">${esc(s.name)}</text>`,
+    )
     .join('\n');
   const H = y + 24;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif">

@@ -79,9 +79,13 @@ async function startRedis() {
   const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   if (which.status !== 0) throw new Error('redis-server not found: apt-get install redis-server');
   const port = await freePort();
-  const child = spawn(which.stdout.trim(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    which.stdout.trim(),
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   children.add(child);
   for (let i = 0; i < 200; i++) {
     if ((await redisCommand(port, 'PING\r\n')).startsWith('+PONG')) {
@@ -203,7 +207,8 @@ class Publisher {
   }
 }
 
-const percentile = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+const percentile = (sorted, p) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** Waits until every publication so far reached every subscriber (or gives up). */
 async function settle(subscribers, publisher, timeoutMs = 10_000) {
@@ -271,7 +276,12 @@ async function fixedRate(subscribers, publisher) {
   subscribers.recording = false;
   await settle(subscribers, publisher);
   const latencies = subscribers.latencies.splice(0).sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1), samples: latencies.length };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1),
+    samples: latencies.length,
+  };
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -302,7 +312,10 @@ async function measure(setup, count) {
   return result;
 }
 
-const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '–';
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -356,14 +369,26 @@ async function main() {
   const results = [];
   const setups = [
     { label: '1 instance, in-memory (publisher and subscribers on A)', env: [{}], pub: 0, sub: 0 },
-    { label: '1 instance, Redis broker (publisher and subscribers on A)', env: [{ REDIS_URL: redis.url }], pub: 0, sub: 0 },
-    { label: '2 instances through Redis (publisher on B, subscribers on A)', env: [{ REDIS_URL: redis.url }, { REDIS_URL: redis.url }], pub: 1, sub: 0 },
+    {
+      label: '1 instance, Redis broker (publisher and subscribers on A)',
+      env: [{ REDIS_URL: redis.url }],
+      pub: 0,
+      sub: 0,
+    },
+    {
+      label: '2 instances through Redis (publisher on B, subscribers on A)',
+      env: [{ REDIS_URL: redis.url }, { REDIS_URL: redis.url }],
+      pub: 1,
+      sub: 0,
+    },
   ];
   for (let rep = 0; rep < REPS; rep++) {
     for (const [index, setup] of setups.entries()) {
       for (const count of SUBSCRIBERS) {
         const prefix = `bench${rep}-${index}-${count}`;
-        const apps = await Promise.all(setup.env.map((env, i) => startApp(String.fromCharCode(65 + i), { ...env, REDIS_PREFIX: prefix })));
+        const apps = await Promise.all(
+          setup.env.map((env, i) => startApp(String.fromCharCode(65 + i), { ...env, REDIS_PREFIX: prefix })),
+        );
         try {
           const result = await measure(
             {
@@ -413,7 +438,10 @@ publications/s across them). Raw: \`bench/scale/results.json\`.
   Redis connection receives it once and fans it out to its local subscribers.
 `;
   writeFileSync(OUT, report);
-  writeFileSync(join(dirname(OUT), 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), command, results }, null, 1)}\n`);
+  writeFileSync(
+    join(dirname(OUT), 'results.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), command, results }, null, 1)}\n`,
+  );
   console.log(`\n${table(rows)}\n\nsaved to ${relative(root, OUT)}`);
 }
 

@@ -55,9 +55,7 @@ function onMessage(ws, raw, isBinary) {
         if (!Number.isInteger(a) || !Number.isInteger(b)) {
           return error(ws, 'VALIDATION_ERROR', "Invalid parameters for action 'add'", channel, id);
         }
-        return ws.send(
-          '{"type":"action","channel":"add","status":"completed","data":' + (a + b) + idPart(id) + '}',
-        );
+        return ws.send('{"type":"action","channel":"add","status":"completed","data":' + (a + b) + idPart(id) + '}');
       }
       if (channel === 'publish') {
         const frame = Buffer.from('{"type":"data","channel":"chat","data":' + JSON.stringify(data) + '}');

@@ -38,7 +38,9 @@ import { assertName, credentialString, headerValue, queryValue } from './handsha
  * creation says otherwise. A `keys` function receives the key as sent, and what it throws is
  * thrown (an `HttpException` 401/403 gives that status).
  */
-export function apiKeyAuthenticator<User = string>(options: ApiKeyAuthenticatorOptions<User>): SocketAuthenticator<User> {
+export function apiKeyAuthenticator<User = string>(
+  options: ApiKeyAuthenticatorOptions<User>,
+): SocketAuthenticator<User> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('apiKeyAuthenticator: options are required');
   }

@@ -18,11 +18,20 @@ const JOSE_FEATURE = 'jwtAuthenticator';
 
 const HMAC_ALGORITHMS: ReadonlySet<string> = new Set(['HS256', 'HS384', 'HS512']);
 const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
-  'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'ML-DSA-44',
+  'ML-DSA-65',
+  'ML-DSA-87',
 ]);
 const DEFAULT_SECRET_ALGORITHMS = ['HS256'];
 const DEFAULT_PUBLIC_KEY_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
@@ -168,7 +177,8 @@ function verificationKey(
 function secretBytes(secret: string | Uint8Array): Uint8Array {
   let bytes: Uint8Array;
   if (typeof secret === 'string') bytes = new TextEncoder().encode(secret);
-  else if (secret instanceof Uint8Array) bytes = new Uint8Array(secret); // a copy: later changes don't count
+  else if (secret instanceof Uint8Array)
+    bytes = new Uint8Array(secret); // a copy: later changes don't count
   else throw new TypeError('jwtAuthenticator: `secret` must be a string or a Uint8Array');
   if (bytes.length === 0) throw new TypeError('jwtAuthenticator: `secret` is empty');
   return bytes;

@@ -9,7 +9,12 @@ import { SocketApiValidationException } from '../protocol/errors.js';
 import { isTooDeep } from '../protocol/parse-client-message.js';
 import { BroadcastError } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import { bearerTokenMatches, broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
+import {
+  bearerTokenMatches,
+  broadcastHostRule,
+  isJsonContentType,
+  type BroadcastHostRule,
+} from './broadcast-access.js';
 import { serveInFastify } from './fastify-entry.js';
 
 /** The endpoint's answer: an HTTP status and a JSON body. */
@@ -68,8 +73,16 @@ export class BroadcastBridge implements OnModuleInit {
     }
     const path = broadcast.path;
     const isOurs = (request: IncomingMessage) => request.method === 'POST' && routeOf(request.url) === path;
-    servePostAhead(server, isOurs, (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue));
-    serveInFastify(this.adapterHost?.httpAdapter, isOurs, (request, response) => void this.serve(request, response, false));
+    servePostAhead(
+      server,
+      isOurs,
+      (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue),
+    );
+    serveInFastify(
+      this.adapterHost?.httpAdapter,
+      isOurs,
+      (request, response) => void this.serve(request, response, false),
+    );
     this.logger.log(`Broadcast endpoint: POST ${path}`);
     if (broadcast.token === undefined) {
       this.logger.warn(

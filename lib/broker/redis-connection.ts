@@ -125,7 +125,13 @@ export async function closeRedisClient(client: Redis): Promise<void> {
   }
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
-  await Promise.race([client.quit().then(() => undefined, () => undefined), gaveUp]);
+  await Promise.race([
+    client.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    gaveUp,
+  ]);
   clearTimeout(timer);
   if ((client.status as string) !== 'end') client.disconnect();
 }

@@ -46,9 +46,10 @@ export class RedisEnvelope {
 
   /** The message to PUBLISH on `redisChannel` for `frame`. */
   encode(redisChannel: string, frame: Buffer): Buffer {
-    const header = this.secret === undefined
-      ? this.header
-      : Buffer.from(`${this.unsignedHeader} ${this.mac(this.unsignedHeader, redisChannel, frame).toString('hex')}\n`);
+    const header =
+      this.secret === undefined
+        ? this.header
+        : Buffer.from(`${this.unsignedHeader} ${this.mac(this.unsignedHeader, redisChannel, frame).toString('hex')}\n`);
     return Buffer.concat([header, frame], header.length + frame.length);
   }
 

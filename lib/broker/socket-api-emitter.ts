@@ -86,13 +86,18 @@ export class SocketApiEmitter {
     const key = `${this.prefix}:${channel}`;
     let message: Buffer;
     try {
-      message = this.envelope.encode(key, Buffer.from(dataFrame(channel, toPlain(payload, this.options.serialization))));
+      message = this.envelope.encode(
+        key,
+        Buffer.from(dataFrame(channel, toPlain(payload, this.options.serialization))),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
     if (message.length > this.envelope.maxMessageBytes) {
       return Promise.reject(
-        new Error(`The publication is ${message.length} bytes, larger than maxMessageBytes (${this.envelope.maxMessageBytes}).`),
+        new Error(
+          `The publication is ${message.length} bytes, larger than maxMessageBytes (${this.envelope.maxMessageBytes}).`,
+        ),
       );
     }
     if (!this.window.acquire(message.length)) {

@@ -61,7 +61,10 @@ export class SocketApiExplorer {
 
   private assertServable(wrapper: InstanceWrapper, target: HandlerTarget, both: boolean): void {
     if (both) {
-      throw new SocketApiDeclarationError(target, 'a method is either a @SocketAction() or a @SocketChannel(), not both.');
+      throw new SocketApiDeclarationError(
+        target,
+        'a method is either a @SocketAction() or a @SocketChannel(), not both.',
+      );
     }
     if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) {
       throw new SocketApiDeclarationError(

@@ -107,7 +107,8 @@ export class HandshakeVerifier implements OnApplicationShutdown {
     clientAddress: string | undefined,
   ): Refusal | undefined {
     if (!this.accepting) return [HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.shuttingDown];
-    if (!this.isOriginAllowed(origin, request.headers.host)) return [HttpStatus.FORBIDDEN, HandshakeRefusal.originNotAllowed];
+    if (!this.isOriginAllowed(origin, request.headers.host))
+      return [HttpStatus.FORBIDDEN, HandshakeRefusal.originNotAllowed];
     if (this.total >= this.maxConnections) return [HttpStatus.SERVICE_UNAVAILABLE, HandshakeRefusal.tooManyConnections];
     if ((this.perAddress.get(addressLimitKey(clientAddress)) ?? 0) >= this.maxPerAddress) {
       return [HttpStatus.TOO_MANY_REQUESTS, HandshakeRefusal.tooManyFromAddress];
@@ -177,7 +178,11 @@ export class HandshakeVerifier implements OnApplicationShutdown {
       let identity = acceptedIdentity(await this.options.auth?.authenticate(request), Date.now());
       if (this.options.auth && !identity) return [HttpStatus.UNAUTHORIZED, HandshakeRefusal.unauthorized];
       if (this.connectGuards.any) {
-        const guarded = Object.assign(raw as GuardedRequest, { user: identity?.user, query: request.query, cookies: request.cookies });
+        const guarded = Object.assign(raw as GuardedRequest, {
+          user: identity?.user,
+          query: request.query,
+          cookies: request.cookies,
+        });
         if (!(await this.connectGuards.allow(guarded))) return [HttpStatus.FORBIDDEN, HandshakeRefusal.forbidden];
         // A guard may set the identity itself, as Passport's do.
         identity ??= guarded.user === undefined ? undefined : { user: guarded.user };

@@ -53,7 +53,8 @@ export class Heartbeat {
     const cutoff = Date.now() - this.idleTimeoutMs;
     for (const connection of this.connections) {
       // One already closing waits for its peer (or `closeTimeoutMs`), not for another close.
-      if (connection.lastMessageAt < cutoff && connection.isOpen) connection.close(CloseCode.NORMAL, CloseReason.idleTimeout);
+      if (connection.lastMessageAt < cutoff && connection.isOpen)
+        connection.close(CloseCode.NORMAL, CloseReason.idleTimeout);
     }
   }
 

@@ -81,7 +81,12 @@ export class MessageRouter implements OnApplicationShutdown {
   private runAction(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     const action = this.registry.actions.get(message.channel);
     if (!action) {
-      return this.rejectMessage(connection, message, ErrorCode.ACTION_NOT_FOUND, ErrorMessage.actionNotFound(message.channel));
+      return this.rejectMessage(
+        connection,
+        message,
+        ErrorCode.ACTION_NOT_FOUND,
+        ErrorMessage.actionNotFound(message.channel),
+      );
     }
     return this.execute(connection, message, action, this.sendActionResult);
   }
@@ -124,7 +129,12 @@ export class MessageRouter implements OnApplicationShutdown {
   private subscribe(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     const handler = this.registry.channels.get(message.channel);
     if (!handler) {
-      return this.rejectMessage(connection, message, ErrorCode.CHANNEL_NOT_FOUND, ErrorMessage.channelNotFound(message.channel));
+      return this.rejectMessage(
+        connection,
+        message,
+        ErrorCode.CHANNEL_NOT_FOUND,
+        ErrorMessage.channelNotFound(message.channel),
+      );
     }
     if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
     return this.execute(connection, message, handler, this.completeSubscription);

@@ -1,11 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -139,7 +133,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.verifier.stopAccepting();
     this.heartbeat.stop();
-    await this.drain(Date.now() + (this.options.shutdownTimeoutMs));
+    await this.drain(Date.now() + this.options.shutdownTimeoutMs);
     await this.closeAll();
     this.stopAnsweringUnserved?.();
     this.server?.close();

@@ -100,7 +100,11 @@ export class HandlerInvokerFactory {
     return async ([connection, data]) => {
       const values = await binder.bind(connection, data);
       for (const { param, pipes } of piped) {
-        values[param.index] = await this.nest.pipesConsumer.applyPipes(values[param.index], argumentMetadata(param), pipes);
+        values[param.index] = await this.nest.pipesConsumer.applyPipes(
+          values[param.index],
+          argumentMetadata(param),
+          pipes,
+        );
       }
       return apply(values);
     };

@@ -47,7 +47,8 @@ export class ParamsBinder {
 
   static compile(target: HandlerTarget, options: BinderOptions): ParamsBinder {
     const declared = readParams(target.classRef, target.methodName);
-    const types: unknown[] = Reflect.getMetadata('design:paramtypes', target.classRef.prototype, target.methodName) ?? [];
+    const types: unknown[] =
+      Reflect.getMetadata('design:paramtypes', target.classRef.prototype, target.methodName) ?? [];
     const params: BoundParam[] = [
       ...(declared.get(CONNECTION_PARAM) ?? []).map(({ index, pipes }) => ({
         index,

@@ -89,4 +89,3 @@ function redisOf(options: SocketApiModuleOptions, warn: (message: string) => voi
   };
   return resolveRedisSettings(settings, 'redis', warn);
 }
-

@@ -133,10 +133,10 @@ const addressOrRange: Check = (value, name, problems) => {
   }
 };
 
-const rateLimit = objectOf<RateLimitOptions>(
-  { perSecond: positiveNumber, burst: integer(1), closeAfter: integer(0) },
-  ['perSecond', 'burst'],
-);
+const rateLimit = objectOf<RateLimitOptions>({ perSecond: positiveNumber, burst: integer(1), closeAfter: integer(0) }, [
+  'perSecond',
+  'burst',
+]);
 
 const heartbeat = objectOf<HeartbeatOptions>({ intervalMs: duration(1), timeoutMs: duration(1) });
 
@@ -186,7 +186,10 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   redisMaxMessageBytes: integer(1, ' (bytes)'),
   broadcast,
   auth: hasMethods('a SocketAuthenticator', 'authenticate'),
-  connectGuards: arrayOf('guard classes', accepts('a guard class', (value) => typeof value === 'function')),
+  connectGuards: arrayOf(
+    'guard classes',
+    accepts('a guard class', (value) => typeof value === 'function'),
+  ),
   handshakeTimeoutMs: duration(1),
   allowedOrigins,
   maxConnections: integer(1),
@@ -217,7 +220,8 @@ export function validateOptions(options: unknown): SocketApiModuleOptions {
   checkModuleOptions(options, '', problems);
   if (isObject(options) && isObject(options.redis) && 'connection' in options.redis) {
     for (const [old, replacement] of Object.entries(DEPRECATED_REDIS_OPTIONS)) {
-      if (options[old] !== undefined) problems.push(`${old} cannot be combined with redis: { connection }: use redis.${replacement}`);
+      if (options[old] !== undefined)
+        problems.push(`${old} cannot be combined with redis: { connection }: use redis.${replacement}`);
     }
   }
   if (problems.length > 0) {

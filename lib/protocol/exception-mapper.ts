@@ -9,7 +9,6 @@ import { UnserializableValueError } from './to-plain.js';
 /** Where an exception was thrown: a guard's refusal defaults to `FORBIDDEN`. */
 export type ExceptionOrigin = 'guard' | 'handler';
 
-
 /**
  * Maps what a handler (or its enhancers) threw to the error the client sees. Returns `undefined`
  * for anything not meant for clients: the caller logs it and sends `INTERNAL_ERROR`. May throw (an

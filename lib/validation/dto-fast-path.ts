@@ -25,8 +25,18 @@ interface PropertyCheck {
 }
 
 // Options that change which values pass, or how a DTO is built, are left to the libraries.
-const NEUTRAL_VALIDATOR_OPTIONS = new Set(['forbidUnknownValues', 'stopAtFirstError', 'dismissDefaultMessages', 'validationError', 'enableDebugMessages']);
-const SUPPORTED_TYPES = new Set<string>([ValidationTypes.CUSTOM_VALIDATION, ValidationTypes.IS_DEFINED, ValidationTypes.CONDITIONAL_VALIDATION]);
+const NEUTRAL_VALIDATOR_OPTIONS = new Set([
+  'forbidUnknownValues',
+  'stopAtFirstError',
+  'dismissDefaultMessages',
+  'validationError',
+  'enableDebugMessages',
+]);
+const SUPPORTED_TYPES = new Set<string>([
+  ValidationTypes.CUSTOM_VALIDATION,
+  ValidationTypes.IS_DEFINED,
+  ValidationTypes.CONDITIONAL_VALIDATION,
+]);
 
 /**
  * Compiles, once per DTO, a check that gives the same verdict as `plainToInstance` + `validate`
@@ -73,7 +83,13 @@ function passes(instance: Record<string, unknown>, checks: PropertyCheck[], targ
     const value = instance[property];
     if (!conditionsHold(conditions, instance, value)) continue;
     for (const { metadata, validator } of constraints) {
-      const args: ValidationArguments = { targetName, property, object: instance, value, constraints: metadata.constraints };
+      const args: ValidationArguments = {
+        targetName,
+        property,
+        object: instance,
+        value,
+        constraints: metadata.constraints,
+      };
       const valid = validator.validate(value, args);
       // A promise (a constraint that is async without saying so) is class-validator's to await.
       if (valid !== true) return false;

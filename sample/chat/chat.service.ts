@@ -1,5 +1,13 @@
 import { Injectable, UseGuards } from '@nestjs/common';
-import { Channel, Connection, Data, InjectChannel, SocketAction, SocketChannel, SocketConnection } from '../../lib/index.js';
+import {
+  Channel,
+  Connection,
+  Data,
+  InjectChannel,
+  SocketAction,
+  SocketChannel,
+  SocketConnection,
+} from '../../lib/index.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { UsersService } from '../users/users.service.js';
 import { CreateUserDto } from './dto/create-user.dto.js';

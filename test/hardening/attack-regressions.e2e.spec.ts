@@ -29,7 +29,14 @@ function thrown(kind: unknown): unknown {
     case 'null-prototype':
       return Object.create(null); // String() of it throws
     case 'proxy':
-      return new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); } }); // `instanceof` throws
+      return new Proxy(
+        {},
+        {
+          getPrototypeOf: () => {
+            throw new Error('trap');
+          },
+        },
+      ); // `instanceof` throws
     case 'ws-bigint':
       return new WsException({ code: 'CUSTOM', detail: 10n }); // its payload cannot be serialized
     case 'error':
@@ -163,7 +170,9 @@ describe('frames waiting behind a handler hold their own bytes only', () => {
 
   it('small frames interleaved with large refused ones do not pin the 64 KiB read chunks they arrived in', async () => {
     const gc = forceGc();
-    const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false })], providers: [ClosingService] }));
+    const t = cleanup.track(
+      await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false })], providers: [ClosingService] }),
+    );
     const serverSockets: Socket[] = [];
     t.server.on('connection', (socket: Socket) => serverSockets.push(socket));
     const attacker = await TestClient.open(t.url);

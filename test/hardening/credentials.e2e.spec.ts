@@ -24,7 +24,12 @@ interface Claims {
 async function token(claims: Claims, expiresInSeconds: number, secret = key): Promise<string> {
   // Not rounded down to the second: a token of `expiresInSeconds` 1 must live 1 s, not 0 to 1 s.
   const now = Date.now() / 1000;
-  return new SignJWT({ plan: claims.plan }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setIssuedAt(now).setExpirationTime(now + expiresInSeconds).sign(secret);
+  return new SignJWT({ plan: claims.plan })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + expiresInSeconds)
+    .sign(secret);
 }
 
 /**
@@ -33,7 +38,11 @@ async function token(claims: Claims, expiresInSeconds: number, secret = key): Pr
  */
 async function shortToken(claims: Claims, minMs: number): Promise<{ jwt: string; expiresAt: number }> {
   const exp = Math.ceil((Date.now() + minMs) / 1000);
-  const jwt = await new SignJWT({ plan: claims.plan }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setExpirationTime(exp).sign(key);
+  const jwt = await new SignJWT({ plan: claims.plan })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setExpirationTime(exp)
+    .sign(key);
   return { jwt, expiresAt: exp * 1000 };
 }
 
@@ -61,7 +70,10 @@ class Account {
 describe('JWT authentication over a real socket', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp({ imports: [SocketApiModule.forRoot({ auth: jwtAuthenticator({ secret: SECRET }) })], providers: [Account] });
+    t = await startApp({
+      imports: [SocketApiModule.forRoot({ auth: jwtAuthenticator({ secret: SECRET }) })],
+      providers: [Account],
+    });
   });
   afterAll(() => t.close());
 
@@ -82,7 +94,11 @@ describe('JWT authentication over a real socket', () => {
 
   it('refuses expired tokens, bad signatures and garbage with HTTP 401', async () => {
     expect(await refusedUpgrade(`${t.url}/?token=${await token({ sub: 'ada' }, -10)}`)).toBe(401);
-    expect(await refusedUpgrade(`${t.url}/?token=${await token({ sub: 'ada' }, 60, new TextEncoder().encode('another-secret-another-secret-xx'))}`)).toBe(401);
+    expect(
+      await refusedUpgrade(
+        `${t.url}/?token=${await token({ sub: 'ada' }, 60, new TextEncoder().encode('another-secret-another-secret-xx'))}`,
+      ),
+    ).toBe(401);
     expect(await refusedUpgrade(`${t.url}/?token=not.a.jwt`)).toBe(401);
     expect(await refusedUpgrade(t.url)).toBe(401);
   });
@@ -99,14 +115,25 @@ describe('JWT authentication over a real socket', () => {
     const client = await TestClient.open(`${t.url}/?token=${first.jwt}`);
     const renewed = await token({ sub: 'ada', plan: 'premium' }, 60);
     client.send({ type: 'auth', data: { token: renewed }, id: 'r1' });
-    const [reply] = (await client.next()) as Array<{ type: string; status: string; id: string; data: { expiresAt: number } }>;
+    const [reply] = (await client.next()) as Array<{
+      type: string;
+      status: string;
+      id: string;
+      data: { expiresAt: number };
+    }>;
     expect(reply).toMatchObject({ type: 'auth', status: 'renewed', id: 'r1' });
     expect(reply.data.expiresAt).toBeGreaterThan(Date.now() + 50_000);
     // Past the first token's expiry: only the renewal keeps the connection open.
     await new Promise((resolve) => setTimeout(resolve, first.expiresAt + 500 - Date.now()));
     client.send({ type: 'action', channel: 'me', id: 2 });
     expect(await client.next()).toEqual([
-      { type: 'action', channel: 'me', status: 'completed', data: { sub: 'ada', plan: 'premium', expiresAt: reply.data.expiresAt }, id: 2 },
+      {
+        type: 'action',
+        channel: 'me',
+        status: 'completed',
+        data: { sub: 'ada', plan: 'premium', expiresAt: reply.data.expiresAt },
+        id: 2,
+      },
     ]);
     expect(client.closeCode).toBeUndefined();
     await client.close();
@@ -130,7 +157,10 @@ describe('JWT authentication over a real socket', () => {
     const client = await TestClient.open(`${t.url}/?token=${await token({ sub: 'ada', plan: 'premium' }, 60)}`);
     client.send({ type: 'subscribe', channel: 'news' });
     client.send({ type: 'subscribe', channel: 'premium' });
-    expect(await client.next(2)).toEqual([{ type: 'subscribed', channel: 'news' }, { type: 'subscribed', channel: 'premium' }]);
+    expect(await client.next(2)).toEqual([
+      { type: 'subscribed', channel: 'news' },
+      { type: 'subscribed', channel: 'premium' },
+    ]);
     client.send({ type: 'auth', data: { token: await token({ sub: 'ada', plan: 'free' }, 60) }, id: 9 });
     const [dropped, renewed] = await client.next(2);
     expect(dropped).toEqual({ type: 'unsubscribed', channel: 'premium' });
@@ -146,6 +176,8 @@ describe('renewal without an authenticator that can renew', () => {
     const t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot()], providers: [Account] }));
     const client = await TestClient.open(t.url);
     client.send({ type: 'auth', data: { token: 'x' }, id: 1 });
-    expect(await client.next()).toEqual([{ type: 'error', code: 'UNKNOWN_TYPE', message: 'Unknown message type: auth.', id: 1 }]);
+    expect(await client.next()).toEqual([
+      { type: 'error', code: 'UNKNOWN_TYPE', message: 'Unknown message type: auth.', id: 1 },
+    ]);
   });
 });

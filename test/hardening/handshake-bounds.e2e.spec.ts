@@ -390,7 +390,9 @@ describe('origin policy, on a real server', () => {
     await new Promise((resolve) => setTimeout(resolve, 3100));
     expect(await refusedUpgrade(test.url, { headers: { origin: 'http://late.example' } })).toBe(403);
     expect(logger.lines.warn).toHaveLength(2);
-    expect(logger.lines.warn[1]).toContain("add 'http://late.example' to allowedOrigins. (15 of these since the last line)");
+    expect(logger.lines.warn[1]).toContain(
+      "add 'http://late.example' to allowedOrigins. (15 of these since the last line)",
+    );
   });
 });
 

@@ -190,4 +190,3 @@ describe('query and cookies as the authenticator sees them', () => {
     });
   });
 });
-

@@ -35,14 +35,16 @@ describe('authentication at connect', () => {
     const ada = await TestClient.open(`${t.url}/?key=key-ada`);
     bob.send({ type: 'action', channel: 'admin', id: 1 });
     ada.send({ type: 'action', channel: 'admin', id: 1 });
-    expect(await bob.next()).toEqual([{ type: 'error', code: 'FORBIDDEN', message: 'Forbidden resource', channel: 'admin', id: 1 }]);
+    expect(await bob.next()).toEqual([
+      { type: 'error', code: 'FORBIDDEN', message: 'Forbidden resource', channel: 'admin', id: 1 },
+    ]);
     expect(await ada.next()).toEqual([{ type: 'action', channel: 'admin', status: 'completed', data: 'ok', id: 1 }]);
     await Promise.all([bob.close(), ada.close()]);
   });
 });
 
 describe('connect guards', () => {
-  it("run with DI after auth, see the request as HTTP with its user; refusal is HTTP 403", async () => {
+  it('run with DI after auth, see the request as HTTP with its user; refusal is HTTP 403', async () => {
     const t = cleanup.track(await app({ auth: byKey, connectGuards: [NoBobGuard] }));
     expect(await refusedUpgrade(`${t.url}/?key=key-bob`)).toBe(403);
     expect(await whoami(`${t.url}/?key=key-ada`)).toEqual({ name: 'ada', role: 'admin' });
@@ -57,7 +59,9 @@ describe('connect guards', () => {
 
 describe('origin allow-list', () => {
   it('refuses browsers from other origins with HTTP 403; clients without Origin are not browsers', async () => {
-    const t = cleanup.track(await app({ allowedOrigins: ['https://app.example.com', /^https:\/\/[a-z]+\.example\.org$/] }));
+    const t = cleanup.track(
+      await app({ allowedOrigins: ['https://app.example.com', /^https:\/\/[a-z]+\.example\.org$/] }),
+    );
     expect(await whoami(t.url, { origin: 'https://app.example.com' })).toBeUndefined();
     expect(await whoami(t.url, { origin: 'https://admin.example.org' })).toBeUndefined();
     expect(await whoami(t.url)).toBeUndefined();

@@ -29,7 +29,13 @@ async function app(options: SocketApiModuleOptions): Promise<TestApp> {
   return startApp({ imports: [SocketApiModule.forRoot(options)], providers: [Limited] });
 }
 
-const rateLimited = (id: number, channel = 'echo') => ({ type: 'error', code: 'RATE_LIMITED', message: 'Too many requests.', channel, id });
+const rateLimited = (id: number, channel = 'echo') => ({
+  type: 'error',
+  code: 'RATE_LIMITED',
+  message: 'Too many requests.',
+  channel,
+  id,
+});
 const echoed = (id: number) => ({ type: 'action', channel: 'echo', status: 'completed', data: 'x', id });
 
 describe('maximum frame size', () => {
@@ -60,7 +66,15 @@ describe('rate limit (token bucket)', () => {
     const t = cleanup.track(await app({ rateLimit: { burst: 5, perSecond: 10 } }));
     const client = await TestClient.open(t.url);
     for (let id = 1; id <= 7; id++) client.send({ type: 'action', channel: 'echo', data: { text: 'x' }, id });
-    expect(await client.next(7)).toEqual([echoed(1), echoed(2), echoed(3), echoed(4), echoed(5), rateLimited(6), rateLimited(7)]);
+    expect(await client.next(7)).toEqual([
+      echoed(1),
+      echoed(2),
+      echoed(3),
+      echoed(4),
+      echoed(5),
+      rateLimited(6),
+      rateLimited(7),
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 250));
     client.send({ type: 'action', channel: 'echo', data: { text: 'x' }, id: 8 });
     expect(await client.next()).toEqual([echoed(8)]);
@@ -101,7 +115,13 @@ describe('subscriptions per connection', () => {
   it('refuses one past maxSubscriptions with TOO_MANY_SUBSCRIPTIONS; resubscribing or leaving one is fine', async () => {
     const t = cleanup.track(await app({ maxSubscriptions: 2 }));
     const client = await TestClient.open(t.url);
-    for (const [id, channel] of [[1, 'a'], [2, 'b'], [3, 'c'], [4, 'a']] as const) client.send({ type: 'subscribe', channel, id });
+    for (const [id, channel] of [
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+      [4, 'a'],
+    ] as const)
+      client.send({ type: 'subscribe', channel, id });
     expect(await client.next(4)).toEqual([
       { type: 'subscribed', channel: 'a', id: 1 },
       { type: 'subscribed', channel: 'b', id: 2 },
@@ -110,7 +130,10 @@ describe('subscriptions per connection', () => {
     ]);
     client.send({ type: 'unsubscribe', channel: 'b' });
     client.send({ type: 'subscribe', channel: 'c', id: 5 });
-    expect(await client.next(2)).toEqual([{ type: 'unsubscribed', channel: 'b' }, { type: 'subscribed', channel: 'c', id: 5 }]);
+    expect(await client.next(2)).toEqual([
+      { type: 'unsubscribed', channel: 'b' },
+      { type: 'subscribed', channel: 'c', id: 5 },
+    ]);
   });
 });
 

@@ -145,7 +145,9 @@ function connections(t: TestApp): number {
 
 async function echoRoundTrip(client: TestClient, id: string | number): Promise<void> {
   client.send({ type: 'action', channel: 'echo', data: { id }, id });
-  expect(await client.next(1, 10_000)).toEqual([{ type: 'action', channel: 'echo', status: 'completed', data: { id }, id }]);
+  expect(await client.next(1, 10_000)).toEqual([
+    { type: 'action', channel: 'echo', status: 'completed', data: { id }, id },
+  ]);
 }
 
 /** Close code, reason and when it came, plus the order of everything the socket received. */
@@ -188,7 +190,9 @@ describe('heartbeat', () => {
 
     const code = await dead.closed(5000);
     const elapsed = Date.now() - opened;
-    console.log(`heartbeat: dead peer terminated ${elapsed} ms after connecting (interval ${INTERVAL_MS} ms, timeout ${TIMEOUT_MS} ms), after ${pings()} ping(s)`);
+    console.log(
+      `heartbeat: dead peer terminated ${elapsed} ms after connecting (interval ${INTERVAL_MS} ms, timeout ${TIMEOUT_MS} ms), after ${pings()} ping(s)`,
+    );
     expect(code).toBe(1006);
     expect(pings()).toBeGreaterThanOrEqual(1);
     expect(elapsed).toBeLessThan(1000);
@@ -292,7 +296,10 @@ describe('connection hooks', () => {
     logger = new CapturingLogger();
     // errorLogIntervalMs 0: every hook failure of every connection is logged, not once per 10 s.
     t = await startApp(
-      { imports: [SocketApiModule.forRoot({ errorLogIntervalMs: 0 })], providers: [LivenessService, FailingHooks, HookRecorder] },
+      {
+        imports: [SocketApiModule.forRoot({ errorLogIntervalMs: 0 })],
+        providers: [LivenessService, FailingHooks, HookRecorder],
+      },
       (nest) => nest.useLogger(logger),
     );
     recorder = t.app.get(HookRecorder);
@@ -344,7 +351,9 @@ describe('connection hooks', () => {
     expect(all).toContain('disconnect hook threw');
     expect(all).toContain('FailingHooks.rejectsOnDisconnect()');
     expect(all).toContain('disconnect hook rejected');
-    await waitFor(() => recorder.disconnects.some((record) => record.id === id), { what: 'the recorder\'s disconnect hook' });
+    await waitFor(() => recorder.disconnects.some((record) => record.id === id), {
+      what: "the recorder's disconnect hook",
+    });
     expect(recorder.disconnects.find((record) => record.id === id)).toMatchObject({ code: 4000, reason: 'bye' });
     expect(connections(t)).toBe(0);
     // Nothing else went wrong.
@@ -368,9 +377,13 @@ describe('graceful shutdown', () => {
     await t.close();
     const took = Date.now() - started;
     const { code, reason } = await close;
-    console.log(`shutdown: app.close() took ${took} ms with a 300 ms action in flight; client saw ${events.join(', ')}`);
+    console.log(
+      `shutdown: app.close() took ${took} ms with a 300 ms action in flight; client saw ${events.join(', ')}`,
+    );
     expect(events).toEqual(['action:slow-1', 'close:1001']);
-    expect(client.frames).toEqual([{ type: 'action', channel: 'slow', status: 'completed', data: { slept: 300 }, id: 'slow-1' }]);
+    expect(client.frames).toEqual([
+      { type: 'action', channel: 'slow', status: 'completed', data: { slept: 300 }, id: 'slow-1' },
+    ]);
     expect({ code, reason }).toEqual({ code: 1001, reason: 'Server shutting down' });
   });
 
@@ -410,7 +423,9 @@ describe('graceful shutdown', () => {
     await t.close();
     const took = Date.now() - started;
     const { code } = await close;
-    console.log(`shutdown: app.close() took ${took} ms (shutdownTimeoutMs 200) with a 2000 ms action in flight; client saw ${events.join(', ')}`);
+    console.log(
+      `shutdown: app.close() took ${took} ms (shutdownTimeoutMs 200) with a 2000 ms action in flight; client saw ${events.join(', ')}`,
+    );
     expect(code).toBe(1001);
     expect(took).toBeGreaterThanOrEqual(190);
     expect(took).toBeLessThan(1500);

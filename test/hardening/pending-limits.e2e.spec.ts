@@ -27,7 +27,9 @@ let t: TestApp;
 
 /** An app with `options` and a client of it, both closed after the test. */
 async function open(options: SocketApiModuleOptions): Promise<TestClient> {
-  t = cleanup.track(await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false, ...options })], providers: [Pending] }));
+  t = cleanup.track(
+    await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false, ...options })], providers: [Pending] }),
+  );
   const client = await TestClient.open(t.url);
   cleanup.add(() => client.socket.terminate());
   return client;

@@ -90,4 +90,3 @@ describe('rate limit options', () => {
     await expect(app({ rateLimit })).rejects.toThrow(/perSecond|burst/);
   });
 });
-

@@ -88,7 +88,10 @@ describe('after the server closes a connection', () => {
   });
 
   it('drops the frames waiting when the token expires, and sends no reply of what was running', async () => {
-    const t = await app({ auth: { authenticate: () => ({ user: 'u', expiresAt: Date.now() + 500 }) }, closeTimeoutMs: 600 });
+    const t = await app({
+      auth: { authenticate: () => ({ user: 'u', expiresAt: Date.now() + 500 }) },
+      closeTimeoutMs: 600,
+    });
     const client = await open(t);
     client.send({ type: 'action', channel: 'wait', data: { ms: 1000 }, id: 1 });
     for (let id = 2; id <= 4; id++) client.send(hit(id)); // waiting behind 'wait' (concurrency 1)

@@ -195,7 +195,9 @@ describe('renewal runs the connect guards again', () => {
   it('guards see at renewal what they saw at connect, with the new user', async () => {
     const client = await open('as=ada&lang=en', { 'x-client': 'tests', cookie: 'theme=dark' });
     client.send({ type: 'auth', data: { as: 'ada-a-only' }, id: 1 });
-    expect(await client.next()).toEqual([{ type: 'auth', status: 'renewed', data: { expiresAt: expect.any(Number) }, id: 1 }]);
+    expect(await client.next()).toEqual([
+      { type: 'auth', status: 'renewed', data: { expiresAt: expect.any(Number) }, id: 1 },
+    ]);
     const atConnect = { header: 'tests', query: { as: 'ada', lang: 'en' }, cookies: { theme: 'dark' } };
     expect(t.app.get(GuardLog).seen).toEqual([
       { type: 'http', user: 'ada', renewing: false, ...atConnect },
@@ -245,7 +247,9 @@ describe('renewal keeps the subject unless the authenticator allows a change', (
     const client = await TestClient.open(`${t.url}/?as=bob`);
     cleanup.track(client);
     client.send({ type: 'auth', data: { as: 'bob', noSubject: true }, id: 1 });
-    expect(await client.next()).toEqual([{ type: 'error', code: 'FORBIDDEN', message: 'Credentials of another subject.', id: 1 }]);
+    expect(await client.next()).toEqual([
+      { type: 'error', code: 'FORBIDDEN', message: 'Credentials of another subject.', id: 1 },
+    ]);
     client.send({ type: 'auth', data: { as: 'bob', noSubject: true, allowSubjectChange: true }, id: 2 });
     expect(await client.next()).toMatchObject([{ type: 'auth', status: 'renewed', id: 2 }]);
     expect(await me(client, 3)).toMatchObject({ user: USERS.bob, subject: null });
@@ -317,7 +321,10 @@ describe('a channel guard re-checked after a renewal', () => {
     expect((await me(client, 3)).subscriptions).toEqual(['room']);
 
     client.send({ type: 'auth', data: { as: 'ada-a-only' }, id: 4 });
-    expect(await client.next(2)).toMatchObject([{ type: 'unsubscribed', channel: 'room' }, { type: 'auth', status: 'renewed', id: 4 }]);
+    expect(await client.next(2)).toMatchObject([
+      { type: 'unsubscribed', channel: 'room' },
+      { type: 'auth', status: 'renewed', id: 4 },
+    ]);
     expect((await me(client, 5)).subscriptions).toEqual([]);
   });
 });
@@ -332,7 +339,10 @@ describe('renewals racing a close or each other', () => {
   });
   afterAll(() => Promise.all([t.close(), unguarded.close()]));
 
-  it.each([['with', () => t], ['without', () => unguarded]])(
+  it.each([
+    ['with', () => t],
+    ['without', () => unguarded],
+  ])(
     'a renewal still running when the client leaves leaves nothing behind (%s connect guards): the connection can be collected',
     async (_with, server) => {
       const gc = forceGc();
@@ -359,7 +369,12 @@ describe('renewals racing a close or each other', () => {
     client.send({ type: 'auth', data: { as: 'ada-a-only', ttlMs: 120_000, delayMs: 300 }, id: 1 });
     client.send({ type: 'auth', data: { as: 'ada', ttlMs: 600_000 }, id: 2 });
     const [second, first] = (await client.next(2)) as Array<{ id: number; data?: { expiresAt: number } }>;
-    expect(second).toEqual({ type: 'error', code: 'RATE_LIMITED', message: 'A renewal is already in progress.', id: 2 });
+    expect(second).toEqual({
+      type: 'error',
+      code: 'RATE_LIMITED',
+      message: 'A renewal is already in progress.',
+      id: 2,
+    });
     expect(first).toMatchObject({ type: 'auth', status: 'renewed', id: 1 });
     expect(await me(client, 3)).toMatchObject({ user: USERS['ada-a-only'], expiresAt: first.data!.expiresAt });
     expect(first.data!.expiresAt).toBeLessThan(Date.now() + 200_000);
@@ -404,8 +419,12 @@ describe('JWT expiry at the edges', () => {
 
   it('an exp of 1e400 (Infinity) is refused: HTTP 401 at connect, UNAUTHORIZED at renewal', async () => {
     expect(await refusedUpgrade(`${t.url}/?token=${await signed('ada', '1e400')}`)).toBe(401);
-    const client = cleanup.track(await TestClient.open(`${t.url}/?token=${await signed('ada', Math.floor(Date.now() / 1000) + 60)}`));
+    const client = cleanup.track(
+      await TestClient.open(`${t.url}/?token=${await signed('ada', Math.floor(Date.now() / 1000) + 60)}`),
+    );
     client.send({ type: 'auth', data: { token: await signed('ada', '1e400') }, id: 1 });
-    expect(await client.next()).toEqual([{ type: 'error', code: 'UNAUTHORIZED', message: 'Invalid credentials.', id: 1 }]);
+    expect(await client.next()).toEqual([
+      { type: 'error', code: 'UNAUTHORIZED', message: 'Invalid credentials.', id: 1 },
+    ]);
   });
 });

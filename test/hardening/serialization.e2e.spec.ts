@@ -315,11 +315,19 @@ describe('a value that cannot be serialized, in every place the server serialize
     const values = [...KINDS.map(make), { last: true }];
     const done = new Promise<void>((resolve) =>
       interval(5)
-        .pipe(take(values.length), map((i) => values[i]))
+        .pipe(
+          take(values.length),
+          map((i) => values[i]),
+        )
         .subscribe({ next: (value) => feed.next(value), complete: resolve }),
     );
     // The channel itself as the observer, as the README shows.
-    interval(5).pipe(take(1), map(() => ({ big: 10n }))).subscribe(feed);
+    interval(5)
+      .pipe(
+        take(1),
+        map(() => ({ big: 10n })),
+      )
+      .subscribe(feed);
     await done;
     expect(await client.next()).toEqual([{ type: 'data', channel: 'feed', data: { last: true } }]);
     // RxJS would rethrow a throw from next() in a later macrotask: give it the time to.

@@ -83,10 +83,10 @@ class ConnectionLog {
     // Instrumentation: record the close the server decides on, before the client can read it.
     const { socket } = connection as WsConnection;
     const close = socket.close.bind(socket);
-    socket.close = ((code?: number, reason?: string | Buffer) => {
+    socket.close = (code?: number, reason?: string | Buffer) => {
       this.serverCloses.push({ name, code, reason: reason?.toString() });
       close(code, reason);
-    });
+    };
   }
 
   @OnSocketDisconnect()
@@ -163,12 +163,15 @@ class Subscriber {
  * within MAX_LAG publications, so that only the subscriber that stopped reading falls behind.
  */
 async function publish(channel: Channel<Tick>, from: number, to: number, reader: Subscriber): Promise<void> {
-  for (let seq = from; seq <= to; ) {
+  for (let seq = from; seq <= to;) {
     const end = Math.min(to, seq + BATCH - 1);
     for (; seq <= end; seq++) channel.publish({ seq, pad: PAD });
     await tick();
     const published = seq - 1;
-    await reader.waitFor(() => reader.received >= published - from + 1 - MAX_LAG || reader.close !== undefined, 'the reader to catch up');
+    await reader.waitFor(
+      () => reader.received >= published - from + 1 - MAX_LAG || reader.close !== undefined,
+      'the reader to catch up',
+    );
   }
 }
 
@@ -299,7 +302,9 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
       expect([1013, 1006]).toContain(paused.close!.code);
       expect(paused.disorder).toEqual([]);
       await normal.waitFor(() => gateway.connectionCount === 1, 'the server to forget the slow consumer');
-      expect(log.disconnects).toEqual([{ name: 'paused', code: paused.close!.code, reason: paused.close!.code === 1013 ? 'Slow consumer' : '' }]);
+      expect(log.disconnects).toEqual([
+        { name: 'paused', code: paused.close!.code, reason: paused.close!.code === 1013 ? 'Slow consumer' : '' },
+      ]);
       console.log(
         `slow consumer (close): after resume the client read ${paused.received} publication(s) (last seq ${paused.lastSeq}) then close ${paused.close!.code}; ` +
           `disconnect hook saw ${log.disconnects[0].code}`,
@@ -349,7 +354,10 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
       // Resumed: it reads what the server still held for it (the frames not dropped).
       paused.tcp.resume();
       const server = log.byName.get('paused')!;
-      await paused.waitFor(() => server.socket.bufferedAmount === 0 && paused.received === PUBLICATIONS - dropped, 'the catch-up');
+      await paused.waitFor(
+        () => server.socket.bufferedAmount === 0 && paused.received === PUBLICATIONS - dropped,
+        'the catch-up',
+      );
       expect(paused.close).toBeUndefined();
       expect(paused.disorder).toEqual([]);
       expect(paused.seqs[0]).toBe(WARMUP_PUBLICATIONS + 1);
@@ -383,7 +391,10 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
       paused.socket.send(JSON.stringify({ type: 'ping', id: 'at-once' }));
       await paused.waitFor(() => paused.others.length > 0 || paused.close !== undefined, 'the pong');
       // Let a close that follows the pong show up.
-      await paused.waitFor(() => log.byName.get('paused')!.socket.bufferedAmount === 0 || paused.close !== undefined, 'the catch-up');
+      await paused.waitFor(
+        () => log.byName.get('paused')!.socket.bufferedAmount === 0 || paused.close !== undefined,
+        'the catch-up',
+      );
       await sleep(200);
       expect(paused.others).toEqual([{ type: 'pong', id: 'at-once' }]);
       expect(paused.close).toBeUndefined();
@@ -394,25 +405,21 @@ describe('slow consumer (maxBufferedBytes 256 KiB)', () => {
     90_000,
   );
 
-  it(
-    `control: with maxBufferedBytes 64 MiB nothing stops the buffering, and the same measurement sees the ~${mb(PUBLICATIONS * FRAME_BYTES)} held for the paused subscriber`,
-    async () => {
-      const t = cleanup.track(await app(64 * 1024 * 1024));
-      const log = t.app.get(ConnectionLog);
-      const { publisher, normal, paused, before } = await setUp(t, 'feed', gc);
-      await publish(publisher.feed, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
-      await normal.waitFor(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
-      const buffered = log.byName.get('paused')!.socket.bufferedAmount;
-      const after = await settledFootprint(gc);
-      console.log(
-        `control (64 MiB limit): paused subscriber not closed, ${mb(buffered)} in its send buffer; ${describeGrowth(before, after)}`,
-      );
-      expect(log.serverCloses).toEqual([]);
-      expect(after.total - before.total).toBeGreaterThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
-      paused.socket.terminate();
-      normal.socket.close();
-      await normal.waitFor(() => normal.close !== undefined, 'the normal subscriber to close');
-    },
-    90_000,
-  );
+  it(`control: with maxBufferedBytes 64 MiB nothing stops the buffering, and the same measurement sees the ~${mb(PUBLICATIONS * FRAME_BYTES)} held for the paused subscriber`, async () => {
+    const t = cleanup.track(await app(64 * 1024 * 1024));
+    const log = t.app.get(ConnectionLog);
+    const { publisher, normal, paused, before } = await setUp(t, 'feed', gc);
+    await publish(publisher.feed, WARMUP_PUBLICATIONS + 1, WARMUP_PUBLICATIONS + PUBLICATIONS, normal);
+    await normal.waitFor(() => normal.received === PUBLICATIONS, 'every publication at the normal subscriber');
+    const buffered = log.byName.get('paused')!.socket.bufferedAmount;
+    const after = await settledFootprint(gc);
+    console.log(
+      `control (64 MiB limit): paused subscriber not closed, ${mb(buffered)} in its send buffer; ${describeGrowth(before, after)}`,
+    );
+    expect(log.serverCloses).toEqual([]);
+    expect(after.total - before.total).toBeGreaterThan(FOOTPRINT_BOUND_MB * 1024 * 1024);
+    paused.socket.terminate();
+    normal.socket.close();
+    await normal.waitFor(() => normal.close !== undefined, 'the normal subscriber to close');
+  }, 90_000);
 });

@@ -18,7 +18,7 @@ describe.each(PLATFORMS)('HTTP bridge on %s: data nested past maxDepth', (platfo
     return `{"channel":"feed","data":{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}}`;
   }
 
-  it('is refused as the caller\'s error (400), with nothing run, published or logged, as on the socket', async () => {
+  it("is refused as the caller's error (400), with nothing run, published or logged, as on the socket", async () => {
     const logger = new CapturingLogger();
     instance = await startInstance('bridge', SocketApiModule.forRoot({ broadcast: {}, heartbeat: false }), platform);
     instance.app.useLogger(logger);
@@ -41,7 +41,11 @@ describe.each(PLATFORMS)('HTTP bridge on %s: data nested past maxDepth', (platfo
   });
 
   it('follows the maxDepth option', async () => {
-    instance = await startInstance('bridge', SocketApiModule.forRoot({ broadcast: {}, heartbeat: false, maxDepth: 2 }), platform);
+    instance = await startInstance(
+      'bridge',
+      SocketApiModule.forRoot({ broadcast: {}, heartbeat: false, maxDepth: 2 }),
+      platform,
+    );
     const url = `${instance.http}/_broadcast`;
     expect((await post(url, nested(3))).status).toBe(400);
     expect((await post(url, nested(2))).status).toBe(200);

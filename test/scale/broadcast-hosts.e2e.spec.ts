@@ -24,7 +24,14 @@ describeWithNetns('the HTTP bridge’s allowedHosts, from real non-loopback addr
     const apps: INestApplication[] = [];
 
     beforeAll(async () => {
-      namespace = await NetworkNamespace.create([`${server}/32`, `${listed}/32`, `${unlisted}/32`, `${prefixed}/32`, '2001:db8::1/128', '2001:db8::2/128']);
+      namespace = await NetworkNamespace.create([
+        `${server}/32`,
+        `${listed}/32`,
+        `${unlisted}/32`,
+        `${prefixed}/32`,
+        '2001:db8::1/128',
+        '2001:db8::2/128',
+      ]);
     });
 
     afterEach(async () => {
@@ -89,7 +96,10 @@ describeWithNetns('the HTTP bridge’s allowedHosts, from real non-loopback addr
       const port = await bridge(server, { allowedHosts: [listed], token: 't0ken' });
       const to = { host: server, port, path: '/_broadcast' };
       expect((await namespace.post(listed, to, json, body)).status).toBe(401);
-      expect((await namespace.post(listed, to, { authorization: 'Bearer t0ken', 'content-type': 'text/plain' }, body)).status).toBe(415);
+      expect(
+        (await namespace.post(listed, to, { authorization: 'Bearer t0ken', 'content-type': 'text/plain' }, body))
+          .status,
+      ).toBe(415);
       expect(await namespace.post(listed, to, { ...json, authorization: 'Bearer t0ken' }, body)).toEqual(published);
     });
   });

@@ -9,7 +9,18 @@ import { SocketApiModule, type BroadcastOptions } from '../../lib/index.js';
 import { PLATFORMS } from '../support/platforms.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { TestClient } from '../support/ws-client.js';
-import { eventually, exactly, FeedService, post, redisModule, redisSubscribers, sleep, startInstance, subscriber, type Instance } from './scale-app.js';
+import {
+  eventually,
+  exactly,
+  FeedService,
+  post,
+  redisModule,
+  redisSubscribers,
+  sleep,
+  startInstance,
+  subscriber,
+  type Instance,
+} from './scale-app.js';
 
 /** Writes `requests` on one connection; everything the server sent until it was quiet for 300 ms. */
 function exchange(port: number, requests: string): Promise<string> {
@@ -66,7 +77,10 @@ describe.each(PLATFORMS)('the HTTP bridge ahead of the framework, on %s', (platf
       `${method} /_broadcast HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
       `content-length: ${withBody ? body.length : 0}\r\n\r\n${withBody ? body : ''}`;
     // Two POSTs and a GET on one keep-alive connection: three answers, in order, and nothing else.
-    const received = await exchange(instance.port, request('POST', true) + request('POST', true) + request('GET', false));
+    const received = await exchange(
+      instance.port,
+      request('POST', true) + request('POST', true) + request('GET', false),
+    );
     expect(received.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200']);
     expect(received.split('{"status":"success"}')).toHaveLength(3);
     expect(received.endsWith('the framework answered')).toBe(true);
@@ -127,7 +141,9 @@ function headersOnly(
       reject(new Error(`no complete answer within 3 s; got ${JSON.stringify(received)}`));
     }, 3000);
     const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
-    socket.on('connect', () => socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n${lines.join('')}\r\n`));
+    socket.on('connect', () =>
+      socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n${lines.join('')}\r\n`),
+    );
     socket.on('error', () => undefined);
     socket.on('close', () => (closed = true));
     socket.on('data', (chunk: Buffer) => {
@@ -166,13 +182,17 @@ function chunkedFlood(port: number, path: string, total: number): Promise<{ stat
       }
     };
     socket.on('connect', () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`,
+      );
       pump();
     });
     socket.on('drain', pump);
     socket.on('data', (data: Buffer) => (received += data.toString()));
     socket.on('error', () => undefined);
-    socket.on('close', () => (received.startsWith('HTTP/1.1') ? finish() : finish(new Error(`closed without an answer after ${sent} bytes`))));
+    socket.on('close', () =>
+      received.startsWith('HTTP/1.1') ? finish() : finish(new Error(`closed without an answer after ${sent} bytes`)),
+    );
   });
 }
 
@@ -227,11 +247,17 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
     it('200: runs the channel method with `data` and publishes its result on every instance, once', async () => {
       const clients = await newsSubscribers();
       const runs = a.service.runs.news;
-      const response = await post(`${a.http}/_broadcast`, { channel: 'news', data: { title: 'hello', priority: '2' } }, auth);
+      const response = await post(
+        `${a.http}/_broadcast`,
+        { channel: 'news', data: { title: 'hello', priority: '2' } },
+        auth,
+      );
       expect(response).toEqual({ status: 200, body: { status: 'success' } });
       for (const client of clients) {
         // `priority` came as "2": the method got it through the binder, as a number.
-        expect(await exactly(client, 1)).toEqual([{ type: 'data', channel: 'news', data: { title: 'hello', priority: 2 } }]);
+        expect(await exactly(client, 1)).toEqual([
+          { type: 'data', channel: 'news', data: { title: 'hello', priority: 2 } },
+        ]);
       }
       expect(a.service.runs.news).toBe(runs + 1);
     });
@@ -254,19 +280,27 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
         ['text/plain;charset=UTF-8', json],
         ['application/x-www-form-urlencoded', `${json}=`],
         ['application/x-www-form-urlencoded', 'channel=news&data[title]=forged'],
-        ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="channel"\r\n\r\nnews\r\n--x--`],
+        [
+          'multipart/form-data; boundary=x',
+          `--x\r\nContent-Disposition: form-data; name="channel"\r\n\r\nnews\r\n--x--`,
+        ],
         ['application/jsonp', json],
         [undefined, json],
       ];
       for (const [type, body] of bodies) {
-        for (const [instance, headers] of [[a, auth], [c, {}]] as const) {
+        for (const [instance, headers] of [
+          [a, auth],
+          [c, {}],
+        ] as const) {
           const response = await fetch(`${instance.http}${instance === c ? '/hooks/publish' : '/_broadcast'}`, {
             method: 'POST',
             headers: { ...headers, ...(type === undefined ? {} : { 'content-type': type }) },
             body: type === undefined ? new Blob([body]) : body,
           });
           expect([type, response.status]).toEqual([type, 415]);
-          expect(await response.json()).toEqual({ error: 'The body must be JSON, sent with Content-Type: application/json.' });
+          expect(await response.json()).toEqual({
+            error: 'The body must be JSON, sent with Content-Type: application/json.',
+          });
         }
       }
       await sleep(300);
@@ -276,7 +310,13 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
 
     it('403 for a browser request from an origin not listed in allowedOrigins, even its own (DNS rebinding); listed ones pass', async () => {
       const body = { channel: 'news', data: { title: 'x' } };
-      const origins = ['http://evil.example', 'null', `http://127.0.0.1:${a.port + 1}`, `http://localhost:${a.port}`, `http://127.0.0.1:${a.port}`];
+      const origins = [
+        'http://evil.example',
+        'null',
+        `http://127.0.0.1:${a.port + 1}`,
+        `http://localhost:${a.port}`,
+        `http://127.0.0.1:${a.port}`,
+      ];
       for (const origin of origins) {
         expect(await post(`${a.http}/_broadcast`, body, { ...auth, origin })).toEqual({
           status: 403,
@@ -299,18 +339,37 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
     it('answers refusals from the headers alone, before any of the body is sent', async () => {
       const json = { 'content-type': 'application/json' };
       // Headers promising a body that never comes: the answer cannot have waited for it.
-      expect(await headersOnly(a.port, '/_broadcast', { ...json, 'content-length': '100' })).toMatchObject({ status: 401 });
+      expect(await headersOnly(a.port, '/_broadcast', { ...json, 'content-length': '100' })).toMatchObject({
+        status: 401,
+      });
       expect(
-        await headersOnly(a.port, '/_broadcast', { ...json, 'content-length': '100', authorization: `Bearer ${token}`, origin: 'http://evil.example' }),
+        await headersOnly(a.port, '/_broadcast', {
+          ...json,
+          'content-length': '100',
+          authorization: `Bearer ${token}`,
+          origin: 'http://evil.example',
+        }),
       ).toMatchObject({ status: 403 });
-      expect(await headersOnly(a.port, '/_broadcast', { 'content-type': 'text/plain', 'content-length': '100', authorization: `Bearer ${token}` })).toMatchObject({
+      expect(
+        await headersOnly(a.port, '/_broadcast', {
+          'content-type': 'text/plain',
+          'content-length': '100',
+          authorization: `Bearer ${token}`,
+        }),
+      ).toMatchObject({
         status: 415,
       });
       expect(
-        await headersOnly(a.port, '/_broadcast', { ...json, 'content-length': String(64 * 1024 * 1024), authorization: `Bearer ${token}` }),
+        await headersOnly(a.port, '/_broadcast', {
+          ...json,
+          'content-length': String(64 * 1024 * 1024),
+          authorization: `Bearer ${token}`,
+        }),
       ).toEqual({ status: 413, body: { error: 'The body is larger than 1048576 bytes.' }, closed: true });
       // A client that waits for `100 Continue` before sending the body is refused without it.
-      expect(await headersOnly(a.port, '/_broadcast', { ...json, 'content-length': '100', expect: '100-continue' })).toEqual({
+      expect(
+        await headersOnly(a.port, '/_broadcast', { ...json, 'content-length': '100', expect: '100-continue' }),
+      ).toEqual({
         status: 401,
         body: { error: 'Unauthorized.' },
         closed: true,
@@ -328,10 +387,18 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
           `POST /_broadcast HTTP/1.1\r\nhost: 127.0.0.1:${a.port}\r\ncontent-type: application/json\r\n` +
             `authorization: Bearer ${token}\r\ncontent-length: ${body.length}\r\nexpect: 100-continue\r\n\r\n`,
         );
-        await eventually(() => received, (text) => text.includes('\r\n\r\n'), { timeoutMs: 3000, what: '100 Continue' });
+        await eventually(
+          () => received,
+          (text) => text.includes('\r\n\r\n'),
+          { timeoutMs: 3000, what: '100 Continue' },
+        );
         expect(received).toBe('HTTP/1.1 100 Continue\r\n\r\n');
         socket.write(body);
-        await eventually(() => received, (text) => text.endsWith('{"status":"success"}'), { timeoutMs: 3000, what: 'the answer' });
+        await eventually(
+          () => received,
+          (text) => text.endsWith('{"status":"success"}'),
+          { timeoutMs: 3000, what: 'the answer' },
+        );
         expect(received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
         for (const client of clients) {
           expect(await exactly(client, 1)).toEqual([{ type: 'data', channel: 'news', data: { title: 'continued' } }]);
@@ -342,7 +409,11 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
     });
 
     it('413 and stops reading a chunked body once it passes maxBodyBytes', async () => {
-      const limited = await startInstance('M', redisModule(redis.url, prefix, { broadcast: { maxBodyBytes: 1000 } }), platform);
+      const limited = await startInstance(
+        'M',
+        redisModule(redis.url, prefix, { broadcast: { maxBodyBytes: 1000 } }),
+        platform,
+      );
       try {
         const result = await chunkedFlood(limited.port, '/_broadcast', 64 * 1024 * 1024);
         // The server answered and closed long before the 64 MiB were sent.
@@ -382,7 +453,13 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
     });
 
     it('400 for a malformed body', async () => {
-      for (const body of ['{"channel": "news", ', '[1, 2]', '"news"', JSON.stringify({ data: {} }), JSON.stringify({ channel: 7 })]) {
+      for (const body of [
+        '{"channel": "news", ',
+        '[1, 2]',
+        '"news"',
+        JSON.stringify({ data: {} }),
+        JSON.stringify({ channel: 7 }),
+      ]) {
         const response = await post(`${a.http}/_broadcast`, body, auth);
         expect(response.status).toBe(400);
         expect(response.body).toEqual({ error: expect.any(String) });
@@ -391,7 +468,11 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
 
     it('400 with the validation errors when `data` does not fit the channel’s parameters; nothing is published', async () => {
       const clients = await newsSubscribers();
-      const response = await post(`${a.http}/_broadcast`, { channel: 'news', data: { title: 'x', priority: 'high' } }, auth);
+      const response = await post(
+        `${a.http}/_broadcast`,
+        { channel: 'news', data: { title: 'x', priority: 'high' } },
+        auth,
+      );
       expect(response).toEqual({
         status: 400,
         body: {
@@ -435,7 +516,11 @@ describe('the HTTP bridge at startup', () => {
   it('warns at startup when the bridge has no token, not when it has one', async () => {
     const warnings = async (broadcast: BroadcastOptions) => {
       const warned: string[] = [];
-      const logger: LoggerService = { log: () => undefined, error: () => undefined, warn: (message: unknown) => void warned.push(String(message)) };
+      const logger: LoggerService = {
+        log: () => undefined,
+        error: () => undefined,
+        warn: (message: unknown) => void warned.push(String(message)),
+      };
       const moduleRef = await Test.createTestingModule({
         imports: [SocketApiModule.forRoot({ broadcast, heartbeat: false })],
         providers: [FeedService],
@@ -452,7 +537,9 @@ describe('the HTTP bridge at startup', () => {
       'The broadcast endpoint POST /_broadcast has no token: any process on this machine can publish on every channel. ' +
         'Set broadcast.token to require `Authorization: Bearer <token>`.',
     ]);
-    expect(await warnings({ allowedHosts: ['10.0.0.0/8'] })).toEqual([expect.stringContaining('any process on this machine or on allowedHosts can publish')]);
+    expect(await warnings({ allowedHosts: ['10.0.0.0/8'] })).toEqual([
+      expect.stringContaining('any process on this machine or on allowedHosts can publish'),
+    ]);
     expect(await warnings({ token })).toEqual([]);
   });
 
@@ -464,7 +551,9 @@ describe('the HTTP bridge at startup', () => {
       }).compile();
       await moduleRef.close();
     };
-    await expect(start({ maxBodyBytes: -1 })).rejects.toThrow('broadcast.maxBodyBytes must be an integer ≥ 1 (bytes), got -1');
+    await expect(start({ maxBodyBytes: -1 })).rejects.toThrow(
+      'broadcast.maxBodyBytes must be an integer ≥ 1 (bytes), got -1',
+    );
     await expect(start({ maxBodyBytes: NaN })).rejects.toThrow('broadcast.maxBodyBytes must be');
     await expect(start({ allowedHosts: ['intranet.local'] })).rejects.toThrow(
       "broadcast.allowedHosts[0]: 'intranet.local' is neither an IP address nor a CIDR",

@@ -37,7 +37,10 @@ describeWithRedis('deprecated Redis option names', () => {
   });
 
   async function start(options: SocketApiModuleOptions, logger: CapturingLogger): Promise<Instance> {
-    const moduleRef = await Test.createTestingModule({ imports: [SocketApiModule.forRoot(options)], providers: [FeedService] })
+    const moduleRef = await Test.createTestingModule({
+      imports: [SocketApiModule.forRoot(options)],
+      providers: [FeedService],
+    })
       .setLogger(logger)
       .compile();
     app = moduleRef.createNestApplication({ logger: false });
@@ -60,7 +63,11 @@ describeWithRedis('deprecated Redis option names', () => {
     client = await subscriber(instance);
     await redisSubscribers(admin, 'legacy', 'feed', 1);
     // Signed with another secret, or sent under another prefix: ignored. With the app's: delivered.
-    for (const [prefix, secret] of [['socketapi', 'old secret'], ['legacy', 'another secret'], ['legacy', 'old secret']]) {
+    for (const [prefix, secret] of [
+      ['socketapi', 'old secret'],
+      ['legacy', 'another secret'],
+      ['legacy', 'old secret'],
+    ]) {
       emitter = new SocketApiEmitter({ connection: redis.url, prefix, secret });
       await emitter.publish('feed', { prefix, secret });
       await emitter.close();

@@ -60,7 +60,9 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       // The other way to configure it: forRootAsync.
       b = await startInstance(
         'B',
-        SocketApiModule.forRootAsync({ useFactory: () => ({ redis: { connection: redis.url, prefix }, heartbeat: false }) }),
+        SocketApiModule.forRootAsync({
+          useFactory: () => ({ redis: { connection: redis.url, prefix }, heartbeat: false }),
+        }),
       );
     });
 
@@ -177,7 +179,9 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       expectPerPublisherOrder(items, { B: 100, C: 100 });
       const switches = items.filter((item, i) => i > 0 && item.from !== items[i - 1].from).length;
       expect(switches).toBeGreaterThanOrEqual(50);
-      console.log(`A got 200/200 publications from B and C, exactly once; the source changed ${switches} times along the stream`);
+      console.log(
+        `A got 200/200 publications from B and C, exactly once; the source changed ${switches} times along the stream`,
+      );
     });
 
     it('200 publications fired at once from B and C (no waiting) reach A exactly once, in each publisher’s order', async () => {
@@ -230,7 +234,9 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       const emitter = cleanup.track(new SocketApiEmitter({ connection: redis.url, prefix }));
       for (let seq = 0; seq < 10; seq++) await emitter.publish('feed', { from: 'emitter', seq });
       // Without awaiting each: still in order.
-      await Promise.all(Array.from({ length: 10 }, (_, i) => emitter.publish('feed', { from: 'emitter', seq: 10 + i })));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => emitter.publish('feed', { from: 'emitter', seq: 10 + i })),
+      );
       for (const client of subscribers) {
         const frames = await exactly(client, 20);
         expect(frames[0]).toEqual({ type: 'data', channel: 'feed', data: { from: 'emitter', seq: 0 } });
@@ -272,7 +278,11 @@ describeWithRedis('scale-out through Redis: fan-out', () => {
       expect(client.status).toBe('ready');
       expect(await client.ping()).toBe('PONG');
       // The duplicate (A's subscriber) is closed with the app.
-      await eventually(() => numsub(admin, `${prefix}:feed`), (n) => n === 0, { timeoutMs: 5000, what: 'no subscriber left' });
+      await eventually(
+        () => numsub(admin, `${prefix}:feed`),
+        (n) => n === 0,
+        { timeoutMs: 5000, what: 'no subscriber left' },
+      );
     });
   });
 });

@@ -67,7 +67,11 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
   it('holds at most maxPendingBytes for it, drops and counts the rest, and delivers again once it answers', async () => {
     // Up and answering: delivered.
     publisher.publish('feed', bigFrame(-1));
-    await eventually(() => received.length, (n) => n === 1, { timeoutMs: 5000, what: 'a publication before the stall' });
+    await eventually(
+      () => received.length,
+      (n) => n === 1,
+      { timeoutMs: 5000, what: 'a publication before the stall' },
+    );
 
     redis.pause();
     const before = memory();
@@ -89,14 +93,18 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
     expect(publisher.stats.dropped).toBeGreaterThan(count - 100);
     expect(publisher.connected).toBe(true); // hung, not down: no outage
     expect(logger.warns).toHaveLength(1);
-    expect(logger.warns[0]).toMatch(/^Redis at 127\.0\.0\.1:\d+ is not answering: \d+ publication\(s\) \(\d+ bytes, the maxPendingBytes bound\)/);
+    expect(logger.warns[0]).toMatch(
+      /^Redis at 127\.0\.0\.1:\d+ is not answering: \d+ publication\(s\) \(\d+ bytes, the maxPendingBytes bound\)/,
+    );
 
     // The emitter holds no more than its own bound either: the rest is refused at once.
     emitter = new SocketApiEmitter({ connection: redis.url, prefix, connectTimeoutMs: 60_000 });
     const outcomes: Array<Promise<unknown>> = [];
     let refused = 0;
     for (let seq = 0; seq < 400; seq++) {
-      outcomes.push(emitter.publish('feed', { seq: 10_000 + seq, pad: 'y'.repeat(64 * 1024) }).catch(() => void refused++));
+      outcomes.push(
+        emitter.publish('feed', { seq: 10_000 + seq, pad: 'y'.repeat(64 * 1024) }).catch(() => void refused++),
+      );
     }
     await sleep(100);
     expect(refused).toBeGreaterThan(300);
@@ -106,9 +114,15 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
     // Answering again: what waited (bounded) goes out, then new publications are delivered.
     redis.resume();
     await Promise.all(outcomes);
-    await eventually(() => logger.logs.some((line) => /answers again after/.test(line)), Boolean, { timeoutMs: 10_000, what: 'the end of the stall' });
+    await eventually(() => logger.logs.some((line) => /answers again after/.test(line)), Boolean, {
+      timeoutMs: 10_000,
+      what: 'the end of the stall',
+    });
     publisher.publish('feed', bigFrame(99_999));
-    await eventually(() => received.includes(99_999), Boolean, { timeoutMs: 10_000, what: 'a publication after the stall' });
+    await eventually(() => received.includes(99_999), Boolean, {
+      timeoutMs: 10_000,
+      what: 'a publication after the stall',
+    });
     const late = {
       broker: received.filter((seq) => seq >= 0 && seq < 10_000).length,
       emitter: received.filter((seq) => seq >= 10_000 && seq < 99_999).length,
@@ -118,7 +132,9 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
     expect(late.broker).toBeLessThan(100);
     expect(late.emitter).toBe(400 - refused);
     expect(late.emitter).toBeLessThan(100);
-    expect(logger.logs.at(-1)).toMatch(/\d+ publication\(s\) made here meanwhile reached this instance's subscribers only/);
+    expect(logger.logs.at(-1)).toMatch(
+      /\d+ publication\(s\) made here meanwhile reached this instance's subscribers only/,
+    );
   }, 60_000);
 
   it('sends a bounded number of SUBSCRIBE/UNSUBSCRIBE to it, and subscribes to what is watched once it answers', async () => {
@@ -134,15 +150,23 @@ describeWithRedis('scale-out through Redis: a hung Redis', () => {
     receiver.watch('churn');
     await sleep(100);
     redis.resume();
-    await eventually(() => numsub(admin, `${prefix}:churn`), (n) => n === 1, { timeoutMs: 10_000, what: 'the subscription to churn' });
+    await eventually(
+      () => numsub(admin, `${prefix}:churn`),
+      (n) => n === 1,
+      { timeoutMs: 10_000, what: 'the subscription to churn' },
+    );
     const stats = await admin.info('commandstats');
     const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
     // Without the bound, Redis ran all 10,001 once it answered again.
     expect(calls('subscribe') + calls('unsubscribe')).toBeLessThan(200);
     // And the state is right: publications on `churn` arrive, `feed` still does.
-    const frame = (channel: string, seq: number) => Buffer.from(JSON.stringify({ type: 'data', channel, data: { seq } }));
+    const frame = (channel: string, seq: number) =>
+      Buffer.from(JSON.stringify({ type: 'data', channel, data: { seq } }));
     publisher.publish('churn', frame('churn', 123_456));
     publisher.publish('feed', frame('feed', 123_457));
-    await eventually(() => received.includes(123_456) && received.includes(123_457), Boolean, { timeoutMs: 5000, what: 'both publications' });
+    await eventually(() => received.includes(123_456) && received.includes(123_457), Boolean, {
+      timeoutMs: 5000,
+      what: 'both publications',
+    });
   }, 30_000);
 });

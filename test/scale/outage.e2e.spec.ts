@@ -113,17 +113,28 @@ describeWithRedis('scale-out through Redis: outages', () => {
       const fromA = new Publisher(cleanup.track(await TestClient.open(a.url)), 'A', 5).start();
 
       // Streaming across instances.
-      await eventually(() => onA.seqs('B').length, (n) => n >= 50, { timeoutMs: 10_000, what: 'A to get 50 of B’s publications' });
+      await eventually(
+        () => onA.seqs('B').length,
+        (n) => n >= 50,
+        { timeoutMs: 10_000, what: 'A to get 50 of B’s publications' },
+      );
 
       // Outage: a crash, no goodbye.
       await redis.kill();
       const killedAt = { B: fromB.seq, A: fromA.seq };
-      await eventually(() => brokerB.stats.outages, (n) => n === 1, { timeoutMs: 5000, what: 'B to notice the outage' });
+      await eventually(
+        () => brokerB.stats.outages,
+        (n) => n === 1,
+        { timeoutMs: 5000, what: 'B to notice the outage' },
+      );
       await sleep(1500);
       const outage = { B: fromB.seq - killedAt.B, A: fromA.seq - killedAt.A };
       // Local delivery went on: B's subscriber has every B publication so far, A's every A one (the
       // one in flight may be there already: a publication reaches subscribers before the action's reply).
-      for (const [received, publisher] of [[onB, fromB], [onA, fromA]] as const) {
+      for (const [received, publisher] of [
+        [onB, fromB],
+        [onA, fromA],
+      ] as const) {
         const got = received.seqs(publisher === fromB ? 'B' : 'A');
         expect(got).toEqual(range(0, got.length));
         expect(got.length).toBeGreaterThanOrEqual(publisher.seq);
@@ -133,12 +144,23 @@ describeWithRedis('scale-out through Redis: outages', () => {
       // Back, on the same port, empty (no persistence): the brokers reconnect and resubscribe by themselves.
       await redis.start();
       const restartedAt = { B: fromB.seq, A: fromA.seq };
-      await eventually(() => brokerA.connected && brokerB.connected, Boolean, { timeoutMs: 10_000, what: 'both brokers to reconnect' });
+      await eventually(() => brokerA.connected && brokerB.connected, Boolean, {
+        timeoutMs: 10_000,
+        what: 'both brokers to reconnect',
+      });
       await redisSubscribers(admin, prefix, 'feed', 2);
       // The publication in flight now may have been made before the resubscription: count from the next.
       const resumedAt = { B: fromB.seq + 1, A: fromA.seq + 1 };
-      await eventually(() => onA.seqs('B').filter((seq) => seq >= resumedAt.B).length, (n) => n >= 20, { timeoutMs: 10_000, what: 'B→A to resume' });
-      await eventually(() => onB.seqs('A').filter((seq) => seq >= resumedAt.A).length, (n) => n >= 20, { timeoutMs: 10_000, what: 'A→B to resume' });
+      await eventually(
+        () => onA.seqs('B').filter((seq) => seq >= resumedAt.B).length,
+        (n) => n >= 20,
+        { timeoutMs: 10_000, what: 'B→A to resume' },
+      );
+      await eventually(
+        () => onB.seqs('A').filter((seq) => seq >= resumedAt.A).length,
+        (n) => n >= 20,
+        { timeoutMs: 10_000, what: 'A→B to resume' },
+      );
 
       const published = { B: await fromB.stop(), A: await fromA.stop() };
       await sleep(300);
@@ -181,7 +203,9 @@ describeWithRedis('scale-out through Redis: outages', () => {
       expect(loggerB.logs.filter((message) => message.startsWith('Reconnected'))).toHaveLength(1);
       expect(loggerA.warns).toHaveLength(1);
       expect(loggerB.errors).toEqual([]);
-      console.log(`B's broker logged:\n  ${[...loggerB.warns, ...loggerB.logs.filter((m) => m.startsWith('Reconnected'))].join('\n  ')}`);
+      console.log(
+        `B's broker logged:\n  ${[...loggerB.warns, ...loggerB.logs.filter((m) => m.startsWith('Reconnected'))].join('\n  ')}`,
+      );
 
       // Both apps still serve actions.
       for (const instance of [a, b]) {
@@ -198,7 +222,10 @@ describeWithRedis('scale-out through Redis: outages', () => {
       const port = await freePort();
       const started = Date.now();
       await expect(
-        startInstance('A', SocketApiModule.forRoot({ redis: { connection: `redis://127.0.0.1:${port}`, connectTimeoutMs: 800 } })),
+        startInstance(
+          'A',
+          SocketApiModule.forRoot({ redis: { connection: `redis://127.0.0.1:${port}`, connectTimeoutMs: 800 } }),
+        ),
       ).rejects.toThrow(new RegExp(`^Cannot reach Redis at 127\\.0\\.0\\.1:${port} within 800 ms`));
       const elapsed = Date.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(750);
@@ -221,10 +248,17 @@ describeWithRedis('scale-out through Redis: outages', () => {
       const { port } = silent.address() as { port: number };
       const started = Date.now();
       await expect(
-        startInstance('A', SocketApiModule.forRoot({ redis: { connection: { host: '127.0.0.1', port }, connectTimeoutMs: 600 } })),
+        startInstance(
+          'A',
+          SocketApiModule.forRoot({ redis: { connection: { host: '127.0.0.1', port }, connectTimeoutMs: 600 } }),
+        ),
       ).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 600 ms`);
       expect(Date.now() - started).toBeLessThan(3000);
-      await eventually(() => sockets.size, (n) => n === 0, { timeoutMs: 3000, what: 'the broker’s connections to close' });
+      await eventually(
+        () => sockets.size,
+        (n) => n === 0,
+        { timeoutMs: 3000, what: 'the broker’s connections to close' },
+      );
     });
 
     it('waits 5 s by default', async () => {
@@ -238,8 +272,12 @@ describeWithRedis('scale-out through Redis: outages', () => {
 
     it('the emitter rejects a publication it cannot deliver, after its timeout', async () => {
       const port = await freePort();
-      const emitter = cleanup.track(new SocketApiEmitter({ connection: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 }));
-      await expect(emitter.publish('feed', { x: 1 })).rejects.toThrow(`Cannot reach Redis at 127.0.0.1:${port} within 300 ms`);
+      const emitter = cleanup.track(
+        new SocketApiEmitter({ connection: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 }),
+      );
+      await expect(emitter.publish('feed', { x: 1 })).rejects.toThrow(
+        `Cannot reach Redis at 127.0.0.1:${port} within 300 ms`,
+      );
     });
   });
 });

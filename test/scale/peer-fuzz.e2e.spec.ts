@@ -86,7 +86,10 @@ function redisInputs(redisChannel: string, secret: string | undefined): fc.Arbit
       return envelope(`${redisChannel}x`, body, sender, secret);
     }),
   );
-  return fc.oneof({ arbitrary: valid, weight: 1 }, { arbitrary: invalid.map((message): RedisInput => ({ message })), weight: 3 });
+  return fc.oneof(
+    { arbitrary: valid, weight: 1 },
+    { arbitrary: invalid.map((message): RedisInput => ({ message })), weight: 3 },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,7 +117,14 @@ function bridgeInputs(port: number): fc.Arbitrary<BridgeInput> {
     'null',
     `http://127.0.0.1:${port + 1}`,
   );
-  const authorization = fc.constantFrom(undefined, `Bearer ${TOKEN}`, `Bearer ${TOKEN}`, `Bearer ${TOKEN}x`, TOKEN, 'Basic x');
+  const authorization = fc.constantFrom(
+    undefined,
+    `Bearer ${TOKEN}`,
+    `Bearer ${TOKEN}`,
+    `Bearer ${TOKEN}x`,
+    TOKEN,
+    'Basic x',
+  );
   const contentType = fc.constantFrom(
     undefined,
     'application/json',
@@ -130,9 +140,14 @@ function bridgeInputs(port: number): fc.Arbitrary<BridgeInput> {
     fc.string({ maxLength: 200 }).map((text) => Buffer.from(text)),
     json.map((value) => Buffer.from(JSON.stringify(value))),
     fc
-      .record({ channel: fc.constantFrom('feed', 'news', 'explode', 'nope', '', 7), data: fc.option(json) }, { requiredKeys: ['channel'] })
+      .record(
+        { channel: fc.constantFrom('feed', 'news', 'explode', 'nope', '', 7), data: fc.option(json) },
+        { requiredKeys: ['channel'] },
+      )
       .map((value) => Buffer.from(JSON.stringify(value))),
-    fc.nat(3 * MAX_BODY).map((size) => Buffer.from(JSON.stringify({ channel: 'feed', data: { pad: 'x'.repeat(size) } }))),
+    fc
+      .nat(3 * MAX_BODY)
+      .map((size) => Buffer.from(JSON.stringify({ channel: 'feed', data: { pad: 'x'.repeat(size) } }))),
   );
   return fc.tuple(origin, authorization, contentType, body).map(([originValue, auth, type, bytes]): BridgeInput => {
     const headers: Record<string, string> = {};
@@ -152,7 +167,8 @@ function bridgeInputs(port: number): fc.Arbitrary<BridgeInput> {
     } catch {
       return { headers, body: bytes, expected: [400] };
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { headers, body: bytes, expected: [400] };
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return { headers, body: bytes, expected: [400] };
     const { channel, data = {} } = parsed as { channel?: unknown; data?: unknown };
     if (typeof channel !== 'string' || channel === '') return { headers, body: bytes, expected: [400] };
     if (channel === 'feed') return { headers, body: bytes, expected: [200], feed: roundTrip(data) };
@@ -190,7 +206,12 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
     it(`messages published straight to Redis ${secret ? 'with a secret' : 'without a secret'}: only valid publications get through, the rest is counted`, async () => {
       const prefix = secret ? 'fuzzsigned' : 'fuzz';
       const redisChannel = `${prefix}:feed`;
-      const broker = new RedisBroker({ connection: redis.url, prefix, secret, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+      const broker = new RedisBroker({
+        connection: redis.url,
+        prefix,
+        secret,
+        logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+      });
       const app = await startInstance('A', SocketApiModule.forRoot({ broker, heartbeat: false }));
       cleanup.track(app);
       const client = await subscriber(app, 'feed');
@@ -202,25 +223,34 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
 
       let sentinel = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(redisInputs(redisChannel, secret), { minLength: 1, maxLength: 30 }), async (inputs) => {
-          const before = { ...broker.stats };
-          observed.length = 0;
-          for (const input of inputs) await admin.publish(redisChannel, input.message);
-          // A valid publication last: once it is in, everything before it was handled.
-          const mark = { sentinel: ++sentinel };
-          await admin.publish(redisChannel, envelope(redisChannel, JSON.stringify({ type: 'data', channel: 'feed', data: mark }), SENDER, secret));
-          const received = await eventually(
-            () => [...takeDataKept(client)],
-            (data) => data.some((item) => JSON.stringify(item) === JSON.stringify(mark)),
-            { timeoutMs: 5000, what: 'the sentinel' },
-          );
-          kept.length = 0;
-          const expected = [...inputs.filter((input) => input.valid).map((input) => input.valid!.data), mark];
-          expect(received).toEqual(expected);
-          expect(observed).toEqual([...inputs.filter((input) => input.valid).map((input) => input.valid!.payload), mark]);
-          expect(broker.stats.received - before.received).toBe(expected.length);
-          expect(broker.stats.rejected - before.rejected).toBe(inputs.filter((input) => !input.valid).length);
-        }),
+        fc.asyncProperty(
+          fc.array(redisInputs(redisChannel, secret), { minLength: 1, maxLength: 30 }),
+          async (inputs) => {
+            const before = { ...broker.stats };
+            observed.length = 0;
+            for (const input of inputs) await admin.publish(redisChannel, input.message);
+            // A valid publication last: once it is in, everything before it was handled.
+            const mark = { sentinel: ++sentinel };
+            await admin.publish(
+              redisChannel,
+              envelope(redisChannel, JSON.stringify({ type: 'data', channel: 'feed', data: mark }), SENDER, secret),
+            );
+            const received = await eventually(
+              () => [...takeDataKept(client)],
+              (data) => data.some((item) => JSON.stringify(item) === JSON.stringify(mark)),
+              { timeoutMs: 5000, what: 'the sentinel' },
+            );
+            kept.length = 0;
+            const expected = [...inputs.filter((input) => input.valid).map((input) => input.valid!.data), mark];
+            expect(received).toEqual(expected);
+            expect(observed).toEqual([
+              ...inputs.filter((input) => input.valid).map((input) => input.valid!.payload),
+              mark,
+            ]);
+            expect(broker.stats.received - before.received).toBe(expected.length);
+            expect(broker.stats.rejected - before.rejected).toBe(inputs.filter((input) => !input.valid).length);
+          },
+        ),
         { numRuns: RUNS },
       );
       expect(client.closeCode).toBeUndefined();
@@ -241,13 +271,21 @@ describeWithRedis('fuzzing peers: Redis input and the HTTP bridge', () => {
       fc.asyncProperty(fc.array(bridgeInputs(app.port), { minLength: 1, maxLength: 10 }), async (inputs) => {
         const published: unknown[] = [];
         for (const input of inputs) {
-          const response = await fetch(`${app.http}/_broadcast`, { method: 'POST', headers: input.headers, body: input.body });
+          const response = await fetch(`${app.http}/_broadcast`, {
+            method: 'POST',
+            headers: input.headers,
+            body: input.body,
+          });
           const answer = (await response.json()) as Record<string, unknown>;
           expect({ status: response.status, headers: input.headers }).toEqual({
             status: input.expected.includes(response.status) ? response.status : input.expected[0],
             headers: input.headers,
           });
-          expect(answer).toEqual(response.status === 200 ? { status: 'success' } : { error: expect.any(String), ...(answer.errors ? { errors: answer.errors } : {}) });
+          expect(answer).toEqual(
+            response.status === 200
+              ? { status: 'success' }
+              : { error: expect.any(String), ...(answer.errors ? { errors: answer.errors } : {}) },
+          );
           if (response.status === 200 && input.feed !== undefined) published.push(input.feed);
         }
         const mark = { sentinel: Math.random() };

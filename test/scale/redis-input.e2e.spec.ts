@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RedisBroker, SocketApiEmitter, SocketApiModule, type Channel, type RedisBrokerLogger } from '../../lib/index.js';
+import {
+  RedisBroker,
+  SocketApiEmitter,
+  SocketApiModule,
+  type Channel,
+  type RedisBrokerLogger,
+} from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
 import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
@@ -17,7 +23,8 @@ function recordingLogger(): RedisBrokerLogger & { warns: string[]; errors: strin
 
 const SENDER = '0123456789abcdef';
 const frame = (data: unknown, channel = 'feed') => JSON.stringify({ type: 'data', channel, data });
-const v1 = (body: string | Buffer, sender = SENDER) => Buffer.concat([Buffer.from(`v1 ${sender}\n`), Buffer.from(body)]);
+const v1 = (body: string | Buffer, sender = SENDER) =>
+  Buffer.concat([Buffer.from(`v1 ${sender}\n`), Buffer.from(body)]);
 const v0 = (body: string, sender = SENDER) => `${sender}\n${body}`;
 function signed(secret: string, redisChannel: string, body: string, sender = SENDER): string {
   const mac = createHmac('sha256', secret).update(`v1 ${sender}\n${redisChannel}\n${body}`).digest('hex');
@@ -103,7 +110,11 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
       await admin.publish(redisChannel, v1(frame(undefined)));
       await admin.publish(redisChannel, signed('whatever', redisChannel, frame({ ok: 'signed' })));
 
-      await eventually(() => broker.stats.received, (n) => n === 4, { timeoutMs: 5000, what: 'the valid publications' });
+      await eventually(
+        () => broker.stats.received,
+        (n) => n === 4,
+        { timeoutMs: 5000, what: 'the valid publications' },
+      );
       await sleep(200);
       expect(takeData(client)).toEqual([{ ok: 'v1' }, { ok: 'v0' }, undefined, { ok: 'signed' }]);
       expect(client.frames).toEqual([]);
@@ -154,7 +165,11 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
     for (const message of forged) await admin.publish(redisChannel, message);
     await admin.publish(redisChannel, signed(secret, redisChannel, frame({ from: 'signed by hand' })));
 
-    await eventually(() => brokerA.stats.received, (n) => n === 3, { timeoutMs: 5000, what: 'the signed publications' });
+    await eventually(
+      () => brokerA.stats.received,
+      (n) => n === 3,
+      { timeoutMs: 5000, what: 'the signed publications' },
+    );
     await sleep(200);
     expect(takeData(client)).toEqual([{ from: 'B', seq: 1 }, { from: 'emitter' }, { from: 'signed by hand' }]);
     expect(brokerA.stats.rejected).toBe(2 + forged.length);
@@ -167,9 +182,15 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
       expect(() => new RedisBroker({ connection: redis.url, maxPendingBytes: bad })).toThrow(
         `RedisBroker: maxPendingBytes (redis.maxPendingBytes) must be a positive whole number of bytes, got ${bad}.`,
       );
-      expect(() => new RedisBroker({ connection: redis.url, maxMessageBytes: bad })).toThrow('maxMessageBytes (redis.maxMessageBytes) must be');
-      expect(() => new SocketApiEmitter({ connection: redis.url, maxPendingBytes: bad })).toThrow('SocketApiEmitter: maxPendingBytes must be');
-      expect(() => new SocketApiEmitter({ connection: redis.url, maxMessageBytes: bad })).toThrow('SocketApiEmitter: maxMessageBytes must be');
+      expect(() => new RedisBroker({ connection: redis.url, maxMessageBytes: bad })).toThrow(
+        'maxMessageBytes (redis.maxMessageBytes) must be',
+      );
+      expect(() => new SocketApiEmitter({ connection: redis.url, maxPendingBytes: bad })).toThrow(
+        'SocketApiEmitter: maxPendingBytes must be',
+      );
+      expect(() => new SocketApiEmitter({ connection: redis.url, maxMessageBytes: bad })).toThrow(
+        'SocketApiEmitter: maxMessageBytes must be',
+      );
     }
   });
 
@@ -185,11 +206,17 @@ describeWithRedis('scale-out through Redis: what comes from Redis is untrusted',
       const emitter = new SocketApiEmitter({ connection: redis.url, prefix, maxMessageBytes: 4096 });
       try {
         await emitter.publish('feed', { n: 1 });
-        await expect(emitter.publish('feed', { big: 'x'.repeat(5000) })).rejects.toThrow(/larger than maxMessageBytes \(4096\)/);
+        await expect(emitter.publish('feed', { big: 'x'.repeat(5000) })).rejects.toThrow(
+          /larger than maxMessageBytes \(4096\)/,
+        );
       } finally {
         await emitter.close();
       }
-      await eventually(() => seen.length, (n) => n === 1, { timeoutMs: 5000, what: 'the emitter’s message' });
+      await eventually(
+        () => seen.length,
+        (n) => n === 1,
+        { timeoutMs: 5000, what: 'the emitter’s message' },
+      );
       expect(seen[0].toString()).toMatch(/^v1 [0-9a-f]{16}\n\{"type":"data","channel":"feed","data":\{"n":1\}\}$/);
 
       // Too large to leave the instance: its own subscribers get it, Redis does not.

@@ -121,7 +121,11 @@ export async function numsub(admin: Redis, redisChannel: string): Promise<number
 
 /** Waits until `count` instances are subscribed to the Redis channel of `channel`. */
 export function redisSubscribers(admin: Redis, prefix: string, channel: string, count: number): Promise<number> {
-  return eventually(() => numsub(admin, `${prefix}:${channel}`), (n) => n === count, { timeoutMs: 5000, what: `${count} Redis subscriber(s) on ${prefix}:${channel}` });
+  return eventually(
+    () => numsub(admin, `${prefix}:${channel}`),
+    (n) => n === count,
+    { timeoutMs: 5000, what: `${count} Redis subscriber(s) on ${prefix}:${channel}` },
+  );
 }
 
 /** Data frames of `channel` received so far by a client (taken off its queue). */
@@ -137,8 +141,17 @@ export function takeData(client: TestClient, channel = 'feed'): unknown[] {
 }
 
 /** Waits until the client has `count` frames queued, then asserts no more come within `quietMs`. */
-export async function exactly(client: TestClient, count: number, timeoutMs = 10_000, quietMs = 300): Promise<unknown[]> {
-  await eventually(() => client.frames.length, (n) => n >= count, { timeoutMs, what: `${count} frames` });
+export async function exactly(
+  client: TestClient,
+  count: number,
+  timeoutMs = 10_000,
+  quietMs = 300,
+): Promise<unknown[]> {
+  await eventually(
+    () => client.frames.length,
+    (n) => n >= count,
+    { timeoutMs, what: `${count} frames` },
+  );
   await sleep(quietMs);
   const frames = client.frames.splice(0);
   expect(frames).toHaveLength(count);
@@ -149,7 +162,10 @@ export async function exactly(client: TestClient, count: number, timeoutMs = 10_
 export async function act(client: TestClient, channel: string, data: unknown): Promise<unknown> {
   const id = `a${Math.random()}`;
   client.send({ type: 'action', channel, data, id });
-  await eventually(() => client.frames.some((frame) => (frame as { id?: unknown }).id === id), Boolean, { timeoutMs: 10_000, what: `reply to ${channel}` });
+  await eventually(() => client.frames.some((frame) => (frame as { id?: unknown }).id === id), Boolean, {
+    timeoutMs: 10_000,
+    what: `reply to ${channel}`,
+  });
   const index = client.frames.findIndex((frame) => (frame as { id?: unknown }).id === id);
   return client.frames.splice(index, 1)[0];
 }

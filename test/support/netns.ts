@@ -62,7 +62,9 @@ export class NetworkNamespace {
     });
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`the network namespace's child exited (${code}) before it was ready`)));
+      child.once('exit', (code) =>
+        reject(new Error(`the network namespace's child exited (${code}) before it was ready`)),
+      );
     });
     child.removeAllListeners('exit');
     return new NetworkNamespace(child);
@@ -103,7 +105,10 @@ export class NetworkNamespace {
   private ask(message: Record<string, unknown>): Promise<{ reply: Reply; handle?: unknown }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer from the namespace to ${String(message.type)}`)), 5000);
+      const timer = setTimeout(
+        () => reject(new Error(`no answer from the namespace to ${String(message.type)}`)),
+        5000,
+      );
       this.waiting.set(id, {
         resolve: (reply, handle) => {
           clearTimeout(timer);

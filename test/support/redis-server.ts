@@ -119,7 +119,9 @@ export class RedisServer {
       if (!this.running) throw new Error(`redis-server exited at startup on port ${this.port}:\n${this.output}`);
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`redis-server did not answer PING on port ${this.port} within ${timeoutMs} ms:\n${this.output}`);
+        throw new Error(
+          `redis-server did not answer PING on port ${this.port} within ${timeoutMs} ms:\n${this.output}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

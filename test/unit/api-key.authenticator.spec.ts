@@ -17,7 +17,8 @@ const KEY_C = 'ak_live_0e5a8c3f7b2d9e1a4c6f8b0d3e7a5c2b';
 
 const inHeader = (key: string, header = 'x-api-key') => handshake({ headers: { [header]: key } });
 const inQuery = (key: string | string[], param = 'api_key') => handshake({ query: { [param]: key } });
-const renew = <User>(auth: SocketAuthenticator<User>, credentials: unknown) => auth.renew!(credentials, undefined as never);
+const renew = <User>(auth: SocketAuthenticator<User>, credentials: unknown) =>
+  auth.renew!(credentials, undefined as never);
 
 beforeEach(() => timingSafeEqual.mockClear());
 
@@ -98,17 +99,26 @@ describe('apiKeyAuthenticator with a list of keys', () => {
   });
 
   it('renews with { apiKey }', async () => {
-    expect(await renew(auth(), { apiKey: KEY_B })).toEqual({ user: apiKeyFingerprint(KEY_B), subject: apiKeyFingerprint(KEY_B) });
+    expect(await renew(auth(), { apiKey: KEY_B })).toEqual({
+      user: apiKeyFingerprint(KEY_B),
+      subject: apiKeyFingerprint(KEY_B),
+    });
     expect(timingSafeEqual).toHaveBeenCalled();
     expect(await renew(auth(), { apiKey: KEY_C })).toBeUndefined();
   });
 
-  it.each([[undefined], [null], [KEY_A], [{}], [{ apiKey: '' }], [{ apiKey: 1 }], [{ key: KEY_A }], [{ token: KEY_A }]])(
-    'renew gives undefined for credentials %p',
-    async (credentials) => {
-      await expect(renew(auth(), credentials)).resolves.toBeUndefined();
-    },
-  );
+  it.each([
+    [undefined],
+    [null],
+    [KEY_A],
+    [{}],
+    [{ apiKey: '' }],
+    [{ apiKey: 1 }],
+    [{ key: KEY_A }],
+    [{ token: KEY_A }],
+  ])('renew gives undefined for credentials %p', async (credentials) => {
+    await expect(renew(auth(), credentials)).resolves.toBeUndefined();
+  });
 
   it('reads the list once, at creation', async () => {
     const keys = [KEY_A];
@@ -128,7 +138,12 @@ describe('apiKeyAuthenticator with a Map or an object', () => {
   const reports: Service = { service: 'reports' };
 
   it('gives the Map entry of the key as user', async () => {
-    const auth: SocketAuthenticator<Service> = apiKeyAuthenticator({ keys: new Map([[KEY_A, billing], [KEY_B, reports]]) });
+    const auth: SocketAuthenticator<Service> = apiKeyAuthenticator({
+      keys: new Map([
+        [KEY_A, billing],
+        [KEY_B, reports],
+      ]),
+    });
     expect((await auth.authenticate(inHeader(KEY_B)))?.user).toBe(reports);
     expect((await auth.authenticate(inQuery(KEY_A)))?.user).toBe(billing);
     expect(await auth.authenticate(inHeader(KEY_C))).toBeUndefined();
@@ -162,7 +177,12 @@ describe('apiKeyAuthenticator with a Map or an object', () => {
   });
 
   it('accepts keys of different lengths without throwing', async () => {
-    const auth = apiKeyAuthenticator({ keys: new Map([['k', 'one'], ['k'.repeat(1000), 'thousand']]) });
+    const auth = apiKeyAuthenticator({
+      keys: new Map([
+        ['k', 'one'],
+        ['k'.repeat(1000), 'thousand'],
+      ]),
+    });
     expect((await auth.authenticate(inHeader('k')))?.user).toBe('one');
     expect((await auth.authenticate(inHeader('k'.repeat(1000))))?.user).toBe('thousand');
     expect(await auth.authenticate(inHeader('kk'))).toBeUndefined();
@@ -182,7 +202,9 @@ describe('apiKeyAuthenticator subjects (what a renewal must keep)', () => {
     const open = apiKeyAuthenticator({ keys: [KEY_A], allowSubjectChange: true });
     expect(await renew(open, { apiKey: KEY_A })).toMatchObject({ allowSubjectChange: true });
     expect(await open.authenticate(inHeader(KEY_A))).not.toHaveProperty('allowSubjectChange');
-    expect(await renew(apiKeyAuthenticator({ keys: [KEY_A] }), { apiKey: KEY_A })).not.toHaveProperty('allowSubjectChange');
+    expect(await renew(apiKeyAuthenticator({ keys: [KEY_A] }), { apiKey: KEY_A })).not.toHaveProperty(
+      'allowSubjectChange',
+    );
     expect(await renew(open, { apiKey: KEY_C })).toBeUndefined();
   });
 });

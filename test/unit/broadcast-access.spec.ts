@@ -1,7 +1,8 @@
 import { bearerTokenMatches, broadcastHostRule, isJsonContentType } from '../../lib/broadcast/broadcast-access.js';
 import { isLoopback, normalizeAddress } from '../../lib/network/ip-addresses.js';
 
-const isBroadcastAllowed = (address: string | undefined, allowedHosts?: string[]) => broadcastHostRule(allowedHosts)(address);
+const isBroadcastAllowed = (address: string | undefined, allowedHosts?: string[]) =>
+  broadcastHostRule(allowedHosts)(address);
 
 describe('broadcast endpoint access', () => {
   it('treats 127.0.0.0/8 and ::1, also IPv4-mapped, as loopback', () => {
@@ -48,7 +49,16 @@ describe('broadcast endpoint access', () => {
   });
 
   it('fails at startup on an entry that is neither an address nor a range, naming it', () => {
-    for (const entry of ['localhost', '10.0.0', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/8/8', '2001:db8::/129', '', '10.0.0.0/x']) {
+    for (const entry of [
+      'localhost',
+      '10.0.0',
+      '10.0.0.0/33',
+      '10.0.0.0/',
+      '10.0.0.0/8/8',
+      '2001:db8::/129',
+      '',
+      '10.0.0.0/x',
+    ]) {
       expect(() => broadcastHostRule([entry])).toThrow(`'${entry}' is neither an IP address nor a CIDR`);
     }
   });
@@ -60,10 +70,24 @@ describe('broadcast endpoint access', () => {
   });
 
   it('recognises `Content-Type: application/json` only', () => {
-    for (const type of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', ' application/json ;x=y']) {
+    for (const type of [
+      'application/json',
+      'Application/JSON',
+      'application/json; charset=utf-8',
+      ' application/json ;x=y',
+    ]) {
       expect(isJsonContentType(type)).toBe(true);
     }
-    for (const type of [undefined, '', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp', 'application/json-seq', 'text/json']) {
+    for (const type of [
+      undefined,
+      '',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jsonp',
+      'application/json-seq',
+      'text/json',
+    ]) {
       expect(isJsonContentType(type)).toBe(false);
     }
   });

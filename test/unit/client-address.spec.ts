@@ -79,7 +79,16 @@ describe('addressList', () => {
     expect(list.has('not an address')).toBe(false);
   });
 
-  const invalid = ['10.0.0.0/', '10.0.0.0/33', '::/129', '10.0.0.0/8/8', '10.0.0.0/-1', '10.0.0.0/1e1', 'localhost', ''];
+  const invalid = [
+    '10.0.0.0/',
+    '10.0.0.0/33',
+    '::/129',
+    '10.0.0.0/8/8',
+    '10.0.0.0/-1',
+    '10.0.0.0/1e1',
+    'localhost',
+    '',
+  ];
   it.each([...invalid, '10.0.0.256'])('refuses %j, naming it', (entry) => {
     expect(() => addressList([entry])).toThrow(`'${entry}' is neither an IP address nor a CIDR`);
   });

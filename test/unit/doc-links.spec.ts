@@ -24,7 +24,8 @@ function problemOf(file: string, target: string): string | undefined {
   if (into.startsWith('..')) return 'points outside the package';
   if (!existsSync(join(root, into))) return `${into} does not exist`;
   if (!isShipped(into)) return `${into} is not shipped (package.json "files")`;
-  if (anchor !== undefined && into.endsWith('.md') && !anchorsIn(into).has(anchor)) return `${into} has no heading #${anchor}`;
+  if (anchor !== undefined && into.endsWith('.md') && !anchorsIn(into).has(anchor))
+    return `${into} has no heading #${anchor}`;
   return undefined;
 }
 

@@ -53,7 +53,13 @@ class NumbersDto {
 }
 
 const isEven = (name: string) =>
-  ValidateBy({ name: 'isEven', validator: { validate: (value) => typeof value === 'number' && value % 2 === 0, defaultMessage: () => `${name} must be even` } });
+  ValidateBy({
+    name: 'isEven',
+    validator: {
+      validate: (value) => typeof value === 'number' && value % 2 === 0,
+      defaultMessage: () => `${name} must be even`,
+    },
+  });
 
 class BaseDto {
   @IsUUID() id!: string;
@@ -107,12 +113,36 @@ const value = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.boolean(),
   fc.constant(null),
-  fc.constantFrom('', 'red', 'green', 'Alice', 'ABC', 'abc', 'code', 'x', 'ab', '5', ' ', 'a@b.co', 'not-an-email', '0d8e2a1e-5d58-4f5c-9d5d-0f3b1f0d2c11'),
+  fc.constantFrom(
+    '',
+    'red',
+    'green',
+    'Alice',
+    'ABC',
+    'abc',
+    'code',
+    'x',
+    'ab',
+    '5',
+    ' ',
+    'a@b.co',
+    'not-an-email',
+    '0d8e2a1e-5d58-4f5c-9d5d-0f3b1f0d2c11',
+  ),
   fc.string({ maxLength: 12 }),
   fc.constantFrom({}, { x: 1 }, [], [1, 'a']),
 );
 
-const specialKey = fc.constantFrom('extra', 'describe', 'upper', 'label', 'note', '__proto__', 'prototype', 'constructor');
+const specialKey = fc.constantFrom(
+  'extra',
+  'describe',
+  'upper',
+  'label',
+  'note',
+  '__proto__',
+  'prototype',
+  'constructor',
+);
 
 /**
  * A valid object with a few random edits (keys dropped, values replaced, keys added), so that
@@ -128,11 +158,19 @@ function inputFor(valid: Record<string, unknown>) {
     const input: Record<string, unknown> = { ...valid };
     for (const change of edits) {
       if ('drop' in change) delete input[change.drop];
-      else Object.defineProperty(input, change.key, { value: change.value, enumerable: true, configurable: true, writable: true });
+      else
+        Object.defineProperty(input, change.key, {
+          value: change.value,
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
     }
     return input;
   });
-  const random = fc.dictionary(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...keys) }, specialKey), value, { maxKeys: keys.length + 2 });
+  const random = fc.dictionary(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...keys) }, specialKey), value, {
+    maxKeys: keys.length + 2,
+  });
   return fc.oneof({ weight: 3, arbitrary: edited }, { weight: 1, arbitrary: random });
 }
 
@@ -180,8 +218,10 @@ describe(`DTO fast path ≡ class-transformer + class-validator (${CASES.length}
   });
 
   it('covers the common DTOs, and leaves nested, transformed, async and whitelisting ones to the libraries', () => {
-    for (const type of [AddDto, ProfileDto, NumbersDto, CustomDto]) expect(compileDtoFastPath(type, {}, {})).toBeDefined();
-    for (const type of [NestedDto, TransformedDto, ExposeOnlyDto]) expect([type.name, compileDtoFastPath(type, {}, {})]).toEqual([type.name, undefined]);
+    for (const type of [AddDto, ProfileDto, NumbersDto, CustomDto])
+      expect(compileDtoFastPath(type, {}, {})).toBeDefined();
+    for (const type of [NestedDto, TransformedDto, ExposeOnlyDto])
+      expect([type.name, compileDtoFastPath(type, {}, {})]).toEqual([type.name, undefined]);
     // A constraint that returns a promise is left to class-validator to await, even when valid.
     expect(compileDtoFastPath(AsyncDto, {}, {})?.({ v: 1 }) ?? FALLBACK).toBe(FALLBACK);
     expect(compileDtoFastPath(AddDto, { whitelist: true }, {})).toBeUndefined();

@@ -168,7 +168,10 @@ describe('dtoReader', () => {
       const { errors } = await read({ ...validParams(), count: 'x' });
       expect(errors).toHaveLength(1);
       expect(errors[0].path).toBe('count');
-      expect([...errors[0].messages].sort()).toEqual(['count must be an integer number', 'count must not be less than 1']);
+      expect([...errors[0].messages].sort()).toEqual([
+        'count must be an integer number',
+        'count must not be less than 1',
+      ]);
     });
 
     it('uses array indexes as path segments', async () => {
@@ -227,7 +230,10 @@ describe('dtoReader', () => {
       ['a number', 42],
       ['false', false],
     ])("%s → 'must be an object'", async (_label, input) => {
-      expect(await read(input)).toEqual({ value: undefined, errors: [{ path: '', messages: ['data must be an object'] }] });
+      expect(await read(input)).toEqual({
+        value: undefined,
+        errors: [{ path: '', messages: ['data must be an object'] }],
+      });
       expect(await read(input, 'params')).toEqual({
         value: undefined,
         errors: [{ path: 'params', messages: ['params must be an object'] }],

@@ -56,7 +56,10 @@ describe('mapException', () => {
           super('The room is full', 'ROOM_FULL');
         }
       }
-      expect(mapException(new RoomFullException(), 'handler')).toEqual({ code: 'ROOM_FULL', message: 'The room is full' });
+      expect(mapException(new RoomFullException(), 'handler')).toEqual({
+        code: 'ROOM_FULL',
+        message: 'The room is full',
+      });
     });
 
     it('does not add errors, channel or id', () => {
@@ -72,7 +75,10 @@ describe('mapException', () => {
     ];
 
     it.each(ORIGINS)('is VALIDATION_ERROR with its message and errors (origin %s)', (origin) => {
-      const payload = mapException(new SocketApiValidationException("Invalid parameters for action 'join'", errors), origin);
+      const payload = mapException(
+        new SocketApiValidationException("Invalid parameters for action 'join'", errors),
+        origin,
+      );
       expect(payload).toEqual({ code: 'VALIDATION_ERROR', message: "Invalid parameters for action 'join'", errors });
     });
 
@@ -192,11 +198,17 @@ describe('mapException', () => {
 
   describe('WsException', () => {
     it('with a string: that message, BAD_REQUEST from a handler', () => {
-      expect(mapException(new WsException('Bad move'), 'handler')).toEqual({ code: 'BAD_REQUEST', message: 'Bad move' });
+      expect(mapException(new WsException('Bad move'), 'handler')).toEqual({
+        code: 'BAD_REQUEST',
+        message: 'Bad move',
+      });
     });
 
     it('with a string: FORBIDDEN from a guard', () => {
-      expect(mapException(new WsException('Admins only'), 'guard')).toEqual({ code: 'FORBIDDEN', message: 'Admins only' });
+      expect(mapException(new WsException('Admins only'), 'guard')).toEqual({
+        code: 'FORBIDDEN',
+        message: 'Admins only',
+      });
     });
 
     it.each(ORIGINS)('with {code, message}: both kept (origin %s)', (origin) => {
@@ -207,12 +219,21 @@ describe('mapException', () => {
     });
 
     it('with {message} only: the message, and the origin default code', () => {
-      expect(mapException(new WsException({ message: 'Nope' }), 'handler')).toEqual({ code: 'BAD_REQUEST', message: 'Nope' });
-      expect(mapException(new WsException({ message: 'Nope' }), 'guard')).toEqual({ code: 'FORBIDDEN', message: 'Nope' });
+      expect(mapException(new WsException({ message: 'Nope' }), 'handler')).toEqual({
+        code: 'BAD_REQUEST',
+        message: 'Nope',
+      });
+      expect(mapException(new WsException({ message: 'Nope' }), 'guard')).toEqual({
+        code: 'FORBIDDEN',
+        message: 'Nope',
+      });
     });
 
     it('a non-string code falls back to the origin default', () => {
-      expect(mapException(new WsException({ code: 42, message: 'm' }), 'handler')).toEqual({ code: 'BAD_REQUEST', message: 'm' });
+      expect(mapException(new WsException({ code: 42, message: 'm' }), 'handler')).toEqual({
+        code: 'BAD_REQUEST',
+        message: 'm',
+      });
     });
 
     it('an object without a string message still gives a non-empty string message', () => {

@@ -51,7 +51,10 @@ function signedRaw(payloadJson: string): string {
 const bearer = (token: string) => handshake({ headers: { authorization: `Bearer ${token}` } });
 const hs = (options: Partial<JwtAuthenticatorOptions> = {}) => jwtAuthenticator({ secret: SECRET, ...options });
 
-async function authenticate<User>(auth: SocketAuthenticator<User>, token: string): Promise<SocketIdentity<User> | undefined> {
+async function authenticate<User>(
+  auth: SocketAuthenticator<User>,
+  token: string,
+): Promise<SocketIdentity<User> | undefined> {
   return auth.authenticate(bearer(token));
 }
 
@@ -87,7 +90,9 @@ describe('jwtAuthenticator with an HMAC secret', () => {
 
     it('reads the token offered after the `bearer` subprotocol', async () => {
       const token = await sign({ sub: 'cat' });
-      const identity = await hs().authenticate(handshake({ headers: { 'sec-websocket-protocol': `bearer, ${token}` } }));
+      const identity = await hs().authenticate(
+        handshake({ headers: { 'sec-websocket-protocol': `bearer, ${token}` } }),
+      );
       expect(identity?.user.sub).toBe('cat');
       // Without blanks, and with other subprotocols offered around it.
       const other = await hs().authenticate(
@@ -99,7 +104,9 @@ describe('jwtAuthenticator with an HMAC secret', () => {
     it('does not take a subprotocol list without `bearer`, or with nothing after it', async () => {
       const token = await sign();
       for (const protocols of [token, `chat, ${token}`, 'bearer', 'bearer, ', `${token}, bearer`]) {
-        expect(await hs().authenticate(handshake({ headers: { 'sec-websocket-protocol': protocols } }))).toBeUndefined();
+        expect(
+          await hs().authenticate(handshake({ headers: { 'sec-websocket-protocol': protocols } })),
+        ).toBeUndefined();
       }
     });
 
@@ -162,7 +169,10 @@ describe('jwtAuthenticator with an HMAC secret', () => {
 
     it('gives expiresAt = exp * 1000 exactly', async () => {
       const exp = nowSec() + 1234;
-      const token = await new SignJWT({ sub: 'ann' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(encode(SECRET));
+      const token = await new SignJWT({ sub: 'ann' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime(exp)
+        .sign(encode(SECRET));
       const identity = await authenticate(hs(), token);
       expect(identity).toEqual({ user: { sub: 'ann', exp }, subject: 'ann', expiresAt: exp * 1000 });
     });
@@ -181,7 +191,10 @@ describe('jwtAuthenticator with an HMAC secret', () => {
 
     it('gives expiresAt = (exp + clockToleranceSec) * 1000: a token accepted within the tolerance is not expired at once', async () => {
       const exp = nowSec() - 5;
-      const token = await new SignJWT({ sub: 'ann' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(encode(SECRET));
+      const token = await new SignJWT({ sub: 'ann' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime(exp)
+        .sign(encode(SECRET));
       const identity = await authenticate(hs({ clockToleranceSec: 30 }), token);
       expect(identity?.expiresAt).toBe((exp + 30) * 1000);
       expect(identity?.expiresAt).toBeGreaterThan(Date.now() + 20_000);
@@ -189,7 +202,10 @@ describe('jwtAuthenticator with an HMAC secret', () => {
       expect(renewed?.expiresAt).toBe((exp + 30) * 1000);
     });
 
-    it.each([['1e400 (Infinity)', '1e400'], ['1e306 (Infinity once in ms)', '1e306']])(
+    it.each([
+      ['1e400 (Infinity)', '1e400'],
+      ['1e306 (Infinity once in ms)', '1e306'],
+    ])(
       'refuses a correctly signed token whose exp is %s: no Infinity reaches the wire or a timer',
       async (_name, exp) => {
         const token = signedRaw(`{"sub":"ann","exp":${exp}}`);
@@ -251,10 +267,12 @@ describe('jwtAuthenticator with an HMAC secret', () => {
   describe('issuer and audience', () => {
     it('checks iss when issuer is set', async () => {
       const auth = hs({ issuer: 'https://id.example.com/' });
-      expect((await authenticate(auth, await sign({ sub: 'ann' }, { issuer: 'https://id.example.com/' })))?.user.iss).toBe(
-        'https://id.example.com/',
-      );
-      expect(await authenticate(auth, await sign({ sub: 'ann' }, { issuer: 'https://evil.example.com/' }))).toBeUndefined();
+      expect(
+        (await authenticate(auth, await sign({ sub: 'ann' }, { issuer: 'https://id.example.com/' })))?.user.iss,
+      ).toBe('https://id.example.com/');
+      expect(
+        await authenticate(auth, await sign({ sub: 'ann' }, { issuer: 'https://evil.example.com/' })),
+      ).toBeUndefined();
       expect(await authenticate(auth, await sign({ sub: 'ann' }))).toBeUndefined();
     });
 
@@ -266,7 +284,9 @@ describe('jwtAuthenticator with an HMAC secret', () => {
 
     it('checks aud when audience is set', async () => {
       const auth = hs({ audience: 'socket-api' });
-      expect((await authenticate(auth, await sign({ sub: 'ann' }, { audience: 'socket-api' })))?.user.aud).toBe('socket-api');
+      expect((await authenticate(auth, await sign({ sub: 'ann' }, { audience: 'socket-api' })))?.user.aud).toBe(
+        'socket-api',
+      );
       expect(await authenticate(auth, await sign({ sub: 'ann' }, { audience: ['web', 'socket-api'] }))).toBeDefined();
       expect(await authenticate(auth, await sign({ sub: 'ann' }, { audience: 'other-api' }))).toBeUndefined();
       expect(await authenticate(auth, await sign({ sub: 'ann' }))).toBeUndefined();
@@ -324,8 +344,12 @@ describe('jwtAuthenticator with an HMAC secret', () => {
     it('renewals say allowSubjectChange only when configured', async () => {
       const token = await sign({ sub: 'ann' });
       expect(await hs().renew!({ token }, undefined as never)).not.toHaveProperty('allowSubjectChange');
-      expect(await hs({ allowSubjectChange: true }).renew!({ token }, undefined as never)).toMatchObject({ allowSubjectChange: true });
-      expect(await hs({ allowSubjectChange: true }).authenticate(bearer(token))).not.toHaveProperty('allowSubjectChange');
+      expect(await hs({ allowSubjectChange: true }).renew!({ token }, undefined as never)).toMatchObject({
+        allowSubjectChange: true,
+      });
+      expect(await hs({ allowSubjectChange: true }).authenticate(bearer(token))).not.toHaveProperty(
+        'allowSubjectChange',
+      );
     });
   });
 
@@ -336,9 +360,18 @@ describe('jwtAuthenticator with an HMAC secret', () => {
       const identity = await auth.renew!({ token }, undefined as never);
       expect(identity?.user.sub).toBe('ann');
       expect(identity?.expiresAt).toBe((identity?.user.exp as number) * 1000);
-      expect(await auth.renew!({ token: await sign({ sub: 'ann' }, { issuer: 'me', expIn: -1 }) }, undefined as never)).toBeUndefined();
-      expect(await auth.renew!({ token: await sign({ sub: 'ann' }, { issuer: 'you' }) }, undefined as never)).toBeUndefined();
-      expect(await auth.renew!({ token: await sign({ sub: 'ann' }, { issuer: 'me', key: encode(OTHER_SECRET) }) }, undefined as never)).toBeUndefined();
+      expect(
+        await auth.renew!({ token: await sign({ sub: 'ann' }, { issuer: 'me', expIn: -1 }) }, undefined as never),
+      ).toBeUndefined();
+      expect(
+        await auth.renew!({ token: await sign({ sub: 'ann' }, { issuer: 'you' }) }, undefined as never),
+      ).toBeUndefined();
+      expect(
+        await auth.renew!(
+          { token: await sign({ sub: 'ann' }, { issuer: 'me', key: encode(OTHER_SECRET) }) },
+          undefined as never,
+        ),
+      ).toBeUndefined();
     });
 
     it.each([[undefined], [null], ['a-token-string'], [{}], [{ token: 42 }], [{ token: '' }], [[]], [{ jwt: 'x' }]])(
@@ -388,7 +421,9 @@ describe('jwtAuthenticator with a public key', () => {
     expect(identity?.expiresAt).toBe((identity?.user.exp as number) * 1000);
     // Again, with the imported key cached, and from the other sources.
     expect((await auth.authenticate(handshake({ query: { token } })))?.user.sub).toBe('ann');
-    expect((await auth.authenticate(handshake({ headers: { 'sec-websocket-protocol': `bearer, ${token}` } })))?.user.sub).toBe('ann');
+    expect(
+      (await auth.authenticate(handshake({ headers: { 'sec-websocket-protocol': `bearer, ${token}` } })))?.user.sub,
+    ).toBe('ann');
   });
 
   it('verifies ES256 tokens with a PEM key', async () => {
@@ -399,20 +434,30 @@ describe('jwtAuthenticator with a public key', () => {
 
   it('accepts a PEM with surrounding whitespace (as read from a file or variable)', async () => {
     const auth = jwtAuthenticator({ publicKey: `\n  ${rsa.pem}\n\n`, algorithms: ['RS256'] });
-    expect((await authenticate(auth, await sign({ sub: 'ann' }, { alg: 'RS256', key: rsa.privateKey })))?.user.sub).toBe('ann');
+    expect(
+      (await authenticate(auth, await sign({ sub: 'ann' }, { alg: 'RS256', key: rsa.privateKey })))?.user.sub,
+    ).toBe('ann');
   });
 
   it('defaults algorithms to RS256, ES256 and EdDSA', async () => {
     const token = async (alg: string, key: CryptoKey) => sign({ sub: alg }, { alg, key });
-    expect((await authenticate(jwtAuthenticator({ publicKey: rsa.pem }), await token('RS256', rsa.privateKey)))?.user.sub).toBe('RS256');
-    expect((await authenticate(jwtAuthenticator({ publicKey: ec.pem }), await token('ES256', ec.privateKey)))?.user.sub).toBe('ES256');
-    expect((await authenticate(jwtAuthenticator({ publicKey: ed.pem }), await token('EdDSA', ed.privateKey)))?.user.sub).toBe('EdDSA');
+    expect(
+      (await authenticate(jwtAuthenticator({ publicKey: rsa.pem }), await token('RS256', rsa.privateKey)))?.user.sub,
+    ).toBe('RS256');
+    expect(
+      (await authenticate(jwtAuthenticator({ publicKey: ec.pem }), await token('ES256', ec.privateKey)))?.user.sub,
+    ).toBe('ES256');
+    expect(
+      (await authenticate(jwtAuthenticator({ publicKey: ed.pem }), await token('EdDSA', ed.privateKey)))?.user.sub,
+    ).toBe('EdDSA');
     // Others only when listed (a Node KeyObject pair, whose private key signs with any RSA alg).
     const node = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const nodePem = node.publicKey.export({ format: 'pem', type: 'spki' }).toString();
     const rs512 = await sign({ sub: 'RS512' }, { alg: 'RS512', key: node.privateKey });
     expect(await authenticate(jwtAuthenticator({ publicKey: nodePem }), rs512)).toBeUndefined();
-    expect((await authenticate(jwtAuthenticator({ publicKey: nodePem, algorithms: ['RS512'] }), rs512))?.user.sub).toBe('RS512');
+    expect((await authenticate(jwtAuthenticator({ publicKey: nodePem, algorithms: ['RS512'] }), rs512))?.user.sub).toBe(
+      'RS512',
+    );
     const rs256 = await sign({ sub: 'RS256' }, { alg: 'RS256', key: node.privateKey });
     expect(await authenticate(jwtAuthenticator({ publicKey: nodePem, algorithms: ['RS512'] }), rs256)).toBeUndefined();
   });
@@ -422,13 +467,17 @@ describe('jwtAuthenticator with a public key', () => {
     const ecToken = await sign({ sub: 'ec' }, { alg: 'ES256', key: ec.privateKey });
     expect(await authenticate(auth, ecToken)).toBeUndefined();
     expect(await authenticate(auth, ecToken)).toBeUndefined(); // the failed import is cached, still refused
-    expect((await authenticate(auth, await sign({ sub: 'rsa' }, { alg: 'RS256', key: rsa.privateKey })))?.user.sub).toBe('rsa');
+    expect(
+      (await authenticate(auth, await sign({ sub: 'rsa' }, { alg: 'RS256', key: rsa.privateKey })))?.user.sub,
+    ).toBe('rsa');
   });
 
   it('refuses a token signed by another key pair', async () => {
     const other = await generateKeyPair('RS256');
     const auth = jwtAuthenticator({ publicKey: rsa.pem, algorithms: ['RS256'] });
-    expect(await authenticate(auth, await sign({ sub: 'mallory' }, { alg: 'RS256', key: other.privateKey }))).toBeUndefined();
+    expect(
+      await authenticate(auth, await sign({ sub: 'mallory' }, { alg: 'RS256', key: other.privateKey })),
+    ).toBeUndefined();
   });
 
   it('refuses an HS256 token signed with the public key as HMAC secret (algorithm confusion)', async () => {
@@ -451,15 +500,29 @@ describe('jwtAuthenticator with a public key', () => {
 
   it('verifies with a CryptoKey or a Node KeyObject', async () => {
     const token = await sign({ sub: 'ann' }, { alg: 'RS256', key: rsa.privateKey });
-    expect((await authenticate(jwtAuthenticator({ publicKey: rsa.publicKey, algorithms: ['RS256'] }), token))?.user.sub).toBe('ann');
-    expect((await authenticate(jwtAuthenticator({ publicKey: createPublicKey(rsa.pem), algorithms: ['RS256'] }), token))?.user.sub).toBe('ann');
+    expect(
+      (await authenticate(jwtAuthenticator({ publicKey: rsa.publicKey, algorithms: ['RS256'] }), token))?.user.sub,
+    ).toBe('ann');
+    expect(
+      (await authenticate(jwtAuthenticator({ publicKey: createPublicKey(rsa.pem), algorithms: ['RS256'] }), token))
+        ?.user.sub,
+    ).toBe('ann');
     const ecToken = await sign({ sub: 'ec' }, { alg: 'ES256', key: ec.privateKey });
-    expect((await authenticate(jwtAuthenticator({ publicKey: createPublicKey(ec.pem) }), ecToken))?.user.sub).toBe('ec');
+    expect((await authenticate(jwtAuthenticator({ publicKey: createPublicKey(ec.pem) }), ecToken))?.user.sub).toBe(
+      'ec',
+    );
   });
 
   it('checks time claims, issuer and audience as with a secret', async () => {
-    const auth = jwtAuthenticator({ publicKey: ec.pem, algorithms: ['ES256'], issuer: 'idp', audience: 'api', requireExpiry: true });
-    const token = (options: SignOptions) => sign({ sub: 'ann' }, { alg: 'ES256', key: ec.privateKey, issuer: 'idp', audience: 'api', ...options });
+    const auth = jwtAuthenticator({
+      publicKey: ec.pem,
+      algorithms: ['ES256'],
+      issuer: 'idp',
+      audience: 'api',
+      requireExpiry: true,
+    });
+    const token = (options: SignOptions) =>
+      sign({ sub: 'ann' }, { alg: 'ES256', key: ec.privateKey, issuer: 'idp', audience: 'api', ...options });
     expect((await authenticate(auth, await token({})))?.user.sub).toBe('ann');
     expect(await authenticate(auth, await token({ expIn: -10 }))).toBeUndefined();
     expect(await authenticate(auth, await token({ nbfIn: 100 }))).toBeUndefined();

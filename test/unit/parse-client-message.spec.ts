@@ -272,7 +272,10 @@ describe('parseClientMessage', () => {
 
   describe('a valid message', () => {
     it('comes out with type, channel, data and id exactly', () => {
-      const result = parseClientMessage(json({ type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1' }), DEFAULTS.maxDepth);
+      const result = parseClientMessage(
+        json({ type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1' }),
+        DEFAULTS.maxDepth,
+      );
       expect(result).toEqual({ message: { type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1' } });
     });
 
@@ -362,7 +365,12 @@ describe('parseClientMessage', () => {
 
 describe('withContext', () => {
   it('adds channel and id when given, including falsy ids', () => {
-    expect(withContext({ code: 'C', message: 'm' }, 'ch', 0)).toEqual({ code: 'C', message: 'm', channel: 'ch', id: 0 });
+    expect(withContext({ code: 'C', message: 'm' }, 'ch', 0)).toEqual({
+      code: 'C',
+      message: 'm',
+      channel: 'ch',
+      id: 0,
+    });
     expect(withContext({ code: 'C', message: 'm' }, undefined, '')).toEqual({ code: 'C', message: 'm', id: '' });
   });
 

@@ -14,7 +14,10 @@ describe('readRemoteFrame', () => {
     expect(remote?.frame.toString()).toBe(`{"type":"data","channel":"feed","data":${nested(1000)}}`);
   });
 
-  it.each([1001, 20_000, 200_000])('ignores one nested %i levels deep, whatever the Node version can serialize', (levels) => {
-    expect(readRemoteFrame('feed', publication(nested(levels)))).toBeUndefined();
-  });
+  it.each([1001, 20_000, 200_000])(
+    'ignores one nested %i levels deep, whatever the Node version can serialize',
+    (levels) => {
+      expect(readRemoteFrame('feed', publication(nested(levels)))).toBeUndefined();
+    },
+  );
 });

@@ -11,7 +11,9 @@ describe('parseQuery', () => {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- a key named like an Object method holds a string here
     expect(query.hasOwnProperty).toBe('z');
     expect(query.constructor).toBe('c');
-    expect(JSON.stringify(query)).toBe('{"__proto__":"x","hasOwnProperty":"z","constructor":"c","toString":"t","valueOf":"v"}');
+    expect(JSON.stringify(query)).toBe(
+      '{"__proto__":"x","hasOwnProperty":"z","constructor":"c","toString":"t","valueOf":"v"}',
+    );
   });
 
   it('a repeated key gives an array, even for a key named after an inherited member', () => {

@@ -45,7 +45,10 @@ describe('resolveOptions', () => {
   });
 
   it('matches every numeric @default of the options interface', () => {
-    const source = readFileSync(new URL('../../lib/interfaces/socket-api-options.interface.ts', import.meta.url), 'utf8');
+    const source = readFileSync(
+      new URL('../../lib/interfaces/socket-api-options.interface.ts', import.meta.url),
+      'utf8',
+    );
     const body = source.slice(source.indexOf('export interface SocketApiModuleOptions'));
     const documented = [...body.matchAll(/@default (\d+|Infinity)\b[^\n]*\n\s*\*\/\n\s*(\w+)\?:/g)];
     expect(documented.length).toBeGreaterThanOrEqual(14);
@@ -68,16 +71,36 @@ describe('resolveOptions', () => {
     expect(resolved.broadcast).toEqual({ path: '/_broadcast', allowedHosts: [], token: 't', maxBodyBytes: 1048576 });
     expect(resolved.validation).toEqual({ validator: { whitelist: true }, transformer: {} });
     expect(resolved.maxConnectionsPerAddress).toBe(4);
-    expect(resolve({ heartbeat: false, rateLimit: false }).resolved).toMatchObject({ heartbeat: false, rateLimit: false });
+    expect(resolve({ heartbeat: false, rateLimit: false }).resolved).toMatchObject({
+      heartbeat: false,
+      rateLimit: false,
+    });
   });
 
   it('redis as a connection or as the settings object: the same settings, with their defaults', () => {
-    const defaults = { prefix: 'socketapi', connectTimeoutMs: 5000, maxPendingBytes: 4194304, maxMessageBytes: 4194304 };
-    expect(resolve({ redis: 'redis://h:6379' }).resolved.redis).toEqual({ connection: 'redis://h:6379', ...defaults, secret: undefined });
+    const defaults = {
+      prefix: 'socketapi',
+      connectTimeoutMs: 5000,
+      maxPendingBytes: 4194304,
+      maxMessageBytes: 4194304,
+    };
+    expect(resolve({ redis: 'redis://h:6379' }).resolved.redis).toEqual({
+      connection: 'redis://h:6379',
+      ...defaults,
+      secret: undefined,
+    });
     const options = { host: 'h', port: 6380 };
     expect(resolve({ redis: options }).resolved.redis).toEqual({ connection: options, ...defaults, secret: undefined });
-    const { resolved, warnings } = resolve({ redis: { connection: 'redis://h', prefix: 'app', secret: 's', maxMessageBytes: 9 } });
-    expect(resolved.redis).toEqual({ ...defaults, connection: 'redis://h', prefix: 'app', secret: 's', maxMessageBytes: 9 });
+    const { resolved, warnings } = resolve({
+      redis: { connection: 'redis://h', prefix: 'app', secret: 's', maxMessageBytes: 9 },
+    });
+    expect(resolved.redis).toEqual({
+      ...defaults,
+      connection: 'redis://h',
+      prefix: 'app',
+      secret: 's',
+      maxMessageBytes: 9,
+    });
     expect(warnings).toEqual([]);
   });
 
@@ -111,12 +134,17 @@ describe('resolveOptions', () => {
 describe('RedisBroker and SocketApiEmitter take the same settings', () => {
   const recorder = () => {
     const warnings: string[] = [];
-    return { warnings, logger: { log: () => undefined, error: () => undefined, warn: (m: string) => warnings.push(m) } };
+    return {
+      warnings,
+      logger: { log: () => undefined, error: () => undefined, warn: (m: string) => warnings.push(m) },
+    };
   };
 
   it('RedisBroker: `connection` silently, the old `redis` with a warning, both taking effect', () => {
     const current = recorder();
-    expect(new RedisBroker({ connection: 'redis://127.0.0.1:1', prefix: 'p1', logger: current.logger }).prefix).toBe('p1');
+    expect(new RedisBroker({ connection: 'redis://127.0.0.1:1', prefix: 'p1', logger: current.logger }).prefix).toBe(
+      'p1',
+    );
     expect(current.warnings).toEqual([]);
     const old = recorder();
     const broker = new RedisBroker({ redis: 'redis://127.0.0.1:1', prefix: 'p2', logger: old.logger });

@@ -173,7 +173,9 @@ describe('errorFrame', () => {
   });
 
   it('carries channel and id when the payload has them', () => {
-    expect(decode(errorFrame({ code: 'ACTION_NOT_FOUND', message: "Action 'x' not found.", channel: 'x', id: 'r9' }))).toEqual({
+    expect(
+      decode(errorFrame({ code: 'ACTION_NOT_FOUND', message: "Action 'x' not found.", channel: 'x', id: 'r9' })),
+    ).toEqual({
       type: 'error',
       code: 'ACTION_NOT_FOUND',
       message: "Action 'x' not found.",
@@ -192,7 +194,15 @@ describe('errorFrame', () => {
       { path: 'n', messages: ['n must be an integer number', 'n must not be less than 1'] },
     ];
     expect(
-      decode(errorFrame({ code: 'VALIDATION_ERROR', message: "Invalid parameters for action 'a'", channel: 'a', id: 1, errors })),
+      decode(
+        errorFrame({
+          code: 'VALIDATION_ERROR',
+          message: "Invalid parameters for action 'a'",
+          channel: 'a',
+          id: 1,
+          errors,
+        }),
+      ),
     ).toEqual({
       type: 'error',
       code: 'VALIDATION_ERROR',

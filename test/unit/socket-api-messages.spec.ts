@@ -11,7 +11,13 @@ function tableRows(markdown: string, header: string): string[][] {
   for (const line of markdown.split('\n')) {
     if (line.startsWith(header)) inTable = true;
     else if (!line.startsWith('|')) inTable = false;
-    else if (inTable && !line.startsWith('|---')) rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    else if (inTable && !line.startsWith('|---'))
+      rows.push(
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
   }
   return rows;
 }
@@ -45,6 +51,8 @@ describe("PROTOCOL.md's texts all come from lib/protocol/socket-api.messages.ts"
       .filter((reason): reason is string => reason !== undefined);
     expect(reasons).toHaveLength(6);
     for (const reason of reasons) expect(constants(CloseReason)).toContain(reason);
-    expect(constants(HandshakeRefusal)).toEqual(expect.arrayContaining(['Server shutting down', 'Handshake timed out']));
+    expect(constants(HandshakeRefusal)).toEqual(
+      expect.arrayContaining(['Server shutting down', 'Handshake timed out']),
+    );
   });
 });

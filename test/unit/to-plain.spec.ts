@@ -115,7 +115,12 @@ describe('toPlain', () => {
     });
 
     it('removes the field of an instance mixed with plain values in an array', () => {
-      expect(wire(toPlain([1, 'x', { plain: true }, ann()]))).toEqual([1, 'x', { plain: true }, { id: 1, name: 'Ann' }]);
+      expect(wire(toPlain([1, 'x', { plain: true }, ann()]))).toEqual([
+        1,
+        'x',
+        { plain: true },
+        { id: 1, name: 'Ann' },
+      ]);
     });
 
     it('removes the field of instances in an array inside a plain object', () => {
@@ -144,7 +149,10 @@ describe('toPlain', () => {
     });
 
     it('stays serializable next to an instance', () => {
-      expect(wire(toPlain({ at, user: ann() }))).toEqual({ at: '2024-05-06T07:08:09.010Z', user: { id: 1, name: 'Ann' } });
+      expect(wire(toPlain({ at, user: ann() }))).toEqual({
+        at: '2024-05-06T07:08:09.010Z',
+        user: { id: 1, name: 'Ann' },
+      });
     });
 
     it('keeps the same point in time', () => {

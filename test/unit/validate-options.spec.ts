@@ -32,7 +32,12 @@ describe('validateOptions', () => {
       redisSecret: 'shared secret',
       redisMaxPendingBytes: 1 << 20,
       redisMaxMessageBytes: 1 << 16,
-      broadcast: { path: '/_broadcast', allowedHosts: ['10.0.0.5', '192.0.2.0/24'], token: 'secret', maxBodyBytes: 4096 },
+      broadcast: {
+        path: '/_broadcast',
+        allowedHosts: ['10.0.0.5', '192.0.2.0/24'],
+        token: 'secret',
+        maxBodyBytes: 4096,
+      },
       auth: { authenticate: () => undefined },
       connectGuards: [class Guard {}] as unknown as Required<SocketApiModuleOptions>['connectGuards'],
       handshakeTimeoutMs: 5000,
@@ -53,52 +58,165 @@ describe('validateOptions', () => {
       errorLogIntervalMs: 0,
     };
     expect(problemsOf(everything)).toBeUndefined();
-    expect(problemsOf({ rateLimit: false, heartbeat: false, allowedOrigins: '*', maxPayload: undefined })).toBeUndefined();
+    expect(
+      problemsOf({ rateLimit: false, heartbeat: false, allowedOrigins: '*', maxPayload: undefined }),
+    ).toBeUndefined();
     expect(problemsOf({ allowedOrigins: () => true, redis: { host: 'localhost' } })).toBeUndefined();
-    const settings = { connection: { host: 'localhost' }, prefix: 'app', connectTimeoutMs: 100, secret: 's', maxPendingBytes: 10, maxMessageBytes: 10 };
+    const settings = {
+      connection: { host: 'localhost' },
+      prefix: 'app',
+      connectTimeoutMs: 100,
+      secret: 's',
+      maxPendingBytes: 10,
+      maxMessageBytes: 10,
+    };
     expect(problemsOf({ redis: settings })).toBeUndefined();
   });
 
   it.each<[string, unknown, string]>([
     ['a negative limit', { maxConnections: -1 }, 'maxConnections must be an integer ≥ 1, got -1'],
     ['a depth of 0', { maxDepth: 0 }, 'maxDepth must be an integer ≥ 1, got 0'],
-    ['a negative interval', { errorLogIntervalMs: -1 }, 'errorLogIntervalMs must be a whole number of milliseconds from 0'],
+    [
+      'a negative interval',
+      { errorLogIntervalMs: -1 },
+      'errorLogIntervalMs must be a whole number of milliseconds from 0',
+    ],
     ['NaN', { maxPayload: NaN }, 'maxPayload must be an integer ≥ 1 (bytes), got NaN'],
     ['a fraction', { concurrency: 1.5 }, 'concurrency must be an integer ≥ 1, got 1.5'],
     ['a string for a number', { maxSubscriptions: '5' }, 'maxSubscriptions must be an integer ≥ 1, got "5"'],
-    ['Infinity', { maxConnectionsPerAddress: Infinity }, 'maxConnectionsPerAddress must be an integer ≥ 1, got Infinity'],
+    [
+      'Infinity',
+      { maxConnectionsPerAddress: Infinity },
+      'maxConnectionsPerAddress must be an integer ≥ 1, got Infinity',
+    ],
     ['zero where 0 means nothing', { maxBufferedBytes: 0 }, 'maxBufferedBytes must be an integer ≥ 1 (bytes), got 0'],
-    ['a delay setTimeout cannot hold', { idleTimeoutMs: 3e9 }, 'idleTimeoutMs must be a whole number of milliseconds from 0 to 2147483647'],
+    [
+      'a delay setTimeout cannot hold',
+      { idleTimeoutMs: 3e9 },
+      'idleTimeoutMs must be a whole number of milliseconds from 0 to 2147483647',
+    ],
     ['a zero timeout', { handshakeTimeoutMs: 0 }, 'handshakeTimeoutMs must be a whole number of milliseconds from 1'],
-    ['a negative shutdown timeout', { shutdownTimeoutMs: -5 }, 'shutdownTimeoutMs must be a whole number of milliseconds from 0'],
+    [
+      'a negative shutdown timeout',
+      { shutdownTimeoutMs: -5 },
+      'shutdownTimeoutMs must be a whole number of milliseconds from 0',
+    ],
     ['a path without /', { path: 'socket' }, `path must be a path starting with '/', without '?' or '#', got "socket"`],
     ['an empty prefix', { redisPrefix: '' }, 'redisPrefix must be a non-empty string, got ""'],
     ['redis as a number', { redis: 6379 }, 'redis must be a Redis URL, ioredis options or an ioredis client, got 6379'],
-    ['an empty redis.prefix', { redis: { connection: 'redis://h', prefix: '' } }, 'redis.prefix must be a non-empty string, got ""'],
-    ['redis settings without connection', { redis: { connection: undefined, prefix: 'a' } }, 'redis.connection is required'],
-    ['redis.connection as a number', { redis: { connection: 6379 } }, 'redis.connection must be a Redis URL, ioredis options or an ioredis client, got 6379'],
-    ['a redis settings typo', { redis: { connection: 'redis://h', prefx: 'a' } }, 'redis.prefx is not an option: did you mean prefix?'],
-    ['a zero redis.connectTimeoutMs', { redis: { connection: 'redis://h', connectTimeoutMs: 0 } }, 'redis.connectTimeoutMs must be a whole number of milliseconds from 1'],
-    ['an empty redis.secret', { redis: { connection: 'redis://h', secret: '' } }, 'redis.secret must be a non-empty string, got ""'],
-    ['a fractional redis.maxMessageBytes', { redis: { connection: 'redis://h', maxMessageBytes: 1.5 } }, 'redis.maxMessageBytes must be an integer ≥ 1 (bytes), got 1.5'],
-    ['an old Redis option beside the settings object', { redis: { connection: 'redis://h' }, redisSecret: 's' }, 'redisSecret cannot be combined with redis: { connection }: use redis.secret'],
-    ['auth without authenticate', { auth: { verify() {} } }, 'auth must be a SocketAuthenticator (with authenticate()), got an object'],
-    ['a broker missing methods', { broker: { publish() {} } }, 'broker must be a SocketApiBroker (with connect, publish, watch, unwatch, close()), got an object'],
+    [
+      'an empty redis.prefix',
+      { redis: { connection: 'redis://h', prefix: '' } },
+      'redis.prefix must be a non-empty string, got ""',
+    ],
+    [
+      'redis settings without connection',
+      { redis: { connection: undefined, prefix: 'a' } },
+      'redis.connection is required',
+    ],
+    [
+      'redis.connection as a number',
+      { redis: { connection: 6379 } },
+      'redis.connection must be a Redis URL, ioredis options or an ioredis client, got 6379',
+    ],
+    [
+      'a redis settings typo',
+      { redis: { connection: 'redis://h', prefx: 'a' } },
+      'redis.prefx is not an option: did you mean prefix?',
+    ],
+    [
+      'a zero redis.connectTimeoutMs',
+      { redis: { connection: 'redis://h', connectTimeoutMs: 0 } },
+      'redis.connectTimeoutMs must be a whole number of milliseconds from 1',
+    ],
+    [
+      'an empty redis.secret',
+      { redis: { connection: 'redis://h', secret: '' } },
+      'redis.secret must be a non-empty string, got ""',
+    ],
+    [
+      'a fractional redis.maxMessageBytes',
+      { redis: { connection: 'redis://h', maxMessageBytes: 1.5 } },
+      'redis.maxMessageBytes must be an integer ≥ 1 (bytes), got 1.5',
+    ],
+    [
+      'an old Redis option beside the settings object',
+      { redis: { connection: 'redis://h' }, redisSecret: 's' },
+      'redisSecret cannot be combined with redis: { connection }: use redis.secret',
+    ],
+    [
+      'auth without authenticate',
+      { auth: { verify() {} } },
+      'auth must be a SocketAuthenticator (with authenticate()), got an object',
+    ],
+    [
+      'a broker missing methods',
+      { broker: { publish() {} } },
+      'broker must be a SocketApiBroker (with connect, publish, watch, unwatch, close()), got an object',
+    ],
     ['a guard that is an instance', { connectGuards: [{}] }, 'connectGuards[0] must be a guard class, got an object'],
-    ['connectGuards not an array', { connectGuards: class {} }, 'connectGuards must be an array of guard classes, got a function'],
-    ['an origin with a path', { allowedOrigins: ['http://localhost:5173/'] }, `allowedOrigins[0] must be an origin (no path, no trailing '/'), got "http://localhost:5173/": did you mean 'http://localhost:5173'?`],
-    ['an origin without scheme', { allowedOrigins: ['localhost:5173'] }, `allowedOrigins[0] must be an origin such as 'http://localhost:5173', got "localhost:5173"`],
-    ['Origin null', { allowedOrigins: ['null'] }, `allowedOrigins[0] must be an origin such as 'http://localhost:5173', got "null"`],
-    ['a single origin string', { allowedOrigins: 'http://localhost:5173' }, `allowedOrigins must be '*', a function, or an array of origins and RegExps, got "http://localhost:5173"`],
-    ['a trusted proxy that is a name', { trustedProxies: ['10.0.0.0/8', 'proxy.local'] }, `trustedProxies[1]: 'proxy.local' is neither an IP address nor a CIDR`],
-    ['a trusted proxy with a bad prefix', { trustedProxies: ['10.0.0.0/40'] }, `trustedProxies[0]: '10.0.0.0/40' is neither`],
-    ['trustedProxies as a string', { trustedProxies: '10.0.0.1' }, 'trustedProxies must be an array of addresses and CIDRs, got "10.0.0.1"'],
+    [
+      'connectGuards not an array',
+      { connectGuards: class {} },
+      'connectGuards must be an array of guard classes, got a function',
+    ],
+    [
+      'an origin with a path',
+      { allowedOrigins: ['http://localhost:5173/'] },
+      `allowedOrigins[0] must be an origin (no path, no trailing '/'), got "http://localhost:5173/": did you mean 'http://localhost:5173'?`,
+    ],
+    [
+      'an origin without scheme',
+      { allowedOrigins: ['localhost:5173'] },
+      `allowedOrigins[0] must be an origin such as 'http://localhost:5173', got "localhost:5173"`,
+    ],
+    [
+      'Origin null',
+      { allowedOrigins: ['null'] },
+      `allowedOrigins[0] must be an origin such as 'http://localhost:5173', got "null"`,
+    ],
+    [
+      'a single origin string',
+      { allowedOrigins: 'http://localhost:5173' },
+      `allowedOrigins must be '*', a function, or an array of origins and RegExps, got "http://localhost:5173"`,
+    ],
+    [
+      'a trusted proxy that is a name',
+      { trustedProxies: ['10.0.0.0/8', 'proxy.local'] },
+      `trustedProxies[1]: 'proxy.local' is neither an IP address nor a CIDR`,
+    ],
+    [
+      'a trusted proxy with a bad prefix',
+      { trustedProxies: ['10.0.0.0/40'] },
+      `trustedProxies[0]: '10.0.0.0/40' is neither`,
+    ],
+    [
+      'trustedProxies as a string',
+      { trustedProxies: '10.0.0.1' },
+      'trustedProxies must be an array of addresses and CIDRs, got "10.0.0.1"',
+    ],
     ['rateLimit without burst', { rateLimit: { perSecond: 5 } }, 'rateLimit.burst is required'],
-    ['rateLimit of zero per second', { rateLimit: { perSecond: 0, burst: 1 } }, 'rateLimit.perSecond must be a finite number > 0, got 0'],
+    [
+      'rateLimit of zero per second',
+      { rateLimit: { perSecond: 0, burst: 1 } },
+      'rateLimit.perSecond must be a finite number > 0, got 0',
+    ],
     ['rateLimit as true', { rateLimit: true }, 'rateLimit must be an object, got true'],
-    ['a heartbeat typo', { heartbeat: { intervalMS: 1000 } }, 'heartbeat.intervalMS is not an option: did you mean intervalMs?'],
-    ['a broadcast typo', { broadcast: { allowedHost: ['10.0.0.1'] } }, 'broadcast.allowedHost is not an option: did you mean allowedHosts?'],
-    ['a validation typo', { validation: { validators: {} } }, 'validation.validators is not an option: did you mean validator?'],
+    [
+      'a heartbeat typo',
+      { heartbeat: { intervalMS: 1000 } },
+      'heartbeat.intervalMS is not an option: did you mean intervalMs?',
+    ],
+    [
+      'a broadcast typo',
+      { broadcast: { allowedHost: ['10.0.0.1'] } },
+      'broadcast.allowedHost is not an option: did you mean allowedHosts?',
+    ],
+    [
+      'a validation typo',
+      { validation: { validators: {} } },
+      'validation.validators is not an option: did you mean validator?',
+    ],
     ['a typo', { maxConection: 5 }, 'maxConection is not an option: did you mean maxConnections?'],
     ['a case slip', { maxpayload: 5 }, 'maxpayload is not an option: did you mean maxPayload?'],
     ['a singular', { connectGuard: [] }, 'connectGuard is not an option: did you mean connectGuards?'],

@@ -44,7 +44,8 @@ export function parseClientMessage(frame: string | Buffer, maxDepth = DEFAULT_MA
     return fail(ErrorCode.INVALID_MESSAGE, 'Channel is required.', channel, id);
   }
   if (isTooDeep(raw.data, maxDepth)) {
-    return fail(ErrorCode.INVALID_MESSAGE, `Message data is nested too deeply (more than ${maxDepth} levels).`, channel, id);
+    const text = `Message data is nested too deeply (more than ${maxDepth} levels).`;
+    return fail(ErrorCode.INVALID_MESSAGE, text, channel, id);
   }
   const data = raw.data === undefined || raw.data === null ? {} : raw.data;
   return { message: { type, channel: channel ?? '', data, id } };

@@ -48,7 +48,8 @@ export function applicationMessage(message: unknown): string {
 function dataField(data: unknown): string {
   if (data === null || data === undefined) return '';
   // JSON.stringify gives undefined for a function or symbol (toPlain refuses both before): key left out.
-  const json = typeof data === 'number' ? jsonNumber(data) : typeof data === 'string' ? jsonString(data) : JSON.stringify(data);
+  const json =
+    typeof data === 'number' ? jsonNumber(data) : typeof data === 'string' ? jsonString(data) : JSON.stringify(data);
   return json === undefined ? '' : `,"data":${json}`;
 }
 
@@ -77,7 +78,8 @@ function jsonString(value: string): string {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     // Control characters, `"` and `\` are escaped; so are lone surrogates (0xd800–0xdfff): let JSON.stringify decide.
-    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(value);
+    const escaped = code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff);
+    if (escaped) return JSON.stringify(value);
   }
   return `"${value}"`;
 }

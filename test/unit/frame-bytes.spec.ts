@@ -43,7 +43,9 @@ describe('parseClientMessage on bytes', () => {
     // Deterministic pseudo-random bytes, biased towards the lead and continuation bytes of UTF-8.
     let seed = 12345;
     const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const BYTES = [0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x8f, 0x90];
+    const BYTES = [
+      0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x8f, 0x90,
+    ];
     let refusedCount = 0;
     for (let i = 0; i < 5000; i++) {
       const bytes = Array.from({ length: 1 + Math.floor(next() * 6) }, () => BYTES[Math.floor(next() * BYTES.length)]);

@@ -3,8 +3,8 @@ import { stripProtoKeys } from '../../lib/validation/strip-proto-keys.js';
 describe('stripProtoKeys', () => {
   it('removes __proto__, prototype and constructor at every depth, in objects and arrays', () => {
     const data = JSON.parse(
-      '{"a":1,"__proto__":{"x":1},"prototype":2,"constructor":3,' +
-        '"nested":{"constructor":{"prototype":1},"keep":"k","list":[{"__proto__":[]},5,null,{"deep":{"prototype":0}}]}}',
+      '{"a":1,"__proto__":{"x":1},"prototype":2,"constructor":3,"nested":{"constructor":{"prototype":1},' +
+        '"keep":"k","list":[{"__proto__":[]},5,null,{"deep":{"prototype":0}}]}}',
     ) as unknown;
     stripProtoKeys(data);
     expect(data).toEqual({ a: 1, nested: { keep: 'k', list: [{}, 5, null, { deep: {} }] } });

@@ -73,7 +73,7 @@ if (args.step) {
   // Under callgrind (see underCallgrind): handle frames between the parent's go-aheads.
   const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   // A full collection first: the window then pays its own garbage, not the start-up's.
-  global.gc();
+  globalThis.gc();
   console.log('WARM');
   await lines.next();
   run(Number(args.step));

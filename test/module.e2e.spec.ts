@@ -135,6 +135,7 @@ describe('SocketApiModule', () => {
       const [room] = found.channels;
       expect(room.metadata).toEqual({ name: 'room', initialData: true });
       // The method as declared, not the publishing wrapper the instance got.
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- compared by identity, never called
       expect(room.target.method).toBe(RoomService.prototype.room);
       expect(room.target.instance).toBe(t.app.get(RoomService));
       expect(found.connectHooks.map((hook) => hook.name)).toEqual(['Hooks.connected()']);

@@ -153,12 +153,12 @@ function startApp(dir: string, file: string, args: string[], running: ChildProce
   running.push(child);
   return new Promise<number>((resolvePort, reject) => {
     let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /PORT=(\d+)/.exec(output);
       if (match) resolvePort(Number(match[1]));
     });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`app exited with ${code}: ${output}`)));
   });
 }

@@ -23,7 +23,7 @@ export function serveInFastify(
   serve: (request: IncomingMessage, response: ServerResponse) => void,
 ): void {
   if (adapter?.getType() !== 'fastify') return;
-  (adapter.getInstance() as FastifyOnRequest).addHook('onRequest', (request, reply, done) => {
+  adapter.getInstance<FastifyOnRequest>().addHook('onRequest', (request, reply, done) => {
     if (!isOurs(request.raw)) return done();
     reply.hijack();
     serve(request.raw, reply.raw);

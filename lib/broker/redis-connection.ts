@@ -58,7 +58,7 @@ export function createRedisClient(
 
 /** `host:port` (or the socket path, or the sentinel group) of a client, for messages. */
 export function describeRedis(client: Redis): string {
-  const options = client.options as RedisOptions & { sentinels?: unknown[]; name?: string };
+  const options = client.options;
   if (options.path) return options.path;
   if (options.sentinels && options.sentinels.length > 0) return `sentinel group '${options.name ?? 'mymaster'}'`;
   return `${options.host ?? 'localhost'}:${options.port ?? 6379}`;

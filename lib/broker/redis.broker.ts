@@ -221,7 +221,7 @@ export class RedisBroker implements SocketApiBroker {
     this.counters.rejected++;
     this.rejections.report(
       (count) =>
-        `Ignored ${count} message(s) on Redis that are not publications of this app (latest on '${redisChannel}': ` +
+        `Ignored ${count} message(s) on Redis that are not publications of this app (latest on '${String(redisChannel)}': ` +
         `${reason}). Another publisher on '${this.prefix}:*', an instance with another secret, or forged input.`,
     );
   }

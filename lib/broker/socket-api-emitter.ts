@@ -91,7 +91,7 @@ export class SocketApiEmitter {
         Buffer.from(dataFrame(channel, toPlain(payload, this.options.serialization))),
       );
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     if (message.length > this.envelope.maxMessageBytes) {
       return Promise.reject(

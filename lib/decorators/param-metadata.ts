@@ -17,14 +17,17 @@ export interface ParamMetadata {
 export function defineParam(kind: string, data: string | undefined, pipes: ParamPipe[]): ParameterDecorator {
   return (target, key, index) => {
     if (key === undefined) throw new TypeError('socket-api parameter decorators go on methods, not constructors.');
-    const args: Record<string, ParamMetadata> = Reflect.getMetadata(ROUTE_ARGS_METADATA, target.constructor, key) ?? {};
+    const args =
+      (Reflect.getMetadata(ROUTE_ARGS_METADATA, target.constructor, key) as
+        Record<string, ParamMetadata> | undefined) ?? {};
     const param: ParamMetadata = { index, data, pipes };
     Reflect.defineMetadata(ROUTE_ARGS_METADATA, { ...args, [`${kind}:${index}`]: param }, target.constructor, key);
   };
 }
 
-export function readParams(classRef: Function, methodName: string): Map<string, ParamMetadata[]> {
-  const args: Record<string, ParamMetadata> = Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, methodName) ?? {};
+export function readParams(classRef: Type, methodName: string): Map<string, ParamMetadata[]> {
+  const args =
+    (Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, methodName) as Record<string, ParamMetadata> | undefined) ?? {};
   const byKind = new Map<string, ParamMetadata[]>();
   for (const [key, param] of Object.entries(args)) {
     const kind = key.slice(0, key.lastIndexOf(':'));

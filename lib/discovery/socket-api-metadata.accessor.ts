@@ -9,23 +9,26 @@ import {
   SOCKET_DISCONNECT_HOOK_METADATA,
 } from '../socket-api.constants.js';
 
+/** Any method: what the decorators' metadata is attached to. */
+type AnyMethod = (...args: never[]) => unknown;
+
 @Injectable()
 export class SocketApiMetadataAccessor {
   constructor(private readonly reflector: Reflector) {}
 
-  getAction(method: Function): SocketActionMetadata | undefined {
+  getAction(method: AnyMethod): SocketActionMetadata | undefined {
     return this.reflector.get(SOCKET_ACTION_METADATA, method);
   }
 
-  getChannel(method: Function): SocketChannelMetadata | undefined {
+  getChannel(method: AnyMethod): SocketChannelMetadata | undefined {
     return this.reflector.get(SOCKET_CHANNEL_METADATA, method);
   }
 
-  isConnectHook(method: Function): boolean {
+  isConnectHook(method: AnyMethod): boolean {
     return this.reflector.get(SOCKET_CONNECT_HOOK_METADATA, method) === true;
   }
 
-  isDisconnectHook(method: Function): boolean {
+  isDisconnectHook(method: AnyMethod): boolean {
     return this.reflector.get(SOCKET_DISCONNECT_HOOK_METADATA, method) === true;
   }
 }

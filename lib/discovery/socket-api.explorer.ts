@@ -29,7 +29,7 @@ export class SocketApiExplorer {
   }
 
   private exploreInstance(wrapper: InstanceWrapper, found: DiscoveredHandlers): void {
-    const { instance } = wrapper;
+    const instance: unknown = wrapper.instance;
     if (!instance || typeof instance !== 'object' || wrapper.isAlias) return;
     const prototype = Object.getPrototypeOf(instance) as Record<string, Method>;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {

@@ -31,6 +31,11 @@ const CONNECTION = Symbol('WsConnection');
 
 type TaggedSocket = WebSocket & { [CONNECTION]: WsConnection };
 
+/** The 'pong' listener shared by every socket (`this` is the socket), so that a connection costs no closure. */
+function onPong(this: WebSocket): void {
+  (this as TaggedSocket)[CONNECTION].awaitingPong = false;
+}
+
 /**
  * The subprotocol answered to the client: `bearer` when a browser sends its token as
  * `['bearer', token]` (never the token itself, which proxies might log), else the first offered.
@@ -57,9 +62,6 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   // Listeners shared by every socket (`this` is the socket), so that a connection costs no closures.
   private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
   private readonly onClose: (this: WebSocket, code: number, reason: Buffer) => void;
-  private readonly onPong = function (this: WebSocket): void {
-    (this as TaggedSocket)[CONNECTION].awaitingPong = false;
-  };
   private readonly onError = (error: Error): void => {
     // Protocol errors of one client (bad frames, oversized payloads) close that client; not worth a log line each.
     this.logger.debug(`WebSocket error: ${error.message}`);
@@ -97,7 +99,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    const httpServer: Server | undefined = this.httpAdapterHost.httpAdapter?.getHttpServer();
+    const httpServer = this.httpAdapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (!httpServer) {
       this.logger.warn('No HTTP server (is this an application context?): the socket is not served.');
       return;
@@ -159,7 +161,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     socket.on('error', this.onError);
     socket.on('message', this.onMessage);
     socket.on('close', this.onClose);
-    if (this.heartbeat.pings) socket.on('pong', this.onPong);
+    if (this.heartbeat.pings) socket.on('pong', onPong);
     this.hooks.connected(connection);
   }
 

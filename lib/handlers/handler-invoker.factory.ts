@@ -43,6 +43,7 @@ export class HandlerInvokerFactory {
       const inner = step;
       step = (args) =>
         this.nest.interceptorsConsumer
+          // eslint-disable-next-line @typescript-eslint/require-await -- `async` turns a synchronous throw or plain value of `inner` into the promise `next` must return
           .intercept(interceptors, args, instance, method, async () => inner(args), CONTEXT_TYPE)
           .then(settle);
     }
@@ -114,7 +115,7 @@ export class HandlerInvokerFactory {
   private withFilters(target: HandlerTarget, step: Step): Step {
     const handler = this.nest.filters.create(target.instance, target.method as never, target.moduleKey);
     const filter = (exception: unknown, args: Args): unknown => {
-      const host = new ExecutionContextHost(args, target.classRef, target.method as never);
+      const host = new ExecutionContextHost(args, target.classRef, target.method);
       host.setType(CONTEXT_TYPE);
       const result = handler.invokeCustomFilters(exception, host);
       // `undefined` means no filter handled it: the exception goes on to the client.

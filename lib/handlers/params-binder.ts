@@ -47,8 +47,9 @@ export class ParamsBinder {
 
   static compile(target: HandlerTarget, options: BinderOptions): ParamsBinder {
     const declared = readParams(target.classRef, target.methodName);
-    const types: unknown[] =
-      Reflect.getMetadata('design:paramtypes', target.classRef.prototype, target.methodName) ?? [];
+    const types =
+      (Reflect.getMetadata('design:paramtypes', target.classRef.prototype as object, target.methodName) as
+        unknown[] | undefined) ?? [];
     const params: BoundParam[] = [
       ...(declared.get(CONNECTION_PARAM) ?? []).map(({ index, pipes }) => ({
         index,
@@ -114,14 +115,15 @@ function readerFor(target: HandlerTarget, index: number, metatype: unknown, opti
         'the type is defined before the class that uses it.',
     );
   }
-  if (!hasValidationRules(metatype)) {
+  const type = metatype as Type<object>;
+  if (!hasValidationRules(type)) {
     throw new SocketApiDeclarationError(
       target,
-      `@Data() parameter #${index} has type ${metatype.name}, which cannot be validated: give it class-validator ` +
+      `@Data() parameter #${index} has type ${type.name}, which cannot be validated: give it class-validator ` +
         'decorators, or declare the parameter as string, number, boolean, an array or an object type.',
     );
   }
-  return dtoReader(metatype as Type<object>, options.validator, options.transformer);
+  return dtoReader(type, options.validator, options.transformer);
 }
 
 function assertEveryParamDecorated(target: HandlerTarget, params: BoundParam[], count: number): void {

@@ -52,7 +52,7 @@ function walk(value: unknown, stopAtInstance: boolean): Found {
       for (const item of current) stack.push(item);
       continue;
     }
-    const proto = Object.getPrototypeOf(current);
+    const proto = Object.getPrototypeOf(current) as object | null;
     if (stopAtInstance && proto !== Object.prototype && proto !== null) return Found.ClassInstance;
     for (const key in current) stack.push((current as Record<string, unknown>)[key]);
   }

@@ -4,4 +4,4 @@ import type { MetadataStorage } from 'class-transformer/types/MetadataStorage.js
 // @ts-expect-error: no declarations for the CommonJS path
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage.js';
 
-export const transformerMetadata: MetadataStorage = defaultMetadataStorage;
+export const transformerMetadata = defaultMetadataStorage as MetadataStorage;

@@ -107,7 +107,7 @@ function conditionsHold(conditions: PropertyCheck['conditions'], instance: objec
 }
 
 /** class-validator's own metadata, in the order it evaluates it, or undefined if any is unsupported. */
-function compileChecks(type: Function): PropertyCheck[] | undefined {
+function compileChecks(type: Type<object>): PropertyCheck[] | undefined {
   const storage = getMetadataStorage();
   const metadatas = storage.getTargetValidationMetadatas(type, '', false, false);
   if (metadatas.some((metadata) => !SUPPORTED_TYPES.has(metadata.type) || metadata.each)) return undefined;
@@ -134,7 +134,7 @@ function compileChecks(type: Function): PropertyCheck[] | undefined {
   return checks;
 }
 
-function hasClassLevelTransforms(type: Function): boolean {
+function hasClassLevelTransforms(type: Type<object>): boolean {
   return (
     transformerMetadata.getStrategy(type) !== 'none' ||
     transformerMetadata.getExposedMetadatas(type).length > 0 ||
@@ -142,7 +142,7 @@ function hasClassLevelTransforms(type: Function): boolean {
   );
 }
 
-function hasPropertyTransforms(type: Function, property: string): boolean {
+function hasPropertyTransforms(type: Type<object>, property: string): boolean {
   return (
     transformerMetadata.findTypeMetadata(type, property) !== undefined ||
     transformerMetadata.findTransformMetadatas(type, property, TransformationType.PLAIN_TO_CLASS).length > 0
@@ -150,7 +150,7 @@ function hasPropertyTransforms(type: Function, property: string): boolean {
 }
 
 /** Keys class-transformer never assigns: own prototype members without a setter (`constructor` too). */
-function blockedKeys(type: Function): Set<string> {
+function blockedKeys(type: Type<object>): Set<string> {
   const blocked = new Set<string>();
   for (const key of Object.getOwnPropertyNames(type.prototype)) {
     const descriptor = Object.getOwnPropertyDescriptor(type.prototype, key);

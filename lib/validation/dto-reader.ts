@@ -6,7 +6,7 @@ import { compileDtoFastPath, FALLBACK } from './dto-fast-path.js';
 import { stripProtoKeys } from './strip-proto-keys.js';
 import { fail, type ValueReader } from './value-reader.js';
 
-export function hasValidationRules(type: Function): boolean {
+export function hasValidationRules(type: Type<object>): boolean {
   return getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
 }
 

@@ -110,7 +110,7 @@ describe('the HTTP bridge on Fastify, reached past the HTTP server', () => {
   it('answers there as on the HTTP server: checks, publication, and the framework never sees it', async () => {
     instance = await startInstance('S', { module: ShadowedModule }, 'fastify');
     const fastify = (instance.app as NestFastifyApplication).getHttpAdapter().getInstance();
-    second = createServer(fastify.routing);
+    second = createServer((request, response) => fastify.routing(request, response));
     await new Promise<void>((resolve) => second!.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(second.address() as AddressInfo).port}/_broadcast`;
     client = await subscriber(instance, 'news');
@@ -227,7 +227,12 @@ describeWithRedis('scale-out through Redis: the HTTP broadcast bridge', () => {
     });
 
     afterEach(async () => {
-      await Promise.all(open.splice(0).map((client) => (client.closeCode === undefined ? client.close() : undefined)));
+      await Promise.all(
+        open
+          .splice(0)
+          .filter((client) => client.closeCode === undefined)
+          .map((client) => client.close()),
+      );
     });
 
     afterAll(async () => {

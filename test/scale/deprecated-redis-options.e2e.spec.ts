@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -45,7 +46,7 @@ describeWithRedis('deprecated Redis option names', () => {
       .compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as { port: number };
+    const { port } = (app.getHttpServer() as Server).address() as { port: number };
     return { url: `ws://127.0.0.1:${port}` } as Instance;
   }
 

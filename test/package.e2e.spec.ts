@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -220,7 +220,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('the tarball', () => {
   it('holds the build, the license and the docs, and no source maps, sources or tests', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
-    expect(files.filter((file) => !file.startsWith('package/dist/lib/'))).toEqual([
+    const docs = readdirSync(join(root, 'docs')).map((name) => `package/docs/${name}`);
+    expect(files.filter((file) => file.startsWith('package/docs/'))).toEqual(docs.sort());
+    expect(files.filter((file) => !file.startsWith('package/dist/lib/') && !file.startsWith('package/docs/'))).toEqual([
       'package/CHANGELOG.md',
       'package/LICENSE',
       'package/PROTOCOL.md',

@@ -73,11 +73,15 @@ export function checkedBlocksOf(root: string, file: string): CheckedBlock[] {
   lines.forEach((text, index) => {
     const marker = CHECKED.exec(text.trim());
     if (!marker) return;
-    const open = lines[index + 1] ?? '';
-    if (!FENCE.test(open)) throw new Error(`${file}:${index + 1}: <!-- file: --> is not followed by a code block`);
-    const close = lines.findIndex((line, at) => at > index + 1 && FENCE.test(line));
-    if (close < 0) throw new Error(`${file}:${index + 2}: unclosed code block`);
-    blocks.push({ file, line: index + 1, path: marker[1], code: lines.slice(index + 2, close).join('\n') + '\n' });
+    // Prettier puts a blank line between the comment and the block: blank lines may separate them.
+    let open = index + 1;
+    while (lines[open]?.trim() === '') open++;
+    if (!FENCE.test(lines[open] ?? '')) {
+      throw new Error(`${file}:${index + 1}: <!-- file: --> is not followed by a code block`);
+    }
+    const close = lines.findIndex((line, at) => at > open && FENCE.test(line));
+    if (close < 0) throw new Error(`${file}:${open + 1}: unclosed code block`);
+    blocks.push({ file, line: index + 1, path: marker[1], code: lines.slice(open + 1, close).join('\n') + '\n' });
   });
   return blocks;
 }

@@ -9,9 +9,10 @@ function tableRows(markdown: string, header: string): string[][] {
   const rows: string[][] = [];
   let inTable = false;
   for (const line of markdown.split('\n')) {
-    if (line.startsWith(header)) inTable = true;
+    // Prettier pads the cells of a table to one width: compare with runs of spaces as one.
+    if (line.replace(/ +/g, ' ').startsWith(header)) inTable = true;
     else if (!line.startsWith('|')) inTable = false;
-    else if (inTable && !line.startsWith('|---'))
+    else if (inTable && !/^\|[\s:|-]+$/.test(line))
       rows.push(
         line
           .split('|')

@@ -1,5 +1,5 @@
 // The library's own cost for one frame, in-process: the bench app's module (as `npm run bench`
-// serves it) gets frames straight into its MessageDispatcher, on a stub socket, with no network,
+// serves it) gets frames straight into its InboundQueue, on a stub socket, with no network,
 // no `ws` and no load generator. What remains is exactly what the library adds per frame over
 // raw `ws` (parse, route, validate, run, serialize the reply). CPU ns per frame, median of --reps.
 //
@@ -20,8 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SocketApiModule } from '../dist/lib/index.js';
-import { MessageDispatcher } from '../dist/lib/gateway/message-dispatcher.js';
-import { SocketConnection } from '../dist/lib/gateway/socket-connection.js';
+import { InboundQueue } from '../dist/lib/gateway/inbound-queue.js';
+import { WsConnection } from '../dist/lib/gateway/ws-connection.js';
 import { BenchService } from '../dist/bench/app/bench.service.js';
 
 const args = Object.fromEntries(
@@ -42,7 +42,7 @@ class BenchModule {}
 Module({ imports: [SocketApiModule.forRoot()], providers: [BenchService] })(BenchModule);
 const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
 await app.init();
-const dispatcher = app.get(MessageDispatcher);
+const queue = app.get(InboundQueue);
 
 let sent = 0;
 const socket = {
@@ -53,7 +53,7 @@ const socket = {
   },
 };
 const request = { headers: { host: 'localhost' }, url: '/', socket: { remoteAddress: '127.0.0.1' } };
-const connection = new SocketConnection(socket, request, { maxBufferedBytes: 1 << 30, closing() {} }, '127.0.0.1');
+const connection = new WsConnection(socket, request, { maxBufferedBytes: 1 << 30, closing() {} }, '127.0.0.1');
 
 // As ws hands them over: views into a larger read buffer, one per frame.
 const frames = [];
@@ -65,7 +65,7 @@ for (let i = 0; i < 4096; i++) {
 }
 
 function run(count) {
-  for (let i = 0; i < count; i++) dispatcher.receive(connection, frames[i & 4095], false);
+  for (let i = 0; i < count; i++) queue.receive(connection, frames[i & 4095], false);
 }
 
 run(FRAMES); // warm-up: every function optimized

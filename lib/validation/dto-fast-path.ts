@@ -9,11 +9,16 @@ import {
   type ValidatorOptions,
 } from 'class-validator';
 import { transformerMetadata } from './class-transformer-storage.js';
+import { stripProtoKeys } from './strip-proto-keys.js';
 
 /** The fast path cannot decide: build and validate the DTO with class-transformer and class-validator. */
 export const FALLBACK = Symbol('fallback');
 
-/** Builds a DTO instance from `data` and tells whether it is valid; `FALLBACK` when it cannot say. */
+/**
+ * Builds a DTO instance from `data` and tells whether it is valid; `FALLBACK` when it cannot say.
+ * Removes the prototype keys from `data` on the way, as `stripProtoKeys` does (all of them, unless it
+ * returns `FALLBACK` early: the slow path strips them again).
+ */
 export type DtoFastPath = (value: object) => object | typeof FALLBACK;
 
 type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
@@ -62,8 +67,16 @@ export function compileDtoFastPath(
   const targetName = type.name;
 
   return (value) => {
+    const data = value as Record<string, unknown>;
     const instance = new type() as Record<string, unknown>;
-    for (const key of Object.keys(value)) {
+    for (const key of Object.keys(data)) {
+      // What stripProtoKeys does, in the walk that copies: the DTO's data is not walked twice.
+      if (key === '__proto__' || key === 'prototype' || key === 'constructor') {
+        delete data[key];
+        continue;
+      }
+      const child = data[key];
+      if (typeof child === 'object' && child !== null) stripProtoKeys(child);
       let isBlocked = known.get(key);
       if (isBlocked === undefined) {
         if (hasPropertyTransforms(type, key)) return FALLBACK;
@@ -72,7 +85,7 @@ export function compileDtoFastPath(
       // class-transformer leaves these keys alone: prototype keys without a setter, and methods.
       if (isBlocked || instance[key] instanceof Function) continue;
       // Without type metadata, class-transformer copies a nested JSON value to an equal one.
-      instance[key] = (value as Record<string, unknown>)[key];
+      instance[key] = child;
     }
     return passes(instance, checks, targetName) ? instance : FALLBACK;
   };

@@ -25,7 +25,7 @@ export function dtoReader(
   if (!fastPath) return reference;
   return (value, path, errors) => {
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      stripProtoKeys(value);
+      // The fast path strips the prototype keys itself, in the walk that copies the data.
       const instance = fastPath(value);
       if (instance !== FALLBACK) return instance;
     }

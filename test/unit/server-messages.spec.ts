@@ -31,6 +31,14 @@ const KEPT_DATA: [string, unknown][] = [
 ];
 
 describe('actionReply', () => {
+  it('gives the same bytes whatever action it answered before (it keeps the start of the last reply)', () => {
+    const channels = ['add', 'add', 'sum', '', 'a"b', 'add', 'x\\y', '\u2028', 'add'];
+    for (const channel of channels) {
+      const expected = JSON.stringify({ type: 'action', channel, status: 'completed', data: 1, id: 2 });
+      expect(actionReply(channel, 1, 2)).toBe(expected);
+    }
+  });
+
   it('is {type:"action", channel, status:"completed", data, id}', () => {
     expect(decode(actionReply('sum', 3, 'r1'))).toEqual({
       type: 'action',

@@ -13,9 +13,9 @@ const layers = [
   },
   {
     name: 'support',
-    doc: 'stateless tools: logging, network, validation, options, decorators (metadata only), optional peers',
+    doc: 'stateless tools: logging, network, validation, JSON Schema from DTOs, options, decorators (metadata only), optional peers',
     path: [
-      '^lib/(logging|network|validation|options|decorators|packaging)/',
+      '^lib/(logging|network|validation|schema|options|decorators|packaging)/',
       '^lib/socket-api\\.module-definition\\.ts$',
     ],
   },
@@ -31,8 +31,8 @@ const layers = [
   },
   {
     name: 'entry points',
-    doc: 'what starts work: the socket server (gateway), discovery at startup, the HTTP bridge',
-    path: ['^lib/(gateway|discovery|broadcast)/'],
+    doc: 'what starts work: the socket server (gateway), discovery at startup, the HTTP bridge, the generated docs',
+    path: ['^lib/(gateway|discovery|broadcast|docs)/'],
   },
   {
     name: 'module',
@@ -50,7 +50,7 @@ const layerRules = layers.slice(0, -1).map((layer, index) => ({
 }));
 
 // The entry points are siblings: each starts its own kind of work and none calls another.
-const entryPoints = ['gateway', 'discovery', 'broadcast'];
+const entryPoints = ['gateway', 'discovery', 'broadcast', 'docs'];
 const siblingRules = entryPoints.map((folder) => ({
   name: `entry-point-${folder}-alone`,
   comment: `${folder}/ is an entry point: it does not import the other entry points`,

@@ -26,6 +26,7 @@ export { SocketChannel } from './decorators/socket-channel.decorator.js';
 export { getChannelToken } from './decorators/channel-tokens.js';
 export { CloseCode } from './protocol/close-codes.js';
 export { SocketConnection } from './connection/socket-connection.js';
+export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.js';
 export type { SocketActionOptions } from './interfaces/socket-action-options.interface.js';
 export type { SocketChannelOptions } from './interfaces/socket-channel-options.interface.js';
 export type {

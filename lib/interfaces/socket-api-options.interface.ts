@@ -2,6 +2,7 @@ import type { CanActivate, Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
 import type { BroadcastOptions } from './broadcast-options.interface.js';
+import type { SocketApiDocsOptions } from './docs-options.interface.js';
 import type { RedisConnection, RedisSettings } from './redis-broker-options.interface.js';
 import type { SocketApiBroker } from './socket-api-broker.interface.js';
 import type { SocketAuthenticator } from './socket-authenticator.interface.js';
@@ -101,6 +102,13 @@ export interface SocketApiModuleOptions {
    * @default undefined (off)
    */
   broadcast?: BroadcastOptions;
+  /**
+   * Generated documentation: an AsyncAPI 3.0 document at `{path}/asyncapi.json` and an interactive
+   * page at `path` (`'/socket-docs'`) to read it and try the API over a live socket. `true` serves
+   * them with the defaults of `SocketApiDocsOptions`.
+   * @default false (off: nothing is served)
+   */
+  docs?: SocketApiDocsOptions | boolean;
 
   /**
    * Authenticates the upgrade request before it becomes a WebSocket; refused: HTTP 401/403.

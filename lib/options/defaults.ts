@@ -26,6 +26,7 @@ export const DEFAULTS = {
   /** ws's own default is 30 s: a peer that ignores our close frame is cut much sooner. */
   closeTimeoutMs: 3000,
   broadcast: { path: '/_broadcast', maxBodyBytes: 1024 * 1024 },
+  docs: { path: '/socket-docs', title: 'SocketAPI', version: '1.0.0' },
   redis: {
     prefix: 'socketapi',
     connectTimeoutMs: 5000,

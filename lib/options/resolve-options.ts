@@ -1,9 +1,10 @@
+import type { SocketApiDocsOptions } from '../interfaces/docs-options.interface.js';
 import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { deprecatedModuleOption } from '../logging/log.messages.js';
 import { DEFAULTS } from './defaults.js';
 import { isRedisSettings, resolveRedisSettings } from './redis-settings.js';
-import type { ResolvedRedisSettings, ResolvedSocketApiOptions } from './resolved-options.js';
+import type { ResolvedDocsOptions, ResolvedRedisSettings, ResolvedSocketApiOptions } from './resolved-options.js';
 
 /** The module's old Redis options, each by its name in the `redis` settings object. */
 export const DEPRECATED_REDIS_OPTIONS = {
@@ -25,7 +26,7 @@ export function resolveOptions(
   options: SocketApiModuleOptions,
   warn: (message: string) => void,
 ): ResolvedSocketApiOptions {
-  const { heartbeat, rateLimit, broadcast, validation } = options;
+  const { heartbeat, rateLimit, broadcast, validation, docs } = options;
   return {
     path: options.path ?? DEFAULTS.path,
     maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
@@ -40,6 +41,7 @@ export function resolveOptions(
       token: broadcast.token,
       maxBodyBytes: broadcast.maxBodyBytes ?? DEFAULTS.broadcast.maxBodyBytes,
     },
+    docs: docs ? resolveDocs(docs === true ? {} : docs) : undefined,
     auth: options.auth,
     connectGuards: options.connectGuards ?? [],
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
@@ -88,4 +90,14 @@ function redisOf(options: SocketApiModuleOptions, warn: (message: string) => voi
     maxMessageBytes: options.redisMaxMessageBytes,
   };
   return resolveRedisSettings(settings, 'redis', warn);
+}
+
+function resolveDocs(docs: SocketApiDocsOptions): ResolvedDocsOptions {
+  return {
+    path: docs.path ?? DEFAULTS.docs.path,
+    token: docs.token,
+    title: docs.title ?? DEFAULTS.docs.title,
+    version: docs.version ?? DEFAULTS.docs.version,
+    description: docs.description,
+  };
 }

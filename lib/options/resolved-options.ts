@@ -38,6 +38,15 @@ export interface ResolvedBroadcastOptions {
   maxBodyBytes: number;
 }
 
+export interface ResolvedDocsOptions {
+  path: string;
+  /** Absent: the document is served to anyone. */
+  token?: string;
+  title: string;
+  version: string;
+  description?: string;
+}
+
 /**
  * The module options as the library reads them: validated, defaults filled in, old spellings mapped
  * to the new ones. Only what has no default value is optional (its absence means "off" or "none").
@@ -51,6 +60,8 @@ export interface ResolvedSocketApiOptions {
   broker?: SocketApiBroker;
   redis?: ResolvedRedisSettings;
   broadcast?: ResolvedBroadcastOptions;
+  /** Absent: no document and no page are served. */
+  docs?: ResolvedDocsOptions;
   auth?: SocketAuthenticator;
   connectGuards: Type<CanActivate>[];
   handshakeTimeoutMs: number;

@@ -1,4 +1,5 @@
 import type { BroadcastOptions } from '../interfaces/broadcast-options.interface.js';
+import type { SocketApiDocsOptions } from '../interfaces/docs-options.interface.js';
 import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import { addressList } from '../network/ip-addresses.js';
 import { DEPRECATED_REDIS_OPTIONS } from './resolve-options.js';
@@ -149,6 +150,19 @@ const broadcast = objectOf<BroadcastOptions>({
   maxBodyBytes: integer(1, ' (bytes)'),
 });
 
+const docsObject = objectOf<SocketApiDocsOptions>({
+  path: urlPath,
+  token: nonEmptyString,
+  title: nonEmptyString,
+  version: nonEmptyString,
+  description: nonEmptyString,
+});
+
+/** `true` (the defaults), `false`, or the settings. */
+const docs: Check = (value, name, problems) => {
+  if (typeof value !== 'boolean') docsObject(value, name, problems);
+};
+
 const redisConnection = accepts(
   'a Redis URL, ioredis options or an ioredis client',
   (value) => isObject(value) || (typeof value === 'string' && value !== ''),
@@ -185,6 +199,7 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   redisMaxPendingBytes: integer(1, ' (bytes)'),
   redisMaxMessageBytes: integer(1, ' (bytes)'),
   broadcast,
+  docs,
   auth: hasMethods('a SocketAuthenticator', 'authenticate'),
   connectGuards: arrayOf(
     'guard classes',

@@ -38,6 +38,7 @@ describe('validateOptions', () => {
         token: 'secret',
         maxBodyBytes: 4096,
       },
+      docs: { path: '/docs', token: 'docs token', title: 'Chat', version: '2.1.0', description: 'The chat API.' },
       auth: { authenticate: () => undefined },
       connectGuards: [class Guard {}] as unknown as Required<SocketApiModuleOptions>['connectGuards'],
       handshakeTimeoutMs: 5000,
@@ -71,6 +72,14 @@ describe('validateOptions', () => {
       maxMessageBytes: 10,
     };
     expect(problemsOf({ redis: settings })).toBeUndefined();
+    expect(problemsOf({ docs: true })).toBeUndefined();
+    expect(problemsOf({ docs: false })).toBeUndefined();
+  });
+
+  it('names each wrong docs setting', () => {
+    expect(problemsOf({ docs: 'yes' })).toMatch(/docs/);
+    expect(problemsOf({ docs: { path: 'socket-docs' } })).toMatch(/docs\.path/);
+    expect(problemsOf({ docs: { token: '' } })).toMatch(/docs\.token/);
   });
 
   it.each<[string, unknown, string]>([

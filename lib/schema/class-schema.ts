@@ -12,7 +12,7 @@ export interface SchemaRegistry {
   components: Record<string, JsonSchema>;
   unconstrained: UnconstrainedRule[];
   /** Component name by options key, then class. */
-  names: Map<string, Map<Function, string>>;
+  names: Map<string, Map<Type<object>, string>>;
 }
 
 // Validator options that decide which values pass; the others (messages, stopAtFirstError…) do not.
@@ -35,7 +35,7 @@ const VALIDATE_IF = '@ValidateIf';
 /** Builds the component schema of each DTO class under one set of validator options. */
 export class ClassSchemaBuilder {
   readonly registry: SchemaRegistry;
-  private readonly names: Map<Function, string>;
+  private readonly names: Map<Type<object>, string>;
   private readonly storage = getMetadataStorage();
 
   constructor(
@@ -45,7 +45,7 @@ export class ClassSchemaBuilder {
   ) {
     this.registry = registry ?? { components: {}, unconstrained: [], names: new Map() };
     const key = JSON.stringify([DECISIVE_OPTIONS.map((option) => options[option]), transformer]);
-    this.names = this.registry.names.get(key) ?? new Map<Function, string>();
+    this.names = this.registry.names.get(key) ?? new Map<Type<object>, string>();
     this.registry.names.set(key, this.names);
     this.transformerChanges = Object.keys(transformer).filter((option) => transformer[option as never] !== undefined);
   }
@@ -308,7 +308,7 @@ function forEachItem(item: JsonSchema, whole: JsonSchema): JsonSchema {
 }
 
 /** The own properties a new instance of `type` starts with (class-transformer starts from one). */
-function instantiate(type: Function): Record<string, unknown> {
+function instantiate(type: Type<object>): Record<string, unknown> {
   try {
     return { ...(new (type as new () => object)() as Record<string, unknown>) };
   } catch {
@@ -321,7 +321,7 @@ function instantiate(type: Function): Record<string, unknown> {
  * the prototype keys stripped from all data, and those class-transformer does not assign (the
  * class's own prototype members without a setter, and every method, `toString` included).
  */
-function ignoredKeys(type: Function, defaults: Record<string, unknown>): string[] {
+function ignoredKeys(type: Type<object>, defaults: Record<string, unknown>): string[] {
   const keys = new Set(STRIPPED_KEYS);
   const prototype = type.prototype as object;
   for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(prototype))) {

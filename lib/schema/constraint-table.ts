@@ -140,14 +140,9 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
         )
       : new PartialSchema({ type: 'number' }, 'validator.js truncates a divisor that is not a positive integer'),
 
-  // validator.js counts a surrogate pair as one character, as JSON Schema does (variation selectors: see the differences).
-  minLength: ([min]) => ({ type: 'string', minLength: min }),
-  maxLength: ([max]) => ({ type: 'string', maxLength: max }),
-  isLength: ([min, max]) => ({
-    type: 'string',
-    ...(typeof min === 'number' && min > 0 ? { minLength: min } : {}),
-    ...(typeof max === 'number' ? { maxLength: max } : {}),
-  }),
+  minLength: ([min]) => length(min, undefined),
+  maxLength: ([max]) => length(0, max),
+  isLength: ([min, max]) => length(min, max),
   matches: ([pattern, modifiers]) => {
     const result = regExpToPattern(pattern as string | RegExp, modifiers as string | undefined);
     return 'pattern' in result
@@ -216,6 +211,30 @@ function oneOf(values: unknown[]): JsonSchema {
 function noneOf(values: unknown[]): JsonSchema {
   const primitives = values.filter(isJsonPrimitive);
   return primitives.length > 0 ? { not: { enum: [...new Set(primitives)] } } : {};
+}
+
+// U+FE0E / U+FE0F, the text and emoji presentation selectors.
+const SELECTOR = '[\\uFE0E\\uFE0F]';
+
+/**
+ * validator.js's isLength counts code points (a surrogate pair is one, as JSON Schema counts), less
+ * each presentation selector that directly follows another character: `"✌️"` is one character to it
+ * and two to `maxLength`. So `minLength` is kept (never stricter than the server), and a string that
+ * holds a selector is measured by a pattern that counts the way validator.js does (a character
+ * takes the selector after it; other selectors count one each); `maxLength` applies to the others.
+ */
+function length(min: unknown, max: unknown): JsonSchema {
+  const lower = typeof min === 'number' && min > 0 ? min : 0;
+  const upper = typeof max === 'number' ? max : undefined;
+  if (lower === 0 && upper === undefined) return { type: 'string' };
+  const unit = `(?:[^\\uFE0E\\uFE0F](?:${SELECTOR}|(?!${SELECTOR}))|${SELECTOR})`;
+  return {
+    type: 'string',
+    ...(lower > 0 ? { minLength: lower } : {}),
+    if: { pattern: SELECTOR },
+    then: { pattern: `^${unit}{${lower},${upper ?? ''}}$` },
+    ...(upper === undefined ? {} : { else: { maxLength: upper } }),
+  };
 }
 
 function escapeRegExp(text: string): string {

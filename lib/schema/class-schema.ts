@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { TransformationType, type ClassTransformOptions } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes, type MetadataStorage, type ValidatorOptions } from 'class-validator';
 import { transformerMetadata } from '../validation/class-transformer-storage.js';
-import { constraintSchema } from './constraint-table.js';
+import { constraintSchema, STRIPPED_KEYS } from './constraint-table.js';
 import { allOf, NOTHING, orNull, type JsonSchema, type UnconstrainedRule } from './json-schema.js';
 
 type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
@@ -28,8 +28,6 @@ const DECISIVE_OPTIONS = [
   'forbidUnknownValues',
 ] as const;
 
-// Keys removed from data before validation (lib/validation/strip-proto-keys.ts).
-const STRIPPED_KEYS = ['__proto__', 'prototype', 'constructor'];
 const VALIDATE_IF = '@ValidateIf';
 
 /** Builds the component schema of each DTO class under one set of validator options. */

@@ -196,10 +196,11 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
       'an array holding objects or arrays: its primitive items must still be unique, which is not checked',
     );
   },
+  // The prototype keys are stripped from the data before validation: they do not make an object non-empty.
   isNotEmptyObject: ([options]) =>
     (options as { nullable?: boolean } | undefined)?.nullable === false
-      ? { type: 'object', not: { additionalProperties: { type: 'null' } } }
-      : { type: 'object', minProperties: 1 },
+      ? { type: 'object', not: { patternProperties: { [STRIPPED]: {} }, additionalProperties: { type: 'null' } } }
+      : { type: 'object', not: { propertyNames: { enum: STRIPPED_KEYS } } },
 };
 
 /** `enum` of the values a `===` comparison with parsed JSON can match (objects never match). */
@@ -212,6 +213,10 @@ function noneOf(values: unknown[]): JsonSchema {
   const primitives = values.filter(isJsonPrimitive);
   return primitives.length > 0 ? { not: { enum: [...new Set(primitives)] } } : {};
 }
+
+// Keys removed from all data before validation (lib/validation/strip-proto-keys.ts).
+export const STRIPPED_KEYS = ['__proto__', 'prototype', 'constructor'];
+const STRIPPED = `^(?:${STRIPPED_KEYS.join('|')})$`;
 
 // U+FE0E / U+FE0F, the text and emoji presentation selectors.
 const SELECTOR = '[\\uFE0E\\uFE0F]';

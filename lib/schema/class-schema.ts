@@ -156,12 +156,15 @@ export class ClassSchemaBuilder {
     const whole: JsonSchema[] = [];
     const eachItem: JsonSchema[] = [];
     for (const metadata of checks) {
-      const decorator = metadata.name ?? metadata.type;
+      const decorator = this.decoratorName(metadata);
       if (metadata.validateIf) {
         note(decorator, 'its validateIf option is a function: the rule applies only when it returns true');
         continue;
       }
-      const converted = constraintSchema(decorator, (metadata.constraints ?? []) as unknown[]);
+      // Only a decorator's own name is looked up: `@Validate(SomeConstraint)` has none and is reported.
+      const converted = metadata.name
+        ? constraintSchema(metadata.name, (metadata.constraints ?? []) as unknown[])
+        : undefined;
       if (!converted) {
         note(decorator, 'a constraint the converter does not know (a custom or unsupported decorator)');
         continue;
@@ -224,6 +227,13 @@ export class ClassSchemaBuilder {
       return { type: 'object', 'x-unconstrained': ['@Type: the nested type is chosen at run time or is not a class'] };
     }
     return this.refTo(nestedType as Type<object>);
+  }
+
+  /** The decorator's registered name, or for `@Validate(Constraint)` the constraint's. */
+  private decoratorName(metadata: ValidationMetadata): string {
+    const constraint = this.storage.getTargetValidatorConstraints(metadata.constraintCls)[0] as
+      { name?: string } | undefined;
+    return metadata.name ?? constraint?.name ?? metadata.type;
   }
 
   /** Whether the server accepts the value a property has when the data lacks it, as `performValidations` decides. */

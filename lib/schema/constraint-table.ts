@@ -123,6 +123,10 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
           'maxDecimalPlaces counts the digits of the number written out; multipleOf is not the same test',
         ),
   isArray: () => ({ type: 'array' }),
+  // A Date instance, which JSON never makes (a @Type(() => Date) property is reported as converted).
+  isDate: () => NOTHING,
+  minDate: () => NOTHING,
+  maxDate: () => NOTHING,
   isObject: () => ({ type: 'object' }),
   // Object.values: a numeric enum's reverse-mapped member names are accepted too, as class-validator does.
   isEnum: ([entity]) => oneOf(Object.values(entity as object)),

@@ -2,7 +2,14 @@ import type { Type } from '@nestjs/common';
 import { TransformationType, type ClassTransformOptions } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes, type MetadataStorage, type ValidatorOptions } from 'class-validator';
 import { transformerMetadata } from '../validation/class-transformer-storage.js';
-import { constraintSchema, STRIPPED_KEYS } from './constraint-table.js';
+import {
+  constraintSchema,
+  intersectLengths,
+  lengthBounds,
+  lengthSchema,
+  STRIPPED_KEYS,
+  type LengthBounds,
+} from './constraint-table.js';
 import { allOf, NOTHING, orNull, type JsonSchema, type UnconstrainedRule } from './json-schema.js';
 
 type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
@@ -155,6 +162,8 @@ export class ClassSchemaBuilder {
 
     const whole: JsonSchema[] = [];
     const eachItem: JsonSchema[] = [];
+    // Length rules on one value are one range, so that the schema says `minLength` and `maxLength` once.
+    const lengths: { whole?: LengthBounds; each?: LengthBounds } = {};
     for (const metadata of checks) {
       const decorator = this.decoratorName(metadata);
       if (metadata.validateIf) {
@@ -170,8 +179,17 @@ export class ClassSchemaBuilder {
         continue;
       }
       if (converted.unconstrained) note(decorator, converted.unconstrained);
-      (metadata.each ? eachItem : whole).push(converted.schema);
+      const bounds = lengthBounds(metadata.name ?? '', (metadata.constraints ?? []) as unknown[]);
+      const list = metadata.each ? 'each' : 'whole';
+      if (bounds) {
+        const known = lengths[list];
+        lengths[list] = known ? intersectLengths(known, bounds) : bounds;
+      } else {
+        (metadata.each ? eachItem : whole).push(converted.schema);
+      }
     }
+    if (lengths.whole) whole.push(lengthSchema(lengths.whole));
+    if (lengths.each) eachItem.push(lengthSchema(lengths.each));
     if (eachItem.length > 0) whole.push(forEachItem(allOf(eachItem), allOf(whole)));
     if (nested) whole.push(this.nestedSchema(type, property, definitions));
     let schema = allOf(whole);

@@ -42,6 +42,8 @@ export class ClassSchemaBuilder {
   readonly registry: SchemaRegistry;
   private readonly names: Map<Type<object>, string>;
   private readonly storage = getMetadataStorage();
+  /** The transformer options set: each changes the data before validation, and is reported. */
+  private readonly transformerChanges: string[];
 
   constructor(
     private readonly options: ValidatorOptions,
@@ -54,8 +56,6 @@ export class ClassSchemaBuilder {
     this.registry.names.set(key, this.names);
     this.transformerChanges = Object.keys(transformer).filter((option) => transformer[option as never] !== undefined);
   }
-
-  private readonly transformerChanges: string[];
 
   refTo(type: Type<object>): JsonSchema {
     return { $ref: `#/components/schemas/${this.componentName(type)}` };
@@ -302,7 +302,9 @@ export class ClassSchemaBuilder {
     if (transformerMetadata.findTransformMetadatas(type, property, TransformationType.PLAIN_TO_CLASS).length > 0) {
       return '@Transform';
     }
-    if (transformerMetadata.findExcludeMetadata(type, property)) return '@Exclude';
+    const excluded = transformerMetadata.findExcludeMetadata(type, property) as
+      { options?: { toPlainOnly?: boolean } } | undefined;
+    if (excluded && !excluded.options?.toPlainOnly) return '@Exclude';
     const typeMetadata = transformerMetadata.findTypeMetadata(type, property) as
       { typeFunction: () => unknown } | undefined;
     if (!typeMetadata) return undefined;

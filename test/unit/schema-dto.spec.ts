@@ -85,6 +85,7 @@ class ZooDto {
   @IsOptional() @IsBooleanString() booleanText?: string;
   @IsOptional() @IsUUID() uuid?: string;
   @IsOptional() @IsUUID('4') uuid4?: string;
+  @IsOptional() @IsUUID(['1', '7']) uuid17?: string;
   @IsOptional() @IsISO8601() iso?: string;
   @IsOptional() @IsDateString() date?: string;
   @IsOptional() @IsInt({ each: true }) @Max(5, { each: true }) ints?: number | number[];
@@ -144,6 +145,8 @@ const EXTRA_VALUES: unknown[] = [
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, iso: '2024-W05-3' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid: 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid: '00000000-0000-0000-0000-000000000000' },
+  { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid17: '550e8400-e29b-11d4-a716-446655440000' },
+  { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid17: '550e8400-e29b-71d4-a716-446655440000' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, object: { a: null } },
   JSON.parse('{"name":"abc","price":2.5,"notEmpty":"x","defined":0,"object":{"__proto__":{"a":1}}}'),
   JSON.parse('{"name":"abc","price":2.5,"notEmpty":"x","defined":0,"object":{"constructor":1,"a":1}}'),

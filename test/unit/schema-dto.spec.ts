@@ -9,7 +9,12 @@ import {
   Allow,
   Contains,
   Equals,
+  IsAlpha,
+  IsAlphanumeric,
   IsArray,
+  IsAscii,
+  IsBase32,
+  IsBase58,
   IsBoolean,
   IsBooleanString,
   IsDateString,
@@ -17,9 +22,12 @@ import {
   IsDefined,
   IsEmpty,
   IsEnum,
+  IsHexColor,
+  IsHexadecimal,
   IsIn,
   IsInt,
   IsISO8601,
+  IsMongoId,
   IsNegative,
   IsNotEmpty,
   IsNotEmptyObject,
@@ -27,8 +35,10 @@ import {
   IsNumber,
   IsNumberString,
   IsObject,
+  IsOctal,
   IsOptional,
   IsPositive,
+  IsSemVer,
   IsString,
   IsUUID,
   Length,
@@ -90,6 +100,16 @@ class ZooDto {
   @IsOptional() @IsDateString() date?: string;
   @IsOptional() @IsInt({ each: true }) @Max(5, { each: true }) ints?: number | number[];
   @IsOptional() @IsDate() @MinDate(new Date(0)) when?: Date;
+  @IsOptional() @IsAlpha() alpha?: string;
+  @IsOptional() @IsAlphanumeric() alphanumeric?: string;
+  @IsOptional() @IsAscii() ascii?: string;
+  @IsOptional() @IsBase32() base32?: string;
+  @IsOptional() @IsBase58() base58?: string;
+  @IsOptional() @IsHexColor() color6?: string;
+  @IsOptional() @IsHexadecimal() hex?: string;
+  @IsOptional() @IsMongoId() mongoId?: string;
+  @IsOptional() @IsOctal() octal?: string;
+  @IsOptional() @IsSemVer() version?: string;
   @Allow() anything?: unknown;
 }
 

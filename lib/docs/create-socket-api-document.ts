@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AsyncApiDocument, AsyncApiInfo, AsyncApiServerLocation } from './asyncapi-document.js';
@@ -38,10 +38,8 @@ export function createSocketApiDocument(
 }
 
 function defaultHost(app: INestApplicationContext): string {
-  const server: unknown = app.get(HttpAdapterHost, { strict: false }).httpAdapter?.getHttpServer();
-  const address =
-    server && typeof server === 'object' && 'address' in server && typeof server.address === 'function'
-      ? (server.address() as AddressInfo | string | null)
-      : null;
+  // Both platforms' HTTP server is a Node `net.Server`; an app made with `createApplicationContext` has none.
+  const server = app.get(HttpAdapterHost, { strict: false }).httpAdapter?.getHttpServer() as Server | undefined;
+  const address = server?.address();
   return address && typeof address === 'object' ? `localhost:${address.port}` : 'localhost';
 }

@@ -3,8 +3,17 @@
  * `@ts-expect-error` marks a handler the compiler must refuse; were it accepted, the unused directive
  * would itself be an error.
  */
+import { type CanActivate, UseGuards, UseInterceptors, type NestInterceptor } from '@nestjs/common';
 import { Observable, of } from 'rxjs';
-import { Data, SocketAction, SocketChannel } from '../../lib/index.js';
+import { Connection, Data, SocketAction, SocketChannel, type SocketConnection } from '../../lib/index.js';
+
+declare class AdminGuard implements CanActivate {
+  canActivate(): boolean;
+}
+
+declare class TimingInterceptor implements NestInterceptor {
+  intercept(): Observable<unknown>;
+}
 
 class UserDto {
   id!: number;
@@ -56,6 +65,19 @@ export class TypedHandlers {
     return { total };
   }
 
+  @SocketAction('frozen', { reply: [Number] })
+  frozen(): readonly number[] {
+    return Object.freeze([1, 2]);
+  }
+
+  // Nest's enhancers stack with a typed decorator, in either order; parameters keep their own types.
+  @UseGuards(AdminGuard)
+  @SocketAction('guarded', { reply: UserDto, tags: ['admin'] })
+  @UseInterceptors(TimingInterceptor)
+  async guarded(@Data('id') id: number, @Connection() connection: SocketConnection): Promise<UserDto> {
+    return { id, name: connection.id };
+  }
+
   // Without `reply`, anything goes (as before `reply` existed).
   @SocketAction('untyped')
   untyped(): string {
@@ -78,6 +100,12 @@ export class TypedHandlers {
   @SocketAction('wrong_array', { reply: [UserDto] })
   wrongArray(): UserDto {
     return { id: 1, name: 'Ada' };
+  }
+
+  // @ts-expect-error an array of the wrong element type
+  @SocketAction('wrong_items', { reply: [UserDto] })
+  wrongItems(): OrderDto[] {
+    return [{ total: 1 }];
   }
 
   // @ts-expect-error a string where a number is declared

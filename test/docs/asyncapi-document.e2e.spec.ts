@@ -270,6 +270,16 @@ describe('the AsyncAPI document', () => {
     ).toEqual([expect.stringMatching(/example .* does not fit/)]);
   });
 
+  it('refuses to describe an app that has not been initialized (its handlers are not known yet)', async () => {
+    const moduleRef = await Test.createTestingModule(withOptions({})).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    cleanup.add(() => app.close());
+    expect(() => createSocketApiDocument(app)).toThrow(/app.init\(\)/);
+    await app.init();
+    expect(registeredNames(app).actions.length).toBeGreaterThan(0);
+    expect(documentProblems(createSocketApiDocument(app), registeredNames(app))).toEqual([]);
+  });
+
   it("names a listening app's port in the server's host", async () => {
     const t = cleanup.track(await startApp(withOptions({})));
     const { port } = new URL(t.url);

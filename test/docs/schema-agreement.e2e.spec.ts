@@ -1,0 +1,330 @@
+import 'reflect-metadata';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { ValidatorOptions } from 'class-validator';
+import WebSocket from 'ws';
+import { SocketApiModule } from '../../lib/index.js';
+import type { HandlerKind } from '../../lib/handlers/handler-target.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../../lib/options/resolved-options.js';
+import { SocketApiRegistry } from '../../lib/registry/socket-api.registry.js';
+import { DtoSchemas } from '../../lib/schema/dto-schemas.js';
+import type { JsonSchema, UnconstrainedRule } from '../../lib/schema/json-schema.js';
+import { DATA_PARAM, SOCKET_ACTION_METADATA, SOCKET_CHANNEL_METADATA } from '../../lib/socket-api.constants.js';
+import type { SocketActionMetadata } from '../../lib/decorators/socket-action.decorator.js';
+import { AdminGuard } from '../../sample/auth/admin.guard.js';
+import { ChatService } from '../../sample/chat/chat.service.js';
+import { UsersService } from '../../sample/users/users.service.js';
+import { ZooService } from './fixtures/zoo.service.js';
+import { dtoPropertyAt, payloadCorpus, type CorpusEntry, type DataParam } from '../support/payload-corpus.js';
+import { startApp, type TestApp } from '../support/test-app.js';
+
+/*
+ * "The docs never lie": for every handler, a generated corpus of `data` payloads (test/support/payload-corpus.ts)
+ * is judged twice, by ajv against the JSON Schema the library documents for the handler's `data`, and by
+ * the real server over a real socket (a success reply, or an error). The two verdicts must agree on every
+ * payload, except where a difference is listed in ACCEPTED_DIFFERENCES with the reason JSON Schema cannot
+ * express it. The agreement rate is printed.
+ */
+
+const SEED = 20261202;
+/** Frames in flight on the socket at once: enough to keep the server busy, well under its queue limits. */
+const WINDOW = 256;
+
+// ajv-formats is CommonJS: under ESM its default export is the module object.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+interface HandlerSchema {
+  /** The schema of the whole `data`; `$ref`s point at `#/components/schemas/<Name>`. */
+  schema: JsonSchema;
+  components: Record<string, JsonSchema>;
+  /** Rules the converter could not express (the docs call those properties unconstrained). */
+  unconstrained: UnconstrainedRule[];
+}
+
+interface Handler {
+  kind: HandlerKind;
+  name: string;
+  params: DataParam[];
+  validator: ValidatorOptions;
+}
+
+/**
+ * The one place the test reads a handler's documented `data` schema. Today: the converter itself, as the
+ * document builder calls it. When `createSocketApiDocument(app)` exists, this can read the operation's
+ * message `payload.properties.data` (and `components.schemas`) from the document instead.
+ */
+function schemaOfHandler(handler: Handler): HandlerSchema {
+  const schemas = new DtoSchemas(handler.validator);
+  const schema = schemas.dataSchema(handler.params);
+  return { schema, components: schemas.components, unconstrained: schemas.unconstrained };
+}
+
+/** Every handler of the app, with its `@Data()` parameters and its class-validator options (module's + its own). */
+function handlersOf(app: INestApplication): Handler[] {
+  const registry = app.get(SocketApiRegistry);
+  const options = app.get<ResolvedSocketApiOptions>(RESOLVED_SOCKET_API_OPTIONS);
+  return [...registry.actions.values(), ...registry.channels.values()].map(({ target, binder }) => {
+    const key = target.kind === 'action' ? SOCKET_ACTION_METADATA : SOCKET_CHANNEL_METADATA;
+    const metadata = Reflect.getMetadata(key, target.method) as SocketActionMetadata;
+    return {
+      kind: target.kind,
+      name: target.name,
+      params: binder.params.filter((param) => param.kind === DATA_PARAM),
+      validator: { ...options.validation.validator, ...metadata.validation },
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two verdicts.
+
+interface Verdict {
+  accepts: boolean;
+  /** Dotted paths of the properties the verdict is about (the failing ones), '' for the whole `data`. */
+  paths: string[];
+  /** The server's error code, or ajv's first messages. */
+  detail: string;
+}
+
+function schemaVerdict(validate: ValidateFunction, data: unknown): Verdict {
+  // The protocol reads a missing or null `data` as `{}` (PROTOCOL.md); the frame without `data` is judged so.
+  const accepts = validate(data === undefined ? {} : data) === true;
+  const errors = validate.errors ?? [];
+  return {
+    accepts,
+    paths: [...new Set(errors.map(errorPath))],
+    detail: errors
+      .slice(0, 3)
+      .map((error) => `${error.instancePath || '/'} ${error.message ?? ''}`)
+      .join('; '),
+  };
+}
+
+function errorPath(error: ErrorObject): string {
+  const segments = error.instancePath.split('/').slice(1);
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  const leaf = params.missingProperty ?? params.additionalProperty;
+  return (leaf === undefined ? segments : [...segments, leaf]).join('.');
+}
+
+interface ServerFrame {
+  type: string;
+  id?: number;
+  code?: string;
+  message?: string;
+  errors?: Array<{ path: string; messages: string[] }>;
+}
+
+/**
+ * Errors that judge the `data`: the binder's validation, and the envelope's (data nested too deeply). Any
+ * other error (a handler that throws, a serialization failure) comes after validation passed: the server
+ * accepted the data, and the failure is counted apart (see `handlerFailures`).
+ */
+const DATA_ERRORS = new Set(['VALIDATION_ERROR', 'INVALID_MESSAGE']);
+
+function serverVerdict(reply: ServerFrame): Verdict {
+  if (reply.type !== 'error') return { accepts: true, paths: [], detail: reply.type };
+  const errors = reply.errors ?? [];
+  return {
+    accepts: !DATA_ERRORS.has(reply.code ?? ''),
+    paths: errors.map((error) => error.path),
+    detail: `${reply.code}: ${errors.map((error) => error.messages.join(', ')).join('; ') || reply.message}`,
+  };
+}
+
+/** Sends every request on one socket, WINDOW at a time, and returns the replies in the order of the requests. */
+async function exchange(url: string, requests: object[]): Promise<ServerFrame[]> {
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const replies = new Array<ServerFrame>(requests.length);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let sent = 0;
+      let received = 0;
+      const sendMore = () => {
+        while (sent < requests.length && sent - received < WINDOW) {
+          socket.send(JSON.stringify({ ...requests[sent], id: sent }));
+          sent++;
+        }
+      };
+      socket.on('message', (raw) => {
+        const frame = JSON.parse((raw as Buffer).toString()) as ServerFrame;
+        if (typeof frame.id !== 'number') return; // a channel's initial data
+        replies[frame.id] = frame;
+        if (++received === requests.length) resolve();
+        else sendMore();
+      });
+      socket.once('close', (code) => reject(new Error(`socket closed (${code}) after ${received} replies`)));
+      sendMore();
+    });
+  } finally {
+    socket.removeAllListeners('close');
+    socket.close();
+  }
+  return replies;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Differences JSON Schema cannot express. Each is named, says why, and covers a disagreement only when
+// every property the disagreeing verdict names is one the reason applies to.
+
+interface Disagreement {
+  handler: Handler;
+  entry: CorpusEntry;
+  schema: Verdict;
+  server: Verdict;
+  documented: HandlerSchema;
+}
+
+interface AcceptedDifference {
+  name: string;
+  reason: string;
+  covers(disagreement: Disagreement): boolean;
+}
+
+/** The properties the disagreement is about: those the rejecting side names. */
+function disputedProperties({ handler, schema, server }: Disagreement) {
+  const paths = server.accepts ? schema.paths : server.paths;
+  return paths.map((path) => dtoPropertyAt(handler.params, path));
+}
+
+const ACCEPTED_DIFFERENCES: AcceptedDifference[] = [
+  {
+    name: 'unconstrained rule',
+    reason:
+      'a class-validator rule the converter cannot express (a custom constraint, or a check such as an ISBN ' +
+      'checksum): the docs list the property as unconstrained by it, and the server alone rejects',
+    covers: (disagreement) =>
+      disagreement.schema.accepts &&
+      disagreement.server.detail.startsWith('VALIDATION_ERROR') &&
+      disputedProperties(disagreement).every(
+        (property) =>
+          property !== undefined &&
+          disagreement.documented.unconstrained.some(
+            (rule) => rule.className === property.type.name && rule.property === property.property,
+          ),
+      ),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+
+interface Outcome {
+  payloads: number;
+  /** Payloads the server validated, after which the handler failed (e.g. INTERNAL_ERROR). */
+  handlerFailures: string[];
+  agreements: number;
+  accepted: Map<string, number>;
+  unexpected: Disagreement[];
+}
+
+async function compare(metadata: ModuleMetadata, socketPath = '/'): Promise<Outcome> {
+  let testApp: TestApp | undefined;
+  try {
+    testApp = await startApp(metadata);
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    const cases: Array<{ handler: Handler; documented: HandlerSchema; entry: CorpusEntry; verdict: Verdict }> = [];
+    for (const [index, handler] of handlersOf(testApp.app).entries()) {
+      const documented = schemaOfHandler(handler);
+      const validate = ajv.compile({ ...documented.schema, components: { schemas: documented.components } });
+      const corpus = payloadCorpus({
+        ...documented,
+        params: handler.params,
+        validator: handler.validator,
+        seed: SEED + index,
+      });
+      for (const entry of corpus)
+        cases.push({ handler, documented, entry, verdict: schemaVerdict(validate, entry.data) });
+    }
+    const replies = await exchange(
+      `${testApp.url}${socketPath}`,
+      cases.map(({ handler, entry }) => ({
+        type: handler.kind === 'action' ? 'action' : 'subscribe',
+        channel: handler.name,
+        data: entry.data,
+      })),
+    );
+    const outcome: Outcome = {
+      payloads: cases.length,
+      handlerFailures: [],
+      agreements: 0,
+      accepted: new Map(),
+      unexpected: [],
+    };
+    cases.forEach(({ handler, documented, entry, verdict }, index) => {
+      const server = serverVerdict(replies[index]);
+      if (server.accepts && replies[index].type === 'error') {
+        outcome.handlerFailures.push(`${handler.name} ${JSON.stringify(entry.data)}: ${server.detail}`);
+      }
+      if (server.accepts === verdict.accepts) {
+        outcome.agreements++;
+        return;
+      }
+      const disagreement = { handler, entry, schema: verdict, server, documented };
+      const difference = ACCEPTED_DIFFERENCES.find((candidate) => candidate.covers(disagreement));
+      if (difference) outcome.accepted.set(difference.name, (outcome.accepted.get(difference.name) ?? 0) + 1);
+      else outcome.unexpected.push(disagreement);
+    });
+    return outcome;
+  } finally {
+    await testApp?.close();
+  }
+}
+
+function summary(title: string, { payloads, agreements, accepted, handlerFailures }: Outcome): string {
+  const rate = ((100 * agreements) / payloads).toFixed(2);
+  const differences = [...accepted].map(([name, count]) => `${name}: ${count}`).join(', ') || 'none';
+  return (
+    `schema agreement (${title}): ${payloads} payloads, ${agreements} agree, rate ${rate}%; ` +
+    `accepted differences: ${differences}; handler failures after validation: ${handlerFailures.length}`
+  );
+}
+
+/** The unexpected disagreements, the first of them in full (a broken converter can produce thousands). */
+function unexpected({ unexpected: disagreements }: Outcome): { count: number; first: string[] } {
+  return { count: disagreements.length, first: disagreements.slice(0, 30).map(describeDisagreement) };
+}
+
+function describeDisagreement({ handler, entry, schema, server }: Disagreement): string {
+  const data = entry.data === undefined ? '<no data>' : JSON.stringify(entry.data);
+  return (
+    `${handler.kind} ${handler.name} ${data} [${entry.why}]: schema ${schema.accepts ? 'accepts' : 'rejects'}` +
+    `${schema.accepts ? '' : ` (${schema.detail})`}, server ${server.accepts ? 'accepts' : `rejects (${server.detail})`}`
+  );
+}
+
+// Frames of several handlers interleave on one socket: replies are matched by id, so order does not matter.
+const SERVER_OPTIONS = {
+  path: '/',
+  concurrency: 32,
+  maxPendingMessages: 4 * WINDOW,
+  maxPendingBytes: 16 * 1024 * 1024,
+};
+
+describe('schema agreement: the documented data schema accepts a payload ⇔ the server accepts it', () => {
+  it('on the zoo of DTOs, parameters and validation options', async () => {
+    const outcome = await compare({
+      imports: [SocketApiModule.forRoot(SERVER_OPTIONS)],
+      providers: [ZooService],
+    });
+    console.log(summary('zoo', outcome));
+    expect(unexpected(outcome)).toEqual({ count: 0, first: [] });
+    // The zoo's handlers only answer: a failure after validation is a fault of the test, not a verdict.
+    expect(outcome.handlerFailures).toEqual([]);
+  });
+
+  it("on the sample app's handlers", async () => {
+    const outcome = await compare(
+      {
+        imports: [SocketApiModule.forRoot(SERVER_OPTIONS)],
+        providers: [ChatService, UsersService, AdminGuard],
+        // Opened as an admin, so that AdminGuard (which looks at the connection, not at `data`) lets frames through.
+      },
+      '/?role=admin',
+    );
+    console.log(summary('sample', outcome));
+    expect(unexpected(outcome)).toEqual({ count: 0, first: [] });
+  });
+});

@@ -45,6 +45,8 @@ type Path = ReadonlyArray<string | number>;
 
 /** How deep object and array mutations go into nested schemas: the zoo nests three levels. */
 const MAX_DEPTH = 4;
+/** Levels of the deep-nesting probe: above the server's default `maxDepth` (32), far below a stack overflow. */
+const DEEP_NESTING = 64;
 /** fast-check samples per schema (valid examples) and per pattern (matching and non-matching strings). */
 const SAMPLES = 3;
 
@@ -90,6 +92,13 @@ class Corpus {
     const root = this.resolve(this.input.schema);
     this.add(undefined, 'valid', 'data omitted');
     for (const variant of variants(root, this, 0)) this.add(variant.value, variant.guess, `data: ${variant.why}`);
+    // Depth is no keyword of JSON Schema, but servers limit it: an extra property nested deeper than any limit.
+    const deep = nestedArrays(DEEP_NESTING);
+    this.add(
+      isPlainObject(this.base) ? { ...this.base, unknownExtra: deep } : deep,
+      'invalid',
+      `nested ${DEEP_NESTING} levels`,
+    );
   }
 
   /** For every class-validator rule of every DTO reached: values its validator passes, and values it fails. */
@@ -327,7 +336,7 @@ function objectVariants(
 ): void {
   const properties = asRecord(schema.properties);
   const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
-  const base = isObjectLike(full) && !Array.isArray(full) ? (full as Record<string, unknown>) : {};
+  const base = isPlainObject(full) ? full : {};
   valid({ ...base, unknownExtra: 1 }, 'an extra property');
   valid({ ...base, unknownExtra: { deep: [1] } }, 'an extra nested property');
   if (depth >= MAX_DEPTH) return;
@@ -580,6 +589,16 @@ function isDto(metatype: unknown): metatype is Type<object> {
     ![Number, String, Boolean, Array, Object].includes(metatype as NumberConstructor) &&
     getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false).length > 0
   );
+}
+
+function nestedArrays(levels: number): unknown[] {
+  let value: unknown[] = [];
+  for (let level = 1; level < levels; level++) value = [value];
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return isObjectLike(value) && !Array.isArray(value);
 }
 
 function isObjectLike(value: unknown): value is object {

@@ -280,6 +280,8 @@ function stringVariants(schema: JsonSchema, corpus: Corpus, valid: Push, invalid
     invalid(filler(bound + delta, '😀'), `${key} ${delta > 0 ? '+' : '-'} 1 in astral characters`);
     valid(filler(bound, 'é'), `${key} in accented letters`);
     invalid(filler(bound, '✌️'), `${key} in emoji with a presentation selector`);
+    valid(`${filler(bound, 'a')}\uFE0F`, `${key} letters and a presentation selector`);
+    invalid(`${filler(bound - 1, 'a')}\uFE0F`, `${key} - 1 letters and a presentation selector`);
   }
   if (pattern) {
     const matching = matchingStrings(pattern, corpus, 'match');

@@ -169,8 +169,8 @@ async function exchange(url: string, requests: object[]): Promise<ServerFrame[]>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Differences JSON Schema cannot express. Each is named, says why, and covers a disagreement only when
-// every property the disagreeing verdict names is one the reason applies to.
+// Differences JSON Schema cannot express. Each is named and says why; it covers a disagreement only when
+// the reason applies to every property the rejecting side names, and then tells which case it is.
 
 interface Disagreement {
   handler: Handler;
@@ -183,49 +183,93 @@ interface Disagreement {
 interface AcceptedDifference {
   name: string;
   reason: string;
-  covers(disagreement: Disagreement): boolean;
+  /** Which case of the difference this disagreement is (e.g. the decorator), or undefined if not covered. */
+  explain(disagreement: Disagreement): string | undefined;
 }
 
-/** The properties the disagreement is about: those the rejecting side names. */
-function disputedProperties({ handler, schema, server }: Disagreement) {
-  const paths = server.accepts ? schema.paths : server.paths;
-  return paths.map((path) => dtoPropertyAt(handler.params, path));
+/** The rules reported unconstrained that the server's failing properties have; undefined unless all have one. */
+function unconstrainedRulesRejecting({ handler, server, documented }: Disagreement): string[] | undefined {
+  if (server.paths.length === 0) return undefined;
+  const decorators = new Set<string>();
+  for (const path of server.paths) {
+    const property = dtoPropertyAt(handler.params, path);
+    const rules = documented.unconstrained.filter(
+      (rule) => rule.className === property?.type.name && rule.property === property.property,
+    );
+    if (rules.length === 0) return undefined;
+    for (const rule of rules) decorators.add(rule.decorator);
+  }
+  return [...decorators].sort();
+}
+
+/** The value at a dotted `data` path, as the server names it. */
+function valueAtPath(data: unknown, path: string): unknown {
+  let value = data;
+  for (const key of path.split('.').filter((segment) => segment !== '')) {
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  return value;
 }
 
 const ACCEPTED_DIFFERENCES: AcceptedDifference[] = [
+  {
+    name: 'numeric string out of range',
+    reason:
+      'a `number` parameter takes numeric strings ("42", " 1e3 "); one whose value is beyond ±1.8e308 ("1e400") ' +
+      'is refused, since it is no finite number. Whether a numeral overflows depends on its digits and exponent ' +
+      'together, which a pattern can only approximate: the docs give the syntax',
+    explain: ({ entry, schema, server }) =>
+      schema.accepts &&
+      server.code === 'VALIDATION_ERROR' &&
+      server.paths.length > 0 &&
+      server.paths.every((path) => {
+        const value = valueAtPath(entry.data, path);
+        // Infinity, not NaN: a numeral whose value overflows, not text that is no numeral.
+        return typeof value === 'string' && Math.abs(Number(value)) === Infinity;
+      })
+        ? 'beyond ±1.8e308'
+        : undefined,
+  },
   {
     name: 'nesting depth',
     reason:
       'the server refuses `data` nested deeper than its `maxDepth` option (default 32) before any validation, ' +
       'whatever the handler; JSON Schema has no keyword for depth',
-    covers: ({ schema, server }) =>
-      schema.accepts && server.code === 'INVALID_MESSAGE' && server.detail.includes('nested too deeply'),
+    explain: ({ schema, server }) =>
+      schema.accepts && server.code === 'INVALID_MESSAGE' && server.detail.includes('nested too deeply')
+        ? 'maxDepth'
+        : undefined,
   },
   {
     name: 'unconstrained rule',
     reason:
-      'a class-validator rule the converter cannot express (a custom constraint, or a check such as an ISBN ' +
-      'checksum): the docs list the property as unconstrained by it, and the server alone rejects',
-    covers: (disagreement) =>
-      disagreement.schema.accepts &&
-      disagreement.server.detail.startsWith('VALIDATION_ERROR') &&
-      disputedProperties(disagreement).every(
-        (property) =>
-          property !== undefined &&
-          disagreement.documented.unconstrained.some(
-            (rule) => rule.className === property.type.name && rule.property === property.property,
-          ),
-      ),
+      'a class-validator rule the converter cannot express (a custom constraint, a function, a check such as ' +
+      "an ISBN checksum, or validator.js's own reading of a format): the docs list the property as " +
+      'unconstrained by it (`DtoSchemas.unconstrained`), so the server alone rejects',
+    explain: (disagreement) => {
+      if (!disagreement.schema.accepts || disagreement.server.code !== 'VALIDATION_ERROR') return undefined;
+      return unconstrainedRulesRejecting(disagreement)?.join(', ');
+    },
   },
 ];
 
 // ---------------------------------------------------------------------------------------------
+
+/** `name (case)` of the accepted difference that covers the disagreement, if any. */
+function acceptedDifference(disagreement: Disagreement): string | undefined {
+  for (const difference of ACCEPTED_DIFFERENCES) {
+    const detail = difference.explain(disagreement);
+    if (detail !== undefined) return `${difference.name} (${detail})`;
+  }
+  return undefined;
+}
 
 interface Outcome {
   payloads: number;
   /** Payloads the server validated, after which the handler failed (e.g. INTERNAL_ERROR). */
   handlerFailures: string[];
   agreements: number;
+  /** Disagreements covered by ACCEPTED_DIFFERENCES, counted by `name (case)`. */
   accepted: Map<string, number>;
   unexpected: Disagreement[];
   /** Per handler, how many payloads each side accepted. */
@@ -296,8 +340,8 @@ async function compare(metadata: ModuleMetadata, socketPath = '/'): Promise<Outc
         return;
       }
       const disagreement = { handler, entry, schema: verdict, server, documented };
-      const difference = ACCEPTED_DIFFERENCES.find((candidate) => candidate.covers(disagreement));
-      if (difference) outcome.accepted.set(difference.name, (outcome.accepted.get(difference.name) ?? 0) + 1);
+      const accepted = acceptedDifference(disagreement);
+      if (accepted) outcome.accepted.set(accepted, (outcome.accepted.get(accepted) ?? 0) + 1);
       else outcome.unexpected.push(disagreement);
     });
     return outcome;

@@ -59,10 +59,27 @@ export function payloadCorpus(input: CorpusInput): CorpusEntry[] {
 
 class Corpus {
   private readonly byText = new Map<string, CorpusEntry>();
-  private readonly base: unknown;
+  /**
+   * The payload every change starts from: the schema's full example, where a DTO rule the schema does
+   * not describe (an unconstrained one) refuses it, replaced by a value of the pool that the rule passes.
+   */
+  private base: unknown;
 
   constructor(private readonly input: CorpusInput) {
     this.base = example(this.resolve(input.schema), this, 'full', 0);
+    this.eachRule((type, at, property, rules) => {
+      const current = this.valueAt(at);
+      if (current === undefined || rules.every((rule) => rule.passes(current))) return;
+      const pool = rules.flatMap((rule) => candidates(rule.constraints, this, `${type.name}.${property}`));
+      const fitting = pool.find((candidate) => rules.every((rule) => rule.passes(candidate)));
+      if (fitting !== undefined) this.base = setAt(this.base, at, fitting);
+    });
+  }
+
+  /** The base's value at `path` if `schema` describes one of its type, else the schema's own full example. */
+  exampleAt(path: Path, schema: JsonSchema): unknown {
+    const value = this.valueAt(path);
+    return value !== undefined && fitsType(value, schema) ? value : example(schema, this, 'full', path.length);
   }
 
   resolve(schema: unknown): JsonSchema {
@@ -91,7 +108,7 @@ class Corpus {
   fromSchema(): void {
     const root = this.resolve(this.input.schema);
     this.add(undefined, 'valid', 'data omitted');
-    for (const variant of variants(root, this, 0)) this.add(variant.value, variant.guess, `data: ${variant.why}`);
+    for (const variant of variants(root, this, [])) this.add(variant.value, variant.guess, `data: ${variant.why}`);
     // Depth is no keyword of JSON Schema, but servers limit it: an extra property nested deeper than any limit.
     const deep = nestedArrays(DEEP_NESTING);
     this.add(
@@ -103,51 +120,66 @@ class Corpus {
 
   /** For every class-validator rule of every DTO reached: values its validator passes, and values it fails. */
   fromMetadata(): void {
-    for (const param of this.input.params) {
-      if (!isDto(param.metatype)) continue;
-      this.rulesOf(param.metatype, param.property === undefined ? [] : [param.property], 0);
-    }
-  }
-
-  private rulesOf(type: Type<object>, path: Path, depth: number): void {
-    if (depth > MAX_DEPTH) return;
-    const { always, strictGroups, groups } = this.input.validator;
-    const storage = getMetadataStorage();
-    const metadatas = storage.getTargetValidationMetadatas(type, '', always ?? false, strictGroups ?? false, groups);
-    for (const [property, rules] of Object.entries(storage.groupByPropertyName(metadatas))) {
-      const at = [...path, property];
+    this.eachRule((type, at, property, rules) => {
       for (const rule of rules) {
-        if (rule.type === ValidationTypes.NESTED_VALIDATION) {
-          const nested = transformerMetadata.findTypeMetadata(type, property)?.typeFunction();
-          if (isDto(nested))
-            this.rulesOf(nested, rule.each || isArraySlot(this.valueAt(at)) ? [...at, 0] : at, depth + 1);
-        }
-        if (rule.type !== ValidationTypes.CUSTOM_VALIDATION) continue;
-        for (const { instance } of storage.getTargetValidatorConstraints(rule.constraintCls)) {
-          const passes = (value: unknown): boolean => {
-            const args = { targetName: type.name, property, object: {}, value, constraints: rule.constraints };
-            const verdict = instance.validate(value, args);
-            return verdict === true;
-          };
-          const pool = candidates(rule.constraints, this, `${type.name}.${property}`);
-          const name = rule.name ?? instance.constructor.name;
-          let passing = 0;
-          let failing = 0;
-          for (const candidate of pool) {
-            const good = passes(candidate);
-            if (good ? passing >= 2 : failing >= 2) continue;
-            if (good) passing++;
-            else failing++;
-            const value = rule.each ? [candidate] : candidate;
-            const why = `${formatPath(at)}: ${JSON.stringify(value)} (${name} ${good ? 'passes' : 'fails'})`;
-            this.add(setAt(this.base, at, value), good ? 'valid' : 'invalid', why);
-          }
+        const counts = { passing: 0, failing: 0 };
+        for (const candidate of candidates(rule.constraints, this, `${type.name}.${property}`)) {
+          const good = rule.check(candidate);
+          const count = good ? 'passing' : 'failing';
+          if (counts[count] >= 2) continue;
+          counts[count]++;
+          const value = rule.each ? [candidate] : candidate;
+          const why = `${formatPath(at)}: ${JSON.stringify(value)} (${rule.name} ${good ? 'passes' : 'fails'})`;
+          this.add(setAt(this.base, at, value), good ? 'valid' : 'invalid', why);
         }
       }
+    });
+  }
+
+  /**
+   * Calls `visit` for each validated property of every DTO reached from the parameters (nested ones
+   * through `@ValidateNested` and `@Type`, at item 0 of arrays), with its rules as the handler's groups
+   * select them. Only rules with a validator to call (class-validator's CUSTOM_VALIDATION) are given.
+   */
+  private eachRule(visit: (type: Type<object>, at: Path, property: string, rules: CheckedRule[]) => void): void {
+    const walk = (type: Type<object>, path: Path, depth: number): void => {
+      if (depth > MAX_DEPTH) return;
+      const { always, strictGroups, groups } = this.input.validator;
+      const storage = getMetadataStorage();
+      const metadatas = storage.getTargetValidationMetadatas(type, '', always ?? false, strictGroups ?? false, groups);
+      for (const [property, group] of Object.entries(storage.groupByPropertyName(metadatas))) {
+        const at = [...path, property];
+        const rules: CheckedRule[] = [];
+        for (const metadata of group) {
+          if (metadata.type === ValidationTypes.NESTED_VALIDATION) {
+            const nested = transformerMetadata.findTypeMetadata(type, property)?.typeFunction();
+            const inArray = metadata.each || Array.isArray(this.valueAt(at));
+            if (isDto(nested)) walk(nested, inArray ? [...at, 0] : at, depth + 1);
+          }
+          if (metadata.type !== ValidationTypes.CUSTOM_VALIDATION) continue;
+          for (const { instance } of storage.getTargetValidatorConstraints(metadata.constraintCls)) {
+            const check = (value: unknown): boolean => {
+              const args = { targetName: type.name, property, object: {}, value, constraints: metadata.constraints };
+              return instance.validate(value, args) === true;
+            };
+            rules.push({
+              name: metadata.name ?? instance.constructor.name,
+              constraints: metadata.constraints,
+              each: metadata.each,
+              passes: (value) => (metadata.each && Array.isArray(value) ? value.every(check) : check(value)),
+              check,
+            });
+          }
+        }
+        visit(type, at, property, rules);
+      }
+    };
+    for (const param of this.input.params) {
+      if (isDto(param.metatype)) walk(param.metatype, param.property === undefined ? [] : [param.property], 0);
     }
   }
 
-  private valueAt(path: Path): unknown {
+  valueAt(path: Path): unknown {
     let current = this.base;
     for (const key of path) current = isObjectLike(current) ? (current as Record<string, unknown>)[key] : undefined;
     return current;
@@ -171,6 +203,17 @@ export function dtoPropertyAt(
   return undefined;
 }
 
+/** A class-validator rule of one property, with its own validator to call. */
+interface CheckedRule {
+  name: string;
+  constraints: unknown[] | undefined;
+  each: boolean;
+  /** The rule's verdict on one value (one item, for an `each` rule). */
+  check(value: unknown): boolean;
+  /** The rule's verdict on the property's value (every item of an array, for an `each` rule). */
+  passes(value: unknown): boolean;
+}
+
 interface Variant {
   value: unknown;
   guess: CorpusEntry['guess'];
@@ -178,16 +221,17 @@ interface Variant {
 }
 
 /** Values for one slot described by `schema`: examples, boundaries, and single changes, nested ones included. */
-function variants(schema: JsonSchema, corpus: Corpus, depth: number): Variant[] {
+function variants(schema: JsonSchema, corpus: Corpus, path: Path): Variant[] {
+  const depth = path.length;
   const found: Variant[] = [];
   const valid = (value: unknown, why: string) => found.push({ value, guess: 'valid', why });
   const invalid = (value: unknown, why: string) => found.push({ value, guess: 'invalid', why });
-  const full = example(schema, corpus, 'full', depth);
+  const full = corpus.exampleAt(path, schema);
   valid(full, 'example');
   valid(example(schema, corpus, 'minimal', depth), 'minimal example');
 
   for (const branch of branches(schema)) {
-    for (const variant of variants(corpus.resolve(branch), corpus, depth + 1)) found.push(variant);
+    for (const variant of variants(corpus.resolve(branch), corpus, path)) found.push(variant);
   }
   if ('const' in schema) invalid(`${String(schema.const)}x`, 'not the const');
   if (Array.isArray(schema.enum)) {
@@ -201,8 +245,8 @@ function variants(schema: JsonSchema, corpus: Corpus, depth: number): Variant[] 
   const types = typesOf(schema);
   if (types.has('number') || types.has('integer')) numberVariants(schema, types.has('number'), valid, invalid);
   if (types.has('string')) stringVariants(schema, corpus, valid, invalid);
-  if (types.has('array')) arrayVariants(schema, corpus, depth, valid, invalid);
-  if (types.has('object')) objectVariants(schema, corpus, full, depth, valid, invalid);
+  if (types.has('array')) arrayVariants(schema, corpus, path, valid, invalid);
+  if (types.has('object')) objectVariants(schema, corpus, full, path, valid, invalid);
 
   // Wrong types, and what lax readers accept in their place (numeric strings, boolean words).
   for (const [value, why] of WRONG_TYPES) invalid(value, why);
@@ -259,6 +303,7 @@ function numberVariants(schema: JsonSchema, fractional: boolean, valid: Push, in
     invalid(schema.multipleOf * 2 + schema.multipleOf / 2, 'not a multiple');
   }
   if (!fractional) invalid(1.5, 'a fraction for an integer');
+  invalid('1e400', 'a numeral beyond the range of a double');
   valid(-0.125, 'a small negative fraction');
   valid(1.005, 'three decimal places');
   valid(1e21, 'a large number');
@@ -300,9 +345,10 @@ function stringVariants(schema: JsonSchema, corpus: Corpus, valid: Push, invalid
   }
 }
 
-function arrayVariants(schema: JsonSchema, corpus: Corpus, depth: number, valid: Push, invalid: Push): void {
+function arrayVariants(schema: JsonSchema, corpus: Corpus, path: Path, valid: Push, invalid: Push): void {
+  const depth = path.length;
   const items = corpus.resolve(schema.items ?? {});
-  const element = example(items, corpus, 'full', depth + 1);
+  const element = corpus.exampleAt([...path, 0], items);
   const of = (count: number) => Array.from({ length: Math.max(0, count) }, () => element);
   const distinct = (count: number) =>
     Array.from({ length: Math.max(0, count) }, (_, index) => distinctElement(items, element, index, corpus, depth));
@@ -322,7 +368,7 @@ function arrayVariants(schema: JsonSchema, corpus: Corpus, depth: number, valid:
   if (depth >= MAX_DEPTH) return;
   // Every single change to the first item.
   const rest = typeof schema.minItems === 'number' && schema.minItems > 1 ? distinct(schema.minItems).slice(1) : [];
-  for (const variant of variants(items, corpus, depth + 1)) {
+  for (const variant of variants(items, corpus, [...path, 0])) {
     const value = [variant.value, ...rest];
     (variant.guess === 'valid' ? valid : invalid)(value, `[0] ${variant.why}`);
   }
@@ -332,10 +378,11 @@ function objectVariants(
   schema: JsonSchema,
   corpus: Corpus,
   full: unknown,
-  depth: number,
+  path: Path,
   valid: Push,
   invalid: Push,
 ): void {
+  const depth = path.length;
   const properties = asRecord(schema.properties);
   const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
   const base = isPlainObject(full) ? full : {};
@@ -345,7 +392,7 @@ function objectVariants(
   for (const [property, propertySchema] of Object.entries(properties)) {
     const { [property]: _removed, ...without } = base;
     (required.has(property) ? invalid : valid)(without, `${property} missing`);
-    for (const variant of variants(corpus.resolve(propertySchema), corpus, depth + 1)) {
+    for (const variant of variants(corpus.resolve(propertySchema), corpus, [...path, property])) {
       const value = { ...base, [property]: variant.value };
       (variant.guess === 'valid' ? valid : invalid)(value, `${property}: ${variant.why}`);
     }
@@ -545,6 +592,16 @@ function branches(schema: JsonSchema): unknown[] {
   ];
 }
 
+/** Whether `value` is of a JSON type `schema` names (any, when it names none). */
+function fitsType(value: unknown, schema: JsonSchema): boolean {
+  const types = typesOf(schema);
+  if (types.size === 0) return true;
+  if (value === null) return types.has('null');
+  if (Array.isArray(value)) return types.has('array');
+  if (typeof value === 'number') return types.has('number') || (types.has('integer') && Number.isInteger(value));
+  return types.has(typeof value);
+}
+
 function typesOf(schema: JsonSchema): Set<string> {
   if (typeof schema.type === 'string') return new Set([schema.type]);
   if (Array.isArray(schema.type)) return new Set(schema.type as string[]);
@@ -579,10 +636,6 @@ function setAt(root: unknown, path: Path, value: unknown): unknown {
 
 function formatPath(path: Path): string {
   return path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('') || 'data';
-}
-
-function isArraySlot(value: unknown): boolean {
-  return Array.isArray(value);
 }
 
 function isDto(metatype: unknown): metatype is Type<object> {

@@ -56,6 +56,12 @@ export class ClassSchemaBuilder {
     return { $ref: `#/components/schemas/${this.componentName(type)}` };
   }
 
+  /** Whether the server accepts `{}` as an instance of `type`: it has properties and none is required. */
+  acceptsEmptyObject(type: Type<object>): boolean {
+    const schema = this.registry.components[this.componentName(type)];
+    return schema.type === 'object' && !Array.isArray(schema.required);
+  }
+
   report(className: string, property: string, decorator: string, reason: string): void {
     const known = this.registry.unconstrained.some(
       (rule) => rule.className === className && rule.property === property && rule.decorator === decorator,
@@ -96,14 +102,16 @@ export class ClassSchemaBuilder {
     const grouped = this.storage.groupByPropertyName(metadatas);
     const defaults = instantiate(type);
     const properties: Record<string, JsonSchema> = {};
+    const definitions: Record<string, JsonSchema> = {};
     const required: string[] = [];
     for (const [property, propertyMetadatas] of Object.entries(grouped)) {
-      const { schema, isRequired } = this.propertySchema(type, property, propertyMetadatas, defaults);
+      const { schema, isRequired } = this.propertySchema(type, property, propertyMetadatas, defaults, definitions);
       properties[property] = schema;
       if (isRequired) required.push(property);
     }
     const schema: JsonSchema = { title, type: 'object', properties };
     if (required.length > 0) schema.required = required;
+    if (Object.keys(definitions).length > 0) schema.definitions = definitions;
     if (this.options.whitelist && this.options.forbidNonWhitelisted) {
       // A property the class sets itself, without rules, is refused even when the data lacks it.
       if (Object.keys(defaults).some((key) => !Object.hasOwn(grouped, key))) {
@@ -123,6 +131,7 @@ export class ClassSchemaBuilder {
     property: string,
     metadatas: ValidationMetadata[],
     defaults: Record<string, unknown>,
+    definitions: Record<string, JsonSchema>,
   ): { schema: JsonSchema; isRequired: boolean } {
     const className = type.name;
     const unconstrained: string[] = [];
@@ -163,7 +172,7 @@ export class ClassSchemaBuilder {
       (metadata.each ? eachItem : whole).push(converted.schema);
     }
     if (eachItem.length > 0) whole.push(forEachItem(allOf(eachItem), allOf(whole)));
-    if (nested) whole.push(this.nestedSchema(type, property));
+    if (nested) whole.push(this.nestedSchema(type, property, definitions));
     let schema = allOf(whole);
 
     if (isOptional || ((skipNullProperties || skipMissingProperties) && !isDefined)) schema = orNull(schema);
@@ -181,12 +190,19 @@ export class ClassSchemaBuilder {
 
   /**
    * What `@ValidateNested()` accepts: class-validator validates an object as its class (the one
-   * `@Type` names, an instance of which class-transformer made), and an array item by item (items
-   * that are arrays again are walked the same way; the schema allows one level, see the differences).
+   * `@Type` names, an instance of which class-transformer made), and an array item by item, where an
+   * item may be an array again, walked the same way, and a `null` item passes when null properties
+   * are skipped. That recursion is the class's `definitions` entry for the property, so that a
+   * `$ref` can name it.
    */
-  private nestedSchema(type: Type<object>, property: string): JsonSchema {
+  private nestedSchema(type: Type<object>, property: string, definitions: Record<string, JsonSchema>): JsonSchema {
     const item = this.nestedItemSchema(type, property);
-    return { anyOf: [item, { type: 'array', items: item }] };
+    const pointer = property.replace(/~/g, '~0').replace(/\//g, '~1');
+    const items = { $ref: `#/components/schemas/${this.names.get(type)}/definitions/${pointer}` };
+    const { skipNullProperties, skipMissingProperties } = this.options;
+    const nullItem = skipNullProperties || skipMissingProperties ? [{ type: 'null' }] : [];
+    definitions[property] = { anyOf: [item, ...nullItem, { type: 'array', items }] };
+    return { anyOf: [item, { type: 'array', items }] };
   }
 
   private nestedItemSchema(type: Type<object>, property: string): JsonSchema {

@@ -35,6 +35,73 @@ export function constraintSchema(name: string, constraints: unknown[]): Constrai
  * expressed exactly the rule says why, and a name missing from this table is reported by the caller:
  * no decorator is ever read approximately without saying so.
  */
+// Decorators whose check is `typeof value === 'string' && <a validator.js function>` with no
+// equivalent JSON Schema (ajv-formats' `email`, `uri`, `ipv4`… accept other sets): the string type
+// is exact, the rest is reported.
+const VALIDATOR_JS_STRING_CHECKS = [
+  'isAlpha',
+  'isAlphanumeric',
+  'isAscii',
+  'isBIC',
+  'isBase32',
+  'isBase58',
+  'isBase64',
+  'isBtcAddress',
+  'isByteLength',
+  'isCreditCard',
+  'isCurrency',
+  'isDataURI',
+  'isDecimal',
+  'isEAN',
+  'isEmail',
+  'isEthereumAddress',
+  'isFqdn',
+  'isFullWidth',
+  'isHSL',
+  'isHalfWidth',
+  'isHash',
+  'isHexColor',
+  'isHexadecimal',
+  'isIBAN',
+  'isIp',
+  'isIsbn',
+  'isIsin',
+  'isISO31661Alpha2',
+  'isISO31661Alpha3',
+  'isISO31661Numeric',
+  'isISRC',
+  'isISSN',
+  'isIdentityCard',
+  'isJson',
+  'isJwt',
+  'isLocale',
+  'isLowercase',
+  'isMacAddress',
+  'isMagnetURI',
+  'isMimeType',
+  'isMobilePhone',
+  'isMongoId',
+  'isMultibyte',
+  'isOctal',
+  'isPassportNumber',
+  'isPhoneNumber',
+  'isPort',
+  'isPostalCode',
+  'isRFC3339',
+  'isRgbColor',
+  'isSemVer',
+  'isStrongPassword',
+  'isSurrogatePair',
+  'isTimeZone',
+  'isUppercase',
+  'isUrl',
+  'isVariableWidth',
+  'isISO4217CurrencyCode',
+  'isTaxId',
+  'isISO6391',
+  'isLatLong',
+];
+
 const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
   isDefined: () => ({ not: { type: 'null' } }),
   equals: ([comparison]) => (isJsonPrimitive(comparison) ? { const: comparison } : NOTHING),
@@ -97,6 +164,15 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
     return { type: 'string', pattern: '^[+-]?([0-9]*[.])?[0-9]+$' };
   },
   isUuid: ([version]) => uuid(version),
+  IsFirebasePushId: () => ({ type: 'string', pattern: '^[a-zA-Z0-9_-]{20}$' }),
+  isMilitaryTime: () => ({ type: 'string', pattern: '^([01]\\d|2[0-3]):?([0-5]\\d)$' }),
+  ...Object.fromEntries(
+    VALIDATOR_JS_STRING_CHECKS.map((name) => [
+      name,
+      () =>
+        new PartialSchema({ type: 'string' }, `validator.js's ${name} is a function no JSON Schema keyword matches`),
+    ]),
+  ),
   isIso8601: ([options]) => iso8601(options),
   isDateString: ([options]) => iso8601(options),
 
@@ -161,9 +237,16 @@ const UUID_PATTERNS: Record<string, string> = {
   ),
 };
 
+/** class-validator accepts one version or an array of them (any of which may match). */
 function uuid(version: unknown): JsonSchema {
-  const key = version === undefined || version === null ? 'all' : String(version);
-  return Object.hasOwn(UUID_PATTERNS, key) ? { type: 'string', pattern: UUID_PATTERNS[key] } : NOTHING;
+  const versions = Array.isArray(version) ? version : [version];
+  const patterns = versions
+    .map((one) => (one === undefined || one === null ? 'all' : String(one)))
+    .filter((key) => Object.hasOwn(UUID_PATTERNS, key))
+    .map((key) => UUID_PATTERNS[key]);
+  if (patterns.length === 0) return NOTHING;
+  if (patterns.length === 1) return { type: 'string', pattern: patterns[0] };
+  return { type: 'string', anyOf: patterns.map((pattern) => ({ pattern })) };
 }
 
 // validator.js's ISO 8601 expression (isISO8601.js), verbatim: it has no flags.

@@ -19,6 +19,10 @@ export function regExpToPattern(source: string | RegExp, modifiers?: string): Pa
   } catch {
     return { reason: 'the pattern is not a valid regular expression' };
   }
+  if (typeof source !== 'string' && regExp.sticky && !regExp.global) {
+    // `match` reads and moves a sticky RegExp's lastIndex: its verdict depends on the value checked before.
+    return { reason: 'a sticky RegExp object without "g" keeps lastIndex between values: its verdict varies' };
+  }
   let pattern = regExp.source;
   const flags = new Set([...regExp.flags].filter((flag) => !HARMLESS_FLAGS.has(flag)));
   const unicode = flags.delete('u');

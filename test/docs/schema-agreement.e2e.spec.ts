@@ -4,17 +4,21 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ValidatorOptions } from 'class-validator';
 import WebSocket from 'ws';
-import { SocketApiModule } from '../../lib/index.js';
+import {
+  createSocketApiDocument,
+  SocketApiModule,
+  type AsyncApiDocument,
+  type AsyncApiMessage,
+} from '../../lib/index.js';
 import type { HandlerKind } from '../../lib/handlers/handler-target.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../../lib/options/resolved-options.js';
 import { SocketApiRegistry } from '../../lib/registry/socket-api.registry.js';
-import { DtoSchemas } from '../../lib/schema/dto-schemas.js';
 import type { JsonSchema, UnconstrainedRule } from '../../lib/schema/json-schema.js';
-import { DATA_PARAM, SOCKET_ACTION_METADATA, SOCKET_CHANNEL_METADATA } from '../../lib/socket-api.constants.js';
-import type { SocketActionMetadata } from '../../lib/decorators/socket-action.decorator.js';
+import { DATA_PARAM } from '../../lib/socket-api.constants.js';
 import { AdminGuard } from '../../sample/auth/admin.guard.js';
 import { ChatService } from '../../sample/chat/chat.service.js';
 import { UsersService } from '../../sample/users/users.service.js';
+import { resolve } from './asyncapi-invariants.js';
 import { ZooService } from './fixtures/zoo.service.js';
 import { dtoPropertyAt, payloadCorpus, type CorpusEntry, type DataParam } from '../support/payload-corpus.js';
 import { startApp, type TestApp } from '../support/test-app.js';
@@ -35,10 +39,12 @@ const WINDOW = 256;
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 interface HandlerSchema {
-  /** The schema of the whole `data`; `$ref`s point at `#/components/schemas/<Name>`. */
-  schema: JsonSchema;
+  /** The schema of the whole client frame (`{type, channel, id, data}`) that calls the handler. */
+  frame: JsonSchema;
+  /** Its `data` part, which the corpus is derived from; `$ref`s point at `#/components/schemas/<Name>`. */
+  data: JsonSchema;
   components: Record<string, JsonSchema>;
-  /** Rules the converter could not express (the docs call those properties unconstrained). */
+  /** Rules the converter could not express: the document marks their properties `x-unconstrained`. */
   unconstrained: UnconstrainedRule[];
 }
 
@@ -50,30 +56,57 @@ interface Handler {
 }
 
 /**
- * The one place the test reads a handler's documented `data` schema. Today: the converter itself, as the
- * document builder calls it. When `createSocketApiDocument(app)` exists, this can read the operation's
- * message `payload.properties.data` (and `components.schemas`) from the document instead.
+ * The one place the test reads what the docs say of a handler: the message of its `action` (or
+ * `subscribe`) operation in the AsyncAPI document, as `{docsPath}/asyncapi.json` serves it.
  */
-function schemaOfHandler(handler: Handler): HandlerSchema {
-  const schemas = new DtoSchemas(handler.validator);
-  const schema = schemas.dataSchema(handler.params);
-  return { schema, components: schemas.components, unconstrained: schemas.unconstrained };
+function schemaOfHandler(document: AsyncApiDocument, { kind, name }: Handler): HandlerSchema {
+  const operationKind = kind === 'action' ? 'action' : 'subscribe';
+  const operation = Object.values(document.operations).find(
+    (candidate) => candidate['x-socketapi-kind'] === operationKind && candidate['x-socketapi-name'] === name,
+  );
+  if (!operation) throw new Error(`the document has no ${operationKind} operation for '${name}'`);
+  const message = resolve(document, operation.messages[0].$ref) as AsyncApiMessage;
+  const properties = message.payload.properties as Record<string, JsonSchema>;
+  return {
+    frame: message.payload,
+    data: properties.data,
+    components: document.components.schemas,
+    unconstrained: unconstrainedRules(document.components.schemas),
+  };
+}
+
+/** The rules each DTO's properties are marked `x-unconstrained` by (`"<decorator>: <reason>"`). */
+function unconstrainedRules(schemas: Record<string, JsonSchema>): UnconstrainedRule[] {
+  return Object.entries(schemas).flatMap(([name, schema]) =>
+    Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).flatMap(([property, propertySchema]) =>
+      ((propertySchema['x-unconstrained'] ?? []) as string[]).map((note) => {
+        const [decorator, ...reason] = note.split(': ');
+        return {
+          className: (schema.title as string | undefined) ?? name,
+          property,
+          decorator,
+          reason: reason.join(': '),
+        };
+      }),
+    ),
+  );
 }
 
 /** Every handler of the app, with its `@Data()` parameters and its class-validator options (module's + its own). */
 function handlersOf(app: INestApplication): Handler[] {
   const registry = app.get(SocketApiRegistry);
   const options = app.get<ResolvedSocketApiOptions>(RESOLVED_SOCKET_API_OPTIONS);
-  return [...registry.actions.values(), ...registry.channels.values()].map(({ target, binder }) => {
-    const key = target.kind === 'action' ? SOCKET_ACTION_METADATA : SOCKET_CHANNEL_METADATA;
-    const metadata = Reflect.getMetadata(key, target.method) as SocketActionMetadata;
-    return {
-      kind: target.kind,
-      name: target.name,
-      params: binder.params.filter((param) => param.kind === DATA_PARAM),
-      validator: { ...options.validation.validator, ...metadata.validation },
-    };
-  });
+  return [...registry.actions.values(), ...registry.channels.values()].map((handler) => ({
+    kind: handler.target.kind,
+    name: handler.target.name,
+    params: handler.binder.params.filter((param) => param.kind === DATA_PARAM),
+    validator: { ...options.validation.validator, ...handler.options.validation },
+  }));
+}
+
+/** The client frame that sends `data` to the handler (without `data` when it is undefined). */
+function frameOf({ kind, name }: Handler, data: unknown): Record<string, unknown> {
+  return { type: kind === 'action' ? 'action' : 'subscribe', channel: name, ...(data === undefined ? {} : { data }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,9 +122,9 @@ interface Verdict {
   detail: string;
 }
 
-function schemaVerdict(validate: ValidateFunction, data: unknown): Verdict {
-  // The protocol reads a missing or null `data` as `{}` (PROTOCOL.md); the frame without `data` is judged so.
-  const accepts = validate(data === undefined ? {} : data) === true;
+/** The document's verdict on the frame: ajv with the frame's schema. */
+function schemaVerdict(validate: ValidateFunction, frame: object): Verdict {
+  const accepts = validate(frame) === true;
   const errors = validate.errors ?? [];
   return {
     accepts,
@@ -103,8 +136,9 @@ function schemaVerdict(validate: ValidateFunction, data: unknown): Verdict {
   };
 }
 
+/** The dotted path in `data` that an error of the frame is about. */
 function errorPath(error: ErrorObject): string {
-  const segments = error.instancePath.split('/').slice(1);
+  const segments = error.instancePath.split('/').slice(2);
   const params = error.params as { missingProperty?: string; additionalProperty?: string };
   const leaf = params.missingProperty ?? params.additionalProperty;
   return (leaf === undefined ? segments : [...segments, leaf]).join('.');
@@ -178,8 +212,8 @@ interface Disagreement {
   schema: Verdict;
   server: Verdict;
   documented: HandlerSchema;
-  /** The documented schema's check, to judge a changed payload again. */
-  validate: ValidateFunction;
+  /** The document's verdict on the frame with other `data`, to judge a changed payload again. */
+  judge: (data: unknown) => boolean;
 }
 
 interface AcceptedDifference {
@@ -234,10 +268,9 @@ const ACCEPTED_DIFFERENCES: AcceptedDifference[] = [
       'them may be up to that many characters longer than `maxLength` says, and must be that many longer than ' +
       '`minLength` says. The docs keep the readable bounds',
     // Covered when taking the selectors out of the strings makes the schema agree with the server.
-    explain: ({ entry, server, validate }) => {
-      const data = entry.data === undefined ? {} : entry.data;
-      if (!JSON.stringify(data).match(PRESENTATION_SELECTORS)) return undefined;
-      return validate(withoutSelectors(data)) === server.accepts ? 'U+FE0E, U+FE0F' : undefined;
+    explain: ({ entry, server, judge }) => {
+      if (!JSON.stringify(entry.data ?? null).match(PRESENTATION_SELECTORS)) return undefined;
+      return judge(withoutSelectors(entry.data)) === server.accepts ? 'U+FE0E, U+FE0F' : undefined;
     },
   },
   {
@@ -316,28 +349,33 @@ async function compare(metadata: ModuleMetadata, socketPath = '/'): Promise<Outc
   let testApp: TestApp | undefined;
   try {
     testApp = await startApp(metadata);
+    const document = createSocketApiDocument(testApp.app);
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(ajv);
     const cases: Array<Omit<Disagreement, 'schema' | 'server'> & { verdict: Verdict }> = [];
     for (const [index, handler] of handlersOf(testApp.app).entries()) {
-      const documented = schemaOfHandler(handler);
-      const validate = ajv.compile({ ...documented.schema, components: { schemas: documented.components } });
+      const documented = schemaOfHandler(document, handler);
+      const validate = ajv.compile({ ...documented.frame, components: { schemas: documented.components } });
+      const judge = (data: unknown) => validate(frameOf(handler, data)) === true;
       const corpus = payloadCorpus({
-        ...documented,
+        schema: documented.data,
+        components: documented.components,
         params: handler.params,
         validator: handler.validator,
         seed: SEED + index,
       });
       for (const entry of corpus)
-        cases.push({ handler, documented, validate, entry, verdict: schemaVerdict(validate, entry.data) });
+        cases.push({
+          handler,
+          documented,
+          judge,
+          entry,
+          verdict: schemaVerdict(validate, frameOf(handler, entry.data)),
+        });
     }
     const replies = await exchange(
       `${testApp.url}${socketPath}`,
-      cases.map(({ handler, entry }) => ({
-        type: handler.kind === 'action' ? 'action' : 'subscribe',
-        channel: handler.name,
-        data: entry.data,
-      })),
+      cases.map(({ handler, entry }) => frameOf(handler, entry.data)),
     );
     const outcome: Outcome = {
       payloads: cases.length,
@@ -347,9 +385,9 @@ async function compare(metadata: ModuleMetadata, socketPath = '/'): Promise<Outc
       unexpected: [],
       tallies: new Map(),
     };
-    cases.forEach(({ handler, documented, validate, entry, verdict }, index) => {
+    cases.forEach(({ handler, documented, judge, entry, verdict }, index) => {
       const server = serverVerdict(replies[index]);
-      const unconstrained = Object.keys(documented.schema).length === 0;
+      const unconstrained = Object.keys(documented.data).filter((key) => key !== 'description').length === 0;
       const tally = outcome.tallies.get(handler.name) ?? {
         payloads: 0,
         schemaAccepted: 0,
@@ -367,7 +405,7 @@ async function compare(metadata: ModuleMetadata, socketPath = '/'): Promise<Outc
         outcome.agreements++;
         return;
       }
-      const disagreement = { handler, entry, schema: verdict, server, documented, validate };
+      const disagreement = { handler, entry, schema: verdict, server, documented, judge };
       const accepted = acceptedDifference(disagreement);
       if (accepted) outcome.accepted.set(accepted, (outcome.accepted.get(accepted) ?? 0) + 1);
       else outcome.unexpected.push(disagreement);

@@ -82,13 +82,39 @@ class Corpus {
     return value !== undefined && fitsType(value, schema) ? value : example(schema, this, 'full', path.length);
   }
 
+  /** The schema a `$ref` (`#/components/schemas/<Name>[/definitions/<key>]`) points at, followed to the end. */
   resolve(schema: unknown): JsonSchema {
     let current = asSchema(schema);
     for (let hops = 0; typeof current.$ref === 'string' && hops < 32; hops++) {
-      const name = current.$ref.replace(/^#\/components\/schemas\//, '');
-      current = asSchema(this.input.components[name]);
+      const keys = current.$ref.replace(/^#\/components\/schemas\//, '').split('/');
+      let target: unknown = this.input.components;
+      for (const key of keys) target = asRecord(target)[key.replace(/~1/g, '/').replace(/~0/g, '~')];
+      current = asSchema(target);
     }
     return current;
+  }
+
+  /**
+   * The schema as flat alternatives, one per branch of its `anyOf`/`oneOf` (nested ones too), each
+   * with the keywords it shares with its parents and its `allOf` parts merged in: what one value
+   * has to satisfy, as plain keywords the variants read.
+   */
+  alternatives(schema: unknown, depth = 0): JsonSchema[] {
+    const { anyOf, oneOf, allOf, ...own } = this.resolve(schema);
+    let merged: JsonSchema = own;
+    for (const part of Array.isArray(allOf) ? allOf : []) {
+      merged = mergeSchemas(merged, this.alternatives(part, depth + 1)[0] ?? {}) ?? merged;
+    }
+    const branches = [...(Array.isArray(anyOf) ? anyOf : []), ...(Array.isArray(oneOf) ? oneOf : [])];
+    if (branches.length === 0 || depth > MAX_DEPTH) return [merged];
+    // A branch whose type the outer schema excludes describes no value: it is left out.
+    const flat = branches.flatMap((branch) =>
+      this.alternatives(branch, depth + 1).flatMap((alternative): JsonSchema[] => {
+        const both = mergeSchemas(merged, alternative);
+        return both ? [both] : [];
+      }),
+    );
+    return flat.length > 0 ? flat : [merged];
   }
 
   sample<T>(arbitrary: fc.Arbitrary<T>, salt: string, count = SAMPLES): T[] {
@@ -222,35 +248,33 @@ interface Variant {
 
 /** Values for one slot described by `schema`: examples, boundaries, and single changes, nested ones included. */
 function variants(schema: JsonSchema, corpus: Corpus, path: Path): Variant[] {
-  const depth = path.length;
   const found: Variant[] = [];
   const valid = (value: unknown, why: string) => found.push({ value, guess: 'valid', why });
   const invalid = (value: unknown, why: string) => found.push({ value, guess: 'invalid', why });
   const full = corpus.exampleAt(path, schema);
   valid(full, 'example');
-  valid(example(schema, corpus, 'minimal', depth), 'minimal example');
+  valid(example(schema, corpus, 'minimal', path.length), 'minimal example');
 
-  for (const branch of branches(schema)) {
-    for (const variant of variants(corpus.resolve(branch), corpus, path)) found.push(variant);
-  }
-  if ('const' in schema) invalid(`${String(schema.const)}x`, 'not the const');
-  if (Array.isArray(schema.enum)) {
-    for (const member of schema.enum) valid(member, `enum member ${JSON.stringify(member)}`);
-    invalid('zzz', 'not an enum member');
-    invalid(999, 'not an enum member');
-    for (const member of schema.enum) {
-      if (typeof member === 'string') invalid(member.toUpperCase(), 'enum member in upper case');
+  for (const flat of corpus.alternatives(schema)) {
+    if ('const' in flat) invalid(`${String(flat.const)}x`, 'not the const');
+    if (Array.isArray(flat.enum)) {
+      for (const member of flat.enum) valid(member, `enum member ${JSON.stringify(member)}`);
+      invalid('zzz', 'not an enum member');
+      invalid(999, 'not an enum member');
+      for (const member of flat.enum) {
+        if (typeof member === 'string') invalid(member.toUpperCase(), 'enum member in upper case');
+      }
     }
+    const types = typesOf(flat);
+    if (types.has('number') || types.has('integer')) numberVariants(flat, !types.has('integer'), valid, invalid);
+    if (types.has('string')) stringVariants(flat, corpus, valid, invalid);
+    if (types.has('array')) arrayVariants(flat, corpus, path, valid, invalid);
+    if (types.has('object')) objectVariants(flat, corpus, corpus.exampleAt(path, flat), path, valid, invalid);
   }
-  const types = typesOf(schema);
-  if (types.has('number') || types.has('integer')) numberVariants(schema, types.has('number'), valid, invalid);
-  if (types.has('string')) stringVariants(schema, corpus, valid, invalid);
-  if (types.has('array')) arrayVariants(schema, corpus, path, valid, invalid);
-  if (types.has('object')) objectVariants(schema, corpus, full, path, valid, invalid);
 
   // Wrong types, and what lax readers accept in their place (numeric strings, boolean words).
   for (const [value, why] of WRONG_TYPES) invalid(value, why);
-  if (!types.has('array')) invalid([full], 'the example wrapped in an array');
+  if (!Array.isArray(full)) invalid([full], 'the example wrapped in an array');
   return found;
 }
 
@@ -403,12 +427,12 @@ function objectVariants(
  * A value the schema describes: `full` fills every property and the least items above zero, `minimal`
  * only the required properties and the least items. Chooses values inside every bound it knows.
  */
-function example(schema: JsonSchema, corpus: Corpus, mode: 'full' | 'minimal', depth: number): unknown {
+function example(described: JsonSchema, corpus: Corpus, mode: 'full' | 'minimal', depth: number): unknown {
+  const alternatives = corpus.alternatives(described);
+  const schema = alternatives.find((flat) => !isNullOnly(flat)) ?? alternatives[0];
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
   if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
-  const branch = branches(schema).find((candidate) => !typesOf(corpus.resolve(candidate)).has('null'));
-  if (branch) return example(corpus.resolve(branch), corpus, mode, depth);
   const types = typesOf(schema);
   if (types.has('object') || (types.size === 0 && schema.properties)) {
     const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
@@ -436,10 +460,11 @@ function example(schema: JsonSchema, corpus: Corpus, mode: 'full' | 'minimal', d
 }
 
 /** The index-th of distinct elements (for `uniqueItems`): numbers and strings differ by their value. */
-function distinctElement(items: JsonSchema, first: unknown, index: number, corpus: Corpus, depth: number): unknown {
+function distinctElement(described: JsonSchema, first: unknown, index: number, corpus: Corpus, depth: number): unknown {
   if (index === 0) return first;
+  const items = corpus.alternatives(described).find((flat) => !isNullOnly(flat)) ?? described;
   if (Array.isArray(items.enum)) return items.enum[index % items.enum.length];
-  if (typeof first === 'number') return numberInside({ ...items, minimum: first + index }, true) ?? first;
+  if (typeof first === 'number') return numberInside({ ...items, minimum: first + index }, true);
   if (typeof first === 'string') {
     const candidates = matchingStrings(patternOf(items), corpus, `distinct ${index}`, 20);
     return candidates.find((candidate) => candidate !== first && fitsLength(items, candidate)) ?? first;
@@ -584,12 +609,21 @@ function matchingStrings(regex: RegExp, corpus: Corpus, salt: string, count = SA
   return [...samples, ...samples.map((value) => value.toUpperCase())];
 }
 
-function branches(schema: JsonSchema): unknown[] {
-  return [
-    ...(Array.isArray(schema.anyOf) ? schema.anyOf : []),
-    ...(Array.isArray(schema.oneOf) ? schema.oneOf : []),
-    ...(Array.isArray(schema.allOf) ? schema.allOf : []),
-  ];
+function isNullOnly(schema: JsonSchema): boolean {
+  const types = typesOf(schema);
+  return types.size === 1 && types.has('null');
+}
+
+/** Both schemas' keywords, with the types both allow (an integer is a number); undefined if they share none. */
+function mergeSchemas(outer: JsonSchema, inner: JsonSchema): JsonSchema | undefined {
+  const merged = { ...outer, ...inner };
+  const [a, b] = [typesOf(outer), typesOf(inner)];
+  if (a.size === 0 || b.size === 0) return merged;
+  const both = [...b].filter((type) => a.has(type) || (type === 'integer' && a.has('number')));
+  if (a.has('integer') && b.has('number') && !both.includes('integer')) both.push('integer');
+  if (both.length === 0) return undefined;
+  merged.type = both.length === 1 ? both[0] : both;
+  return merged;
 }
 
 /** Whether `value` is of a JSON type `schema` names (any, when it names none). */

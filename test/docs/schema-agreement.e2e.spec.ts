@@ -20,7 +20,13 @@ import { ChatService } from '../../sample/chat/chat.service.js';
 import { UsersService } from '../../sample/users/users.service.js';
 import { resolve } from './asyncapi-invariants.js';
 import { ZooService } from './fixtures/zoo.service.js';
-import { dtoPropertyAt, payloadCorpus, type CorpusEntry, type DataParam } from '../support/payload-corpus.js';
+import {
+  dtoPropertyAt,
+  failingRules,
+  payloadCorpus,
+  type CorpusEntry,
+  type DataParam,
+} from '../support/payload-corpus.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 
 /*
@@ -223,17 +229,30 @@ interface AcceptedDifference {
   explain(disagreement: Disagreement): string | undefined;
 }
 
-/** The rules reported unconstrained that the server's failing properties have; undefined unless all have one. */
-function unconstrainedRulesRejecting({ handler, server, documented }: Disagreement): string[] | undefined {
+/**
+ * The unconstrained rules that explain the server's refusal, or undefined if they do not explain all of
+ * it: at every path the server names, the property must carry an `x-unconstrained` rule, and every rule
+ * the value fails there (each called alone) must be one of those. A rule the converter applies only
+ * under a condition it cannot write (`@ValidateIf`, a `@Type` conversion: reported with a leading `@`)
+ * leaves all the property's rules to the server.
+ */
+function unconstrainedRulesRejecting({ handler, entry, server, documented }: Disagreement): string[] | undefined {
   if (server.paths.length === 0) return undefined;
   const decorators = new Set<string>();
   for (const path of server.paths) {
     const property = dtoPropertyAt(handler.params, path);
-    const rules = documented.unconstrained.filter(
-      (rule) => rule.className === property?.type.name && rule.property === property.property,
-    );
-    if (rules.length === 0) return undefined;
-    for (const rule of rules) decorators.add(rule.decorator);
+    const reported = documented.unconstrained
+      .filter((rule) => rule.className === property?.type.name && rule.property === property.property)
+      .map((rule) => rule.decorator);
+    const failing = failingRules(handler.params, handler.validator, path, valueAtPath(entry.data, path)) ?? [];
+    const conditional = reported.some((decorator) => decorator.startsWith('@'));
+    if (
+      reported.length === 0 ||
+      (!conditional && (failing.length === 0 || failing.some((name) => !reported.includes(name))))
+    ) {
+      return undefined;
+    }
+    for (const decorator of conditional ? reported : failing) decorators.add(decorator);
   }
   return [...decorators].sort();
 }

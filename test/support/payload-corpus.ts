@@ -170,34 +170,20 @@ class Corpus {
   private eachRule(visit: (type: Type<object>, at: Path, property: string, rules: CheckedRule[]) => void): void {
     const walk = (type: Type<object>, path: Path, depth: number): void => {
       if (depth > MAX_DEPTH) return;
-      const { always, strictGroups, groups } = this.input.validator;
-      const storage = getMetadataStorage();
-      const metadatas = storage.getTargetValidationMetadatas(type, '', always ?? false, strictGroups ?? false, groups);
-      for (const [property, group] of Object.entries(storage.groupByPropertyName(metadatas))) {
+      for (const [property, group] of Object.entries(metadataByProperty(type, this.input.validator))) {
         const at = [...path, property];
-        const rules: CheckedRule[] = [];
         for (const metadata of group) {
-          if (metadata.type === ValidationTypes.NESTED_VALIDATION) {
-            const nested = transformerMetadata.findTypeMetadata(type, property)?.typeFunction();
-            const inArray = metadata.each || Array.isArray(this.valueAt(at));
-            if (isDto(nested)) walk(nested, inArray ? [...at, 0] : at, depth + 1);
-          }
-          if (metadata.type !== ValidationTypes.CUSTOM_VALIDATION) continue;
-          for (const { instance } of storage.getTargetValidatorConstraints(metadata.constraintCls)) {
-            const check = (value: unknown): boolean => {
-              const args = { targetName: type.name, property, object: {}, value, constraints: metadata.constraints };
-              return instance.validate(value, args) === true;
-            };
-            rules.push({
-              name: metadata.name ?? instance.constructor.name,
-              constraints: metadata.constraints,
-              each: metadata.each,
-              passes: (value) => (metadata.each && Array.isArray(value) ? value.every(check) : check(value)),
-              check,
-            });
-          }
+          if (metadata.type !== ValidationTypes.NESTED_VALIDATION) continue;
+          const nested = transformerMetadata.findTypeMetadata(type, property)?.typeFunction();
+          const inArray = metadata.each || Array.isArray(this.valueAt(at));
+          if (isDto(nested)) walk(nested, inArray ? [...at, 0] : at, depth + 1);
         }
-        visit(type, at, property, rules);
+        visit(
+          type,
+          at,
+          property,
+          group.flatMap((metadata) => checkedRules(type, property, metadata)),
+        );
       }
     };
     for (const param of this.input.params) {
@@ -231,6 +217,7 @@ export function dtoPropertyAt(
 
 /** A class-validator rule of one property, with its own validator to call. */
 interface CheckedRule {
+  /** The decorator's metadata name (`isEmail`, `isDefined`, `customValidation`…), as the converter reports it. */
   name: string;
   constraints: unknown[] | undefined;
   each: boolean;
@@ -238,6 +225,57 @@ interface CheckedRule {
   check(value: unknown): boolean;
   /** The rule's verdict on the property's value (every item of an array, for an `each` rule). */
   passes(value: unknown): boolean;
+}
+
+type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
+
+/** The class's validation metadata by property, as class-validator selects it for these options (groups). */
+function metadataByProperty(type: Type<object>, validator: ValidatorOptions): Record<string, ValidationMetadata[]> {
+  const { always, strictGroups, groups } = validator;
+  const storage = getMetadataStorage();
+  const metadatas = storage.getTargetValidationMetadatas(type, '', always ?? false, strictGroups ?? false, groups);
+  return storage.groupByPropertyName(metadatas);
+}
+
+/** The checks one metadata entry makes (`@IsDefined` and the validators of a constraint), callable alone. */
+function checkedRules(type: Type<object>, property: string, metadata: ValidationMetadata): CheckedRule[] {
+  const name = metadata.name ?? metadata.type;
+  const rule = (check: (value: unknown) => boolean): CheckedRule => ({
+    name,
+    constraints: metadata.constraints,
+    each: metadata.each,
+    check,
+    passes: (value) => (metadata.each && Array.isArray(value) ? value.every(check) : check(value)),
+  });
+  if (metadata.type === ValidationTypes.IS_DEFINED) return [rule((value) => value !== undefined && value !== null)];
+  if (metadata.type !== ValidationTypes.CUSTOM_VALIDATION) return [];
+  return getMetadataStorage()
+    .getTargetValidatorConstraints(metadata.constraintCls)
+    .map(({ instance }) =>
+      rule((value) => {
+        const args = { targetName: type.name, property, object: {}, value, constraints: metadata.constraints };
+        return instance.validate(value, args) === true;
+      }),
+    );
+}
+
+/**
+ * The names of the rules of the DTO property at a dotted `data` path that `value` fails, each rule
+ * called alone (no `@ValidateIf`/`@IsOptional` condition applied); undefined if no DTO property is there.
+ */
+export function failingRules(
+  params: readonly DataParam[],
+  validator: ValidatorOptions,
+  path: string,
+  value: unknown,
+): string[] | undefined {
+  const at = dtoPropertyAt(params, path);
+  if (!at) return undefined;
+  const group = metadataByProperty(at.type, validator)[at.property] ?? [];
+  return group
+    .flatMap((metadata) => checkedRules(at.type, at.property, metadata))
+    .filter((rule) => !rule.passes(value))
+    .map((rule) => rule.name);
 }
 
 interface Variant {

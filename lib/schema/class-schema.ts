@@ -2,7 +2,14 @@ import type { Type } from '@nestjs/common';
 import { TransformationType, type ClassTransformOptions } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes, type MetadataStorage, type ValidatorOptions } from 'class-validator';
 import { transformerMetadata } from '../validation/class-transformer-storage.js';
-import { constraintSchema } from './constraint-table.js';
+import {
+  constraintSchema,
+  intersectLengths,
+  lengthBounds,
+  lengthSchema,
+  STRIPPED_KEYS,
+  type LengthBounds,
+} from './constraint-table.js';
 import { allOf, NOTHING, orNull, type JsonSchema, type UnconstrainedRule } from './json-schema.js';
 
 type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
@@ -12,7 +19,7 @@ export interface SchemaRegistry {
   components: Record<string, JsonSchema>;
   unconstrained: UnconstrainedRule[];
   /** Component name by options key, then class. */
-  names: Map<string, Map<Function, string>>;
+  names: Map<string, Map<Type<object>, string>>;
 }
 
 // Validator options that decide which values pass; the others (messages, stopAtFirstError…) do not.
@@ -28,15 +35,15 @@ const DECISIVE_OPTIONS = [
   'forbidUnknownValues',
 ] as const;
 
-// Keys removed from data before validation (lib/validation/strip-proto-keys.ts).
-const STRIPPED_KEYS = ['__proto__', 'prototype', 'constructor'];
 const VALIDATE_IF = '@ValidateIf';
 
 /** Builds the component schema of each DTO class under one set of validator options. */
 export class ClassSchemaBuilder {
   readonly registry: SchemaRegistry;
-  private readonly names: Map<Function, string>;
+  private readonly names: Map<Type<object>, string>;
   private readonly storage = getMetadataStorage();
+  /** The transformer options set: each changes the data before validation, and is reported. */
+  private readonly transformerChanges: string[];
 
   constructor(
     private readonly options: ValidatorOptions,
@@ -45,12 +52,10 @@ export class ClassSchemaBuilder {
   ) {
     this.registry = registry ?? { components: {}, unconstrained: [], names: new Map() };
     const key = JSON.stringify([DECISIVE_OPTIONS.map((option) => options[option]), transformer]);
-    this.names = this.registry.names.get(key) ?? new Map<Function, string>();
+    this.names = this.registry.names.get(key) ?? new Map<Type<object>, string>();
     this.registry.names.set(key, this.names);
     this.transformerChanges = Object.keys(transformer).filter((option) => transformer[option as never] !== undefined);
   }
-
-  private readonly transformerChanges: string[];
 
   refTo(type: Type<object>): JsonSchema {
     return { $ref: `#/components/schemas/${this.componentName(type)}` };
@@ -157,20 +162,34 @@ export class ClassSchemaBuilder {
 
     const whole: JsonSchema[] = [];
     const eachItem: JsonSchema[] = [];
+    // Length rules on one value are one range, so that the schema says `minLength` and `maxLength` once.
+    const lengths: { whole?: LengthBounds; each?: LengthBounds } = {};
     for (const metadata of checks) {
-      const decorator = metadata.name ?? metadata.type;
+      const decorator = this.decoratorName(metadata);
       if (metadata.validateIf) {
         note(decorator, 'its validateIf option is a function: the rule applies only when it returns true');
         continue;
       }
-      const converted = constraintSchema(decorator, (metadata.constraints ?? []) as unknown[]);
+      // Only a decorator's own name is looked up: `@Validate(SomeConstraint)` has none and is reported.
+      const converted = metadata.name
+        ? constraintSchema(metadata.name, (metadata.constraints ?? []) as unknown[])
+        : undefined;
       if (!converted) {
         note(decorator, 'a constraint the converter does not know (a custom or unsupported decorator)');
         continue;
       }
       if (converted.unconstrained) note(decorator, converted.unconstrained);
-      (metadata.each ? eachItem : whole).push(converted.schema);
+      const bounds = lengthBounds(metadata.name ?? '', (metadata.constraints ?? []) as unknown[]);
+      const list = metadata.each ? 'each' : 'whole';
+      if (bounds) {
+        const known = lengths[list];
+        lengths[list] = known ? intersectLengths(known, bounds) : bounds;
+      } else {
+        (metadata.each ? eachItem : whole).push(converted.schema);
+      }
     }
+    if (lengths.whole) whole.push(lengthSchema(lengths.whole));
+    if (lengths.each) eachItem.push(lengthSchema(lengths.each));
     if (eachItem.length > 0) whole.push(forEachItem(allOf(eachItem), allOf(whole)));
     if (nested) whole.push(this.nestedSchema(type, property, definitions));
     let schema = allOf(whole);
@@ -228,6 +247,13 @@ export class ClassSchemaBuilder {
     return this.refTo(nestedType as Type<object>);
   }
 
+  /** The decorator's registered name, or for `@Validate(Constraint)` the constraint's. */
+  private decoratorName(metadata: ValidationMetadata): string {
+    const constraint = this.storage.getTargetValidatorConstraints(metadata.constraintCls)[0] as
+      { name?: string } | undefined;
+    return metadata.name ?? constraint?.name ?? metadata.type;
+  }
+
   /** Whether the server accepts the value a property has when the data lacks it, as `performValidations` decides. */
   private acceptsAbsent(type: Type<object>, checks: ValidationMetadata[], nested: boolean, value: unknown): boolean {
     const { skipMissingProperties, skipNullProperties, skipUndefinedProperties } = this.options;
@@ -276,7 +302,9 @@ export class ClassSchemaBuilder {
     if (transformerMetadata.findTransformMetadatas(type, property, TransformationType.PLAIN_TO_CLASS).length > 0) {
       return '@Transform';
     }
-    if (transformerMetadata.findExcludeMetadata(type, property)) return '@Exclude';
+    const excluded = transformerMetadata.findExcludeMetadata(type, property) as
+      { options?: { toPlainOnly?: boolean } } | undefined;
+    if (excluded && !excluded.options?.toPlainOnly) return '@Exclude';
     const typeMetadata = transformerMetadata.findTypeMetadata(type, property) as
       { typeFunction: () => unknown } | undefined;
     if (!typeMetadata) return undefined;
@@ -308,7 +336,7 @@ function forEachItem(item: JsonSchema, whole: JsonSchema): JsonSchema {
 }
 
 /** The own properties a new instance of `type` starts with (class-transformer starts from one). */
-function instantiate(type: Function): Record<string, unknown> {
+function instantiate(type: Type<object>): Record<string, unknown> {
   try {
     return { ...(new (type as new () => object)() as Record<string, unknown>) };
   } catch {
@@ -321,7 +349,7 @@ function instantiate(type: Function): Record<string, unknown> {
  * the prototype keys stripped from all data, and those class-transformer does not assign (the
  * class's own prototype members without a setter, and every method, `toString` included).
  */
-function ignoredKeys(type: Function, defaults: Record<string, unknown>): string[] {
+function ignoredKeys(type: Type<object>, defaults: Record<string, unknown>): string[] {
   const keys = new Set(STRIPPED_KEYS);
   const prototype = type.prototype as object;
   for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(prototype))) {

@@ -123,6 +123,10 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
           'maxDecimalPlaces counts the digits of the number written out; multipleOf is not the same test',
         ),
   isArray: () => ({ type: 'array' }),
+  // A Date instance, which JSON never makes (a @Type(() => Date) property is reported as converted).
+  isDate: () => NOTHING,
+  minDate: () => NOTHING,
+  maxDate: () => NOTHING,
   isObject: () => ({ type: 'object' }),
   // Object.values: a numeric enum's reverse-mapped member names are accepted too, as class-validator does.
   isEnum: ([entity]) => oneOf(Object.values(entity as object)),
@@ -140,14 +144,9 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
         )
       : new PartialSchema({ type: 'number' }, 'validator.js truncates a divisor that is not a positive integer'),
 
-  // validator.js counts a surrogate pair as one character, as JSON Schema does (variation selectors: see the differences).
-  minLength: ([min]) => ({ type: 'string', minLength: min }),
-  maxLength: ([max]) => ({ type: 'string', maxLength: max }),
-  isLength: ([min, max]) => ({
-    type: 'string',
-    ...(typeof min === 'number' && min > 0 ? { minLength: min } : {}),
-    ...(typeof max === 'number' ? { maxLength: max } : {}),
-  }),
+  minLength: (constraints) => lengthSchema(lengthBounds('minLength', constraints)),
+  maxLength: (constraints) => lengthSchema(lengthBounds('maxLength', constraints)),
+  isLength: (constraints) => lengthSchema(lengthBounds('isLength', constraints)),
   matches: ([pattern, modifiers]) => {
     const result = regExpToPattern(pattern as string | RegExp, modifiers as string | undefined);
     return 'pattern' in result
@@ -201,10 +200,11 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
       'an array holding objects or arrays: its primitive items must still be unique, which is not checked',
     );
   },
+  // The prototype keys are stripped from the data before validation: they do not make an object non-empty.
   isNotEmptyObject: ([options]) =>
     (options as { nullable?: boolean } | undefined)?.nullable === false
-      ? { type: 'object', not: { additionalProperties: { type: 'null' } } }
-      : { type: 'object', minProperties: 1 },
+      ? { type: 'object', not: { patternProperties: { [STRIPPED]: {} }, additionalProperties: { type: 'null' } } }
+      : { type: 'object', not: { propertyNames: { enum: STRIPPED_KEYS } } },
 };
 
 /** `enum` of the values a `===` comparison with parsed JSON can match (objects never match). */
@@ -216,6 +216,54 @@ function oneOf(values: unknown[]): JsonSchema {
 function noneOf(values: unknown[]): JsonSchema {
   const primitives = values.filter(isJsonPrimitive);
   return primitives.length > 0 ? { not: { enum: [...new Set(primitives)] } } : {};
+}
+
+// Keys removed from all data before validation (lib/validation/strip-proto-keys.ts).
+export const STRIPPED_KEYS = ['__proto__', 'prototype', 'constructor'];
+const STRIPPED = `^(?:${STRIPPED_KEYS.join('|')})$`;
+
+// U+FE0E / U+FE0F, the text and emoji presentation selectors.
+const SELECTOR = '[\\uFE0E\\uFE0F]';
+
+/**
+ * validator.js's isLength counts code points (a surrogate pair is one, as JSON Schema counts), less
+ * each presentation selector that directly follows another character: `"✌️"` is one character to it
+ * and two to `maxLength`. So `minLength` is kept (never stricter than the server), and a string that
+ * holds a selector is measured by a pattern that counts the way validator.js does (a character
+ * takes the selector after it; other selectors count one each); `maxLength` applies to the others.
+ */
+export interface LengthBounds {
+  min: number;
+  max?: number;
+}
+
+/** The bounds of a length rule (`MinLength`, `MaxLength`, `Length`), or `undefined` for another rule. */
+export function lengthBounds(name: string, constraints: unknown[]): LengthBounds | undefined {
+  const bound = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+  if (name === 'minLength') return { min: bound(constraints[0]) ?? 0 };
+  if (name === 'maxLength') return { min: 0, max: bound(constraints[0]) };
+  if (name === 'isLength') return { min: bound(constraints[0]) ?? 0, max: bound(constraints[1]) };
+  return undefined;
+}
+
+/** Several length rules on one value: one range, their intersection. */
+export function intersectLengths(a: LengthBounds, b: LengthBounds): LengthBounds {
+  const max = a.max === undefined ? b.max : b.max === undefined ? a.max : Math.min(a.max, b.max);
+  return { min: Math.max(a.min, b.min), max };
+}
+
+export function lengthSchema(bounds: LengthBounds | undefined): JsonSchema {
+  const lower = bounds && bounds.min > 0 ? bounds.min : 0;
+  const upper = bounds?.max;
+  if (lower === 0 && upper === undefined) return { type: 'string' };
+  const unit = `(?:[^\\uFE0E\\uFE0F](?:${SELECTOR}|(?!${SELECTOR}))|${SELECTOR})`;
+  return {
+    type: 'string',
+    ...(lower > 0 ? { minLength: lower } : {}),
+    if: { pattern: SELECTOR },
+    then: { pattern: `^${unit}{${lower},${upper ?? ''}}$` },
+    ...(upper === undefined ? {} : { else: { maxLength: upper } }),
+  };
 }
 
 function escapeRegExp(text: string): string {

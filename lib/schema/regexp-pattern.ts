@@ -50,8 +50,8 @@ export function regExpToPattern(source: string | RegExp, modifiers?: string): Pa
  * non-ASCII character to an ASCII one). `undefined` where that is not exact.
  */
 function spellOutCase(source: string): string | undefined {
-  // Non-ASCII text, back-references (compared case-insensitively), named groups, \k, \p, \c.
-  if (/[^\x00-\x7f]|\\[1-9kpPc]|\(\?</.test(source)) return undefined;
+  // Text beyond printable ASCII, back-references (compared case-insensitively), named groups, \k, \p, \c.
+  if (/[^ -~]|\\[1-9kpPc]|\(\?</.test(source)) return undefined;
   let out = '';
   for (let i = 0; i < source.length; i++) {
     const char = source[i];

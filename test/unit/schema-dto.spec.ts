@@ -13,6 +13,7 @@ import {
   IsBoolean,
   IsBooleanString,
   IsDateString,
+  IsDate,
   IsDefined,
   IsEmpty,
   IsEnum,
@@ -35,6 +36,7 @@ import {
   Max,
   MaxLength,
   Min,
+  MinDate,
   MinLength,
   NotContains,
   NotEquals,
@@ -77,6 +79,7 @@ class ZooDto {
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(2) @IsString({ each: true }) tags?: string[];
   @IsOptional() @ArrayNotEmpty() @ArrayContains([1]) @ArrayNotContains([2]) ones?: number[];
   @IsOptional() @IsObject() @IsNotEmptyObject() object?: object;
+  @IsOptional() @IsNotEmptyObject({ nullable: false }) filled?: object;
   @IsOptional() @IsNegative() negative?: number;
   @IsOptional() @IsNumberString() numeric?: string;
   @IsOptional() @IsBooleanString() booleanText?: string;
@@ -85,6 +88,7 @@ class ZooDto {
   @IsOptional() @IsISO8601() iso?: string;
   @IsOptional() @IsDateString() date?: string;
   @IsOptional() @IsInt({ each: true }) @Max(5, { each: true }) ints?: number | number[];
+  @IsOptional() @IsDate() @MinDate(new Date(0)) when?: Date;
   @Allow() anything?: unknown;
 }
 
@@ -113,6 +117,7 @@ const ZOO_EXAMPLES = [
     tags: ['a'],
     ones: [1, 3],
     object: { a: 1 },
+    filled: { a: null, b: 0 },
     negative: -1,
     numeric: '-1.5',
     booleanText: 'true',
@@ -125,7 +130,9 @@ const ZOO_EXAMPLES = [
   },
 ];
 
-const EXTRA_VALUES = [
+const EXTRA_VALUES: unknown[] = [
+  { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, filled: { a: null } },
+  JSON.parse('{"name":"abc","price":2.5,"notEmpty":"x","defined":0,"filled":{"__proto__":1,"a":null}}'),
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, letters: 'abd' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, sticky: 'ab' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, ones: [3] },
@@ -138,6 +145,8 @@ const EXTRA_VALUES = [
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid: 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid: '00000000-0000-0000-0000-000000000000' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, object: { a: null } },
+  JSON.parse('{"name":"abc","price":2.5,"notEmpty":"x","defined":0,"object":{"__proto__":{"a":1}}}'),
+  JSON.parse('{"name":"abc","price":2.5,"notEmpty":"x","defined":0,"object":{"constructor":1,"a":1}}'),
 ];
 
 const OPTION_SETS: Array<[string, ValidatorOptions]> = [

@@ -127,6 +127,13 @@ export const PROBES: unknown[] = [
   '550E8400-E29B-41D4-A716-446655440000',
   '550e8400-e29b-01d4-a716-446655440000',
   '😀😀',
+  // Presentation selectors, which validator.js's lengths do not count after a character.
+  'a\uFE0F',
+  'ab\uFE0F',
+  '\uFE0Fab',
+  'a\uFE0F\uFE0F',
+  '✌️✌️✌️✌️✌️',
+  '😀\uFE0E😀\uFE0F',
   0,
   1,
   -1,

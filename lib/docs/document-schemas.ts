@@ -5,7 +5,7 @@ import type { SocketHandlerOptions } from '../interfaces/socket-action-options.i
 import type { SocketReplyType } from '../interfaces/socket-reply-type.interface.js';
 import type { RegisteredHandler } from '../registry/socket-api.registry.js';
 import { DtoSchemas } from '../schema/dto-schemas.js';
-import type { JsonSchema, UnconstrainedRule } from '../schema/json-schema.js';
+import type { JsonSchema } from '../schema/json-schema.js';
 
 /** What the document says of a value whose type the handler does not declare. */
 const UNDECLARED: JsonSchema = { description: 'Any JSON value: the handler declares no type for it.' };
@@ -30,19 +30,14 @@ export class DocumentSchemas {
     return this.dtos.components;
   }
 
-  /** Every rule of those DTOs that no schema expresses (their properties say `x-unconstrained`). */
-  get unconstrained(): UnconstrainedRule[] {
-    return this.dtos.unconstrained;
-  }
-
   /**
-   * The schema of the `data` a handler takes, and whether the frame must carry `data`: the server
-   * reads a missing `data` as `{}`, which a schema that requires properties refuses, so the frame
-   * schema then requires `data` (else a tool would take a frame without it for valid).
+   * The schema of the `data` a handler takes, and whether the frame must carry `data` (the server
+   * reads a missing `data` as `{}`: a frame without it is refused exactly when `{}` is).
    */
   dataOf(handler: RegisteredHandler<SocketHandlerOptions>): { schema: JsonSchema; required: boolean } {
-    const schema = this.dtosOf(handler).dataSchema(handler.binder.params, describeTarget(handler.target));
-    return { schema, required: this.requiresProperties(schema) };
+    const dtos = this.dtosOf(handler);
+    const { params } = handler.binder;
+    return { schema: dtos.dataSchema(params, describeTarget(handler.target)), required: dtos.dataRequired(params) };
   }
 
   /**
@@ -58,15 +53,6 @@ export class DocumentSchemas {
     if (type === String) return { type: 'string' };
     if (type === Boolean) return { type: 'boolean' };
     return this.dtosOf(handler).refTo(type as Exclude<SocketReplyType, readonly unknown[]>);
-  }
-
-  /** Whether the schema (through `$ref`s to components and `allOf`) lists required properties. */
-  private requiresProperties(schema: JsonSchema): boolean {
-    const { $ref, required, allOf } = schema;
-    if (Array.isArray(required) && required.length > 0) return true;
-    if (Array.isArray(allOf) && allOf.some((part) => this.requiresProperties(part as JsonSchema))) return true;
-    const component = typeof $ref === 'string' ? this.components[$ref.replace('#/components/schemas/', '')] : undefined;
-    return component !== undefined && this.requiresProperties(component);
   }
 
   /** The module's validator options, or a view with the handler's own `validation` merged over them. */

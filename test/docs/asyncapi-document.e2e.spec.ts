@@ -1,121 +1,23 @@
 import 'reflect-metadata';
 import { Parser } from '@asyncapi/parser';
-import { Injectable, type INestApplication, type ModuleMetadata, UseGuards } from '@nestjs/common';
+import { type INestApplication, type ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { IsInt, IsString, Min } from 'class-validator';
 import {
   apiKeyAuthenticator,
   type AsyncApiDocument,
+  type AsyncApiMessage,
   createSocketApiDocument,
-  Data,
   jwtAuthenticator,
-  SocketAction,
   SocketApiModule,
   type SocketApiModuleOptions,
-  SocketChannel,
 } from '../../lib/index.js';
 import { SocketApiRegistry } from '../../lib/registry/socket-api.registry.js';
 import { AppModule } from '../../sample/app.module.js';
 import { AdminGuard } from '../../sample/auth/admin.guard.js';
 import { useCleanup } from '../support/cleanup.js';
 import { startApp } from '../support/test-app.js';
+import { Documented, Extra } from './asyncapi-app.js';
 import { documentProblems, resolve, type RegisteredNames } from './asyncapi-invariants.js';
-
-class PointDto {
-  @IsInt()
-  x!: number;
-
-  @IsInt()
-  @Min(0)
-  y!: number;
-}
-
-class LabelDto {
-  @IsString()
-  label!: string;
-}
-
-/** Every documentation option, every kind of reply type, names that cannot be keys as they are. */
-@Injectable()
-class Documented {
-  @SocketAction('move', {
-    reply: PointDto,
-    summary: 'Moves the point',
-    description: 'Adds `dx` to `x`.',
-    tags: ['geometry'],
-    examples: [{ name: 'right', summary: 'one step right', data: { dx: 1 }, reply: { x: 1, y: 0 } }],
-  })
-  move(@Data('dx') dx: number): PointDto {
-    return { x: dx, y: 0 };
-  }
-
-  @SocketAction('points', { reply: [PointDto], tags: ['geometry', 'lists'] })
-  points(@Data() point: PointDto): PointDto[] {
-    return [point];
-  }
-
-  @SocketAction('count', { reply: Number, deprecated: true })
-  count(): number {
-    return 1;
-  }
-
-  @SocketAction('words', { reply: [[String]] })
-  words(): string[][] {
-    return [['a']];
-  }
-
-  @SocketAction('untyped')
-  untyped(@Data('anything') anything: string): unknown {
-    return anything;
-  }
-
-  @UseGuards(AdminGuard)
-  @SocketAction('room/1 #x', { validation: { groups: ['strict'] } })
-  oddName(): boolean {
-    return true;
-  }
-
-  @SocketAction('room_1__x')
-  collidingKey(): boolean {
-    return true;
-  }
-
-  @SocketAction('{id}')
-  braces(): boolean {
-    return true;
-  }
-
-  @SocketChannel('labels', {
-    payload: LabelDto,
-    initialData: true,
-    description: 'Labels as they change.',
-    tags: ['geometry'],
-    deprecated: true,
-    examples: [{ name: 'first', data: { label: 'a' }, payload: { label: 'a' } }],
-  })
-  labels(@Data('label') label: string): LabelDto {
-    return { label };
-  }
-
-  // A channel and an action may share a name: they are told apart by the frame's type.
-  @SocketChannel('count')
-  countChannel(): number {
-    return 1;
-  }
-}
-
-@Injectable()
-class Extra {
-  @SocketAction('extra')
-  extra(): string {
-    return 'extra';
-  }
-
-  @SocketChannel('extra_feed')
-  feed(): string {
-    return 'feed';
-  }
-}
 
 const parser = new Parser();
 
@@ -310,6 +212,72 @@ describe('the AsyncAPI document', () => {
     expect(second.info).toEqual({ title: 'SocketAPI', version: '1.0.0' });
     first.channels = {};
     expect(Object.keys(createSocketApiDocument(app).channels)).not.toHaveLength(0);
+  });
+
+  it('has invariant checks that catch each break they are for', async () => {
+    const app = await initApp(withOptions({}));
+    const names = registeredNames(app);
+    const broken = (change: (document: AsyncApiDocument) => void) => {
+      const document = createSocketApiDocument(app);
+      change(document);
+      return documentProblems(document, names);
+    };
+    const [actionKey, action] = Object.entries(createSocketApiDocument(app).operations).find(
+      ([, operation]) => operation['x-socketapi-kind'] === 'action',
+    )!;
+    const otherChannel = Object.keys(createSocketApiDocument(app).channels).find(
+      (key) => `#/channels/${key}` !== action.channel.$ref,
+    )!;
+
+    expect(broken(() => undefined)).toEqual([]);
+    expect(broken((document) => delete document.operations[actionKey])).toEqual([
+      expect.stringMatching(/^action operations are for/),
+    ]);
+    expect(
+      broken(
+        (document) =>
+          (document.operations[actionKey].reply!.messages[0].$ref = `#/channels/${otherChannel}/messages/error`),
+      ),
+    ).toContainEqual(expect.stringMatching(/reply message .* is not of its reply channel/));
+    expect(
+      broken((document) => (document.operations[actionKey].reply!.messages = action.reply!.messages.slice(0, 1))),
+    ).toEqual([expect.stringMatching(/the error message is not among its replies/)]);
+    expect(broken((document) => (document.operations[actionKey].channel.$ref = '#/channels/nowhere'))).toContainEqual(
+      expect.stringMatching(/does not resolve/),
+    );
+    expect(
+      broken((document) => {
+        const code = document.components.messages.error.payload.properties as Record<
+          string,
+          { anyOf: Array<{ enum?: string[] }> }
+        >;
+        code.code.anyOf[0].enum = code.code.anyOf[0].enum!.filter((value) => value !== 'TOKEN_EXPIRED');
+      }),
+    ).toEqual(["error code TOKEN_EXPIRED is not in the error message's enum"]);
+    expect(
+      broken((document) => {
+        const channel = resolve(document, action.channel.$ref) as { address: string };
+        channel.address = `${action['x-socketapi-name']}/{room}`;
+      }),
+    ).toContainEqual(expect.stringMatching(/parameter \{room\} undeclared/));
+    expect(
+      broken((document) => {
+        const request = Object.values(document.channels)
+          .flatMap((channel) => Object.values(channel.messages))
+          .find((message) => 'examples' in message && message.examples?.length) as AsyncApiMessage;
+        request.examples![0].payload.type = 'not-a-type';
+      }),
+    ).toEqual([expect.stringMatching(/example .* does not fit/)]);
+  });
+
+  it('refuses to describe an app that has not been initialized (its handlers are not known yet)', async () => {
+    const moduleRef = await Test.createTestingModule(withOptions({})).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    cleanup.add(() => app.close());
+    expect(() => createSocketApiDocument(app)).toThrow(/app.init\(\)/);
+    await app.init();
+    expect(registeredNames(app).actions.length).toBeGreaterThan(0);
+    expect(documentProblems(createSocketApiDocument(app), registeredNames(app))).toEqual([]);
   });
 
   it("names a listening app's port in the server's host", async () => {

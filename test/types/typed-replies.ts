@@ -5,7 +5,14 @@
  */
 import { type CanActivate, UseGuards, UseInterceptors, type NestInterceptor } from '@nestjs/common';
 import { Observable, of } from 'rxjs';
-import { Connection, Data, SocketAction, SocketChannel, type SocketConnection } from '../../lib/index.js';
+import {
+  Connection,
+  Data,
+  SocketAction,
+  type SocketActionOptions,
+  SocketChannel,
+  type SocketConnection,
+} from '../../lib/index.js';
 
 declare class AdminGuard implements CanActivate {
   canActivate(): boolean;
@@ -23,6 +30,8 @@ class UserDto {
 class OrderDto {
   total!: number;
 }
+
+const SHARED_OPTIONS: SocketActionOptions = { validation: { whitelist: true }, tags: ['shared'] };
 
 export class TypedHandlers {
   @SocketAction('user', { reply: UserDto })
@@ -78,6 +87,12 @@ export class TypedHandlers {
     return { id, name: connection.id };
   }
 
+  // Options typed before `reply` existed still do, in a variable or not.
+  @SocketAction('shared_options', SHARED_OPTIONS)
+  sharedOptions(): string {
+    return 'shared';
+  }
+
   // Without `reply`, anything goes (as before `reply` existed).
   @SocketAction('untyped')
   untyped(): string {
@@ -117,6 +132,29 @@ export class TypedHandlers {
   // @ts-expect-error nothing returned where a reply is declared
   @SocketAction('wrong_void', { reply: Boolean })
   wrongVoid(): void {}
+
+  @SocketAction('example', { reply: UserDto, examples: [{ data: { id: 1 }, reply: { id: 1, name: 'Ada' } }] })
+  example(@Data('id') id: number): UserDto {
+    return { id, name: 'Ada' };
+  }
+
+  // @ts-expect-error an example whose reply does not fit the declared reply
+  @SocketAction('wrong_example', {
+    reply: UserDto,
+    examples: [{ reply: { id: 1 } }],
+  })
+  wrongExample(): UserDto {
+    return { id: 1, name: 'Ada' };
+  }
+
+  // @ts-expect-error an example whose publication does not fit the declared payload
+  @SocketChannel('wrong_channel_example', {
+    payload: [Number],
+    examples: [{ payload: 'one' }],
+  })
+  wrongChannelExample(): number[] {
+    return [1];
+  }
 
   // @ts-expect-error an Observable of the wrong type
   @SocketChannel('wrong_payload', { payload: OrderDto })

@@ -217,7 +217,7 @@ export function dtoPropertyAt(
 
 /** A class-validator rule of one property, with its own validator to call. */
 interface CheckedRule {
-  /** The decorator's metadata name (`isEmail`, `isDefined`, `customValidation`…), as the converter reports it. */
+  /** The decorator's name (`isEmail`, `isDefined`, a custom constraint's name…), as the converter reports it. */
   name: string;
   constraints: unknown[] | undefined;
   each: boolean;
@@ -239,20 +239,22 @@ function metadataByProperty(type: Type<object>, validator: ValidatorOptions): Re
 
 /** The checks one metadata entry makes (`@IsDefined` and the validators of a constraint), callable alone. */
 function checkedRules(type: Type<object>, property: string, metadata: ValidationMetadata): CheckedRule[] {
-  const name = metadata.name ?? metadata.type;
-  const rule = (check: (value: unknown) => boolean): CheckedRule => ({
+  const rule = (name: string, check: (value: unknown) => boolean): CheckedRule => ({
     name,
     constraints: metadata.constraints,
     each: metadata.each,
     check,
     passes: (value) => (metadata.each && Array.isArray(value) ? value.every(check) : check(value)),
   });
-  if (metadata.type === ValidationTypes.IS_DEFINED) return [rule((value) => value !== undefined && value !== null)];
+  if (metadata.type === ValidationTypes.IS_DEFINED) {
+    return [rule(metadata.name ?? metadata.type, (value) => value !== undefined && value !== null)];
+  }
   if (metadata.type !== ValidationTypes.CUSTOM_VALIDATION) return [];
+  // Named as the converter names it: the decorator's name, or for `@Validate(Constraint)` the constraint's.
   return getMetadataStorage()
     .getTargetValidatorConstraints(metadata.constraintCls)
-    .map(({ instance }) =>
-      rule((value) => {
+    .map(({ instance, name }) =>
+      rule(metadata.name ?? name ?? metadata.type, (value) => {
         const args = { targetName: type.name, property, object: {}, value, constraints: metadata.constraints };
         return instance.validate(value, args) === true;
       }),

@@ -31,10 +31,10 @@ import { startApp, type TestApp } from '../support/test-app.js';
 
 /*
  * "The docs never lie": for every handler, a generated corpus of `data` payloads (test/support/payload-corpus.ts)
- * is judged twice, by ajv against the JSON Schema the library documents for the handler's `data`, and by
- * the real server over a real socket (a success reply, or an error). The two verdicts must agree on every
- * payload, except where a difference is listed in ACCEPTED_DIFFERENCES with the reason JSON Schema cannot
- * express it. The agreement rate is printed.
+ * is judged twice: by ajv, against the client frame the AsyncAPI document (`createSocketApiDocument`) describes
+ * for the handler, and by the real server over a real socket (a success reply, or an error). The two verdicts
+ * must agree on every payload, except where a difference is one of ACCEPTED_DIFFERENCES, each with the reason
+ * JSON Schema cannot express it. The agreement rate is printed.
  */
 
 const SEED = 20261202;

@@ -39,12 +39,7 @@ export function constraintSchema(name: string, constraints: unknown[]): Constrai
 // equivalent JSON Schema (ajv-formats' `email`, `uri`, `ipv4`… accept other sets): the string type
 // is exact, the rest is reported.
 const VALIDATOR_JS_STRING_CHECKS = [
-  'isAlpha',
-  'isAlphanumeric',
-  'isAscii',
   'isBIC',
-  'isBase32',
-  'isBase58',
   'isBase64',
   'isBtcAddress',
   'isByteLength',
@@ -60,8 +55,6 @@ const VALIDATOR_JS_STRING_CHECKS = [
   'isHSL',
   'isHalfWidth',
   'isHash',
-  'isHexColor',
-  'isHexadecimal',
   'isIBAN',
   'isIp',
   'isIsbn',
@@ -80,16 +73,13 @@ const VALIDATOR_JS_STRING_CHECKS = [
   'isMagnetURI',
   'isMimeType',
   'isMobilePhone',
-  'isMongoId',
   'isMultibyte',
-  'isOctal',
   'isPassportNumber',
   'isPhoneNumber',
   'isPort',
   'isPostalCode',
   'isRFC3339',
   'isRgbColor',
-  'isSemVer',
   'isStrongPassword',
   'isSurrogatePair',
   'isTimeZone',
@@ -101,6 +91,28 @@ const VALIDATOR_JS_STRING_CHECKS = [
   'isISO6391',
   'isLatLong',
 ];
+
+/**
+ * validator.js checks that are one regular expression with their default options (copied from
+ * validator.js 13.15, converted like a @Matches pattern): the expression, or `undefined` for options
+ * that change it.
+ */
+const VALIDATOR_JS_EXPRESSIONS: Record<string, (constraints: unknown[]) => RegExp | undefined> = {
+  isAlpha: ([locale]) => (locale === undefined || locale === 'en-US' ? /^[A-Z]+$/i : undefined),
+  isAlphanumeric: ([locale]) => (locale === undefined || locale === 'en-US' ? /^[0-9A-Z]+$/i : undefined),
+  // eslint-disable-next-line no-control-regex -- validator.js's expression: every ASCII character, controls included.
+  isAscii: () => /^[\x00-\x7F]+$/,
+  // Base32 also needs a length that is a multiple of 8: the ASCII alphabet makes `[\s\S]` one character.
+  isBase32: () => /^(?=(?:[\s\S]{8})*$)[A-Z2-7]+=*$/,
+  isBase58: () => /^[A-HJ-NP-Za-km-z1-9]*$/,
+  isHexColor: () => /^#?([0-9A-F]{3}|[0-9A-F]{4}|[0-9A-F]{6}|[0-9A-F]{8})$/i,
+  isHexadecimal: () => /^(0x|0h)?[0-9A-F]+$/i,
+  // isHexadecimal and 24 characters long.
+  isMongoId: () => /^(?:0[xh][0-9A-F]{22}|[0-9A-F]{24})$/i,
+  isOctal: () => /^(0o)?[0-7]+$/i,
+  isSemVer: () =>
+    /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-z-][0-9a-z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-z-][0-9a-z-]*))*))?(?:\+([0-9a-z-]+(?:\.[0-9a-z-]+)*))?$/i,
+};
 
 const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
   isDefined: () => ({ not: { type: 'null' } }),
@@ -163,6 +175,20 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
     return { type: 'string', pattern: '^[+-]?([0-9]*[.])?[0-9]+$' };
   },
   isUuid: ([version]) => uuid(version),
+  ...Object.fromEntries(
+    Object.entries(VALIDATOR_JS_EXPRESSIONS).map(([name, expression]) => [
+      name,
+      (constraints: unknown[]) => {
+        const regExp = expression(constraints);
+        if (!regExp)
+          return new PartialSchema({ type: 'string' }, `this option of validator.js's ${name} is not expressed`);
+        const result = regExpToPattern(regExp);
+        return 'pattern' in result
+          ? { type: 'string', pattern: result.pattern }
+          : new PartialSchema({ type: 'string' }, result.reason);
+      },
+    ]),
+  ),
   IsFirebasePushId: () => ({ type: 'string', pattern: '^[a-zA-Z0-9_-]{20}$' }),
   isMilitaryTime: () => ({ type: 'string', pattern: '^([01]\\d|2[0-3]):?([0-5]\\d)$' }),
   ...Object.fromEntries(

@@ -9,7 +9,12 @@ import {
   Allow,
   Contains,
   Equals,
+  IsAlpha,
+  IsAlphanumeric,
   IsArray,
+  IsAscii,
+  IsBase32,
+  IsBase58,
   IsBoolean,
   IsBooleanString,
   IsDateString,
@@ -17,9 +22,12 @@ import {
   IsDefined,
   IsEmpty,
   IsEnum,
+  IsHexColor,
+  IsHexadecimal,
   IsIn,
   IsInt,
   IsISO8601,
+  IsMongoId,
   IsNegative,
   IsNotEmpty,
   IsNotEmptyObject,
@@ -27,8 +35,10 @@ import {
   IsNumber,
   IsNumberString,
   IsObject,
+  IsOctal,
   IsOptional,
   IsPositive,
+  IsSemVer,
   IsString,
   IsUUID,
   Length,
@@ -85,10 +95,21 @@ class ZooDto {
   @IsOptional() @IsBooleanString() booleanText?: string;
   @IsOptional() @IsUUID() uuid?: string;
   @IsOptional() @IsUUID('4') uuid4?: string;
+  @IsOptional() @IsUUID(['1', '7']) uuid17?: string;
   @IsOptional() @IsISO8601() iso?: string;
   @IsOptional() @IsDateString() date?: string;
   @IsOptional() @IsInt({ each: true }) @Max(5, { each: true }) ints?: number | number[];
   @IsOptional() @IsDate() @MinDate(new Date(0)) when?: Date;
+  @IsOptional() @IsAlpha() alpha?: string;
+  @IsOptional() @IsAlphanumeric() alphanumeric?: string;
+  @IsOptional() @IsAscii() ascii?: string;
+  @IsOptional() @IsBase32() base32?: string;
+  @IsOptional() @IsBase58() base58?: string;
+  @IsOptional() @IsHexColor() color6?: string;
+  @IsOptional() @IsHexadecimal() hex?: string;
+  @IsOptional() @IsMongoId() mongoId?: string;
+  @IsOptional() @IsOctal() octal?: string;
+  @IsOptional() @IsSemVer() version?: string;
   @Allow() anything?: unknown;
 }
 
@@ -144,6 +165,8 @@ const EXTRA_VALUES: unknown[] = [
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, iso: '2024-W05-3' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid: 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid: '00000000-0000-0000-0000-000000000000' },
+  { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid17: '550e8400-e29b-11d4-a716-446655440000' },
+  { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, uuid17: '550e8400-e29b-71d4-a716-446655440000' },
   { name: 'abc', price: 2.5, notEmpty: 'x', defined: 0, object: { a: null } },
   JSON.parse('{"name":"abc","price":2.5,"notEmpty":"x","defined":0,"object":{"__proto__":{"a":1}}}'),
   JSON.parse('{"name":"abc","price":2.5,"notEmpty":"x","defined":0,"object":{"constructor":1,"a":1}}'),

@@ -7,6 +7,9 @@ import { createBroker } from './broker/create-broker.js';
 import { ChannelHub } from './channels/channel-hub.js';
 import { Subscriptions } from './channels/subscriptions.js';
 import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
+import { DocsDocumentSource } from './docs/docs-document-source.js';
+import { DocsServer } from './docs/docs-server.js';
+import { FixtureDocumentSource } from './docs/fixture-document-source.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
 import { SocketApiOrchestrator } from './discovery/socket-api.orchestrator.js';
@@ -41,6 +44,8 @@ import {
     ConnectGuards,
     ConnectionHooks,
     ConnectionIdentities,
+    DocsServer,
+    { provide: DocsDocumentSource, useClass: FixtureDocumentSource },
     HandlerInvokerFactory,
     HandshakeVerifier,
     InboundQueue,

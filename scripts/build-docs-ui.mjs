@@ -26,8 +26,11 @@ export async function buildDocsUi() {
   return Object.fromEntries(['app.js', 'app.css'].map((file) => [file, statSync(join(DOCS_UI_OUT, file)).size]));
 }
 
+// Run as a script: builds and states the size. No top-level await: Jest's globalSetup loads this
+// module through require(), which refuses an ES module graph with one.
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const sizes = await buildDocsUi();
-  const total = sizes['app.js'] + sizes['app.css'];
-  console.log(`docs-ui: app.js ${sizes['app.js']} B, app.css ${sizes['app.css']} B, ${total} B in all (minified)`);
+  buildDocsUi().then((sizes) => {
+    const total = sizes['app.js'] + sizes['app.css'];
+    console.log(`docs-ui: app.js ${sizes['app.js']} B, app.css ${sizes['app.css']} B, ${total} B in all (minified)`);
+  });
 }

@@ -7,7 +7,7 @@ import { describeException } from '../logging/describe-exception.js';
 import { bearerTokenMatches } from '../network/bearer-token.js';
 import { routeOf, serveAhead } from '../network/serve-ahead.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
-import { DocsMessage } from './docs.messages.js';
+import { PageMessage } from './page.messages.js';
 import { DocsDocumentSource } from './docs-document-source.js';
 import { loadPageBundle, type PageAsset, type PageBundle } from './page-bundle.js';
 import { pageShell } from './page-shell.js';
@@ -70,14 +70,14 @@ export class DocsServer implements OnModuleInit {
     if (!docs) return;
     const server = this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined;
     if (!server) {
-      this.logger.warn(DocsMessage.noHttpServer);
+      this.logger.warn(PageMessage.noHttpServer);
       return;
     }
     // '/docs/' and '/docs' are one page; the routes under it are built from the form without the slash.
     const base = docs.path.replace(/\/+$/, '');
     const loaded = loadPageBundle();
     const bundle = 'tried' in loaded ? undefined : loaded;
-    if (!bundle) this.logger.error(DocsMessage.bundleMissing('tried' in loaded ? loaded.tried : []));
+    if (!bundle) this.logger.error(PageMessage.bundleMissing('tried' in loaded ? loaded.tried : []));
     this.route(base, bundle);
 
     // Everything under `{path}/` is ours (an unknown file there is our 404, not the app's route);
@@ -87,7 +87,7 @@ export class DocsServer implements OnModuleInit {
       return this.routes.has(route) || (base !== '' && route.startsWith(`${base}/`));
     };
     serveAhead(server, this.adapterHost?.httpAdapter, isOurs, (request, response) => this.serve(request, response));
-    const logUrl = () => this.logger.log(DocsMessage.served(pageUrl(server, base)));
+    const logUrl = () => this.logger.log(PageMessage.served(pageUrl(server, base)));
     if (server.listening) logUrl();
     else server.once('listening', logUrl);
   }
@@ -108,9 +108,9 @@ export class DocsServer implements OnModuleInit {
     let answer: Answer;
     try {
       const route = this.routes.get(routeOf(request.url) ?? '');
-      if (!route) answer = error(404, DocsMessage.notFound);
+      if (!route) answer = error(404, PageMessage.notFound);
       else if (request.method !== 'GET' && request.method !== 'HEAD') {
-        answer = error(405, DocsMessage.methodNotAllowed, { allow: 'GET, HEAD' });
+        answer = error(405, PageMessage.methodNotAllowed, { allow: 'GET, HEAD' });
       } else answer = route(request);
     } catch (failure) {
       this.logger.error('Could not answer a docs request', describeException(failure));
@@ -130,7 +130,7 @@ export class DocsServer implements OnModuleInit {
   private document(request: IncomingMessage): Answer {
     const { token } = this.options.docs ?? {};
     if (token !== undefined && !bearerTokenMatches(request.headers.authorization, token)) {
-      return error(401, DocsMessage.unauthorized, { 'www-authenticate': 'Bearer realm="socket-docs"' });
+      return error(401, PageMessage.unauthorized, { 'www-authenticate': 'Bearer realm="socket-docs"' });
     }
     const encrypted = (request.socket as Partial<TLSSocket>).encrypted === true;
     const host = request.headers.host ?? hostOf(request.socket.address() as AddressInfo);

@@ -2,7 +2,7 @@
  * What the docs page's routes answer and log. Log lines may be reworded between versions; the
  * `error` strings of the HTTP answers are for people reading them, not for programs to match.
  */
-export const DocsMessage = {
+export const PageMessage = {
   notFound: 'Not found',
   methodNotAllowed: 'Method not allowed: use GET or HEAD',
   unauthorized: 'This document needs `Authorization: Bearer <docs.token>`',

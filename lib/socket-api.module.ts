@@ -7,9 +7,8 @@ import { createBroker } from './broker/create-broker.js';
 import { ChannelHub } from './channels/channel-hub.js';
 import { Subscriptions } from './channels/subscriptions.js';
 import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
-import { DocsDocumentSource } from './docs/docs-document-source.js';
+import { AsyncApiDocumentFactory } from './docs/asyncapi-document.factory.js';
 import { DocsServer } from './docs/docs-server.js';
-import { FixtureDocumentSource } from './docs/fixture-document-source.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
 import { SocketApiOrchestrator } from './discovery/socket-api.orchestrator.js';
@@ -39,13 +38,13 @@ import {
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    AsyncApiDocumentFactory,
     BroadcastBridge,
     ChannelHub,
     ConnectGuards,
     ConnectionHooks,
     ConnectionIdentities,
     DocsServer,
-    { provide: DocsDocumentSource, useClass: FixtureDocumentSource },
     HandlerInvokerFactory,
     HandshakeVerifier,
     InboundQueue,

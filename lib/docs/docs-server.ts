@@ -8,7 +8,7 @@ import { bearerTokenMatches } from '../network/bearer-token.js';
 import { routeOf, serveAhead } from '../network/serve-ahead.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { PageMessage } from './page.messages.js';
-import { DocsDocumentSource } from './docs-document-source.js';
+import { AsyncApiDocumentFactory } from './asyncapi-document.factory.js';
 import { loadPageBundle, type PageAsset, type PageBundle } from './page-bundle.js';
 import { pageShell } from './page-shell.js';
 
@@ -61,7 +61,7 @@ export class DocsServer implements OnModuleInit {
 
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
-    private readonly documents: DocsDocumentSource,
+    private readonly documents: AsyncApiDocumentFactory,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
 
@@ -134,7 +134,7 @@ export class DocsServer implements OnModuleInit {
     }
     const encrypted = (request.socket as Partial<TLSSocket>).encrypted === true;
     const host = request.headers.host ?? hostOf(request.socket.address() as AddressInfo);
-    const json = JSON.stringify(this.documents.documentFor(host, encrypted ? 'wss' : 'ws'));
+    const json = JSON.stringify(this.documents.documentFor({ host, protocol: encrypted ? 'wss' : 'ws' }));
     return {
       status: 200,
       headers: {

@@ -159,13 +159,14 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
 
   it('gives the document only for the right bearer token; the page and bundle stay public', async () => {
     const port = await start(sampleWith({ token: 'docs-s3cret', path: '/api-docs' }));
-    for (const headers of [
+    const attempts: Array<Record<string, string>> = [
       {},
       { authorization: 'Bearer wrong' },
       { authorization: 'Bearer docs-s3cre' },
       { authorization: 'Basic ZG9jcy1zM2NyZXQ=' },
       { authorization: 'docs-s3cret' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const refused = await send(port, '/api-docs/asyncapi.json', 'GET', headers);
       expect([headers, refused.status]).toEqual([headers, 401]);
       expect(refused.headers['www-authenticate']).toBe('Bearer realm="socket-docs"');

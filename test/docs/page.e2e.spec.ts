@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { ModuleMetadata } from '@nestjs/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SocketApiModule } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
@@ -15,7 +16,7 @@ import { startApp, type TestApp } from '../support/test-app.js';
 const SCREENSHOT = fileURLToPath(new URL('../../docs/images/socket-docs.png', import.meta.url));
 
 /** The sample app (its docs at the default path), on a free port; its page's origin. */
-async function startSample(metadata = { imports: [AppModule] }): Promise<{ app: TestApp; origin: string }> {
+async function startSample(metadata: ModuleMetadata = { imports: [AppModule] }): Promise<{ app: TestApp; origin: string }> {
   const app = await startApp(metadata);
   return { app, origin: app.url.replace(/^ws:/, 'http:') };
 }
@@ -62,7 +63,7 @@ describe('The docs page in a real browser (sample app)', () => {
 
   async function execute(name: string, data?: string): Promise<void> {
     const target = card(name);
-    if (!(await target.evaluate((element) => (element as HTMLDetailsElement).open))) {
+    if ((await target.getAttribute('open')) === null) {
       await target.locator('summary').first().click();
     }
     if (data !== undefined) await target.getByLabel('data (JSON)').fill(data);
@@ -142,7 +143,7 @@ describe('The docs page in a real browser (sample app)', () => {
     if (process.env.UPDATE_SCREENSHOT === '1') {
       // Connected, the log filled, one card open with its reply.
       for (const name of ['create_user', 'send_message', 'chat']) await card(name).locator('summary').first().click();
-      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.evaluate('window.scrollTo(0, 0)');
       await mkdir(fileURLToPath(new URL('.', `file://${SCREENSHOT}`)), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: false });
     }
@@ -157,7 +158,7 @@ describe('The docs page in a real browser (sample app)', () => {
     const { app, origin } = await startSample({
       imports: [SocketApiModule.forRoot({ path: '/', docs: { token: 'docs-s3cret' } })],
       providers: [ChatService, UsersService, AdminGuard],
-    } as { imports: [typeof AppModule] });
+    }});
     await openPage(app);
     await page.goto(`${origin}/socket-docs`);
 

@@ -1,0 +1,90 @@
+/** A JSON Schema (draft-07 compatible, as AsyncAPI 3.0's default schema format reads it). */
+export type JsonSchema = Record<string, unknown>;
+
+/** A rule the converter could not express: its property is documented as unconstrained by it. */
+export interface UnconstrainedRule {
+  className: string;
+  property: string;
+  /** The decorator's metadata name (`isEmail`, `@ValidateIf`, a custom constraint's name…). */
+  decorator: string;
+  reason: string;
+}
+
+/** Accepts nothing: what class-validator answers for every value of some declarations. */
+export const NOTHING: JsonSchema = { not: {} };
+
+// Keywords that only constrain values of their own type: a schema made of these and one `type`
+// accepts `null` too once `null` is added to its `type`.
+const TYPE_SPECIFIC_KEYWORDS = new Set([
+  'type',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'items',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'contains',
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'required',
+  'minProperties',
+  'maxProperties',
+  'description',
+  'x-unconstrained',
+]);
+
+/**
+ * The conjunction of `schemas`, as one flat object where their keywords do not collide (the common
+ * case: `{ type: 'string', minLength: 1, maxLength: 9 }`), with `allOf` for the ones that do.
+ */
+export function allOf(schemas: JsonSchema[]): JsonSchema {
+  const merged: JsonSchema = {};
+  const rest: JsonSchema[] = [];
+  for (const original of schemas) {
+    const schema = { ...original };
+    // integer ⊂ number: `IsInt` and `Min` together are one `type: 'integer'`.
+    if (isNumberAndInteger(merged.type, schema.type)) merged.type = schema.type = 'integer';
+    const collides = Object.entries(schema).some(
+      ([key, value]) => key in merged && JSON.stringify(merged[key]) !== JSON.stringify(value),
+    );
+    if (collides) rest.push(schema);
+    else Object.assign(merged, schema);
+  }
+  if (rest.length === 0) return merged;
+  if ('allOf' in merged) return { allOf: [merged, ...rest] };
+  return { ...merged, allOf: rest };
+}
+
+function isNumberAndInteger(a: unknown, b: unknown): boolean {
+  return (a === 'number' && b === 'integer') || (a === 'integer' && b === 'number');
+}
+
+/** `schema`, or `null`. */
+export function orNull(schema: JsonSchema): JsonSchema {
+  if (Object.keys(schema).length === 0) return schema;
+  const keys = Object.keys(schema);
+  if (typeof schema.type === 'string' && keys.every((key) => TYPE_SPECIFIC_KEYWORDS.has(key))) {
+    return { ...schema, type: [schema.type, 'null'] };
+  }
+  if (keys.length === 1 && Array.isArray(schema.anyOf))
+    return { anyOf: [{ type: 'null' }, ...(schema.anyOf as JsonSchema[])] };
+  return { anyOf: [{ type: 'null' }, schema] };
+}
+
+/** JSON values a schema can name with `const`/`enum`: values JSON.parse can produce and compare by `===`. */
+export function isJsonPrimitive(value: unknown): value is string | number | boolean | null {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}

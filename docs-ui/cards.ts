@@ -1,5 +1,5 @@
 import type { ActionDoc, ApiDocument, ChannelDoc, HandlerDoc, Json, JsonObject } from './api-document.js';
-import { field, h, pretty, replace, uid, type Child } from './dom.js';
+import { asText, field, h, pretty, replace, uid, type Child } from './dom.js';
 import type { Answer, PageConnection } from './connection.js';
 import type { Connections } from './connections.js';
 import { inlineRefs, parameterRows, skeleton } from './schema.js';
@@ -110,7 +110,11 @@ function describe(api: ApiDocument, handler: HandlerDoc): Child[] {
   return [
     handler.description ? h('p', { class: 'description' }, handler.description) : null,
     rows.length === 0
-      ? h('p', { class: 'muted' }, `${caption}: none.`)
+      ? h(
+          'p',
+          { class: 'muted' },
+          `${caption}: ${describesNothing(handler.data) ? 'not described by the document' : 'none'}.`,
+        )
       : h(
           'table',
           { class: 'parameters' },
@@ -150,6 +154,11 @@ function describe(api: ApiDocument, handler: HandlerDoc): Child[] {
   ];
 }
 
+/** A schema with no type and no properties: any JSON (a handler whose parameters the document cannot tell). */
+function describesNothing(schema: JsonObject | undefined): boolean {
+  return !schema || Object.keys(schema).every((key) => key === 'description' || key === 'title');
+}
+
 function schemaBlock(api: ApiDocument, title: string, schema: JsonObject | undefined): HTMLElement {
   if (!schema) return h('p', { class: 'muted' }, `${title}: not documented.`);
   return h(
@@ -166,7 +175,8 @@ function dataEditor(
   example: Json | undefined,
 ): HTMLTextAreaElement | undefined {
   if (!schema && example === undefined) return undefined;
-  const value = example !== undefined ? example : skeleton(api.resolver, schema);
+  // `data` is an object of parameters on the wire: `{}` when the schema gives nothing better.
+  const value = example !== undefined ? example : (skeleton(api.resolver, schema) ?? {});
   const text = pretty(value);
   return h(
     'textarea',
@@ -204,8 +214,8 @@ function showAnswer(result: HTMLElement, connection: PageConnection, { frame, ro
       h(
         'p',
         { class: 'outcome outcome-error' },
-        h('strong', {}, String(frame.code)),
-        ` ${String(frame.message)} `,
+        h('strong', {}, asText(frame.code)),
+        ` ${asText(frame.message)} `,
         h('span', { class: 'rtt' }, `(${timing})`),
       ),
       errors.length === 0
@@ -220,7 +230,7 @@ function showAnswer(result: HTMLElement, connection: PageConnection, { frame, ro
                 {},
                 h('code', { class: 'field-path' }, typeof path === 'string' && path !== '' ? path : '(data)'),
                 ': ',
-                Array.isArray(messages) ? messages.join('; ') : String(messages),
+                Array.isArray(messages) ? messages.map(asText).join('; ') : asText(messages),
               );
             }),
           ),
@@ -228,7 +238,7 @@ function showAnswer(result: HTMLElement, connection: PageConnection, { frame, ro
     );
     return;
   }
-  const outcome = frame.type === 'action' ? String(frame.status ?? 'completed') : String(frame.type);
+  const outcome = asText(frame.type === 'action' ? (frame.status ?? 'completed') : frame.type);
   replace(
     result,
     h('p', { class: 'outcome outcome-ok' }, h('strong', {}, outcome), ' ', h('span', { class: 'rtt' }, `(${timing})`)),

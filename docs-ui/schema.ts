@@ -1,3 +1,4 @@
+import { asText } from './dom.js';
 import { isObject, type Json, type JsonObject, type Resolver } from './api-document.js';
 
 /** One row of a parameters table: a property of `data`, nested ones by dotted path. */
@@ -55,7 +56,7 @@ export function parameterRows(resolver: Resolver, schema: JsonObject | undefined
 
 export function typeName(resolver: Resolver, schema: JsonObject): string {
   const { type } = schema;
-  if (Array.isArray(type)) return type.join(' | ');
+  if (Array.isArray(type)) return type.map(asText).join(' | ');
   if (type === 'array') {
     const items = resolver.object(schema.items);
     return `${items ? typeName(resolver, items) : 'any'}[]`;
@@ -77,7 +78,7 @@ function constraints(resolver: Resolver, schema: JsonObject): string[] {
   for (const [key, label] of CONSTRAINTS) {
     const value = schema[key];
     if (value === undefined || value === false) continue;
-    found.push(value === true ? label : `${label} ${String(value)}`);
+    found.push(value === true ? label : `${label} ${asText(value)}`);
   }
   if (Array.isArray(schema.enum)) found.push(`one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}`);
   const items = resolver.object(schema.items);

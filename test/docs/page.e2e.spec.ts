@@ -16,7 +16,9 @@ import { startApp, type TestApp } from '../support/test-app.js';
 const SCREENSHOT = fileURLToPath(new URL('../../docs/images/socket-docs.png', import.meta.url));
 
 /** The sample app (its docs at the default path), on a free port; its page's origin. */
-async function startSample(metadata: ModuleMetadata = { imports: [AppModule] }): Promise<{ app: TestApp; origin: string }> {
+async function startSample(
+  metadata: ModuleMetadata = { imports: [AppModule] },
+): Promise<{ app: TestApp; origin: string }> {
   const app = await startApp(metadata);
   return { app, origin: app.url.replace(/^ws:/, 'http:') };
 }
@@ -129,7 +131,7 @@ describe('The docs page in a real browser (sample app)', () => {
       page.waitForEvent('download'),
       log.getByRole('button', { name: 'Export JSON' }).click(),
     ]);
-    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Array<{
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as Array<{
       direction: string;
       text: string;
     }>;
@@ -158,7 +160,7 @@ describe('The docs page in a real browser (sample app)', () => {
     const { app, origin } = await startSample({
       imports: [SocketApiModule.forRoot({ path: '/', docs: { token: 'docs-s3cret' } })],
       providers: [ChatService, UsersService, AdminGuard],
-    }});
+    });
     await openPage(app);
     await page.goto(`${origin}/socket-docs`);
 

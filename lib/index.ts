@@ -48,9 +48,9 @@ export type {
   AsyncApiServer,
   AsyncApiServerLocation,
   AsyncApiTag,
-  JsonSchema,
   SocketOperationKind,
 } from './docs/asyncapi-document.js';
+export type { JsonSchema } from './schema/json-schema.js';
 export type {
   HeartbeatOptions,
   RateLimitOptions,

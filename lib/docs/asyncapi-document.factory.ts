@@ -43,7 +43,7 @@ export class AsyncApiDocumentFactory {
 
   private build(): AsyncApiDocument {
     const { docs = DEFAULTS.docs, path, auth, validation } = this.options;
-    const schemas = new DocumentSchemas(validation.validator);
+    const schemas = new DocumentSchemas(validation.validator, validation.transformer);
     const sections: HandlerSections = { channels: {}, operations: {}, ids: new AsyncApiIds(), schemas };
     for (const action of this.registry.actions.values()) describeAction(sections, action);
     for (const channel of this.registry.channels.values()) describeChannel(sections, channel);

@@ -5,8 +5,9 @@
  * of every app for a handful of interfaces.
  */
 
-/** A JSON Schema (draft-07 compatible: AsyncAPI 3.0's default schema format is a superset of it). */
-export type JsonSchema = Record<string, unknown>;
+import type { JsonSchema } from '../schema/json-schema.js';
+
+export type { JsonSchema };
 
 export interface AsyncApiReference {
   $ref: string;

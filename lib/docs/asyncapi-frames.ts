@@ -18,38 +18,45 @@ export const CORRELATION_ID = {
   description: 'The `id` of the client message, echoed on its reply or error.',
 };
 
-function frame(type: string, name: string | undefined, properties: Record<string, JsonSchema>): JsonSchema {
-  const channel: JsonSchema = name === undefined ? { type: 'string' } : { type: 'string', const: name };
+/** A handler's `data` schema, and whether a frame must carry `data` (see `DocumentSchemas.dataOf`). */
+export interface FrameData {
+  schema: JsonSchema;
+  required: boolean;
+}
+
+function frame(
+  type: string,
+  name: string,
+  properties: Record<string, JsonSchema>,
+  required: string[] = [],
+): JsonSchema {
   return {
     type: 'object',
-    required: ['type', 'channel', ...Object.keys(properties).filter((key) => key === 'status')],
-    properties: { type: { type: 'string', const: type }, channel, ...properties },
+    required: ['type', 'channel', ...required],
+    properties: { type: { type: 'string', const: type }, channel: { type: 'string', const: name }, ...properties },
   };
 }
 
-/** `{"type":"action","channel":name,"data":{...},"id":I}`; a missing `data` is `{}`. */
-export function actionFrame(name: string, data: JsonSchema): JsonSchema {
-  return frame('action', name, {
-    data: describe(data, 'The parameters; a missing `data` is `{}`.'),
+/**
+ * `{"type":"action","channel":name,"data":{...},"id":I}`, or `subscribe` alike (its `data` goes to the
+ * channel method); a missing `data` is `{}`.
+ */
+export function requestFrame(type: 'action' | 'subscribe', name: string, data: FrameData): JsonSchema {
+  const properties = {
+    data: describe(data.schema, 'The parameters; a missing `data` is `{}`.'),
     id: MESSAGE_ID_SCHEMA,
-  });
+  };
+  return frame(type, name, properties, data.required ? ['data'] : []);
 }
 
 /** `{"type":"action","channel":name,"status":"completed","data":R,"id":I}`; `data` left out when the handler gave `null`/`undefined`. */
 export function actionReplyFrame(name: string, data: JsonSchema): JsonSchema {
-  return frame('action', name, {
+  const properties = {
     status: { type: 'string', const: 'completed' },
     data: describe(data, "The handler's result; left out when it is `null` or `undefined`."),
     id: MESSAGE_ID_SCHEMA,
-  });
-}
-
-/** `{"type":"subscribe","channel":name,"data":{...},"id":I}`: `data` goes to the channel method. */
-export function subscribeFrame(name: string, data: JsonSchema): JsonSchema {
-  return frame('subscribe', name, {
-    data: describe(data, "The channel method's parameters; a missing `data` is `{}`."),
-    id: MESSAGE_ID_SCHEMA,
-  });
+  };
+  return frame('action', name, properties, ['status']);
 }
 
 /** `subscribed`, `unsubscribe` and `unsubscribed`: the channel's name and the `id`, nothing else. */

@@ -9,14 +9,7 @@ import type {
   JsonSchema,
   SocketOperationKind,
 } from './asyncapi-document.js';
-import {
-  actionFrame,
-  actionReplyFrame,
-  channelFrame,
-  CORRELATION_ID,
-  dataFrame,
-  subscribeFrame,
-} from './asyncapi-frames.js';
+import { actionReplyFrame, channelFrame, CORRELATION_ID, dataFrame, requestFrame } from './asyncapi-frames.js';
 import type { AsyncApiIds } from './asyncapi-ids.js';
 import type { DocumentSchemas } from './document-schemas.js';
 
@@ -43,7 +36,7 @@ export function describeAction(sections: HandlerSections, action: RegisteredHand
   sections.channels[channelKey] = {
     ...channelOf('action', name, options),
     messages: {
-      request: message(`${name}.request`, options, actionFrame(name, sections.schemas.dataOf(action)), {
+      request: message(`${name}.request`, options, requestFrame('action', name, sections.schemas.dataOf(action)), {
         correlated: true,
         examples: examples.map(({ name: id, summary, data }) =>
           example(id, summary, { type: 'action', channel: name, id: 1, ...present({ data }) }),
@@ -81,12 +74,17 @@ export function describeChannel(sections: HandlerSections, channel: RegisteredCh
   sections.channels[channelKey] = {
     ...channelOf('channel', name, options),
     messages: {
-      subscribe: message(`${name}.subscribe`, options, subscribeFrame(name, sections.schemas.dataOf(channel)), {
-        correlated: true,
-        examples: examples.map(({ name: id, summary, data }) =>
-          example(id, summary, { type: 'subscribe', channel: name, id: 1, ...present({ data }) }),
-        ),
-      }),
+      subscribe: message(
+        `${name}.subscribe`,
+        options,
+        requestFrame('subscribe', name, sections.schemas.dataOf(channel)),
+        {
+          correlated: true,
+          examples: examples.map(({ name: id, summary, data }) =>
+            example(id, summary, { type: 'subscribe', channel: name, id: 1, ...present({ data }) }),
+          ),
+        },
+      ),
       subscribed: message(`${name}.subscribed`, options, channelFrame('subscribed', name), { correlated: true }),
       unsubscribe: message(`${name}.unsubscribe`, options, channelFrame('unsubscribe', name), { correlated: true }),
       unsubscribed: message(`${name}.unsubscribed`, options, channelFrame('unsubscribed', name), { correlated: true }),

@@ -1,41 +1,77 @@
+import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
+import { describeTarget } from '../handlers/handler-target.js';
 import type { SocketHandlerOptions } from '../interfaces/socket-action-options.interface.js';
 import type { SocketReplyType } from '../interfaces/socket-reply-type.interface.js';
 import type { RegisteredHandler } from '../registry/socket-api.registry.js';
-import type { JsonSchema } from './asyncapi-document.js';
+import { DtoSchemas } from '../schema/dto-schemas.js';
+import type { JsonSchema, UnconstrainedRule } from '../schema/json-schema.js';
 
 /** What the document says of a value whose type the handler does not declare. */
 const UNDECLARED: JsonSchema = { description: 'Any JSON value: the handler declares no type for it.' };
 
 /**
- * The schemas of one document: each handler's `data` (from its `@Data()` parameters) and its
- * declared reply or payload type, with the DTO classes they name collected for `components.schemas`.
+ * The schemas of one document: each handler's `data` (from its `@Data()` parameters, read with the
+ * validator options the server validates it with) and its declared reply or payload type, with the
+ * DTO classes they name collected for `components.schemas`.
  */
 export class DocumentSchemas {
-  constructor(private readonly validator: ValidatorOptions) {}
+  private readonly dtos: DtoSchemas;
 
-  /** The schema of the `data` a handler takes. */
-  dataOf(handler: RegisteredHandler<SocketHandlerOptions>): JsonSchema {
-    void this.validatorOf(handler);
-    return {};
+  constructor(
+    private readonly validator: ValidatorOptions,
+    private readonly transformer: ClassTransformOptions,
+  ) {
+    this.dtos = new DtoSchemas(validator, transformer);
   }
 
-  /** The schema of a reply's or publication's `data`, from the decorator's `reply` / `payload`. */
+  /** For `components.schemas`: every DTO class referred to so far. */
+  get components(): Record<string, JsonSchema> {
+    return this.dtos.components;
+  }
+
+  /** Every rule of those DTOs that no schema expresses (their properties say `x-unconstrained`). */
+  get unconstrained(): UnconstrainedRule[] {
+    return this.dtos.unconstrained;
+  }
+
+  /**
+   * The schema of the `data` a handler takes, and whether the frame must carry `data`: the server
+   * reads a missing `data` as `{}`, which a schema that requires properties refuses, so the frame
+   * schema then requires `data` (else a tool would take a frame without it for valid).
+   */
+  dataOf(handler: RegisteredHandler<SocketHandlerOptions>): { schema: JsonSchema; required: boolean } {
+    const schema = this.dtosOf(handler).dataSchema(handler.binder.params, describeTarget(handler.target));
+    return { schema, required: this.requiresProperties(schema) };
+  }
+
+  /**
+   * The schema of a reply's or publication's `data`, from the decorator's `reply` / `payload`. A DTO
+   * is documented by its validation rules: what the server checks of what it receives, and what the
+   * method's return type promises (the compiler holds the method to it), not what class-transformer's
+   * `@Exclude()`/`@Expose()` may then leave out of the frame.
+   */
   valueOf(type: SocketReplyType | undefined, handler: RegisteredHandler<SocketHandlerOptions>): JsonSchema {
     if (type === undefined) return UNDECLARED;
     if (Array.isArray(type)) return { type: 'array', items: this.valueOf(type[0] as SocketReplyType, handler) };
     if (type === Number) return { type: 'number' };
     if (type === String) return { type: 'string' };
     if (type === Boolean) return { type: 'boolean' };
-    return { type: 'object' };
+    return this.dtosOf(handler).refTo(type as Exclude<SocketReplyType, readonly unknown[]>);
   }
 
-  get components(): Record<string, JsonSchema> {
-    return {};
+  /** Whether the schema (through `$ref`s to components and `allOf`) lists required properties. */
+  private requiresProperties(schema: JsonSchema): boolean {
+    const { $ref, required, allOf } = schema;
+    if (Array.isArray(required) && required.length > 0) return true;
+    if (Array.isArray(allOf) && allOf.some((part) => this.requiresProperties(part as JsonSchema))) return true;
+    const component = typeof $ref === 'string' ? this.components[$ref.replace('#/components/schemas/', '')] : undefined;
+    return component !== undefined && this.requiresProperties(component);
   }
 
-  /** The class-validator options a handler's DTOs are validated with: the module's, then the handler's own. */
-  private validatorOf(handler: RegisteredHandler<SocketHandlerOptions>): ValidatorOptions {
-    return { ...this.validator, ...handler.options.validation };
+  /** The module's validator options, or a view with the handler's own `validation` merged over them. */
+  private dtosOf(handler: RegisteredHandler<SocketHandlerOptions>): DtoSchemas {
+    const own = handler.options.validation;
+    return own ? this.dtos.withOptions({ ...this.validator, ...own }, this.transformer) : this.dtos;
   }
 }

@@ -45,13 +45,32 @@ export function parameterRows(resolver: Resolver, schema: JsonObject | undefined
         constraints: constraints(resolver, property),
         description: typeof property.description === 'string' ? property.description : undefined,
       });
-      if (depth < MAX_DEPTH && isObject(property.properties)) walk(property, `${path}.`, depth + 1);
-      const items = resolver.object(property.items);
-      if (depth < MAX_DEPTH && items && isObject(items.properties)) walk(items, `${path}[].`, depth + 1);
+      const nested = depth < MAX_DEPTH ? nestedObject(resolver, property) : undefined;
+      if (nested) walk(nested.schema, `${path}${nested.prefix}`, depth + 1);
     }
   };
   if (schema) walk(schema, '', 0);
   return rows;
+}
+
+/**
+ * The object whose properties get rows of their own under a property: the property itself, its
+ * array's items (`list[].name`), or the first such alternative of an `anyOf`/`oneOf`/`allOf` (a
+ * nested DTO that may also come as an array is documented once, as the object).
+ */
+function nestedObject(resolver: Resolver, property: JsonObject): { schema: JsonObject; prefix: string } | undefined {
+  if (isObject(property.properties)) return { schema: property, prefix: '.' };
+  const items = resolver.object(property.items);
+  if (items && isObject(items.properties)) return { schema: items, prefix: '[].' };
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
+    const options = property[key];
+    if (!Array.isArray(options)) continue;
+    for (const option of options) {
+      const found = nestedObject(resolver, resolver.object(option) ?? {});
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 export function typeName(resolver: Resolver, schema: JsonObject): string {
@@ -61,6 +80,8 @@ export function typeName(resolver: Resolver, schema: JsonObject): string {
     const items = resolver.object(schema.items);
     return `${items ? typeName(resolver, items) : 'any'}[]`;
   }
+  // A DTO by its class name (the converter titles each component schema so).
+  if (type === 'object' && typeof schema.title === 'string') return schema.title;
   if (typeof type === 'string') return type;
   if ('const' in schema) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) return 'enum';
@@ -83,7 +104,12 @@ function constraints(resolver: Resolver, schema: JsonObject): string[] {
   if (Array.isArray(schema.enum)) found.push(`one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}`);
   const items = resolver.object(schema.items);
   if (items) found.push(...constraints(resolver, items).map((item) => `each: ${item}`));
-  if (schema['x-unconstrained'] !== undefined) found.push('not documented: see the description');
+  const not = resolver.object(schema.not);
+  if (not && Array.isArray(not.enum)) found.push(`not ${not.enum.map((value) => JSON.stringify(value)).join(', ')}`);
+  // Rules the converter could not express: said, never left out (the server checks them anyway).
+  const unconstrained = schema['x-unconstrained'];
+  if (Array.isArray(unconstrained))
+    found.push(...unconstrained.map((reason) => `not in the schema: ${asText(reason)}`));
   return found;
 }
 

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ModuleMetadata } from '@nestjs/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SocketApiModule } from '../../lib/index.js';
+import { apiKeyAuthenticator, SocketApiModule } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import { AdminGuard } from '../../sample/auth/admin.guard.js';
 import { ChatService } from '../../sample/chat/chat.service.js';
@@ -37,16 +37,17 @@ describe('The docs page in a real browser (sample app)', () => {
     await browser.close();
   });
   /** A fresh browser context and page on the app; closed before the app (closers run last added first). */
-  async function openPage(app: TestApp): Promise<void> {
+  async function openPage(app: TestApp, expectedErrors: RegExp[] = []): Promise<void> {
     cleanup.track(app);
     context = await browser.newContext({ viewport: { width: 1400, height: 1150 }, acceptDownloads: true });
     page = await context.newPage();
     requests = recordRequests(page);
     const errors: string[] = [];
-    // A CSP violation or a script error is a bug of the page: each is collected and fails the test.
-    // (The refusals of a wrong docs token are the test's own doing.)
+    // A CSP violation or a script error is a bug of the page: each is collected and fails the test,
+    // but for those the test causes on purpose (`expectedErrors`: a refused token, say).
     page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 401/.test(message.text())) errors.push(message.text());
+      const text = message.text();
+      if (message.type() === 'error' && !expectedErrors.some((expected) => expected.test(text))) errors.push(text);
     });
     page.on('pageerror', (error) => errors.push(error.message));
     cleanup.add(async () => {
@@ -161,7 +162,7 @@ describe('The docs page in a real browser (sample app)', () => {
       imports: [SocketApiModule.forRoot({ path: '/', docs: { token: 'docs-s3cret' } })],
       providers: [ChatService, UsersService, AdminGuard],
     });
-    await openPage(app);
+    await openPage(app, [/status of 401/]);
     await page.goto(`${origin}/socket-docs`);
 
     const tokenBox = page.getByLabel('Docs token');
@@ -185,5 +186,27 @@ describe('The docs page in a real browser (sample app)', () => {
     const own = new URL(origin).host;
     expect(requests.filter((url) => new URL(url).host !== own)).toEqual([]);
     expect(requests.some((url) => url.includes('docs-s3cret'))).toBe(false);
+  }, 60_000);
+
+  it("sends the socket's auth token the way the document's security schemes say (API key in the query)", async () => {
+    const { app, origin } = await startSample({
+      imports: [SocketApiModule.forRoot({ path: '/', docs: true, auth: apiKeyAuthenticator({ keys: ['key-123'] }) })],
+      providers: [ChatService, UsersService, AdminGuard],
+    });
+    await openPage(app, [/HTTP Authentication failed/]);
+    await page.goto(`${origin}/socket-docs`);
+    const token = connection('A').getByLabel(/Auth token/);
+    expect(await token.count()).toBe(1);
+    await shows(connection('A').locator('label', { hasText: 'Auth token' }), '?api_key=');
+
+    // Without the key the server refuses the upgrade; with it the connection works.
+    await connection('A').getByRole('button', { name: 'Connect' }).click();
+    await shows(connection('A').locator('output.status'), /^disconnected: closed/);
+    await token.fill('key-123');
+    await connect('A');
+    await execute('add_numbers', '{ "a": 20, "b": 22 }');
+    await shows(card('add_numbers').locator('pre.reply'), '"data": 42');
+    const sockets = requests.filter((url) => url.startsWith('ws:'));
+    expect(sockets.map((url) => new URL(url).searchParams.get('api_key'))).toEqual([null, 'key-123']);
   }, 60_000);
 });

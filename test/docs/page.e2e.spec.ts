@@ -151,6 +151,19 @@ describe('The docs page in a real browser (sample app)', () => {
       await page.screenshot({ path: SCREENSHOT, fullPage: false });
     }
 
+    // Paused, the log records frames without showing them; they appear when the pause ends. Clear empties it.
+    const rows = log.locator('tbody tr');
+    const shown = await rows.count();
+    await log.getByLabel('Pause').check();
+    await execute('add_numbers', '{ "a": 40, "b": 2 }');
+    await shows(card('add_numbers').locator('pre.reply'), '"data": 42');
+    await shows(log.locator('.toolbar .muted'), `${shown} shown of ${shown + 2} frames (paused)`);
+    expect(await rows.count()).toBe(shown);
+    await log.getByLabel('Pause').uncheck();
+    await countIs(rows.filter({ hasText: '"data":42' }), 1);
+    await log.getByRole('button', { name: 'Clear' }).click();
+    await countIs(rows, 0);
+
     // Nothing but the app: the page, its bundle, the document and the sockets, all on its origin.
     const own = new URL(origin).host;
     expect(requests.length).toBeGreaterThanOrEqual(6);

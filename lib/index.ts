@@ -30,9 +30,14 @@ export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.j
 export type {
   SocketActionExample,
   SocketActionOptions,
+  SocketActionReplyOptions,
   SocketHandlerOptions,
 } from './interfaces/socket-action-options.interface.js';
-export type { SocketChannelExample, SocketChannelOptions } from './interfaces/socket-channel-options.interface.js';
+export type {
+  SocketChannelExample,
+  SocketChannelOptions,
+  SocketChannelPayloadOptions,
+} from './interfaces/socket-channel-options.interface.js';
 export type { SocketReplyType, SocketReplyValue } from './interfaces/socket-reply-type.interface.js';
 export type { MethodReturning, TypedMethodDecorator } from './decorators/typed-method-decorator.js';
 export { createSocketApiDocument, type SocketApiDocumentOverrides } from './docs/create-socket-api-document.js';

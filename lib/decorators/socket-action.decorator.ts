@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { SocketActionOptions } from '../interfaces/socket-action-options.interface.js';
+import type { SocketActionOptions, SocketActionReplyOptions } from '../interfaces/socket-action-options.interface.js';
 import type { SocketReplyType, SocketReplyValue } from '../interfaces/socket-reply-type.interface.js';
 import { SOCKET_ACTION_METADATA } from '../socket-api.constants.js';
 import { assertHandlerName } from './assert-name.js';
@@ -7,6 +7,7 @@ import type { TypedMethodDecorator } from './typed-method-decorator.js';
 
 export interface SocketActionMetadata extends SocketActionOptions {
   name: string;
+  reply?: SocketReplyType;
 }
 
 /**
@@ -18,10 +19,15 @@ export interface SocketActionMetadata extends SocketActionOptions {
  */
 export function SocketAction<const Reply extends SocketReplyType>(
   name: string,
-  options: SocketActionOptions & { reply: Reply },
+  options: SocketActionReplyOptions<Reply>,
 ): TypedMethodDecorator<SocketReplyValue<Reply>>;
-export function SocketAction(name: string, options?: SocketActionOptions): MethodDecorator;
-export function SocketAction(name: string, options: SocketActionOptions = {}): MethodDecorator {
+// `reply?: undefined`: options with a `reply` that does not type-check (a wrong example) must not
+// fall back to this unchecked signature.
+export function SocketAction(name: string, options?: SocketActionOptions & { reply?: undefined }): MethodDecorator;
+export function SocketAction(
+  name: string,
+  options: SocketActionOptions & { reply?: SocketReplyType } = {},
+): MethodDecorator {
   assertHandlerName('SocketAction', name);
   return SetMetadata<string, SocketActionMetadata>(SOCKET_ACTION_METADATA, { ...options, name });
 }

@@ -1,5 +1,8 @@
 import { SetMetadata } from '@nestjs/common';
-import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
+import type {
+  SocketChannelOptions,
+  SocketChannelPayloadOptions,
+} from '../interfaces/socket-channel-options.interface.js';
 import type { SocketReplyType, SocketReplyValue } from '../interfaces/socket-reply-type.interface.js';
 import { SOCKET_CHANNEL_METADATA } from '../socket-api.constants.js';
 import { assertHandlerName } from './assert-name.js';
@@ -7,6 +10,7 @@ import type { TypedMethodDecorator } from './typed-method-decorator.js';
 
 export interface SocketChannelMetadata extends SocketChannelOptions {
   name: string;
+  payload?: SocketReplyType;
 }
 
 /**
@@ -19,10 +23,15 @@ export interface SocketChannelMetadata extends SocketChannelOptions {
  */
 export function SocketChannel<const Payload extends SocketReplyType>(
   name: string,
-  options: SocketChannelOptions & { payload: Payload },
+  options: SocketChannelPayloadOptions<Payload>,
 ): TypedMethodDecorator<SocketReplyValue<Payload>>;
-export function SocketChannel(name: string, options?: SocketChannelOptions): MethodDecorator;
-export function SocketChannel(name: string, options: SocketChannelOptions = {}): MethodDecorator {
+// `payload?: undefined`: options with a `payload` that does not type-check (a wrong example) must not
+// fall back to this unchecked signature.
+export function SocketChannel(name: string, options?: SocketChannelOptions & { payload?: undefined }): MethodDecorator;
+export function SocketChannel(
+  name: string,
+  options: SocketChannelOptions & { payload?: SocketReplyType } = {},
+): MethodDecorator {
   assertHandlerName('SocketChannel', name);
   return SetMetadata<string, SocketChannelMetadata>(SOCKET_CHANNEL_METADATA, { ...options, name });
 }

@@ -5,7 +5,7 @@ import type { SocketHandlerOptions } from '../interfaces/socket-action-options.i
 import type { SocketReplyType } from '../interfaces/socket-reply-type.interface.js';
 import type { RegisteredHandler } from '../registry/socket-api.registry.js';
 import { DtoSchemas } from '../schema/dto-schemas.js';
-import type { JsonSchema, UnconstrainedRule } from '../schema/json-schema.js';
+import type { JsonSchema } from '../schema/json-schema.js';
 
 /** What the document says of a value whose type the handler does not declare. */
 const UNDECLARED: JsonSchema = { description: 'Any JSON value: the handler declares no type for it.' };
@@ -28,11 +28,6 @@ export class DocumentSchemas {
   /** For `components.schemas`: every DTO class referred to so far. */
   get components(): Record<string, JsonSchema> {
     return this.dtos.components;
-  }
-
-  /** Every rule of those DTOs that no schema expresses (their properties say `x-unconstrained`). */
-  get unconstrained(): UnconstrainedRule[] {
-    return this.dtos.unconstrained;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ValidatorOptions } from 'class-validator';
-import type { SocketReplyType } from './socket-reply-type.interface.js';
+import type { SocketReplyType, SocketReplyValue } from './socket-reply-type.interface.js';
 
 /** What `@SocketAction()` and `@SocketChannel()` both take: validation, and what the generated docs say. */
 export interface SocketHandlerOptions {
@@ -30,8 +30,11 @@ export interface SocketHandlerOptions {
   deprecated?: boolean;
 }
 
-/** An example of an action, shown in the docs as whole frames: the request and its reply. */
-export interface SocketActionExample {
+/**
+ * An example of an action, shown in the docs as whole frames: the request and its reply (typed as
+ * the action's `reply` when it declares one).
+ */
+export interface SocketActionExample<Reply = unknown> {
   /** A machine-friendly name (letters, digits, `_`). */
   name?: string;
   /** What the example shows. */
@@ -39,20 +42,26 @@ export interface SocketActionExample {
   /** The request's `data`. */
   data?: unknown;
   /** The reply's `data`. */
-  reply?: unknown;
+  reply?: Reply;
 }
 
 export interface SocketActionOptions extends SocketHandlerOptions {
-  /**
-   * What the action returns (its reply's `data`), documented with the DTO's schema: a DTO class,
-   * `Number`, `String`, `Boolean`, or `[Type]` for an array. The compiler then refuses a method whose
-   * return type (or what its Promise or Observable gives) does not fit.
-   * @default undefined (the reply is documented as any JSON value, and the method may return anything)
-   */
-  reply?: SocketReplyType;
   /**
    * Examples of requests and replies, shown in the docs (the first one prefills the page's editor).
    * @default []
    */
   examples?: SocketActionExample[];
+}
+
+/** `@SocketAction()`'s options with a declared reply type: the compiler holds the method and the examples to it. */
+export interface SocketActionReplyOptions<Reply extends SocketReplyType = SocketReplyType> extends SocketActionOptions {
+  /**
+   * What the action returns (its reply's `data`), documented with the DTO's schema: a DTO class,
+   * `Number`, `String`, `Boolean`, or `[Type]` for an array. The compiler then refuses a method whose
+   * return type (or what its Promise or Observable gives) does not fit, and examples whose `reply`
+   * does not.
+   * @default undefined (the reply is documented as any JSON value, and the method may return anything)
+   */
+  reply: Reply;
+  examples?: SocketActionExample<SocketReplyValue<Reply>>[];
 }

@@ -1,8 +1,11 @@
 import type { SocketHandlerOptions } from './socket-action-options.interface.js';
-import type { SocketReplyType } from './socket-reply-type.interface.js';
+import type { SocketReplyType, SocketReplyValue } from './socket-reply-type.interface.js';
 
-/** An example of a channel, shown in the docs as whole frames: the subscribe message and a publication. */
-export interface SocketChannelExample {
+/**
+ * An example of a channel, shown in the docs as whole frames: the subscribe message and a
+ * publication (typed as the channel's `payload` when it declares one).
+ */
+export interface SocketChannelExample<Payload = unknown> {
   /** A machine-friendly name (letters, digits, `_`). */
   name?: string;
   /** What the example shows. */
@@ -10,7 +13,7 @@ export interface SocketChannelExample {
   /** The subscribe message's `data`. */
   data?: unknown;
   /** A publication's `data`. */
-  payload?: unknown;
+  payload?: Payload;
 }
 
 export interface SocketChannelOptions extends SocketHandlerOptions {
@@ -28,15 +31,23 @@ export interface SocketChannelOptions extends SocketHandlerOptions {
    */
   slowConsumer?: 'close' | 'drop';
   /**
-   * What the channel publishes (the `data` of its `data` frames: what the method returns), documented
-   * with the DTO's schema: a DTO class, `Number`, `String`, `Boolean`, or `[Type]` for an array. The
-   * compiler then refuses a method whose return type (or what its Promise or Observable gives) does not fit.
-   * @default undefined (publications are documented as any JSON value, and the method may return anything)
-   */
-  payload?: SocketReplyType;
-  /**
    * Examples of subscriptions and publications, shown in the docs.
    * @default []
    */
   examples?: SocketChannelExample[];
+}
+
+/** `@SocketChannel()`'s options with a declared payload type: the compiler holds the method and the examples to it. */
+export interface SocketChannelPayloadOptions<
+  Payload extends SocketReplyType = SocketReplyType,
+> extends SocketChannelOptions {
+  /**
+   * What the channel publishes (the `data` of its `data` frames: what the method returns), documented
+   * with the DTO's schema: a DTO class, `Number`, `String`, `Boolean`, or `[Type]` for an array. The
+   * compiler then refuses a method whose return type (or what its Promise or Observable gives) does
+   * not fit, and examples whose `payload` does not.
+   * @default undefined (publications are documented as any JSON value, and the method may return anything)
+   */
+  payload: Payload;
+  examples?: SocketChannelExample<SocketReplyValue<Payload>>[];
 }

@@ -8,7 +8,7 @@ import type { Type } from '@nestjs/common';
 export type SocketReplyType =
   Type<object> | NumberConstructor | StringConstructor | BooleanConstructor | readonly [SocketReplyType];
 
-/** The values a {@link SocketReplyType} stands for: `UserDto` → a `UserDto`, `[Number]` → `number[]`. */
+/** The values a {@link SocketReplyType} stands for: `UserDto` → a `UserDto`, `[Number]` → a (readonly or not) `number[]`. */
 export type SocketReplyValue<T> = T extends NumberConstructor
   ? number
   : T extends StringConstructor
@@ -16,7 +16,7 @@ export type SocketReplyValue<T> = T extends NumberConstructor
     : T extends BooleanConstructor
       ? boolean
       : T extends readonly [infer Item]
-        ? SocketReplyValue<Item>[]
+        ? ReadonlyArray<SocketReplyValue<Item>>
         : T extends Type<infer Instance>
           ? Instance
           : never;

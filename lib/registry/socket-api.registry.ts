@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { FanOutChannel } from '../channels/fan-out-channel.js';
-import type { SocketActionOptions } from '../interfaces/socket-action-options.interface.js';
-import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
+import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
+import type { SocketChannelMetadata } from '../decorators/socket-channel.decorator.js';
 import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.factory.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 
-export interface RegisteredHandler<Options = SocketActionOptions> {
+export interface RegisteredHandler<Options = SocketActionMetadata> {
   target: HandlerTarget;
   /** The decorator's options, as declared: what the generated document says about the handler. */
   options: Options;
@@ -15,7 +15,7 @@ export interface RegisteredHandler<Options = SocketActionOptions> {
   invoke: HandlerInvoker;
 }
 
-export interface RegisteredChannel extends RegisteredHandler<SocketChannelOptions> {
+export interface RegisteredChannel extends RegisteredHandler<SocketChannelMetadata> {
   channel: FanOutChannel;
   initialData: boolean;
   /**

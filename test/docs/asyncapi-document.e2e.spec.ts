@@ -1,121 +1,22 @@
 import 'reflect-metadata';
 import { Parser } from '@asyncapi/parser';
-import { Injectable, type INestApplication, type ModuleMetadata, UseGuards } from '@nestjs/common';
+import { type INestApplication, type ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { IsInt, IsString, Min } from 'class-validator';
 import {
   apiKeyAuthenticator,
   type AsyncApiDocument,
   createSocketApiDocument,
-  Data,
   jwtAuthenticator,
-  SocketAction,
   SocketApiModule,
   type SocketApiModuleOptions,
-  SocketChannel,
 } from '../../lib/index.js';
 import { SocketApiRegistry } from '../../lib/registry/socket-api.registry.js';
 import { AppModule } from '../../sample/app.module.js';
 import { AdminGuard } from '../../sample/auth/admin.guard.js';
 import { useCleanup } from '../support/cleanup.js';
 import { startApp } from '../support/test-app.js';
+import { Documented, Extra } from './asyncapi-app.js';
 import { documentProblems, resolve, type RegisteredNames } from './asyncapi-invariants.js';
-
-class PointDto {
-  @IsInt()
-  x!: number;
-
-  @IsInt()
-  @Min(0)
-  y!: number;
-}
-
-class LabelDto {
-  @IsString()
-  label!: string;
-}
-
-/** Every documentation option, every kind of reply type, names that cannot be keys as they are. */
-@Injectable()
-class Documented {
-  @SocketAction('move', {
-    reply: PointDto,
-    summary: 'Moves the point',
-    description: 'Adds `dx` to `x`.',
-    tags: ['geometry'],
-    examples: [{ name: 'right', summary: 'one step right', data: { dx: 1 }, reply: { x: 1, y: 0 } }],
-  })
-  move(@Data('dx') dx: number): PointDto {
-    return { x: dx, y: 0 };
-  }
-
-  @SocketAction('points', { reply: [PointDto], tags: ['geometry', 'lists'] })
-  points(@Data() point: PointDto): PointDto[] {
-    return [point];
-  }
-
-  @SocketAction('count', { reply: Number, deprecated: true })
-  count(): number {
-    return 1;
-  }
-
-  @SocketAction('words', { reply: [[String]] })
-  words(): string[][] {
-    return [['a']];
-  }
-
-  @SocketAction('untyped')
-  untyped(@Data('anything') anything: string): unknown {
-    return anything;
-  }
-
-  @UseGuards(AdminGuard)
-  @SocketAction('room/1 #x', { validation: { groups: ['strict'] } })
-  oddName(): boolean {
-    return true;
-  }
-
-  @SocketAction('room_1__x')
-  collidingKey(): boolean {
-    return true;
-  }
-
-  @SocketAction('{id}')
-  braces(): boolean {
-    return true;
-  }
-
-  @SocketChannel('labels', {
-    payload: LabelDto,
-    initialData: true,
-    description: 'Labels as they change.',
-    tags: ['geometry'],
-    deprecated: true,
-    examples: [{ name: 'first', data: { label: 'a' }, payload: { label: 'a' } }],
-  })
-  labels(@Data('label') label: string): LabelDto {
-    return { label };
-  }
-
-  // A channel and an action may share a name: they are told apart by the frame's type.
-  @SocketChannel('count')
-  countChannel(): number {
-    return 1;
-  }
-}
-
-@Injectable()
-class Extra {
-  @SocketAction('extra')
-  extra(): string {
-    return 'extra';
-  }
-
-  @SocketChannel('extra_feed')
-  feed(): string {
-    return 'feed';
-  }
-}
 
 const parser = new Parser();
 

@@ -3,8 +3,24 @@
  * `@ts-expect-error` marks a handler the compiler must refuse; were it accepted, the unused directive
  * would itself be an error.
  */
+import { type CanActivate, UseGuards, UseInterceptors, type NestInterceptor } from '@nestjs/common';
 import { Observable, of } from 'rxjs';
-import { Data, SocketAction, SocketChannel } from '../../lib/index.js';
+import {
+  Connection,
+  Data,
+  SocketAction,
+  type SocketActionOptions,
+  SocketChannel,
+  type SocketConnection,
+} from '../../lib/index.js';
+
+declare class AdminGuard implements CanActivate {
+  canActivate(): boolean;
+}
+
+declare class TimingInterceptor implements NestInterceptor {
+  intercept(): Observable<unknown>;
+}
 
 class UserDto {
   id!: number;
@@ -14,6 +30,8 @@ class UserDto {
 class OrderDto {
   total!: number;
 }
+
+const SHARED_OPTIONS: SocketActionOptions = { validation: { whitelist: true }, tags: ['shared'] };
 
 export class TypedHandlers {
   @SocketAction('user', { reply: UserDto })
@@ -56,6 +74,25 @@ export class TypedHandlers {
     return { total };
   }
 
+  @SocketAction('frozen', { reply: [Number] })
+  frozen(): readonly number[] {
+    return Object.freeze([1, 2]);
+  }
+
+  // Nest's enhancers stack with a typed decorator, in either order; parameters keep their own types.
+  @UseGuards(AdminGuard)
+  @SocketAction('guarded', { reply: UserDto, tags: ['admin'] })
+  @UseInterceptors(TimingInterceptor)
+  async guarded(@Data('id') id: number, @Connection() connection: SocketConnection): Promise<UserDto> {
+    return { id, name: connection.id };
+  }
+
+  // Options typed before `reply` existed still do, in a variable or not.
+  @SocketAction('shared_options', SHARED_OPTIONS)
+  sharedOptions(): string {
+    return 'shared';
+  }
+
   // Without `reply`, anything goes (as before `reply` existed).
   @SocketAction('untyped')
   untyped(): string {
@@ -80,6 +117,12 @@ export class TypedHandlers {
     return { id: 1, name: 'Ada' };
   }
 
+  // @ts-expect-error an array of the wrong element type
+  @SocketAction('wrong_items', { reply: [UserDto] })
+  wrongItems(): OrderDto[] {
+    return [{ total: 1 }];
+  }
+
   // @ts-expect-error a string where a number is declared
   @SocketAction('wrong_primitive', { reply: Number })
   wrongPrimitive(): string {
@@ -89,6 +132,29 @@ export class TypedHandlers {
   // @ts-expect-error nothing returned where a reply is declared
   @SocketAction('wrong_void', { reply: Boolean })
   wrongVoid(): void {}
+
+  @SocketAction('example', { reply: UserDto, examples: [{ data: { id: 1 }, reply: { id: 1, name: 'Ada' } }] })
+  example(@Data('id') id: number): UserDto {
+    return { id, name: 'Ada' };
+  }
+
+  // @ts-expect-error an example whose reply does not fit the declared reply
+  @SocketAction('wrong_example', {
+    reply: UserDto,
+    examples: [{ reply: { id: 1 } }],
+  })
+  wrongExample(): UserDto {
+    return { id: 1, name: 'Ada' };
+  }
+
+  // @ts-expect-error an example whose publication does not fit the declared payload
+  @SocketChannel('wrong_channel_example', {
+    payload: [Number],
+    examples: [{ payload: 'one' }],
+  })
+  wrongChannelExample(): number[] {
+    return [1];
+  }
 
   // @ts-expect-error an Observable of the wrong type
   @SocketChannel('wrong_payload', { payload: OrderDto })

@@ -12,6 +12,7 @@ import { UsersService } from '../../sample/users/users.service.js';
 import { countIs, launchChromium, recordRequests, shows } from '../support/browser.js';
 import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
+import { Documented } from './asyncapi-app.js';
 
 const SCREENSHOT = fileURLToPath(new URL('../../docs/images/socket-docs.png', import.meta.url));
 
@@ -221,5 +222,37 @@ describe('The docs page in a real browser (sample app)', () => {
     await shows(card('add_numbers').locator('pre.reply'), '"data": 42');
     const sockets = requests.filter((url) => url.startsWith('ws:'));
     expect(sockets.map((url) => new URL(url).searchParams.get('api_key'))).toEqual([null, 'key-123']);
+  }, 60_000);
+
+  it('shows descriptions, examples, deprecated badges and odd names as the document gives them', async () => {
+    const { app, origin } = await startSample({
+      imports: [SocketApiModule.forRoot({ docs: true })],
+      providers: [Documented, AdminGuard],
+    });
+    await openPage(app);
+    await page.goto(`${origin}/socket-docs`);
+    const action = (name: string) => page.locator(`details.card-action[data-name="${name}"]`);
+    const channel = (name: string) => page.locator(`details.card-channel[data-name="${name}"]`);
+
+    await countIs(action('count').locator(':scope > summary .badge-deprecated'), 1);
+    await countIs(channel('labels').locator(':scope > summary .badge-deprecated'), 1);
+    expect(await action('move').locator('summary .badge-deprecated').count()).toBe(0);
+    await shows(page.locator('section.group', { has: action('move') }).locator('h2'), 'geometry');
+
+    // The editor starts from the document's example; Execute gets the example's reply.
+    await action('move').locator(':scope > summary').click();
+    await shows(action('move').locator('.description'), 'Adds `dx` to `x`.');
+    expect(JSON.parse(await action('move').getByLabel('data (JSON)').inputValue())).toEqual({ dx: 1 });
+    await connect('A');
+    await action('move').getByRole('button', { name: 'Execute' }).click();
+    await shows(action('move').locator('pre.reply'), '"x": 1');
+
+    // A name that is no document key as it is (slash, space, hash) is sent as the server knows it.
+    await action('room_1__x').locator(':scope > summary').click();
+    await action('room_1__x').getByRole('button', { name: 'Execute' }).click();
+    await shows(action('room_1__x').locator('pre.reply'), '"data": true');
+    await action('room/1 #x').locator(':scope > summary').click();
+    await action('room/1 #x').getByRole('button', { name: 'Execute' }).click();
+    await shows(action('room/1 #x').locator('.outcome-error'), 'FORBIDDEN');
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { SocketApiModule, type SocketApiDocsOptions } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import { AdminGuard } from '../../sample/auth/admin.guard.js';
 import { ChatService } from '../../sample/chat/chat.service.js';
+import { PageController } from '../../sample/page.controller.js';
 import { UsersService } from '../../sample/users/users.service.js';
 import { useCleanup } from '../support/cleanup.js';
 import { PLATFORMS, type Platform } from '../support/platforms.js';
@@ -183,6 +184,18 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
       expect([path, open.status]).toEqual([path, 200]);
     }
     expect((await send(port, '/socket-docs')).status).toBe(404);
+  });
+
+  it('shares the HTTP server with the broadcast bridge (both served ahead of the framework)', async () => {
+    const port = await start({
+      imports: [SocketApiModule.forRoot({ path: '/', docs: true, broadcast: {} })],
+      controllers: [PageController],
+      providers: [ChatService, UsersService, AdminGuard],
+    });
+    expect((await send(port, '/socket-docs')).status).toBe(200);
+    const broadcast = await send(port, '/_broadcast', 'POST', { 'content-type': 'application/json' });
+    expect([broadcast.status, JSON.parse(broadcast.body)]).toEqual([400, { error: expect.any(String) }]);
+    expect((await send(port, '/')).status).toBe(200);
   });
 
   it('serves nothing when docs are off (the default)', async () => {

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DEFAULTS } from '../options/defaults.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import {
   APPLICATION_ERROR_CODES,
   CloseCodeDescription,
+  DocsMessage,
   ERROR_MESSAGE_DESCRIPTION,
   ErrorCodeDescription,
   SERVER_DESCRIPTION,
@@ -25,16 +26,23 @@ import { DocumentSchemas } from './document-schemas.js';
  * copies with the server where the caller says it is.
  */
 @Injectable()
-export class AsyncApiDocumentFactory {
+export class AsyncApiDocumentFactory implements OnApplicationBootstrap {
   private built?: AsyncApiDocument;
+  /** Set once every module has initialized, the registry's included: before, the document would miss handlers. */
+  private started = false;
 
   constructor(
     private readonly registry: SocketApiRegistry,
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
   ) {}
 
+  onApplicationBootstrap(): void {
+    this.started = true;
+  }
+
   /** The document with `servers.socketapi` at `location` (e.g. the Host of the request for it): a copy of its own. */
   documentFor(location: AsyncApiServerLocation): AsyncApiDocument {
+    if (!this.started) throw new Error(DocsMessage.notStarted);
     const document = structuredClone((this.built ??= this.build()));
     document.servers.socketapi.host = location.host;
     document.servers.socketapi.protocol = location.protocol;

@@ -31,13 +31,13 @@ export class DocumentSchemas {
   }
 
   /**
-   * The schema of the `data` a handler takes, and whether the frame must carry `data`: the server
-   * reads a missing `data` as `{}`, which a schema that requires properties refuses, so the frame
-   * schema then requires `data` (else a tool would take a frame without it for valid).
+   * The schema of the `data` a handler takes, and whether the frame must carry `data` (the server
+   * reads a missing `data` as `{}`: a frame without it is refused exactly when `{}` is).
    */
   dataOf(handler: RegisteredHandler<SocketHandlerOptions>): { schema: JsonSchema; required: boolean } {
-    const schema = this.dtosOf(handler).dataSchema(handler.binder.params, describeTarget(handler.target));
-    return { schema, required: this.requiresProperties(schema) };
+    const dtos = this.dtosOf(handler);
+    const { params } = handler.binder;
+    return { schema: dtos.dataSchema(params, describeTarget(handler.target)), required: dtos.dataRequired(params) };
   }
 
   /**
@@ -53,15 +53,6 @@ export class DocumentSchemas {
     if (type === String) return { type: 'string' };
     if (type === Boolean) return { type: 'boolean' };
     return this.dtosOf(handler).refTo(type as Exclude<SocketReplyType, readonly unknown[]>);
-  }
-
-  /** Whether the schema (through `$ref`s to components and `allOf`) lists required properties. */
-  private requiresProperties(schema: JsonSchema): boolean {
-    const { $ref, required, allOf } = schema;
-    if (Array.isArray(required) && required.length > 0) return true;
-    if (Array.isArray(allOf) && allOf.some((part) => this.requiresProperties(part as JsonSchema))) return true;
-    const component = typeof $ref === 'string' ? this.components[$ref.replace('#/components/schemas/', '')] : undefined;
-    return component !== undefined && this.requiresProperties(component);
   }
 
   /** The module's validator options, or a view with the handler's own `validation` merged over them. */

@@ -7,6 +7,13 @@ import type { ErrorCode } from './error-codes.js';
  * authenticators. Typed by the codes, so that a code added to `ErrorCode` or `CloseCode` without a
  * description here does not compile.
  */
+/** Errors of the document's API, for the developer who calls it. */
+export const DocsMessage = {
+  notStarted:
+    'The AsyncAPI document was asked for before the app was initialized, when its handlers are not known yet: ' +
+    'call createSocketApiDocument(app) after `await app.init()` (or `app.listen()`).',
+} as const;
+
 export const ErrorCodeDescription: Record<ErrorCode, string> = {
   INVALID_MESSAGE:
     'The frame is not a JSON object, or its `type`, `channel` or `id` is missing or wrong, or its `data` is nested too deeply.',

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { TransformationType, type ClassTransformOptions } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes, type MetadataStorage, type ValidatorOptions } from 'class-validator';
 import { transformerMetadata } from '../validation/class-transformer-storage.js';
-import { constraintSchema } from './constraint-table.js';
+import { constraintSchema, STRIPPED_KEYS } from './constraint-table.js';
 import { allOf, NOTHING, orNull, type JsonSchema, type UnconstrainedRule } from './json-schema.js';
 
 type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
@@ -12,7 +12,7 @@ export interface SchemaRegistry {
   components: Record<string, JsonSchema>;
   unconstrained: UnconstrainedRule[];
   /** Component name by options key, then class. */
-  names: Map<string, Map<Function, string>>;
+  names: Map<string, Map<Type<object>, string>>;
 }
 
 // Validator options that decide which values pass; the others (messages, stopAtFirstError…) do not.
@@ -28,14 +28,12 @@ const DECISIVE_OPTIONS = [
   'forbidUnknownValues',
 ] as const;
 
-// Keys removed from data before validation (lib/validation/strip-proto-keys.ts).
-const STRIPPED_KEYS = ['__proto__', 'prototype', 'constructor'];
 const VALIDATE_IF = '@ValidateIf';
 
 /** Builds the component schema of each DTO class under one set of validator options. */
 export class ClassSchemaBuilder {
   readonly registry: SchemaRegistry;
-  private readonly names: Map<Function, string>;
+  private readonly names: Map<Type<object>, string>;
   private readonly storage = getMetadataStorage();
 
   constructor(
@@ -45,7 +43,7 @@ export class ClassSchemaBuilder {
   ) {
     this.registry = registry ?? { components: {}, unconstrained: [], names: new Map() };
     const key = JSON.stringify([DECISIVE_OPTIONS.map((option) => options[option]), transformer]);
-    this.names = this.registry.names.get(key) ?? new Map<Function, string>();
+    this.names = this.registry.names.get(key) ?? new Map<Type<object>, string>();
     this.registry.names.set(key, this.names);
     this.transformerChanges = Object.keys(transformer).filter((option) => transformer[option as never] !== undefined);
   }
@@ -54,6 +52,12 @@ export class ClassSchemaBuilder {
 
   refTo(type: Type<object>): JsonSchema {
     return { $ref: `#/components/schemas/${this.componentName(type)}` };
+  }
+
+  /** Whether the server accepts `{}` as an instance of `type`: it has properties and none is required. */
+  acceptsEmptyObject(type: Type<object>): boolean {
+    const schema = this.registry.components[this.componentName(type)];
+    return schema.type === 'object' && !Array.isArray(schema.required);
   }
 
   report(className: string, property: string, decorator: string, reason: string): void {
@@ -96,14 +100,16 @@ export class ClassSchemaBuilder {
     const grouped = this.storage.groupByPropertyName(metadatas);
     const defaults = instantiate(type);
     const properties: Record<string, JsonSchema> = {};
+    const definitions: Record<string, JsonSchema> = {};
     const required: string[] = [];
     for (const [property, propertyMetadatas] of Object.entries(grouped)) {
-      const { schema, isRequired } = this.propertySchema(type, property, propertyMetadatas, defaults);
+      const { schema, isRequired } = this.propertySchema(type, property, propertyMetadatas, defaults, definitions);
       properties[property] = schema;
       if (isRequired) required.push(property);
     }
     const schema: JsonSchema = { title, type: 'object', properties };
     if (required.length > 0) schema.required = required;
+    if (Object.keys(definitions).length > 0) schema.definitions = definitions;
     if (this.options.whitelist && this.options.forbidNonWhitelisted) {
       // A property the class sets itself, without rules, is refused even when the data lacks it.
       if (Object.keys(defaults).some((key) => !Object.hasOwn(grouped, key))) {
@@ -123,6 +129,7 @@ export class ClassSchemaBuilder {
     property: string,
     metadatas: ValidationMetadata[],
     defaults: Record<string, unknown>,
+    definitions: Record<string, JsonSchema>,
   ): { schema: JsonSchema; isRequired: boolean } {
     const className = type.name;
     const unconstrained: string[] = [];
@@ -163,7 +170,7 @@ export class ClassSchemaBuilder {
       (metadata.each ? eachItem : whole).push(converted.schema);
     }
     if (eachItem.length > 0) whole.push(forEachItem(allOf(eachItem), allOf(whole)));
-    if (nested) whole.push(this.nestedSchema(type, property));
+    if (nested) whole.push(this.nestedSchema(type, property, definitions));
     let schema = allOf(whole);
 
     if (isOptional || ((skipNullProperties || skipMissingProperties) && !isDefined)) schema = orNull(schema);
@@ -181,12 +188,19 @@ export class ClassSchemaBuilder {
 
   /**
    * What `@ValidateNested()` accepts: class-validator validates an object as its class (the one
-   * `@Type` names, an instance of which class-transformer made), and an array item by item (items
-   * that are arrays again are walked the same way; the schema allows one level, see the differences).
+   * `@Type` names, an instance of which class-transformer made), and an array item by item, where an
+   * item may be an array again, walked the same way, and a `null` item passes when null properties
+   * are skipped. That recursion is the class's `definitions` entry for the property, so that a
+   * `$ref` can name it.
    */
-  private nestedSchema(type: Type<object>, property: string): JsonSchema {
+  private nestedSchema(type: Type<object>, property: string, definitions: Record<string, JsonSchema>): JsonSchema {
     const item = this.nestedItemSchema(type, property);
-    return { anyOf: [item, { type: 'array', items: item }] };
+    const pointer = property.replace(/~/g, '~0').replace(/\//g, '~1');
+    const items = { $ref: `#/components/schemas/${this.names.get(type)}/definitions/${pointer}` };
+    const { skipNullProperties, skipMissingProperties } = this.options;
+    const nullItem = skipNullProperties || skipMissingProperties ? [{ type: 'null' }] : [];
+    definitions[property] = { anyOf: [item, ...nullItem, { type: 'array', items }] };
+    return { anyOf: [item, { type: 'array', items }] };
   }
 
   private nestedItemSchema(type: Type<object>, property: string): JsonSchema {
@@ -292,7 +306,7 @@ function forEachItem(item: JsonSchema, whole: JsonSchema): JsonSchema {
 }
 
 /** The own properties a new instance of `type` starts with (class-transformer starts from one). */
-function instantiate(type: Function): Record<string, unknown> {
+function instantiate(type: Type<object>): Record<string, unknown> {
   try {
     return { ...(new (type as new () => object)() as Record<string, unknown>) };
   } catch {
@@ -305,7 +319,7 @@ function instantiate(type: Function): Record<string, unknown> {
  * the prototype keys stripped from all data, and those class-transformer does not assign (the
  * class's own prototype members without a setter, and every method, `toString` included).
  */
-function ignoredKeys(type: Function, defaults: Record<string, unknown>): string[] {
+function ignoredKeys(type: Type<object>, defaults: Record<string, unknown>): string[] {
   const keys = new Set(STRIPPED_KEYS);
   const prototype = type.prototype as object;
   for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(prototype))) {

@@ -35,6 +35,73 @@ export function constraintSchema(name: string, constraints: unknown[]): Constrai
  * expressed exactly the rule says why, and a name missing from this table is reported by the caller:
  * no decorator is ever read approximately without saying so.
  */
+// Decorators whose check is `typeof value === 'string' && <a validator.js function>` with no
+// equivalent JSON Schema (ajv-formats' `email`, `uri`, `ipv4`… accept other sets): the string type
+// is exact, the rest is reported.
+const VALIDATOR_JS_STRING_CHECKS = [
+  'isAlpha',
+  'isAlphanumeric',
+  'isAscii',
+  'isBIC',
+  'isBase32',
+  'isBase58',
+  'isBase64',
+  'isBtcAddress',
+  'isByteLength',
+  'isCreditCard',
+  'isCurrency',
+  'isDataURI',
+  'isDecimal',
+  'isEAN',
+  'isEmail',
+  'isEthereumAddress',
+  'isFqdn',
+  'isFullWidth',
+  'isHSL',
+  'isHalfWidth',
+  'isHash',
+  'isHexColor',
+  'isHexadecimal',
+  'isIBAN',
+  'isIp',
+  'isIsbn',
+  'isIsin',
+  'isISO31661Alpha2',
+  'isISO31661Alpha3',
+  'isISO31661Numeric',
+  'isISRC',
+  'isISSN',
+  'isIdentityCard',
+  'isJson',
+  'isJwt',
+  'isLocale',
+  'isLowercase',
+  'isMacAddress',
+  'isMagnetURI',
+  'isMimeType',
+  'isMobilePhone',
+  'isMongoId',
+  'isMultibyte',
+  'isOctal',
+  'isPassportNumber',
+  'isPhoneNumber',
+  'isPort',
+  'isPostalCode',
+  'isRFC3339',
+  'isRgbColor',
+  'isSemVer',
+  'isStrongPassword',
+  'isSurrogatePair',
+  'isTimeZone',
+  'isUppercase',
+  'isUrl',
+  'isVariableWidth',
+  'isISO4217CurrencyCode',
+  'isTaxId',
+  'isISO6391',
+  'isLatLong',
+];
+
 const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
   isDefined: () => ({ not: { type: 'null' } }),
   equals: ([comparison]) => (isJsonPrimitive(comparison) ? { const: comparison } : NOTHING),
@@ -73,14 +140,9 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
         )
       : new PartialSchema({ type: 'number' }, 'validator.js truncates a divisor that is not a positive integer'),
 
-  // validator.js counts a surrogate pair as one character, as JSON Schema does (variation selectors: see the differences).
-  minLength: ([min]) => ({ type: 'string', minLength: min }),
-  maxLength: ([max]) => ({ type: 'string', maxLength: max }),
-  isLength: ([min, max]) => ({
-    type: 'string',
-    ...(typeof min === 'number' && min > 0 ? { minLength: min } : {}),
-    ...(typeof max === 'number' ? { maxLength: max } : {}),
-  }),
+  minLength: ([min]) => length(min, undefined),
+  maxLength: ([max]) => length(0, max),
+  isLength: ([min, max]) => length(min, max),
   matches: ([pattern, modifiers]) => {
     const result = regExpToPattern(pattern as string | RegExp, modifiers as string | undefined);
     return 'pattern' in result
@@ -97,6 +159,15 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
     return { type: 'string', pattern: '^[+-]?([0-9]*[.])?[0-9]+$' };
   },
   isUuid: ([version]) => uuid(version),
+  IsFirebasePushId: () => ({ type: 'string', pattern: '^[a-zA-Z0-9_-]{20}$' }),
+  isMilitaryTime: () => ({ type: 'string', pattern: '^([01]\\d|2[0-3]):?([0-5]\\d)$' }),
+  ...Object.fromEntries(
+    VALIDATOR_JS_STRING_CHECKS.map((name) => [
+      name,
+      () =>
+        new PartialSchema({ type: 'string' }, `validator.js's ${name} is a function no JSON Schema keyword matches`),
+    ]),
+  ),
   isIso8601: ([options]) => iso8601(options),
   isDateString: ([options]) => iso8601(options),
 
@@ -125,10 +196,11 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
       'an array holding objects or arrays: its primitive items must still be unique, which is not checked',
     );
   },
+  // The prototype keys are stripped from the data before validation: they do not make an object non-empty.
   isNotEmptyObject: ([options]) =>
     (options as { nullable?: boolean } | undefined)?.nullable === false
-      ? { type: 'object', not: { additionalProperties: { type: 'null' } } }
-      : { type: 'object', minProperties: 1 },
+      ? { type: 'object', not: { patternProperties: { [STRIPPED]: {} }, additionalProperties: { type: 'null' } } }
+      : { type: 'object', not: { propertyNames: { enum: STRIPPED_KEYS } } },
 };
 
 /** `enum` of the values a `===` comparison with parsed JSON can match (objects never match). */
@@ -140,6 +212,34 @@ function oneOf(values: unknown[]): JsonSchema {
 function noneOf(values: unknown[]): JsonSchema {
   const primitives = values.filter(isJsonPrimitive);
   return primitives.length > 0 ? { not: { enum: [...new Set(primitives)] } } : {};
+}
+
+// Keys removed from all data before validation (lib/validation/strip-proto-keys.ts).
+export const STRIPPED_KEYS = ['__proto__', 'prototype', 'constructor'];
+const STRIPPED = `^(?:${STRIPPED_KEYS.join('|')})$`;
+
+// U+FE0E / U+FE0F, the text and emoji presentation selectors.
+const SELECTOR = '[\\uFE0E\\uFE0F]';
+
+/**
+ * validator.js's isLength counts code points (a surrogate pair is one, as JSON Schema counts), less
+ * each presentation selector that directly follows another character: `"✌️"` is one character to it
+ * and two to `maxLength`. So `minLength` is kept (never stricter than the server), and a string that
+ * holds a selector is measured by a pattern that counts the way validator.js does (a character
+ * takes the selector after it; other selectors count one each); `maxLength` applies to the others.
+ */
+function length(min: unknown, max: unknown): JsonSchema {
+  const lower = typeof min === 'number' && min > 0 ? min : 0;
+  const upper = typeof max === 'number' ? max : undefined;
+  if (lower === 0 && upper === undefined) return { type: 'string' };
+  const unit = `(?:[^\\uFE0E\\uFE0F](?:${SELECTOR}|(?!${SELECTOR}))|${SELECTOR})`;
+  return {
+    type: 'string',
+    ...(lower > 0 ? { minLength: lower } : {}),
+    if: { pattern: SELECTOR },
+    then: { pattern: `^${unit}{${lower},${upper ?? ''}}$` },
+    ...(upper === undefined ? {} : { else: { maxLength: upper } }),
+  };
 }
 
 function escapeRegExp(text: string): string {
@@ -161,9 +261,16 @@ const UUID_PATTERNS: Record<string, string> = {
   ),
 };
 
+/** class-validator accepts one version or an array of them (any of which may match). */
 function uuid(version: unknown): JsonSchema {
-  const key = version === undefined || version === null ? 'all' : String(version);
-  return Object.hasOwn(UUID_PATTERNS, key) ? { type: 'string', pattern: UUID_PATTERNS[key] } : NOTHING;
+  const versions = Array.isArray(version) ? version : [version];
+  const patterns = versions
+    .map((one) => (one === undefined || one === null ? 'all' : String(one)))
+    .filter((key) => Object.hasOwn(UUID_PATTERNS, key))
+    .map((key) => UUID_PATTERNS[key]);
+  if (patterns.length === 0) return NOTHING;
+  if (patterns.length === 1) return { type: 'string', pattern: patterns[0] };
+  return { type: 'string', anyOf: patterns.map((pattern) => ({ pattern })) };
 }
 
 // validator.js's ISO 8601 expression (isISO8601.js), verbatim: it has no flags.

@@ -3,7 +3,7 @@ import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
 import { CONNECTION_PARAM } from '../socket-api.constants.js';
 import { ClassSchemaBuilder, type SchemaRegistry } from './class-schema.js';
-import { allOf, type JsonSchema, type UnconstrainedRule } from './json-schema.js';
+import { allOf, orNull, type JsonSchema, type UnconstrainedRule } from './json-schema.js';
 import { primitiveDataSchema } from './primitive-schemas.js';
 
 /** A handler parameter as `ParamsBinder.params` lists it: `@Data()`, `@Data('name')` or `@Connection()`. */
@@ -55,7 +55,8 @@ export class DtoSchemas {
    * The schema of a handler's whole `data`, from its `@Data()` parameters, as `ParamsBinder` reads
    * them: `data` arrives as `{}` when the frame has none (or `null`); `@Data()` reads all of it;
    * `@Data('name')` needs `data` to be an object and reads one property of it. `handler` names the
-   * handler in `unconstrained`.
+   * handler in `unconstrained`. The schema is of `data` as sent: it accepts `null` when the server
+   * accepts `{}` (see `dataRequired` for a frame without `data`).
    */
   dataSchema(params: ReadonlyArray<DataParam>, handler = '(handler data)'): JsonSchema {
     const parts: JsonSchema[] = [];
@@ -82,7 +83,19 @@ export class DtoSchemas {
         ...(required.size > 0 ? { required: [...required] } : {}),
       });
     }
-    return allOf(parts);
+    const schema = allOf(parts);
+    return this.dataRequired(params) ? schema : orNull(schema);
+  }
+
+  /** Whether a frame must carry `data`: false when the server accepts the `{}` that a missing `data` becomes. */
+  dataRequired(params: ReadonlyArray<DataParam>): boolean {
+    return params.some((param) => {
+      if (param.kind === CONNECTION_PARAM) return false;
+      if (primitiveDataSchema(param.metatype)) return param.property === undefined && param.metatype !== Object;
+      if (typeof param.metatype !== 'function') return false;
+      // A DTO under a property is read from `undefined` and refused; a whole-data DTO reads `{}`.
+      return param.property !== undefined || !this.builder.acceptsEmptyObject(param.metatype as Type<object>);
+    });
   }
 
   /** What one parameter accepts, and whether `data` must hold it (a DTO's reader refuses `undefined`). */

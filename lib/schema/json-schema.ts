@@ -46,9 +46,16 @@ const TYPE_SPECIFIC_KEYWORDS = new Set([
  * case: `{ type: 'string', minLength: 1, maxLength: 9 }`), with `allOf` for the ones that do.
  */
 export function allOf(schemas: JsonSchema[]): JsonSchema {
+  const nonEmpty = schemas.filter((schema) => Object.keys(schema).length > 0);
+  if (nonEmpty.length === 1) return nonEmpty[0];
   const merged: JsonSchema = {};
   const rest: JsonSchema[] = [];
-  for (const original of schemas) {
+  for (const original of nonEmpty) {
+    // Draft-07 ignores the keywords beside a `$ref`: a reference stays a schema of its own.
+    if ('$ref' in original) {
+      rest.push(original);
+      continue;
+    }
     const schema = { ...original };
     // integer ⊂ number: `IsInt` and `Min` together are one `type: 'integer'`.
     if (isNumberAndInteger(merged.type, schema.type)) merged.type = schema.type = 'integer';

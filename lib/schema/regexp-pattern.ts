@@ -19,6 +19,10 @@ export function regExpToPattern(source: string | RegExp, modifiers?: string): Pa
   } catch {
     return { reason: 'the pattern is not a valid regular expression' };
   }
+  if (typeof source !== 'string' && regExp.sticky && !regExp.global) {
+    // `match` reads and moves a sticky RegExp's lastIndex: its verdict depends on the value checked before.
+    return { reason: 'a sticky RegExp object without "g" keeps lastIndex between values: its verdict varies' };
+  }
   let pattern = regExp.source;
   const flags = new Set([...regExp.flags].filter((flag) => !HARMLESS_FLAGS.has(flag)));
   const unicode = flags.delete('u');
@@ -46,8 +50,8 @@ export function regExpToPattern(source: string | RegExp, modifiers?: string): Pa
  * non-ASCII character to an ASCII one). `undefined` where that is not exact.
  */
 function spellOutCase(source: string): string | undefined {
-  // Non-ASCII text, back-references (compared case-insensitively), named groups, \k, \p, \c.
-  if (/[^\x00-\x7f]|\\[1-9kpPc]|\(\?</.test(source)) return undefined;
+  // Text beyond printable ASCII, back-references (compared case-insensitively), named groups, \k, \p, \c.
+  if (/[^ -~]|\\[1-9kpPc]|\(\?</.test(source)) return undefined;
   let out = '';
   for (let i = 0; i < source.length; i++) {
     const char = source[i];

@@ -5,6 +5,7 @@ import { Test } from '@nestjs/testing';
 import {
   apiKeyAuthenticator,
   type AsyncApiDocument,
+  type AsyncApiMessage,
   createSocketApiDocument,
   jwtAuthenticator,
   SocketApiModule,
@@ -211,6 +212,72 @@ describe('the AsyncAPI document', () => {
     expect(second.info).toEqual({ title: 'SocketAPI', version: '1.0.0' });
     first.channels = {};
     expect(Object.keys(createSocketApiDocument(app).channels)).not.toHaveLength(0);
+  });
+
+  it('has invariant checks that catch each break they are for', async () => {
+    const app = await initApp(withOptions({}));
+    const names = registeredNames(app);
+    const broken = (change: (document: AsyncApiDocument) => void) => {
+      const document = createSocketApiDocument(app);
+      change(document);
+      return documentProblems(document, names);
+    };
+    const [actionKey, action] = Object.entries(createSocketApiDocument(app).operations).find(
+      ([, operation]) => operation['x-socketapi-kind'] === 'action',
+    )!;
+    const otherChannel = Object.keys(createSocketApiDocument(app).channels).find(
+      (key) => `#/channels/${key}` !== action.channel.$ref,
+    )!;
+
+    expect(broken(() => undefined)).toEqual([]);
+    expect(broken((document) => delete document.operations[actionKey])).toEqual([
+      expect.stringMatching(/^action operations are for/),
+    ]);
+    expect(
+      broken(
+        (document) =>
+          (document.operations[actionKey].reply!.messages[0].$ref = `#/channels/${otherChannel}/messages/error`),
+      ),
+    ).toContainEqual(expect.stringMatching(/reply message .* is not of its reply channel/));
+    expect(
+      broken((document) => (document.operations[actionKey].reply!.messages = action.reply!.messages.slice(0, 1))),
+    ).toEqual([expect.stringMatching(/the error message is not among its replies/)]);
+    expect(broken((document) => (document.operations[actionKey].channel.$ref = '#/channels/nowhere'))).toContainEqual(
+      expect.stringMatching(/does not resolve/),
+    );
+    expect(
+      broken((document) => {
+        const code = document.components.messages.error.payload.properties as Record<
+          string,
+          { anyOf: Array<{ enum?: string[] }> }
+        >;
+        code.code.anyOf[0].enum = code.code.anyOf[0].enum!.filter((value) => value !== 'TOKEN_EXPIRED');
+      }),
+    ).toEqual(["error code TOKEN_EXPIRED is not in the error message's enum"]);
+    expect(
+      broken((document) => {
+        const channel = resolve(document, action.channel.$ref) as { address: string };
+        channel.address = `${action['x-socketapi-name']}/{room}`;
+      }),
+    ).toContainEqual(expect.stringMatching(/parameter \{room\} undeclared/));
+    expect(
+      broken((document) => {
+        const request = Object.values(document.channels)
+          .flatMap((channel) => Object.values(channel.messages))
+          .find((message) => 'examples' in message && message.examples?.length) as AsyncApiMessage;
+        request.examples![0].payload.type = 'not-a-type';
+      }),
+    ).toEqual([expect.stringMatching(/example .* does not fit/)]);
+  });
+
+  it('refuses to describe an app that has not been initialized (its handlers are not known yet)', async () => {
+    const moduleRef = await Test.createTestingModule(withOptions({})).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    cleanup.add(() => app.close());
+    expect(() => createSocketApiDocument(app)).toThrow(/app.init\(\)/);
+    await app.init();
+    expect(registeredNames(app).actions.length).toBeGreaterThan(0);
+    expect(documentProblems(createSocketApiDocument(app), registeredNames(app))).toEqual([]);
   });
 
   it("names a listening app's port in the server's host", async () => {

@@ -1,5 +1,5 @@
 import './style.css';
-import { readDocument, type ApiDocument, type JsonObject } from './api-document.js';
+import { readDocument, type ApiDocument, type HandlerDoc, type JsonObject } from './api-document.js';
 import { handlerCard } from './cards.js';
 import { Connections } from './connections.js';
 import { field, h, replace } from './dom.js';
@@ -68,6 +68,19 @@ function askToken(root: HTMLElement, documentUrl: string, wrong: boolean): void 
   input.focus();
 }
 
+/** A card, or what went wrong drawing it: one schema the page cannot read must not take the others down. */
+function safeCard(api: ApiDocument, handler: HandlerDoc, connections: Connections): HTMLElement {
+  try {
+    return handlerCard(api, handler, connections);
+  } catch (error) {
+    return h(
+      'p',
+      { class: 'outcome outcome-error', attrs: { role: 'alert' } },
+      `${handler.kind} ${handler.name}: the page could not show it (${(error as Error).message})`,
+    );
+  }
+}
+
 function render(root: HTMLElement, api: ApiDocument): void {
   document.title = `${api.title} — socket docs`;
   const log = new FrameLog();
@@ -77,7 +90,7 @@ function render(root: HTMLElement, api: ApiDocument): void {
       'section',
       { class: 'group', attrs: { 'aria-label': tag } },
       h('h2', {}, tag),
-      ...handlers.map((handler) => handlerCard(api, handler, connections)),
+      ...handlers.map((handler) => safeCard(api, handler, connections)),
     ),
   );
   replace(

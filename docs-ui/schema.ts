@@ -73,12 +73,16 @@ function nestedObject(resolver: Resolver, property: JsonObject): { schema: JsonO
   return undefined;
 }
 
-export function typeName(resolver: Resolver, schema: JsonObject): string {
+/** How deep a type name or constraint list follows items and alternatives: a recursive schema stops there. */
+const MAX_NAME_DEPTH = 3;
+
+export function typeName(resolver: Resolver, schema: JsonObject, depth = 0): string {
+  if (depth > MAX_NAME_DEPTH) return '…';
   const { type } = schema;
   if (Array.isArray(type)) return type.map(asText).join(' | ');
   if (type === 'array') {
     const items = resolver.object(schema.items);
-    return `${items ? typeName(resolver, items) : 'any'}[]`;
+    return `${items ? typeName(resolver, items, depth + 1) : 'any'}[]`;
   }
   // A DTO by its class name (the converter titles each component schema so).
   if (type === 'object' && typeof schema.title === 'string') return schema.title;
@@ -88,13 +92,14 @@ export function typeName(resolver: Resolver, schema: JsonObject): string {
   for (const key of ['anyOf', 'oneOf'] as const) {
     const options = schema[key];
     if (Array.isArray(options)) {
-      return options.map((option) => typeName(resolver, resolver.object(option) ?? {})).join(' | ');
+      return options.map((option) => typeName(resolver, resolver.object(option) ?? {}, depth + 1)).join(' | ');
     }
   }
   return 'any';
 }
 
-function constraints(resolver: Resolver, schema: JsonObject): string[] {
+function constraints(resolver: Resolver, schema: JsonObject, depth = 0): string[] {
+  if (depth > MAX_NAME_DEPTH) return [];
   const found: string[] = [];
   for (const [key, label] of CONSTRAINTS) {
     const value = schema[key];
@@ -103,7 +108,10 @@ function constraints(resolver: Resolver, schema: JsonObject): string[] {
   }
   if (Array.isArray(schema.enum)) found.push(`one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}`);
   const items = resolver.object(schema.items);
-  if (items) found.push(...constraints(resolver, items).map((item) => `each: ${item}`));
+  if (items) found.push(...constraints(resolver, items, depth + 1).map((item) => `each: ${item}`));
+  // A rule split by `if`: the `else` branch is the common case (the schema block shows the whole).
+  const otherwise = resolver.object(schema.else);
+  if (otherwise) found.push(...constraints(resolver, otherwise, depth + 1));
   const not = resolver.object(schema.not);
   if (not && Array.isArray(not.enum)) found.push(`not ${not.enum.map((value) => JSON.stringify(value)).join(', ')}`);
   // Rules the converter could not express: said, never left out (the server checks them anyway).

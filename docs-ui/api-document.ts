@@ -49,6 +49,11 @@ export interface ApiDocument {
   resolver: Resolver;
 }
 
+/** A JSON value as text: a string as itself, anything else as JSON. */
+export function asText(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+}
+
 export function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,5 +1,13 @@
-import type { ActionDoc, ApiDocument, ChannelDoc, HandlerDoc, Json, JsonObject } from './api-document.js';
-import { asText, field, h, pretty, replace, uid, type Child } from './dom.js';
+import {
+  asText,
+  type ActionDoc,
+  type ApiDocument,
+  type ChannelDoc,
+  type HandlerDoc,
+  type Json,
+  type JsonObject,
+} from './api-document.js';
+import { field, h, pretty, replace, uid, type Child } from './dom.js';
 import type { Answer, PageConnection } from './connection.js';
 import type { Connections } from './connections.js';
 import { inlineRefs, parameterRows, skeleton } from './schema.js';

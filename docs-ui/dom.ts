@@ -59,8 +59,3 @@ export function field(label: string, control: HTMLInputElement | HTMLTextAreaEle
 export function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? 'undefined';
 }
-
-/** A JSON value as text: a string as itself, anything else as JSON. */
-export function asText(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-}

@@ -1,5 +1,4 @@
-import { asText } from './dom.js';
-import { isObject, type Json, type JsonObject, type Resolver } from './api-document.js';
+import { asText, isObject, type Json, type JsonObject, type Resolver } from './api-document.js';
 
 /** One row of a parameters table: a property of `data`, nested ones by dotted path. */
 export interface ParameterRow {

@@ -9,6 +9,7 @@ import { AdminGuard } from '../../sample/auth/admin.guard.js';
 import { ChatService } from '../../sample/chat/chat.service.js';
 import { PageController } from '../../sample/page.controller.js';
 import { UsersService } from '../../sample/users/users.service.js';
+import { CapturingLogger } from '../support/capturing-logger.js';
 import { useCleanup } from '../support/cleanup.js';
 import { PLATFORMS, type Platform } from '../support/platforms.js';
 import { startApp } from '../support/test-app.js';
@@ -196,6 +197,16 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
     const broadcast = await send(port, '/_broadcast', 'POST', { 'content-type': 'application/json' });
     expect([broadcast.status, JSON.parse(broadcast.body)]).toEqual([400, { error: expect.any(String) }]);
     expect((await send(port, '/')).status).toBe(200);
+  });
+
+  it('logs where the page is once the server listens', async () => {
+    const logger = new CapturingLogger();
+    const app = cleanup.track(await startApp({ imports: [AppModule] }, (nest) => nest.useLogger(logger), platform));
+    const port = new URL(app.url).port;
+    const lines = logger.lines.filter((line) => line.details === 'SocketApiDocs').map((line) => line.message);
+    expect(lines).toEqual([
+      `Docs page: http://127.0.0.1:${port}/socket-docs (document at http://127.0.0.1:${port}/socket-docs/asyncapi.json)`,
+    ]);
   });
 
   it('serves nothing when docs are off (the default)', async () => {

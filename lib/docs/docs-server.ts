@@ -94,13 +94,13 @@ export class DocsServer implements OnModuleInit {
 
   private route(base: string, bundle: PageBundle | undefined): void {
     const shell = pageShell(base, bundle);
-    const page = (request: IncomingMessage) => cached(request, shell, 'no-cache');
+    const page = (request: IncomingMessage) => cached(request, shell);
     this.routes.set(base === '' ? '/' : base, page);
     this.routes.set(`${base}/`, page);
     this.routes.set(`${base}/asyncapi.json`, (request) => this.document(request));
     if (bundle) {
-      this.routes.set(`${base}/app.js`, (request) => cached(request, bundle.script, 'no-cache'));
-      this.routes.set(`${base}/app.css`, (request) => cached(request, bundle.style, 'no-cache'));
+      this.routes.set(`${base}/app.js`, (request) => cached(request, bundle.script));
+      this.routes.set(`${base}/app.css`, (request) => cached(request, bundle.style));
     }
   }
 
@@ -113,8 +113,8 @@ export class DocsServer implements OnModuleInit {
         answer = error(405, PageMessage.methodNotAllowed, { allow: 'GET, HEAD' });
       } else answer = route(request);
     } catch (failure) {
-      this.logger.error('Could not answer a docs request', describeException(failure));
-      answer = error(500, 'Internal error');
+      this.logger.error(PageMessage.failed, describeException(failure));
+      answer = error(500, PageMessage.internalError);
     }
     if (response.headersSent || response.destroyed) return;
     response.writeHead(answer.status, {
@@ -147,9 +147,12 @@ export class DocsServer implements OnModuleInit {
   }
 }
 
-/** A static file's answer: 304 when the browser's copy is current. */
-function cached(request: IncomingMessage, file: PageAsset, cacheControl: string): Answer {
-  const headers = { etag: file.etag, 'cache-control': cacheControl, 'content-type': file.contentType };
+/**
+ * A static file's answer: revalidated on each use (`no-cache`: the page's URL never changes, and an
+ * asset may be asked for without the `?v=` hash the page adds), 304 when the browser's copy is current.
+ */
+function cached(request: IncomingMessage, file: PageAsset): Answer {
+  const headers = { etag: file.etag, 'cache-control': 'no-cache', 'content-type': file.contentType };
   if (request.headers['if-none-match'] === file.etag) return { status: 304, headers, body: Buffer.alloc(0) };
   return { status: 200, headers, body: file.body };
 }

@@ -6,6 +6,8 @@ export const PageMessage = {
   notFound: 'Not found',
   methodNotAllowed: 'Method not allowed: use GET or HEAD',
   unauthorized: 'This document needs `Authorization: Bearer <docs.token>`',
+  internalError: 'Internal error',
+  failed: 'Could not answer a docs request',
   noHttpServer: 'No HTTP server (application context): the docs page is not served.',
   served: (url: string) => `Docs page: ${url} (document at ${url}/asyncapi.json)`,
   bundleMissing: (tried: readonly string[]) =>

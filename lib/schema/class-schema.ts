@@ -2,7 +2,14 @@ import type { Type } from '@nestjs/common';
 import { TransformationType, type ClassTransformOptions } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes, type MetadataStorage, type ValidatorOptions } from 'class-validator';
 import { transformerMetadata } from '../validation/class-transformer-storage.js';
-import { constraintSchema, STRIPPED_KEYS } from './constraint-table.js';
+import {
+  constraintSchema,
+  intersectLengths,
+  lengthBounds,
+  lengthSchema,
+  STRIPPED_KEYS,
+  type LengthBounds,
+} from './constraint-table.js';
 import { allOf, NOTHING, orNull, type JsonSchema, type UnconstrainedRule } from './json-schema.js';
 
 type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
@@ -155,20 +162,34 @@ export class ClassSchemaBuilder {
 
     const whole: JsonSchema[] = [];
     const eachItem: JsonSchema[] = [];
+    // Length rules on one value are one range, so that the schema says `minLength` and `maxLength` once.
+    const lengths: { whole?: LengthBounds; each?: LengthBounds } = {};
     for (const metadata of checks) {
-      const decorator = metadata.name ?? metadata.type;
+      const decorator = this.decoratorName(metadata);
       if (metadata.validateIf) {
         note(decorator, 'its validateIf option is a function: the rule applies only when it returns true');
         continue;
       }
-      const converted = constraintSchema(decorator, (metadata.constraints ?? []) as unknown[]);
+      // Only a decorator's own name is looked up: `@Validate(SomeConstraint)` has none and is reported.
+      const converted = metadata.name
+        ? constraintSchema(metadata.name, (metadata.constraints ?? []) as unknown[])
+        : undefined;
       if (!converted) {
         note(decorator, 'a constraint the converter does not know (a custom or unsupported decorator)');
         continue;
       }
       if (converted.unconstrained) note(decorator, converted.unconstrained);
-      (metadata.each ? eachItem : whole).push(converted.schema);
+      const bounds = lengthBounds(metadata.name ?? '', (metadata.constraints ?? []) as unknown[]);
+      const list = metadata.each ? 'each' : 'whole';
+      if (bounds) {
+        const known = lengths[list];
+        lengths[list] = known ? intersectLengths(known, bounds) : bounds;
+      } else {
+        (metadata.each ? eachItem : whole).push(converted.schema);
+      }
     }
+    if (lengths.whole) whole.push(lengthSchema(lengths.whole));
+    if (lengths.each) eachItem.push(lengthSchema(lengths.each));
     if (eachItem.length > 0) whole.push(forEachItem(allOf(eachItem), allOf(whole)));
     if (nested) whole.push(this.nestedSchema(type, property, definitions));
     let schema = allOf(whole);
@@ -224,6 +245,13 @@ export class ClassSchemaBuilder {
       return { type: 'object', 'x-unconstrained': ['@Type: the nested type is chosen at run time or is not a class'] };
     }
     return this.refTo(nestedType as Type<object>);
+  }
+
+  /** The decorator's registered name, or for `@Validate(Constraint)` the constraint's. */
+  private decoratorName(metadata: ValidationMetadata): string {
+    const constraint = this.storage.getTargetValidatorConstraints(metadata.constraintCls)[0] as
+      { name?: string } | undefined;
+    return metadata.name ?? constraint?.name ?? metadata.type;
   }
 
   /** Whether the server accepts the value a property has when the data lacks it, as `performValidations` decides. */

@@ -123,6 +123,10 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
           'maxDecimalPlaces counts the digits of the number written out; multipleOf is not the same test',
         ),
   isArray: () => ({ type: 'array' }),
+  // A Date instance, which JSON never makes (a @Type(() => Date) property is reported as converted).
+  isDate: () => NOTHING,
+  minDate: () => NOTHING,
+  maxDate: () => NOTHING,
   isObject: () => ({ type: 'object' }),
   // Object.values: a numeric enum's reverse-mapped member names are accepted too, as class-validator does.
   isEnum: ([entity]) => oneOf(Object.values(entity as object)),
@@ -140,9 +144,9 @@ const CONSTRAINT_TABLE: Readonly<Record<string, Rule>> = {
         )
       : new PartialSchema({ type: 'number' }, 'validator.js truncates a divisor that is not a positive integer'),
 
-  minLength: ([min]) => length(min, undefined),
-  maxLength: ([max]) => length(0, max),
-  isLength: ([min, max]) => length(min, max),
+  minLength: (constraints) => lengthSchema(lengthBounds('minLength', constraints)),
+  maxLength: (constraints) => lengthSchema(lengthBounds('maxLength', constraints)),
+  isLength: (constraints) => lengthSchema(lengthBounds('isLength', constraints)),
   matches: ([pattern, modifiers]) => {
     const result = regExpToPattern(pattern as string | RegExp, modifiers as string | undefined);
     return 'pattern' in result
@@ -228,9 +232,29 @@ const SELECTOR = '[\\uFE0E\\uFE0F]';
  * holds a selector is measured by a pattern that counts the way validator.js does (a character
  * takes the selector after it; other selectors count one each); `maxLength` applies to the others.
  */
-function length(min: unknown, max: unknown): JsonSchema {
-  const lower = typeof min === 'number' && min > 0 ? min : 0;
-  const upper = typeof max === 'number' ? max : undefined;
+export interface LengthBounds {
+  min: number;
+  max?: number;
+}
+
+/** The bounds of a length rule (`MinLength`, `MaxLength`, `Length`), or `undefined` for another rule. */
+export function lengthBounds(name: string, constraints: unknown[]): LengthBounds | undefined {
+  const bound = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+  if (name === 'minLength') return { min: bound(constraints[0]) ?? 0 };
+  if (name === 'maxLength') return { min: 0, max: bound(constraints[0]) };
+  if (name === 'isLength') return { min: bound(constraints[0]) ?? 0, max: bound(constraints[1]) };
+  return undefined;
+}
+
+/** Several length rules on one value: one range, their intersection. */
+export function intersectLengths(a: LengthBounds, b: LengthBounds): LengthBounds {
+  const max = a.max === undefined ? b.max : b.max === undefined ? a.max : Math.min(a.max, b.max);
+  return { min: Math.max(a.min, b.min), max };
+}
+
+export function lengthSchema(bounds: LengthBounds | undefined): JsonSchema {
+  const lower = bounds && bounds.min > 0 ? bounds.min : 0;
+  const upper = bounds?.max;
   if (lower === 0 && upper === undefined) return { type: 'string' };
   const unit = `(?:[^\\uFE0E\\uFE0F](?:${SELECTOR}|(?!${SELECTOR}))|${SELECTOR})`;
   return {

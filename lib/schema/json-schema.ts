@@ -13,10 +13,9 @@ export interface UnconstrainedRule {
 /** Accepts nothing: what class-validator answers for every value of some declarations. */
 export const NOTHING: JsonSchema = { not: {} };
 
-// Keywords that only constrain values of their own type: a schema made of these and one `type`
-// accepts `null` too once `null` is added to its `type`.
+// Keywords that only constrain values of their own type (and annotations): `null` passes them, so a
+// schema made of these and one `type` accepts `null` too once `null` is added to its `type`.
 const TYPE_SPECIFIC_KEYWORDS = new Set([
-  'type',
   'minLength',
   'maxLength',
   'pattern',
@@ -76,14 +75,23 @@ function isNumberAndInteger(a: unknown, b: unknown): boolean {
 
 /** `schema`, or `null`. */
 export function orNull(schema: JsonSchema): JsonSchema {
-  if (Object.keys(schema).length === 0) return schema;
   const keys = Object.keys(schema);
-  if (typeof schema.type === 'string' && keys.every((key) => TYPE_SPECIFIC_KEYWORDS.has(key))) {
+  if (keys.length === 0) return schema;
+  if (typeof schema.type === 'string' && keys.every((key) => key === 'type' || passesNull(key, schema[key]))) {
     return { ...schema, type: [schema.type, 'null'] };
   }
-  if (keys.length === 1 && Array.isArray(schema.anyOf))
+  if (keys.length === 1 && Array.isArray(schema.anyOf)) {
     return { anyOf: [{ type: 'null' }, ...(schema.anyOf as JsonSchema[])] };
+  }
   return { anyOf: [{ type: 'null' }, schema] };
+}
+
+/** Whether `null` passes this keyword: one that only constrains values of its own type (`if` of such keywords too). */
+function passesNull(key: string, value: unknown): boolean {
+  if (key === 'if' || key === 'then' || key === 'else') {
+    return Object.entries(value as JsonSchema).every(([inner, innerValue]) => passesNull(inner, innerValue));
+  }
+  return key !== 'type' && TYPE_SPECIFIC_KEYWORDS.has(key);
 }
 
 /** JSON values a schema can name with `const`/`enum`: values JSON.parse can produce and compare by `===`. */

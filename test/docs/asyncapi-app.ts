@@ -1,5 +1,5 @@
 import { Injectable, UseGuards } from '@nestjs/common';
-import { IsInt, IsString, Min } from 'class-validator';
+import { IsInt, IsString, Min, MinLength } from 'class-validator';
 import { Data, SocketAction, SocketChannel } from '../../lib/index.js';
 import { AdminGuard } from '../../sample/auth/admin.guard.js';
 
@@ -23,8 +23,32 @@ export class LabelDto {
   label!: string;
 }
 
+/**
+ * Validated differently by a handler with `validation: { groups: ['loose'] }`: without groups,
+ * class-validator applies every rule (grouped ones too); with `loose`, only the `always` ones.
+ */
+export class NameDto {
+  @IsString({ always: true })
+  @MinLength(5, { groups: ['strict'] })
+  name!: string;
+}
+
 @Injectable()
 export class Documented {
+  @SocketAction('rename', { reply: String, examples: [{ data: { name: 'abcdef' }, reply: 'abcdef' }] })
+  rename(@Data() body: NameDto): string {
+    return body.name;
+  }
+
+  @SocketAction('rename_loose', {
+    reply: String,
+    validation: { groups: ['loose'] },
+    examples: [{ data: { name: 'abc' }, reply: 'abc' }],
+  })
+  renameLoose(@Data() body: NameDto): string {
+    return body.name;
+  }
+
   @SocketAction('move', {
     reply: PointDto,
     summary: 'Moves the point',

@@ -13,6 +13,7 @@ import {
   IsBoolean,
   IsBooleanString,
   IsDateString,
+  IsDate,
   IsDefined,
   IsEmpty,
   IsEnum,
@@ -35,6 +36,7 @@ import {
   Max,
   MaxLength,
   Min,
+  MinDate,
   MinLength,
   NotContains,
   NotEquals,
@@ -86,6 +88,7 @@ class ZooDto {
   @IsOptional() @IsISO8601() iso?: string;
   @IsOptional() @IsDateString() date?: string;
   @IsOptional() @IsInt({ each: true }) @Max(5, { each: true }) ints?: number | number[];
+  @IsOptional() @IsDate() @MinDate(new Date(0)) when?: Date;
   @Allow() anything?: unknown;
 }
 

@@ -13,6 +13,9 @@ import {
   ValidateIf,
   ValidateNested,
   registerDecorator,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
   type ValidatorOptions,
 } from 'class-validator';
 import { DtoSchemas } from '../../lib/schema/dto-schemas.js';
@@ -149,7 +152,15 @@ function IsEven(): PropertyDecorator {
     });
 }
 
+@ValidatorConstraint({ name: 'isOdd' })
+class IsOddConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'number' && value % 2 === 1;
+  }
+}
+
 class Reported {
+  @Validate(IsOddConstraint) odd: number;
   @IsEmail() email: string;
   @IsEven() even: number;
   @IsNumber({ maxDecimalPlaces: 2 }) amount: number;
@@ -168,6 +179,7 @@ describe('DtoSchemas: what it cannot express is reported, never silently wrong',
   it.each([
     ['email', 'isEmail'],
     ['even', 'isEven'],
+    ['odd', 'isOdd'],
     ['amount', 'isNumber'],
     ['multiline', 'matches'],
     ['text', '@Transform'],
@@ -192,7 +204,7 @@ describe('DtoSchemas: what it cannot express is reported, never silently wrong',
 
   it('accepts everything the server accepts, on the reported properties too (it only accepts more)', async () => {
     const { schema, server } = dtoCase(Reported, {});
-    const valid = { email: 'a@b.co', even: 2, amount: 1.5, multiline: 'a', kind: 'cash', count: 1 };
+    const valid = { odd: 1, email: 'a@b.co', even: 2, amount: 1.5, multiline: 'a', kind: 'cash', count: 1 };
 
     const found = await disagreements(corpus([valid, { ...valid, kind: 'card', card: 'abcd' }]), schema, server);
 

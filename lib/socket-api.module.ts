@@ -8,6 +8,7 @@ import { ChannelHub } from './channels/channel-hub.js';
 import { Subscriptions } from './channels/subscriptions.js';
 import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
 import { AsyncApiDocumentFactory } from './docs/asyncapi-document.factory.js';
+import { DocsServer } from './docs/docs-server.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
 import { SocketApiOrchestrator } from './discovery/socket-api.orchestrator.js';
@@ -43,6 +44,7 @@ import {
     ConnectGuards,
     ConnectionHooks,
     ConnectionIdentities,
+    DocsServer,
     HandlerInvokerFactory,
     HandshakeVerifier,
     InboundQueue,

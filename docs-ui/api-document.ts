@@ -203,10 +203,11 @@ function socketAuth(resolver: Resolver, schemes: JsonObject): SocketAuth {
   const all = Object.values(schemes)
     .map((scheme) => resolver.object(scheme))
     .filter((scheme): scheme is JsonObject => scheme !== undefined);
-  const query = all.find((scheme) => scheme.type === 'httpApiKey' && scheme.in === 'query');
-  if (query && typeof query.name === 'string') return { kind: 'query', name: query.name };
+  // The subprotocol first: a token in the URL ends up in access logs and proxies' logs.
   const bearer = all.find((scheme) => scheme.type === 'http' && typeof scheme['x-socketapi-subprotocol'] === 'string');
   const protocol = bearer?.['x-socketapi-subprotocol'];
   if (typeof protocol === 'string') return { kind: 'subprotocol', protocol };
+  const query = all.find((scheme) => scheme.type === 'httpApiKey' && scheme.in === 'query');
+  if (query && typeof query.name === 'string') return { kind: 'query', name: query.name };
   return { kind: 'none' };
 }

@@ -4,7 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ModuleMetadata } from '@nestjs/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { apiKeyAuthenticator, SocketApiModule } from '../../lib/index.js';
+import { SignJWT } from 'jose';
+import { apiKeyAuthenticator, jwtAuthenticator, SocketApiModule } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import { AdminGuard } from '../../sample/auth/admin.guard.js';
 import { ChatService } from '../../sample/chat/chat.service.js';
@@ -222,6 +223,34 @@ describe('The docs page in a real browser (sample app)', () => {
     await shows(card('add_numbers').locator('pre.reply'), '"data": 42');
     const sockets = requests.filter((url) => url.startsWith('ws:'));
     expect(sockets.map((url) => new URL(url).searchParams.get('api_key'))).toEqual([null, 'key-123']);
+  }, 60_000);
+
+  it("sends a JWT in the WebSocket subprotocols (jwtAuthenticator's scheme for browsers), never in the URL", async () => {
+    const secret = 'j'.repeat(32);
+    const { app, origin } = await startSample({
+      imports: [SocketApiModule.forRoot({ path: '/', docs: true, auth: jwtAuthenticator({ secret }) })],
+      providers: [ChatService, UsersService, AdminGuard],
+    });
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('ada')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
+    await openPage(app, [/HTTP Authentication failed/]);
+    await page.goto(`${origin}/socket-docs`);
+    await shows(connection('A').locator('label', { hasText: 'Auth token' }), 'bearer');
+
+    // Without the token the server refuses the upgrade; with it the connection works.
+    await connection('A').getByRole('button', { name: 'Connect' }).click();
+    await shows(connection('A').locator('output.status'), /^disconnected: closed/);
+    await connection('A')
+      .getByLabel(/Auth token/)
+      .fill(jwt);
+    await connect('A');
+    await execute('add_numbers', '{ "a": 40, "b": 2 }');
+    await shows(card('add_numbers').locator('pre.reply'), '"data": 42');
+    expect(requests.filter((url) => url.startsWith('ws:'))).toHaveLength(2);
+    expect(requests.some((url) => url.includes(jwt))).toBe(false);
   }, 60_000);
 
   it('shows descriptions, examples, deprecated badges and odd names as the document gives them', async () => {

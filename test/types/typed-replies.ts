@@ -139,19 +139,13 @@ export class TypedHandlers {
   }
 
   // @ts-expect-error an example whose reply does not fit the declared reply
-  @SocketAction('wrong_example', {
-    reply: UserDto,
-    examples: [{ reply: { id: 1 } }],
-  })
+  @SocketAction('wrong_example', { reply: UserDto, examples: [{ reply: { id: 1 } }] })
   wrongExample(): UserDto {
     return { id: 1, name: 'Ada' };
   }
 
   // @ts-expect-error an example whose publication does not fit the declared payload
-  @SocketChannel('wrong_channel_example', {
-    payload: [Number],
-    examples: [{ payload: 'one' }],
-  })
+  @SocketChannel('wrong_channel_example', { payload: [Number], examples: [{ payload: 'one' }] })
   wrongChannelExample(): number[] {
     return [1];
   }

@@ -53,6 +53,7 @@ import {
   ValidateNested,
   type ValidatorOptions,
 } from 'class-validator';
+import type { DtoSchemas } from '../../lib/schema/dto-schemas.js';
 import { corpus, disagreements, dtoCase } from './schema-verdicts.js';
 
 enum Color {
@@ -144,9 +145,21 @@ const ZOO_EXAMPLES = [
     booleanText: 'true',
     uuid: '550e8400-e29b-41d4-a716-446655440000',
     uuid4: '550e8400-e29b-41d4-a716-446655440000',
+    uuid17: '550e8400-e29b-11d4-a716-446655440000',
     iso: '2024-01-02T03:04:05Z',
     date: '2024-01-02',
     ints: [1, 2],
+    when: null,
+    alpha: 'abC',
+    alphanumeric: 'a1B',
+    ascii: 'a b',
+    base32: 'JBSWY3DP',
+    base58: 'abc',
+    color6: '#fff',
+    hex: '0x1F',
+    mongoId: '507f1f77bcf86cd799439011',
+    octal: '0o17',
+    version: '1.2.3',
     anything: [1],
   },
 ];
@@ -172,6 +185,10 @@ const EXTRA_VALUES: unknown[] = [
   JSON.parse('{"name":"abc","price":2.5,"notEmpty":"x","defined":0,"object":{"constructor":1,"a":1}}'),
 ];
 
+function properties(schemas: DtoSchemas): Record<string, unknown> {
+  return schemas.components.ZooDto.properties as Record<string, unknown>;
+}
+
 const OPTION_SETS: Array<[string, ValidatorOptions]> = [
   ['no options', {}],
   ['whitelist', { whitelist: true }],
@@ -190,6 +207,8 @@ describe('DtoSchemas: a DTO schema accepts exactly what the server accepts', () 
     const found = await disagreements(values, schema, server);
 
     expect(schemas.unconstrained).toEqual([]);
+    // Every property is probed: the full example holds each of them.
+    expect(Object.keys(ZOO_EXAMPLES[1]).sort()).toEqual(Object.keys(properties(schemas)).sort());
     expect(found).toEqual([]);
     // The corpus is not one-sided: both verdicts occur.
     const verdicts = await Promise.all(values.map((value) => server(value)));

@@ -133,7 +133,7 @@ export class DocsServer implements OnModuleInit {
       return error(401, PageMessage.unauthorized, { 'www-authenticate': 'Bearer realm="socket-docs"' });
     }
     const encrypted = (request.socket as Partial<TLSSocket>).encrypted === true;
-    const host = request.headers.host ?? hostOf(request.socket.address() as AddressInfo);
+    const host = hostHeader(request.headers.host) ?? hostOf(request.socket.address() as AddressInfo);
     const json = JSON.stringify(this.documents.documentFor({ host, protocol: encrypted ? 'wss' : 'ws' }));
     return {
       status: 200,
@@ -163,6 +163,17 @@ function error(status: number, message: string, headers: OutgoingHttpHeaders = {
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
     body: Buffer.from(JSON.stringify({ error: message }), 'utf8'),
   };
+}
+
+/**
+ * A name or address with an optional port (`example.com`, `127.0.0.1:3000`, `[::1]:3000`), or
+ * `undefined`: whatever else a client sends as its Host (markup, a path, several hosts) is not
+ * repeated in the document, whose server is then the address the request came in on.
+ */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+function hostHeader(value: string | undefined): string | undefined {
+  return value !== undefined && HOST.test(value) ? value : undefined;
 }
 
 function hostOf({ address, family, port }: AddressInfo): string {

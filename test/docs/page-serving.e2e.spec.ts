@@ -104,6 +104,19 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
     expect(body.asyncapi).toBe('3.0.0');
     expect(body.servers.socketapi.host).toBe(`127.0.0.1:${port}`);
 
+    // A Host that is no host[:port] is not repeated in the document: the address the request came in on is.
+    for (const forged of ['evil"><script>alert(1)</script>', 'a.example/path', 'a.example, b.example', ' ']) {
+      const answered = await send(port, '/socket-docs/asyncapi.json', 'GET', { host: forged });
+      const { servers } = JSON.parse(answered.body) as { servers: { socketapi: { host: string } } };
+      expect(servers.socketapi.host).toBe(`127.0.0.1:${port}`);
+    }
+    for (const host of ['docs.example.com', 'docs.example.com:8443', '[::1]:3000']) {
+      const answered = await send(port, '/socket-docs/asyncapi.json', 'GET', { host });
+      expect((JSON.parse(answered.body) as { servers: { socketapi: { host: string } } }).servers.socketapi.host).toBe(
+        host,
+      );
+    }
+
     // A trailing slash and a query string name the same page.
     expect((await send(port, '/socket-docs/')).body).toBe(shell.body);
     expect((await send(port, '/socket-docs?utm=x')).body).toBe(shell.body);

@@ -58,6 +58,8 @@ interface Answer {
 export class DocsServer implements OnModuleInit {
   private readonly logger = new Logger('SocketApiDocs');
   private readonly routes = new Map<string, (request: IncomingMessage) => Answer>();
+  /** The document last served, for the server location (`ws://host`) it names. */
+  private lastDocument?: { location: string; body: Buffer };
 
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
@@ -134,7 +136,14 @@ export class DocsServer implements OnModuleInit {
     }
     const encrypted = (request.socket as Partial<TLSSocket>).encrypted === true;
     const host = hostHeader(request.headers.host) ?? hostOf(request.socket.address() as AddressInfo);
-    const json = JSON.stringify(this.documents.documentFor({ host, protocol: encrypted ? 'wss' : 'ws' }));
+    const protocol = encrypted ? 'wss' : 'ws';
+    const location = `${protocol}://${host}`;
+    // Nearly every request names the same host: its answer is kept, so that a burst of requests
+    // costs what a static file does rather than a copy and a serialization of the document each.
+    if (this.lastDocument?.location !== location) {
+      const json = JSON.stringify(this.documents.documentFor({ host, protocol }));
+      this.lastDocument = { location, body: Buffer.from(json, 'utf8') };
+    }
     return {
       status: 200,
       headers: {
@@ -142,7 +151,7 @@ export class DocsServer implements OnModuleInit {
         // Built from the request's Host, and maybe behind a token: no cache keeps it.
         'cache-control': 'no-store',
       },
-      body: Buffer.from(json, 'utf8'),
+      body: this.lastDocument.body,
     };
   }
 }

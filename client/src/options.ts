@@ -49,7 +49,7 @@ export interface ClientAuthOptions {
   /**
    * Renew this long before the expiry (the one the server reported on the last renewal, else the one
    * the provider gave, else a JWT's `exp`); for credentials valid for less than twice this, at half
-   * their life.
+   * their remaining life.
    * @default 30000
    */
   renewBeforeMs?: number;

@@ -11,9 +11,6 @@ export interface RenewalLink {
   nextId(): MessageId;
 }
 
-/** Below this, credentials about to expire are renewed at once rather than at half their life. */
-const MIN_RENEW_DELAY_MS = 1000;
-
 interface PendingRenewal {
   id: MessageId;
   resolve(): void;
@@ -30,6 +27,9 @@ export class Renewal {
   private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private pending: PendingRenewal | undefined;
+  /** Bumped at each lost connection: a renewal started on a connection now gone fails with its loss. */
+  private connectionEpoch = 0;
+  private lastLoss: SocketApiError | undefined;
 
   constructor(
     private readonly credentials: Credentials,
@@ -42,9 +42,10 @@ export class Renewal {
   schedule(expiresAt: number | undefined): void {
     this.cancelTimer();
     if (expiresAt === undefined || !this.credentials.renews) return;
+    // At `renewBeforeMs` before the expiry, or at half the remaining life when that is shorter, so that
+    // short-lived credentials are not renewed in a loop.
     const remaining = expiresAt - Date.now();
-    const before = Math.min(this.credentials.renewBeforeMs, remaining / 2);
-    const delay = remaining - before < MIN_RENEW_DELAY_MS ? 0 : remaining - before;
+    const delay = Math.max(0, remaining - Math.min(this.credentials.renewBeforeMs, remaining / 2));
     this.timer = startTimer(() => {
       this.timer = undefined;
       this.renew().catch((error: SocketApiError) => this.failed(error));
@@ -75,13 +76,18 @@ export class Renewal {
   /** The connection ended: a renewal awaiting its answer will get none, and the timer belongs to it. */
   connectionLost(error: SocketApiError): void {
     this.cancelTimer();
+    this.connectionEpoch++;
+    this.lastLoss = error;
     const pending = this.pending;
     this.pending = undefined;
     pending?.reject(error);
   }
 
   private async exchange(): Promise<void> {
+    const epoch = this.connectionEpoch;
     const { token } = await this.credentials.token('renew');
+    // The connection it was for is gone (the next one connected with this very token, if it asked for one).
+    if (epoch !== this.connectionEpoch && this.lastLoss !== undefined) throw this.lastLoss;
     const id = this.link.nextId();
     const done = new Promise<void>((resolve, reject) => (this.pending = { id, resolve, reject }));
     if (!this.link.send({ type: 'auth', id, data: this.credentials.renewalData(token) })) {

@@ -176,7 +176,10 @@ describe('client subscriptions and reconnection against a real server', () => {
     expect(client.queuedActions).toBe(3);
 
     const bytesClient = cleanup.track(
-      new SocketApiClient(`ws://127.0.0.1:${port}`, { reconnect: FAST_RECONNECT, queue: { maxItems: 100, maxBytes: 200 } }),
+      new SocketApiClient(`ws://127.0.0.1:${port}`, {
+        reconnect: FAST_RECONNECT,
+        queue: { maxItems: 100, maxBytes: 200 },
+      }),
     );
     const small = bytesClient.action('echo', 'x'.repeat(100)); // ~150 bytes as a frame
     const overBytes = await rejection(bytesClient.action('echo', 'y'.repeat(100)));

@@ -26,7 +26,15 @@ class ControlledServer {
         if (this.silent) return;
         if (frame.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
         if (frame.type === 'action') {
-          socket.send(JSON.stringify({ type: 'action', channel: frame.channel, status: 'completed', id: frame.id, data: frame.data }));
+          socket.send(
+            JSON.stringify({
+              type: 'action',
+              channel: frame.channel,
+              status: 'completed',
+              id: frame.id,
+              data: frame.data,
+            }),
+          );
         }
       });
     });

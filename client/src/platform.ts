@@ -35,7 +35,7 @@ export interface AbortSignalLike {
 }
 
 /** A timer handle: a number in browsers, an object in Node. */
-export type TimerHandle = unknown;
+export type TimerHandle = object | number;
 
 interface PlatformGlobals {
   setTimeout(callback: () => void, ms: number): TimerHandle;
@@ -70,15 +70,11 @@ export function decodeBase64(base64: string): string | undefined {
  * false when the request fails or takes longer than `timeoutMs`, or when the platform has no `fetch`.
  */
 export async function answersHttp(url: string, timeoutMs: number): Promise<boolean> {
-  const fetch = globals.fetch;
-  if (fetch === undefined) return false;
+  if (globals.fetch === undefined) return false;
   let timer: TimerHandle | undefined;
   const timeout = new Promise<false>((resolve) => (timer = startTimer(() => resolve(false), timeoutMs)));
   try {
-    return await Promise.race([
-      fetch.call(globalThis, url, { mode: 'no-cors', cache: 'no-store' }).then(() => true),
-      timeout,
-    ]);
+    return await Promise.race([globals.fetch(url, { mode: 'no-cors', cache: 'no-store' }).then(() => true), timeout]);
   } catch {
     return false;
   } finally {

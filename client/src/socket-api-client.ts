@@ -147,7 +147,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         data,
         options.timeoutMs ?? this.options.actionTimeoutMs,
         options.signal,
-        resolve as (data: unknown) => void,
+        resolve,
         reject,
         (settled) => this.forget(settled),
       );

@@ -16,7 +16,8 @@ interface CallRecord {
   key: string;
   n: number;
   settled: number;
-  outcome?: 'replied' | string;
+  /** 'replied', or the code of the error. */
+  outcome?: string;
   reply?: unknown;
 }
 

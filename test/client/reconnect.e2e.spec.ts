@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ClientErrorCode, SocketApiClient, SocketApiError } from '../../client/src/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { waitFor } from '../support/wait.js';
+import type { ClientApiContract } from './support/client-api.js';
 import { startClientServer, type ClientTestServer } from './support/client-server.js';
 import { Recorder, stateReached } from './support/observe.js';
 
@@ -27,8 +28,8 @@ describe('client subscriptions and reconnection against a real server', () => {
     cleanup.add(() => server.close());
   });
 
-  function newClient(): SocketApiClient {
-    return cleanup.track(new SocketApiClient(server.url, { reconnect: FAST_RECONNECT }));
+  function newClient(): SocketApiClient<ClientApiContract> {
+    return cleanup.track(new SocketApiClient<ClientApiContract>(server.url, { reconnect: FAST_RECONNECT }));
   }
 
   function record<T>(recorder: Recorder<T>): Recorder<T> {

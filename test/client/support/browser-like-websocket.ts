@@ -15,8 +15,8 @@ export class BrowserLikeWebSocket {
   constructor(url: string, protocols?: string | string[]) {
     this.socket = new WebSocket(url, protocols);
     this.socket.onopen = (event) => this.onopen?.(event);
-    // A browser gives text frames as strings.
-    this.socket.onmessage = (event) => this.onmessage?.({ data: String(event.data as string | Buffer) });
+    // ws's event interface gives text frames as strings, as a browser does.
+    this.socket.onmessage = (event) => this.onmessage?.({ data: event.data });
     this.socket.onclose = (event) => this.onclose?.({ code: event.code, reason: event.reason });
     this.socket.onerror = (event) => this.onerror?.(event);
   }

@@ -92,3 +92,19 @@ export class ClientApi {
     return true;
   }
 }
+
+/** ClientApi's contract, written by hand until the generated one exists (issue 11's type generator). */
+export interface ClientApiContract {
+  actions: {
+    echo: { data: unknown; reply: unknown };
+    slow: { data: { n: number; ms: number; key?: string }; reply: number };
+    add: { data: { a: number; b: number }; reply: number };
+    refuse: { data: undefined; reply: never };
+    kick: { data: undefined; reply: undefined };
+    publish: { data: { seq: number }; reply: boolean };
+  };
+  channels: {
+    news: { data: { since?: number } | undefined; payload: { seq: number } };
+    room: { data: { name: string }; payload: { welcome: string } };
+  };
+}

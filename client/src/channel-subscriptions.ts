@@ -29,6 +29,8 @@ export interface SubscriptionLink {
 export class ChannelSubscriptions {
   private readonly byChannel = new Map<string, SharedSubscription>();
   private readonly byPendingId = new Map<MessageId, SharedSubscription>();
+  /** Set once the client stopped: later observers are told at once. */
+  private stopped: { error: SocketApiError | undefined } | undefined;
 
   constructor(private readonly link: SubscriptionLink) {}
 
@@ -40,6 +42,11 @@ export class ChannelSubscriptions {
   observe<T>(channel: string, data: SubscribeData): Observable<T> {
     return new Observable<T>((subscriber) => {
       const observer = subscriber as Subscriber<unknown>;
+      if (this.stopped !== undefined) {
+        const { error } = this.stopped;
+        subscriber.error(error ?? new SocketApiError(ClientErrorCode.CLOSED, ClientMessage.closed));
+        return undefined;
+      }
       let shared = this.byChannel.get(channel);
       if (shared !== undefined && !sameData(shared.data, data)) {
         subscriber.error(
@@ -101,6 +108,7 @@ export class ChannelSubscriptions {
 
   /** The client stopped: every observer is told (an error for a terminal failure, completion for `close()`). */
   endAll(error: SocketApiError | undefined): void {
+    this.stopped = { error };
     for (const shared of [...this.byChannel.values()]) {
       this.end(shared, (observer) => (error ? observer.error(error) : observer.complete()));
     }

@@ -112,6 +112,8 @@ describe('client actions against a real server', () => {
     const error = await inFlight;
     expect([error.code, error.maybeExecuted]).toEqual([ClientErrorCode.CLOSED, true]);
     expect((await rejection(client.action('echo', 1))).code).toBe(ClientErrorCode.CLOSED);
+    const late = await firstValueFrom(client.subscribe('news')).catch((error: unknown) => error);
+    expect((late as SocketApiError).code).toBe(ClientErrorCode.CLOSED);
     expect(states).toEqual(['open', 'closed', 'complete']);
   });
 });

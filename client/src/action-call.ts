@@ -12,10 +12,10 @@ import { SocketApiError } from './socket-api-error.js';
 export class ActionCall {
   /** The frame as sent: serialized once, at the call (its size counts against the queue's bytes). */
   readonly text: string;
-  readonly bytes: number;
   /** Whether the frame left for the server: from then on a failure says `maybeExecuted`. */
   sent = false;
   private settled = false;
+  private byteLength: number | undefined;
   private timer: TimerHandle | undefined;
   private readonly onAbort = () => this.fail(ClientErrorCode.ABORTED, ClientMessage.aborted(this.name));
 
@@ -33,7 +33,6 @@ export class ActionCall {
     this.text = JSON.stringify(
       data === undefined ? { type: 'action', channel: name, id } : { type: 'action', channel: name, id, data },
     );
-    this.bytes = utf8Length(this.text);
     if (Number.isFinite(timeoutMs)) {
       this.timer = startTimer(
         () => this.fail(ClientErrorCode.TIMEOUT, ClientMessage.timeout(name, timeoutMs)),
@@ -41,6 +40,11 @@ export class ActionCall {
       );
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** The frame's UTF-8 bytes, counted only for a call that waits in the queue. */
+  get bytes(): number {
+    return (this.byteLength ??= utf8Length(this.text));
   }
 
   get isSettled(): boolean {

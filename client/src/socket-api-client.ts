@@ -404,7 +404,10 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.transport = undefined;
     const closing = transport?.close(CLOSE_WAIT_MS);
     this.connectionLost(error ?? new SocketApiError(ClientErrorCode.CLOSED, ClientMessage.closed), true);
-    for (const call of this.outbox.drain()) call.fail(ClientErrorCode.CLOSED, ClientMessage.closed);
+    // Queued actions were never sent: they fail with why the client stopped (or CLIENT_CLOSED).
+    for (const call of this.outbox.drain()) {
+      call.fail(error?.code ?? ClientErrorCode.CLOSED, error?.message ?? ClientMessage.closed);
+    }
     this.subscriptions.endAll(error);
     this.stateSubject.next(error === undefined ? { status: 'closed' } : { status: 'closed', error });
     this.stateSubject.complete();

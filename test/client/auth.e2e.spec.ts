@@ -115,9 +115,11 @@ describe('client authentication against a real server', () => {
   it('a refused token (HTTP 401 seen through ws) is fetched anew once, then the client gives up: terminal', async () => {
     const tokens = provider(async () => 'not-a-jwt');
     const client = newClient({ auth: { token: tokens.provide } });
+    const queued = client.action('echo', 'never sent').catch((error: unknown) => error);
     const closed = await stateReached(client, 'closed');
     expect(closed.error?.code).toBe(ClientErrorCode.AUTH_REFUSED);
     expect(closed.error?.message).toContain('HTTP 401');
+    expect(await queued).toMatchObject({ code: ClientErrorCode.AUTH_REFUSED, maybeExecuted: false });
     expect(tokens.reasons).toEqual(['connect', 'refused']);
   });
 

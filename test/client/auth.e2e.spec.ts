@@ -187,8 +187,10 @@ describe('client authentication against a real server', () => {
     await stateReached(client, 'reconnecting');
     await stateReached(client, 'open');
     expect(tokens.reasons).toEqual(['connect', 'renew']);
-    // The renewal's connection is gone: it fails, and the new connection has the fresh token.
+    // The renewal's connection is gone: it fails rather than go on in the new session (the doubled
+    // refresh chain of centrifuge-dart PR #129), and the new connection has the fresh token.
     expect(await renewal).toMatchObject({ code: ClientErrorCode.CONNECTION_LOST });
+    expect(auth.renewals).toBe(0);
     expect(await client.action('echo', 'fine')).toBe('fine');
   });
 
@@ -202,6 +204,13 @@ describe('client authentication against a real server', () => {
     expect(auth.renewals).toBeGreaterThanOrEqual(2);
     expect(tokens.reasons.slice(0, 3)).toEqual(['connect', 'renew', 'renew']);
     expect(client.state.status).toBe('open');
+  });
+
+  it('centrifuge-dart PR #129: a static token that expired is not retried forever', async () => {
+    const client = newClient({ auth: { token: await tokenFor('ada', 1), renewal: false } });
+    await stateReached(client, 'open');
+    const closed = await stateReached(client, 'closed');
+    expect(closed.error?.code).toBe(ClientErrorCode.AUTH_REFUSED);
   });
 
   it('without renewal, the expired connection (1008 Token expired) is replaced with a fresh token', async () => {

@@ -31,7 +31,8 @@ export interface ClientAuthOptions {
    *   cannot set headers; the token stays out of URLs and access logs);
    * - `'query'`: `?<queryParam>=<token>`, read by `jwtAuthenticator` (`token`) and `apiKeyAuthenticator` (`api_key`);
    * - `'header'`: `Authorization: Bearer <token>`, or the header `headerName` holding the token as it is
-   *   (`x-api-key`); only with `ws` (Node), which can set headers.
+   *   (`x-api-key`); only with `ws` (Node), which can set headers: the client then loads `ws` even where
+   *   the platform has a WebSocket.
    * @default 'subprotocol'
    */
   sendAs?: 'subprotocol' | 'query' | 'header';
@@ -100,6 +101,12 @@ export interface SocketApiClientOptions {
   heartbeat?: HeartbeatOptions | false;
   /** The bound of the queue of actions issued while disconnected. @default {} */
   queue?: QueueOptions;
+  /**
+   * A handshake not done within this long is given up (and retried): a server or network that swallows
+   * it would otherwise hold the client in `connecting`. Above the server's `handshakeTimeoutMs` (10 s).
+   * @default 15000
+   */
+  connectTimeoutMs?: number;
   /** An action's default `timeoutMs`. @default 30000 */
   actionTimeoutMs?: number;
   /** An action's default `whenDisconnected`. @default 'queue' */
@@ -126,6 +133,7 @@ export interface ResolvedClientOptions {
   reconnect: Required<ReconnectOptions> | false;
   heartbeat: Required<HeartbeatOptions> | false;
   queue: Required<QueueOptions>;
+  connectTimeoutMs: number;
   actionTimeoutMs: number;
   whenDisconnected: 'queue' | 'fail';
   protocols: string[];
@@ -155,6 +163,7 @@ export function resolveClientOptions(options: SocketApiClientOptions = {}): Reso
       timeoutMs: heartbeat?.timeoutMs ?? 10_000,
     },
     queue: { maxItems: options.queue?.maxItems ?? 100, maxBytes: options.queue?.maxBytes ?? 1024 * 1024 },
+    connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
     actionTimeoutMs: options.actionTimeoutMs ?? 30_000,
     whenDisconnected: options.whenDisconnected ?? 'queue',
     protocols: options.protocols ?? [],

@@ -216,7 +216,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         return;
       }
     }
-    const WebSocketClass = await resolveWebSocketClass(this.options.WebSocket);
+    const WebSocketClass = await resolveWebSocketClass(this.options.WebSocket, handshake.headers !== undefined);
     if (generation !== this.generation) return;
     if (WebSocketClass === undefined) {
       void this.stop(new SocketApiError(ClientErrorCode.NO_WEBSOCKET, ClientMessage.noWebSocket));
@@ -224,7 +224,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     }
     let transport: Transport | undefined = undefined;
     try {
-      transport = new Transport(WebSocketClass, handshake, {
+      transport = new Transport(WebSocketClass, handshake, this.options.connectTimeoutMs, {
         opened: () => this.opened(transport, expiresAt),
         message: (text) => this.received(text),
         ended: (end) => this.ended(transport, end),

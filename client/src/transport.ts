@@ -2,6 +2,7 @@ import type { ConnectionEnd } from './close-policy.js';
 import {
   startTimer,
   stopTimer,
+  type TimerHandle,
   type WebSocketConstructor,
   type WebSocketLike,
   type WsConstructorOptions,
@@ -9,6 +10,8 @@ import {
 
 const OPEN = 1;
 const CLOSED = 3;
+/** After an error on an open socket, how long its close event may take before the socket is taken for closed. */
+const CLOSE_AFTER_ERROR_MS = 1000;
 
 /** What a transport tells its owner. Called at most once each for `opened` and `ended`. */
 export interface TransportEvents {
@@ -46,10 +49,13 @@ export class Transport {
   private opened = false;
   private finished = false;
   private status: number | undefined;
+  /** The handshake's deadline, then the wait for a close event after an error. */
+  private timer: TimerHandle | undefined;
 
   constructor(
     WebSocketClass: WebSocketConstructor,
     handshake: Handshake,
+    connectTimeoutMs: number,
     private readonly events: TransportEvents,
   ) {
     const protocols = handshake.protocols.length > 0 ? handshake.protocols : undefined;
@@ -69,8 +75,10 @@ export class Transport {
         socket.terminate();
       });
     }
+    this.timer = startTimer(() => this.giveUp(), connectTimeoutMs);
     socket.onopen = () => {
       if (this.finished) return;
+      stopTimer(this.timer);
       this.opened = true;
       this.events.opened();
     };
@@ -78,8 +86,16 @@ export class Transport {
       if (!this.finished) this.events.message(event.data);
     };
     socket.onclose = (event) => this.finish(event.code, event.reason);
-    // Errors are followed by a close event, which reports them; without a listener ws would throw.
-    socket.onerror = () => undefined;
+    // The standard has a close event follow every error, but Node 22's WebSocket (undici) leaves a
+    // handshake that failed in CONNECTING with no close event: a failed handshake ends at its error
+    // (ws has given the HTTP status before), an open socket at its close event or soon after its error.
+    socket.onerror = () => {
+      if (!this.opened) this.giveUp();
+      else {
+        stopTimer(this.timer);
+        this.timer = startTimer(() => this.giveUp(), CLOSE_AFTER_ERROR_MS);
+      }
+    };
   }
 
   get isOpen(): boolean {
@@ -117,6 +133,17 @@ export class Transport {
   /** Drops the socket without waiting for the server (a dead connection), and reports nothing more. */
   abandon(): void {
     this.finished = true;
+    stopTimer(this.timer);
+    this.drop();
+  }
+
+  /** Ends a socket that failed without a close event (a handshake timed out, an error): reported as 1006. */
+  private giveUp(): void {
+    this.finish(1006, '');
+    this.drop();
+  }
+
+  private drop(): void {
     const socket = this.socket;
     if (isWsEmitter(socket)) {
       socket.terminate();
@@ -132,6 +159,7 @@ export class Transport {
   private finish(code: number, reason: string): void {
     if (this.finished) return;
     this.finished = true;
+    stopTimer(this.timer);
     this.events.ended({ code, reason, opened: this.opened, status: this.status });
   }
 }

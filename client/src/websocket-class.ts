@@ -10,14 +10,20 @@ let wsLoading: Promise<WebSocketConstructor | undefined> | undefined;
 
 /**
  * The WebSocket class to use: the one given, else the platform's, else `ws` (Node 20), imported
- * once, on first use; undefined when there is none.
+ * once, on first use; undefined when there is none. `needsHeaders` (a token sent as a header) puts
+ * `ws` first, since no platform WebSocket can set headers.
  */
-export function resolveWebSocketClass(
+export async function resolveWebSocketClass(
   given: WebSocketConstructor | undefined,
+  needsHeaders: boolean,
 ): Promise<WebSocketConstructor | undefined> {
-  if (given !== undefined) return Promise.resolve(given);
+  if (given !== undefined) return given;
   const platform = globalWebSocket();
-  if (platform !== undefined) return Promise.resolve(platform);
+  if (needsHeaders) return (await loadWs()) ?? platform;
+  return platform ?? loadWs();
+}
+
+function loadWs(): Promise<WebSocketConstructor | undefined> {
   wsLoading ??= import(/* webpackIgnore: true */ /* @vite-ignore */ WS_PACKAGE).then(
     (module: { default?: unknown; WebSocket?: unknown }) => {
       const found = module.WebSocket ?? module.default;

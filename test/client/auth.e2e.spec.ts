@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import {
   apiKeyAuthenticator,
   jwtAuthenticator,
@@ -114,7 +115,8 @@ describe('client authentication against a real server', () => {
 
   it('a refused token (HTTP 401 seen through ws) is fetched anew once, then the client gives up: terminal', async () => {
     const tokens = provider(async () => 'not-a-jwt');
-    const client = newClient({ auth: { token: tokens.provide } });
+    // ws shows the status (on Node 22+, the global WebSocket would be used by default, and does not).
+    const client = newClient({ WebSocket, auth: { token: tokens.provide } });
     const queued = client.action('echo', 'never sent').catch((error: unknown) => error);
     const closed = await stateReached(client, 'closed');
     expect(closed.error?.code).toBe(ClientErrorCode.AUTH_REFUSED);

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientErrorCode, SocketApiClient, SocketApiError } from '../../client/src/index.js';
 import { useCleanup } from '../support/cleanup.js';
@@ -115,6 +115,26 @@ describe("the client's own liveness check", () => {
     await stateReached(client, 'open');
     expect(server.sockets).toHaveLength(2);
     expect(await client.action('echo', 'on the new connection')).toBe('on the new connection');
+  });
+
+  it('a handshake the server never answers is given up after connectTimeoutMs and tried again', async () => {
+    // A TCP server that accepts and says nothing: the upgrade request gets no response.
+    const accepted: Socket[] = [];
+    const mute = createServer((socket) => accepted.push(socket));
+    cleanup.add(() => {
+      accepted.forEach((socket) => socket.destroy());
+      return new Promise((resolve) => mute.close(resolve));
+    });
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    const client = cleanup.track(
+      new SocketApiClient(`ws://127.0.0.1:${(mute.address() as AddressInfo).port}`, {
+        connectTimeoutMs: 200,
+        reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+      }),
+    );
+    const reconnecting = await stateReached(client, 'reconnecting');
+    expect(reconnecting.error?.code).toBe(ClientErrorCode.CONNECTION_LOST);
+    await waitFor(() => accepted.length >= 3);
   });
 
   it('heartbeat: false sends no ping and keeps a silent connection', async () => {

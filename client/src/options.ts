@@ -1,4 +1,4 @@
-import type { WebSocketConstructor } from './platform.js';
+import type { AbortSignalLike, WebSocketConstructor } from './platform.js';
 
 /** Why the token provider is called, so that it can fetch a fresh token rather than return a cached one. */
 export type TokenRequestReason =
@@ -121,7 +121,7 @@ export interface ActionOptions {
   /** Reject with `CLIENT_TIMEOUT` after this long without a reply (time queued included). @default the client's `actionTimeoutMs` */
   timeoutMs?: number;
   /** Aborting rejects with `CLIENT_ABORTED` (with `maybeExecuted` when it was already sent). */
-  signal?: import('./platform.js').AbortSignalLike;
+  signal?: AbortSignalLike;
   /** While disconnected: wait in the queue, or reject at once with `CLIENT_NOT_CONNECTED`. @default the client's `whenDisconnected` */
   whenDisconnected?: 'queue' | 'fail';
 }

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import { Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import {
   apiKeyAuthenticator,
   jwtAuthenticator,
+  SocketChannel,
   type SocketAuthenticator,
   type SocketConnection,
 } from '../../lib/index.js';
@@ -21,13 +23,27 @@ import { Recorder, stateReached } from './support/observe.js';
 
 const SECRET = new TextEncoder().encode('a-test-secret-of-the-client-suite-32b');
 
-async function tokenFor(sub: string, ttlSeconds = 60): Promise<string> {
+async function tokenFor(sub: string, ttlSeconds = 60, claims: Record<string, unknown> = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
     .setExpirationTime(now + ttlSeconds)
     .sign(SECRET);
+}
+
+/** Lets in the connections whose token has the `vip` claim. */
+class VipOnly implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    return context.switchToWs().getClient<SocketConnection<{ vip?: boolean }>>().user?.vip === true;
+  }
+}
+
+@Injectable()
+class VipLounge {
+  @UseGuards(VipOnly)
+  @SocketChannel('lounge')
+  lounge(): void {}
 }
 
 /** jwtAuthenticator, counting the renewals the server handled. */
@@ -205,6 +221,20 @@ describe('client authentication against a real server', () => {
     expect(connection.isOpen).toBe(true);
     expect(auth.renewals).toBeGreaterThanOrEqual(2);
     expect(tokens.reasons.slice(0, 3)).toEqual(['connect', 'renew', 'renew']);
+    expect(client.state.status).toBe('open');
+  });
+
+  it("a renewal whose identity a channel's guard refuses: the server ends the subscription, the Observable errors", async () => {
+    await server.close();
+    server = cleanup.track(await startClientServer({ auth }, 0, { providers: [VipLounge] }));
+    const tokens = provider(async (reason) => tokenFor('ada', 60, { vip: reason !== 'renew' }));
+    const client = newClient({ auth: { token: tokens.provide } });
+    const lounge = new Recorder(client.subscribe('lounge'));
+    cleanup.add(() => lounge.close());
+    await waitFor(() => server.api.connections.size === 1 && [...server.api.connections][0].subscriptions.length === 1);
+    await client.renewCredentials();
+    await waitFor(() => lounge.error !== undefined);
+    expect(lounge.error).toMatchObject({ code: ClientErrorCode.UNSUBSCRIBED });
     expect(client.state.status).toBe('open');
   });
 

@@ -34,11 +34,6 @@ export class ChannelSubscriptions {
 
   constructor(private readonly link: SubscriptionLink) {}
 
-  /** The number of channels subscribed (one per channel, whatever the number of observers). */
-  get size(): number {
-    return this.byChannel.size;
-  }
-
   observe<T>(channel: string, data: SubscribeData): Observable<T> {
     return new Observable<T>((subscriber) => {
       const observer = subscriber as Subscriber<unknown>;
@@ -76,10 +71,9 @@ export class ChannelSubscriptions {
     for (const shared of this.byChannel.values()) shared.pendingId = undefined;
   }
 
-  /** A `subscribed` frame; true when it answered one of ours. */
-  subscribed(id: unknown): boolean {
-    const shared = this.takePending(id);
-    return shared !== undefined;
+  /** A `subscribed` frame: the subscribe it answers waits no more. */
+  subscribed(id: unknown): void {
+    this.takePending(id);
   }
 
   /** An error frame answering a `subscribe` of ours: the subscription is refused. True when it was one. */

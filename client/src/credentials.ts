@@ -14,14 +14,12 @@ const BEARER_PROTOCOL = 'bearer';
  */
 export class Credentials {
   private fetching: Promise<TokenWithExpiry> | undefined;
-  /** Calls made to the provider, for the client's diagnostics and the tests. */
-  fetches = 0;
 
   constructor(private readonly auth: ResolvedAuth) {}
 
   /** A token from the provider; joins the call under way, if any. */
   token(reason: TokenRequestReason): Promise<TokenWithExpiry> {
-    this.fetching ??= this.fetch(reason).finally(() => (this.fetching = undefined));
+    this.fetching ??= this.callProvider(reason).finally(() => (this.fetching = undefined));
     return this.fetching;
   }
 
@@ -54,8 +52,7 @@ export class Credentials {
     }
   }
 
-  private async fetch(reason: TokenRequestReason): Promise<TokenWithExpiry> {
-    this.fetches++;
+  private async callProvider(reason: TokenRequestReason): Promise<TokenWithExpiry> {
     const given = typeof this.auth.token === 'function' ? await this.auth.token(reason) : this.auth.token;
     const withExpiry = typeof given === 'string' ? { token: given } : given;
     return { token: withExpiry.token, expiresAt: withExpiry.expiresAt ?? jwtExpiresAt(withExpiry.token) };

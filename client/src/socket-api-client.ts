@@ -117,11 +117,6 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     return this.inFlight.size;
   }
 
-  /** Calls made to the token provider so far (each renewal and (re)connect makes at most one). */
-  get tokenFetches(): number {
-    return this.credentials?.fetches ?? 0;
-  }
-
   /**
    * Runs an action: resolves with the reply's `data`; rejects with a `SocketApiError` carrying the
    * server's code (`VALIDATION_ERROR` with `errors`, ...) or the client's (`CLIENT_TIMEOUT`,

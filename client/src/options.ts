@@ -61,7 +61,11 @@ export interface ReconnectOptions {
   initialDelayMs?: number;
   /** The ceiling of the random delay, however many attempts failed. @default 20000 */
   maxDelayMs?: number;
-  /** Failed attempts in a row after which the client stops (terminal `CLIENT_GAVE_UP`). @default Infinity */
+  /**
+   * Reconnection attempts (retries, the first connect not counted) that may fail in a row; the next
+   * failure stops the client (terminal `CLIENT_GAVE_UP`).
+   * @default Infinity
+   */
   maxAttempts?: number;
   /**
    * Handshakes refused with no HTTP status known (a browser sees only 1006) while the client sends

@@ -141,6 +141,19 @@ describe('client authentication against a real server', () => {
     expect(tokens.reasons).toEqual(['connect', 'refused']);
   });
 
+  it('a token provider that fails is retried with backoff (CLIENT_TOKEN_FAILED), and the client connects once it works', async () => {
+    let failures = 2;
+    const tokens = provider(async () => {
+      if (failures-- > 0) throw new Error('identity provider down');
+      return tokenFor('ada');
+    });
+    const client = newClient({ auth: { token: tokens.provide } });
+    const reconnecting = await stateReached(client, 'reconnecting');
+    expect(reconnecting.error?.code).toBe(ClientErrorCode.TOKEN_FAILED);
+    expect(await client.action('echo', 'finally')).toBe('finally');
+    expect(tokens.reasons).toHaveLength(3);
+  });
+
   it('a refused token that a fresh fetch fixes connects', async () => {
     const tokens = provider(async (reason) => (reason === 'refused' ? tokenFor('ada') : 'stale-token'));
     const client = newClient({ auth: { token: tokens.provide } });

@@ -202,6 +202,19 @@ describe('client subscriptions and reconnection against a real server', () => {
     expect((news.error as SocketApiError).code).toBe(ClientErrorCode.CONNECTION_LOST);
   });
 
+  it('reconnect.maxAttempts failed attempts in a row stop the client with CLIENT_GAVE_UP', async () => {
+    const port = server.port;
+    await server.close();
+    const client = cleanup.track(
+      new SocketApiClient(`ws://127.0.0.1:${port}`, { reconnect: { ...FAST_RECONNECT, maxAttempts: 3 } }),
+    );
+    const attempts: number[] = [];
+    client.state$.subscribe((state) => state.attempts !== undefined && attempts.push(state.attempts));
+    const closed = await stateReached(client, 'closed');
+    expect(closed.error?.code).toBe(ClientErrorCode.GAVE_UP);
+    expect(attempts).toEqual([1, 2, 3]);
+  });
+
   it('a 1008 policy close is terminal (retrying would be refused again)', async () => {
     const client = newClient();
     await stateReached(client, 'open');

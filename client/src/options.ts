@@ -62,8 +62,8 @@ export interface ReconnectOptions {
   /** The ceiling of the random delay, however many attempts failed. @default 20000 */
   maxDelayMs?: number;
   /**
-   * Reconnection attempts (retries, the first connect not counted) that may fail in a row; the next
-   * failure stops the client (terminal `CLIENT_GAVE_UP`).
+   * After this many reconnection attempts failed in a row (the first connect not counted), the client
+   * stops (terminal `CLIENT_GAVE_UP`).
    * @default Infinity
    */
   maxAttempts?: number;

@@ -252,16 +252,19 @@ describe('client authentication against a real server', () => {
   });
 
   it('centrifuge-dart PR #129: a static token that expired is not retried forever', async () => {
-    const client = newClient({ auth: { token: await tokenFor('ada', 1), renewal: false } });
+    // 2 s: `exp` has a second's granularity, and a token valid for less than one might be refused at once.
+    const client = newClient({ auth: { token: await tokenFor('ada', 2), renewal: false } });
     await stateReached(client, 'open');
     const closed = await stateReached(client, 'closed');
     expect(closed.error?.code).toBe(ClientErrorCode.AUTH_REFUSED);
   });
 
   it('without renewal, the expired connection (1008 Token expired) is replaced with a fresh token', async () => {
-    const tokens = provider(async () => tokenFor('ada', 1));
+    const tokens = provider(async () => tokenFor('ada', 2));
     const client = newClient({ auth: { token: tokens.provide, renewal: false } });
     await stateReached(client, 'open');
+    const reconnecting = await stateReached(client, 'reconnecting');
+    expect(reconnecting.error?.message).toBe('The connection closed (code 1008, Token expired).');
     await waitFor(() => tokens.reasons.length >= 2, { timeoutMs: 4000 });
     expect(tokens.reasons.slice(0, 2)).toEqual(['connect', 'refused']);
     await stateReached(client, 'open');

@@ -29,13 +29,13 @@ export function closeVerdict(end: ConnectionEnd): CloseVerdict {
       return end.reason === TOKEN_EXPIRED_REASON ? 'reauthenticate' : 'terminal';
     case 1002: // protocol error
     case 1003: // unsupported data
-    case 1007: // invalid frame payload
-    case 1009: // a frame larger than the server's maximum: the same frames would be sent again
+    case 1007: // invalid frame payload: this client and the server do not speak the same protocol
       return 'terminal';
     default:
       // 1000 (idle timeout), 1001 (shutting down), 1006 (cut; also a browser's refused handshake,
-      // which the caller tells apart), 1011, 1012, 1013 (slow consumer: the buffer is gone with the
-      // connection), anything else.
+      // which the caller tells apart), 1009 (a frame past the server's maxPayload: that action fails
+      // as in flight and is never sent again), 1011, 1012, 1013 (slow consumer: the buffer is gone with
+      // the connection), anything else.
       return 'retry';
   }
 }

@@ -215,6 +215,17 @@ describe('client subscriptions and reconnection against a real server', () => {
     expect(attempts).toEqual([1, 2, 3]);
   });
 
+  it('a frame past the server maxPayload (1009): that action fails, is not sent again, and the client reconnects', async () => {
+    await server.close();
+    server = await startClientServer({ maxPayload: 1024 });
+    const client = newClient();
+    await stateReached(client, 'open');
+    const tooBig = await rejection(client.action('echo', 'x'.repeat(2000)));
+    expect([tooBig.code, tooBig.maybeExecuted]).toEqual([ClientErrorCode.DISCONNECTED, true]);
+    expect((await stateReached(client, 'reconnecting')).error?.message).toMatch(/^The connection closed \(code 1009/);
+    expect(await client.action('echo', 'small')).toBe('small');
+  });
+
   it('a 1008 policy close is terminal (retrying would be refused again)', async () => {
     const client = newClient();
     await stateReached(client, 'open');

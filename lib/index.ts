@@ -27,8 +27,35 @@ export { getChannelToken } from './decorators/channel-tokens.js';
 export { CloseCode } from './protocol/close-codes.js';
 export { SocketConnection } from './connection/socket-connection.js';
 export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.js';
-export type { SocketActionOptions } from './interfaces/socket-action-options.interface.js';
-export type { SocketChannelOptions } from './interfaces/socket-channel-options.interface.js';
+export type {
+  SocketActionExample,
+  SocketActionOptions,
+  SocketActionReplyOptions,
+  SocketHandlerOptions,
+} from './interfaces/socket-action-options.interface.js';
+export type {
+  SocketChannelExample,
+  SocketChannelOptions,
+  SocketChannelPayloadOptions,
+} from './interfaces/socket-channel-options.interface.js';
+export type { SocketReplyType, SocketReplyValue } from './interfaces/socket-reply-type.interface.js';
+export type { MethodReturning, TypedMethodDecorator } from './decorators/typed-method-decorator.js';
+export { createSocketApiDocument, type SocketApiDocumentOverrides } from './docs/create-socket-api-document.js';
+export type {
+  AsyncApiChannel,
+  AsyncApiDocument,
+  AsyncApiInfo,
+  AsyncApiMessage,
+  AsyncApiMessageExample,
+  AsyncApiOperation,
+  AsyncApiReference,
+  AsyncApiSecurityScheme,
+  AsyncApiServer,
+  AsyncApiServerLocation,
+  AsyncApiTag,
+  SocketOperationKind,
+} from './docs/asyncapi-document.js';
+export type { JsonSchema } from './schema/json-schema.js';
 export type {
   HeartbeatOptions,
   RateLimitOptions,
@@ -41,6 +68,7 @@ export type {
   SocketAuthenticator,
   SocketIdentity,
   SocketRenewal,
+  SocketSecurityScheme,
 } from './interfaces/socket-authenticator.interface.js';
 export { ErrorCode } from './protocol/error-codes.js';
 export { SocketApiException, SocketApiValidationException, type FieldError } from './protocol/errors.js';

@@ -7,6 +7,8 @@ import { createBroker } from './broker/create-broker.js';
 import { ChannelHub } from './channels/channel-hub.js';
 import { Subscriptions } from './channels/subscriptions.js';
 import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
+import { AsyncApiDocumentFactory } from './docs/asyncapi-document.factory.js';
+import { DocsServer } from './docs/docs-server.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
 import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
 import { SocketApiOrchestrator } from './discovery/socket-api.orchestrator.js';
@@ -36,11 +38,13 @@ import {
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    AsyncApiDocumentFactory,
     BroadcastBridge,
     ChannelHub,
     ConnectGuards,
     ConnectionHooks,
     ConnectionIdentities,
+    DocsServer,
     HandlerInvokerFactory,
     HandshakeVerifier,
     InboundQueue,

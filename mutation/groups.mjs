@@ -8,6 +8,7 @@ export const GROUPS = {
     mutate: [
       'lib/protocol/parse-client-message.ts',
       'lib/broadcast/broadcast-access.ts',
+      'lib/network/bearer-token.ts',
       'lib/auth/jwt.authenticator.ts',
       'lib/auth/api-key.authenticator.ts',
       'lib/auth/handshake-values.ts',
@@ -49,7 +50,12 @@ export const GROUPS = {
   },
   // The HTTP bridge (its end-to-end tests need redis-server; without it they are skipped).
   bridge: {
-    mutate: ['lib/broadcast/broadcast-bridge.ts'],
-    tests: ['test/scale/broadcast*.spec.ts', 'test/**/*bridge*.spec.ts'],
+    mutate: ['lib/broadcast/broadcast-bridge.ts', 'lib/network/serve-ahead.ts'],
+    tests: ['test/scale/broadcast*.spec.ts', 'test/**/*bridge*.spec.ts', 'test/docs/page-serving*.spec.ts'],
+  },
+  // The docs page's routes: methods, paths, the token, headers (HTTP tests on Express and Fastify).
+  docsRoutes: {
+    mutate: ['lib/docs/docs-server.ts', 'lib/docs/page-shell.ts', 'lib/docs/page-bundle.ts'],
+    tests: ['test/docs/page-serving*.spec.ts'],
   },
 };

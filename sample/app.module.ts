@@ -6,7 +6,7 @@ import { PageController } from './page.controller.js';
 import { UsersService } from './users/users.service.js';
 
 @Module({
-  imports: [SocketApiModule.forRoot({ path: '/' })],
+  imports: [SocketApiModule.forRoot({ path: '/', docs: true })],
   controllers: [PageController],
   providers: [ChatService, UsersService, AdminGuard],
 })

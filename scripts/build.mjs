@@ -2,12 +2,14 @@
 // 1. removes dist/lib, so that files of deleted or renamed sources (or of another tsconfig that
 //    compiles lib/ into dist/lib, such as the sample's) are never shipped;
 // 2. compiles lib/ with tsconfig.build.json (JavaScript and declarations, no source maps);
-// 3. copies the hand-written declarations (lib/**/*.d.ts), which tsc reads but does not emit.
+// 3. copies the hand-written declarations (lib/**/*.d.ts), which tsc reads but does not emit;
+// 4. bundles the docs page into dist/docs-ui/ (scripts/build-docs-ui.mjs).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDocsUi } from './build-docs-ui.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'lib');
@@ -20,3 +22,4 @@ for (const file of readdirSync(join(root, 'lib'), { recursive: true, encoding: '
   mkdirSync(join(out, dirname(file)), { recursive: true });
   copyFileSync(join(root, 'lib', file), join(out, file));
 }
+await buildDocsUi();

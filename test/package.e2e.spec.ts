@@ -1,5 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,6 +74,7 @@ Reflect.decorate([Injectable()], Greeter);
 const options = {};
 if (kind.includes('redis')) options.redis = redisUrl;
 if (kind.includes('jwt')) options.auth = jwtAuthenticator({ secret: '${SECRET}' });
+if (kind.includes('docs')) options.docs = true;
 class AppModule {}
 Reflect.decorate([Module({ imports: [SocketApiModule.forRoot(options)], providers: [Greeter] })], AppModule);
 NestFactory.create(AppModule, { logger: false }).then(async (app) => {
@@ -220,18 +230,23 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('the tarball', () => {
   it('holds the build, the license and the docs, and no source maps, sources or tests', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
-    const docs = readdirSync(join(root, 'docs')).map((name) => `package/docs/${name}`);
+    const docs = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' })
+      .filter((name) => statSync(join(root, 'docs', name)).isFile())
+      .map((name) => `package/docs/${name}`);
     expect(files.filter((file) => file.startsWith('package/docs/'))).toEqual(docs.sort());
     expect(files.filter((file) => !file.startsWith('package/dist/lib/') && !file.startsWith('package/docs/'))).toEqual([
       'package/CHANGELOG.md',
       'package/LICENSE',
       'package/PROTOCOL.md',
       'package/README.md',
+      // The docs page's bundle (scripts/build-docs-ui.mjs): one script, one style sheet.
+      'package/dist/docs-ui/app.css',
+      'package/dist/docs-ui/app.js',
       'package/package.json',
     ]);
-    expect(files.filter((file) => !/\.(js|d\.ts)$/.test(file) && file.startsWith('package/dist/'))).toEqual([]);
+    expect(files.filter((file) => !/\.(js|d\.ts)$/.test(file) && file.startsWith('package/dist/lib/'))).toEqual([]);
     // Every module has its declarations.
-    for (const file of files.filter((name) => name.endsWith('.js')))
+    for (const file of files.filter((name) => name.endsWith('.js') && name.startsWith('package/dist/lib/')))
       expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
   });
 
@@ -261,6 +276,14 @@ describe('installed in an app without ioredis and jose', () => {
     expect(await callHello(port)).toEqual([
       { type: 'action', channel: 'hello', status: 'completed', data: 'hi anonymous from lean', id: 1 },
     ]);
+  });
+
+  it('serves the docs page, its bundle and the document from the package', async () => {
+    const port = await startApp(dir, 'app.js', ['docs'], running);
+    for (const path of ['/socket-docs', '/socket-docs/app.js', '/socket-docs/app.css', '/socket-docs/asyncapi.json']) {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect([path, response.status]).toEqual([path, 200]);
+    }
   });
 
   it('fails to start with the `redis` option, saying to install ioredis', async () => {

@@ -4,7 +4,9 @@ import type {
   SocketAuthenticator,
   SocketIdentity,
   SocketRenewal,
+  SocketSecurityScheme,
 } from '../interfaces/socket-authenticator.interface.js';
+import { SecuritySchemeDescription } from '../protocol/docs.messages.js';
 import type { ApiKeyAuthenticatorOptions, ApiKeys } from './api-key-authenticator-options.interface.js';
 import { assertName, credentialString, headerValue, queryValue } from './handshake-values.js';
 
@@ -73,6 +75,26 @@ export function apiKeyAuthenticator<User = string>(
       const key = credentialString(credentials, 'apiKey');
       const identity = key === undefined ? undefined : await check(key);
       return identity && allowSubjectChange ? { ...identity, allowSubjectChange } : identity;
+    },
+    securitySchemes(): SocketSecurityScheme[] {
+      const schemes: SocketSecurityScheme[] = [];
+      if (header !== false) {
+        schemes.push({
+          type: 'httpApiKey',
+          in: 'header',
+          name: header,
+          description: SecuritySchemeDescription.apiKeyHeader(header),
+        });
+      }
+      if (queryParam !== false) {
+        schemes.push({
+          type: 'httpApiKey',
+          in: 'query',
+          name: queryParam,
+          description: SecuritySchemeDescription.apiKeyQuery(queryParam),
+        });
+      }
+      return schemes;
     },
   };
 }

@@ -5,7 +5,9 @@ import type {
   SocketAuthenticator,
   SocketIdentity,
   SocketRenewal,
+  SocketSecurityScheme,
 } from '../interfaces/socket-authenticator.interface.js';
+import { SecuritySchemeDescription } from '../protocol/docs.messages.js';
 import { assertOptionalPeerInstalled, loadOptionalPeer } from '../packaging/optional-peer.js';
 import { assertName, credentialString, headerValue, queryValue } from './handshake-values.js';
 import type { JwtAuthenticatorOptions, JwtPayload } from './jwt-authenticator-options.interface.js';
@@ -129,6 +131,23 @@ export function jwtAuthenticator<Payload extends JwtPayload = JwtPayload>(
       const token = credentialString(credentials, 'token');
       const identity = token === undefined ? undefined : await verify(token);
       return identity && allowSubjectChange ? { ...identity, allowSubjectChange } : identity;
+    },
+    securitySchemes(): SocketSecurityScheme[] {
+      return [
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          subprotocol: BEARER_PROTOCOL,
+          description: SecuritySchemeDescription.jwtBearer,
+        },
+        {
+          type: 'httpApiKey',
+          in: 'query',
+          name: queryParam,
+          description: SecuritySchemeDescription.jwtQuery(queryParam),
+        },
+      ];
     },
   };
 }

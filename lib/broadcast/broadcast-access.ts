@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { addressList, isLoopback } from '../network/ip-addresses.js';
 
 /** Whether a request from `remoteAddress` (the socket's peer) may use the broadcast endpoint. */
@@ -14,15 +13,6 @@ export type BroadcastHostRule = (remoteAddress: string | undefined) => boolean;
 export function broadcastHostRule(allowedHosts: readonly string[] = []): BroadcastHostRule {
   const allowed = addressList(allowedHosts);
   return (remoteAddress) => remoteAddress !== undefined && (isLoopback(remoteAddress) || allowed.has(remoteAddress));
-}
-
-/** `Authorization: Bearer <token>` against the expected token, in constant time. */
-export function bearerTokenMatches(authorization: string | string[] | undefined, expected: string): boolean {
-  const header = Array.isArray(authorization) ? authorization[0] : authorization;
-  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) return false;
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(match[1]), digest(expected));
 }
 
 /**

@@ -3,19 +3,15 @@ import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs
 import { HttpAdapterHost } from '@nestjs/core';
 import { describeException } from '../logging/describe-exception.js';
 import type { SocketConnection } from '../connection/socket-connection.js';
+import { bearerTokenMatches } from '../network/bearer-token.js';
 import { originPolicy, type OriginPolicy } from '../network/origin-policy.js';
+import { routeOf, serveAhead } from '../network/serve-ahead.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SocketApiValidationException } from '../protocol/errors.js';
 import { isTooDeep } from '../protocol/parse-client-message.js';
 import { BroadcastError } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
-import {
-  bearerTokenMatches,
-  broadcastHostRule,
-  isJsonContentType,
-  type BroadcastHostRule,
-} from './broadcast-access.js';
-import { serveInFastify } from './fastify-entry.js';
+import { broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
 
 /** The endpoint's answer: an HTTP status and a JSON body. */
 interface BroadcastResponse {
@@ -24,9 +20,6 @@ interface BroadcastResponse {
 }
 
 type Method = (...args: unknown[]) => unknown;
-type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
-/** `awaitsContinue`: the client sent `Expect: 100-continue` and waits for it before the body. */
-type BroadcastListener = (request: IncomingMessage, response: ServerResponse, awaitsContinue: boolean) => void;
 
 /**
  * SocketAPI's HTTP bridge, on when `forRoot({ broadcast: {...} })` is given: `POST /_broadcast`
@@ -73,15 +66,11 @@ export class BroadcastBridge implements OnModuleInit {
     }
     const path = broadcast.path;
     const isOurs = (request: IncomingMessage) => request.method === 'POST' && routeOf(request.url) === path;
-    servePostAhead(
+    serveAhead(
       server,
-      isOurs,
-      (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue),
-    );
-    serveInFastify(
       this.adapterHost?.httpAdapter,
       isOurs,
-      (request, response) => void this.serve(request, response, false),
+      (request, response, awaitsContinue) => void this.serve(request, response, awaitsContinue),
     );
     this.logger.log(`Broadcast endpoint: POST ${path}`);
     if (broadcast.token === undefined) {
@@ -186,38 +175,6 @@ export class BroadcastBridge implements OnModuleInit {
     this.logger.error(`Broadcast to channel '${channel}' failed`, describeException(error));
     return { status: 500, body: { error: BroadcastError.internalError } };
   }
-}
-
-/**
- * Serves the bridge's requests (`isOurs`: `POST path`, any query string) on the HTTP server before
- * the framework's listener sees them; every other request goes to the framework as before. A client
- * that waits for `100 Continue` before sending the body gets it only once the request passed the checks.
- */
-function servePostAhead(server: Server, isOurs: (request: IncomingMessage) => boolean, serve: BroadcastListener): void {
-  const framework = server.listeners('request') as RequestListener[];
-  server.removeAllListeners('request');
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (isOurs(request)) return serve(request, response, false);
-    for (const listener of framework) listener.call(server, request, response);
-  });
-  const frameworkContinue = server.listeners('checkContinue') as RequestListener[];
-  server.removeAllListeners('checkContinue');
-  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
-    if (isOurs(request)) return serve(request, response, true);
-    if (frameworkContinue.length > 0) {
-      for (const listener of frameworkContinue) listener.call(server, request, response);
-      return;
-    }
-    // What Node does when nobody listens for `checkContinue`.
-    response.writeContinue();
-    server.emit('request', request, response);
-  });
-}
-
-function routeOf(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
 
 /** The body as text, or a 413 as soon as it grows past `maxBytes` (the rest is not read). */

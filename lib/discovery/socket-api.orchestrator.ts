@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ChannelHub } from '../channels/channel-hub.js';
-import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
+import type { SocketHandlerOptions } from '../interfaces/socket-action-options.interface.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
@@ -37,7 +37,7 @@ export class SocketApiOrchestrator implements OnModuleInit {
   }
 
   private registerAction({ target, metadata }: DiscoveredAction): void {
-    this.registry.addAction({ target, ...this.compile(target, metadata) });
+    this.registry.addAction({ target, options: metadata, ...this.compile(target, metadata) });
   }
 
   private registerChannel({ target, metadata }: DiscoveredChannel): void {
@@ -45,6 +45,7 @@ export class SocketApiOrchestrator implements OnModuleInit {
     const channel = this.channels.declare(target.name, { slowConsumer: metadata.slowConsumer });
     this.registry.addChannel({
       target,
+      options: metadata,
       ...compiled,
       channel,
       initialData: metadata.initialData ?? false,
@@ -53,12 +54,12 @@ export class SocketApiOrchestrator implements OnModuleInit {
     publishOnCall(target, channel);
   }
 
-  private compile(target: HandlerTarget, metadata: SocketActionMetadata) {
+  private compile(target: HandlerTarget, metadata: SocketHandlerOptions) {
     const binder = ParamsBinder.compile(target, this.binderOptions(metadata));
     return { binder, invoke: this.invokers.create(target, binder) };
   }
 
-  private binderOptions(metadata: SocketActionMetadata): BinderOptions {
+  private binderOptions(metadata: SocketHandlerOptions): BinderOptions {
     const { validator, transformer } = this.options.validation;
     return { validator: { ...validator, ...metadata.validation }, transformer };
   }

@@ -50,6 +50,33 @@ export interface SocketRenewal<User = unknown> extends SocketIdentity<User> {
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
+ * One way a client may send its credentials, as the generated AsyncAPI document describes it (a
+ * security scheme of AsyncAPI 3.0, so tools and the docs page know how to connect).
+ */
+export type SocketSecurityScheme =
+  | {
+      /** `Authorization: Bearer <token>` on the upgrade request. */
+      type: 'http';
+      scheme: 'bearer';
+      /** What the token is, e.g. `'JWT'`. */
+      bearerFormat?: string;
+      /**
+       * A WebSocket subprotocol a browser offers before the token, since it cannot set headers:
+       * `new WebSocket(url, [subprotocol, token])` (in the document: `x-socketapi-subprotocol`).
+       */
+      subprotocol?: string;
+      description?: string;
+    }
+  | {
+      /** A credential in a header, a query parameter of the socket URL, or a cookie. */
+      type: 'httpApiKey';
+      in: 'header' | 'query' | 'cookie';
+      /** The header's, query parameter's or cookie's name. */
+      name: string;
+      description?: string;
+    };
+
+/**
  * Authenticates a client when its WebSocket upgrade arrives, before the socket exists. Returning
  * `undefined` refuses the upgrade with HTTP 401; an `HttpException` gives its status (401, 403, …);
  * anything else thrown is logged and answered with HTTP 500, as a failing route is.
@@ -66,4 +93,10 @@ export interface SocketAuthenticator<User = unknown> {
    * keeps its identity, expiry and subscriptions. One renewal runs at a time per connection.
    */
   renew?(credentials: unknown, connection: SocketConnection): MaybePromise<SocketRenewal<User> | undefined>;
+  /**
+   * How clients send credentials, for the generated document's security schemes (a client needs any
+   * one of them). Without it, the document says that the server authenticates connections and names
+   * no way to send credentials, which a custom authenticator's docs then have to tell.
+   */
+  securitySchemes?(): SocketSecurityScheme[];
 }

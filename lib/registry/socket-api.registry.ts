@@ -1,17 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { FanOutChannel } from '../channels/fan-out-channel.js';
+import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
+import type { SocketChannelMetadata } from '../decorators/socket-channel.decorator.js';
 import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.factory.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 
-export interface RegisteredHandler {
+export interface RegisteredHandler<Options = SocketActionMetadata> {
   target: HandlerTarget;
+  /** The decorator's options, as declared: what the generated document says about the handler. */
+  options: Options;
   /** Fills the method's parameters from a message's `data` (used by `invoke`, and by the HTTP bridge). */
   binder: ParamsBinder;
   invoke: HandlerInvoker;
 }
 
-export interface RegisteredChannel extends RegisteredHandler {
+export interface RegisteredChannel extends RegisteredHandler<SocketChannelMetadata> {
   channel: FanOutChannel;
   initialData: boolean;
   /**
@@ -36,7 +40,7 @@ export class SocketApiRegistry {
   }
 }
 
-function addUnique<T extends RegisteredHandler>(handlers: Map<string, T>, handler: T): void {
+function addUnique<T extends RegisteredHandler<unknown>>(handlers: Map<string, T>, handler: T): void {
   const { kind, name } = handler.target;
   const existing = handlers.get(name);
   if (existing) {

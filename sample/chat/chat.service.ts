@@ -27,7 +27,12 @@ export class ChatService {
   ) {}
 
   /** `{"type":"action","channel":"add_numbers","data":{"a":5,"b":3}}` → `data: 8` */
-  @SocketAction('add_numbers')
+  @SocketAction('add_numbers', {
+    summary: 'Adds two numbers',
+    tags: ['math'],
+    reply: Number,
+    examples: [{ summary: '5 + 3', data: { a: 5, b: 3 }, reply: 8 }],
+  })
   add(@Data('a') a: number, @Data('b') b: number): number {
     return a + b;
   }
@@ -36,13 +41,17 @@ export class ChatService {
    * `{"type":"subscribe","channel":"chat"}` → `subscribed`, then `{"message":"Welcome"}` as initial data.
    * Calling `this.chat(text)` from server code publishes `{ message: text }` to every subscriber.
    */
-  @SocketChannel('chat', { initialData: true })
+  @SocketChannel('chat', { initialData: true, summary: 'Chat messages, from send_message', tags: ['chat'] })
   chat(@Data('message') message: string = 'Welcome'): ChatMessage {
     return { message };
   }
 
   /** Broadcasts to the `chat` channel, then answers the caller. */
-  @SocketAction('send_message')
+  @SocketAction('send_message', {
+    summary: 'Publishes a message on the chat channel',
+    tags: ['chat'],
+    examples: [{ data: { message: 'Hello, everyone' } }],
+  })
   send(@Data() body: SendMessageDto, @Connection() conn: SocketConnection) {
     this.chat(body.message);
     this.messagesSent++;
@@ -50,7 +59,22 @@ export class ChatService {
   }
 
   /** `data: {"user": {..., "address": {...}}}`, validated down to `user.address.zipcode`. */
-  @SocketAction('create_user')
+  @SocketAction('create_user', {
+    summary: 'Creates a user (validated down to the zipcode)',
+    tags: ['users'],
+    examples: [
+      {
+        data: {
+          user: {
+            username: 'ada',
+            email: 'ada@example.com',
+            age: 36,
+            address: { street: '12 St James Square', city: 'London', zipcode: 'SW1Y4' },
+          },
+        },
+      },
+    ],
+  })
   createUser(@Data('user') user: CreateUserDto) {
     const { id, username } = this.users.create(user);
     return { id, username, created: true };
@@ -58,7 +82,7 @@ export class ChatService {
 
   /** Only on connections opened with `?role=admin`; others get a `FORBIDDEN` error. */
   @UseGuards(AdminGuard)
-  @SocketAction('admin_stats')
+  @SocketAction('admin_stats', { summary: 'Counters; admins only (connect with ?role=admin)', tags: ['admin'] })
   stats() {
     return {
       users: this.users.count(),

@@ -1,4 +1,5 @@
-import { bearerTokenMatches, broadcastHostRule } from '../../lib/broadcast/broadcast-access.js';
+import { broadcastHostRule } from '../../lib/broadcast/broadcast-access.js';
+import { bearerTokenMatches } from '../../lib/network/bearer-token.js';
 
 const isBroadcastAllowed = (address: string, allowedHosts: string[]) => broadcastHostRule(allowedHosts)(address);
 

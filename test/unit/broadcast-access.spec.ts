@@ -1,4 +1,5 @@
-import { bearerTokenMatches, broadcastHostRule, isJsonContentType } from '../../lib/broadcast/broadcast-access.js';
+import { broadcastHostRule, isJsonContentType } from '../../lib/broadcast/broadcast-access.js';
+import { bearerTokenMatches } from '../../lib/network/bearer-token.js';
 import { isLoopback, normalizeAddress } from '../../lib/network/ip-addresses.js';
 
 const isBroadcastAllowed = (address: string | undefined, allowedHosts?: string[]) =>

@@ -24,5 +24,8 @@ export const ClientMessage = {
     `The data function of channel '${channel}' threw: ${error instanceof Error ? error.message : String(error)}`,
   unsubscribedByServer: (channel: string) => `The server ended the subscription to channel '${channel}'.`,
   renewalNotConnected: 'The credentials were not renewed: the client is not connected.',
+  contractMismatch: (clientHash: string, serverHash: string) =>
+    `nestjs-socketapi-client: this client was built against contract ${clientHash.slice(0, 12)}…, the server's is ` +
+    `${serverHash.slice(0, 12)}…: regenerate the contract and rebuild (or reload a stale page).`,
   renewalUnsupported: 'No credentials to renew: the client has no `auth` option.',
 } as const;

@@ -12,6 +12,7 @@ export type ClientFrame =
   | { type: 'subscribe'; channel: string; id: MessageId; data?: unknown }
   | { type: 'unsubscribe'; channel: string; id: MessageId }
   | { type: 'auth'; id: MessageId; data: unknown }
+  | { type: 'contract'; id: MessageId }
   | { type: 'ping' };
 
 /** A server frame, decoded; fields are checked where they are read (the server is trusted, not its proxies). */
@@ -24,6 +25,8 @@ export interface ServerFrame {
   code?: unknown;
   message?: unknown;
   errors?: unknown;
+  /** `contract` frames: the server's contract hash. */
+  hash?: unknown;
 }
 
 /** The decoded frame, or undefined for text that is not a JSON object. */

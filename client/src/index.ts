@@ -2,6 +2,7 @@ export { SocketApiClient } from './socket-api-client.js';
 export { SocketApiError } from './socket-api-error.js';
 export { ClientErrorCode } from './client-error-codes.js';
 export type { ClientState, ConnectionStatus } from './client-state.js';
+export type { ContractMismatch } from './contract-check.js';
 export type {
   ActionData,
   ActionName,

@@ -119,6 +119,13 @@ export interface SocketApiClientOptions {
   protocols?: string[];
   /** The source of randomness of the backoff (tests make it seeded). @default Math.random */
   random?: () => number;
+  /**
+   * The hash of the contract the client's types come from (the generated file's `contractHash`). Given,
+   * the client asks the server for its own at each connection, and a difference is reported on
+   * `contractMismatch$` and as a console warning (the connection goes on).
+   * @default none (no check)
+   */
+  contractHash?: string;
 }
 
 export interface ActionOptions {
@@ -142,6 +149,7 @@ export interface ResolvedClientOptions {
   whenDisconnected: 'queue' | 'fail';
   protocols: string[];
   random: () => number;
+  contractHash: string | undefined;
 }
 
 export function resolveClientOptions(options: SocketApiClientOptions = {}): ResolvedClientOptions {
@@ -172,5 +180,6 @@ export function resolveClientOptions(options: SocketApiClientOptions = {}): Reso
     whenDisconnected: options.whenDisconnected ?? 'queue',
     protocols: options.protocols ?? [],
     random: options.random ?? Math.random,
+    contractHash: options.contractHash,
   };
 }

@@ -42,6 +42,7 @@ interface PlatformGlobals {
   clearTimeout(handle: TimerHandle): void;
   WebSocket?: WebSocketConstructor;
   atob?(base64: string): string;
+  console?: { warn(message: string): void };
   fetch?(url: string, init: { mode: 'no-cors'; cache: 'no-store'; signal?: unknown }): Promise<unknown>;
 }
 
@@ -58,6 +59,11 @@ export function stopTimer(handle: TimerHandle | undefined): void {
 /** The platform's own WebSocket class (browsers, Node 22+, Deno, Bun), if it has one. */
 export function globalWebSocket(): WebSocketConstructor | undefined {
   return typeof globals.WebSocket === 'function' ? globals.WebSocket : undefined;
+}
+
+/** A warning on the platform's console, where it has one. */
+export function warn(message: string): void {
+  globals.console?.warn(message);
 }
 
 /** Base64 to a binary string (every browser and Node 16+ have `atob`). */

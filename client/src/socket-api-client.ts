@@ -1,4 +1,4 @@
-import { BehaviorSubject, type Observable } from 'rxjs';
+import { BehaviorSubject, EMPTY, type Observable } from 'rxjs';
 import { ActionCall } from './action-call.js';
 import { Backoff } from './backoff.js';
 import { ChannelSubscriptions } from './channel-subscriptions.js';
@@ -16,6 +16,7 @@ import type {
   SocketApiContract,
   UntypedContract,
 } from './contract.js';
+import { ContractCheck, type ContractMismatch } from './contract-check.js';
 import { Credentials } from './credentials.js';
 import { parseServerFrame, type ClientFrame, type MessageId, type ServerFrame } from './frames.js';
 import { Heartbeat } from './heartbeat.js';
@@ -56,6 +57,11 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
   private readonly stateSubject: BehaviorSubject<ClientState>;
   /** The connection's state, now and each change; completes after `closed`. */
   readonly state$: Observable<ClientState>;
+  /**
+   * Each connection whose server has another contract than the client's `contractHash` (never emits
+   * without that option); completes at `close()`.
+   */
+  readonly contractMismatch$: Observable<ContractMismatch>;
 
   private readonly inFlight = new Map<MessageId, ActionCall>();
   private readonly outbox: Outbox;
@@ -64,6 +70,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
   private readonly renewal: Renewal | undefined;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly backoff: Backoff | undefined;
+  private readonly contractCheck: ContractCheck | undefined;
 
   private transport: Transport | undefined;
   private lastId = 0;
@@ -99,6 +106,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         () => this.deadConnection(heartbeat.timeoutMs),
       );
     }
+    if (this.options.contractHash !== undefined)
+      this.contractCheck = new ContractCheck(this.options.contractHash, link);
+    this.contractMismatch$ = this.contractCheck?.mismatch$ ?? EMPTY;
     if (reconnect) this.backoff = new Backoff(reconnect.initialDelayMs, reconnect.maxDelayMs, this.options.random);
     void this.connect();
   }
@@ -243,6 +253,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.heartbeat?.start();
     this.renewal?.schedule(expiresAt);
     this.subscriptions.resubscribeAll();
+    this.contractCheck?.ask();
     for (const call of this.outbox.drain()) {
       if (!call.isSettled) this.dispatch(call, transport);
     }
@@ -272,6 +283,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
       case 'auth':
         this.renewal?.answered(frame);
         break;
+      case 'contract':
+        this.contractCheck?.answered(frame);
+        break;
       default:
         // `pong`, and types a newer server may add: the heartbeat has seen them.
         break;
@@ -287,6 +301,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         return;
       }
       if (this.subscriptions.refused(frame.id, error)) return;
+      if (this.contractCheck?.refused(frame.id)) return;
       this.renewal?.answered(frame);
       return;
     }
@@ -406,6 +421,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.subscriptions.endAll(error);
     this.stateSubject.next(error === undefined ? { status: 'closed' } : { status: 'closed', error });
     this.stateSubject.complete();
+    this.contractCheck?.complete();
     await closing;
   }
 

@@ -49,8 +49,10 @@ export type CreateUserDto = {
   username: string;
   email: string;
   age: number;
-  address?: AddressDto | unknown[];
+  address?: AddressDto | CreateUserDto_address[];
 };
+
+export type CreateUserDto_address = AddressDto | CreateUserDto_address[];
 
 export type SendMessageDto = {
   message: string;

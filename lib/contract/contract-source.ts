@@ -21,16 +21,19 @@ export interface ContractSourceOptions {
  */
 export function contractSource(schemas: ContractSchemas, hash: string, options: ContractSourceOptions = {}): string {
   const { typeName = 'ApiContract' } = options;
-  const names = componentNames(Object.keys(schemas.components).sort(), typeName);
+  const named = namedSchemas(schemas.components);
+  const names = typeNames(
+    named.map(([key, , name]) => [key, name]),
+    typeName,
+  );
   const nameOf = (ref: string) =>
-    (ref.startsWith(COMPONENT_REF) && names.get(decodeURIComponent(ref.slice(COMPONENT_REF.length)))) || 'unknown';
+    (ref.startsWith(COMPONENT_REF) && names.get(ref.slice(COMPONENT_REF.length))) || 'unknown';
   const type = (schema: JsonSchema, indent: string) => typeScriptType(schema, nameOf, indent);
   // `{ name: { part: Type; … }; … }`, names sorted, so that the file does not change with discovery order.
   const section = (handlers: [string, [string, JsonSchema][]][]) =>
     handlers.length === 0
       ? 'Record<string, never>'
-      : `{\n${handlers
-          .sort(([a], [b]) => (a < b ? -1 : 1))
+      : `{\n${sorted(handlers)
           .map(
             ([name, parts]) =>
               `    ${propertyKey(name)}: {\n${parts
@@ -69,16 +72,40 @@ export function contractSource(schemas: ContractSchemas, hash: string, options: 
     )};`,
     '}',
   ];
-  for (const [component, schema] of Object.entries(schemas.components).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [key, schema] of named) {
     lines.push('');
     if (typeof schema.description === 'string') lines.push(docComment(schema.description));
-    lines.push(`export type ${names.get(component) as string} = ${type(schema, '')};`);
+    lines.push(`export type ${names.get(key) as string} = ${type(schema, '')};`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** A TypeScript name per component: its own when it is an identifier, else made one, never twice nor the contract's. */
-function componentNames(components: string[], typeName: string): Map<string, string> {
+/**
+ * Every schema a `$ref` can name, by its path under `components.schemas` as the refs write it, with
+ * the name it asks for: each DTO, and each entry of a DTO's `definitions` (lib/schema puts there
+ * what `@ValidateNested()` accepts, an item or an array of such, recursive: a named type is what
+ * lets TypeScript say it), named `<Dto>_<property>`. Sorted, so that the file does not depend on
+ * the order of the document.
+ */
+function namedSchemas(components: Record<string, JsonSchema>): [string, JsonSchema, string][] {
+  const named: [string, JsonSchema, string][] = [];
+  for (const [component, schema] of sorted(Object.entries(components))) {
+    named.push([component, schema, component]);
+    const definitions = (schema.definitions ?? {}) as Record<string, JsonSchema>;
+    for (const [property, definition] of sorted(Object.entries(definitions))) {
+      const pointer = property.replace(/~/g, '~0').replace(/\//g, '~1');
+      named.push([`${component}/definitions/${pointer}`, definition, `${component}_${property}`]);
+    }
+  }
+  return named;
+}
+
+function sorted<T>(entries: [string, T][]): [string, T][] {
+  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A TypeScript name per key: the one asked for when it is an identifier, else made one; never twice, nor the contract's. */
+function typeNames(wanted: [string, string][], typeName: string): Map<string, string> {
   // The type's own name, the hash's, and the names a generated type uses, which a DTO must not shadow.
   const taken = new Set([
     typeName,
@@ -92,12 +119,12 @@ function componentNames(components: string[], typeName: string): Map<string, str
     'null',
   ]);
   const names = new Map<string, string>();
-  for (const component of components) {
-    const base = component.replace(/[^A-Za-z0-9_$]/g, '_').replace(/^(?=[0-9])/, '_');
+  for (const [key, want] of wanted) {
+    const base = want.replace(/[^A-Za-z0-9_$]/g, '_').replace(/^(?=[0-9])/, '_');
     let name = base;
     for (let suffix = 2; taken.has(name); suffix++) name = `${base}_${suffix}`;
     taken.add(name);
-    names.set(component, name);
+    names.set(key, name);
   }
   return names;
 }

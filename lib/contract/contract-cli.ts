@@ -17,6 +17,11 @@ import { NestFactory } from '@nestjs/core';
 import { ContractMessage } from '../protocol/docs.messages.js';
 import { createSocketApiContract } from './create-socket-api-contract.js';
 
+/** The command's messages go to stderr: stdout stays free for a pipe. */
+function say(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
 const { values } = parseArgs({
   options: {
     module: { type: 'string' },
@@ -29,7 +34,7 @@ const { values } = parseArgs({
 });
 
 if (values.help || values.module === undefined) {
-  console.error(ContractMessage.usage);
+  say(ContractMessage.usage);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -37,7 +42,7 @@ const moduleFile = resolve(values.module);
 const exports = (await import(pathToFileURL(moduleFile).href)) as Record<string, unknown>;
 const appModule = exports[values.export];
 if (typeof appModule !== 'function') {
-  console.error(ContractMessage.noExport(values.export, moduleFile));
+  say(ContractMessage.noExport(values.export, moduleFile));
   process.exit(2);
 }
 
@@ -47,11 +52,11 @@ try {
   const source = createSocketApiContract(app, values['type-name'] ? { typeName: values['type-name'] } : {});
   if (values.check) {
     const current = await readFile(values.out, 'utf8').catch(() => undefined);
-    console.error(current === source ? ContractMessage.upToDate(values.out) : ContractMessage.stale(values.out));
+    say(current === source ? ContractMessage.upToDate(values.out) : ContractMessage.stale(values.out));
     process.exitCode = current === source ? 0 : 1;
   } else {
     await writeFile(values.out, source);
-    console.error(ContractMessage.written(values.out));
+    say(ContractMessage.written(values.out));
   }
 } finally {
   await app.close();

@@ -24,7 +24,9 @@ export function typeScriptType(schema: JsonSchema, nameOf: (ref: string) => stri
   if (own !== undefined) parts.push(own);
   for (const key of ['anyOf', 'oneOf'] as const) {
     const members = schema[key];
-    if (Array.isArray(members)) parts.push(union(members.map((member) => typeScriptType(member, nameOf, indent))));
+    if (Array.isArray(members)) {
+      parts.push(union((members as JsonSchema[]).map((member) => typeScriptType(member, nameOf, indent))));
+    }
   }
   if (Array.isArray(schema.allOf)) {
     parts.push(...(schema.allOf as JsonSchema[]).map((member) => typeScriptType(member, nameOf, indent)));
@@ -97,7 +99,7 @@ export function propertyKey(name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
 }
 
-/** A JSDoc comment on one line; `*​/` in the text would end it early. */
+/** A JSDoc comment on one line; a star and a slash in the text would end it early. */
 export function docComment(text: string): string {
   return `/** ${text.replace(/\*\//g, '*\\/').replace(/\s*\n\s*/g, ' ')} */`;
 }

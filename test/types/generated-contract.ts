@@ -50,6 +50,7 @@ export function generatedContractChecks(client: SocketApiClient<ApiContract> = s
   client.subscribe('chat', { message: 1 });
   void client.action('add_numbers', { a: 1, b: 2 }).then((sum) => {
     // @ts-expect-error: the reply is a number
-    void sum.toUpperCase();
+    const text: string = sum;
+    void text;
   });
 }

@@ -4,6 +4,7 @@ import { isGuardException } from '../handlers/handler-invoker.factory.js';
 import { describeTarget } from '../handlers/handler-target.js';
 import { CONTRACT_HASH_SOURCE, type ContractHashSource } from '../interfaces/contract-hash-source.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
+import { contractHashFailed } from '../logging/log.messages.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
@@ -79,8 +80,7 @@ export class MessageRouter implements OnApplicationShutdown {
       case 'auth':
         return this.renewCredentials(connection, message);
       case 'contract':
-        connection.sendFrame(contractReply(this.contract.hash, message.id));
-        return undefined;
+        return this.answerContract(connection, message);
     }
   }
 
@@ -184,6 +184,18 @@ export class MessageRouter implements OnApplicationShutdown {
       for (const channel of outcome.dropped) connection.sendFrame(unsubscribedReply(channel, undefined));
       connection.sendFrame(authReply(connection.expiresAt, message.id));
     });
+  }
+
+  /** The app's contract hash (computed at the first question: a document that fails to build is an internal error). */
+  private answerContract(connection: WsConnection, message: ClientMessage): undefined {
+    let hash: string;
+    try {
+      hash = this.contract.hash;
+    } catch (failure) {
+      return this.sendInternalError(connection, message, contractHashFailed, failure);
+    }
+    connection.sendFrame(contractReply(hash, message.id));
+    return undefined;
   }
 
   private unsubscribe(connection: WsConnection, message: ClientMessage): undefined {

@@ -7,6 +7,7 @@ import { createBroker } from './broker/create-broker.js';
 import { ChannelHub } from './channels/channel-hub.js';
 import { Subscriptions } from './channels/subscriptions.js';
 import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
+import { SocketApiContractHash } from './contract/socket-api-contract-hash.js';
 import { AsyncApiDocumentFactory } from './docs/asyncapi-document.factory.js';
 import { DocsServer } from './docs/docs-server.js';
 import { SocketApiMetadataAccessor } from './discovery/socket-api-metadata.accessor.js';
@@ -19,6 +20,7 @@ import { MessageRouter } from './gateway/message-router.js';
 import { SocketServer } from './gateway/socket-server.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
+import { CONTRACT_HASH_SOURCE } from './interfaces/contract-hash-source.interface.js';
 import type { SocketApiModuleOptions } from './interfaces/socket-api-options.interface.js';
 import { resolveOptions } from './options/resolve-options.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from './options/resolved-options.js';
@@ -63,6 +65,8 @@ import {
         resolveOptions(options, (message) => new Logger('SocketApiModule').warn(message)),
       inject: [SOCKET_API_OPTIONS],
     },
+    SocketApiContractHash,
+    { provide: CONTRACT_HASH_SOURCE, useExisting: SocketApiContractHash },
     {
       provide: SOCKET_API_BROKER,
       useFactory: (options: ResolvedSocketApiOptions) => createBroker(options),

@@ -94,6 +94,19 @@ import * as lib from 'nestjs-socketapi';
 import * as common from '@nestjs/common';
 import * as core from '@nestjs/core';
 ${APP_BODY}`,
+  // A module for the contract command, as `nest build` leaves one: exported, not started.
+  'contract-module.js': `import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { SocketAction, SocketApiModule } from 'nestjs-socketapi';
+class Greeter {
+  hello() { return 'hi'; }
+}
+Reflect.decorate([SocketAction('hello', { reply: String })], Greeter.prototype, 'hello', Object.getOwnPropertyDescriptor(Greeter.prototype, 'hello'));
+Reflect.defineMetadata('design:paramtypes', [], Greeter.prototype, 'hello');
+Reflect.decorate([Injectable()], Greeter);
+export class AppModule {}
+Reflect.decorate([Module({ imports: [SocketApiModule.forRoot({})], providers: [Greeter] })], AppModule);
+`,
   // A worker publishing to the app's channel: `node emit.js <redis URL> <payload>`.
   'emit.js': `import { SocketApiEmitter } from 'nestjs-socketapi';
 const emitter = new SocketApiEmitter({ connection: process.argv[2] });
@@ -311,6 +324,25 @@ describe('installed in an app without ioredis and jose', () => {
   it('compiles with strict and skipLibCheck false', () => {
     expect(typeCheck(dir)).toBe('');
   }, 60_000);
+
+  it("writes the app's typed-client contract with its `nestjs-socketapi-contract` command, and checks it", async () => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'node_modules/nestjs-socketapi/package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    const command = join('node_modules/nestjs-socketapi', manifest.bin['nestjs-socketapi-contract']);
+    const written = await run(dir, command, ['--module', 'contract-module.js', '--out', 'api-contract.ts']);
+    expect(written).toEqual({ code: 0, output: 'Contract written to api-contract.ts.\n' });
+    const contract = readFileSync(join(dir, 'api-contract.ts'), 'utf8');
+    expect(contract).toMatch(/^export const contractHash = '[0-9a-f]{64}';$/m);
+    expect(contract).toContain('    hello: {\n      data: unknown;\n      reply: string;\n    };');
+    expect(
+      (await run(dir, command, ['--module', 'contract-module.js', '--out', 'api-contract.ts', '--check'])).code,
+    ).toBe(0);
+    writeFileSync(join(dir, 'api-contract.ts'), contract.replace('reply: string', 'reply: number'));
+    expect(
+      (await run(dir, command, ['--module', 'contract-module.js', '--out', 'api-contract.ts', '--check'])).code,
+    ).toBe(1);
+  });
 });
 
 describeWithRedis('installed in an app with ioredis and jose', () => {

@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Subscriptions } from '../channels/subscriptions.js';
 import { isGuardException } from '../handlers/handler-invoker.factory.js';
 import { describeTarget } from '../handlers/handler-target.js';
+import { CONTRACT_HASH_SOURCE, type ContractHashSource } from '../interfaces/contract-hash-source.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
+import { contractHashFailed } from '../logging/log.messages.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
@@ -11,6 +13,7 @@ import { parseClientMessage, withContext } from '../protocol/parse-client-messag
 import {
   actionReply,
   authReply,
+  contractReply,
   dataFrame,
   errorFrame,
   pongReply,
@@ -25,8 +28,8 @@ import { ConnectionIdentities } from './connection-identities.js';
 import type { WsConnection } from './ws-connection.js';
 
 /**
- * Answers one frame: envelope checks, then routing to actions, channels, ping and credential
- * renewal. Whatever the frame holds, it is answered, and the connection stays usable.
+ * Answers one frame: envelope checks, then routing to actions, channels, ping, credential
+ * renewal and the contract's hash. Whatever the frame holds, it is answered, and the connection stays usable.
  */
 @Injectable()
 export class MessageRouter implements OnApplicationShutdown {
@@ -42,6 +45,7 @@ export class MessageRouter implements OnApplicationShutdown {
     private readonly identities: ConnectionIdentities,
     private readonly subscriptions: Subscriptions,
     @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
+    @Inject(CONTRACT_HASH_SOURCE) private readonly contract: ContractHashSource,
   ) {
     this.serialization = options.serialization;
     this.maxSubscriptions = options.maxSubscriptions;
@@ -75,6 +79,8 @@ export class MessageRouter implements OnApplicationShutdown {
         return this.channelRequest(connection, message);
       case 'auth':
         return this.renewCredentials(connection, message);
+      case 'contract':
+        return this.answerContract(connection, message);
     }
   }
 
@@ -178,6 +184,18 @@ export class MessageRouter implements OnApplicationShutdown {
       for (const channel of outcome.dropped) connection.sendFrame(unsubscribedReply(channel, undefined));
       connection.sendFrame(authReply(connection.expiresAt, message.id));
     });
+  }
+
+  /** The app's contract hash (computed at the first question: a document that fails to build is an internal error). */
+  private answerContract(connection: WsConnection, message: ClientMessage): undefined {
+    let hash: string;
+    try {
+      hash = this.contract.hash;
+    } catch (failure) {
+      return this.sendInternalError(connection, message, contractHashFailed, failure);
+    }
+    connection.sendFrame(contractReply(hash, message.id));
+    return undefined;
   }
 
   private unsubscribe(connection: WsConnection, message: ClientMessage): undefined {

@@ -11,3 +11,6 @@ export const deprecatedModuleOption = (name: string, replacement: string): strin
 /** `RedisBroker`/`SocketApiEmitter` given `{ redis }`, the old name of `{ connection }`. */
 export const deprecatedRedisKey = (owner: string): string =>
   `${owner}: option 'redis' is deprecated and will be removed in 1.0: use 'connection' instead (same values).`;
+
+/** The app's contract hash could not be computed for a `contract` frame (its AsyncAPI document failed to build). */
+export const contractHashFailed = 'The contract hash (AsyncAPI document of the handlers) could not be computed';

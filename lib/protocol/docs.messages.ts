@@ -14,10 +14,24 @@ export const DocsMessage = {
     'call createSocketApiDocument(app) after `await app.init()` (or `app.listen()`).',
 } as const;
 
+/** What the `nestjs-socketapi-contract` command says. */
+export const ContractMessage = {
+  usage:
+    'Usage: nestjs-socketapi-contract --module <compiled module file> [--export AppModule] [--out api-contract.ts]\n' +
+    '  [--type-name ApiContract] [--check]\n' +
+    "Writes the app's typed-client contract (TypeScript); with --check, writes nothing and fails when --out differs.",
+  noExport: (name: string, file: string) => `${file} exports no module named ${name} (see --export).`,
+  written: (file: string) => `Contract written to ${file}.`,
+  upToDate: (file: string) => `${file} is up to date.`,
+  stale: (file: string) =>
+    `${file} is not the contract of the app's handlers: run the command without --check to regenerate it.`,
+} as const;
+
 export const ErrorCodeDescription: Record<ErrorCode, string> = {
   INVALID_MESSAGE:
     'The frame is not a JSON object, or its `type`, `channel` or `id` is missing or wrong, or its `data` is nested too deeply.',
-  UNKNOWN_TYPE: 'The `type` is none of `action`, `subscribe`, `unsubscribe`, `ping` (and `auth` when renewal is on).',
+  UNKNOWN_TYPE:
+    'The `type` is none of `action`, `subscribe`, `unsubscribe`, `ping`, `contract` (and `auth` when renewal is on).',
   ACTION_NOT_FOUND: 'No action has that name.',
   CHANNEL_NOT_FOUND: 'No channel has that name.',
   VALIDATION_ERROR:

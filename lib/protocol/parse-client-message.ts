@@ -40,7 +40,7 @@ export function parseClientMessage(frame: string | Buffer, maxDepth: number): Pa
   if (type === undefined) {
     return fail(ErrorCode.UNKNOWN_TYPE, ErrorMessage.unknownType(raw.type), channel, id);
   }
-  if (channel === undefined && type !== 'ping' && type !== 'auth') {
+  if (channel === undefined && type !== 'ping' && type !== 'auth' && type !== 'contract') {
     return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.channelRequired, channel, id);
   }
   if (isTooDeep(raw.data, maxDepth)) {
@@ -70,6 +70,7 @@ function clientMessageType(type: string): ClientMessageType | undefined {
     case 'unsubscribe':
     case 'ping':
     case 'auth':
+    case 'contract':
       return type;
     default:
       return undefined;

@@ -35,6 +35,11 @@ export function pongReply(id: MessageId | undefined): string {
   return `{"type":"pong"${idField(id)}}`;
 }
 
+/** The answer to `contract`: the hash of the server's typed-client contract (hex, so no escaping). */
+export function contractReply(hash: string, id: MessageId | undefined): string {
+  return `{"type":"contract","hash":"${hash}"${idField(id)}}`;
+}
+
 /** The answer to a successful `auth` (credential renewal); `expiresAt` in ms since the epoch, if any. */
 export function authReply(expiresAt: number | undefined, id: MessageId | undefined): string {
   const data = expiresAt === undefined ? '' : `,"data":{"expiresAt":${expiresAt}}`;

@@ -1,0 +1,166 @@
+import { Observable, type Subscriber } from 'rxjs';
+import { ClientErrorCode } from './client-error-codes.js';
+import { ClientMessage } from './client.messages.js';
+import type { ClientFrame, MessageId } from './frames.js';
+import { SocketApiError } from './socket-api-error.js';
+
+/** A subscription's `data`: a value, or a function evaluated at each (re)subscribe so that it is never stale. */
+export type SubscribeData = unknown;
+
+/** One server subscription, shared by every observer of its channel. */
+interface SharedSubscription {
+  readonly channel: string;
+  readonly data: SubscribeData;
+  readonly observers: Set<Subscriber<unknown>>;
+  /** The id of the `subscribe` waiting for its answer, if one is. */
+  pendingId?: MessageId;
+}
+
+/** What the subscriptions need from the client: a way to send (false when not connected) and ids. */
+export interface SubscriptionLink {
+  send(frame: ClientFrame): boolean;
+  nextId(): MessageId;
+}
+
+/**
+ * The channels the client is subscribed to, each held once on the server whatever the number of
+ * observers, and subscribed again (data evaluated anew) on every new connection.
+ */
+export class ChannelSubscriptions {
+  private readonly byChannel = new Map<string, SharedSubscription>();
+  private readonly byPendingId = new Map<MessageId, SharedSubscription>();
+  /** Set once the client stopped: later observers are told at once. */
+  private stopped: { error: SocketApiError | undefined } | undefined;
+
+  constructor(private readonly link: SubscriptionLink) {}
+
+  observe<T>(channel: string, data: SubscribeData): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      const observer = subscriber as Subscriber<unknown>;
+      if (this.stopped !== undefined) {
+        const { error } = this.stopped;
+        subscriber.error(error ?? new SocketApiError(ClientErrorCode.CLOSED, ClientMessage.closed));
+        return undefined;
+      }
+      let shared = this.byChannel.get(channel);
+      if (shared !== undefined && !sameData(shared.data, data)) {
+        subscriber.error(
+          new SocketApiError(ClientErrorCode.SUBSCRIPTION_CONFLICT, ClientMessage.subscriptionConflict(channel)),
+        );
+        return undefined;
+      }
+      if (shared === undefined) {
+        shared = { channel, data, observers: new Set() };
+        this.byChannel.set(channel, shared);
+        this.subscribe(shared);
+      }
+      shared.observers.add(observer);
+      const joined = shared;
+      return () => this.leave(joined, observer);
+    });
+  }
+
+  /** A new connection opened: every channel is subscribed again. */
+  resubscribeAll(): void {
+    for (const shared of this.byChannel.values()) this.subscribe(shared);
+  }
+
+  /** The connection dropped: answers still awaited will never come. */
+  connectionLost(): void {
+    this.byPendingId.clear();
+    for (const shared of this.byChannel.values()) shared.pendingId = undefined;
+  }
+
+  /** A `subscribed` frame: the subscribe it answers waits no more. */
+  subscribed(id: unknown): void {
+    this.takePending(id);
+  }
+
+  /** An error frame answering a `subscribe` of ours: the subscription is refused. True when it was one. */
+  refused(id: unknown, error: SocketApiError): boolean {
+    const shared = this.takePending(id);
+    if (shared === undefined) return false;
+    this.end(shared, (observer) => observer.error(error));
+    return true;
+  }
+
+  data(channel: unknown, payload: unknown): void {
+    if (typeof channel !== 'string') return;
+    const shared = this.byChannel.get(channel);
+    if (shared === undefined) return;
+    for (const observer of [...shared.observers]) observer.next(payload);
+  }
+
+  /** An `unsubscribed` the client did not ask for (no id): the server ended the subscription. */
+  unsubscribedByServer(channel: unknown): void {
+    if (typeof channel !== 'string') return;
+    const shared = this.byChannel.get(channel);
+    if (shared === undefined) return;
+    const error = new SocketApiError(ClientErrorCode.UNSUBSCRIBED, ClientMessage.unsubscribedByServer(channel));
+    this.end(shared, (observer) => observer.error(error));
+  }
+
+  /** The client stopped: every observer is told (an error for a terminal failure, completion for `close()`). */
+  endAll(error: SocketApiError | undefined): void {
+    this.stopped = { error };
+    for (const shared of [...this.byChannel.values()]) {
+      this.end(shared, (observer) => (error ? observer.error(error) : observer.complete()));
+    }
+  }
+
+  private subscribe(shared: SharedSubscription): void {
+    if (shared.pendingId !== undefined) this.byPendingId.delete(shared.pendingId);
+    shared.pendingId = undefined;
+    let data: unknown;
+    try {
+      data = typeof shared.data === 'function' ? (shared.data as () => unknown)() : shared.data;
+    } catch (error) {
+      const failure = new SocketApiError(ClientErrorCode.DATA_FAILED, ClientMessage.dataFailed(shared.channel, error));
+      this.end(shared, (observer) => observer.error(failure));
+      return;
+    }
+    const id = this.link.nextId();
+    const frame: ClientFrame =
+      data === undefined
+        ? { type: 'subscribe', channel: shared.channel, id }
+        : { type: 'subscribe', channel: shared.channel, id, data };
+    // Not connected: the next connection subscribes it (resubscribeAll).
+    if (!this.link.send(frame)) return;
+    shared.pendingId = id;
+    this.byPendingId.set(id, shared);
+  }
+
+  private leave(shared: SharedSubscription, observer: Subscriber<unknown>): void {
+    shared.observers.delete(observer);
+    if (shared.observers.size > 0 || this.byChannel.get(shared.channel) !== shared) return;
+    this.forget(shared);
+    this.link.send({ type: 'unsubscribe', channel: shared.channel, id: this.link.nextId() });
+  }
+
+  private end(shared: SharedSubscription, tell: (observer: Subscriber<unknown>) => void): void {
+    this.forget(shared);
+    for (const observer of [...shared.observers]) tell(observer);
+    shared.observers.clear();
+  }
+
+  private forget(shared: SharedSubscription): void {
+    if (shared.pendingId !== undefined) this.byPendingId.delete(shared.pendingId);
+    if (this.byChannel.get(shared.channel) === shared) this.byChannel.delete(shared.channel);
+  }
+
+  private takePending(id: unknown): SharedSubscription | undefined {
+    if (typeof id !== 'number') return undefined;
+    const shared = this.byPendingId.get(id);
+    if (shared === undefined) return undefined;
+    this.byPendingId.delete(id);
+    shared.pendingId = undefined;
+    return shared;
+  }
+}
+
+/** Whether a second observer's data is the live subscription's: the same function, or equal JSON. */
+function sameData(live: SubscribeData, wanted: SubscribeData): boolean {
+  if (live === wanted) return true;
+  if (typeof live === 'function' || typeof wanted === 'function') return false;
+  return JSON.stringify(live) === JSON.stringify(wanted);
+}

@@ -1,0 +1,44 @@
+/** The frames of the wire protocol (PROTOCOL.md) the client sends and reads. */
+
+export type MessageId = number;
+
+export interface ValidationErrorEntry {
+  path: string;
+  messages: string[];
+}
+
+export type ClientFrame =
+  | { type: 'action'; channel: string; id: MessageId; data?: unknown }
+  | { type: 'subscribe'; channel: string; id: MessageId; data?: unknown }
+  | { type: 'unsubscribe'; channel: string; id: MessageId }
+  | { type: 'auth'; id: MessageId; data: unknown }
+  | { type: 'contract'; id: MessageId }
+  | { type: 'ping' };
+
+/** A server frame, decoded; fields are checked where they are read (the server is trusted, not its proxies). */
+export interface ServerFrame {
+  type: string;
+  channel?: unknown;
+  id?: unknown;
+  data?: unknown;
+  status?: unknown;
+  code?: unknown;
+  message?: unknown;
+  errors?: unknown;
+  /** `contract` frames: the server's contract hash. */
+  hash?: unknown;
+}
+
+/** The decoded frame, or undefined for text that is not a JSON object. */
+export function parseServerFrame(text: unknown): ServerFrame | undefined {
+  if (typeof text !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const frame = value as ServerFrame;
+  return typeof frame.type === 'string' ? frame : undefined;
+}

@@ -81,7 +81,7 @@ module.exports = {
       name: 'no-orphans',
       comment: 'a file nothing imports is dead code (the package root is the one entry)',
       severity: 'error',
-      from: { orphan: true, pathNot: ['^lib/index\\.ts$', '\\.d\\.ts$'] },
+      from: { orphan: true, pathNot: ['^lib/index\\.ts$', '^testing/index\\.ts$', '\\.d\\.ts$'] },
       to: {},
     },
     {
@@ -113,6 +113,23 @@ module.exports = {
       severity: 'error',
       from: { path: '^lib/', pathNot: layers.flatMap((layer) => layer.path) },
       to: {},
+    },
+    {
+      name: 'library-not-to-testing-kit',
+      comment:
+        'nestjs-socketapi/testing sits on top of the library: nothing in lib/ imports it or the client it bundles',
+      severity: 'error',
+      from: { path: '^lib/' },
+      to: { path: '^(testing|client)/' },
+    },
+    {
+      name: 'testing-kit-through-public-api',
+      comment:
+        'the testing kit uses the library as apps do, through its package root (bundled as an import of ' +
+        "'nestjs-socketapi', the app's own copy)",
+      severity: 'error',
+      from: { path: '^testing/' },
+      to: { path: '^lib/', pathNot: '^lib/index\\.ts$' },
     },
     ...layerRules,
     ...siblingRules,

@@ -32,7 +32,8 @@ export function recordingWebSocket(log: FrameLog, onSocket: (socket: WebSocket) 
   };
 }
 
-function rawText(data: WebSocket.RawData): string {
+/** A received frame as text (`ws` hands a Buffer, or fragments when asked for them). */
+export function rawText(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString();
   return Buffer.isBuffer(data) ? data.toString() : Buffer.from(data).toString();
 }

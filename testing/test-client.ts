@@ -16,7 +16,7 @@ import { SocketApiClient } from '../client/src/socket-api-client.js';
 import { SocketApiError } from '../client/src/socket-api-error.js';
 import { forgetClient } from './app-clients.js';
 import type { FrameLog, FrameRecord } from './frame-log.js';
-import { recordingWebSocket } from './recording-websocket.js';
+import { rawText, recordingWebSocket } from './recording-websocket.js';
 import { TestingMessage } from './testing.messages.js';
 
 /** What `createTestClient` hands a test client besides the client's own options. */
@@ -29,7 +29,7 @@ export interface TestClientWiring {
 
 interface Waiter<T> {
   resolve(value: T): void;
-  reject(error: unknown): void;
+  reject(error: Error): void;
 }
 
 /** A channel the kit itself observes (for `nextData`/`subscribed`), until the client closes. */
@@ -85,7 +85,7 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
         error.message = `${error.message}\n${this.wiring.log.format()}`;
       }
       throw error;
-    }) as ReturnType<SocketApiClient<Contract>['action']>;
+    });
   }
 
   /**
@@ -156,7 +156,7 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
   ): Promise<ChannelPayload<Contract, N>> {
     const observed = this.observe(name, data);
     return this.within<ChannelPayload<Contract, N>>(`a payload on '${name}'`, (resolve, reject) => {
-      const waiter: Waiter<unknown> = { resolve: (value) => resolve(value as ChannelPayload<Contract, N>), reject };
+      const waiter: Waiter<ChannelPayload<Contract, N>> = { resolve, reject };
       observed.waiters.add(waiter);
       return () => observed.waiters.delete(waiter);
     });
@@ -206,7 +206,10 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
     });
   }
 
-  private observe(name: string, data: unknown): KitSubscription {
+  private observe<N extends ChannelName<Contract>>(
+    name: N,
+    data: ChannelData<Contract, N> | undefined,
+  ): KitSubscription {
     const existing = this.kitSubscriptions.get(name);
     if (existing !== undefined) return existing;
     const waiters = new Set<Waiter<unknown>>();
@@ -215,31 +218,29 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
       waiters.clear();
       now.forEach(settle);
     };
-    const entry: KitSubscription = { waiters, subscription: undefined as unknown as Subscription };
-    this.kitSubscriptions.set(name, entry);
-    entry.subscription = this.subscribe(
-      name as ChannelName<Contract>,
-      data as ChannelData<Contract, ChannelName<Contract>>,
-    ).subscribe({
+    const subscription = this.subscribe(name, data).subscribe({
       next: (payload) => settleAll((waiter) => waiter.resolve(payload)),
       error: (error: unknown) => {
         this.kitSubscriptions.delete(name);
-        settleAll((waiter) => waiter.reject(error));
+        const failure = error instanceof Error ? error : new Error(String(error));
+        settleAll((waiter) => waiter.reject(failure));
       },
       complete: () => {
         this.kitSubscriptions.delete(name);
-        settleAll((waiter) =>
-          waiter.reject(new SocketApiError(ClientErrorCode.CLOSED, TestingMessage.notConnected(`observe '${name}'`))),
-        );
+        const closed = new SocketApiError(ClientErrorCode.CLOSED, TestingMessage.notConnected(`observe '${name}'`));
+        settleAll((waiter) => waiter.reject(closed));
       },
     });
+    const entry: KitSubscription = { waiters, subscription };
+    // A subscription that ended at once (the client closed) is not kept.
+    if (!subscription.closed) this.kitSubscriptions.set(name, entry);
     return entry;
   }
 
   /** A wait bounded by `timeoutMs`, whose timeout shows the last frames. `start` returns its cleanup. */
   private within<T>(
     what: string,
-    start: (resolve: (value: T) => void, reject: (error: unknown) => void) => () => void,
+    start: (resolve: (value: T) => void, reject: (error: Error) => void) => () => void,
   ): Promise<T> {
     const { timeoutMs, log } = this.wiring;
     return new Promise<T>((resolve, reject) => {
@@ -269,7 +270,7 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
     this.socket = socket;
     this.confirmed.clear();
     socket.on('message', (raw: WebSocket.RawData) => {
-      const frame = parseFrame(raw);
+      const frame = parseFrame(rawText(raw));
       if (frame?.type === 'pong') {
         const waiters = [...this.pongWaiters];
         this.pongWaiters.clear();
@@ -300,9 +301,9 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
 
 const PING = JSON.stringify({ type: 'ping' });
 
-function parseFrame(raw: WebSocket.RawData): { type?: unknown; channel?: unknown } | undefined {
+function parseFrame(text: string): { type?: unknown; channel?: unknown } | undefined {
   try {
-    const frame: unknown = JSON.parse(raw.toString());
+    const frame: unknown = JSON.parse(text);
     return typeof frame === 'object' && frame !== null ? frame : undefined;
   } catch {
     // Not JSON: the client reports it through its own path; nothing for the kit to confirm.

@@ -119,7 +119,8 @@ Reflect.decorate([Injectable()], Greeter);
 class AppModule {}
 Reflect.decorate([Module({ imports: [SocketApiModule.forRoot()], providers: [Greeter] })], AppModule);
 const app = await NestFactory.create(AppModule, { logger: false });
-const client = await createTestClient(app);
+// Reconnecting: were it not closed by app.close(), it would retry (and the process live) forever.
+const client = await createTestClient(app, { reconnect: {} });
 console.log('REPLY=' + (await client.action('hello')));
 console.log('NEWS=' + (await client.nextData('news')));
 console.log('ERROR=' + (await client.expectError('ACTION_NOT_FOUND', 'nope')).code);

@@ -10,5 +10,6 @@ export const TestingMessage = {
   notConnected: (what: string) => `Test client: cannot ${what}: no open connection`,
   noModule: 'Test client: the app has no SocketApiModule (pass `path` to connect anyway)',
   lastFrames: (count: number) => `Last ${count} frames (> out, < in, * connection):`,
+  notAnApp: 'Test client: the app given has no close() method (pass a Nest INestApplication)',
   noFrames: 'No frame was sent or received.',
 } as const;

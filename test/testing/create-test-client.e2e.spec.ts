@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { setImmediate as tick } from 'node:timers/promises';
 import type { Server } from 'node:http';
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { Injectable, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { IsInt } from 'class-validator';
 import {
@@ -132,6 +133,22 @@ describe('createTestClient', () => {
       { name: 'c3', code: 1000 },
     ]);
     expect(server.listening).toBe(false);
+  });
+
+  it('closes them also for an app of NestFactory.create (a Proxy that ignores assignments), reconnecting ones too', async () => {
+    app = await NestFactory.create(
+      (() => {
+        @Module({ imports: [SocketApiModule.forRoot()], providers: [Chat] })
+        class AppModule {}
+        return AppModule;
+      })(),
+      { logger: false },
+    );
+    const client = await createTestClient(app, { reconnect: {}, query: { name: 'factory' } });
+    await app.close();
+    expect(client.state.status).toBe('closed');
+    expect(app.get(Chat).disconnects).toEqual([{ name: 'factory', code: 1000 }]);
+    app = undefined;
   });
 
   it('expectError resolves with the error of the expected code, and fails otherwise, showing the frames', async () => {

@@ -86,8 +86,12 @@ module.exports = {
       name: 'no-orphans',
       comment: 'a file nothing imports is dead code (the package root is the one entry)',
       severity: 'error',
-      // The package's two entries: its root, and the `nestjs-socketapi-contract` command (package.json `bin`).
-      from: { orphan: true, pathNot: ['^lib/index\\.ts$', '^lib/contract/contract-cli\\.ts$', '\\.d\\.ts$'] },
+      // The package's entries: its root, the `nestjs-socketapi-contract` command (package.json `bin`) and
+      // `nestjs-socketapi/testing`.
+      from: {
+        orphan: true,
+        pathNot: ['^lib/index\\.ts$', '^lib/contract/contract-cli\\.ts$', '^testing/index\\.ts$', '\\.d\\.ts$'],
+      },
       to: {},
     },
     {
@@ -119,6 +123,23 @@ module.exports = {
       severity: 'error',
       from: { path: '^lib/', pathNot: layers.flatMap((layer) => layer.path) },
       to: {},
+    },
+    {
+      name: 'library-not-to-testing-kit',
+      comment:
+        'nestjs-socketapi/testing sits on top of the library: nothing in lib/ imports it or the client it bundles',
+      severity: 'error',
+      from: { path: '^lib/' },
+      to: { path: '^(testing|client)/' },
+    },
+    {
+      name: 'testing-kit-through-public-api',
+      comment:
+        'the testing kit uses the library as apps do, through its package root (bundled as an import of ' +
+        "'nestjs-socketapi', the app's own copy)",
+      severity: 'error',
+      from: { path: '^testing/' },
+      to: { path: '^lib/', pathNot: '^lib/index\\.ts$' },
     },
     ...layerRules,
     ...siblingRules,

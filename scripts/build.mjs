@@ -3,13 +3,15 @@
 //    compiles lib/ into dist/lib, such as the sample's) are never shipped;
 // 2. compiles lib/ with tsconfig.build.json (JavaScript and declarations, no source maps);
 // 3. copies the hand-written declarations (lib/**/*.d.ts), which tsc reads but does not emit;
-// 4. bundles the docs page into dist/docs-ui/ (scripts/build-docs-ui.mjs).
+// 4. bundles the docs page into dist/docs-ui/ (scripts/build-docs-ui.mjs);
+// 5. bundles nestjs-socketapi/testing (the kit and the client) into dist/testing/ (scripts/build-testing.mjs).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDocsUi } from './build-docs-ui.mjs';
+import { buildTesting } from './build-testing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'lib');
@@ -23,3 +25,4 @@ for (const file of readdirSync(join(root, 'lib'), { recursive: true, encoding: '
   copyFileSync(join(root, 'lib', file), join(out, file));
 }
 await buildDocsUi();
+await buildTesting();

@@ -113,9 +113,36 @@ const emitter = new SocketApiEmitter({ connection: process.argv[2] });
 await emitter.publish('news', process.argv[3]);
 await emitter.close();
 `,
+  // A test of the app with nestjs-socketapi/testing, to its end: the process must exit by itself
+  // once the app is closed (no socket or timer of the kit left behind).
+  'kit.js': `import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { SocketAction, SocketApiModule, SocketChannel } from 'nestjs-socketapi';
+import { createTestClient } from 'nestjs-socketapi/testing';
+class Greeter {
+  hello() { return 'hi'; }
+  news() { return 'no news'; }
+}
+Reflect.decorate([SocketAction('hello')], Greeter.prototype, 'hello', Object.getOwnPropertyDescriptor(Greeter.prototype, 'hello'));
+Reflect.defineMetadata('design:paramtypes', [], Greeter.prototype, 'hello');
+Reflect.decorate([SocketChannel('news', { initialData: true })], Greeter.prototype, 'news', Object.getOwnPropertyDescriptor(Greeter.prototype, 'news'));
+Reflect.defineMetadata('design:paramtypes', [], Greeter.prototype, 'news');
+Reflect.decorate([Injectable()], Greeter);
+class AppModule {}
+Reflect.decorate([Module({ imports: [SocketApiModule.forRoot()], providers: [Greeter] })], AppModule);
+const app = await NestFactory.create(AppModule, { logger: false });
+// Reconnecting: were it not closed by app.close(), it would retry (and the process live) forever.
+const client = await createTestClient(app, { reconnect: {} });
+console.log('REPLY=' + (await client.action('hello')));
+console.log('NEWS=' + (await client.nextData('news')));
+console.log('ERROR=' + (await client.expectError('ACTION_NOT_FOUND', 'nope')).code);
+await app.close();
+console.log('STATE=' + client.state.status);
+`,
   // The package's public API, type-checked as a strict app with skipLibCheck false would.
   'types.ts': `import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import {
   Connection,
   Data,
@@ -128,6 +155,7 @@ import {
   type JwtPayload,
   type SocketApiModuleOptions,
 } from 'nestjs-socketapi';
+import { createTestClient, type SocketApiError, type TestClient } from 'nestjs-socketapi/testing';
 
 interface Claims extends JwtPayload {
   role: 'admin' | 'user';
@@ -150,6 +178,16 @@ export const emitter = new SocketApiEmitter({ connection: 'redis://127.0.0.1:637
 
 @Module({ imports: [SocketApiModule.forRoot(options)], providers: [Greeter] })
 export class AppModule {}
+
+interface Contract {
+  actions: { hello: { data: { name: string }; reply: string } };
+  channels: { news: { data: undefined; payload: string } };
+}
+export async function greet(app: INestApplication): Promise<string> {
+  const client: TestClient<Contract> = await createTestClient<Contract>(app, { timeoutMs: 1000 });
+  const error: SocketApiError = await client.expectError('VALIDATION_ERROR', 'hello', { name: '' });
+  return (await client.action('hello', { name: 'x' })) + (await client.nextData('news')) + error.code;
+}
 `,
   'tsconfig.json': JSON.stringify({
     compilerOptions: {
@@ -247,7 +285,8 @@ describe('the tarball', () => {
       .filter((name) => statSync(join(root, 'docs', name)).isFile())
       .map((name) => `package/docs/${name}`);
     expect(files.filter((file) => file.startsWith('package/docs/'))).toEqual(docs.sort());
-    expect(files.filter((file) => !file.startsWith('package/dist/lib/') && !file.startsWith('package/docs/'))).toEqual([
+    const elsewhere = (file: string) => !/^package\/(dist\/lib|docs|dist\/testing\/types)\//.test(file);
+    expect(files.filter(elsewhere)).toEqual([
       'package/CHANGELOG.md',
       'package/LICENSE',
       'package/PROTOCOL.md',
@@ -255,8 +294,13 @@ describe('the tarball', () => {
       // The docs page's bundle (scripts/build-docs-ui.mjs): one script, one style sheet.
       'package/dist/docs-ui/app.css',
       'package/dist/docs-ui/app.js',
+      // nestjs-socketapi/testing: the kit and the client's code, one bundle (scripts/build-testing.mjs).
+      'package/dist/testing/index.js',
       'package/package.json',
     ]);
+    const kitTypes = files.filter((file) => file.startsWith('package/dist/testing/types/'));
+    expect(kitTypes).toContain('package/dist/testing/types/testing/index.d.ts');
+    expect(kitTypes.filter((file) => !file.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((file) => !/\.(js|d\.ts)$/.test(file) && file.startsWith('package/dist/lib/'))).toEqual([]);
     // Every module has its declarations.
     for (const file of files.filter((name) => name.endsWith('.js') && name.startsWith('package/dist/lib/')))
@@ -298,6 +342,14 @@ describe('installed in an app without ioredis and jose', () => {
       expect([path, response.status]).toEqual([path, 200]);
     }
   });
+
+  it('runs a test with nestjs-socketapi/testing (the client bundled in), which exits once the app is closed', async () => {
+    const { code, output } = await run(dir, 'kit.js', []);
+    expect({ code, output }).toEqual({
+      code: 0,
+      output: 'REPLY=hi\nNEWS=no news\nERROR=ACTION_NOT_FOUND\nSTATE=closed\n',
+    });
+  }, 30_000);
 
   it('fails to start with the `redis` option, saying to install ioredis', async () => {
     const { code, output } = await run(dir, 'app.js', ['redis', 'redis://127.0.0.1:9']);

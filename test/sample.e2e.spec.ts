@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import supertest from 'supertest';
+import { createTestClient } from '../testing/index.js';
 import { AppModule } from '../sample/app.module.js';
 import { PLATFORMS } from './support/platforms.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -44,33 +45,14 @@ describe.each(PLATFORMS)('the sample app on %s', (platform) => {
   });
 
   it('guards admin_stats and validates the nested DTO of create_user', async () => {
-    const user = await TestClient.open(`${t.url}/`);
-    user.send({ type: 'action', channel: 'admin_stats', id: 'a' });
-    user.send({
-      type: 'action',
-      channel: 'create_user',
-      data: {
-        user: { username: 'bo', email: 'bo@example.com', age: 30, address: { street: 's', city: 'c', zipcode: 1 } },
-      },
+    const user = await createTestClient(t.app);
+    await user.expectError('FORBIDDEN', 'admin_stats');
+    const invalid = await user.expectError('VALIDATION_ERROR', 'create_user', {
+      user: { username: 'bo', email: 'bo@example.com', age: 30, address: { street: 's', city: 'c', zipcode: 1 } },
     });
-    const [refused, invalid] = await user.next(2);
-    expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN', channel: 'admin_stats', id: 'a' });
-    expect(invalid).toMatchObject({
-      type: 'error',
-      code: 'VALIDATION_ERROR',
-      errors: [expect.objectContaining({ path: 'user.address.zipcode' })],
-    });
-    await user.close();
-    const admin = await TestClient.open(`${t.url}/?role=admin`);
-    admin.send({ type: 'action', channel: 'admin_stats' });
-    expect(await admin.next()).toEqual([
-      {
-        type: 'action',
-        channel: 'admin_stats',
-        status: 'completed',
-        data: expect.objectContaining({ users: expect.any(Number) }),
-      },
-    ]);
-    await admin.close();
+    expect(invalid.errors).toEqual([expect.objectContaining({ path: 'user.address.zipcode' })]);
+    // Both clients are closed by t.close() (app.close()) in afterAll.
+    const admin = await createTestClient(t.app, { query: { role: 'admin' } });
+    expect(await admin.action('admin_stats')).toEqual(expect.objectContaining({ users: expect.any(Number) }));
   });
 });

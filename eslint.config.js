@@ -32,6 +32,8 @@ export default defineConfig(
   {
     ignores: [
       'dist/',
+      // The client package's build (npm run build -w client; its tarball test packs it).
+      'client/dist/',
       'coverage/',
       'bench/results/',
       'reports/',

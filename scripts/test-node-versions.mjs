@@ -1,8 +1,8 @@
 // The tests on the Node versions users run (package.json's "engines"): the whole suite on the
 // active LTS, and on the other supported majors (and on the Node running this script, when it is
 // another one) the files whose outcome depends most on the runtime: the protocol over real sockets,
-// the module's setup, the sample app, the packed tarball loaded by CommonJS and ESM apps, and the
-// library's own HTTP routes (the docs page's, on Express and Fastify).
+// the module's setup, the sample app, the packed tarball loaded by CommonJS and ESM apps, the
+// library's own HTTP routes (the docs page's, on Express and Fastify), and the client package.
 // Node binaries come from the npm registry (the `node` package, through npx, cached after the first
 // run). Every run goes on after a failure, so that one report covers every version; the exit code
 // is 1 if any failed. Arguments are passed on to every Jest run (e.g. `--silent`).
@@ -23,6 +23,10 @@ const SUBSET = [
   'test/sample.e2e.spec.ts',
   'test/package.e2e.spec.ts',
   'test/docs/page-serving.e2e.spec.ts',
+  // The client on each platform's WebSocket (Node 20: ws; 22+: the global one, undici's).
+  'test/client-package.e2e.spec.ts',
+  'test/client/actions.e2e.spec.ts',
+  'test/client/reconnect.e2e.spec.ts',
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,10 +1,15 @@
 import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
 import type { Browser, Page } from 'playwright-core';
+import { SocketAction, SocketApiModule } from '../lib/index.js';
 import { AppModule } from '../sample/app.module.js';
+import { AdminGuard } from '../sample/auth/admin.guard.js';
+import { ChatService } from '../sample/chat/chat.service.js';
+import { PageController } from '../sample/page.controller.js';
+import { UsersService } from '../sample/users/users.service.js';
 import { sampleClient } from '../sample/typed-client.js';
 import { launchChromium, recordRequests, shows } from './support/browser.js';
 import { useCleanup } from './support/cleanup.js';
-import { eventually } from './support/wait.js';
 import { startApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -85,7 +90,7 @@ describe("the sample's page in a real browser", () => {
 
     await other.action('send_message', { message: 'after the restart' });
     await other.action('send_message', { message: 'last' });
-    await shows(chat.nth(4), 'last');
+    await shows(chat.last(), 'last');
     // Every publication once, in order: a duplicate subscription would have doubled 'after the restart' before 'last'.
     expect(await chat.allInnerTexts()).toEqual(['Welcome', 'from Node', 'Welcome', 'after the restart', 'last']);
     expect(await status.getAttribute('data-status')).toBe('open');
@@ -96,4 +101,52 @@ describe("the sample's page in a real browser", () => {
       expect.arrayContaining([`${origin}/`, `${origin}/page.js`, `${origin}/page.css`, `ws://127.0.0.1:${port}/`]),
     );
   }, 60_000);
+
+  it('connects with the query of its own URL, as AdminGuard reads it (?role=admin)', async () => {
+    const app = cleanup.track(await startApp({ imports: [AppModule] }));
+    const origin = app.url.replace(/^ws:/, 'http:');
+
+    const { page: user } = await openPage(`${origin}/`, []);
+    await shows(user.locator('#status'), 'open');
+    await user.getByRole('button', { name: 'Call admin_stats' }).click();
+    await shows(user.locator('#admin-reply'), 'FORBIDDEN: Admins only');
+
+    const { page: admin } = await openPage(`${origin}/?role=admin`, []);
+    await admin.getByRole('button', { name: 'Call admin_stats' }).click();
+    await shows(admin.locator('#admin-reply'), '"messagesSent":0');
+    // A server refusal of the nested DTO, shown with its code and the invalid field's path.
+    await admin
+      .locator('#user')
+      .fill(
+        '{"user":{"username":"bo","email":"bo@example.com","age":30,"address":{"street":"s","city":"c","zipcode":1}}}',
+      );
+    await admin.getByRole('button', { name: 'Call create_user' }).click();
+    await shows(admin.locator('#user-reply'), 'VALIDATION_ERROR');
+    await shows(admin.locator('#user-reply'), 'user.address.zipcode');
+    expect(await admin.locator('#mismatch').isHidden()).toBe(true);
+  }, 30_000);
+
+  it('shows a banner when the server runs other handlers than the page was built for', async () => {
+    @Injectable()
+    class NewerHandlers {
+      @SocketAction('added_since_the_page_was_built')
+      added(): string {
+        return 'new';
+      }
+    }
+    const app = cleanup.track(
+      await startApp({
+        imports: [SocketApiModule.forRoot({ path: '/' })],
+        controllers: [PageController],
+        providers: [ChatService, UsersService, AdminGuard, NewerHandlers],
+      }),
+    );
+    // The client warns on the console too (a warning, not an error).
+    const { page } = await openPage(`${app.url.replace(/^ws:/, 'http:')}/`, []);
+    await shows(page.getByRole('alert'), 'built for another version of the server');
+    // Reported, not acted on: the page still works.
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await shows(page.locator('#add-reply'), '8');
+    expect(await page.locator('#status').getAttribute('data-status')).toBe('open');
+  }, 30_000);
 });

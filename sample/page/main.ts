@@ -1,6 +1,6 @@
 import './style.css';
 import type { Subscription } from 'rxjs';
-import { SocketApiError, type ActionData } from '../../client/src/index.js';
+import type { ActionData } from '../../client/src/index.js';
 import type { ApiContract } from '../api-contract.js';
 import { sampleClient } from '../typed-client.js';
 import { FrameLog } from './frame-log.js';
@@ -42,7 +42,7 @@ async function showReply(output: HTMLElement, call: () => Promise<unknown>): Pro
     output.textContent = JSON.stringify(await call());
   } catch (error) {
     output.className = 'err';
-    output.textContent = error instanceof SocketApiError ? `${error.code}: ${error.message}` : String(error);
+    output.textContent = PageText.failure(error);
   }
 }
 
@@ -98,7 +98,7 @@ subscribeButton.addEventListener('click', () => {
     error: (error: unknown) => {
       const item = document.createElement('li');
       item.className = 'err';
-      item.textContent = error instanceof SocketApiError ? `${error.code}: ${error.message}` : String(error);
+      item.textContent = PageText.failure(error);
       chat.appendChild(item);
       setSubscribed(false);
     },

@@ -1,4 +1,4 @@
-import type { ClientState } from '../../client/src/index.js';
+import { SocketApiError, type ClientState } from '../../client/src/index.js';
 
 /** The page's own texts (the markup's are in sample/page.html.ts). */
 export const PageText = {
@@ -18,5 +18,10 @@ export const PageText = {
   unsubscribed: 'unsubscribed from chat',
   mismatch: (serverHash: string) =>
     `This page was built for another version of the server's API (server contract ${serverHash.slice(0, 12)}…): reload it.`,
-  invalidJson: (message: string) => `not JSON: ${message}`,
+  /** A failed call or subscription: the error's code and message, and each invalid field's path and messages. */
+  failure(error: unknown): string {
+    if (!(error instanceof SocketApiError)) return String(error);
+    const fields = error.errors.map(({ path, messages }) => `${path}: ${messages.join(', ')}`);
+    return [`${error.code}: ${error.message}`, ...fields].join('\n');
+  },
 };

@@ -10,8 +10,8 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
-  // Builds the docs page's bundle (dist/docs-ui/), which the library serves from source as from the package.
-  globalSetup: '<rootDir>/test/support/build-docs-ui.mjs',
+  // Builds the docs page's and the sample page's bundles (dist/docs-ui/, dist/sample-page/).
+  globalSetup: '<rootDir>/test/support/build-browser-bundles.mjs',
   testTimeout: 20000,
   // Several suites time real servers (heartbeats, slow consumers, a Redis outage): on a 2-core
   // machine they run one file at a time rather than fight over the cores.

@@ -2,25 +2,20 @@
 // one style sheet, minified, no source map, nothing fetched at run time. Run by `npm run build`, by
 // `npm run start:sample` and by the tests' global setup (the library running from its TypeScript
 // source finds the bundle under dist/docs-ui/, as the packed one does next to dist/lib/).
-import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleForBrowsers } from './browser-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DOCS_UI_OUT = join(root, 'dist', 'docs-ui');
 
 /** Builds the bundle; returns the size of each file in bytes. */
 export async function buildDocsUi() {
-  await build({
-    entryPoints: { app: join(root, 'docs-ui', 'main.ts') },
+  await bundleForBrowsers({
+    name: 'app',
+    entry: join(root, 'docs-ui', 'main.ts'),
     outdir: DOCS_UI_OUT,
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
-    legalComments: 'none',
-    logLevel: 'warning',
     tsconfig: join(root, 'docs-ui', 'tsconfig.json'),
   });
   return Object.fromEntries(['app.js', 'app.css'].map((file) => [file, statSync(join(DOCS_UI_OUT, file)).size]));

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import supertest from 'supertest';
 import { createTestClient } from '../testing/index.js';
+import { contractHash } from '../sample/api-contract.js';
 import { AppModule } from '../sample/app.module.js';
 import { PLATFORMS } from './support/platforms.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -13,10 +14,19 @@ describe.each(PLATFORMS)('the sample app on %s', (platform) => {
   });
   afterAll(() => t.close());
 
-  it('serves its HTML page with an HTTP GET on the socket path', async () => {
+  it('serves its HTML page with an HTTP GET on the socket path, its script and style sheet beside it', async () => {
     const response = await supertest(t.server).get('/').expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/html/);
-    expect(response.text).toContain('new WebSocket(');
+    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(response.text).toContain('<script type="module" src="/page.js"></script>');
+    // No inline script or style: the policy would refuse them.
+    expect(response.text).not.toMatch(/<script>|<style>/);
+    // The bundle (test/support/build-browser-bundles.mjs builds it): the client with the sample's contract hash.
+    const script = await supertest(t.server).get('/page.js').expect(200);
+    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(script.text).toContain(contractHash);
+    const style = await supertest(t.server).get('/page.css').expect(200);
+    expect(style.headers['content-type']).toMatch(/^text\/css/);
   });
 
   it('answers the seeds exchange on the same path', async () => {

@@ -11,16 +11,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts a real Nest app (Express unless told otherwise, + the socket) on a free loopback port. */
+/**
+ * Starts a real Nest app (Express unless told otherwise, + the socket) on a loopback port: a free one,
+ * or `port`, so that a test can stop an app and start another where its clients will reconnect.
+ */
 export async function startApp(
   metadata: ModuleMetadata,
   configure?: (app: INestApplication) => void | Promise<void>,
   platform: Platform = 'express',
+  port = 0,
 ): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
   const app = moduleRef.createNestApplication(httpAdapter(platform), { logger: false });
   await configure?.(app);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   const server = app.getHttpServer() as Server;
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');

@@ -72,7 +72,12 @@ export type {
   SocketSecurityScheme,
 } from './interfaces/socket-authenticator.interface.js';
 export { ErrorCode } from './protocol/error-codes.js';
-export { SocketApiException, SocketApiValidationException, type FieldError } from './protocol/errors.js';
+export {
+  HistoryUnavailableError,
+  SocketApiException,
+  SocketApiValidationException,
+  type FieldError,
+} from './protocol/errors.js';
 export { UnserializableValueError } from './protocol/to-plain.js';
 export type { ClientMessage, ErrorPayload, MessageId } from './protocol/messages.js';
 export { SocketApiDeclarationError } from './handlers/handler-target.js';

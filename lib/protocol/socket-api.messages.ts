@@ -28,6 +28,11 @@ export const ErrorMessage = {
   renewalInProgress: 'A renewal is already in progress.',
   tooManySubscriptions: 'Too many subscriptions.',
   nestedTooDeeply: (maxDepth: number) => `Message data is nested too deeply (more than ${maxDepth} levels).`,
+  // issue 12
+  invalidRecover: 'recover must be {"offset": an integer ≥ 0, "epoch": a string}',
+  presenceDisabled: (name: string) => `Channel '${name}' has no presence.`,
+  notSubscribed: (name: string) => `Not subscribed to channel '${name}'.`,
+  unavailable: 'Service temporarily unavailable.',
 } as const;
 
 /** Reasons of the close frames the server sends: PROTOCOL.md, "Close codes and reasons used". */

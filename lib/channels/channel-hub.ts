@@ -1,4 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
@@ -33,6 +34,27 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     const channel = this.get<T>(name);
     channel.declare(options);
     return channel;
+  }
+
+  /**
+   * The live channel of a concrete route of the channel declared as `declaredName`, for its first
+   * (pending or live) member; `Subscriptions` releases it when its last member leaves. A channel
+   * without parameters is permanent: the declared one itself.
+   */
+  acquire(declaredName: string, _route: ChannelRoute): FanOutChannel {
+    // Exact names only so far: the route is the declared channel itself.
+    return this.get(declaredName);
+  }
+
+  /** A channel with no member left: a concrete channel of a pattern is forgotten; a declared name stays. */
+  release(_channel: FanOutChannel): void {
+    // Exact names only so far: nothing to forget.
+  }
+
+  /** The declared (or live concrete) channel of `name`, if there is one: what an `unsubscribe` leaves. */
+  find(name: string): FanOutChannel | undefined {
+    const channel = this.channels.get(name);
+    return channel?.isDeclared ? channel : undefined;
   }
 
   async onApplicationBootstrap(): Promise<void> {

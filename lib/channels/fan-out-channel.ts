@@ -12,6 +12,8 @@ import { Channel } from './channel.js';
 
 /** A subscriber of a channel: a connection, as the channel and `Subscriptions` see it. */
 export interface ChannelSubscriber {
+  /** The connection's id: a presence member's `clientId`, and who a join/leave frame is not sent to. */
+  readonly id: string;
   /** Sends a serialized frame; a subscriber past its send buffer limit is closed (1013). */
   sendFrame(frame: Buffer): void;
   /** Sends unless the subscriber is behind; false when the frame was dropped. */

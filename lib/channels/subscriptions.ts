@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
+import { ChannelHub } from './channel-hub.js';
 import type { ChannelSubscriber, FanOutChannel } from './fan-out-channel.js';
 
 const NO_CHANNELS: ReadonlyMap<FanOutChannel, unknown> = new Map();
@@ -8,11 +9,15 @@ const NO_CHANNELS: ReadonlyMap<FanOutChannel, unknown> = new Map();
 /**
  * The one owner of the subscriber ↔ channel relation: each change writes both sides (the
  * subscriber's channels and the channel's subscribers) in one method, and tells the broker when a
- * channel's subscriber set goes from empty to not and back, so that it listens accordingly.
+ * channel's subscriber set goes from empty to not and back, so that it listens accordingly (and the
+ * hub, so that a concrete channel nobody is in is forgotten).
  */
 @Injectable()
 export class Subscriptions {
-  constructor(@Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker) {}
+  constructor(
+    @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
+    private readonly hub: ChannelHub,
+  ) {}
 
   /** The channels `subscriber` is in, each with the `data` of the subscribe message that admitted it. */
   of(subscriber: ChannelSubscriber): ReadonlyMap<FanOutChannel, unknown> {
@@ -45,6 +50,9 @@ export class Subscriptions {
 
   private leave(channel: FanOutChannel, subscriber: ChannelSubscriber): void {
     const { subscribers } = channel;
-    if (subscribers.delete(subscriber) && subscribers.size === 0) this.broker.unwatch(channel.name);
+    if (subscribers.delete(subscriber) && subscribers.size === 0) {
+      this.broker.unwatch(channel.name);
+      this.hub.release(channel);
+    }
   }
 }

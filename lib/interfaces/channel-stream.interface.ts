@@ -7,6 +7,14 @@
 /** The values of a concrete channel's parameters (`rooms/42` of `rooms/:roomId` → `{ roomId: '42' }`). */
 export type ChannelParams = Readonly<Record<string, string>>;
 
+/** One concrete channel of a declared one: its name and the values of the declaration's parameters. */
+export interface ChannelRoute {
+  /** The concrete name (`rooms/42`); the declared name for a channel without parameters. */
+  readonly name: string;
+  /** `{}` for a channel without parameters. */
+  readonly params: ChannelParams;
+}
+
 /** Where a client is in a channel's history: the last offset it saw, in which stream. */
 export interface StreamPosition {
   readonly offset: number;

@@ -3,6 +3,7 @@ import type { FanOutChannel } from '../channels/fan-out-channel.js';
 import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
 import type { SocketChannelMetadata } from '../decorators/socket-channel.decorator.js';
 import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.factory.js';
+import type { ChannelParams, ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 
@@ -25,6 +26,16 @@ export interface RegisteredChannel extends RegisteredHandler<SocketChannelMetada
   admits?: GuardCheck;
 }
 
+/** The declared channel a client's channel name designates, with the concrete route it asked for. */
+export interface ResolvedChannel extends ChannelRoute {
+  readonly handler: RegisteredChannel;
+  readonly name: string;
+  readonly params: ChannelParams;
+}
+
+/** Params of a channel without any: one frozen object, since every exact subscribe resolves to it. */
+const NO_PARAMS: ChannelParams = Object.freeze({});
+
 /** Every action and channel of the app by name: the router's table. */
 @Injectable()
 export class SocketApiRegistry {
@@ -37,6 +48,12 @@ export class SocketApiRegistry {
 
   addChannel(handler: RegisteredChannel): void {
     addUnique(this.channels, handler);
+  }
+
+  /** The channel a client's `name` designates, or undefined when none does. An exact name wins over a pattern. */
+  resolveChannel(name: string): ResolvedChannel | undefined {
+    const handler = this.channels.get(name);
+    return handler && { handler, name, params: NO_PARAMS };
   }
 }
 

@@ -17,6 +17,8 @@ import { ConnectionHooks } from './handlers/connection-hooks.js';
 import { HandshakeVerifier } from './gateway/handshake-verifier.js';
 import { InboundQueue } from './gateway/inbound-queue.js';
 import { MessageRouter } from './gateway/message-router.js';
+import { PresenceRequest } from './gateway/presence-request.js';
+import { SubscribeFlow } from './gateway/subscribe-flow.js';
 import { SocketServer } from './gateway/socket-server.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
@@ -51,6 +53,8 @@ import {
     HandshakeVerifier,
     InboundQueue,
     MessageRouter,
+    SubscribeFlow,
+    PresenceRequest,
     NestEnhancers,
     SocketApiExplorer,
     SocketServer,

@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ChannelHub } from '../channels/channel-hub.js';
+import { Subscriptions } from '../channels/subscriptions.js';
+import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { ClientMessage } from '../protocol/messages.js';
+import { withContext } from '../protocol/parse-client-message.js';
+import { dataFrame, errorFrame, notRecoveredReply, subscribedReply } from '../protocol/server-messages.js';
+import { ErrorMessage } from '../protocol/socket-api.messages.js';
+import { toPlain } from '../protocol/to-plain.js';
+import type { ResolvedChannel } from '../registry/socket-api.registry.js';
+import type { WsConnection } from './ws-connection.js';
+
+/**
+ * What a subscribe does once its channel method has admitted the client (SocketAPI's subscribe): the
+ * client is added to the concrete channel, `subscribed` is sent, then the initial data if the channel
+ * has it. Its own class, apart from the router's routing, because a channel with history completes
+ * asynchronously (its position is read from the store) and a presence channel adds a member first.
+ */
+@Injectable()
+export class SubscribeFlow {
+  private readonly serialization: ResolvedSocketApiOptions['serialization'];
+  private readonly maxSubscriptions: number;
+
+  constructor(
+    private readonly hub: ChannelHub,
+    private readonly subscriptions: Subscriptions,
+    @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
+  ) {
+    this.serialization = options.serialization;
+    this.maxSubscriptions = options.maxSubscriptions;
+  }
+
+  /** Whether `connection` may be in `route` too: it already is, or it is under `maxSubscriptions`. */
+  maySubscribe(connection: WsConnection, route: ResolvedChannel): boolean {
+    const channels = this.subscriptions.of(connection);
+    const channel = this.hub.find(route.name);
+    return (channel !== undefined && channels.has(channel)) || channels.size < this.maxSubscriptions;
+  }
+
+  /**
+   * Completes the subscribe whose channel method returned `result` (the initial data). Throws what
+   * serializing that result throws, before anything is sent; a Promise only while it still runs.
+   */
+  complete(
+    connection: WsConnection,
+    message: ClientMessage,
+    route: ResolvedChannel,
+    result: unknown,
+  ): Promise<void> | undefined {
+    // A client that left while the channel method ran must not be added back.
+    if (!connection.isOpen) return undefined;
+    if (!this.maySubscribe(connection, route)) return this.rejectTooManySubscriptions(connection, message);
+    const { handler } = route;
+    const initial = handler.initialData ? dataFrame(route.name, toPlain(result, this.serialization)) : undefined;
+    const channel = this.hub.acquire(handler.target.name, route);
+    // The data is kept for the guards to see again after a renewal: only channels that have guards need it.
+    this.subscriptions.subscribe(connection, channel, handler.admits ? message.data : undefined);
+    // A channel without history has nothing to recover: the client is told so, and gets the initial data.
+    const reply = message.recover ? notRecoveredReply(route.name, message.id) : subscribedReply(route.name, message.id);
+    connection.sendFrame(reply);
+    if (initial !== undefined) connection.sendFrame(initial);
+    return undefined;
+  }
+
+  rejectTooManySubscriptions(connection: WsConnection, message: ClientMessage): undefined {
+    const error = { code: ErrorCode.TOO_MANY_SUBSCRIPTIONS, message: ErrorMessage.tooManySubscriptions };
+    connection.sendFrame(errorFrame(withContext(error, message.channel, message.id)));
+    return undefined;
+  }
+}

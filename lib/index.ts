@@ -15,7 +15,20 @@ export type {
 } from './interfaces/redis-broker-options.interface.js';
 export { SocketApiEmitter, type SocketApiEmitterOptions } from './broker/socket-api-emitter.js';
 export type { BroadcastOptions } from './interfaces/broadcast-options.interface.js';
-export { Channel } from './channels/channel.js';
+export { Channel, ChannelFamily, HistoryChannel } from './channels/channel.js';
+export type {
+  ChannelParams,
+  ChannelRoute,
+  HistoryLimits,
+  HistoryRead,
+  HistoryStore,
+  PresenceEvent,
+  PresenceMember,
+  PresenceStore,
+  StoredPublication,
+  StreamPosition,
+  StreamSink,
+} from './interfaces/channel-stream.interface.js';
 export { Connection } from './decorators/connection.decorator.js';
 export { Data } from './decorators/data.decorator.js';
 export { InjectChannel } from './decorators/inject-channel.decorator.js';
@@ -34,6 +47,10 @@ export type {
   SocketHandlerOptions,
 } from './interfaces/socket-action-options.interface.js';
 export type {
+  ChannelFilter,
+  ChannelFilterContext,
+  ChannelHistoryOptions,
+  ChannelPresenceOptions,
   SocketChannelExample,
   SocketChannelOptions,
   SocketChannelPayloadOptions,

@@ -53,6 +53,7 @@ export abstract class HistoryChannel<T = unknown> extends Channel<T> {
    * one instance); rejects with `HistoryUnavailableError` when the store cannot be reached, publishing
    * nothing. Throws, as `Channel.publish`, when JSON cannot carry the payload.
    */
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- deliberate: code holding it as a plain `Channel` may ignore the Promise (a rejection is counted and logged by the channel), code typed `HistoryChannel` awaits it
   abstract override publish(payload: T): Promise<StreamPosition>;
 }
 

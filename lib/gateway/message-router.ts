@@ -243,25 +243,17 @@ export class MessageRouter implements OnApplicationShutdown {
     context: C,
     result: unknown,
   ): Promise<void> | undefined {
+    let running: Promise<void> | undefined;
     try {
-      const running = onResult(connection, message, handler, result, context);
-      if (running)
-        return running.catch((exception: unknown) => this.failedDelivery(connection, message, handler, exception));
+      running = onResult(connection, message, handler, result, context);
     } catch (exception) {
-      return this.failedDelivery(connection, message, handler, exception);
+      // A result JSON cannot hold (or whose getters throw): the client is told, the result is not altered.
+      const what = `The result of ${describeHandler(handler)} cannot be sent`;
+      return this.sendInternalError(connection, message, what, exception);
     }
-    return undefined;
-  }
-
-  /** A result JSON cannot hold (or whose getters throw): the client is told, the result is not altered. */
-  private failedDelivery(
-    connection: WsConnection,
-    message: ClientMessage,
-    handler: RegisteredHandler,
-    exception: unknown,
-  ): undefined {
-    const what = `The result of ${describeHandler(handler)} cannot be sent`;
-    return this.sendInternalError(connection, message, what, exception);
+    // A completion still running (a subscribe reading its history) fails as a handler would: a
+    // `HistoryUnavailableError` is `UNAVAILABLE`, anything not meant for clients `INTERNAL_ERROR`.
+    return running?.catch((exception: unknown) => this.sendException(connection, message, handler, exception));
   }
 
   /** Sends what the client is told about `exception`; never throws, even if the exception cannot be serialized. */

@@ -30,6 +30,7 @@ export type {
   StreamSink,
 } from './interfaces/channel-stream.interface.js';
 export { Connection } from './decorators/connection.decorator.js';
+export { ChannelParam } from './decorators/channel-param.decorator.js';
 export { Data } from './decorators/data.decorator.js';
 export { InjectChannel } from './decorators/inject-channel.decorator.js';
 export { OnSocketConnect } from './decorators/on-socket-connect.decorator.js';
@@ -37,6 +38,7 @@ export { OnSocketDisconnect } from './decorators/on-socket-disconnect.decorator.
 export { SocketAction } from './decorators/socket-action.decorator.js';
 export { SocketChannel } from './decorators/socket-channel.decorator.js';
 export { getChannelToken } from './decorators/channel-tokens.js';
+export { getChannelName, getChannelParams } from './handlers/channel-context.js';
 export { CloseCode } from './protocol/close-codes.js';
 export { SocketConnection } from './connection/socket-connection.js';
 export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.js';

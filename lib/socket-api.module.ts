@@ -5,6 +5,7 @@ import { ConnectionIdentities } from './gateway/connection-identities.js';
 import { BroadcastBridge } from './broadcast/broadcast-bridge.js';
 import { createBroker } from './broker/create-broker.js';
 import { ChannelHub } from './channels/channel-hub.js';
+import { ChannelPattern } from './channels/channel-pattern.js';
 import { Subscriptions } from './channels/subscriptions.js';
 import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
 import { SocketApiContractHash } from './contract/socket-api-contract-hash.js';
@@ -108,6 +109,12 @@ function withChannelProviders(module: DynamicModule): DynamicModule {
   };
 }
 
+/** `@InjectChannel(name)`: the `Channel` of an exact name, the `ChannelFamily` of a pattern (`rooms/:roomId`). */
 function channelProvider(name: string): Provider {
-  return { provide: getChannelToken(name), useFactory: (hub: ChannelHub) => hub.get(name), inject: [ChannelHub] };
+  const isPattern = ChannelPattern.compile(name).isPattern;
+  return {
+    provide: getChannelToken(name),
+    useFactory: (hub: ChannelHub) => (isPattern ? hub.family(name) : hub.get(name)),
+    inject: [ChannelHub],
+  };
 }

@@ -146,14 +146,16 @@ export class BroadcastBridge implements OnModuleInit {
     if (isTooDeep(data, this.maxDepth)) {
       return badRequest(BroadcastError.nestedTooDeeply(this.maxDepth));
     }
-    const channel = this.registry.channels.get(name);
-    if (!channel) return { status: 404, body: { error: BroadcastError.channelNotFound(name) } };
+    // A concrete name of a pattern too (`rooms/42`): the method gets its parameters, as on a subscribe.
+    const route = this.registry.resolveChannel(name);
+    if (!route) return { status: 404, body: { error: BroadcastError.channelNotFound(name) } };
+    const channel = route.handler;
 
     let args: unknown[];
     try {
       // The channel's own binder, as for a subscribe. No connection behind an HTTP request: a
       // @Connection() parameter gets undefined.
-      args = await channel.binder.bind(undefined as unknown as SocketConnection, data);
+      args = await channel.binder.bind(undefined as unknown as SocketConnection, data, route.params);
     } catch (error) {
       if (error instanceof SocketApiValidationException) {
         return { status: 400, body: { error: error.message, errors: error.errors } };

@@ -1,19 +1,27 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
-import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
-import { FanOutChannel } from './fan-out-channel.js';
+import { FanOutChannelFamily } from './channel-family.js';
+import { ChannelPattern } from './channel-pattern.js';
+import { FanOutChannel, type DeclaredChannelOptions } from './fan-out-channel.js';
 import { readRemoteFrame } from './remote-frame.js';
 
 /**
  * Every channel of the app by name, created on first use (injection or declaration), and the
  * broker's link to them: publications made on other instances arrive here and go to their channel.
+ * A declared pattern (`rooms/:roomId`) is a family; its concrete channels (`rooms/42`) live here only
+ * while they have members, so that a name nobody is subscribed to costs nothing.
  */
 @Injectable()
 export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** Channels of exact names: permanent. */
   private readonly channels = new Map<string, FanOutChannel>();
+  private readonly families = new Map<string, FanOutChannelFamily>();
+  /** Concrete channels of patterns that have members here, by concrete name. */
+  readonly live = new Map<string, FanOutChannel>();
+  private readonly findChannel = (name: string): FanOutChannel | undefined => this.find(name);
 
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
@@ -29,32 +37,61 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     return channel as FanOutChannel<T>;
   }
 
-  /** The channel a `@SocketChannel(name)` method declares, with its options: from then on it can be published to. */
-  declare<T = unknown>(name: string, options: Pick<SocketChannelOptions, 'slowConsumer'>): FanOutChannel<T> {
-    const channel = this.get<T>(name);
+  /** The family of a declared pattern (`@InjectChannel('rooms/:roomId')`), made on first use as `get` makes a channel. */
+  family<T>(pattern: string): FanOutChannelFamily<T> {
+    let family = this.families.get(pattern);
+    if (!family) {
+      family = new FanOutChannelFamily(
+        ChannelPattern.compile(pattern),
+        this.findChannel,
+        this.broker,
+        this.options.serialization,
+      );
+      this.families.set(pattern, family);
+    }
+    return family as FanOutChannelFamily<T>;
+  }
+
+  /**
+   * What a `@SocketChannel(name)` method declares, with its options: from then on it can be published
+   * to. The channel of an exact name, the family of a pattern.
+   */
+  declare(pattern: ChannelPattern, options: DeclaredChannelOptions): FanOutChannel | FanOutChannelFamily {
+    if (pattern.isPattern) {
+      const family = this.family(pattern.source);
+      family.declare(options);
+      return family;
+    }
+    const channel = this.get(pattern.source);
     channel.declare(options);
     return channel;
   }
 
   /**
-   * The live channel of a concrete route of the channel declared as `declaredName`, for its first
-   * (pending or live) member; `Subscriptions` releases it when its last member leaves. A channel
-   * without parameters is permanent: the declared one itself.
+   * The channel of a concrete `route` of the channel declared as `declaredName`, for its first member:
+   * the declared channel itself for an exact name (permanent), else the live concrete channel, made
+   * now if it has none yet; `Subscriptions` releases it when its last member leaves.
    */
-  acquire(declaredName: string, _route: ChannelRoute): FanOutChannel {
-    // Exact names only so far: the route is the declared channel itself.
-    return this.get(declaredName);
+  acquire(declaredName: string, route: ChannelRoute): FanOutChannel {
+    const family = this.families.get(declaredName);
+    if (!family?.isDeclared) return this.get(declaredName);
+    let channel = this.live.get(route.name);
+    if (!channel) {
+      channel = family.open(route);
+      this.live.set(route.name, channel);
+    }
+    return channel;
   }
 
   /** A channel with no member left: a concrete channel of a pattern is forgotten; a declared name stays. */
-  release(_channel: FanOutChannel): void {
-    // Exact names only so far: nothing to forget.
+  release(channel: FanOutChannel): void {
+    if (this.live.get(channel.name) === channel) this.live.delete(channel.name);
   }
 
   /** The declared (or live concrete) channel of `name`, if there is one: what an `unsubscribe` leaves. */
   find(name: string): FanOutChannel | undefined {
     const channel = this.channels.get(name);
-    return channel?.isDeclared ? channel : undefined;
+    return channel?.isDeclared ? channel : this.live.get(name);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -73,8 +110,7 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
   private deliverRemote(name: string, frame: Buffer): boolean {
     const publication = readRemoteFrame(name, frame);
     if (!publication) return false;
-    const channel = this.channels.get(name);
-    if (channel?.isDeclared) channel.receive(publication.frame, publication.payload);
+    this.find(name)?.receive(publication.frame, publication.payload);
     return true;
   }
 }

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { NO_PARAMS } from './channel-pattern.js';
 import type { ClassTransformOptions } from 'class-transformer';
 import { Subject, type Observable } from 'rxjs';
+import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { describeException } from '../logging/describe-exception.js';
@@ -9,6 +11,13 @@ import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { DEFAULTS } from '../options/defaults.js';
 import { Channel } from './channel.js';
+import { FilteredDelivery } from './filtered-delivery.js';
+
+/** A publication as the observers of a whole family of channels see it (`rooms/:roomId`). */
+export interface FamilyPublication {
+  readonly channel: string;
+  readonly payload: unknown;
+}
 
 /** A subscriber of a channel: a connection, as the channel and `Subscriptions` see it. */
 export interface ChannelSubscriber {
@@ -25,6 +34,9 @@ export interface ChannelSubscriber {
   subscribed?: Map<FanOutChannel, unknown>;
 }
 
+/** What a declaration sets on its channel (and on each concrete channel of a pattern). */
+export type DeclaredChannelOptions = Pick<SocketChannelOptions, 'slowConsumer' | 'filter'>;
+
 /**
  * The channel of this process: serializes each publication once, in the publisher's stack, and
  * sends that one frame to each of its subscribers, then to server-side observers, then through the
@@ -36,6 +48,12 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
   /** This process's subscribed connections: the fan-out loop's own set. */
   readonly subscribers = new Set<ChannelSubscriber>();
   private readonly publications = new Subject<T>();
+  /** The concrete channel: its name and, for a channel of a pattern, its parameters. */
+  readonly route: ChannelRoute;
+  /** With a `filter` option: the filter and what it knows of each subscriber (written by `Subscriptions`). */
+  filter?: FilteredDelivery;
+  /** A concrete channel of a pattern: its family's observers see its publications too. */
+  familyPublications?: Subject<FamilyPublication>;
   private declared = false;
   /** Drop data frames for subscribers that read too slowly, rather than closing them. */
   private dropsForSlowConsumers = false;
@@ -45,8 +63,10 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
     readonly name: string,
     private readonly broker: SocketApiBroker,
     private readonly serialization?: ClassTransformOptions,
+    params: ChannelRoute['params'] = NO_PARAMS,
   ) {
     super();
+    this.route = { name, params };
   }
 
   get subscriberCount(): number {
@@ -58,9 +78,10 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
   }
 
   /** A `@SocketChannel(name)` method declares it: from then on it can be published to. */
-  declare({ slowConsumer }: Pick<SocketChannelOptions, 'slowConsumer'>): void {
+  declare({ slowConsumer, filter }: DeclaredChannelOptions): void {
     this.declared = true;
     this.dropsForSlowConsumers = slowConsumer === 'drop';
+    this.filter = filter && new FilteredDelivery(filter, this.route);
   }
 
   /** Whether a `@SocketChannel(name)` method declares it (publications from other instances go to declared ones only). */
@@ -73,14 +94,15 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
       throw new Error(`Channel '${this.name}' is not declared: no @SocketChannel('${this.name}') method was found.`);
     }
     // Serialized here, in the caller's stack, so that a payload JSON cannot hold fails the caller.
-    const frame = Buffer.from(dataFrame(this.name, toPlain(payload, this.serialization)));
-    this.deliver(frame, payload);
+    const plain = toPlain(payload, this.serialization);
+    const frame = Buffer.from(dataFrame(this.name, plain));
+    this.deliver(frame, plain, payload);
     this.broker.publish(this.name, frame);
   }
 
   /** A publication made on another instance, already checked (see `readRemoteFrame`). */
   receive(frame: Buffer, payload: unknown): void {
-    this.deliver(frame, payload as T);
+    this.deliver(frame, payload, payload as T);
   }
 
   next(payload: T): void {
@@ -104,9 +126,19 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
     return this.publications.asObservable();
   }
 
-  /** The fan-out: one frame, the same bytes for every subscriber (the hot path of a publication). */
-  private deliver(frame: Buffer, payload: T): void {
-    if (this.dropsForSlowConsumers) {
+  /**
+   * The fan-out: one frame, the same bytes for every subscriber (the hot path of a publication); with a
+   * filter, to the subscribers it admits given `plain`, the payload as JSON carries it.
+   */
+  private deliver(frame: Buffer, plain: unknown, payload: T): void {
+    const { filter } = this;
+    if (filter) {
+      for (const subscriber of this.subscribers) {
+        if (!filter.admits(subscriber, plain)) continue;
+        if (!this.dropsForSlowConsumers) subscriber.sendFrame(frame);
+        else if (!subscriber.offerFrame(frame)) this.dropped++;
+      }
+    } else if (this.dropsForSlowConsumers) {
       for (const subscriber of this.subscribers) {
         if (!subscriber.offerFrame(frame)) this.dropped++;
       }
@@ -114,5 +146,6 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
       for (const subscriber of this.subscribers) subscriber.sendFrame(frame);
     }
     this.publications.next(payload);
+    if (this.familyPublications?.observed) this.familyPublications.next({ channel: this.name, payload });
   }
 }

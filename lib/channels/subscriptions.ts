@@ -24,9 +24,13 @@ export class Subscriptions {
     return subscriber.subscribed ?? NO_CHANNELS;
   }
 
-  /** Adds `subscriber` to `channel`, or updates the `data` kept for it when it is already in. */
+  /**
+   * Adds `subscriber` to `channel`, or updates the `data` kept for it when it is already in (what the
+   * guards see again after a renewal, and the channel's filter with each publication).
+   */
   subscribe(subscriber: ChannelSubscriber, channel: FanOutChannel, data: unknown): void {
     (subscriber.subscribed ??= new Map()).set(channel, data);
+    channel.filter?.add(subscriber, data);
     const { subscribers } = channel;
     const before = subscribers.size;
     subscribers.add(subscriber);
@@ -50,6 +54,7 @@ export class Subscriptions {
 
   private leave(channel: FanOutChannel, subscriber: ChannelSubscriber): void {
     const { subscribers } = channel;
+    channel.filter?.remove(subscriber);
     if (subscribers.delete(subscriber) && subscribers.size === 0) {
       this.broker.unwatch(channel.name);
       this.hub.release(channel);

@@ -1,14 +1,16 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { FanOutChannelFamily } from '../channels/channel-family.js';
 import { ChannelHub } from '../channels/channel-hub.js';
+import { ChannelPattern } from '../channels/channel-pattern.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import type { SocketHandlerOptions } from '../interfaces/socket-action-options.interface.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
-import type { HandlerTarget } from '../handlers/handler-target.js';
+import { SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import type { DiscoveredAction, DiscoveredChannel } from './discovered-handlers.js';
-import { publishOnCall } from './publish-on-call.js';
+import { concreteChannelOf, publishOnCall } from './publish-on-call.js';
 import { SocketApiExplorer } from './socket-api.explorer.js';
 
 /**
@@ -41,17 +43,25 @@ export class SocketApiOrchestrator implements OnModuleInit {
   }
 
   private registerChannel({ target, metadata }: DiscoveredChannel): void {
+    const pattern = compilePattern(target);
+    const { slowConsumer, filter } = metadata;
+    if (filter !== undefined && typeof filter !== 'function') {
+      throw new SocketApiDeclarationError(target, `the filter of channel '${target.name}' must be a function.`);
+    }
     const compiled = this.compile(target, metadata);
-    const channel = this.channels.declare(target.name, { slowConsumer: metadata.slowConsumer });
+    const declared = this.channels.declare(pattern, { slowConsumer, filter });
     this.registry.addChannel({
       target,
       options: metadata,
       ...compiled,
-      channel,
+      pattern,
       initialData: metadata.initialData ?? false,
       admits: this.invokers.createGuardCheck(target),
     });
-    publishOnCall(target, channel);
+    publishOnCall(
+      target,
+      declared instanceof FanOutChannelFamily ? concreteChannelOf(declared, compiled.binder.params) : () => declared,
+    );
   }
 
   private compile(target: HandlerTarget, metadata: SocketHandlerOptions) {
@@ -62,5 +72,13 @@ export class SocketApiOrchestrator implements OnModuleInit {
   private binderOptions(metadata: SocketHandlerOptions): BinderOptions {
     const { validator, transformer } = this.options.validation;
     return { validator: { ...validator, ...metadata.validation }, transformer };
+  }
+}
+
+function compilePattern(target: HandlerTarget): ChannelPattern {
+  try {
+    return ChannelPattern.compile(target.name);
+  } catch (error) {
+    throw new SocketApiDeclarationError(target, (error as Error).message);
   }
 }

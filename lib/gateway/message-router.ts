@@ -3,6 +3,7 @@ import { ChannelHub } from '../channels/channel-hub.js';
 import { Subscriptions } from '../channels/subscriptions.js';
 import { isGuardException } from '../handlers/handler-invoker.factory.js';
 import { describeTarget } from '../handlers/handler-target.js';
+import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import { CONTRACT_HASH_SOURCE, type ContractHashSource } from '../interfaces/contract-hash-source.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { contractHashFailed } from '../logging/log.messages.js';
@@ -210,7 +211,7 @@ export class MessageRouter implements OnApplicationShutdown {
    * throws and its Promise never rejects, whatever the handler returns or throws: a throw that
    * escaped here would end the process.
    */
-  private execute<H extends RegisteredHandler, C>(
+  private execute<H extends RegisteredHandler, C extends ChannelRoute | undefined>(
     connection: WsConnection,
     message: ClientMessage,
     handler: H,
@@ -219,7 +220,8 @@ export class MessageRouter implements OnApplicationShutdown {
   ): Promise<void> | undefined {
     let result: unknown;
     try {
-      result = handler.invoke(connection, message.data);
+      // A subscribe's route: the concrete channel, for the parameters of the method and of its guards.
+      result = handler.invoke(connection, message.data, context);
       // Inside the try: reading `then` runs the result's getter, if it has one.
       if (isThenable(result)) {
         // Closures only for a handler that did not complete at once.

@@ -54,8 +54,9 @@ export class SubscribeFlow {
     const { handler } = route;
     const initial = handler.initialData ? dataFrame(route.name, toPlain(result, this.serialization)) : undefined;
     const channel = this.hub.acquire(handler.target.name, route);
-    // The data is kept for the guards to see again after a renewal: only channels that have guards need it.
-    this.subscriptions.subscribe(connection, channel, handler.admits ? message.data : undefined);
+    // The data is kept for the guards to see again after a renewal, and for the filter: only channels with either need it.
+    const kept = handler.admits || handler.options.filter ? message.data : undefined;
+    this.subscriptions.subscribe(connection, channel, kept);
     // A channel without history has nothing to recover: the client is told so, and gets the initial data.
     const reply = message.recover ? notRecoveredReply(route.name, message.id) : subscribedReply(route.name, message.id);
     connection.sendFrame(reply);

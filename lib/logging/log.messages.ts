@@ -14,3 +14,8 @@ export const deprecatedRedisKey = (owner: string): string =>
 
 /** The app's contract hash could not be computed for a `contract` frame (its AsyncAPI document failed to build). */
 export const contractHashFailed = 'The contract hash (AsyncAPI document of the handlers) could not be computed';
+
+// issue 12: P1
+/** A channel's `filter` threw: that subscriber does not get the publication. */
+export const channelFilterFailed = (channel: string): string =>
+  `The filter of channel '${channel}' threw: the publication was not sent to that subscriber`;

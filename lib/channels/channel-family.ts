@@ -1,0 +1,145 @@
+import { Logger } from '@nestjs/common';
+import type { ClassTransformOptions } from 'class-transformer';
+import { filter, map, Subject, type Observable } from 'rxjs';
+import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
+import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
+import { describeException } from '../logging/describe-exception.js';
+import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
+import { DEFAULTS } from '../options/defaults.js';
+import { dataFrame } from '../protocol/server-messages.js';
+import { toPlain } from '../protocol/to-plain.js';
+import { Channel, ChannelFamily } from './channel.js';
+import type { ChannelPattern } from './channel-pattern.js';
+import { FanOutChannel, type DeclaredChannelOptions, type FamilyPublication } from './fan-out-channel.js';
+
+/**
+ * The channels of one declared pattern (`rooms/:roomId`): makes the `FanOutChannel` of a concrete name
+ * when it gets its first member, and publishes to any concrete name, whether this instance has
+ * subscribers of it or not. It keeps nothing per concrete name: the hub holds the live ones.
+ */
+export class FanOutChannelFamily<T = unknown> extends ChannelFamily<T> {
+  /** Every publication of the family made here, or received here for a concrete channel with members. */
+  readonly publications = new Subject<FamilyPublication>();
+  private declaration?: DeclaredChannelOptions;
+
+  constructor(
+    readonly compiled: ChannelPattern,
+    /** The channel of a concrete name when it has members here (or an exact channel of that name). */
+    private readonly find: (name: string) => FanOutChannel | undefined,
+    private readonly broker: SocketApiBroker,
+    private readonly serialization?: ClassTransformOptions,
+  ) {
+    super();
+  }
+
+  get pattern(): string {
+    return this.compiled.source;
+  }
+
+  get isDeclared(): boolean {
+    return this.declaration !== undefined;
+  }
+
+  declare(options: DeclaredChannelOptions): void {
+    this.declaration = options;
+  }
+
+  name(params: Record<string, string>): string {
+    return this.compiled.format(params);
+  }
+
+  to(params: Record<string, string>): Channel<T> {
+    return this.concrete(params);
+  }
+
+  /** `to`, for parameters as a method call has them (a number becomes its decimal text). */
+  concrete(params: Readonly<Record<string, unknown>>): Channel<T> {
+    return new ConcreteChannel<T>(this, this.compiled.format(params));
+  }
+
+  /** The channel of `route` for its first member: declared with the family's options. */
+  open(route: ChannelRoute): FanOutChannel {
+    const channel = new FanOutChannel(route.name, this.broker, this.serialization, route.params);
+    channel.declare(this.declaration ?? {});
+    channel.familyPublications = this.publications;
+    return channel;
+  }
+
+  /** Publishes to the concrete channel `name`: through its channel when it has members here, else to the other instances only. */
+  publish(name: string, payload: T): void {
+    this.assertDeclared();
+    const channel = this.find(name);
+    if (channel) return channel.publish(payload);
+    // Serialized here too, in the caller's stack, so that a payload JSON cannot hold fails the caller.
+    this.broker.publish(name, Buffer.from(dataFrame(name, toPlain(payload, this.serialization))));
+    if (this.publications.observed) this.publications.next({ channel: name, payload });
+  }
+
+  subscriberCount(name: string): number {
+    return this.find(name)?.subscriberCount ?? 0;
+  }
+
+  droppedCount(name: string): number {
+    return this.find(name)?.droppedCount ?? 0;
+  }
+
+  private assertDeclared(): void {
+    if (!this.declaration) {
+      const { source } = this.compiled;
+      throw new Error(`Channel '${source}' is not declared: no @SocketChannel('${source}') method was found.`);
+    }
+  }
+}
+
+/**
+ * `family.to(params)`: one concrete channel of a pattern as a `Channel`. Stateless and not kept, so that
+ * a handle made for a publication costs nothing once it is gone; its counts are those of the live channel.
+ */
+class ConcreteChannel<T> extends Channel<T> {
+  private static readonly logger = new Logger('SocketApiChannel');
+  private static readonly errorLog = new ErrorLogLimiter(ConcreteChannel.logger, DEFAULTS.errorLogIntervalMs);
+
+  constructor(
+    private readonly family: FanOutChannelFamily<T>,
+    readonly name: string,
+  ) {
+    super();
+  }
+
+  get subscriberCount(): number {
+    return this.family.subscriberCount(this.name);
+  }
+
+  get droppedCount(): number {
+    return this.family.droppedCount(this.name);
+  }
+
+  publish(payload: T): void {
+    this.family.publish(this.name, payload);
+  }
+
+  next(payload: T): void {
+    try {
+      this.publish(payload);
+    } catch (exception) {
+      // Thrown, it would reach RxJS, which rethrows it outside any stack that could catch it and ends the process.
+      ConcreteChannel.errorLog.error(`A value piped into channel '${this.name}' was not published`, exception);
+    }
+  }
+
+  error(err: unknown): void {
+    ConcreteChannel.logger.error(`Upstream error piped into channel '${this.name}'`, describeException(err));
+  }
+
+  complete(): void {
+    // A channel outlives every stream piped into it.
+  }
+
+  asObservable(): Observable<T> {
+    const { name } = this;
+    return this.family.publications.pipe(
+      filter((publication) => publication.channel === name),
+      map((publication) => publication.payload as T),
+    );
+  }
+}

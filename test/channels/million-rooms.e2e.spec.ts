@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ChannelParam, SocketApiModule, SocketChannel } from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
 import { useCleanup } from '../support/cleanup.js';
@@ -39,7 +39,7 @@ describe(`${ROOMS.toLocaleString('en')} distinct rooms, one after another`, () =
           providers: [Rooms],
         }),
       );
-      const hub = (t.app as INestApplication).get(ChannelHub);
+      const hub = t.app.get(ChannelHub);
       const client = await TestClient.open(t.url);
       cleanup.add(() => client.socket.terminate());
       let heapAt20 = 0;

@@ -1,12 +1,5 @@
 import 'reflect-metadata';
-import {
-  Injectable,
-  ParseIntPipe,
-  UseGuards,
-  type CanActivate,
-  type ExecutionContext,
-  type INestApplication,
-} from '@nestjs/common';
+import { Injectable, ParseIntPipe, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { IsString, Length } from 'class-validator';
 import {
   ChannelFamily,
@@ -65,7 +58,7 @@ class RoomMember implements CanActivate {
     seenByGuard.push({
       params: getChannelParams(context),
       name: getChannelName(context),
-      pattern: context.switchToWs().getPattern<string>(),
+      pattern: context.switchToWs().getPattern(),
     });
     const user = context.switchToWs().getClient<SocketConnection<Member>>().user;
     return user?.rooms.includes(roomId) ?? false;
@@ -162,7 +155,7 @@ async function request(client: TestClient, frame: Record<string, unknown>, extra
 }
 
 function hubOf(app: TestApp): ChannelHub {
-  return (app.app as INestApplication).get(ChannelHub);
+  return app.app.get(ChannelHub);
 }
 
 describe('parameterized channels', () => {
@@ -310,7 +303,7 @@ describe('parameterized channels', () => {
 
   it('the injected family checks its parameters: missing, empty or holding a / throws a TypeError naming it', async () => {
     const app = await openApp();
-    const { rooms } = (app.app as INestApplication).get(Rooms);
+    const { rooms } = app.app.get(Rooms);
     expect(rooms.pattern).toBe('rooms/:roomId');
     expect(() => rooms.to({ roomId: '' })).toThrow(TypeError);
     expect(() => rooms.to({ roomId: 'a/b' })).toThrow("parameter 'roomId' must be a non-empty string without '/'");

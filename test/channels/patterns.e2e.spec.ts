@@ -17,7 +17,9 @@ import {
   type SocketConnection,
 } from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
-import { post } from '../scale/scale-app.js';
+import { Redis } from 'ioredis';
+import { post, redisSubscribers } from '../scale/scale-app.js';
+import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { sleep, waitFor } from '../support/wait.js';
@@ -401,5 +403,77 @@ describe('declarations', () => {
       room() {}
     }
     await expect(boot(Malformed)).rejects.toThrow("Malformed.room(): Channel 'rooms/:1': ':1' is not a parameter");
+  });
+});
+
+/** Concrete channels across instances: what one publishes reaches the subscribers of that name on the other. */
+@Injectable()
+class SharedRooms {
+  constructor(@InjectChannel('shared/:roomId') readonly rooms: ChannelFamily<{ n: number }, { roomId: string }>) {}
+
+  @SocketChannel('shared/:roomId', {
+    filter: (payload, { data }) => (payload as { n: number }).n >= ((data as { min?: number }).min ?? 0),
+  })
+  room(@ChannelParam('roomId') roomId: string) {
+    return roomId;
+  }
+
+  @SocketAction('publish')
+  publish(@Data('roomId') roomId: string, @Data('n') n: number) {
+    this.rooms.to({ roomId }).publish({ n });
+  }
+}
+
+describeWithRedis('parameterized channels through Redis', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    admin = new Redis(redis.url);
+  });
+
+  afterAll(async () => {
+    await admin?.quit();
+    await redis?.stop();
+  });
+
+  async function instance(prefix: string): Promise<TestApp> {
+    return cleanup.track(
+      await startApp({
+        imports: [SocketApiModule.forRoot({ heartbeat: false, redis: { connection: redis.url, prefix } })],
+        providers: [SharedRooms],
+      }),
+    );
+  }
+
+  it('a publication to a concrete channel on A reaches its subscribers on B (filtered there on the same plain payload), and only them', async () => {
+    const [a, b] = [await instance('p1'), await instance('p1')];
+    const [onB, otherOnB, pickyOnB, publisher] = [
+      await connect(b),
+      await connect(b),
+      await connect(b),
+      await connect(a),
+    ];
+    await request(onB, { type: 'subscribe', channel: 'shared/1' });
+    await request(otherOnB, { type: 'subscribe', channel: 'shared/2' });
+    await request(pickyOnB, { type: 'subscribe', channel: 'shared/1', data: { min: 5 } });
+    await redisSubscribers(admin, 'p1', 'shared/1', 1);
+    await redisSubscribers(admin, 'p1', 'shared/2', 1);
+    for (const n of [1, 9]) await request(publisher, { type: 'action', channel: 'publish', data: { roomId: '1', n } });
+    await onB.waitFor(() => onB.frames.length === 2);
+    await pickyOnB.waitFor(() => pickyOnB.frames.length === 1);
+    expect(onB.frames.splice(0)).toEqual([
+      { type: 'data', channel: 'shared/1', data: { n: 1 } },
+      { type: 'data', channel: 'shared/1', data: { n: 9 } },
+    ]);
+    expect(pickyOnB.frames.splice(0)).toEqual([{ type: 'data', channel: 'shared/1', data: { n: 9 } }]);
+    await sleep(50);
+    expect(otherOnB.frames).toEqual([]);
+    // The last subscriber of shared/1 on B leaves: B stops listening to it and forgets it.
+    await request(onB, { type: 'unsubscribe', channel: 'shared/1' });
+    await request(pickyOnB, { type: 'unsubscribe', channel: 'shared/1' });
+    await redisSubscribers(admin, 'p1', 'shared/1', 0);
+    expect([...hubOf(b).live.keys()]).toEqual(['shared/2']);
   });
 });

@@ -1,14 +1,11 @@
-import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import { filter, map, Subject, type Observable } from 'rxjs';
 import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
-import { describeException } from '../logging/describe-exception.js';
-import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
-import { DEFAULTS } from '../options/defaults.js';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
-import { Channel, ChannelFamily } from './channel.js';
+import { ChannelFamily, type Channel } from './channel.js';
+import { ServerChannel } from './server-channel.js';
 import type { ChannelPattern } from './channel-pattern.js';
 import { FanOutChannel, type DeclaredChannelOptions, type FamilyPublication } from './fan-out-channel.js';
 
@@ -95,10 +92,7 @@ export class FanOutChannelFamily<T = unknown> extends ChannelFamily<T> {
  * `family.to(params)`: one concrete channel of a pattern as a `Channel`. Stateless and not kept, so that
  * a handle made for a publication costs nothing once it is gone; its counts are those of the live channel.
  */
-class ConcreteChannel<T> extends Channel<T> {
-  private static readonly logger = new Logger('SocketApiChannel');
-  private static readonly errorLog = new ErrorLogLimiter(ConcreteChannel.logger, DEFAULTS.errorLogIntervalMs);
-
+class ConcreteChannel<T> extends ServerChannel<T> {
   constructor(
     private readonly family: FanOutChannelFamily<T>,
     readonly name: string,
@@ -116,23 +110,6 @@ class ConcreteChannel<T> extends Channel<T> {
 
   publish(payload: T): void {
     this.family.publish(this.name, payload);
-  }
-
-  next(payload: T): void {
-    try {
-      this.publish(payload);
-    } catch (exception) {
-      // Thrown, it would reach RxJS, which rethrows it outside any stack that could catch it and ends the process.
-      ConcreteChannel.errorLog.error(`A value piped into channel '${this.name}' was not published`, exception);
-    }
-  }
-
-  error(err: unknown): void {
-    ConcreteChannel.logger.error(`Upstream error piped into channel '${this.name}'`, describeException(err));
-  }
-
-  complete(): void {
-    // A channel outlives every stream piped into it.
   }
 
   asObservable(): Observable<T> {

@@ -1,16 +1,12 @@
-import { Logger } from '@nestjs/common';
 import { NO_PARAMS } from './channel-pattern.js';
 import type { ClassTransformOptions } from 'class-transformer';
 import { Subject, type Observable } from 'rxjs';
 import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
-import { describeException } from '../logging/describe-exception.js';
-import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
-import { DEFAULTS } from '../options/defaults.js';
-import { Channel } from './channel.js';
+import { ServerChannel } from './server-channel.js';
 import { FilteredDelivery } from './filtered-delivery.js';
 
 /** A publication as the observers of a whole family of channels see it (`rooms/:roomId`). */
@@ -42,9 +38,7 @@ export type DeclaredChannelOptions = Pick<SocketChannelOptions, 'slowConsumer' |
  * sends that one frame to each of its subscribers, then to server-side observers, then through the
  * broker to the other instances. Its subscriber set is written by `Subscriptions` only.
  */
-export class FanOutChannel<T = unknown> extends Channel<T> {
-  private static readonly logger = new Logger('SocketApiChannel');
-  private static readonly errorLog = new ErrorLogLimiter(FanOutChannel.logger, DEFAULTS.errorLogIntervalMs);
+export class FanOutChannel<T = unknown> extends ServerChannel<T> {
   /** This process's subscribed connections: the fan-out loop's own set. */
   readonly subscribers = new Set<ChannelSubscriber>();
   private readonly publications = new Subject<T>();
@@ -103,23 +97,6 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
   /** A publication made on another instance, already checked (see `readRemoteFrame`). */
   receive(frame: Buffer, payload: unknown): void {
     this.deliver(frame, payload, payload as T);
-  }
-
-  next(payload: T): void {
-    try {
-      this.publish(payload);
-    } catch (exception) {
-      // Thrown, it would reach RxJS, which rethrows it outside any stack that could catch it and ends the process.
-      FanOutChannel.errorLog.error(`A value piped into channel '${this.name}' was not published`, exception);
-    }
-  }
-
-  error(err: unknown): void {
-    FanOutChannel.logger.error(`Upstream error piped into channel '${this.name}'`, describeException(err));
-  }
-
-  complete(): void {
-    // A channel outlives every stream piped into it.
   }
 
   asObservable(): Observable<T> {

@@ -312,6 +312,25 @@ describe('parameterized channels', () => {
     expect(() => rooms.to({} as { roomId: string })).toThrow("parameter 'roomId'");
   });
 
+  it("a concrete channel's handle observes the publications of that channel, made here, with subscribers or not", async () => {
+    const app = await openApp();
+    const { rooms } = app.app.get(Rooms);
+    const seen: unknown[] = [];
+    const subscription = rooms
+      .to({ roomId: '3' })
+      .asObservable()
+      .subscribe((payload) => seen.push(payload));
+    cleanup.add(() => subscription.unsubscribe());
+    const client = await connect(app);
+    await request(client, { type: 'subscribe', channel: 'rooms/3' }, 1);
+    rooms.to({ roomId: '3' }).publish({ message: 'with a subscriber' });
+    rooms.to({ roomId: '4' }).publish({ message: 'another room' });
+    await request(client, { type: 'unsubscribe', channel: 'rooms/3' });
+    rooms.to({ roomId: '3' }).next({ message: 'nobody subscribed' });
+    expect(seen).toEqual([{ message: 'with a subscriber' }, { message: 'nobody subscribed' }]);
+    expect(rooms.to({ roomId: '3' }).subscriberCount).toBe(0);
+  });
+
   it('a concrete channel is forgotten when its last subscriber leaves (unsubscribe or close)', async () => {
     const app = await openApp();
     const hub = hubOf(app);

@@ -1,4 +1,3 @@
-import { NO_PARAMS } from './channel-pattern.js';
 import type { ClassTransformOptions } from 'class-transformer';
 import { Subject, type Observable } from 'rxjs';
 import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
@@ -6,8 +5,9 @@ import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
-import { ServerChannel } from './server-channel.js';
+import { NO_PARAMS } from './channel-pattern.js';
 import { FilteredDelivery } from './filtered-delivery.js';
+import { ServerChannel } from './server-channel.js';
 
 /** A publication as the observers of a whole family of channels see it (`rooms/:roomId`). */
 export interface FamilyPublication {

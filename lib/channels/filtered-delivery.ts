@@ -9,7 +9,8 @@ import { DEFAULTS } from '../options/defaults.js';
 /**
  * A channel's `filter` with what it knows of each subscriber (its connection, the `data` it subscribed
  * with, the concrete channel): asked once per publication and subscriber, on the publication's plain
- * JSON payload, after the frame was serialized once for everyone.
+ * JSON payload, after the frame was serialized once for everyone. Subscribers are keyed as objects:
+ * `ChannelSubscriber` is declared next to `FanOutChannel`, which holds this (importing it would be a cycle).
  */
 export class FilteredDelivery {
   private static readonly errorLog = new ErrorLogLimiter(new Logger('SocketApiChannel'), DEFAULTS.errorLogIntervalMs);
@@ -19,8 +20,6 @@ export class FilteredDelivery {
     private readonly filter: ChannelFilter,
     private readonly route: ChannelRoute,
   ) {}
-
-  // Subscribers are keyed as objects: `ChannelSubscriber` is declared next to `FanOutChannel`, which holds this.
 
   /** Keeps (or replaces) what the filter will see of `subscriber`. */
   add(subscriber: object, data: unknown): void {

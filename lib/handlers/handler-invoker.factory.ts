@@ -1,7 +1,7 @@
 import { ForbiddenException, Injectable, type ArgumentMetadata, type PipeTransform, type Type } from '@nestjs/common';
-import { NO_PARAMS } from '../channels/channel-pattern.js';
 import { ExecutionContextHost, FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { NO_PARAMS } from '../channels/channel-pattern.js';
 import type { SocketConnection } from '../connection/socket-connection.js';
 import type { ChannelParams, ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { HandlerTarget } from './handler-target.js';

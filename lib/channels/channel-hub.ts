@@ -1,10 +1,17 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
+import type {
+  ChannelRoute,
+  HistoryLimits,
+  HistoryStore,
+  StreamPosition,
+} from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
+import { ChannelStream } from './channel-stream.js';
 import { FanOutChannel } from './fan-out-channel.js';
+import { MemoryHistoryStore } from './memory-history-store.js';
 import { readRemoteFrame } from './remote-frame.js';
 
 /**
@@ -14,11 +21,15 @@ import { readRemoteFrame } from './remote-frame.js';
 @Injectable()
 export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly channels = new Map<string, FanOutChannel>();
+  /** Where history channels' publications are stored: the broker's shared store, else this process's memory. */
+  private readonly history: HistoryStore;
 
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
-  ) {}
+  ) {
+    this.history = broker.history ?? new MemoryHistoryStore(this);
+  }
 
   get<T>(name: string): FanOutChannel<T> {
     let channel = this.channels.get(name);
@@ -30,10 +41,26 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /** The channel a `@SocketChannel(name)` method declares, with its options: from then on it can be published to. */
-  declare<T = unknown>(name: string, options: Pick<SocketChannelOptions, 'slowConsumer'>): FanOutChannel<T> {
+  declare<T = unknown>(
+    name: string,
+    options: Pick<SocketChannelOptions, 'slowConsumer'> & { history?: HistoryLimits },
+  ): FanOutChannel<T> {
     const channel = this.get<T>(name);
     channel.declare(options);
+    if (options.history) {
+      channel.stream = new ChannelStream(channel, this.history, options.history, this.options.serialization);
+    }
     return channel;
+  }
+
+  /** A publication stored (by this instance or another): to its channel's stream, if the channel is live here. */
+  stored(name: string, data: string, position: StreamPosition): void {
+    this.channels.get(name)?.stream?.receive(data, position);
+  }
+
+  /** The store is reachable again and `name` listened to again: its stream checks what it missed. */
+  resumed(name: string): void {
+    this.channels.get(name)?.stream?.resume();
   }
 
   /**

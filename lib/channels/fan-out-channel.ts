@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import { Subject, type Observable } from 'rxjs';
+import type { StreamPosition } from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { describeException } from '../logging/describe-exception.js';
@@ -68,10 +69,12 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
     return this.declared;
   }
 
-  publish(payload: T): void {
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- deliberate: a history channel's publication resolves once stored (see `HistoryChannel`), a plain one's returns nothing
+  publish(payload: T): void | Promise<StreamPosition> {
     if (!this.declared) {
       throw new Error(`Channel '${this.name}' is not declared: no @SocketChannel('${this.name}') method was found.`);
     }
+    if (this.stream) return this.stream.publish(payload);
     // Serialized here, in the caller's stack, so that a payload JSON cannot hold fails the caller.
     const frame = Buffer.from(dataFrame(this.name, toPlain(payload, this.serialization)));
     this.deliver(frame, payload);
@@ -85,7 +88,8 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
 
   next(payload: T): void {
     try {
-      this.publish(payload);
+      // A history channel's rejection is already counted and logged by its stream.
+      void this.publish(payload);
     } catch (exception) {
       // Thrown, it would reach RxJS, which rethrows it outside any stack that could catch it and ends the process.
       FanOutChannel.errorLog.error(`A value piped into channel '${this.name}' was not published`, exception);
@@ -115,4 +119,41 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
     }
     this.publications.next(payload);
   }
+
+  /** Its history, when declared with `history`: publications are stored, and come back through it in offset order. */
+  stream?: HistoryStream;
+
+  /** A stored publication, its turn come (see `ChannelStream`): to every live subscriber, then to server-side observers. */
+  deliverStored(frame: Buffer, data: string): void {
+    // Parsed back only for observers: most history channels have none.
+    const payload = this.publications.observed && data !== '' ? (JSON.parse(data) as T) : (undefined as T);
+    this.deliver(frame, payload);
+  }
+}
+
+/** A history channel's stream (`ChannelStream`), as its channel, `Subscriptions` and the hub use it. */
+export interface HistoryStream {
+  /** Subscribers parked while they join: members, not yet in `subscribers`. */
+  readonly pendingCount: number;
+  publish(payload: unknown): Promise<StreamPosition>;
+  receive(data: string, position: StreamPosition): void;
+  resume(): void;
+  park(subscriber: ChannelSubscriber): void;
+  join(
+    subscriber: ChannelSubscriber,
+    since: StreamPosition | undefined,
+    onLive: (join: StreamJoin) => void,
+  ): Promise<void>;
+  drop(subscriber: ChannelSubscriber): boolean;
+  idle(): void;
+}
+
+/** What a subscriber of a history channel gets when it goes live, right after its `subscribed`. */
+export interface StreamJoin {
+  /** Its position: the top read for it (what `subscribed` carries). */
+  readonly top: StreamPosition;
+  /** `undefined`: the subscribe did not ask to `recover`. */
+  readonly recovered: boolean | undefined;
+  /** The replayed publications, then those delivered while it joined, each with an offset above its position, in order. */
+  readonly frames: readonly Buffer[];
 }

@@ -1,4 +1,4 @@
-import type { Channel } from '../channels/channel.js';
+import type { FanOutChannel } from '../channels/fan-out-channel.js';
 import type { HandlerTarget } from '../handlers/handler-target.js';
 
 /**
@@ -8,19 +8,27 @@ import type { HandlerTarget } from '../handlers/handler-target.js';
  * while the library keeps `target.method`, the original, to run it when a client subscribes (that
  * must answer the subscriber alone, not publish). The prototype is left alone, so other instances of
  * the class (made with `new`, outside DI) are plain objects.
+ *
+ * A history channel's publication is stored before it goes out: an `async` method's Promise resolves
+ * once it is stored (and rejects when it could not be); a synchronous method returns at once, and a
+ * failure to store is logged by the channel.
  */
-export function publishOnCall(target: HandlerTarget, channel: Channel): void {
+export function publishOnCall(target: HandlerTarget, channel: FanOutChannel): void {
   const { instance, method } = target;
-  const publish = (value: unknown) => {
-    channel.publish(value);
+  const publishSync = (value: unknown) => {
+    void channel.publish(value);
     return value;
+  };
+  const publish = (value: unknown) => {
+    const stored = channel.publish(value);
+    return stored ? stored.then(() => value) : value;
   };
   Object.defineProperty(instance, target.methodName, {
     configurable: true,
     writable: true,
     value: function publishing(this: unknown, ...args: unknown[]) {
       const result = method.apply(this, args);
-      return result instanceof Promise ? result.then(publish) : publish(result);
+      return result instanceof Promise ? result.then(publish) : publishSync(result);
     },
   });
 }

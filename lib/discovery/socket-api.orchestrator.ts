@@ -1,11 +1,14 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ChannelHub } from '../channels/channel-hub.js';
+import { resolveHistoryLimits } from '../channels/history-limits.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
+import type { HistoryLimits } from '../interfaces/channel-stream.interface.js';
 import type { SocketHandlerOptions } from '../interfaces/socket-action-options.interface.js';
+import type { ChannelHistoryOptions } from '../interfaces/socket-channel-options.interface.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
-import type { HandlerTarget } from '../handlers/handler-target.js';
+import { SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import type { DiscoveredAction, DiscoveredChannel } from './discovered-handlers.js';
 import { publishOnCall } from './publish-on-call.js';
@@ -42,7 +45,8 @@ export class SocketApiOrchestrator implements OnModuleInit {
 
   private registerChannel({ target, metadata }: DiscoveredChannel): void {
     const compiled = this.compile(target, metadata);
-    const channel = this.channels.declare(target.name, { slowConsumer: metadata.slowConsumer });
+    const history = metadata.history && historyLimits(target, metadata.history);
+    const channel = this.channels.declare(target.name, { slowConsumer: metadata.slowConsumer, history });
     this.registry.addChannel({
       target,
       options: metadata,
@@ -62,5 +66,14 @@ export class SocketApiOrchestrator implements OnModuleInit {
   private binderOptions(metadata: SocketHandlerOptions): BinderOptions {
     const { validator, transformer } = this.options.validation;
     return { validator: { ...validator, ...metadata.validation }, transformer };
+  }
+}
+
+/** A channel's `history` option, checked: a bad one is a startup error naming the method. */
+function historyLimits(target: HandlerTarget, options: ChannelHistoryOptions): HistoryLimits {
+  try {
+    return resolveHistoryLimits(options);
+  } catch (problem) {
+    throw new SocketApiDeclarationError(target, `channel '${target.name}': ${(problem as Error).message}`);
   }
 }

@@ -4,6 +4,7 @@ import type {
   HistoryLimits,
   HistoryStore,
   StreamPosition,
+  StreamSink,
 } from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
@@ -19,7 +20,7 @@ import { readRemoteFrame } from './remote-frame.js';
  * broker's link to them: publications made on other instances arrive here and go to their channel.
  */
 @Injectable()
-export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShutdown, StreamSink {
   private readonly channels = new Map<string, FanOutChannel>();
   /** Where history channels' publications are stored: the broker's shared store, else this process's memory. */
   private readonly history: HistoryStore;
@@ -63,6 +64,10 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     this.channels.get(name)?.stream?.resume();
   }
 
+  presence(): void {
+    // No channel has presence yet: its join and leave events will be delivered here (issue 12, presence).
+  }
+
   /**
    * The live channel of a concrete route of the channel declared as `declaredName`, for its first
    * (pending or live) member; `Subscriptions` releases it when its last member leaves. A channel
@@ -85,7 +90,7 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.broker.connect((name, frame) => this.deliverRemote(name, frame));
+    await this.broker.connect((name, frame) => this.deliverRemote(name, frame), this);
   }
 
   /** After the server's drain (a destroy hook), so that in-flight actions still publish. */

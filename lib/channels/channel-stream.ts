@@ -254,8 +254,15 @@ export class ChannelStream implements HistoryStream {
         frames.push(Buffer.from(historyDataFrame(this.channel.name, data, offset)));
       }
     }
-    // Those at or below the top are in the replay, or before the client's position.
-    for (const { order, frame } of joining.buffer) if (order > target) frames.push(frame);
+    // Those at or below the top are in the replay, or before the client's position; those above must follow it
+    // without a hole. A hole: they were delivered before its read counted (another join's read, answered first,
+    // set where the channel starts); a read made now starts where its buffer does.
+    let next = target + 1;
+    for (const { order, frame } of joining.buffer) {
+      if (order <= target) continue;
+      if (order !== ADOPTION_ORDER && order !== next++) return this.startRead(subscriber, joining);
+      frames.push(frame);
+    }
     try {
       joining.onLive({ top: read.top, recovered: joining.since && read.recovered, frames });
     } catch (failure) {

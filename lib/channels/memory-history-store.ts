@@ -50,7 +50,8 @@ export class MemoryHistoryStore implements HistoryStore {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async append(channel: string, data: string, limits: HistoryLimits): Promise<StreamPosition> {
+  // Not `async`: nothing here waits; the Promise is the contract's (a shared store's append does wait).
+  append(channel: string, data: string, limits: HistoryLimits): Promise<StreamPosition> {
     const now = this.clock();
     let stream = this.current(channel, now, limits.ttlMs);
     if (stream) {
@@ -70,27 +71,26 @@ export class MemoryHistoryStore implements HistoryStore {
     this.scheduleSweep(limits.ttlMs);
     const position = { offset, epoch: stream.epoch };
     this.sink.stored(channel, data, position);
-    return position;
+    return Promise.resolve(position);
   }
 
-  async read(channel: string, since: StreamPosition | undefined, limits: HistoryLimits): Promise<HistoryRead> {
+  read(channel: string, since: StreamPosition | undefined, limits: HistoryLimits): Promise<HistoryRead> {
     const now = this.clock();
     const stream = this.current(channel, now, limits.ttlMs);
     const top = stream
       ? { offset: stream.top, epoch: stream.epoch }
       : { offset: 0, epoch: emptyStreamToken(this.incarnation, now) };
-    if (since === undefined) return { top, recovered: false, publications: NO_PUBLICATIONS };
-    const meta = stream && this.meta(stream);
-    if (!canRecover(since, meta, now, this.incarnation, limits.metaTtlMs)) {
-      return { top, recovered: false, publications: NO_PUBLICATIONS };
-    }
-    return { top, recovered: true, publications: stream ? this.after(stream, since.offset) : NO_PUBLICATIONS };
+    const recovered =
+      since !== undefined && canRecover(since, stream && this.meta(stream), now, this.incarnation, limits.metaTtlMs);
+    const publications = recovered && stream ? this.after(stream, since.offset) : NO_PUBLICATIONS;
+    return Promise.resolve({ top, recovered, publications });
   }
 
-  async touch(channel: string, limits: HistoryLimits): Promise<void> {
+  touch(channel: string, limits: HistoryLimits): Promise<void> {
     const now = this.clock();
     const stream = this.current(channel, now, limits.ttlMs);
     if (stream) stream.expiresAt = Math.max(stream.expiresAt, now + limits.metaTtlMs);
+    return Promise.resolve();
   }
 
   /** The channel's stream if it has one now: a stream past its meta TTL is gone, entries past their TTL are dropped. */

@@ -1,18 +1,25 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
+import { ChannelHub } from '../../lib/channels/channel-hub.js';
 import {
+  Connection,
   Data,
   HistoryChannel,
+  HistoryUnavailableError,
   InjectChannel,
   SocketAction,
   SocketApiModule,
   SocketChannel,
   type Channel,
+  type HistoryRead,
+  type HistoryStore,
+  type SocketApiBroker,
+  type SocketConnection,
   type StreamPosition,
 } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
-import { sleep } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 
 /**
@@ -45,6 +52,11 @@ class Ticks {
   @SocketAction('publish')
   publish(@Data() tick: Tick): Promise<StreamPosition> {
     return this.ticks.publish(tick);
+  }
+
+  @SocketAction('subscriptions')
+  subscriptions(@Connection() connection: SocketConnection): string[] {
+    return connection.subscriptions;
   }
 
   /** Publishes `count` ticks in a row, without awaiting (as code holding a plain `Channel` does). */
@@ -312,5 +324,84 @@ describe('history on one instance', () => {
       expect.objectContaining({ type: 'subscribed', channel: 'goals', recovered: true }),
       { type: 'data', channel: 'goals', data: { minute: 90 }, offset: 1 },
     ]);
+  });
+});
+
+/** A broker whose history store is down (rejects) or hung (reads never answer), recording what it is told to listen to. */
+class BrokenStoreBroker implements SocketApiBroker {
+  readonly watched: string[] = [];
+  readonly unwatched: string[] = [];
+  readonly history: HistoryStore;
+
+  constructor(reads: 'fail' | 'hang') {
+    const unavailable = () => Promise.reject(new HistoryUnavailableError('store down (test)'));
+    this.history = {
+      append: unavailable,
+      read: () => (reads === 'fail' ? unavailable() : new Promise<HistoryRead>(() => undefined)),
+      touch: unavailable,
+    };
+  }
+
+  async connect(): Promise<void> {}
+  publish(): void {}
+  watch(name: string): void {
+    this.watched.push(name);
+  }
+  unwatch(name: string): void {
+    this.unwatched.push(name);
+  }
+  async close(): Promise<void> {}
+}
+
+describe('history while the store cannot be reached', () => {
+  async function startBroken(reads: 'fail' | 'hang'): Promise<{ app: TestApp; broker: BrokenStoreBroker }> {
+    const broker = new BrokenStoreBroker(reads);
+    const app = cleanup.track(
+      await startApp({
+        imports: [SocketApiModule.forRoot({ heartbeat: false, broker })],
+        providers: [Ticks],
+      }),
+    );
+    return { app, broker };
+  }
+
+  it('a subscribe is UNAVAILABLE and leaves the client in nothing; an awaited publication is UNAVAILABLE', async () => {
+    const { app, broker } = await startBroken('fail');
+    const ws = await client(app);
+    ws.send({ type: 'subscribe', channel: 'ticks', recover: { offset: 3, epoch: 'e' }, id: 1 });
+    ws.send({ type: 'action', channel: 'subscriptions', id: 2 });
+    ws.send({ type: 'action', channel: 'publish', data: { n: 1 }, id: 3 });
+    expect(await ws.next(3)).toEqual([
+      { type: 'error', code: 'UNAVAILABLE', message: 'Service temporarily unavailable.', channel: 'ticks', id: 1 },
+      { type: 'action', channel: 'subscriptions', status: 'completed', data: [], id: 2 },
+      { type: 'error', code: 'UNAVAILABLE', message: 'Service temporarily unavailable.', channel: 'publish', id: 3 },
+    ]);
+    expect([broker.watched, broker.unwatched]).toEqual([['ticks'], ['ticks']]);
+  });
+
+  it('a publication nobody awaits fails without an unhandled rejection', async () => {
+    const { app } = await startBroken('fail');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    cleanup.add(() => process.off('unhandledRejection', onUnhandled));
+    const ws = await client(app);
+    ws.send({ type: 'action', channel: 'burst', data: { count: 3 }, id: 1 });
+    expect(await ws.next(1)).toEqual([{ type: 'action', channel: 'burst', status: 'completed', data: 3, id: 1 }]);
+    await sleep(100);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('a client that leaves while its subscribe reads the store is in nothing, and its subscribe ends', async () => {
+    const { app, broker } = await startBroken('hang');
+    const ws = await client(app);
+    ws.send({ type: 'subscribe', channel: 'ticks', id: 1 });
+    const stream = app.app.get(ChannelHub).get('ticks').stream!;
+    await waitFor(() => stream.pendingCount === 1, { timeoutMs: 2000, what: 'the subscriber parked' });
+    expect(broker.watched).toEqual(['ticks']);
+    ws.socket.terminate();
+    await ws.closed();
+    await sleep(50);
+    expect([stream.pendingCount, broker.unwatched]).toEqual([0, ['ticks']]);
   });
 });

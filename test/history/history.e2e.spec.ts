@@ -353,6 +353,21 @@ class BrokenStoreBroker implements SocketApiBroker {
   async close(): Promise<void> {}
 }
 
+describe('history options', () => {
+  it('a bad history option is a startup error naming the method', async () => {
+    @Injectable()
+    class Misdeclared {
+      @SocketChannel('rooms', { history: { size: 0, ttl: 1000 } })
+      rooms() {}
+    }
+    await expect(
+      startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false })], providers: [Misdeclared] }),
+    ).rejects.toThrow(
+      "Misdeclared.rooms(): channel 'rooms': history.size must be an integer from 1 to 100000 (got 0).",
+    );
+  });
+});
+
 describe('history while the store cannot be reached', () => {
   async function startBroken(reads: 'fail' | 'hang'): Promise<{ app: TestApp; broker: BrokenStoreBroker }> {
     const broker = new BrokenStoreBroker(reads);

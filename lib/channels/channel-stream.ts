@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type {
   HistoryLimits,
@@ -6,13 +5,10 @@ import type {
   HistoryStore,
   StreamPosition,
 } from '../interfaces/channel-stream.interface.js';
-import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
-import { DEFAULTS } from '../options/defaults.js';
-import { HistoryUnavailableError } from '../protocol/errors.js';
 import { historyDataFrame, subscribedReply } from '../protocol/server-messages.js';
-import { toPlain } from '../protocol/to-plain.js';
 import type { ChannelSubscriber, FanOutChannel, HistoryStream, StreamJoin } from './fan-out-channel.js';
 import { isEmptyStreamToken } from './recovery-check.js';
+import { storePublication } from './store-publication.js';
 
 /** A frame delivered while a subscriber joins: `order` is its offset (the epoch adoption notice sorts just before 1). */
 interface BufferedFrame {
@@ -65,8 +61,6 @@ const nothing = (): void => undefined;
  * time, so no publication can fall between: no gap, no duplicate, and a recovery is whole or refused.
  */
 export class ChannelStream implements HistoryStream {
-  private static readonly logger = new Logger('SocketApiChannel');
-  private static readonly errorLog = new ErrorLogLimiter(ChannelStream.logger, DEFAULTS.errorLogIntervalMs);
   /** What the channel has delivered last; undefined until the first read since it had no member. */
   private last: StreamPosition | undefined;
   /** Publications that arrived ahead of their turn (or before the first read), by offset. */
@@ -90,17 +84,9 @@ export class ChannelStream implements HistoryStream {
     return this.pending.size;
   }
 
-  /**
-   * Stores `payload` (serialized here, in the caller's stack: what JSON cannot hold throws); resolves
-   * with its position once stored. A rejection is handled here too, so that a caller that ignores the
-   * Promise (code holding the channel as a plain `Channel`) never causes an `unhandledRejection`.
-   */
+  /** Stores `payload` (see `storePublication`): it comes back through `receive`, with its offset. */
   publish(payload: unknown): Promise<StreamPosition> {
-    const plain = toPlain(payload, this.serialization);
-    const data = plain === undefined || plain === null ? '' : JSON.stringify(plain);
-    const stored = this.store.append(this.channel.name, data, this.limits);
-    stored.then(nothing, (failure: unknown) => this.publishFailed(failure));
-    return stored;
+    return storePublication(this.store, this.channel.name, this.limits, payload, this.serialization);
   }
 
   /** A stored publication from the sink: delivered in offset order, duplicates dropped, gaps filled. */
@@ -395,11 +381,5 @@ export class ChannelStream implements HistoryStream {
     this.toucher = setInterval(() => {
       this.store.touch(name, this.limits).catch(nothing);
     }, this.limits.metaTtlMs / 3).unref();
-  }
-
-  private publishFailed(failure: unknown): void {
-    // An unreachable store logs its outage once itself; anything else is logged here.
-    if (failure instanceof HistoryUnavailableError) return;
-    ChannelStream.errorLog.error(`A publication to channel '${this.channel.name}' was not stored`, failure);
   }
 }

@@ -302,6 +302,8 @@ export class ChannelStream implements HistoryStream {
   private hold(data: string, position: StreamPosition): void {
     // Nobody here to deliver to: the position is read again when someone joins.
     if (this.pending.size === 0 && this.channel.subscribers.size === 0) return;
+    // Bounded: what is let go is in the store, read back by a repair (or past the top of the resync that ends the gap).
+    if (this.ahead.size >= this.limits.size) this.ahead.clear();
     this.ahead.set(position.offset, { data, position });
     void this.repair();
   }

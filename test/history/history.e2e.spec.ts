@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
+import { MemoryHistoryStore } from '../../lib/channels/memory-history-store.js';
 import {
   Connection,
   Data,
@@ -16,6 +17,7 @@ import {
   type SocketApiBroker,
   type SocketConnection,
   type StreamPosition,
+  type StreamSink,
 } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
@@ -418,5 +420,72 @@ describe('history while the store cannot be reached', () => {
     await ws.closed();
     await sleep(50);
     expect([stream.pendingCount, broker.unwatched]).toEqual([0, ['ticks']]);
+  });
+});
+
+/**
+ * The memory store with a clock the test moves, behind a broker that can lose the live delivery of chosen
+ * offsets (as a pub/sub message can be lost): what the channel's stream repairs.
+ */
+class LossyClockBroker implements SocketApiBroker {
+  readonly clock = { ms: Date.now() };
+  /** Offsets stored but not delivered live. */
+  readonly lose = new Set<number>();
+  readonly history: MemoryHistoryStore;
+  private sink?: StreamSink;
+
+  constructor() {
+    const deliver = (channel: string, data: string, position: StreamPosition) => {
+      if (!this.lose.delete(position.offset)) this.sink?.stored(channel, data, position);
+    };
+    this.history = new MemoryHistoryStore({ stored: deliver }, () => this.clock.ms);
+  }
+
+  async connect(_deliver: unknown, sink?: StreamSink): Promise<void> {
+    this.sink = sink;
+  }
+  publish(): void {}
+  watch(): void {}
+  unwatch(): void {}
+  async close(): Promise<void> {}
+}
+
+describe('live delivery repaired from the store', () => {
+  async function subscribed(): Promise<{ app: TestApp; broker: LossyClockBroker; ws: TestClient }> {
+    const broker = new LossyClockBroker();
+    const app = cleanup.track(
+      await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false, broker })], providers: [Ticks] }),
+    );
+    const ws = await client(app);
+    ws.send({ type: 'subscribe', channel: 'ticks', id: 1 });
+    await ws.next(2);
+    return { app, broker, ws };
+  }
+
+  it('a publication whose live delivery was lost is filled in from the store, in order', async () => {
+    const { app, broker, ws } = await subscribed();
+    const publisher = await client(app);
+    broker.lose.add(2);
+    const [first] = await publishTicks(publisher, 1, 3);
+    expect(await ws.next(4)).toEqual([
+      { type: 'subscribed', channel: 'ticks', offset: 0, epoch: first.epoch, recovered: true },
+      data(1),
+      data(2),
+      data(3),
+    ]);
+  });
+
+  it('a history lost under a live subscriber (epoch changed): it is told, with its new position', async () => {
+    const { app, broker, ws } = await subscribed();
+    const publisher = await client(app);
+    const [first] = await publishTicks(publisher, 1, 2);
+    await ws.next(3);
+    broker.clock.ms += 3_600_000; // metaTtl (the default: max(ttl, 1 h)) with nobody touching it
+    const [reborn] = await publishTicks(publisher, 3, 2);
+    expect(reborn).toEqual({ offset: 1, epoch: expect.not.stringMatching(first.epoch) });
+    expect(await ws.next(2)).toEqual([
+      { type: 'subscribed', channel: 'ticks', offset: 1, epoch: reborn.epoch, recovered: false },
+      data(2, 4),
+    ]);
   });
 });

@@ -1,6 +1,11 @@
 import type { ClassTransformOptions } from 'class-transformer';
 import { filter, map, Subject, type Observable } from 'rxjs';
-import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
+import type {
+  ChannelRoute,
+  HistoryLimits,
+  HistoryStore,
+  StreamPosition,
+} from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
@@ -8,6 +13,7 @@ import { ChannelFamily, type Channel } from './channel.js';
 import { ServerChannel } from './server-channel.js';
 import type { ChannelPattern } from './channel-pattern.js';
 import { FanOutChannel, type DeclaredChannelOptions, type FamilyPublication } from './fan-out-channel.js';
+import { storePublication } from './store-publication.js';
 
 /**
  * The channels of one declared pattern (`rooms/:roomId`): makes the `FanOutChannel` of a concrete name
@@ -24,6 +30,8 @@ export class FanOutChannelFamily<T = unknown> extends ChannelFamily<T> {
     /** The channel of a concrete name when it has members here (or an exact channel of that name). */
     private readonly find: (name: string) => FanOutChannel | undefined,
     private readonly broker: SocketApiBroker,
+    /** Where a history pattern's publications are stored (the hub's store). */
+    private readonly store: HistoryStore,
     private readonly serialization?: ClassTransformOptions,
   ) {
     super();
@@ -35,6 +43,11 @@ export class FanOutChannelFamily<T = unknown> extends ChannelFamily<T> {
 
   get isDeclared(): boolean {
     return this.declaration !== undefined;
+  }
+
+  /** The declaration's history limits: each concrete channel gets a stream (made by the hub's `acquire`). */
+  get history(): HistoryLimits | undefined {
+    return this.declaration?.history;
   }
 
   declare(options: DeclaredChannelOptions): void {
@@ -62,11 +75,20 @@ export class FanOutChannelFamily<T = unknown> extends ChannelFamily<T> {
     return channel;
   }
 
-  /** Publishes to the concrete channel `name`: through its channel when it has members here, else to the other instances only. */
-  publish(name: string, payload: T): void {
+  /**
+   * Publishes to the concrete channel `name`: through its channel when it has members here, else to the
+   * other instances only; with history, through the store (a Promise of its position) either way.
+   */
+  publish(name: string, payload: T): void | Promise<StreamPosition> {
     this.assertDeclared();
     const channel = this.find(name);
     if (channel) return channel.publish(payload);
+    const history = this.declaration?.history;
+    if (history) {
+      const stored = storePublication(this.store, name, history, payload, this.serialization);
+      if (this.publications.observed) this.publications.next({ channel: name, payload });
+      return stored;
+    }
     // Serialized here too, in the caller's stack, so that a payload JSON cannot hold fails the caller.
     this.broker.publish(name, Buffer.from(dataFrame(name, toPlain(payload, this.serialization))));
     if (this.publications.observed) this.publications.next({ channel: name, payload });
@@ -108,8 +130,9 @@ class ConcreteChannel<T> extends ServerChannel<T> {
     return this.family.droppedCount(this.name);
   }
 
-  publish(payload: T): void {
-    this.family.publish(this.name, payload);
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- a handle of a history pattern is a HistoryChannel at runtime
+  publish(payload: T): void | Promise<StreamPosition> {
+    return this.family.publish(this.name, payload);
   }
 
   asObservable(): Observable<T> {

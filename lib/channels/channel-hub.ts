@@ -1,11 +1,13 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
+import type { ChannelRoute, HistoryStore, StreamPosition, StreamSink } from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
 import { FanOutChannelFamily } from './channel-family.js';
 import { ChannelPattern } from './channel-pattern.js';
+import { ChannelStream } from './channel-stream.js';
 import { FanOutChannel, type DeclaredChannelOptions } from './fan-out-channel.js';
+import { MemoryHistoryStore } from './memory-history-store.js';
 import { readRemoteFrame } from './remote-frame.js';
 
 /**
@@ -15,18 +17,22 @@ import { readRemoteFrame } from './remote-frame.js';
  * while they have members, so that a name nobody is subscribed to costs nothing.
  */
 @Injectable()
-export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShutdown, StreamSink {
   /** Channels of exact names: permanent. */
   private readonly channels = new Map<string, FanOutChannel>();
   private readonly families = new Map<string, FanOutChannelFamily>();
   /** Concrete channels of patterns that have members here, by concrete name. */
   readonly live = new Map<string, FanOutChannel>();
   private readonly findChannel = (name: string): FanOutChannel | undefined => this.find(name);
+  /** Where history channels' publications are stored: the broker's shared store, else this process's memory. */
+  private readonly history: HistoryStore;
 
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
-  ) {}
+  ) {
+    this.history = broker.history ?? new MemoryHistoryStore(this);
+  }
 
   get<T>(name: string): FanOutChannel<T> {
     let channel = this.channels.get(name);
@@ -45,6 +51,7 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
         ChannelPattern.compile(pattern),
         this.findChannel,
         this.broker,
+        this.history,
         this.options.serialization,
       );
       this.families.set(pattern, family);
@@ -64,7 +71,24 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     }
     const channel = this.get(pattern.source);
     channel.declare(options);
+    if (options.history) {
+      channel.stream = new ChannelStream(channel, this.history, options.history, this.options.serialization);
+    }
     return channel;
+  }
+
+  /** A publication stored (by this instance or another): to its channel's stream, if the channel is live here. */
+  stored(name: string, data: string, position: StreamPosition): void {
+    this.find(name)?.stream?.receive(data, position);
+  }
+
+  /** The store is reachable again and `name` listened to again: its stream checks what it missed. */
+  resumed(name: string): void {
+    this.find(name)?.stream?.resume();
+  }
+
+  presence(): void {
+    // No channel has presence yet: its join and leave events will be delivered here (issue 12, presence).
   }
 
   /**
@@ -78,6 +102,8 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     let channel = this.live.get(route.name);
     if (!channel) {
       channel = family.open(route);
+      const limits = family.history;
+      if (limits) channel.stream = new ChannelStream(channel, this.history, limits, this.options.serialization);
       this.live.set(route.name, channel);
     }
     return channel;
@@ -95,7 +121,7 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.broker.connect((name, frame) => this.deliverRemote(name, frame));
+    await this.broker.connect((name, frame) => this.deliverRemote(name, frame), this);
   }
 
   /** After the server's drain (a destroy hook), so that in-flight actions still publish. */

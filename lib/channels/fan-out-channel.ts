@@ -1,6 +1,6 @@
 import type { ClassTransformOptions } from 'class-transformer';
 import { Subject, type Observable } from 'rxjs';
-import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
+import type { ChannelRoute, HistoryLimits, StreamPosition } from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { dataFrame } from '../protocol/server-messages.js';
@@ -31,7 +31,10 @@ export interface ChannelSubscriber {
 }
 
 /** What a declaration sets on its channel (and on each concrete channel of a pattern). */
-export type DeclaredChannelOptions = Pick<SocketChannelOptions, 'slowConsumer' | 'filter'>;
+export type DeclaredChannelOptions = Pick<SocketChannelOptions, 'slowConsumer' | 'filter'> & {
+  /** Resolved by the orchestrator (`resolveHistoryLimits`): the channel (each concrete channel) gets a stream. */
+  history?: HistoryLimits;
+};
 
 /**
  * The channel of this process: serializes each publication once, in the publisher's stack, and
@@ -83,10 +86,12 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
     return this.declared;
   }
 
-  publish(payload: T): void {
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- deliberate: a history channel's publication resolves once stored (see `HistoryChannel`), a plain one's returns nothing
+  publish(payload: T): void | Promise<StreamPosition> {
     if (!this.declared) {
       throw new Error(`Channel '${this.name}' is not declared: no @SocketChannel('${this.name}') method was found.`);
     }
+    if (this.stream) return this.stream.publish(payload);
     // Serialized here, in the caller's stack, so that a payload JSON cannot hold fails the caller.
     const plain = toPlain(payload, this.serialization);
     const frame = Buffer.from(dataFrame(this.name, plain));
@@ -125,4 +130,44 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
     this.publications.next(payload);
     if (this.familyPublications?.observed) this.familyPublications.next({ channel: this.name, payload });
   }
+
+  /** Its history, when declared with `history`: publications are stored, and come back through it in offset order. */
+  stream?: HistoryStream;
+
+  /** A stored publication, its turn come (see `ChannelStream`): to every live subscriber, then to server-side observers. */
+  deliverStored(frame: Buffer, data: string): void {
+    // Parsed back only for a filter or observers: most history channels have neither.
+    const parse = (this.filter || this.publications.observed || this.familyPublications?.observed) && data !== '';
+    const payload = parse ? (JSON.parse(data) as T) : (undefined as T);
+    this.deliver(frame, payload, payload);
+  }
+}
+
+/** A history channel's stream (`ChannelStream`), as its channel, `Subscriptions` and the hub use it. */
+export interface HistoryStream {
+  /** Subscribers parked while they join: members, not yet in `subscribers`. */
+  readonly pendingCount: number;
+  publish(payload: unknown): Promise<StreamPosition>;
+  receive(data: string, position: StreamPosition): void;
+  resume(): void;
+  park(subscriber: ChannelSubscriber): void;
+  join(
+    subscriber: ChannelSubscriber,
+    since: StreamPosition | undefined,
+    onLive: (join: StreamJoin) => void,
+  ): Promise<void>;
+  drop(subscriber: ChannelSubscriber): boolean;
+  idle(): void;
+}
+
+/** What a subscriber of a history channel gets when it goes live, right after its `subscribed`. */
+export interface StreamJoin {
+  /** Its position: the top read for it (what `subscribed` carries). */
+  readonly top: StreamPosition;
+  /** `undefined`: the subscribe did not ask to `recover`. */
+  readonly recovered: boolean | undefined;
+  /** The replayed publications, then those delivered while it joined, each with an offset above its position, in order. */
+  readonly frames: readonly Buffer[];
+  /** Per frame, the publication's stored text (for the channel's filter); undefined for a notice. */
+  readonly data: readonly (string | undefined)[];
 }

@@ -14,7 +14,8 @@ export abstract class ServerChannel<T = unknown> extends Channel<T> {
 
   next(payload: T): void {
     try {
-      this.publish(payload);
+      // A history channel's rejection is already handled and logged (see `storePublication`).
+      void this.publish(payload);
     } catch (exception) {
       // Thrown, it would reach RxJS, which rethrows it outside any stack that could catch it and ends the process.
       ServerChannel.errorLog.error(`A value piped into channel '${this.name}' was not published`, exception);

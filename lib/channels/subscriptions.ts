@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
 import { ChannelHub } from './channel-hub.js';
-import type { ChannelSubscriber, FanOutChannel } from './fan-out-channel.js';
+import type { ChannelSubscriber, FanOutChannel, HistoryStream } from './fan-out-channel.js';
 
 const NO_CHANNELS: ReadonlyMap<FanOutChannel, unknown> = new Map();
 
@@ -32,8 +32,21 @@ export class Subscriptions {
     (subscriber.subscribed ??= new Map()).set(channel, data);
     channel.filter?.add(subscriber, data);
     const { subscribers } = channel;
-    const before = subscribers.size;
+    const before = members(channel);
     subscribers.add(subscriber);
+    if (before === 0) this.broker.watch(channel.name);
+  }
+
+  /**
+   * A history channel's subscriber while its stream joins (its position is read from the store): a
+   * member (the broker listens, `maySubscribe` counts it, leaving drops it) that buffers publications,
+   * not yet in `channel.subscribers`. A subscriber already in starts over: its frames now come through the join.
+   */
+  reserve(subscriber: ChannelSubscriber, channel: FanOutChannel, stream: HistoryStream, data: unknown): void {
+    (subscriber.subscribed ??= new Map()).set(channel, data);
+    const before = members(channel);
+    channel.subscribers.delete(subscriber);
+    stream.park(subscriber);
     if (before === 0) this.broker.watch(channel.name);
   }
 
@@ -53,11 +66,18 @@ export class Subscriptions {
   }
 
   private leave(channel: FanOutChannel, subscriber: ChannelSubscriber): void {
-    const { subscribers } = channel;
     channel.filter?.remove(subscriber);
-    if (subscribers.delete(subscriber) && subscribers.size === 0) {
+    const wasLive = channel.subscribers.delete(subscriber);
+    const wasJoining = channel.stream?.drop(subscriber) ?? false;
+    if ((wasLive || wasJoining) && members(channel) === 0) {
+      channel.stream?.idle();
       this.broker.unwatch(channel.name);
       this.hub.release(channel);
     }
   }
+}
+
+/** Live subscribers, and those of a history channel still joining. */
+function members(channel: FanOutChannel): number {
+  return channel.subscribers.size + (channel.stream?.pendingCount ?? 0);
 }

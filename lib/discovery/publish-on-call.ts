@@ -14,6 +14,10 @@ import { CHANNEL_PARAM } from '../socket-api.constants.js';
  *
  * `channelOf` names the channel of a call from its arguments, before the method runs: a call with
  * parameters that name no channel throws without running it.
+ *
+ * A history channel's publication is stored before it goes out: an `async` method's Promise resolves
+ * once it is stored (and rejects when it could not be); a synchronous method returns at once, and a
+ * failure to store is logged by the channel.
  */
 export function publishOnCall(target: HandlerTarget, channelOf: (args: unknown[]) => Channel): void {
   const { instance, method } = target;
@@ -22,12 +26,17 @@ export function publishOnCall(target: HandlerTarget, channelOf: (args: unknown[]
     writable: true,
     value: function publishing(this: unknown, ...args: unknown[]) {
       const channel = channelOf(args);
-      const publish = (value: unknown) => {
-        channel.publish(value);
-        return value;
-      };
+      // A history channel (or a concrete channel of a history pattern) answers a Promise of its storing.
+      const publish = (value: unknown) => channel.publish(value) as void | Promise<unknown>;
       const result = method.apply(this, args);
-      return result instanceof Promise ? result.then(publish) : publish(result);
+      if (result instanceof Promise) {
+        return result.then((value: unknown) => {
+          const stored = publish(value);
+          return stored ? stored.then(() => value) : value;
+        });
+      }
+      void publish(result);
+      return result;
     },
   });
 }

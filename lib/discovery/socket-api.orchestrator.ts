@@ -2,8 +2,11 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { FanOutChannelFamily } from '../channels/channel-family.js';
 import { ChannelHub } from '../channels/channel-hub.js';
 import { ChannelPattern } from '../channels/channel-pattern.js';
+import { resolveHistoryLimits } from '../channels/history-limits.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
+import type { HistoryLimits } from '../interfaces/channel-stream.interface.js';
 import type { SocketHandlerOptions } from '../interfaces/socket-action-options.interface.js';
+import type { ChannelHistoryOptions } from '../interfaces/socket-channel-options.interface.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
@@ -49,7 +52,8 @@ export class SocketApiOrchestrator implements OnModuleInit {
       throw new SocketApiDeclarationError(target, `the filter of channel '${target.name}' must be a function.`);
     }
     const compiled = this.compile(target, metadata);
-    const declared = this.channels.declare(pattern, { slowConsumer, filter });
+    const history = metadata.history && historyLimits(target, metadata.history);
+    const declared = this.channels.declare(pattern, { slowConsumer, filter, history });
     this.registry.addChannel({
       target,
       options: metadata,
@@ -80,5 +84,14 @@ function compilePattern(target: HandlerTarget): ChannelPattern {
     return ChannelPattern.compile(target.name);
   } catch (error) {
     throw new SocketApiDeclarationError(target, (error as Error).message);
+  }
+}
+
+/** A channel's `history` option, checked: a bad one is a startup error naming the method. */
+function historyLimits(target: HandlerTarget, options: ChannelHistoryOptions): HistoryLimits {
+  try {
+    return resolveHistoryLimits(options);
+  } catch (problem) {
+    throw new SocketApiDeclarationError(target, `channel '${target.name}': ${(problem as Error).message}`);
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ChannelHub } from '../channels/channel-hub.js';
+import type { FanOutChannel, HistoryStream } from '../channels/fan-out-channel.js';
 import { Subscriptions } from '../channels/subscriptions.js';
+import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ClientMessage } from '../protocol/messages.js';
@@ -9,6 +11,7 @@ import { dataFrame, errorFrame, notRecoveredReply, subscribedReply } from '../pr
 import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import type { ResolvedChannel } from '../registry/socket-api.registry.js';
+import { SOCKET_API_BROKER } from '../socket-api.constants.js';
 import type { WsConnection } from './ws-connection.js';
 
 /**
@@ -26,6 +29,7 @@ export class SubscribeFlow {
     private readonly hub: ChannelHub,
     private readonly subscriptions: Subscriptions,
     @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
+    @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
   ) {
     this.serialization = options.serialization;
     this.maxSubscriptions = options.maxSubscriptions;
@@ -55,13 +59,55 @@ export class SubscribeFlow {
     const initial = handler.initialData ? dataFrame(route.name, toPlain(result, this.serialization)) : undefined;
     const channel = this.hub.acquire(handler.target.name, route);
     // The data is kept for the guards to see again after a renewal, and for the filter: only channels with either need it.
-    const kept = handler.admits || handler.options.filter ? message.data : undefined;
-    this.subscriptions.subscribe(connection, channel, kept);
+    const data = handler.admits || handler.options.filter ? message.data : undefined;
+    if (channel.stream) return this.joinStream(connection, message, channel, channel.stream, data, initial);
+    this.subscriptions.subscribe(connection, channel, data);
     // A channel without history has nothing to recover: the client is told so, and gets the initial data.
     const reply = message.recover ? notRecoveredReply(route.name, message.id) : subscribedReply(route.name, message.id);
     connection.sendFrame(reply);
     if (initial !== undefined) connection.sendFrame(initial);
     return undefined;
+  }
+
+  /**
+   * A history channel's subscribe: the client is a member at once (it buffers), the broker listens to
+   * the channel before the store is read (so that nothing published after the read can be missed),
+   * then the stream hands over `subscribed`, the replay or the initial data, and what was published
+   * meanwhile, in the step that makes the client live. A store that cannot be read rejects
+   * (`UNAVAILABLE` for the client), the client then being in nothing.
+   */
+  private async joinStream(
+    connection: WsConnection,
+    message: ClientMessage,
+    channel: FanOutChannel,
+    stream: HistoryStream,
+    data: unknown,
+    initial: string | undefined,
+  ): Promise<void> {
+    const { name } = channel;
+    this.subscriptions.reserve(connection, channel, stream, data);
+    try {
+      await this.broker.listening?.(name);
+      await stream.join(connection, message.recover, (join) => {
+        const { top, recovered, frames } = join;
+        this.subscriptions.subscribe(connection, channel, data);
+        connection.sendFrame(subscribedReply(name, message.id, { top, recovered }));
+        // Recovered, the client has the state it had; otherwise it starts over from the initial data.
+        if (initial !== undefined && recovered !== true) connection.sendFrame(initial);
+        const { filter } = channel;
+        for (let i = 0; i < frames.length; i++) {
+          // Replayed and buffered publications pass the channel's filter as live ones do (offsets may then skip).
+          const text = join.data[i];
+          if (filter && text !== undefined && !filter.admits(connection, text === '' ? undefined : JSON.parse(text))) {
+            continue;
+          }
+          connection.sendFrame(frames[i]);
+        }
+      });
+    } catch (failure) {
+      this.subscriptions.unsubscribe(connection, channel);
+      throw failure;
+    }
   }
 
   rejectTooManySubscriptions(connection: WsConnection, message: ClientMessage): undefined {

@@ -14,3 +14,25 @@ export const deprecatedRedisKey = (owner: string): string =>
 
 /** The app's contract hash could not be computed for a `contract` frame (its AsyncAPI document failed to build). */
 export const contractHashFailed = 'The contract hash (AsyncAPI document of the handlers) could not be computed';
+
+// issue 12: P3 (Redis history)
+
+/** A `v1` publication (no offset) received on a channel with history: refused (`stats.rejected`). */
+export const plainPublicationOnHistoryChannel = 'a publication without an offset on a channel with history';
+
+/** `listening(channel)` could not be satisfied: not watched here, or the Redis subscription is down. */
+export const historyNotListening = (channel: string): string =>
+  `Channel '${channel}' is not listened to on Redis (no subscriber here, or Redis is unreachable).`;
+
+/** Appended to the reconnect line: history publications that failed during the outage. */
+export const historyFailedDuringOutage = (count: number): string =>
+  count === 0 ? '' : ` ${count} publication(s) to channels with history failed (rejected) during the outage.`;
+
+/** Appended to the "answers again" line: history publications that failed while Redis did not answer. */
+export const historyFailedDuringBacklog = (count: number): string =>
+  count === 0 ? '' : ` ${count} publication(s) to channels with history failed (rejected) meanwhile.`;
+
+/** History publications that Redis refused while connected (throttled). */
+export const historyAppendError = (count: number, channel: string, reason: string): string =>
+  `${count} publication(s) to channels with history failed (latest on '${channel}': ${reason}); they were ` +
+  'rejected, not sent.';

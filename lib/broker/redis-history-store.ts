@@ -7,7 +7,6 @@ import type {
   StreamPosition,
 } from '../interfaces/channel-stream.interface.js';
 import { HistoryUnavailableError } from '../protocol/errors.js';
-import type { PublishWindow } from './publish-window.js';
 import { canRecover, emptyStreamToken, type StreamMeta } from './recovery-check-stand-in.js';
 import { APPEND_SCRIPT, READ_SCRIPT } from './redis-history-scripts.js';
 import type { StreamEnvelope } from './stream-envelope.js';
@@ -19,8 +18,13 @@ export type HistoryFailure = 'down' | 'backlog' | 'error';
 export interface RedisHistoryLink {
   readonly prefix: string;
   readonly envelope: StreamEnvelope;
-  /** Shared with the broker's plain publications: one bound on what waits for Redis. */
-  readonly window: PublishWindow;
+  /**
+   * Room for a command of `size` bytes in the window shared with the broker's plain publications (one bound on
+   * what waits for Redis); false when there is none.
+   */
+  reserve(size: number): boolean;
+  /** Gives the room back once Redis answered (`answered`) or the command failed. */
+  release(size: number, answered: boolean): void;
   readonly maxMessageBytes: number;
   redisChannel(channel: string): string;
   /** An append failed: counted and logged by the broker (once per outage). */
@@ -117,7 +121,7 @@ export class RedisHistoryStore implements HistoryStore {
         ),
       );
     }
-    if (!this.link.window.acquire(size)) return this.appendFailed(channel, 'backlog');
+    if (!this.link.reserve(size)) return this.appendFailed(channel, 'backlog');
     this.link.usedHistory(channel);
     return client
       .socketApiHistoryAppend(
@@ -134,11 +138,11 @@ export class RedisHistoryStore implements HistoryStore {
       )
       .then(
         ([top, epoch]) => {
-          this.link.window.release(size);
+          this.link.release(size, true);
           return { offset: Number(top), epoch };
         },
         (error: unknown) => {
-          this.link.window.release(size);
+          this.link.release(size, client.status === 'ready');
           return this.appendFailed(channel, client.status === 'ready' ? 'error' : 'down', error);
         },
       );

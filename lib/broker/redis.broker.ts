@@ -507,11 +507,16 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private settled(size: number, published: boolean): void {
-    this.window.release(size);
     if (published) this.counters.published++;
     else this.counters.dropped++;
+    this.released(size, published);
+  }
+
+  /** Redis answered a command that had room in the window (or it failed): the backlog may be over. */
+  private released(size: number, answered: boolean): void {
+    this.window.release(size);
     if (!this.backlog || this.window.pendingCommands > 0) return;
-    if (!published) {
+    if (!answered) {
       this.backlog = undefined; // the connection was lost: the outage is what gets logged
       return;
     }
@@ -531,7 +536,8 @@ export class RedisBroker implements SocketApiBroker {
     return {
       prefix: this.prefix,
       envelope: this.streamEnvelope,
-      window: this.window,
+      reserve: (size) => this.window.acquire(size),
+      release: (size, answered) => this.released(size, answered),
       maxMessageBytes: this.envelope.maxMessageBytes,
       redisChannel: (channel) => this.redisChannel(channel),
       appendFailed: (channel, failure, error) => this.historyAppendFailed(channel, failure, error),
@@ -548,8 +554,9 @@ export class RedisBroker implements SocketApiBroker {
    * throttled, with Redis's message.
    */
   private historyAppendFailed(channel: string, failure: HistoryFailure, error?: unknown): void {
+    if (failure === 'backlog') this.backlogged(); // first: the episode's counts start before this failure
     this.counters.historyFailed++;
-    if (failure === 'backlog') return this.backlogged();
+    if (failure === 'backlog') return;
     if (failure === 'down' && (this.outage || !this.started || this.closed)) return;
     const reason = error instanceof Error ? error.message : failure === 'down' ? 'not connected' : 'too large';
     this.historyErrors.report((count) => historyAppendError(count, channel, reason));

@@ -79,7 +79,8 @@ describeWithRedis('Redis history store (one Lua script: offset, entry, expiry, p
 
   beforeEach(async () => {
     await redis.start(); // a test may have killed it
-    inspector = cleanup.track(new Redis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => 100 }));
+    inspector = new Redis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+    cleanup.add(() => inspector.disconnect());
     await inspector.flushall();
   });
 
@@ -325,14 +326,15 @@ describeWithRedis('Redis history store (one Lua script: offset, entry, expiry, p
 
   it('rejects appends past maxPendingBytes while Redis does not answer, and logs the episode once', async () => {
     const logger = recordingLogger();
-    const instance = new RedisBroker({ connection: redis.url, logger, maxPendingBytes: 4096 });
+    // Three appends of ~2.1 KB (with the 512 bytes counted per command) fit in 8 KiB; nothing more does.
+    const instance = new RedisBroker({ connection: redis.url, logger, maxPendingBytes: 8192 });
     cleanup.add(() => instance.close());
     await instance.connect(() => true, new RecordingSink());
     await waitFor(() => instance.history.available);
     redis.pause();
     cleanup.add(() => redis.resume());
     const waiting = range(1, 3).map(() =>
-      instance.history.append('hung', JSON.stringify('x'.repeat(1000)), limits(10)),
+      instance.history.append('hung', JSON.stringify('x'.repeat(2000)), limits(10)),
     );
     const refused = range(1, 5).map(() => instance.history.append('hung', '"y"', limits(10)));
     for (const append of refused) await expect(append).rejects.toBeInstanceOf(HistoryUnavailableError);

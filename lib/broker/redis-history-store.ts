@@ -6,6 +6,7 @@ import type {
   StoredPublication,
   StreamPosition,
 } from '../interfaces/channel-stream.interface.js';
+import { historyPublicationTooLarge, historyUnreachable } from '../logging/log.messages.js';
 import { HistoryUnavailableError } from '../protocol/errors.js';
 import { canRecover, emptyStreamToken, type StreamMeta } from './recovery-check-stand-in.js';
 import { APPEND_SCRIPT, READ_SCRIPT } from './redis-history-scripts.js';
@@ -114,12 +115,7 @@ export class RedisHistoryStore implements HistoryStore {
     const size = header.length + 81 + Buffer.byteLength(data);
     if (size > this.link.maxMessageBytes) {
       this.link.appendFailed(channel, 'error');
-      return Promise.reject(
-        new Error(
-          `A publication on '${channel}' of ${size} bytes is larger than maxMessageBytes ` +
-            `(${this.link.maxMessageBytes}): it was not stored nor sent.`,
-        ),
-      );
+      return Promise.reject(new Error(historyPublicationTooLarge(channel, size, this.link.maxMessageBytes)));
     }
     if (!this.link.reserve(size)) return this.appendFailed(channel, 'backlog');
     this.link.usedHistory(channel);
@@ -233,8 +229,5 @@ function toPublication([id, fields]: [string, string[]]): StoredPublication {
 }
 
 function unavailable(channel: string, cause?: unknown): HistoryUnavailableError {
-  return new HistoryUnavailableError(
-    `The history of '${channel}' cannot be reached (Redis is down or not answering).`,
-    cause === undefined ? undefined : { cause },
-  );
+  return new HistoryUnavailableError(historyUnreachable(channel), cause === undefined ? undefined : { cause });
 }

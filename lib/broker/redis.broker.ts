@@ -104,7 +104,7 @@ export class RedisBroker implements SocketApiBroker {
   /** Watched channels whose SUBSCRIBE Redis acknowledged on the current connection. */
   private readonly listeningTo = new Set<string>();
   /** `listening()` calls waiting for their channel's SUBSCRIBE to be acknowledged. */
-  private readonly awaitingListen = new Map<string, Array<{ resolve(): void; reject(error: Error): void }>>();
+  private readonly awaitingListen = new Map<string, Array<{ resolve: () => void; reject: (error: Error) => void }>>();
   /** Channels subscribed again after a reconnect, to hand to `sink.resumed` once the history store is usable. */
   private readonly resuming = new Set<string>();
   private readonly historyErrors: ThrottledWarning;
@@ -417,9 +417,9 @@ export class RedisBroker implements SocketApiBroker {
     const waiting = this.awaitingListen.get(channel);
     if (!waiting) return;
     this.awaitingListen.delete(channel);
-    for (const { resolve, reject } of waiting) {
-      if (error) reject(error);
-      else resolve();
+    for (const listener of waiting) {
+      if (error) listener.reject(error);
+      else listener.resolve();
     }
   }
 

@@ -36,3 +36,12 @@ export const historyFailedDuringBacklog = (count: number): string =>
 export const historyAppendError = (count: number, channel: string, reason: string): string =>
   `${count} publication(s) to channels with history failed (latest on '${channel}': ${reason}); they were ` +
   'rejected, not sent.';
+
+/** The message of the `HistoryUnavailableError` of a history store operation (never sent to clients). */
+export const historyUnreachable = (channel: string): string =>
+  `The history of '${channel}' cannot be reached (Redis is down or not answering).`;
+
+/** A history publication refused before it was stored: its message would exceed `maxMessageBytes`. */
+export const historyPublicationTooLarge = (channel: string, size: number, maxMessageBytes: number): string =>
+  `A publication on '${channel}' of ${size} bytes is larger than maxMessageBytes (${maxMessageBytes}): it was ` +
+  'not stored nor sent.';

@@ -19,7 +19,7 @@ import {
 } from './redis-connection.js';
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
 import { RedisHistoryStore, type HistoryFailure, type RedisHistoryLink } from './redis-history-store.js';
-import { isStreamMessage, StreamEnvelope } from './stream-envelope.js';
+import { isStoredMessage, StreamEnvelope } from './stream-envelope.js';
 import type { StreamSink } from '../interfaces/channel-stream.interface.js';
 import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import {
@@ -239,7 +239,6 @@ export class RedisBroker implements SocketApiBroker {
   listening(channel: string): Promise<void> {
     if (!this.watched.has(channel)) return Promise.reject(new Error(historyNotListening(channel)));
     if (this.subscriber?.status !== 'ready') return Promise.reject(this.unavailable(channel));
-    this.historyChannels.add(channel);
     if (this.listeningTo.has(channel)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const waiting = this.awaitingListen.get(channel);
@@ -261,7 +260,7 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onMessage(redisChannel: Buffer, message: Buffer): void {
-    if (isStreamMessage(message)) return this.onStreamMessage(redisChannel, message);
+    if (isStoredMessage(message)) return this.onStoredMessage(redisChannel, message);
     const frame = this.envelope.decode(redisChannel, message);
     if (frame === OWN_MESSAGE) return;
     if (typeof frame === 'string') return this.rejected(redisChannel, frame);
@@ -282,8 +281,8 @@ export class RedisBroker implements SocketApiBroker {
     this.counters.received++;
   }
 
-  /** An `h1` (stored publication) or `p1` (presence event) message: to the sink, own ones included. */
-  private onStreamMessage(redisChannel: Buffer, message: Buffer): void {
+  /** An `h1` message (a stored publication of a channel with history): to the sink, own ones included. */
+  private onStoredMessage(redisChannel: Buffer, message: Buffer): void {
     if (message.length > this.envelope.maxMessageBytes) {
       return this.rejected(redisChannel, `larger than ${this.envelope.maxMessageBytes} bytes`);
     }
@@ -291,11 +290,10 @@ export class RedisBroker implements SocketApiBroker {
     if (typeof decoded === 'string') return this.rejected(redisChannel, decoded);
     const name = redisChannel.toString().slice(this.prefix.length + 1);
     try {
-      if (decoded.kind === 'stored') this.sink?.stored(name, decoded.data, decoded.position);
-      else this.sink?.presence(name, decoded.event, decoded.member);
+      this.sink?.stored(name, decoded.data, decoded.position);
     } catch (error) {
       this.logger.error(
-        `Delivering a stored publication or presence event on '${name}' failed`,
+        `Delivering a stored publication on '${name}' failed`,
         error instanceof Error ? error.stack : String(error),
       );
       return;

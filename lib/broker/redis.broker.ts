@@ -103,6 +103,12 @@ export class RedisBroker implements SocketApiBroker {
   private readonly historyChannels = new Set<string>();
   /** Watched channels whose SUBSCRIBE Redis acknowledged on the current connection. */
   private readonly listeningTo = new Set<string>();
+  /**
+   * The latest SUBSCRIBE sent for each watched channel (a number per command): only its acknowledgement counts,
+   * not an older one answered before an UNSUBSCRIBE/SUBSCRIBE pair of the same channel is processed.
+   */
+  private readonly latestSubscribe = new Map<string, number>();
+  private subscribeCommandsSent = 0;
   /** `listening()` calls waiting for their channel's SUBSCRIBE to be acknowledged. */
   private readonly awaitingListen = new Map<string, Array<{ resolve: () => void; reject: (error: Error) => void }>>();
   /** Channels subscribed again after a reconnect, to hand to `sink.resumed` once the history store is usable. */
@@ -226,6 +232,7 @@ export class RedisBroker implements SocketApiBroker {
     this.watched.delete(channel);
     this.historyChannels.delete(channel);
     this.listeningTo.delete(channel);
+    this.latestSubscribe.delete(channel);
     this.resuming.delete(channel);
     this.settleListening(channel, new Error(historyNotListening(channel)));
     this.sendSubscription('unsubscribe', channel);
@@ -353,8 +360,9 @@ export class RedisBroker implements SocketApiBroker {
       return;
     }
     this.subscriptionCommands++;
+    const sent = command === 'subscribe' ? this.subscribeSent([channel]) : 0;
     subscriber[command](this.redisChannel(channel)).then(() => {
-      if (command === 'subscribe') this.acknowledged([channel], false);
+      if (command === 'subscribe') this.acknowledged([channel], sent, false);
       this.subscriptionAnswered();
     }, this.subscriptionAnswered);
   }
@@ -373,16 +381,24 @@ export class RedisBroker implements SocketApiBroker {
   private subscribeWatched(subscriber: Redis, resumed: boolean): void {
     if (this.watched.size === 0) return;
     const channels = [...this.watched];
+    const sent = this.subscribeSent(channels);
     subscriber.subscribe(...channels.map((channel) => this.redisChannel(channel))).then(
-      () => this.acknowledged(channels, resumed),
+      () => this.acknowledged(channels, sent, resumed),
       () => undefined,
     );
   }
 
-  /** Redis acknowledged the SUBSCRIBE of `channels` on the current connection. */
-  private acknowledged(channels: readonly string[], resumed: boolean): void {
+  /** Numbers a SUBSCRIBE of `channels` about to be sent, as their latest. */
+  private subscribeSent(channels: readonly string[]): number {
+    const sent = ++this.subscribeCommandsSent;
+    for (const channel of channels) this.latestSubscribe.set(channel, sent);
+    return sent;
+  }
+
+  /** Redis acknowledged the SUBSCRIBE number `sent` of `channels` on the current connection. */
+  private acknowledged(channels: readonly string[], sent: number, resumed: boolean): void {
     for (const channel of channels) {
-      if (!this.watched.has(channel)) continue;
+      if (!this.watched.has(channel) || this.latestSubscribe.get(channel) !== sent) continue;
       this.listeningTo.add(channel);
       this.settleListening(channel);
       if (resumed) this.resuming.add(channel);

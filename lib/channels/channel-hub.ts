@@ -136,7 +136,10 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
   private deliverRemote(name: string, frame: Buffer): boolean {
     const publication = readRemoteFrame(name, frame);
     if (!publication) return false;
-    this.find(name)?.receive(publication.frame, publication.payload);
+    const channel = this.find(name);
+    // A publication without an offset cannot go to a history channel's subscribers: they would see a gap.
+    if (channel?.stream) return false;
+    channel?.receive(publication.frame, publication.payload);
     return true;
   }
 }

@@ -85,4 +85,9 @@ export interface RedisBrokerStats {
   rejected: number;
   /** Times the connection to Redis was lost after startup. */
   outages: number;
+  /**
+   * Publications to channels with history that failed (their Promise rejected; nothing was sent): Redis was
+   * down or not answering, refused the script, or the publication was larger than `maxMessageBytes`.
+   */
+  historyFailed: number;
 }

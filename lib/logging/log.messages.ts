@@ -14,3 +14,14 @@ export const deprecatedRedisKey = (owner: string): string =>
 
 /** The app's contract hash could not be computed for a `contract` frame (its AsyncAPI document failed to build). */
 export const contractHashFailed = 'The contract hash (AsyncAPI document of the handlers) could not be computed';
+
+// issue 12: P4 (presence)
+
+/** A presence channel's `info` gave more than the bound: the subscribe fails (INTERNAL_ERROR), this says why. */
+export const presenceInfoTooLarge = (channel: string, bytes: number, maxBytes: number): string =>
+  `The presence info of a subscriber of '${channel}' is ${bytes} bytes serialized, more than ${maxBytes}: ` +
+  'keep presence.info small (it is sent to every subscriber and kept in the presence store).';
+
+/** A presence `leave` that failed (the member expires from the shared store by itself). */
+export const presenceLeaveFailed = (channel: string): string =>
+  `A presence leave on channel '${channel}' failed; the member expires from the presence store by itself`;

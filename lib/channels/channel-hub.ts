@@ -1,10 +1,18 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
+import type {
+  ChannelRoute,
+  PresenceEvent,
+  PresenceMember,
+  PresenceStore,
+} from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
+import { presenceEventFrame } from '../protocol/server-messages.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
+import { ChannelPresence } from './channel-presence.js';
 import { FanOutChannel } from './fan-out-channel.js';
+import { MemoryPresenceStore } from './memory-presence-store.js';
 import { readRemoteFrame } from './remote-frame.js';
 
 /**
@@ -14,11 +22,15 @@ import { readRemoteFrame } from './remote-frame.js';
 @Injectable()
 export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly channels = new Map<string, FanOutChannel>();
+  /** Who is in the presence channels: the broker's shared store, else this process's. */
+  readonly presenceStore: PresenceStore;
 
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
-  ) {}
+  ) {
+    this.presenceStore = broker.presence ?? new MemoryPresenceStore(this);
+  }
 
   get<T>(name: string): FanOutChannel<T> {
     let channel = this.channels.get(name);
@@ -30,9 +42,13 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /** The channel a `@SocketChannel(name)` method declares, with its options: from then on it can be published to. */
-  declare<T = unknown>(name: string, options: Pick<SocketChannelOptions, 'slowConsumer'>): FanOutChannel<T> {
+  declare<T = unknown>(
+    name: string,
+    options: Pick<SocketChannelOptions, 'slowConsumer' | 'presence'>,
+  ): FanOutChannel<T> {
     const channel = this.get<T>(name);
     channel.declare(options);
+    if (options.presence) channel.presence = this.presenceOf({ name, params: {} }, options.presence);
     return channel;
   }
 
@@ -61,9 +77,30 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     await this.broker.connect((name, frame) => this.deliverRemote(name, frame));
   }
 
-  /** After the server's drain (a destroy hook), so that in-flight actions still publish. */
+  /**
+   * After the server's drain (a destroy hook), so that in-flight actions still publish; the presence
+   * store first, so that the leaves of this instance's members go out while the broker still can.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.presenceStore.close();
     await this.broker.close();
+  }
+
+  /** The presence of a live concrete channel of a declaration with `presence` (P1's `acquire` calls it too). */
+  presenceOf(route: ChannelRoute, options: NonNullable<SocketChannelOptions['presence']>): ChannelPresence {
+    return new ChannelPresence(route, options, this.presenceStore, this.options.serialization);
+  }
+
+  /**
+   * A join or leave from the presence store (this process's, or another instance's through the
+   * broker): to the channel's other subscribers here, when it announces them. A leave names the
+   * member only.
+   */
+  presence(name: string, event: PresenceEvent, member: PresenceMember): void {
+    const channel = this.find(name);
+    if (!channel?.presence?.announces || channel.subscribers.size === 0) return;
+    const shown = event === 'leave' ? { clientId: member.clientId } : member;
+    channel.deliverExcept(Buffer.from(presenceEventFrame(event, name, shown)), member.clientId);
   }
 
   /**

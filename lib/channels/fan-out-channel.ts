@@ -9,6 +9,7 @@ import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { DEFAULTS } from '../options/defaults.js';
 import { Channel } from './channel.js';
+import type { ChannelPresence } from './channel-presence.js';
 
 /** A subscriber of a channel: a connection, as the channel and `Subscriptions` see it. */
 export interface ChannelSubscriber {
@@ -114,5 +115,17 @@ export class FanOutChannel<T = unknown> extends Channel<T> {
       for (const subscriber of this.subscribers) subscriber.sendFrame(frame);
     }
     this.publications.next(payload);
+  }
+
+  /** Its presence, when the channel is declared with `presence` (P4). */
+  presence?: ChannelPresence;
+
+  /** A presence frame (join/leave of `clientId`) to every subscriber but that one. */
+  deliverExcept(frame: Buffer, clientId: string): void {
+    for (const subscriber of this.subscribers) {
+      if (subscriber.id === clientId) continue;
+      if (this.dropsForSlowConsumers) subscriber.offerFrame(frame);
+      else subscriber.sendFrame(frame);
+    }
   }
 }

@@ -50,7 +50,9 @@ export class Subscriptions {
 
   private leave(channel: FanOutChannel, subscriber: ChannelSubscriber): void {
     const { subscribers } = channel;
-    if (subscribers.delete(subscriber) && subscribers.size === 0) {
+    if (!subscribers.delete(subscriber)) return;
+    channel.presence?.leave(subscriber);
+    if (subscribers.size === 0) {
       this.broker.unwatch(channel.name);
       this.hub.release(channel);
     }

@@ -42,7 +42,10 @@ export class SocketApiOrchestrator implements OnModuleInit {
 
   private registerChannel({ target, metadata }: DiscoveredChannel): void {
     const compiled = this.compile(target, metadata);
-    const channel = this.channels.declare(target.name, { slowConsumer: metadata.slowConsumer });
+    const channel = this.channels.declare(target.name, {
+      slowConsumer: metadata.slowConsumer,
+      presence: metadata.presence,
+    });
     this.registry.addChannel({
       target,
       options: metadata,

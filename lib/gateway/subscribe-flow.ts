@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ChannelHub } from '../channels/channel-hub.js';
+import type { FanOutChannel } from '../channels/fan-out-channel.js';
 import { Subscriptions } from '../channels/subscriptions.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -54,13 +55,32 @@ export class SubscribeFlow {
     const { handler } = route;
     const initial = handler.initialData ? dataFrame(route.name, toPlain(result, this.serialization)) : undefined;
     const channel = this.hub.acquire(handler.target.name, route);
+    // A presence channel: the member is in the store (its join sent to the others) before `subscribed`.
+    if (channel.presence) {
+      const presence = channel.presence;
+      return presence.join(connection, message.data).then(() => {
+        // Gone while the store was written: its close took it out of its channels, but not yet out of this one.
+        if (!connection.isOpen) return presence.leave(connection);
+        this.subscribed(connection, message, route, channel, initial);
+      });
+    }
+    this.subscribed(connection, message, route, channel, initial);
+    return undefined;
+  }
+
+  private subscribed(
+    connection: WsConnection,
+    message: ClientMessage,
+    route: ResolvedChannel,
+    channel: FanOutChannel,
+    initial: string | undefined,
+  ): void {
     // The data is kept for the guards to see again after a renewal: only channels that have guards need it.
-    this.subscriptions.subscribe(connection, channel, handler.admits ? message.data : undefined);
+    this.subscriptions.subscribe(connection, channel, route.handler.admits ? message.data : undefined);
     // A channel without history has nothing to recover: the client is told so, and gets the initial data.
     const reply = message.recover ? notRecoveredReply(route.name, message.id) : subscribedReply(route.name, message.id);
     connection.sendFrame(reply);
     if (initial !== undefined) connection.sendFrame(initial);
-    return undefined;
   }
 
   rejectTooManySubscriptions(connection: WsConnection, message: ClientMessage): undefined {

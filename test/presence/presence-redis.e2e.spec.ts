@@ -223,6 +223,38 @@ describeWithRedis('presence across two instances on a real redis-server', () => 
     expect(after).toEqual(before);
   });
 
+  it('a presence query while Redis is down is UNAVAILABLE; answered again once it is back', async () => {
+    const client = await open(a, 'solo');
+    await join(client, a);
+    const [soloId] = await members(client);
+    await redis.kill();
+    try {
+      await waitFor(() => !a.broker.connected);
+      client.send({ type: 'presence', channel: 'room', id: 'down' });
+      expect(await client.next()).toEqual([
+        {
+          type: 'error',
+          code: 'UNAVAILABLE',
+          message: 'Service temporarily unavailable.',
+          channel: 'room',
+          id: 'down',
+        },
+      ]);
+    } finally {
+      await redis.start();
+      admin.disconnect();
+      admin = new Redis(redis.url);
+    }
+    await waitFor(() => a.broker.connected, { timeoutMs: 10_000 });
+    // The restarted Redis is empty: the member is back with the next refresh, at most an interval later.
+    const back = await eventually(
+      () => members(client),
+      (listed) => listed.length === 1,
+      { timeoutMs: 2 * INTERVAL_MS + 500, intervalMs: 100 },
+    );
+    expect(back).toEqual([soloId]);
+  });
+
   describe('an instance killed with SIGKILL', () => {
     let compiled: { dir: string; entry: string };
 

@@ -255,6 +255,31 @@ describeWithRedis('presence across two instances on a real redis-server', () => 
     expect(back).toEqual([soloId]);
   });
 
+  it('a client gone while its join is still in Redis (paused) is not left behind as a member', async () => {
+    const watcher = await open(a, 'watcher');
+    await join(watcher, a);
+    const [watcherId] = await members(watcher);
+    const late = await open(b, 'late');
+    redis.pause();
+    try {
+      late.send({ type: 'subscribe', channel: 'room', id: 'sub' });
+      await sleep(200);
+      late.socket.terminate();
+      await late.closed();
+      await sleep(100);
+    } finally {
+      redis.resume();
+    }
+    // Its join ran once Redis answered; B saw the connection gone and left it: B does not refresh it forever.
+    await sleep(300);
+    expect(await members(watcher)).toEqual([watcherId]);
+    const frames = await settle(watcher);
+    expect(events(frames, 'join')).toHaveLength(1);
+    expect(events(frames, 'leave')).toEqual(events(frames, 'join'));
+    await sleep(TTL_MS + INTERVAL_MS);
+    expect(await members(watcher)).toEqual([watcherId]);
+  });
+
   describe('an instance killed with SIGKILL', () => {
     let compiled: { dir: string; entry: string };
 

@@ -18,6 +18,8 @@ import {
   whenReady,
 } from './redis-connection.js';
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
+import { decodePresenceMessage, isPresenceMessage } from './presence-envelope.js';
+import { RedisPresenceStore } from './redis-presence-store.js';
 import { RedisHistoryStore, type HistoryFailure, type RedisHistoryLink } from './redis-history-store.js';
 import { isStoredMessage, StreamEnvelope } from './stream-envelope.js';
 import type { StreamSink } from '../interfaces/channel-stream.interface.js';
@@ -98,6 +100,8 @@ export class RedisBroker implements SocketApiBroker {
   private readonly streamEnvelope: StreamEnvelope;
   /** The history of channels, shared by the instances through this broker's Redis. */
   readonly history: RedisHistoryStore;
+  /** Who is in the presence channels, shared by the instances through this broker's Redis. */
+  readonly presence: RedisPresenceStore;
   private sink?: StreamSink;
   /** Watched channels known to have history (the store used them): a `v1` publication on them is refused. */
   private readonly historyChannels = new Set<string>();
@@ -151,6 +155,14 @@ export class RedisBroker implements SocketApiBroker {
     this.historyErrors = new ThrottledWarning(this.logger);
     this.streamEnvelope = new StreamEnvelope(this.instanceId, options.secret);
     this.history = new RedisHistoryStore(this.historyLink());
+    this.presence = new RedisPresenceStore({
+      client: () => this.publisher,
+      prefix: this.prefix,
+      senderId: this.instanceId,
+      ttlMs: this.settings.presenceTtlMs,
+      intervalMs: this.settings.presenceIntervalMs,
+      logger: this.logger,
+    });
   }
 
   get stats(): Readonly<RedisBrokerStats> {
@@ -268,6 +280,7 @@ export class RedisBroker implements SocketApiBroker {
 
   private onMessage(redisChannel: Buffer, message: Buffer): void {
     if (isStoredMessage(message)) return this.onStoredMessage(redisChannel, message);
+    if (isPresenceMessage(message)) return this.onPresenceMessage(redisChannel, message);
     const frame = this.envelope.decode(redisChannel, message);
     if (frame === OWN_MESSAGE) return;
     if (typeof frame === 'string') return this.rejected(redisChannel, frame);
@@ -306,6 +319,24 @@ export class RedisBroker implements SocketApiBroker {
       return;
     }
     if (!decoded.own) this.counters.received++;
+  }
+
+  /** A `p1` message (a presence join or leave, published by a store script): to the sink, own ones included. */
+  private onPresenceMessage(redisChannel: Buffer, message: Buffer): void {
+    if (message.length > this.envelope.maxMessageBytes) {
+      return this.rejected(redisChannel, `larger than ${this.envelope.maxMessageBytes} bytes`);
+    }
+    const decoded = decodePresenceMessage(message);
+    if (typeof decoded === 'string') return this.rejected(redisChannel, decoded);
+    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    try {
+      this.sink?.presence(name, decoded.event, decoded.member);
+    } catch (error) {
+      this.logger.error(
+        `Delivering a presence event on '${name}' failed`,
+        error instanceof Error ? error.stack : String(error),
+      );
+    }
   }
 
   private rejected(redisChannel: Buffer, reason: string): void {

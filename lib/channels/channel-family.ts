@@ -50,6 +50,11 @@ export class FanOutChannelFamily<T = unknown> extends ChannelFamily<T> {
     return this.declaration?.history;
   }
 
+  /** The declaration's presence: each concrete channel gets its own (made by the hub's `acquire`). */
+  get presence(): DeclaredChannelOptions['presence'] {
+    return this.declaration?.presence;
+  }
+
   declare(options: DeclaredChannelOptions): void {
     this.declaration = options;
   }

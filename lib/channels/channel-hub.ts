@@ -1,13 +1,24 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { ChannelRoute, HistoryStore, StreamPosition, StreamSink } from '../interfaces/channel-stream.interface.js';
+import type {
+  ChannelRoute,
+  HistoryStore,
+  PresenceEvent,
+  PresenceMember,
+  PresenceStore,
+  StreamPosition,
+  StreamSink,
+} from '../interfaces/channel-stream.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
+import { presenceEventFrame } from '../protocol/server-messages.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
 import { FanOutChannelFamily } from './channel-family.js';
 import { ChannelPattern } from './channel-pattern.js';
+import { ChannelPresence } from './channel-presence.js';
 import { ChannelStream } from './channel-stream.js';
 import { FanOutChannel, type DeclaredChannelOptions } from './fan-out-channel.js';
 import { MemoryHistoryStore } from './memory-history-store.js';
+import { MemoryPresenceStore } from './memory-presence-store.js';
 import { readRemoteFrame } from './remote-frame.js';
 
 /**
@@ -26,12 +37,15 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly findChannel = (name: string): FanOutChannel | undefined => this.find(name);
   /** Where history channels' publications are stored: the broker's shared store, else this process's memory. */
   private readonly history: HistoryStore;
+  /** Who is in the presence channels: the broker's shared store, else this process's. */
+  readonly presenceStore: PresenceStore;
 
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
   ) {
     this.history = broker.history ?? new MemoryHistoryStore(this);
+    this.presenceStore = broker.presence ?? new MemoryPresenceStore(this);
   }
 
   get<T>(name: string): FanOutChannel<T> {
@@ -74,6 +88,7 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     if (options.history) {
       channel.stream = new ChannelStream(channel, this.history, options.history, this.options.serialization);
     }
+    if (options.presence) channel.presence = this.presenceOf(channel.route, options.presence);
     return channel;
   }
 
@@ -87,10 +102,6 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     this.find(name)?.stream?.resume();
   }
 
-  presence(): void {
-    // No channel has presence yet: its join and leave events will be delivered here (issue 12, presence).
-  }
-
   /**
    * The channel of a concrete `route` of the channel declared as `declaredName`, for its first member:
    * the declared channel itself for an exact name (permanent), else the live concrete channel, made
@@ -102,8 +113,9 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     let channel = this.live.get(route.name);
     if (!channel) {
       channel = family.open(route);
-      const limits = family.history;
-      if (limits) channel.stream = new ChannelStream(channel, this.history, limits, this.options.serialization);
+      const { history, presence } = family;
+      if (history) channel.stream = new ChannelStream(channel, this.history, history, this.options.serialization);
+      if (presence) channel.presence = this.presenceOf(route, presence);
       this.live.set(route.name, channel);
     }
     return channel;
@@ -124,9 +136,30 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     await this.broker.connect((name, frame) => this.deliverRemote(name, frame), this);
   }
 
-  /** After the server's drain (a destroy hook), so that in-flight actions still publish. */
+  /**
+   * After the server's drain (a destroy hook), so that in-flight actions still publish; the presence
+   * store first, so that the leaves of this instance's members go out while the broker still can.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.presenceStore.close();
     await this.broker.close();
+  }
+
+  /** The presence of a live concrete channel of a declaration with `presence` (P1's `acquire` calls it too). */
+  presenceOf(route: ChannelRoute, options: NonNullable<DeclaredChannelOptions['presence']>): ChannelPresence {
+    return new ChannelPresence(route, options, this.presenceStore, this.options.serialization);
+  }
+
+  /**
+   * A join or leave from the presence store (this process's, or another instance's through the
+   * broker): to the channel's other subscribers here, when it announces them. A leave names the
+   * member only.
+   */
+  presence(name: string, event: PresenceEvent, member: PresenceMember): void {
+    const channel = this.find(name);
+    if (!channel?.presence?.announces || channel.subscribers.size === 0) return;
+    const shown = event === 'leave' ? { clientId: member.clientId } : member;
+    channel.deliverExcept(Buffer.from(presenceEventFrame(event, name, shown)), member.clientId);
   }
 
   /**

@@ -6,6 +6,7 @@ import type { SocketChannelOptions } from '../interfaces/socket-channel-options.
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { NO_PARAMS } from './channel-pattern.js';
+import type { ChannelPresence } from './channel-presence.js';
 import { FilteredDelivery } from './filtered-delivery.js';
 import { ServerChannel } from './server-channel.js';
 
@@ -31,7 +32,7 @@ export interface ChannelSubscriber {
 }
 
 /** What a declaration sets on its channel (and on each concrete channel of a pattern). */
-export type DeclaredChannelOptions = Pick<SocketChannelOptions, 'slowConsumer' | 'filter'> & {
+export type DeclaredChannelOptions = Pick<SocketChannelOptions, 'slowConsumer' | 'filter' | 'presence'> & {
   /** Resolved by the orchestrator (`resolveHistoryLimits`): the channel (each concrete channel) gets a stream. */
   history?: HistoryLimits;
 };
@@ -140,6 +141,18 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
     const parse = (this.filter || this.publications.observed || this.familyPublications?.observed) && data !== '';
     const payload = parse ? (JSON.parse(data) as T) : (undefined as T);
     this.deliver(frame, payload, payload);
+  }
+
+  /** Its presence, when the channel is declared with `presence`. */
+  presence?: ChannelPresence;
+
+  /** A presence frame (join/leave of `clientId`) to every subscriber but that one. */
+  deliverExcept(frame: Buffer, clientId: string): void {
+    for (const subscriber of this.subscribers) {
+      if (subscriber.id === clientId) continue;
+      if (this.dropsForSlowConsumers) subscriber.offerFrame(frame);
+      else subscriber.sendFrame(frame);
+    }
   }
 }
 

@@ -69,7 +69,9 @@ export class Subscriptions {
     channel.filter?.remove(subscriber);
     const wasLive = channel.subscribers.delete(subscriber);
     const wasJoining = channel.stream?.drop(subscriber) ?? false;
-    if ((wasLive || wasJoining) && members(channel) === 0) {
+    if (!wasLive && !wasJoining) return;
+    channel.presence?.leave(subscriber);
+    if (members(channel) === 0) {
       channel.stream?.idle();
       this.broker.unwatch(channel.name);
       this.hub.release(channel);

@@ -6,7 +6,7 @@ import { resolveHistoryLimits } from '../channels/history-limits.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import type { HistoryLimits } from '../interfaces/channel-stream.interface.js';
 import type { SocketHandlerOptions } from '../interfaces/socket-action-options.interface.js';
-import type { ChannelHistoryOptions } from '../interfaces/socket-channel-options.interface.js';
+import type { ChannelHistoryOptions, ChannelPresenceOptions } from '../interfaces/socket-channel-options.interface.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
@@ -53,7 +53,8 @@ export class SocketApiOrchestrator implements OnModuleInit {
     }
     const compiled = this.compile(target, metadata);
     const history = metadata.history && historyLimits(target, metadata.history);
-    const declared = this.channels.declare(pattern, { slowConsumer, filter, history });
+    const presence = metadata.presence && checkedPresence(target, metadata.presence);
+    const declared = this.channels.declare(pattern, { slowConsumer, filter, history, presence });
     this.registry.addChannel({
       target,
       options: metadata,
@@ -88,6 +89,25 @@ function compilePattern(target: HandlerTarget): ChannelPattern {
 }
 
 /** A channel's `history` option, checked: a bad one is a startup error naming the method. */
+/** `presence: true | { info?, joinLeave? }`, checked at startup rather than failing at the first subscribe. */
+function checkedPresence(
+  target: HandlerTarget,
+  presence: true | ChannelPresenceOptions,
+): true | ChannelPresenceOptions {
+  if (presence === true) return presence;
+  const valid =
+    typeof presence === 'object' &&
+    (presence.info === undefined || typeof presence.info === 'function') &&
+    (presence.joinLeave === undefined || typeof presence.joinLeave === 'boolean');
+  if (!valid) {
+    throw new SocketApiDeclarationError(
+      target,
+      `the presence of channel '${target.name}' must be true or { info?: function, joinLeave?: boolean }.`,
+    );
+  }
+  return presence;
+}
+
 function historyLimits(target: HandlerTarget, options: ChannelHistoryOptions): HistoryLimits {
   try {
     return resolveHistoryLimits(options);

@@ -61,12 +61,32 @@ export class SubscribeFlow {
     // The data is kept for the guards to see again after a renewal, and for the filter: only channels with either need it.
     const data = handler.admits || handler.options.filter ? message.data : undefined;
     if (channel.stream) return this.joinStream(connection, message, channel, channel.stream, data, initial);
+    // A presence channel: the member is in the store (its join sent to the others) before `subscribed`.
+    const { presence } = channel;
+    if (presence) {
+      return presence.join(connection, message.data).then(() => {
+        // Gone while the store was written: its close took it out of its channels, but not yet out of this one.
+        if (!connection.isOpen) return presence.leave(connection);
+        this.subscribed(connection, message, route, channel, data, initial);
+      });
+    }
+    this.subscribed(connection, message, route, channel, data, initial);
+    return undefined;
+  }
+
+  private subscribed(
+    connection: WsConnection,
+    message: ClientMessage,
+    route: ResolvedChannel,
+    channel: FanOutChannel,
+    data: unknown,
+    initial: string | undefined,
+  ): void {
     this.subscriptions.subscribe(connection, channel, data);
     // A channel without history has nothing to recover: the client is told so, and gets the initial data.
     const reply = message.recover ? notRecoveredReply(route.name, message.id) : subscribedReply(route.name, message.id);
     connection.sendFrame(reply);
     if (initial !== undefined) connection.sendFrame(initial);
-    return undefined;
   }
 
   /**
@@ -86,8 +106,16 @@ export class SubscribeFlow {
   ): Promise<void> {
     const { name } = channel;
     this.subscriptions.reserve(connection, channel, stream, data);
+    // Left (closed, or unsubscribed) while Redis answered: nothing more is done for it.
+    const left = () => !this.subscriptions.of(connection).has(channel);
     try {
       await this.broker.listening?.(name);
+      if (left()) return;
+      const { presence } = channel;
+      if (presence) {
+        await presence.join(connection, message.data);
+        if (left()) return presence.leave(connection);
+      }
       await stream.join(connection, message.recover, (join) => {
         const { top, recovered, frames } = join;
         this.subscriptions.subscribe(connection, channel, data);

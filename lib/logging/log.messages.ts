@@ -50,3 +50,14 @@ export const historyUnreachable = (channel: string): string =>
 export const historyPublicationTooLarge = (channel: string, size: number, maxMessageBytes: number): string =>
   `A publication on '${channel}' of ${size} bytes is larger than maxMessageBytes (${maxMessageBytes}): it was ` +
   'not stored nor sent.';
+
+// Channels: presence (issue 12)
+
+/** A presence channel's `info` gave more than the bound: the subscribe fails (INTERNAL_ERROR), this says why. */
+export const presenceInfoTooLarge = (channel: string, bytes: number, maxBytes: number): string =>
+  `The presence info of a subscriber of '${channel}' is ${bytes} bytes serialized, more than ${maxBytes}: ` +
+  'keep presence.info small (it is sent to every subscriber and kept in the presence store).';
+
+/** A presence `leave` that failed (the member expires from the shared store by itself). */
+export const presenceLeaveFailed = (channel: string): string =>
+  `A presence leave on channel '${channel}' failed; the member expires from the presence store by itself`;

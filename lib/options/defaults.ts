@@ -34,5 +34,7 @@ export const DEFAULTS = {
     connectTimeoutMs: 5000,
     maxPendingBytes: 4 * 1024 * 1024,
     maxMessageBytes: 4 * 1024 * 1024,
+    presenceTtlMs: 15_000,
+    presenceIntervalMs: 5_000,
   },
 } as const;

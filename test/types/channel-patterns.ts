@@ -21,7 +21,13 @@ const assertType = <T extends true>(): T | undefined => undefined;
 interface RoomsContract {
   actions: { send_to_room: { data: { roomId: string; message: string }; reply: unknown } };
   channels: {
-    chat: { data: { message: string }; payload: { text: string }; params: {}; history: false; presence: false };
+    chat: {
+      data: { message: string };
+      payload: { text: string };
+      params: Record<string, never>;
+      history: false;
+      presence: false;
+    };
     'rooms/:roomId': {
       data: undefined;
       payload: { message: string };

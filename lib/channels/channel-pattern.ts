@@ -47,6 +47,13 @@ export class ChannelPattern {
     return this.params.length > 0;
   }
 
+  /** The name written segment by segment: each literal as `literal` gives it, each parameter as `param` does. */
+  render(literal: (text: string) => string, param: (name: string) => string): string {
+    return this.segments
+      .map((segment) => ('param' in segment ? param(segment.param) : literal(segment.literal)))
+      .join('/');
+  }
+
   get segmentCount(): number {
     return this.segments.length;
   }

@@ -42,10 +42,9 @@ describe("the client's presence against the real server", () => {
     const bobFeed = new Recorder(bob.subscribe('lobby'));
     await events.until((values) => values.length === 1);
     const members = await bob.presence('lobby');
-    expect(members.map((member) => member.info).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
-      { name: 'ada' },
-      { name: 'bob' },
-    ]);
+    expect(
+      members.map((member) => member.info).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual([{ name: 'ada' }, { name: 'bob' }]);
     expect(events.values[0]).toMatchObject({ type: 'join', channel: 'lobby', member: { info: { name: 'bob' } } });
     bobFeed.close();
     await events.until((values) => values.length === 2);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { ChannelHub } from '../../lib/channels/channel-hub.js';
 import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep, waitFor } from '../support/wait.js';
@@ -278,6 +279,52 @@ describeWithRedis('presence across two instances on a real redis-server', () => 
     expect(events(frames, 'leave')).toEqual(events(frames, 'join'));
     await sleep(TTL_MS + INTERVAL_MS);
     expect(await members(watcher)).toEqual([watcherId]);
+  });
+
+  it('a room of a pattern: no channel is left for a client gone during its join, and a join that outlives the last member lands in the live room', async () => {
+    const hub = b.app.get(ChannelHub);
+    const subscribe = async (client: TestClient, id: string) => {
+      client.send({ type: 'subscribe', channel: 'rooms/9', id });
+      await client.waitFor(() => client.frames.some((frame) => (frame as Frame).id === id));
+    };
+    // Gone while its join waits for Redis: the room it acquired is released.
+    const gone = await open(b, 'gone');
+    redis.pause();
+    try {
+      gone.send({ type: 'subscribe', channel: 'rooms/9', id: 'sub' });
+      await sleep(200);
+      gone.socket.terminate();
+      await gone.closed();
+    } finally {
+      redis.resume();
+    }
+    await eventually(
+      () => hub.live.has('rooms/9'),
+      (live) => !live,
+    );
+
+    // The last member leaves while another's join waits for Redis: the joiner is in the room publications reach.
+    const first = await open(b, 'first');
+    await subscribe(first, 'sub');
+    const second = await open(b, 'second');
+    redis.pause();
+    try {
+      second.send({ type: 'subscribe', channel: 'rooms/9', id: 'sub' });
+      await sleep(200);
+      first.send({ type: 'unsubscribe', channel: 'rooms/9', id: 'bye' });
+      await first.waitFor(() => first.frames.some((frame) => (frame as Frame).id === 'bye'));
+    } finally {
+      redis.resume();
+    }
+    await second.waitFor(() => second.frames.some((frame) => (frame as Frame).id === 'sub'));
+    expect(hub.find('rooms/9')?.subscriberCount).toBe(1);
+    hub.channelOf('rooms/:roomId', { name: 'rooms/9', params: { roomId: '9' } }).publish({ n: 1 });
+    await second.waitFor(() => second.frames.some((frame) => (frame as Frame).type === 'data'));
+    expect(second.frames.find((frame) => (frame as Frame).type === 'data')).toEqual({
+      type: 'data',
+      channel: 'rooms/9',
+      data: { n: 1 },
+    });
   });
 
   describe('an instance killed with SIGKILL', () => {

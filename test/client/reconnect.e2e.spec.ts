@@ -59,6 +59,19 @@ describe('client subscriptions and reconnection against a real server', () => {
     expect(server.api.news.subscriberCount).toBe(0);
   });
 
+  it('left while its subscribe is in flight, then subscribed again with other data: nothing of the first reaches the second', async () => {
+    const client = newClient();
+    await stateReached(client, 'open');
+    // Same tick: subscribe {a} goes out, the last observer leaves (unsubscribe), subscribe {b} goes out.
+    // The server answers in order: subscribed + room a's initial data, unsubscribed, subscribed + room b's.
+    record(new Recorder(client.subscribe('room', { name: 'a' }))).close();
+    const second = record(new Recorder(client.subscribe('room', { name: 'b' })));
+    await second.until((values) => values.some((value) => value.welcome === 'b'));
+    await client.action('echo', 'sync');
+    expect(second.values).toEqual([{ welcome: 'b' }]);
+    expect(server.api.subscribeCalls.map((call) => call.data)).toEqual([{ name: 'a' }, { name: 'b' }]);
+  });
+
   it('a second observer with other data is refused (one subscription per channel and connection)', async () => {
     const client = newClient();
     record(new Recorder(client.subscribe('news', { since: 1 })));

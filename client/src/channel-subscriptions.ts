@@ -29,6 +29,12 @@ export interface SubscriptionLink {
 export class ChannelSubscriptions {
   private readonly byChannel = new Map<string, SharedSubscription>();
   private readonly byPendingId = new Map<MessageId, SharedSubscription>();
+  /**
+   * The channel of each `unsubscribe` not answered yet. Data frames name a channel, not a
+   * subscription: until the server's answer, those of the channel are the left subscription's
+   * (the server answers in order), not of one made again since, maybe with other data.
+   */
+  private readonly unsubscribing = new Map<MessageId, string>();
   /** Set once the client stopped: later observers are told at once. */
   private stopped: { error: SocketApiError | undefined } | undefined;
 
@@ -68,6 +74,7 @@ export class ChannelSubscriptions {
   /** The connection dropped: answers still awaited will never come. */
   connectionLost(): void {
     this.byPendingId.clear();
+    this.unsubscribing.clear();
     for (const shared of this.byChannel.values()) shared.pendingId = undefined;
   }
 
@@ -76,8 +83,17 @@ export class ChannelSubscriptions {
     this.takePending(id);
   }
 
-  /** An error frame answering a `subscribe` of ours: the subscription is refused. True when it was one. */
+  /** An `unsubscribed` answering an `unsubscribe` of ours: the channel's data frames are the live subscription's again. */
+  unsubscribed(id: unknown): void {
+    if (typeof id === 'number') this.unsubscribing.delete(id);
+  }
+
+  /**
+   * An error frame answering a `subscribe` of ours (the subscription is refused) or an `unsubscribe`.
+   * True when it answered one of them.
+   */
   refused(id: unknown, error: SocketApiError): boolean {
+    if (typeof id === 'number' && this.unsubscribing.delete(id)) return true;
     const shared = this.takePending(id);
     if (shared === undefined) return false;
     this.end(shared, (observer) => observer.error(error));
@@ -87,7 +103,7 @@ export class ChannelSubscriptions {
   data(channel: unknown, payload: unknown): void {
     if (typeof channel !== 'string') return;
     const shared = this.byChannel.get(channel);
-    if (shared === undefined) return;
+    if (shared === undefined || this.isUnsubscribing(channel)) return;
     for (const observer of [...shared.observers]) observer.next(payload);
   }
 
@@ -134,7 +150,14 @@ export class ChannelSubscriptions {
     shared.observers.delete(observer);
     if (shared.observers.size > 0 || this.byChannel.get(shared.channel) !== shared) return;
     this.forget(shared);
-    this.link.send({ type: 'unsubscribe', channel: shared.channel, id: this.link.nextId() });
+    const id = this.link.nextId();
+    if (this.link.send({ type: 'unsubscribe', channel: shared.channel, id }))
+      this.unsubscribing.set(id, shared.channel);
+  }
+
+  private isUnsubscribing(channel: string): boolean {
+    for (const left of this.unsubscribing.values()) if (left === channel) return true;
+    return false;
   }
 
   private end(shared: SharedSubscription, tell: (observer: Subscriber<unknown>) => void): void {

@@ -279,8 +279,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         this.subscriptions.subscribed(frame.id);
         break;
       case 'unsubscribed':
-        // Ours carry an id (and their channel is forgotten already); the server's own have none.
+        // Ours carry an id; the server's own (it ended a subscription) have none.
         if (frame.id === undefined) this.subscriptions.unsubscribedByServer(frame.channel);
+        else this.subscriptions.unsubscribed(frame.id);
         break;
       case 'auth':
         this.renewal?.answered(frame);

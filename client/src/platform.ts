@@ -49,8 +49,15 @@ interface PlatformGlobals {
 
 const globals = globalThis as unknown as PlatformGlobals;
 
+/**
+ * The longest delay `setTimeout` keeps (2^31 - 1 ms, 24.8 days): browsers and Node run a longer one
+ * at once, which would renew a token valid for weeks in a loop.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Runs `callback` after `ms` (at most 24.8 days: a longer delay fires then, early rather than at once). */
 export function startTimer(callback: () => void, ms: number): TimerHandle {
-  return globals.setTimeout(callback, ms);
+  return globals.setTimeout(callback, Math.min(ms, MAX_TIMER_MS));
 }
 
 export function stopTimer(handle: TimerHandle | undefined): void {

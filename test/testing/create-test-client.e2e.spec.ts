@@ -116,6 +116,14 @@ describe('createTestClient', () => {
     expect(await client.action('add', { a: 5, b: 3 })).toBe(8);
   });
 
+  it('on an app it served and that is closed now: rejects with a message that says so, and starts nothing again', async () => {
+    const closed = await makeApp();
+    await (await createTestClient(closed)).action('add', { a: 1, b: 1 });
+    await closed.close();
+    await expect(createTestClient(closed)).rejects.toThrow('Test client: the app is closed');
+    expect((closed.getHttpServer() as Server).listening).toBe(false);
+  });
+
   it("closes every client it made when the app closes, before the app's server stops", async () => {
     app = await makeApp();
     const server = app.getHttpServer() as Server;

@@ -79,6 +79,22 @@ describe('client subscriptions and reconnection against a real server', () => {
     expect((other.error as SocketApiError).code).toBe(ClientErrorCode.SUBSCRIPTION_CONFLICT);
   });
 
+  it('data that JSON cannot carry (a BigInt): that Observable errors CLIENT_DATA_FAILED, the channel and the connection stay usable', async () => {
+    const client = newClient();
+    await stateReached(client, 'open');
+    const unsendable = record(new Recorder(client.subscribe('news', { since: 1n as unknown as number })));
+    expect((unsendable.error as SocketApiError).code).toBe(ClientErrorCode.DATA_FAILED);
+    const news = record(new Recorder(client.subscribe('news', { since: 2 })));
+    await news.until((values) => values.length === 1);
+    await expect(client.action('echo', { id: 1n })).rejects.toMatchObject({ code: ClientErrorCode.DATA_FAILED });
+
+    [...server.api.connections][0].close(1011);
+    await stateReached(client, 'reconnecting');
+    await stateReached(client, 'open');
+    expect(await client.action('echo', 'after the reconnect')).toBe('after the reconnect');
+    await news.until((values) => values.length === 2);
+  });
+
   it("a refused subscription errors the Observable with the server's error", async () => {
     const client = newClient();
     const refused = record(new Recorder(client.subscribe('room', { name: 'closed' })));

@@ -79,11 +79,19 @@ describe('client subscriptions and reconnection against a real server', () => {
     expect((other.error as SocketApiError).code).toBe(ClientErrorCode.SUBSCRIPTION_CONFLICT);
   });
 
-  it('data that JSON cannot carry (a BigInt): that Observable errors CLIENT_DATA_FAILED, the channel and the connection stay usable', async () => {
+  it('data that cannot be sent (a BigInt, a data function that throws at the first subscribe): that Observable errors CLIENT_DATA_FAILED, the channel and the connection stay usable', async () => {
     const client = newClient();
     await stateReached(client, 'open');
     const unsendable = record(new Recorder(client.subscribe('news', { since: 1n as unknown as number })));
     expect((unsendable.error as SocketApiError).code).toBe(ClientErrorCode.DATA_FAILED);
+    const throwing = record(
+      new Recorder(
+        client.subscribe('room', () => {
+          throw new Error('no room');
+        }),
+      ),
+    );
+    expect((throwing.error as SocketApiError).code).toBe(ClientErrorCode.DATA_FAILED);
     const news = record(new Recorder(client.subscribe('news', { since: 2 })));
     await news.until((values) => values.length === 1);
     await expect(client.action('echo', { id: 1n })).rejects.toMatchObject({ code: ClientErrorCode.DATA_FAILED });

@@ -48,20 +48,20 @@ export class ChannelSubscriptions {
         subscriber.error(error ?? new SocketApiError(ClientErrorCode.CLOSED, ClientMessage.closed));
         return undefined;
       }
-      let shared = this.byChannel.get(channel);
+      const shared = this.byChannel.get(channel);
       if (shared !== undefined && !sameData(shared.data, data)) {
         subscriber.error(
           new SocketApiError(ClientErrorCode.SUBSCRIPTION_CONFLICT, ClientMessage.subscriptionConflict(channel)),
         );
         return undefined;
       }
+      const joined = shared ?? { channel, data, observers: new Set() };
+      joined.observers.add(observer);
       if (shared === undefined) {
-        shared = { channel, data, observers: new Set() };
-        this.byChannel.set(channel, shared);
-        this.subscribe(shared);
+        this.byChannel.set(channel, joined);
+        // After the observer joined: a subscription that fails at once (its data) tells it.
+        this.subscribe(joined);
       }
-      shared.observers.add(observer);
-      const joined = shared;
       return () => this.leave(joined, observer);
     });
   }
@@ -130,6 +130,9 @@ export class ChannelSubscriptions {
     let data: unknown;
     try {
       data = typeof shared.data === 'function' ? (shared.data as () => unknown)() : shared.data;
+      // Serialized here too, so that data JSON cannot carry fails this subscription, not the send
+      // (which would throw out of the code that resubscribes everything at a reconnect).
+      JSON.stringify(data);
     } catch (error) {
       const failure = new SocketApiError(ClientErrorCode.DATA_FAILED, ClientMessage.dataFailed(shared.channel, error));
       this.end(shared, (observer) => observer.error(failure));
@@ -185,5 +188,10 @@ export class ChannelSubscriptions {
 function sameData(live: SubscribeData, wanted: SubscribeData): boolean {
   if (live === wanted) return true;
   if (typeof live === 'function' || typeof wanted === 'function') return false;
-  return JSON.stringify(live) === JSON.stringify(wanted);
+  try {
+    return JSON.stringify(live) === JSON.stringify(wanted);
+  } catch {
+    // Data JSON cannot carry is never the live subscription's (that one was sent).
+    return false;
+  }
 }

@@ -148,16 +148,23 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         reject(new SocketApiError(ClientErrorCode.ABORTED, ClientMessage.aborted(name)));
         return;
       }
-      const call = new ActionCall(
-        ++this.lastId,
-        name,
-        data,
-        options.timeoutMs ?? this.options.actionTimeoutMs,
-        options.signal,
-        resolve,
-        reject,
-        (settled) => this.forget(settled),
-      );
+      let call: ActionCall;
+      try {
+        call = new ActionCall(
+          ++this.lastId,
+          name,
+          data,
+          options.timeoutMs ?? this.options.actionTimeoutMs,
+          options.signal,
+          resolve,
+          reject,
+          (settled) => this.forget(settled),
+        );
+      } catch (error) {
+        // The frame is serialized at the call: data JSON cannot carry (a BigInt, a cycle) ends here.
+        reject(new SocketApiError(ClientErrorCode.DATA_FAILED, ClientMessage.actionDataFailed(name, error)));
+        return;
+      }
       if (this.transport?.isOpen) {
         this.dispatch(call, this.transport);
       } else if ((options.whenDisconnected ?? this.options.whenDisconnected) === 'fail') {

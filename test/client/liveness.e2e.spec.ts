@@ -15,6 +15,8 @@ class ControlledServer {
   readonly sockets: WebSocket[] = [];
   readonly received: Array<{ socket: number; frame: { type: string } }> = [];
   silent = false;
+  /** The `expiresAt` of the server's answers to `auth` frames (ms since the epoch, by the server's clock). */
+  renewedUntil = () => Date.now() + 60_000;
 
   constructor() {
     this.server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -25,6 +27,9 @@ class ControlledServer {
         this.received.push({ socket: index, frame });
         if (this.silent) return;
         if (frame.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
+        if (frame.type === 'auth') {
+          socket.send(JSON.stringify({ type: 'auth', id: frame.id, data: { expiresAt: this.renewedUntil() } }));
+        }
         if (frame.type === 'action') {
           socket.send(
             JSON.stringify({
@@ -46,6 +51,10 @@ class ControlledServer {
 
   get url(): string {
     return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  framesOfType(type: string): number {
+    return this.received.filter((entry) => entry.frame.type === type).length;
   }
 
   pingsFrom(socket: number): number {
@@ -135,6 +144,21 @@ describe("the client's own liveness check", () => {
     const reconnecting = await stateReached(client, 'reconnecting');
     expect(reconnecting.error?.code).toBe(ClientErrorCode.CONNECTION_LOST);
     await waitFor(() => accepted.length >= 3);
+  });
+
+  it("a client whose clock is ahead of the server's (renewed tokens look expired) does not renew in a loop", async () => {
+    // The server's answer gives an expiry that the client's clock has passed already.
+    server.renewedUntil = () => Date.now() - 60_000;
+    const client = cleanup.track(
+      new SocketApiClient(server.url, {
+        heartbeat: false,
+        auth: { token: () => ({ token: 'opaque', expiresAt: Date.now() + 60_000 }) },
+      }),
+    );
+    await stateReached(client, 'open');
+    await client.renewCredentials();
+    await sleep(500);
+    expect(server.framesOfType('auth')).toBeLessThanOrEqual(2);
   });
 
   it('heartbeat: false sends no ping and keeps a silent connection', async () => {

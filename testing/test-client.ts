@@ -3,15 +3,16 @@ import type { Subscription } from 'rxjs';
 import type WebSocket from 'ws';
 import { ClientErrorCode } from '../client/src/client-error-codes.js';
 import type {
-  ActionData,
+  ActionArguments,
   ActionName,
+  ActionReply,
   ChannelData,
   ChannelName,
   ChannelPayload,
   SocketApiContract,
   UntypedContract,
 } from '../client/src/contract.js';
-import type { ActionOptions, SocketApiClientOptions } from '../client/src/options.js';
+import type { SocketApiClientOptions } from '../client/src/options.js';
 import { SocketApiClient } from '../client/src/socket-api-client.js';
 import { SocketApiError } from '../client/src/socket-api-error.js';
 import { forgetClient } from './app-clients.js';
@@ -77,10 +78,9 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
    */
   override action<N extends ActionName<Contract>>(
     name: N,
-    data?: ActionData<Contract, N>,
-    options?: ActionOptions,
-  ): ReturnType<SocketApiClient<Contract>['action']> {
-    return super.action(name, data, options).catch((error: unknown) => {
+    ...args: ActionArguments<Contract, N>
+  ): Promise<ActionReply<Contract, N>> {
+    return super.action(name, ...args).catch((error: unknown) => {
       if (error instanceof SocketApiError && error.code.startsWith('CLIENT_')) {
         error.message = `${error.message}\n${this.wiring.log.format()}`;
       }
@@ -95,12 +95,11 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
   async expectError<N extends ActionName<Contract>>(
     code: string,
     name: N,
-    data?: ActionData<Contract, N>,
-    options?: ActionOptions,
+    ...args: ActionArguments<Contract, N>
   ): Promise<SocketApiError> {
     let reply: unknown;
     try {
-      reply = await super.action(name, data, options);
+      reply = await super.action(name, ...args);
     } catch (error) {
       if (error instanceof SocketApiError && error.code === code) return error;
       const how = error instanceof SocketApiError ? TestingMessage.butFailed(error.code, error.message) : String(error);

@@ -7,7 +7,7 @@ import type { ClientState } from './client-state.js';
 import { ClientMessage } from './client.messages.js';
 import { closeVerdict, type CloseVerdict, type ConnectionEnd } from './close-policy.js';
 import type {
-  ActionData,
+  ActionArguments,
   ActionName,
   ActionReply,
   ChannelData,
@@ -23,7 +23,6 @@ import { Heartbeat } from './heartbeat.js';
 import { Outbox } from './outbox.js';
 import {
   resolveClientOptions,
-  type ActionOptions,
   type ResolvedClientOptions,
   type SocketApiClientOptions,
   type TokenRequestReason,
@@ -136,8 +135,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
    */
   action<N extends ActionName<Contract>>(
     name: N,
-    data?: ActionData<Contract, N>,
-    options: ActionOptions = {},
+    ...[data, options = {}]: ActionArguments<Contract, N>
   ): Promise<ActionReply<Contract, N>> {
     return new Promise<ActionReply<Contract, N>>((resolve, reject) => {
       if (this.stopped) {

@@ -1,7 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { ClientErrorCode } from './client-error-codes.js';
 import { ClientMessage } from './client.messages.js';
-import type { ClientFrame, MessageId } from './frames.js';
+import type { ClientFrame, FrameLink, MessageId } from './frames.js';
 import { SocketApiError } from './socket-api-error.js';
 
 /** A subscription's `data`: a value, or a function evaluated at each (re)subscribe so that it is never stale. */
@@ -14,12 +14,6 @@ interface SharedSubscription {
   readonly observers: Set<Subscriber<unknown>>;
   /** The id of the `subscribe` waiting for its answer, if one is. */
   pendingId?: MessageId;
-}
-
-/** What the subscriptions need from the client: a way to send (false when not connected) and ids. */
-export interface SubscriptionLink {
-  send(frame: ClientFrame): boolean;
-  nextId(): MessageId;
 }
 
 /**
@@ -38,7 +32,7 @@ export class ChannelSubscriptions {
   /** Set once the client stopped: later observers are told at once. */
   private stopped: { error: SocketApiError | undefined } | undefined;
 
-  constructor(private readonly link: SubscriptionLink) {}
+  constructor(private readonly link: FrameLink) {}
 
   observe<T>(channel: string, data: SubscribeData): Observable<T> {
     return new Observable<T>((subscriber) => {

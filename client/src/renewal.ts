@@ -1,18 +1,12 @@
 import { ClientErrorCode } from './client-error-codes.js';
 import { ClientMessage } from './client.messages.js';
 import type { Credentials } from './credentials.js';
-import type { ClientFrame, MessageId, ServerFrame } from './frames.js';
+import type { FrameLink, MessageId, ServerFrame } from './frames.js';
 import { startTimer, stopTimer, type TimerHandle } from './platform.js';
 import { errorOfFrame, SocketApiError } from './socket-api-error.js';
 
 /** The shortest wait between a renewal and the next scheduled one. */
 const MIN_RENEWAL_DELAY_MS = 1000;
-
-/** What a renewal needs from the client. */
-export interface RenewalLink {
-  send(frame: ClientFrame): boolean;
-  nextId(): MessageId;
-}
 
 interface PendingRenewal {
   id: MessageId;
@@ -36,7 +30,7 @@ export class Renewal {
 
   constructor(
     private readonly credentials: Credentials,
-    private readonly link: RenewalLink,
+    private readonly link: FrameLink,
     /** Told of a failed scheduled renewal (the connection then expires, and the client reconnects). */
     private readonly failed: (error: SocketApiError) => void,
   ) {}

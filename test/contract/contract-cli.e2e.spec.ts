@@ -141,6 +141,19 @@ describe('the nestjs-socketapi-contract command on apps that go wrong', () => {
     expect(await readFile(join(dir, 'poller.ts'), 'utf8')).toContain('hello: {');
   }, 20_000);
 
+  it('a --type-name TypeScript cannot take (not an identifier, a reserved word): exit 1 with a message, no file', async () => {
+    for (const typeName of ['my-contract', 'class', 'string']) {
+      const out = `named-${typeName}.ts`;
+      const result = await run(['--module', 'named.mjs', '--out', out, '--type-name', typeName], {
+        file: 'named.mjs',
+        source: appModule('Greeter'),
+      });
+      expect(result).toMatchObject({ code: 1, hung: false });
+      expect(result.stderr).toContain(`'${typeName}'`);
+      await expect(readFile(join(dir, out), 'utf8')).rejects.toThrow('ENOENT');
+    }
+  }, 30_000);
+
   it('usage errors (an unknown option, a module file that does not exist) exit 2 with a message, not a stack', async () => {
     const unknown = await run(['--modul', 'ok.mjs']);
     expect(unknown).toMatchObject({ code: 2, hung: false });

@@ -25,6 +25,8 @@ export const ContractMessage = {
     `${file} does not exist (--module: the compiled module file, e.g. dist/app.module.js).`,
   noSocketApiModule: (name: string) =>
     `${name} does not import SocketApiModule: it has no handlers to write a contract of.`,
+  badTypeName: (name: string) =>
+    `'${name}' cannot name the contract type: it must be an identifier TypeScript lets a type have.`,
   failed: (file: string, reason: string) => `No contract written for ${file}: ${reason}`,
   closeFailed: (reason: string) => `The app did not close cleanly: ${reason}`,
   written: (file: string) => `Contract written to ${file}.`,

@@ -196,6 +196,15 @@ describe('createTestClient', () => {
     );
   });
 
+  it("subscribed() of a refused subscription rejects at once with the server's error, not after its timeout", async () => {
+    app = await makeApp();
+    const client = await createTestClient(app, { timeoutMs: 1500 });
+    const started = Date.now();
+    const refused = await client.subscribed('nope').catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'CHANNEL_NOT_FOUND' });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it("nextData: the channel's initial data when it subscribes, then the next publication", async () => {
     app = await makeApp();
     const reader = await createTestClient<Contract>(app);

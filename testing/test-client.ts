@@ -49,7 +49,7 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
   private socket: WebSocket | undefined;
   /** Channels the server confirmed on the current connection, and who waits for a confirmation. */
   private readonly confirmed = new Set<string>();
-  private readonly confirmationWaiters = new Map<string, Set<() => void>>();
+  private readonly confirmationWaiters = new Map<string, Set<Waiter<void>>>();
   private readonly kitSubscriptions = new Map<string, KitSubscription>();
   /** Called at the next `pong` frame (the kit's own `ping` was sent after everything they wait for). */
   private readonly pongWaiters = new Set<() => void>();
@@ -122,7 +122,7 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
    * `nextData` gets next. Resolves soon when it is confirmed already on this connection.
    */
   subscribed<N extends ChannelName<Contract>>(name: N, data?: ChannelData<Contract, N>): Promise<void> {
-    const confirmation = this.within<void>(`the subscription to '${name}'`, (resolve) => {
+    const confirmation = this.within<void>(`the subscription to '${name}'`, (resolve, reject) => {
       // The server sends a channel's initial data right after `subscribed`, in the same turn, so
       // the pong of a ping sent after the confirmation comes after the initial data: that makes
       // "everything before it has arrived" exact, without guessing whether the channel has some.
@@ -131,11 +131,13 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
         pingAfterConfirmation();
         return () => this.pongWaiters.delete(resolve);
       }
-      const waiters = this.confirmationWaiters.get(name) ?? new Set<() => void>();
+      const waiters = this.confirmationWaiters.get(name) ?? new Set<Waiter<void>>();
       this.confirmationWaiters.set(name, waiters);
-      waiters.add(pingAfterConfirmation);
+      // Rejected when the subscription ends unconfirmed (refused: the server's error; the client closed).
+      const waiter: Waiter<void> = { resolve: pingAfterConfirmation, reject };
+      waiters.add(waiter);
       return () => {
-        waiters.delete(pingAfterConfirmation);
+        waiters.delete(waiter);
         this.pongWaiters.delete(resolve);
       };
     });
@@ -217,17 +219,21 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
       waiters.clear();
       now.forEach(settle);
     };
+    const rejectAll = (failure: Error) => {
+      settleAll((waiter) => waiter.reject(failure));
+      const confirmations = [...(this.confirmationWaiters.get(name) ?? [])];
+      this.confirmationWaiters.delete(name);
+      confirmations.forEach((waiter) => waiter.reject(failure));
+    };
     const subscription = this.subscribe(name, data).subscribe({
       next: (payload) => settleAll((waiter) => waiter.resolve(payload)),
       error: (error: unknown) => {
         this.kitSubscriptions.delete(name);
-        const failure = error instanceof Error ? error : new Error(String(error));
-        settleAll((waiter) => waiter.reject(failure));
+        rejectAll(error instanceof Error ? error : new Error(String(error)));
       },
       complete: () => {
         this.kitSubscriptions.delete(name);
-        const closed = new SocketApiError(ClientErrorCode.CLOSED, TestingMessage.notConnected(`observe '${name}'`));
-        settleAll((waiter) => waiter.reject(closed));
+        rejectAll(new SocketApiError(ClientErrorCode.CLOSED, TestingMessage.notConnected(`observe '${name}'`)));
       },
     });
     const entry: KitSubscription = { waiters, subscription };
@@ -281,7 +287,7 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
       this.confirmed.add(frame.channel);
       const waiters = this.confirmationWaiters.get(frame.channel);
       this.confirmationWaiters.delete(frame.channel);
-      waiters?.forEach((confirm) => confirm());
+      waiters?.forEach((waiter) => waiter.resolve());
     });
   }
 

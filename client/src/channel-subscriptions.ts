@@ -1,7 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { ClientErrorCode } from './client-error-codes.js';
 import { ClientMessage } from './client.messages.js';
-import type { ClientFrame, MessageId } from './frames.js';
+import type { ClientFrame, FrameLink, MessageId } from './frames.js';
 import { SocketApiError } from './socket-api-error.js';
 
 /** A subscription's `data`: a value, or a function evaluated at each (re)subscribe so that it is never stale. */
@@ -16,12 +16,6 @@ interface SharedSubscription {
   pendingId?: MessageId;
 }
 
-/** What the subscriptions need from the client: a way to send (false when not connected) and ids. */
-export interface SubscriptionLink {
-  send(frame: ClientFrame): boolean;
-  nextId(): MessageId;
-}
-
 /**
  * The channels the client is subscribed to, each held once on the server whatever the number of
  * observers, and subscribed again (data evaluated anew) on every new connection.
@@ -29,10 +23,16 @@ export interface SubscriptionLink {
 export class ChannelSubscriptions {
   private readonly byChannel = new Map<string, SharedSubscription>();
   private readonly byPendingId = new Map<MessageId, SharedSubscription>();
+  /**
+   * The channel of each `unsubscribe` not answered yet. Data frames name a channel, not a
+   * subscription: until the server's answer, those of the channel are the left subscription's
+   * (the server answers in order), not of one made again since, maybe with other data.
+   */
+  private readonly unsubscribing = new Map<MessageId, string>();
   /** Set once the client stopped: later observers are told at once. */
   private stopped: { error: SocketApiError | undefined } | undefined;
 
-  constructor(private readonly link: SubscriptionLink) {}
+  constructor(private readonly link: FrameLink) {}
 
   observe<T>(channel: string, data: SubscribeData): Observable<T> {
     return new Observable<T>((subscriber) => {
@@ -42,20 +42,20 @@ export class ChannelSubscriptions {
         subscriber.error(error ?? new SocketApiError(ClientErrorCode.CLOSED, ClientMessage.closed));
         return undefined;
       }
-      let shared = this.byChannel.get(channel);
+      const shared = this.byChannel.get(channel);
       if (shared !== undefined && !sameData(shared.data, data)) {
         subscriber.error(
           new SocketApiError(ClientErrorCode.SUBSCRIPTION_CONFLICT, ClientMessage.subscriptionConflict(channel)),
         );
         return undefined;
       }
+      const joined = shared ?? { channel, data, observers: new Set() };
+      joined.observers.add(observer);
       if (shared === undefined) {
-        shared = { channel, data, observers: new Set() };
-        this.byChannel.set(channel, shared);
-        this.subscribe(shared);
+        this.byChannel.set(channel, joined);
+        // After the observer joined: a subscription that fails at once (its data) tells it.
+        this.subscribe(joined);
       }
-      shared.observers.add(observer);
-      const joined = shared;
       return () => this.leave(joined, observer);
     });
   }
@@ -68,6 +68,7 @@ export class ChannelSubscriptions {
   /** The connection dropped: answers still awaited will never come. */
   connectionLost(): void {
     this.byPendingId.clear();
+    this.unsubscribing.clear();
     for (const shared of this.byChannel.values()) shared.pendingId = undefined;
   }
 
@@ -76,8 +77,17 @@ export class ChannelSubscriptions {
     this.takePending(id);
   }
 
-  /** An error frame answering a `subscribe` of ours: the subscription is refused. True when it was one. */
+  /** An `unsubscribed` answering an `unsubscribe` of ours: the channel's data frames are the live subscription's again. */
+  unsubscribed(id: unknown): void {
+    if (typeof id === 'number') this.unsubscribing.delete(id);
+  }
+
+  /**
+   * An error frame answering a `subscribe` of ours (the subscription is refused) or an `unsubscribe`.
+   * True when it answered one of them.
+   */
   refused(id: unknown, error: SocketApiError): boolean {
+    if (typeof id === 'number' && this.unsubscribing.delete(id)) return true;
     const shared = this.takePending(id);
     if (shared === undefined) return false;
     this.end(shared, (observer) => observer.error(error));
@@ -87,7 +97,7 @@ export class ChannelSubscriptions {
   data(channel: unknown, payload: unknown): void {
     if (typeof channel !== 'string') return;
     const shared = this.byChannel.get(channel);
-    if (shared === undefined) return;
+    if (shared === undefined || this.isUnsubscribing(channel)) return;
     for (const observer of [...shared.observers]) observer.next(payload);
   }
 
@@ -114,6 +124,9 @@ export class ChannelSubscriptions {
     let data: unknown;
     try {
       data = typeof shared.data === 'function' ? (shared.data as () => unknown)() : shared.data;
+      // Serialized here too, so that data JSON cannot carry fails this subscription, not the send
+      // (which would throw out of the code that resubscribes everything at a reconnect).
+      JSON.stringify(data);
     } catch (error) {
       const failure = new SocketApiError(ClientErrorCode.DATA_FAILED, ClientMessage.dataFailed(shared.channel, error));
       this.end(shared, (observer) => observer.error(failure));
@@ -134,7 +147,14 @@ export class ChannelSubscriptions {
     shared.observers.delete(observer);
     if (shared.observers.size > 0 || this.byChannel.get(shared.channel) !== shared) return;
     this.forget(shared);
-    this.link.send({ type: 'unsubscribe', channel: shared.channel, id: this.link.nextId() });
+    const id = this.link.nextId();
+    if (this.link.send({ type: 'unsubscribe', channel: shared.channel, id }))
+      this.unsubscribing.set(id, shared.channel);
+  }
+
+  private isUnsubscribing(channel: string): boolean {
+    for (const left of this.unsubscribing.values()) if (left === channel) return true;
+    return false;
   }
 
   private end(shared: SharedSubscription, tell: (observer: Subscriber<unknown>) => void): void {
@@ -162,5 +182,10 @@ export class ChannelSubscriptions {
 function sameData(live: SubscribeData, wanted: SubscribeData): boolean {
   if (live === wanted) return true;
   if (typeof live === 'function' || typeof wanted === 'function') return false;
-  return JSON.stringify(live) === JSON.stringify(wanted);
+  try {
+    return JSON.stringify(live) === JSON.stringify(wanted);
+  } catch {
+    // Data JSON cannot carry is never the live subscription's (that one was sent).
+    return false;
+  }
 }

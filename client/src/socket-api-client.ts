@@ -7,7 +7,7 @@ import type { ClientState } from './client-state.js';
 import { ClientMessage } from './client.messages.js';
 import { closeVerdict, type CloseVerdict, type ConnectionEnd } from './close-policy.js';
 import type {
-  ActionData,
+  ActionArguments,
   ActionName,
   ActionReply,
   ChannelData,
@@ -23,12 +23,11 @@ import { Heartbeat } from './heartbeat.js';
 import { Outbox } from './outbox.js';
 import {
   resolveClientOptions,
-  type ActionOptions,
   type ResolvedClientOptions,
   type SocketApiClientOptions,
   type TokenRequestReason,
 } from './options.js';
-import { answersHttp, startTimer, stopTimer, type TimerHandle } from './platform.js';
+import { probeHttp, startTimer, stopTimer, type HttpProbe, type TimerHandle } from './platform.js';
 import { Renewal } from './renewal.js';
 import { errorOfFrame, SocketApiError } from './socket-api-error.js';
 import { Transport, type Handshake } from './transport.js';
@@ -75,6 +74,8 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
   private transport: Transport | undefined;
   private lastId = 0;
   private retryTimer: TimerHandle | undefined;
+  /** The reachability probe under way, cancelled by `close()`. */
+  private probe: HttpProbe | undefined;
   private stopped = false;
   /** Bumped when an attempt is superseded (close), so that its late async steps do nothing. */
   private generation = 0;
@@ -134,8 +135,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
    */
   action<N extends ActionName<Contract>>(
     name: N,
-    data?: ActionData<Contract, N>,
-    options: ActionOptions = {},
+    ...[data, options = {}]: ActionArguments<Contract, N>
   ): Promise<ActionReply<Contract, N>> {
     return new Promise<ActionReply<Contract, N>>((resolve, reject) => {
       if (this.stopped) {
@@ -146,16 +146,23 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         reject(new SocketApiError(ClientErrorCode.ABORTED, ClientMessage.aborted(name)));
         return;
       }
-      const call = new ActionCall(
-        ++this.lastId,
-        name,
-        data,
-        options.timeoutMs ?? this.options.actionTimeoutMs,
-        options.signal,
-        resolve,
-        reject,
-        (settled) => this.forget(settled),
-      );
+      let call: ActionCall;
+      try {
+        call = new ActionCall(
+          ++this.lastId,
+          name,
+          data,
+          options.timeoutMs ?? this.options.actionTimeoutMs,
+          options.signal,
+          resolve,
+          reject,
+          (settled) => this.forget(settled),
+        );
+      } catch (error) {
+        // The frame is serialized at the call: data JSON cannot carry (a BigInt, a cycle) ends here.
+        reject(new SocketApiError(ClientErrorCode.DATA_FAILED, ClientMessage.actionDataFailed(name, error)));
+        return;
+      }
       if (this.transport?.isOpen) {
         this.dispatch(call, this.transport);
       } else if ((options.whenDisconnected ?? this.options.whenDisconnected) === 'fail') {
@@ -277,8 +284,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         this.subscriptions.subscribed(frame.id);
         break;
       case 'unsubscribed':
-        // Ours carry an id (and their channel is forgotten already); the server's own have none.
+        // Ours carry an id; the server's own (it ended a subscription) have none.
         if (frame.id === undefined) this.subscriptions.unsubscribedByServer(frame.channel);
+        else this.subscriptions.unsubscribed(frame.id);
         break;
       case 'auth':
         this.renewal?.answered(frame);
@@ -344,7 +352,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     if (verdict === 'retry' && !end.opened && end.status === undefined && this.credentials !== undefined) {
       // A browser sees a refused handshake as 1006, like a server that is down. A server that answers
       // HTTP while refusing the socket most likely refused the credentials (or is full: hence a budget).
-      unexplained = await answersHttp(this.url.replace(/^ws/, 'http'), PROBE_TIMEOUT_MS);
+      const probe = (this.probe = probeHttp(this.url.replace(/^ws/, 'http'), PROBE_TIMEOUT_MS));
+      unexplained = await probe.answered;
+      if (this.probe === probe) this.probe = undefined;
       if (generation !== this.generation) return;
       if (unexplained) verdict = 'reauthenticate';
     }
@@ -410,6 +420,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.stopped = true;
     this.generation++;
     stopTimer(this.retryTimer);
+    this.probe?.cancel();
     const transport = this.transport;
     this.transport = undefined;
     const closing = transport?.close(CLOSE_WAIT_MS);

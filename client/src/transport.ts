@@ -112,6 +112,8 @@ export class Transport {
    */
   close(waitMs: number): Promise<void> {
     this.finished = true;
+    // The handshake's deadline (or the wait after an error) would keep a Node process alive for nothing.
+    stopTimer(this.timer);
     if (this.socket.readyState === CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = startTimer(() => {

@@ -59,11 +59,48 @@ describe('client subscriptions and reconnection against a real server', () => {
     expect(server.api.news.subscriberCount).toBe(0);
   });
 
+  it('left while its subscribe is in flight, then subscribed again with other data: nothing of the first reaches the second', async () => {
+    const client = newClient();
+    await stateReached(client, 'open');
+    // Same tick: subscribe {a} goes out, the last observer leaves (unsubscribe), subscribe {b} goes out.
+    // The server answers in order: subscribed + room a's initial data, unsubscribed, subscribed + room b's.
+    record(new Recorder(client.subscribe('room', { name: 'a' }))).close();
+    const second = record(new Recorder(client.subscribe('room', { name: 'b' })));
+    await second.until((values) => values.some((value) => value.welcome === 'b'));
+    await client.action('echo', 'sync');
+    expect(second.values).toEqual([{ welcome: 'b' }]);
+    expect(server.api.subscribeCalls.map((call) => call.data)).toEqual([{ name: 'a' }, { name: 'b' }]);
+  });
+
   it('a second observer with other data is refused (one subscription per channel and connection)', async () => {
     const client = newClient();
     record(new Recorder(client.subscribe('news', { since: 1 })));
     const other = record(new Recorder(client.subscribe('news', { since: 2 })));
     expect((other.error as SocketApiError).code).toBe(ClientErrorCode.SUBSCRIPTION_CONFLICT);
+  });
+
+  it('data that cannot be sent (a BigInt, a data function that throws at the first subscribe): that Observable errors CLIENT_DATA_FAILED, the channel and the connection stay usable', async () => {
+    const client = newClient();
+    await stateReached(client, 'open');
+    const unsendable = record(new Recorder(client.subscribe('news', { since: 1n as unknown as number })));
+    expect((unsendable.error as SocketApiError).code).toBe(ClientErrorCode.DATA_FAILED);
+    const throwing = record(
+      new Recorder(
+        client.subscribe('room', () => {
+          throw new Error('no room');
+        }),
+      ),
+    );
+    expect((throwing.error as SocketApiError).code).toBe(ClientErrorCode.DATA_FAILED);
+    const news = record(new Recorder(client.subscribe('news', { since: 2 })));
+    await news.until((values) => values.length === 1);
+    await expect(client.action('echo', { id: 1n })).rejects.toMatchObject({ code: ClientErrorCode.DATA_FAILED });
+
+    [...server.api.connections][0].close(1011);
+    await stateReached(client, 'reconnecting');
+    await stateReached(client, 'open');
+    expect(await client.action('echo', 'after the reconnect')).toBe('after the reconnect');
+    await news.until((values) => values.length === 2);
   });
 
   it("a refused subscription errors the Observable with the server's error", async () => {

@@ -83,6 +83,10 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
   /** Refused handshakes in a row: known (401/403) and unexplained (a browser's 1006 with the server up). */
   private knownRefusals = 0;
   private unexplainedRefusals = 0;
+  /** Failed attempts since the last open: what `reconnect.maxAttempts` bounds. */
+  private failedAttempts = 0;
+  /** When the current connection opened; read once it ends, to tell a stable connection from a flapping one. */
+  private openedAt: number | undefined;
 
   constructor(
     private readonly url: string,
@@ -252,7 +256,8 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
 
   private opened(transport: Transport | undefined, expiresAt: number | undefined): void {
     if (transport === undefined || transport !== this.transport) return;
-    this.backoff?.reset();
+    this.openedAt = Date.now();
+    this.failedAttempts = 0;
     this.knownRefusals = 0;
     this.unexplainedRefusals = 0;
     this.tokenReason = 'reconnect';
@@ -392,12 +397,18 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
       void this.stop(error);
       return;
     }
-    if (backoff.attempts >= reconnect.maxAttempts) {
-      void this.stop(new SocketApiError(ClientErrorCode.GAVE_UP, ClientMessage.gaveUp(backoff.attempts)));
+    if (this.openedAt !== undefined) {
+      // Only a connection that lived resets the delay: one closed at once is a failure of the server.
+      if (Date.now() - this.openedAt >= reconnect.stableAfterMs) backoff.reset();
+      this.openedAt = undefined;
+    }
+    if (this.failedAttempts >= reconnect.maxAttempts) {
+      void this.stop(new SocketApiError(ClientErrorCode.GAVE_UP, ClientMessage.gaveUp(this.failedAttempts)));
       return;
     }
     const delay = backoff.next();
-    this.setState({ status: 'reconnecting', error, attempts: backoff.attempts });
+    this.failedAttempts++;
+    this.setState({ status: 'reconnecting', error, attempts: this.failedAttempts });
     stopTimer(this.retryTimer);
     this.retryTimer = startTimer(() => {
       this.retryTimer = undefined;

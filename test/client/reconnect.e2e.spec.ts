@@ -272,3 +272,55 @@ describe('client subscriptions and reconnection against a real server', () => {
     expect(state.error?.message).toBe('The connection closed (code 1008, Rate limit exceeded).');
   });
 });
+
+describe('client backoff against a server that closes connections', () => {
+  const cleanup = useCleanup();
+
+  /** A raw server that closes each connection with 1013 after `holdMs`; records when each opened and closed. */
+  async function closingServer(holdMs: number): Promise<{ url: string; opens: number[]; closes: number[] }> {
+    const { WebSocketServer } = await import('ws');
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    cleanup.add(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const opens: number[] = [];
+    const closes: number[] = [];
+    server.on('connection', (socket) => {
+      opens.push(Date.now());
+      setTimeout(() => {
+        closes.push(Date.now());
+        socket.close(1013, 'Try again later');
+      }, holdMs);
+    });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    return { url: `ws://127.0.0.1:${port}`, opens, closes };
+  }
+
+  // The delays are the ceilings themselves (random ≈ 1): 50, 100, 200, 400, 800 ms… when they grow.
+  const AT_CEILING = () => 0.99;
+
+  it('a server that accepts and closes at once: the delay keeps doubling (it is not reset by the open)', async () => {
+    const server = await closingServer(0);
+    cleanup.track(
+      new SocketApiClient(server.url, { reconnect: { initialDelayMs: 50, maxDelayMs: 5000 }, random: AT_CEILING }),
+    );
+    await waitFor(() => server.opens.length >= 5);
+    const gaps = server.opens.slice(1).map((at, n) => at - server.closes[n]);
+    // Reset at each open, every gap would be ~50 ms and 5 connections would take ~0.3 s.
+    expect(gaps[3]).toBeGreaterThanOrEqual(350);
+    expect(gaps[3]).toBeGreaterThan(gaps[0] * 4);
+  });
+
+  it('a connection that stayed open reconnect.stableAfterMs resets the delay to its first ceiling', async () => {
+    const server = await closingServer(250);
+    cleanup.track(
+      new SocketApiClient(server.url, {
+        reconnect: { initialDelayMs: 50, maxDelayMs: 5000, stableAfterMs: 100 },
+        random: AT_CEILING,
+      }),
+    );
+    await waitFor(() => server.opens.length >= 5, { timeoutMs: 5000 });
+    const gaps = server.opens.slice(1).map((at, n) => at - server.closes[n]);
+    // Not reset, the fourth gap would be ~400 ms.
+    expect(Math.max(...gaps)).toBeLessThan(250);
+  });
+});

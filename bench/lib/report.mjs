@@ -1,5 +1,7 @@
 // Summaries (medians over repetitions, ratios to the reference taken within each repetition),
-// the markdown report and a dependency-free SVG chart for bench/run.mjs.
+// the markdown report and a dependency-free SVG chart for bench/run.mjs. The rows of a scenario are
+// servers (reference: data.ref), or for a `client` scenario its clients on one server (reference: the
+// first of scenario.clients, the hand-written one).
 
 const median = (xs) => {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -22,6 +24,7 @@ const METRICS = {
     srvCorePct: (r) => r.serverCoreBusyPct,
     errors: (r) => (r.errors ?? 0) + (r.unmatched ?? 0),
     others: (r) => r.otherProcessesCpuPct,
+    lgUs: (r) => r.loadgenCpuUsPerUnit,
   },
   fanout: {
     rateP50: (r) => r.rate?.latencyMs?.p50,
@@ -50,14 +53,23 @@ const METRICS = {
   },
 };
 
+METRICS.client = METRICS.rpc;
+
+/** The row names of a scenario and the one its ratios are to. */
+const rowsOf = (data, sc) =>
+  sc.kind === 'client'
+    ? { names: sc.clients, ref: sc.clients[0], rowOf: (m) => m.client }
+    : { names: data.servers.map((s) => s.name), ref: data.ref, rowOf: (m) => m.server };
+
 export function summarize(data) {
   const out = {};
   for (const sc of data.scenarios) {
     const metrics = METRICS[sc.kind];
     const rows = {};
     const ms = data.measurements.filter((m) => m.scenario === sc.name);
-    for (const { name } of data.servers) {
-      const mine = ms.filter((m) => m.server === name);
+    const { names, ref, rowOf } = rowsOf(data, sc);
+    for (const name of names) {
+      const mine = ms.filter((m) => rowOf(m) === name);
       const ok = mine.filter((m) => !m.result.error);
       const row = {
         n: ok.length,
@@ -66,14 +78,18 @@ export function summarize(data) {
       };
       for (const [key, get] of Object.entries(metrics)) {
         const ratios = ok.map((m) => {
-          const ref = ms.find((x) => x.rep === m.rep && x.server === data.ref && !x.result.error);
+          const pair = ms.find((x) => x.rep === m.rep && rowOf(x) === ref && !x.result.error);
           const a = get(m.result);
-          const b = ref ? get(ref.result) : undefined;
+          const b = pair ? get(pair.result) : undefined;
           return typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : undefined;
         });
+        const paired = ratios.filter((r) => r !== undefined);
         row.metrics[key] = {
           value: median(ok.map((m) => get(m.result))),
           ratio: median(ratios),
+          ratios: paired,
+          ratioMin: paired.length ? Math.min(...paired) : undefined,
+          ratioMax: paired.length ? Math.max(...paired) : undefined,
           values: ok.map((m) => get(m.result)),
         };
       }
@@ -121,6 +137,13 @@ const COLUMNS = {
     ['burst p99 ms', 'burstP99', fmt.ms, false],
     ['server CPU %', 'serverCpuPct', fmt.pct, false],
   ],
+  client: [
+    ['req/s', 'rps', fmt.int, true],
+    ['load-gen CPU µs/req', 'lgUs', fmt.us, true],
+    ['p50 ms', 'p50', fmt.ms, true],
+    ['p99 ms', 'p99', fmt.ms, true],
+    ['server CPU µs/req', 'cpuUs', fmt.us, true],
+  ],
   idle: [
     ['RSS KB/conn idle', 'idleRss', fmt.kb, true],
     ['heap KB/conn idle', 'idleHeap', fmt.kb, true],
@@ -156,6 +179,10 @@ export function renderReport(data) {
     const c = data.conformance[s.name];
     L.push(`| ${s.name} | ${s.what} | ${c ? `${c.passed ?? 0} passed, ${c.failed ?? 0} failed` : '–'} |`);
   }
+  for (const [client, c] of Object.entries(data.clientConformance ?? {}))
+    L.push(
+      `| ${client} (client) | the project's client, on the action steps of the check against socketapi | ${c.passed ?? 0} passed, ${c.failed ?? 0} failed |`,
+    );
   L.push('', '![chart](chart.svg)', '');
 
   const clientBound = [];
@@ -166,14 +193,17 @@ export function renderReport(data) {
     L.push(`## ${sc.name} — ${sc.title}`, '');
     L.push(scenarioNote(sc), '');
     const extra = sc.kind === 'idle' ? [] : ['load-gen CPU % (process / core)', 'others %'];
-    L.push(`| server | ${cols.map((c) => c[0]).join(' | ')}${extra.length ? ' | ' + extra.join(' | ') : ''} |`);
+    const { names } = rowsOf(data, sc);
+    L.push(
+      `| ${sc.kind === 'client' ? 'client' : 'server'} | ${cols.map((c) => c[0]).join(' | ')}${extra.length ? ' | ' + extra.join(' | ') : ''} |`,
+    );
     L.push(`|---|${cols.map(() => '---:').join('|')}${extra.map(() => '|---:').join('')}|`);
-    for (const s of data.servers) {
-      const row = rows[s.name];
+    for (const name of names) {
+      const row = rows[name];
       if (!row) continue;
       if (row.n === 0) {
         L.push(
-          `| ${s.name} | ${row.errors[0] ? `failed: ${escape(row.errors[0]).slice(0, 160)}` : 'not measured'} ${'| '.repeat(cols.length + extra.length - 1)}|`,
+          `| ${name} | ${row.errors[0] ? `failed: ${escape(row.errors[0]).slice(0, 160)}` : 'not measured'} ${'| '.repeat(cols.length + extra.length - 1)}|`,
         );
         continue;
       }
@@ -182,11 +212,11 @@ export function renderReport(data) {
         const p = row.metrics.lgCpuPct?.value;
         const c = row.metrics.lgCorePct?.value;
         const bound = (p ?? 0) >= CLIENT_BOUND || (c ?? 0) >= CLIENT_BOUND;
-        if (bound) clientBound.push(`${sc.name}/${s.name}`);
+        if (bound) clientBound.push(`${sc.name}/${name}`);
         cells.push(`${p === undefined ? '–' : fmt.pct(p)} / ${c === undefined ? '–' : fmt.pct(c)}${bound ? ' ⚠' : ''}`);
         const o = row.metrics.others;
         const worst = Math.max(...(o?.values ?? []).filter((v) => typeof v === 'number'));
-        if (worst > BUSY_PCT) busy.push(`${sc.name}/${s.name}`);
+        if (worst > BUSY_PCT) busy.push(`${sc.name}/${name}`);
         cells.push(
           o?.value === undefined ? '–' : `${fmt.pct(o.value)}${worst > BUSY_PCT ? ` (max ${fmt.pct(worst)}) ⚠` : ''}`,
         );
@@ -195,9 +225,10 @@ export function renderReport(data) {
       if (row.metrics.errors?.value) notes.push(`${fmt.int(row.metrics.errors.value)} errors`);
       if (row.metrics.rateLost?.value) notes.push(`${fmt.int(row.metrics.rateLost.value)} lost`);
       if (row.errors.length) notes.push(`${row.errors.length} failed run(s)`);
-      L.push(`| ${s.name}${notes.length ? ` (${notes.join(', ')})` : ''} | ${cells.join(' | ')} |`);
+      L.push(`| ${name}${notes.length ? ` (${notes.join(', ')})` : ''} | ${cells.join(' | ')} |`);
     }
     L.push('');
+    if (sc.kind === 'client') L.push(...clientVerdict(sc, rows), '');
   }
   L.push('## Notes', '');
   L.push(
@@ -215,8 +246,34 @@ export function renderReport(data) {
   return L.join('\n') + '\n';
 }
 
+/** The goal of the client scenarios: the project's client reaches this share of the hand-written client's req/s. */
+const CLIENT_GOAL = 0.9;
+
+/** Per repetition: each client's req/s ÷ the reference client's, and the goal met or not (by the worst repetition). */
+function clientVerdict(sc, rows) {
+  const [ref, ...others] = sc.clients;
+  return others.map((name) => {
+    const m = rows[name]?.metrics.rps;
+    if (!m?.ratios.length) return `- **${name} ÷ ${ref}, req/s:** not measured.`;
+    const list = m.ratios.map((r) => r.toFixed(3)).join(', ');
+    const met =
+      m.ratioMin >= CLIENT_GOAL
+        ? 'met in every repetition'
+        : m.ratio >= CLIENT_GOAL
+          ? 'met by the median, not by every repetition'
+          : 'not met';
+    return (
+      `- **${name} ÷ ${ref}, req/s within each repetition:** ${list} → median **${m.ratio.toFixed(3)}** ` +
+      `[${m.ratioMin.toFixed(3)} – ${m.ratioMax.toFixed(3)}]; goal ≥ ${CLIENT_GOAL}: ${met}. ` +
+      `Load-gen CPU µs/req ratio: ${rows[name].metrics.lgUs?.ratio?.toFixed(2) ?? '–'}× (the client's own cost, whoever is the bottleneck).`
+    );
+  });
+}
+
 function scenarioNote(sc) {
   const lg = sc.lg;
+  if (sc.kind === 'client')
+    return `The same closed loop as the rpc scenarios (${lg.conns} connection(s) × ${lg.inflight} \`add\` actions outstanding; warm-up ${lg.warmupMs / 1000} s, then ${lg.measureMs / 1000} s measured), against the server \`${sc.server}\`, once per client in every repetition: \`${sc.clients[0]}\` is the load generator's hand-written adapter (the reference, the same as in the rpc rows), the others drive the actions through their public API (\`await client.action('add', { a, b })\`) with their defaults. **(N×)** is the ratio to \`${sc.clients[0]}\` within each repetition. **load-gen CPU µs/req** = the load generator's own CPU over the window ÷ requests: the client's cost per action, the honest figure when the server is the bottleneck.`;
   if (sc.kind === 'rpc')
     return `Closed loop: each of ${lg.conns} connection(s) keeps ${lg.inflight} \`add\` request(s) outstanding; warm-up ${lg.warmupMs / 1000} s, then ${lg.measureMs / 1000} s measured. Latency is per request, send to reply.`;
   if (sc.kind === 'fanout')

@@ -1,13 +1,14 @@
 // Load generator of `npm run bench`: one process, started (and pinned to CPU 0) by bench/run.mjs.
 //   node bench/loadgen.mjs '<json config>'
 // Modes (config.mode): check | rpc | fanout | idle. `config.client` (`client-*` scenarios) replaces the
-// protocol's hand-written adapter by the project's client (lib/library-client.mjs). Prints progress as `LOG …` lines, idle phases
+// protocol's hand-written adapter by a plain ws client (lib/plain-ws-client.mjs) or the project's client
+// (lib/library-client.mjs). Prints progress as `LOG …` lines, idle phases
 // as `PHASE <name>` (then waits for a line on stdin), and the outcome as one `RESULT {json}` line.
 // Server CPU comes from /proc/<config.serverPid>/stat (utime+stime) over the measured window;
 // the load generator's own CPU from process.cpuUsage() over the same window.
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import { HAND_WRITTEN, LIBRARY_CLIENT } from './lib/client-names.mjs';
+import { HAND_WRITTEN, LIBRARY_CLIENT, PLAIN_WS } from './lib/client-names.mjs';
 import { adapters } from './lib/clients.mjs';
 import { coreTicks, foreignCpu, processCpu } from './lib/procstat.mjs';
 
@@ -20,8 +21,10 @@ if (!connect) {
 /** Imported only when asked for: the client's build (client/dist) is needed by the client-* scenarios alone. */
 async function adapterOf({ proto, client }) {
   if (client === undefined || client === HAND_WRITTEN) return adapters[proto];
-  if (client !== LIBRARY_CLIENT || proto !== 'socketapi') return undefined;
-  return (await import('./lib/library-client.mjs')).connectLibraryClient;
+  if (proto !== 'socketapi') return undefined;
+  if (client === PLAIN_WS) return (await import('./lib/plain-ws-client.mjs')).connectPlainWs;
+  if (client === LIBRARY_CLIENT) return (await import('./lib/library-client.mjs')).connectLibraryClient;
+  return undefined;
 }
 const CLK_TCK = cfg.clkTck ?? 100;
 const log = (...a) => process.stdout.write('LOG ' + a.join(' ') + '\n');

@@ -27,7 +27,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HAND_WRITTEN, LIBRARY_CLIENT } from './lib/client-names.mjs';
+import { HAND_WRITTEN, LIBRARY_CLIENT, PLAIN_WS } from './lib/client-names.mjs';
 import { foreignCpu } from './lib/procstat.mjs';
 import { BUSY_PCT, renderChart, renderReport, summarize } from './lib/report.mjs';
 
@@ -82,7 +82,7 @@ const CLIENT = (c, w) => ({
   kind: 'client',
   title: `Client: ${LIBRARY_CLIENT} vs the hand-written ws client, ${c} connection${c > 1 ? 's' : ''} × ${w} actions in flight against ${CLIENT_SERVER}`,
   server: CLIENT_SERVER,
-  clients: [HAND_WRITTEN, LIBRARY_CLIENT],
+  clients: [HAND_WRITTEN, PLAIN_WS, LIBRARY_CLIENT],
   lg: { mode: 'rpc', conns: c, inflight: w, warmupMs: 1000, measureMs: 4000, timeoutMs: 60000 },
 });
 const FANOUT = (subs, label, rate, burstMeasureMs) => ({
@@ -644,7 +644,7 @@ for (const def of servers) {
   );
 }
 
-// the project's client, once, on the action steps of the check (it is not asked to speak channels here)
+// the other clients, once each, on the action steps of the check (they are not asked to speak channels here)
 for (const scenario of scenarios.filter((s) => s.kind === 'client')) {
   const def = servers.find((d) => d.name === scenario.server);
   for (const client of scenario.clients.filter((c) => c !== HAND_WRITTEN && !data.clientConformance[c])) {

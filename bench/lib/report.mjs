@@ -181,7 +181,7 @@ export function renderReport(data) {
   }
   for (const [client, c] of Object.entries(data.clientConformance ?? {}))
     L.push(
-      `| ${client} (client) | the project's client, on the action steps of the check against socketapi | ${c.passed ?? 0} passed, ${c.failed ?? 0} failed |`,
+      `| ${client} (client) | a client of the client-* scenarios, on the action steps of the check against socketapi | ${c.passed ?? 0} passed, ${c.failed ?? 0} failed |`,
     );
   L.push('', '![chart](chart.svg)', '');
 
@@ -228,7 +228,7 @@ export function renderReport(data) {
       L.push(`| ${name}${notes.length ? ` (${notes.join(', ')})` : ''} | ${cells.join(' | ')} |`);
     }
     L.push('');
-    if (sc.kind === 'client') L.push(...clientVerdict(sc, rows), '');
+    if (sc.kind === 'client') L.push(...clientVerdict(data, sc), '');
   }
   L.push('## Notes', '');
   L.push(
@@ -246,34 +246,65 @@ export function renderReport(data) {
   return L.join('\n') + '\n';
 }
 
-/** The goal of the client scenarios: the project's client reaches this share of the hand-written client's req/s. */
+/** The goal of the client scenarios: the project's client reaches this share of a hand-written client's req/s. */
 const CLIENT_GOAL = 0.9;
 
-/** Per repetition: each client's req/s ÷ the reference client's, and the goal met or not (by the worst repetition). */
-function clientVerdict(sc, rows) {
-  const [ref, ...others] = sc.clients;
-  return others.map((name) => {
-    const m = rows[name]?.metrics.rps;
-    if (!m?.ratios.length) return `- **${name} ÷ ${ref}, req/s:** not measured.`;
-    const list = m.ratios.map((r) => r.toFixed(3)).join(', ');
-    const met =
-      m.ratioMin >= CLIENT_GOAL
-        ? 'met in every repetition'
-        : m.ratio >= CLIENT_GOAL
-          ? 'met by the median, not by every repetition'
-          : 'not met';
-    return (
-      `- **${name} ÷ ${ref}, req/s within each repetition:** ${list} → median **${m.ratio.toFixed(3)}** ` +
-      `[${m.ratioMin.toFixed(3)} – ${m.ratioMax.toFixed(3)}]; goal ≥ ${CLIENT_GOAL}: ${met}. ` +
-      `Load-gen CPU µs/req ratio: ${rows[name].metrics.lgUs?.ratio?.toFixed(2) ?? '–'}× (the client's own cost, whoever is the bottleneck).`
-    );
-  });
+/** `get(a) ÷ get(b)` for every repetition where both clients were measured without error, in repetition order. */
+function pairedRatios(data, sc, a, b, get) {
+  const ok = data.measurements.filter((m) => m.scenario === sc.name && !m.result.error);
+  const ratios = [];
+  for (const m of ok.filter((x) => x.client === a)) {
+    const pair = ok.find((x) => x.client === b && x.rep === m.rep);
+    const va = get(m.result);
+    const vb = pair && get(pair.result);
+    if (typeof va === 'number' && typeof vb === 'number' && vb !== 0) ratios.push(va / vb);
+  }
+  return ratios;
+}
+
+/**
+ * Every later client against every earlier one (the list goes from the leanest reference to the project's
+ * client, last): req/s and load-gen CPU µs/req, paired within each repetition; for the project's client,
+ * whether it reaches the goal against each.
+ */
+function clientVerdict(data, sc) {
+  const lines = [];
+  const spread = (xs) => {
+    const v = [...xs].sort((x, y) => x - y);
+    const mid = v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    return { median: mid, min: v[0], max: v[v.length - 1] };
+  };
+  const ours = sc.clients[sc.clients.length - 1];
+  sc.clients.forEach((a, i) =>
+    sc.clients.slice(0, i).forEach((b) => {
+      const rps = pairedRatios(data, sc, a, b, (r) => r.rps);
+      const cpu = pairedRatios(data, sc, a, b, (r) => r.loadgenCpuUsPerUnit);
+      if (rps.length === 0) return lines.push(`- **${a} ÷ ${b}:** not measured.`);
+      const r = spread(rps);
+      const c = cpu.length ? spread(cpu) : undefined;
+      const met =
+        a !== ours
+          ? ''
+          : r.min >= CLIENT_GOAL
+            ? `; goal ≥ ${CLIENT_GOAL}: **met in every repetition**`
+            : r.median >= CLIENT_GOAL
+              ? `; goal ≥ ${CLIENT_GOAL}: met by the median, not in every repetition`
+              : `; goal ≥ ${CLIENT_GOAL}: **not met**`;
+      lines.push(
+        `- **${a} ÷ ${b}**, req/s per repetition: ${rps.map((x) => x.toFixed(3)).join(', ')} → median **${r.median.toFixed(3)}** ` +
+          `[${r.min.toFixed(3)} – ${r.max.toFixed(3)}]${met}. Load-gen CPU µs/req: ` +
+          (c ? `**${c.median.toFixed(2)}×** [${c.min.toFixed(2)} – ${c.max.toFixed(2)}]` : '–') +
+          '.',
+      );
+    }),
+  );
+  return lines;
 }
 
 function scenarioNote(sc) {
   const lg = sc.lg;
   if (sc.kind === 'client')
-    return `The same closed loop as the rpc scenarios (${lg.conns} connection(s) × ${lg.inflight} \`add\` actions outstanding; warm-up ${lg.warmupMs / 1000} s, then ${lg.measureMs / 1000} s measured), against the server \`${sc.server}\`, once per client in every repetition: \`${sc.clients[0]}\` is the load generator's hand-written adapter (the reference, the same as in the rpc rows), the others drive the actions through their public API (\`await client.action('add', { a, b })\`) with their defaults. **(N×)** is the ratio to \`${sc.clients[0]}\` within each repetition. **load-gen CPU µs/req** = the load generator's own CPU over the window ÷ requests: the client's cost per action, the honest figure when the server is the bottleneck.`;
+    return `The same closed loop as the rpc scenarios (${lg.conns} connection(s) × ${lg.inflight} \`add\` actions outstanding; warm-up ${lg.warmupMs / 1000} s, then ${lg.measureMs / 1000} s measured), against the server \`${sc.server}\`, once per client in every repetition: \`${sc.clients[0]}\` is the load generator's hand-written adapter (the reference, the same as in the rpc rows), the others drive the actions as an application would (\`await client.action('add', { a, b })\`), with ws's and their own defaults (bench/README.md, "Clients"). **(N×)** is the ratio to \`${sc.clients[0]}\` within each repetition. **load-gen CPU µs/req** = the load generator's own CPU over the window ÷ requests: the client's cost per action, the honest figure when the server is the bottleneck.`;
   if (sc.kind === 'rpc')
     return `Closed loop: each of ${lg.conns} connection(s) keeps ${lg.inflight} \`add\` request(s) outstanding; warm-up ${lg.warmupMs / 1000} s, then ${lg.measureMs / 1000} s measured. Latency is per request, send to reply.`;
   if (sc.kind === 'fanout')

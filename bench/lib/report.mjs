@@ -249,9 +249,13 @@ export function renderReport(data) {
 /** The goal of the client scenarios: the project's client reaches this share of a hand-written client's req/s. */
 const CLIENT_GOAL = 0.9;
 
-/** `get(a) ÷ get(b)` for every repetition where both clients were measured without error, in repetition order. */
-function pairedRatios(data, sc, a, b, get) {
-  const ok = data.measurements.filter((m) => m.scenario === sc.name && !m.result.error);
+/**
+ * `get(a) ÷ get(b)` for every repetition where both clients were measured without error, in repetition
+ * order; `quietOnly`: only where other processes stayed under BUSY_PCT during both measurements.
+ */
+function pairedRatios(data, sc, a, b, get, quietOnly = false) {
+  const quiet = (m) => !quietOnly || (m.result.otherProcessesCpuPct ?? 0) <= BUSY_PCT;
+  const ok = data.measurements.filter((m) => m.scenario === sc.name && !m.result.error && quiet(m));
   const ratios = [];
   for (const m of ok.filter((x) => x.client === a)) {
     const pair = ok.find((x) => x.client === b && x.rep === m.rep);
@@ -290,11 +294,20 @@ function clientVerdict(data, sc) {
             : r.median >= CLIENT_GOAL
               ? `; goal ≥ ${CLIENT_GOAL}: met by the median, not in every repetition`
               : `; goal ≥ ${CLIENT_GOAL}: **not met**`;
+      const quietRps = pairedRatios(data, sc, a, b, (r) => r.rps, true);
+      const quietCpu = pairedRatios(data, sc, a, b, (r) => r.loadgenCpuUsPerUnit, true);
+      const quiet =
+        quietRps.length === rps.length
+          ? ''
+          : quietRps.length === 0
+            ? ' No repetition had both measurements undisturbed by other processes.'
+            : ` Undisturbed pairs only (others ≤ ${BUSY_PCT}% in both, ${quietRps.length} of ${rps.length}): req/s ` +
+              `${quietRps.map((x) => x.toFixed(3)).join(', ')}, load-gen CPU µs/req ${quietCpu.map((x) => x.toFixed(2)).join(', ')}.`;
       lines.push(
         `- **${a} ÷ ${b}**, req/s per repetition: ${rps.map((x) => x.toFixed(3)).join(', ')} → median **${r.median.toFixed(3)}** ` +
           `[${r.min.toFixed(3)} – ${r.max.toFixed(3)}]${met}. Load-gen CPU µs/req: ` +
           (c ? `**${c.median.toFixed(2)}×** [${c.min.toFixed(2)} – ${c.max.toFixed(2)}]` : '–') +
-          '.',
+          `.${quiet}`,
       );
     }),
   );

@@ -2,7 +2,7 @@
 // built by `npm run bench`; resolved through the npm workspace link), for the `client-*` scenarios:
 // the same connection API as the adapters of clients.mjs, written the way an application would use
 // the client (`await client.action('add', { a, b })`), with the client's defaults: on Node 20 it
-// loads `ws` by itself (random masking, UTF-8 validation, no corking), on Node 22+ it uses the
+// loads `ws` by itself (ws defaults: random masking, UTF-8 validation), on Node 22+ it uses the
 // global WebSocket. Only what the rpc mode and the action steps of the check need is here: `check`
 // skips the channel steps for an adapter without `subscribe`.
 import { SocketApiClient } from 'nestjs-socketapi-client';

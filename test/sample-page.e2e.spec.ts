@@ -8,7 +8,7 @@ import { ChatService } from '../sample/chat/chat.service.js';
 import { PageController } from '../sample/page.controller.js';
 import { UsersService } from '../sample/users/users.service.js';
 import { sampleClient } from '../sample/typed-client.js';
-import { launchChromium, recordRequests, shows } from './support/browser.js';
+import { collectPageErrors, launchChromium, recordRequests, shows } from './support/browser.js';
 import { useCleanup } from './support/cleanup.js';
 import { startApp, type TestApp } from './support/test-app.js';
 
@@ -38,12 +38,7 @@ describe("the sample's page in a real browser", () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const requests = recordRequests(page);
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      const text = message.text();
-      if (message.type() === 'error' && !expectedErrors.some((expected) => expected.test(text))) errors.push(text);
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
+    const errors = collectPageErrors(page, expectedErrors);
     cleanup.add(async () => {
       await context.close();
       expect(errors).toEqual([]);

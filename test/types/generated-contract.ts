@@ -42,6 +42,8 @@ export function generatedContractChecks(client: SocketApiClient<ApiContract> = s
   void client.action('send_message', { text: 'hi' });
   // @ts-expect-error: a required property of the DTO missing
   void client.action('send_message', {});
+  // @ts-expect-error: the data of an action that takes a DTO left out
+  void client.action('send_message');
   // @ts-expect-error: a nested DTO's property of the wrong type
   void client.action('create_user', { user: { username: 'ada', email: 'a@b.c', age: '36' } });
   // @ts-expect-error: no such channel

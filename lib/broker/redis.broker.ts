@@ -210,6 +210,7 @@ export class RedisBroker implements SocketApiBroker {
     const timeoutMs = this.settings.connectTimeoutMs;
     try {
       await whenReady([this.publisher, this.subscriber], timeoutMs);
+      await this.history.incarnationRead;
     } catch (error) {
       await this.close();
       throw error;

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
+import { SocketApiEmitter } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import type { TestApp } from '../support/test-app.js';
@@ -52,6 +53,31 @@ describeWithRedis('attacks on a history + presence pattern channel over Redis', 
     const app = await start();
     const position = await app.app.get(Rooms).publish('first', { tag: 'at-once' });
     expect(position.offset).toBe(1);
+  });
+
+  it('commands in flight when Redis crashes settle: a history publish and an emitter publish reject, the app closes', async () => {
+    const app = await start();
+    const emitter = cleanup.track(new SocketApiEmitter({ connection: redis.url, prefix: `atk${prefixes}` }));
+    await emitter.publish('rooms/z', { tag: 'warm-up' });
+    const client = await open(app, 'member');
+    expect(await request(client, { type: 'subscribe', channel: 'rooms/z' })).toMatchObject({ type: 'subscribed' });
+    redis.pause();
+    // Sent to a hung Redis: in flight (written, unanswered) when it dies.
+    const settled = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'resolved',
+        (error: Error) => error.name,
+      );
+    const history = settled(app.app.get(Rooms).publish('z', { tag: 'in flight' }));
+    const emitted = settled(emitter.publish('rooms/z', { tag: 'in flight' }));
+    await sleep(100);
+    await redis.kill();
+    await redis.start();
+    // ioredis reconnects; without rejecting them at the disconnect, it would forget them unsettled.
+    expect(await history).toBe('HistoryUnavailableError');
+    expect(await emitted).not.toBe('resolved');
+    await waitFor(() => app.app.get(ChannelHub).live.size === 1, { timeoutMs: 5000 });
+    // The presence write and the refresh in flight settled too: the app's graceful close ends (cleanup awaits it).
   });
 
   it('a malformed recover is INVALID_MESSAGE and joins nothing; odd but well-formed ones are plain non-recoveries', async () => {

@@ -13,10 +13,10 @@ import { TestClient } from '../support/ws-client.js';
  * The million-rooms test of a pattern with history and presence (memory stores, one instance): one
  * client subscribing to distinct rooms one after another (and leaving each) leaves no per-room state
  * (no live channel, no presence channel, no history stream but for the rooms published to, and those
- * only until their meta TTL), and the heap stays bounded. 60,000 rooms by default (about 13 s); `HISTORY_ROOMS=<n>` for more.
+ * only until their meta TTL), and the heap stays bounded. 100,000 rooms by default (10–20 s); `HISTORY_ROOMS=<n>` for more.
  */
 
-const ROOMS = Number(process.env.HISTORY_ROOMS ?? 60_000);
+const ROOMS = Number(process.env.HISTORY_ROOMS ?? 100_000);
 /** Subscribe + unsubscribe pairs sent without waiting: 500 frames, under the default `maxPendingMessages` (1,024). */
 const BATCH = 250;
 const META_TTL_MS = 2000;

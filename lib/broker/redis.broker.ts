@@ -44,6 +44,10 @@ import type { ResolvedRedisSettings } from '../options/resolved-options.js';
 const PUBLISHER: Partial<RedisOptions> = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
+  // Without resending, ioredis forgets the commands in flight at a disconnect when it reconnects, their
+  // promises never settled (a history append, a presence write, a PUBLISH's window room: held forever).
+  // 0 rejects them as the connection closes.
+  maxRetriesPerRequest: 0,
 };
 
 /** Unanswered SUBSCRIBE/UNSUBSCRIBE commands past which no more are sent (see `sendSubscription`). */
@@ -53,6 +57,7 @@ const MAX_SUBSCRIPTION_COMMANDS = 64;
 const SUBSCRIBER: Partial<RedisOptions> = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 0, // as the publisher's: a SUBSCRIBE in flight at a disconnect is answered (rejected)
   autoResubscribe: false,
 };
 
@@ -219,6 +224,7 @@ export class RedisBroker implements SocketApiBroker {
     const timeoutMs = this.settings.connectTimeoutMs;
     try {
       await whenReady([this.publisher, this.subscriber], timeoutMs);
+      await this.historyStore.incarnationRead;
     } catch (error) {
       await this.close();
       throw error;

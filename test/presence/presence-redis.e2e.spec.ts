@@ -1,11 +1,7 @@
 import 'reflect-metadata';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
+import { compileChild, startChild, type CompiledChild } from '../support/child-instance.js';
 import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep, waitFor } from '../support/wait.js';
@@ -16,58 +12,6 @@ type Frame = Record<string, unknown>;
 
 const TTL_MS = 3000;
 const INTERVAL_MS = 1000;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/**
- * The child instance's app, compiled (types not checked: `tsc --noCheck`) into a temp directory, so
- * that it runs as a plain `node` process that a test can SIGKILL.
- */
-function compileChild(): { dir: string; entry: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'presence-child-'));
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      extends: join(ROOT, 'tsconfig.json'),
-      compilerOptions: { outDir: join(dir, 'out'), rootDir: ROOT, sourceMap: false, noEmit: false, types: ['node'] },
-      include: [],
-      files: [join(ROOT, 'test/presence/presence-child.ts')],
-    }),
-  );
-  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  const tsc = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json'), '--noCheck'],
-    { encoding: 'utf8' },
-  );
-  if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
-  return { dir, entry: join(dir, 'out/test/presence/presence-child.js') };
-}
-
-/** Starts the child instance; resolves with its port once it listens. */
-function startChild(entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolvePort, reject) => {
-    const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`the child did not start:\n${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /PORT (\d+)/.exec(output)?.[1];
-      if (port) {
-        clearTimeout(timer);
-        resolvePort({ child, port: Number(port) });
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the child exited (${code}):\n${output}`));
-    });
-  });
-}
 
 describeWithRedis('presence across two instances on a real redis-server', () => {
   let redis: RedisServer;
@@ -328,15 +272,13 @@ describeWithRedis('presence across two instances on a real redis-server', () => 
   });
 
   describe('an instance killed with SIGKILL', () => {
-    let compiled: { dir: string; entry: string };
+    let compiled: CompiledChild;
 
     beforeAll(() => {
-      compiled = compileChild();
+      compiled = compileChild('test/presence/presence-child.ts');
     }, 120_000);
 
-    afterAll(() => {
-      if (compiled) rmSync(compiled.dir, { recursive: true, force: true });
-    });
+    afterAll(() => compiled?.remove());
 
     it(`its members' leaves reach the other instance's subscribers within TTL + interval (${TTL_MS} + ${INTERVAL_MS} ms), once each`, async () => {
       const { child, port } = await startChild(compiled.entry, {

@@ -34,7 +34,9 @@ export class RoomsService {
     tags: ['rooms'],
     history: { size: 1000, ttl: 300_000 },
     presence: { joinLeave: true, info: roomMemberInfo },
-    examples: [{ summary: 'A message sent with send_to_room', payload: { message: 'Hello, room' } }],
+    // No `examples`: an example's subscribe frame would name the pattern (`rooms/:roomId`), which is no room.
+    description:
+      'Publications are `{"message": …}`, sent with send_to_room. Subscribe to a concrete room: `rooms/lobby`.',
   })
   room(@ChannelParam() _room: RoomParamsDto): void {}
 

@@ -311,7 +311,6 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.knownRefusals = 0;
     this.unexplainedRefusals = 0;
     this.tokenReason = 'reconnect';
-    this.setState({ status: 'open' });
     this.heartbeat?.start();
     this.renewal?.schedule(expiresAt);
     this.subscriptions.resubscribeAll();
@@ -319,6 +318,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     for (const call of this.outbox.drain()) {
       if (!call.isSettled) this.dispatch(call, transport);
     }
+    // Told last: what the app sends on `open` (a presence query after a reconnect) goes after the
+    // subscribes made again, which the server handles first.
+    if (transport === this.transport) this.setState({ status: 'open' });
   }
 
   private received(text: unknown): void {

@@ -106,15 +106,14 @@ export class RoomPanel {
 
   /**
    * Disconnected, the members shown would go stale unseen: they are cleared. Open again, they are asked
-   * anew, once the client has sent its resubscribe: it does so right after announcing `open`, in the
-   * same turn, hence the microtask.
+   * anew (the client announces `open` after it has subscribed again, so the server lists this page too).
    */
   private connectionChanged(status: ClientState['status']): void {
     const was = this.status;
     this.status = status;
     const { room } = this;
     if (!room || status === was) return;
-    if (status === 'open') queueMicrotask(() => void this.refreshMembers(room));
+    if (status === 'open') void this.refreshMembers(room);
     else if (was === 'open') this.showMembers(new Map());
   }
 

@@ -52,4 +52,28 @@ describe("the client's presence against the real server", () => {
     expect(events.values[1]?.member.clientId).toBe(events.values[0]?.member.clientId);
     adaFeed.close();
   });
+
+  it('after a reconnect, a presence query made as the state turns open finds the client subscribed again', async () => {
+    await server.close();
+    server = await startClientServer({ heartbeat: false, concurrency: 1 }, 0, { providers: [Lobby] });
+    const client = cleanup.track(
+      new SocketApiClient(`${server.url}/?name=ada`, { heartbeat: false, reconnect: { initialDelayMs: 10 } }),
+    );
+    const feed = new Recorder(client.subscribe('lobby'));
+    await stateReached(client, 'open');
+    await expect(client.presence('lobby')).resolves.toHaveLength(1);
+    const answers: Array<Promise<unknown>> = [];
+    let opens = 0;
+    const watching = client.state$.subscribe(({ status }) => {
+      // The second open is the reconnect's: asked at once, as an app would.
+      if (status === 'open' && ++opens === 2) answers.push(client.presence('lobby'));
+    });
+    await client.action('kick');
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => answers.length > 0 && (clearInterval(check), resolve()), 10);
+    });
+    watching.unsubscribe();
+    await expect(answers[0]).resolves.toMatchObject([{ info: { name: 'ada' } }]);
+    feed.close();
+  });
 });

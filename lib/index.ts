@@ -15,7 +15,7 @@ export type {
 } from './interfaces/redis-broker-options.interface.js';
 export { SocketApiEmitter, type SocketApiEmitterOptions } from './broker/socket-api-emitter.js';
 export type { BroadcastOptions } from './interfaces/broadcast-options.interface.js';
-export { Channel, ChannelFamily, HistoryChannel } from './channels/channel.js';
+export { Channel, ChannelFamily, HistoryChannel, HistoryChannelFamily } from './channels/channel.js';
 export type {
   ChannelParams,
   ChannelRoute,

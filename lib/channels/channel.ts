@@ -74,3 +74,15 @@ export abstract class ChannelFamily<T = unknown, P extends Record<string, string
   /** The concrete name of `params` (`{ roomId: '42' }` → `rooms/42`); throws as `to` does. */
   abstract name(params: P): string;
 }
+
+/**
+ * A pattern declared with `history` (`@InjectChannel('rooms/:roomId') rooms: HistoryChannelFamily<Msg, { roomId: string }>`):
+ * its handles are `HistoryChannel`s, whose `publish` resolves once the publication is stored. The same object
+ * as a `ChannelFamily`, typed for it.
+ */
+export abstract class HistoryChannelFamily<
+  T = unknown,
+  P extends Record<string, string> = Record<string, string>,
+> extends ChannelFamily<T, P> {
+  abstract override to(params: P): HistoryChannel<T>;
+}

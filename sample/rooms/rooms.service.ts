@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import {
-  ChannelFamily,
   ChannelParam,
   Data,
-  HistoryChannel,
+  HistoryChannelFamily,
   SocketAction,
   SocketChannel,
   InjectChannel,
@@ -20,7 +19,9 @@ import { roomMemberInfo } from './room-member.js';
  */
 @Injectable()
 export class RoomsService {
-  constructor(@InjectChannel('rooms/:roomId') private readonly rooms: ChannelFamily<ChatMessage, { roomId: string }>) {}
+  constructor(
+    @InjectChannel('rooms/:roomId') private readonly rooms: HistoryChannelFamily<ChatMessage, { roomId: string }>,
+  ) {}
 
   /**
    * `{"type":"subscribe","channel":"rooms/lobby"}` → `subscribed` with the room's offset and epoch,
@@ -48,9 +49,8 @@ export class RoomsService {
     examples: [{ data: { roomId: 'lobby', message: 'Hello, room' }, reply: { sent: true, offset: 1 } }],
   })
   async send(@Data() body: SendToRoomDto): Promise<SentToRoomDto> {
-    // The handle of a history channel family is a HistoryChannel: its publication resolves once stored.
-    const room = this.rooms.to({ roomId: body.roomId }) as HistoryChannel<ChatMessage>;
-    const { offset } = await room.publish({ message: body.message });
+    // Resolves once the message is stored, with its offset (the room's subscribers get it with it).
+    const { offset } = await this.rooms.to({ roomId: body.roomId }).publish({ message: body.message });
     return { sent: true, offset };
   }
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
 import type { MemoryPresenceStore } from '../../lib/channels/memory-presence-store.js';
-import { ChannelFamily, ChannelParam, InjectChannel, SocketApiModule, SocketChannel } from '../../lib/index.js';
+import { HistoryChannelFamily, ChannelParam, InjectChannel, SocketApiModule, SocketChannel } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { forceGc } from '../support/force-gc.js';
 import { startApp } from '../support/test-app.js';
@@ -24,7 +24,9 @@ const MiB = 1024 * 1024;
 
 @Injectable()
 class Rooms {
-  constructor(@InjectChannel('rooms/:roomId') readonly rooms: ChannelFamily<{ n: number }, { roomId: string }>) {}
+  constructor(
+    @InjectChannel('rooms/:roomId') readonly rooms: HistoryChannelFamily<{ n: number }, { roomId: string }>,
+  ) {}
 
   @SocketChannel('rooms/:roomId', {
     history: { size: 10, ttl: 1000, metaTtl: META_TTL_MS },
@@ -66,7 +68,7 @@ describe(`${ROOMS.toLocaleString('en')} distinct rooms of a pattern with history
       client.frames.length = 0;
       // One room of each batch is published to (while nobody is in it): its stream is kept, the others get none.
       // A handle of a history pattern is a HistoryChannel at runtime: its publish resolves once stored.
-      await (rooms.to({ roomId: String(first) }).publish({ n: first }) as unknown as Promise<unknown>);
+      await rooms.to({ roomId: String(first) }).publish({ n: first });
       published++;
       if (first + BATCH === ROOMS / 5) heapAt20 = settledHeap(gc);
     }

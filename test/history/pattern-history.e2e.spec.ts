@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
 import {
-  ChannelFamily,
+  HistoryChannelFamily,
   ChannelParam,
   Data,
   InjectChannel,
@@ -28,7 +28,7 @@ interface Msg {
 
 @Injectable()
 class Rooms {
-  constructor(@InjectChannel('hrooms/:roomId') private readonly rooms: ChannelFamily<Msg, { roomId: string }>) {}
+  constructor(@InjectChannel('hrooms/:roomId') private readonly rooms: HistoryChannelFamily<Msg, { roomId: string }>) {}
 
   @SocketChannel('hrooms/:roomId', {
     history: { size: 5, ttl: 60_000 },
@@ -41,7 +41,7 @@ class Rooms {
   @SocketAction('send')
   send(@Data('roomId') roomId: string, @Data('n') n: number): Promise<StreamPosition> {
     // A handle of a history pattern is a HistoryChannel at runtime: its publish resolves once stored.
-    return this.rooms.to({ roomId }).publish({ n }) as unknown as Promise<StreamPosition>;
+    return this.rooms.to({ roomId }).publish({ n });
   }
 }
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import {
-  ChannelFamily,
+  HistoryChannelFamily,
   ChannelParam,
   Data,
   InjectChannel,
@@ -28,7 +28,7 @@ export interface RoomMessage {
  */
 @Injectable()
 export class Rooms {
-  constructor(@InjectChannel('rooms/:roomId') readonly rooms: ChannelFamily<RoomMessage, { roomId: string }>) {}
+  constructor(@InjectChannel('rooms/:roomId') readonly rooms: HistoryChannelFamily<RoomMessage, { roomId: string }>) {}
 
   @SocketChannel('rooms/:roomId', {
     history: { size: ROOM_HISTORY_SIZE, ttl: 60_000 },
@@ -42,7 +42,7 @@ export class Rooms {
   /** Publishes to a room; resolves with the publication's position once Redis stored it. */
   publish(roomId: string, message: RoomMessage): Promise<StreamPosition> {
     // A handle of a history pattern is a HistoryChannel at runtime: its publish resolves once stored.
-    return this.rooms.to({ roomId }).publish(message) as unknown as Promise<StreamPosition>;
+    return this.rooms.to({ roomId }).publish(message);
   }
 
   @SocketAction('send')

@@ -71,10 +71,14 @@ const RPC = (c, w) => ({
   title: `RPC: ${c} connection${c > 1 ? 's' : ''} × ${w} request${w > 1 ? 's' : ''} in flight`,
   lg: { mode: 'rpc', conns: c, inflight: w, warmupMs: 1000, measureMs: 4000, timeoutMs: 60000 },
 });
-const FANOUT = (subs, label, rate, burstMeasureMs) => ({
-  name: `fanout-${label}`,
+/** Servers that have the history twin of `chat` (`chat_history`, action `publish_history`): the library's bench app. */
+const HISTORY_SERVERS = ['socketapi', 'socketapi-baseline'];
+const FANOUT = (subs, label, rate, burstMeasureMs, history = false) => ({
+  name: `fanout-${label}${history ? '-history' : ''}`,
   kind: 'fanout',
-  title: `Fan-out: ${subs.toLocaleString('en-US')} subscribers of chat + 1 publisher`,
+  title: `Fan-out: ${subs.toLocaleString('en-US')} subscribers of ${history ? 'chat_history (history: size 1000, ttl 300 s)' : 'chat'} + 1 publisher`,
+  // The history twin: the same load on the channel with history, compared with its plain twin within each repetition.
+  ...(history ? { twinOf: `fanout-${label}`, servers: HISTORY_SERVERS } : {}),
   lg: {
     mode: 'fanout',
     subs,
@@ -86,6 +90,7 @@ const FANOUT = (subs, label, rate, burstMeasureMs) => ({
     burstMeasureMs,
     padBytes: 100,
     timeoutMs: 180000,
+    ...(history ? { channel: 'chat_history', publishAction: 'publish_history' } : {}),
   },
 });
 const IDLE = (conns, label) => ({
@@ -102,7 +107,9 @@ const FULL = [
   RPC(200, 1),
   RPC(200, 16),
   FANOUT(1000, '1k', 20, 4000),
+  FANOUT(1000, '1k', 20, 4000, true),
   FANOUT(10000, '10k', 2, 4000),
+  FANOUT(10000, '10k', 2, 4000, true),
   IDLE(10000, '10k'),
 ];
 const QUICK = [RPC(50, 16), RPC(1, 1), FANOUT(1000, '1k', 20, 3000), IDLE(2000, '2k')];
@@ -566,13 +573,15 @@ const data = {
   reps,
   ref: REF,
   servers: servers.map(({ name, proto, what }) => ({ name, proto, what })),
-  scenarios: scenarios.map(({ name, kind, title, lg }) => ({ name, kind, title, lg })),
+  scenarios: scenarios.map(({ name, kind, title, twinOf, lg }) => ({ name, kind, title, twinOf, lg })),
   conformance: {},
   measurements: [],
 };
 const save = () => fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(data, null, 1));
 
-const total = reps * scenarios.length * servers.length;
+/** The servers a scenario runs on (a history twin: only those that have the history channel). */
+const serversOf = (scenario) => (scenario.servers ? servers.filter((s) => scenario.servers.includes(s.name)) : servers);
+const total = reps * scenarios.reduce((sum, scenario) => sum + serversOf(scenario).length, 0);
 console.log(
   `bench: ${servers.map((s) => s.name).join(', ')} × ${scenarios.map((s) => s.name).join(', ')} × ${reps} rep(s) = ${total} measurements`,
 );
@@ -604,8 +613,10 @@ for (const def of servers) {
 let n = 0;
 for (let rep = 0; rep < reps; rep++) {
   for (const [si, scenario] of scenarios.entries()) {
-    const k = (rep + si) % servers.length;
-    const order = [...servers.slice(k), ...servers.slice(0, k)];
+    const eligible = serversOf(scenario);
+    if (eligible.length === 0) continue;
+    const k = (rep + si) % eligible.length;
+    const order = [...eligible.slice(k), ...eligible.slice(0, k)];
     for (const def of order) {
       n++;
       const t0 = Date.now();

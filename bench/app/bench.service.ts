@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { Channel, Data, InjectChannel, SocketAction, SocketChannel } from '../../lib/index.js';
+import { Channel, Data, HistoryChannel, InjectChannel, SocketAction, SocketChannel } from '../../lib/index.js';
 import { AddDto } from './add.dto.js';
 
-/** The benchmark workload: a validated request/response action and a fan-out channel. */
+/**
+ * The benchmark workload: a validated request/response action, a fan-out channel, and its twin with
+ * history (issue 12: what history costs per delivery, measured against the plain channel in one run).
+ */
 @Injectable()
 export class BenchService {
-  constructor(@InjectChannel('chat') private readonly chatChannel: Channel<object>) {}
+  constructor(
+    @InjectChannel('chat') private readonly chatChannel: Channel<object>,
+    @InjectChannel('chat_history') private readonly chatHistoryChannel: HistoryChannel<object>,
+  ) {}
 
   @SocketAction('add')
   add(@Data() { a, b }: AddDto): number {
@@ -15,9 +21,18 @@ export class BenchService {
   @SocketChannel('chat')
   chat(): void {}
 
+  @SocketChannel('chat_history', { history: { size: 1000, ttl: 300_000 } })
+  chatHistory(): void {}
+
   /** Publishes its data verbatim to every `chat` subscriber. */
   @SocketAction('publish')
   publish(@Data() data: object): void {
     this.chatChannel.publish(data);
+  }
+
+  /** Publishes its data verbatim on `chat_history`, and answers once it is stored (with its offset). */
+  @SocketAction('publish_history')
+  async publishHistory(@Data() data: object): Promise<void> {
+    await this.chatHistoryChannel.publish(data);
   }
 }

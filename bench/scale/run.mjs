@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpu } from '../lib/procstat.mjs';
 import { numsub, open, sleep, startApp, startRedis, stopApp } from './processes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -118,7 +119,24 @@ async function settle(subscribers, publisher, timeoutMs = 10_000) {
 }
 
 /** Burst: keeps WINDOW publications not yet at every subscriber; publications completed per second. */
-async function burst(subscribers, publisher) {
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU seconds (user + sys) of each named process. */
+function cpuOf(pids) {
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => {
+      const cpu = processCpu(pid, CLK_TCK);
+      return [name, cpu ? cpu.user + cpu.sys : NaN];
+    }),
+  );
+}
+
+/**
+ * Burst: keeps WINDOW publications not yet at every subscriber; publications completed per second, and
+ * the CPU µs each process (`pids`: apps, redis-server, this load generator) spent per publication.
+ */
+async function burst(subscribers, publisher, pids) {
+  let cpuStart;
   let measuring = false;
   let startAt = 0;
   let startComplete = 0;
@@ -131,6 +149,7 @@ async function burst(subscribers, publisher) {
         measuring = true;
         startAt = t;
         startComplete = subscribers.complete;
+        cpuStart = cpuOf(pids);
         subscribers.recording = true;
       }
       if (t >= end) return done();
@@ -141,11 +160,15 @@ async function burst(subscribers, publisher) {
   });
   subscribers.recording = false;
   const elapsed = (now() - startAt) / 1000;
+  const cpuEnd = cpuOf(pids);
   const completed = subscribers.complete - startComplete;
   const latencies = subscribers.latencies.splice(0).sort((a, b) => a - b);
   await settle(subscribers, publisher);
   return {
     pubsPerSec: completed / elapsed,
+    cpuUsPerPub: Object.fromEntries(
+      Object.keys(pids).map((name) => [name, ((cpuEnd[name] - cpuStart[name]) * 1e6) / completed]),
+    ),
     deliveriesPerSec: (completed * subscribers.count) / elapsed,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
@@ -193,7 +216,7 @@ async function measure(setup, count, channel) {
   if (setup.redisChannel) {
     for (let i = 0; i < 200 && (await numsub(setup.redisPort, setup.redisChannel)) < 1; i++) await sleep(25);
   }
-  const throughput = await burst(subscribers, publisher);
+  const throughput = await burst(subscribers, publisher, setup.pids);
   const latency = await fixedRate(subscribers, publisher);
   await settle(subscribers, publisher);
   const result = {
@@ -224,6 +247,12 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
+/** `A 12.3 / B 4.5 / redis 6.7 / loadgen 8.9` */
+const cpuText = (cpu) =>
+  Object.entries(cpu)
+    .map(([name, us]) => `${name} ${fmt(us, 1)}`)
+    .join(' / ');
+
 /** One row per setup × subscriber count: medians over the repetitions, and the throughput's range. */
 function summarize(results) {
   const groups = new Map();
@@ -240,6 +269,9 @@ function summarize(results) {
     pubsMin: Math.min(...runs.map((r) => r.pubsPerSec)),
     pubsMax: Math.max(...runs.map((r) => r.pubsPerSec)),
     deliveriesPerSec: median(runs.map((r) => r.deliveriesPerSec)),
+    cpuUsPerPub: Object.fromEntries(
+      Object.keys(runs[0].cpuUsPerPub).map((name) => [name, median(runs.map((r) => r.cpuUsPerPub[name]))]),
+    ),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     latency: { p50: median(runs.map((r) => r.latency.p50)), p99: median(runs.map((r) => r.latency.p99)) },
@@ -250,12 +282,12 @@ function summarize(results) {
 
 function table(rows) {
   const lines = [
-    `| setup | channel | subscribers | publications/s (burst) [min–max] | deliveries/s | latency p50 / p99 at ${RATE}/s | latency p50 / p99 in the burst | order & once |`,
-    '|---|---|---:|---:|---:|---:|---:|---|',
+    `| setup | channel | subscribers | publications/s (burst) [min–max] | deliveries/s | CPU µs/publication in the burst | latency p50 / p99 at ${RATE}/s | latency p50 / p99 in the burst | order & once |`,
+    '|---|---|---:|---:|---:|---|---:|---:|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.setup} | ${r.channel} | ${r.subscribers} | ${fmt(r.pubsPerSec)} [${fmt(r.pubsMin)}–${fmt(r.pubsMax)}] | ${fmt(r.deliveriesPerSec)} | ${fmt(r.latency.p50, 2)} / ${fmt(r.latency.p99, 2)} ms | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} ms | ${r.anomalies === 0 && r.missing === 0 ? 'ok' : `✗ ${r.anomalies} out of order, ${r.missing} missing`} |`,
+      `| ${r.setup} | ${r.channel} | ${r.subscribers} | ${fmt(r.pubsPerSec)} [${fmt(r.pubsMin)}–${fmt(r.pubsMax)}] | ${fmt(r.deliveriesPerSec)} | ${cpuText(r.cpuUsPerPub)} | ${fmt(r.latency.p50, 2)} / ${fmt(r.latency.p99, 2)} ms | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} ms | ${r.anomalies === 0 && r.missing === 0 ? 'ok' : `✗ ${r.anomalies} out of order, ${r.missing} missing`} |`,
     );
   }
   return lines.join('\n');
@@ -331,6 +363,11 @@ async function main() {
                 publishTo: apps[setup.pub],
                 subscribeTo: apps[setup.sub],
                 redisPort: redis.port,
+                pids: {
+                  ...Object.fromEntries(apps.map((app) => [app.name, app.child.pid])),
+                  ...(setup.env[0].REDIS_URL ? { redis: redis.child.pid } : {}),
+                  loadgen: process.pid,
+                },
                 redisChannel: setup.env[0].REDIS_URL ? `${prefix}:${channel}` : undefined,
               },
               count,
@@ -341,6 +378,7 @@ async function main() {
             console.log(
               `${setup.label}, ${channel}, ${count} subscribers: ${fmt(result.pubsPerSec)} pub/s, ${fmt(result.deliveriesPerSec)} deliveries/s; ` +
                 `at ${RATE}/s p50 ${fmt(result.latency.p50, 2)} ms p99 ${fmt(result.latency.p99, 2)} ms; ` +
+                `CPU µs/publication ${cpuText(result.cpuUsPerPub)}; ` +
                 `${result.anomalies} out of order, ${result.missing} missing (rep ${rep + 1}/${REPS})`,
             );
           } finally {
@@ -368,13 +406,18 @@ publications/s across them). Raw: \`bench/scale/results.json\`.
 
 - **publications/s (burst)**: the publisher keeps ${WINDOW} publications that have not yet reached
   every subscriber; publications that reached every subscriber per second, over ${SECONDS} s after 1 s
-  of warm-up. **deliveries/s** = that × subscribers.
+  of warm-up. **deliveries/s** = that × subscribers. **CPU µs/publication**: user + sys time of each
+  process over the same window (\`/proc/<pid>/stat\`: apps A and B, redis-server, this load generator) ÷
+  those publications.
+- **chat_history**: the same with the channel that has history (size 1000, ttl 300 s; \`--channels chat,chat_history\`),
+  measured right after (or before: the order alternates) \`chat\` in each repetition; the ratio is taken within it.
 - **latency**: from the publisher's \`publish\` action leaving the load generator to the \`data\` frame
   arriving at a subscriber (one clock: both ends are in the load generator), over every delivery;
   at a fixed ${RATE} publications/s (${SECONDS} s after 1 s of warm-up), and during the burst (queueing included).
 - **order & once**: every subscriber got every publication exactly once, in publication order.
 - With Redis, each publication is one PUBLISH (whatever the number of subscribers); instance A's
-  Redis connection receives it once and fans it out to its local subscribers.
+  Redis connection receives it once and fans it out to its local subscribers. On \`chat_history\` it is one
+  script (offset, stream entry, expiries, PUBLISH), and the \`publish_history\` action answers once it is stored.
 `;
   writeFileSync(OUT, report);
   writeFileSync(

@@ -71,12 +71,15 @@ const RPC = (c, w) => ({
   title: `RPC: ${c} connection${c > 1 ? 's' : ''} × ${w} request${w > 1 ? 's' : ''} in flight`,
   lg: { mode: 'rpc', conns: c, inflight: w, warmupMs: 1000, measureMs: 4000, timeoutMs: 60000 },
 });
-/** Servers that have the history twin of `chat` (`chat_history`, action `publish_history`): the library's bench app. */
+/**
+ * Servers that have the history twin of `chat` (`hist`, as long a name, so that frames differ only by their
+ * `offset`; action `publish_history`): the library's bench app.
+ */
 const HISTORY_SERVERS = ['socketapi', 'socketapi-baseline'];
 const FANOUT = (subs, label, rate, burstMeasureMs, history = false) => ({
   name: `fanout-${label}${history ? '-history' : ''}`,
   kind: 'fanout',
-  title: `Fan-out: ${subs.toLocaleString('en-US')} subscribers of ${history ? 'chat_history (history: size 1000, ttl 300 s)' : 'chat'} + 1 publisher`,
+  title: `Fan-out: ${subs.toLocaleString('en-US')} subscribers of ${history ? 'hist (chat with history: size 1000, ttl 300 s)' : 'chat'} + 1 publisher`,
   // The history twin: the same load on the channel with history, compared with its plain twin within each repetition.
   ...(history ? { twinOf: `fanout-${label}`, servers: HISTORY_SERVERS } : {}),
   lg: {
@@ -90,7 +93,7 @@ const FANOUT = (subs, label, rate, burstMeasureMs, history = false) => ({
     burstMeasureMs,
     padBytes: 100,
     timeoutMs: 180000,
-    ...(history ? { channel: 'chat_history', publishAction: 'publish_history' } : {}),
+    ...(history ? { channel: 'hist', publishAction: 'publish_history' } : {}),
   },
 });
 const IDLE = (conns, label) => ({

@@ -1,5 +1,5 @@
-// Processes and sockets shared by the scale benchmarks (run.mjs, recovery.mjs): a private redis-server,
-// the app (app.mjs) as a child process, ws clients. Every child is killed when this process exits.
+// Processes and sockets shared by the scale benchmarks (run.mjs, recovery.mjs, append-cost.mjs): a private
+// redis-server, the app (app.mjs) as a child process, ws clients. Every child is killed when this process exits.
 import { spawn, spawnSync } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';

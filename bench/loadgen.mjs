@@ -1,19 +1,30 @@
 // Load generator of `npm run bench`: one process, started (and pinned to CPU 0) by bench/run.mjs.
 //   node bench/loadgen.mjs '<json config>'
-// Modes (config.mode): check | rpc | fanout | idle. Prints progress as `LOG …` lines, idle phases
+// Modes (config.mode): check | rpc | fanout | idle. `config.client` (`client-*` scenarios) replaces the
+// protocol's hand-written adapter by a plain ws client (lib/plain-ws-client.mjs) or the project's client
+// (lib/library-client.mjs). Prints progress as `LOG …` lines, idle phases
 // as `PHASE <name>` (then waits for a line on stdin), and the outcome as one `RESULT {json}` line.
 // Server CPU comes from /proc/<config.serverPid>/stat (utime+stime) over the measured window;
 // the load generator's own CPU from process.cpuUsage() over the same window.
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
+import { HAND_WRITTEN, LIBRARY_CLIENT, PLAIN_WS } from './lib/client-names.mjs';
 import { adapters } from './lib/clients.mjs';
 import { coreTicks, foreignCpu, processCpu } from './lib/procstat.mjs';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}');
-const connect = adapters[cfg.proto];
+const connect = await adapterOf(cfg);
 if (!connect) {
-  console.error(`unknown proto ${cfg.proto}`);
+  console.error(`unknown proto ${cfg.proto} or client ${cfg.client}`);
   process.exit(2);
+}
+/** Imported only when asked for: the client's build (client/dist) is needed by the client-* scenarios alone. */
+async function adapterOf({ proto, client }) {
+  if (client === undefined || client === HAND_WRITTEN) return adapters[proto];
+  if (proto !== 'socketapi') return undefined;
+  if (client === PLAIN_WS) return (await import('./lib/plain-ws-client.mjs')).connectPlainWs;
+  if (client === LIBRARY_CLIENT) return (await import('./lib/library-client.mjs')).connectLibraryClient;
+  return undefined;
 }
 const CLK_TCK = cfg.clkTck ?? 100;
 const log = (...a) => process.stdout.write('LOG ' + a.join(' ') + '\n');
@@ -38,6 +49,7 @@ function cpuBetween(a, b, units) {
   const secs = (b.t - a.t) / 1000;
   const ownS = (b.own.user - a.own.user + b.own.system - a.own.system) / 1e6;
   const out = { windowS: round(secs, 3), loadgenCpuPct: round((100 * ownS) / secs, 1) };
+  if (units > 0) out.loadgenCpuUsPerUnit = round((ownS * 1e6) / units, 2);
   const corePct = (x, y) =>
     x && y && y.total > x.total ? round((100 * (y.busy - x.busy)) / (y.total - x.total), 1) : undefined;
   out.loadgenCoreBusyPct = corePct(a.lgCore, b.lgCore);
@@ -397,6 +409,8 @@ async function check() {
       if (v !== i + 100) throw new Error(`request ${i}: got ${v}`);
     });
   });
+  const passed = () => results.filter((r) => r.ok).length;
+  if (b.subscribe === undefined) return { passed: passed(), failed: results.length - passed(), results };
   await step('subscribe chat', () => call(b, 'subscribe'));
   await step('publish reaches the subscriber verbatim, publisher gets a reply', async () => {
     const payload = { ts: 123.456, seq: 7, pad: 'héllo', nested: { list: [1, 'two', null], flag: true } };
@@ -405,8 +419,7 @@ async function check() {
     const data = await got;
     if (!isDeepStrictEqual(data, payload)) throw new Error(`got ${JSON.stringify(data)}`);
   });
-  const passed = results.filter((r) => r.ok).length;
-  return { passed, failed: results.length - passed, results };
+  return { passed: passed(), failed: results.length - passed(), results };
 }
 
 // ---------------------------------------------------------------------------- main

@@ -3,9 +3,10 @@
 //
 //   node bench/run.mjs [options]          (build first: npm run bench does)
 //     --reps N             repetitions of every (scenario, server) pair (default 3; 1 with --quick)
-//     --quick              ~2 min subset: rpc-c50-w16, rpc-c1-w1, fanout-1k, idle-2k
-//     --only a,b           servers to run (socketapi, raw-ws, nest-gateway, socketio); raw-ws is always added
-//     --scenarios p,...    scenarios whose name starts with one of the prefixes (rpc, rpc-c50, fanout-10k, idle…)
+//     --quick              ~2.5 min subset: rpc-c50-w16, rpc-c1-w1, client-c1-w16, client-c50-w16, fanout-1k, idle-2k
+//     --only a,b           servers to run (socketapi, raw-ws, nest-gateway, socketio); raw-ws is always added;
+//                          the client-* scenarios run when socketapi is among them
+//     --scenarios p,...    scenarios whose name starts with one of the prefixes (rpc, rpc-c50, client, fanout-10k, idle…)
 //     --no-pin             do not pin server / load generator to CPU 1 / CPU 0 with taskset
 //     --max-wait S         wait at most S s (default 60) for other processes to go quiet before a measurement
 //     --no-retry           do not measure again when other processes were busy during a measurement
@@ -17,13 +18,16 @@
 // Every measurement gets a fresh server process (its own process group, pinned to CPU 1) and a
 // fresh load-generator process (pinned to CPU 0). Repetitions are interleaved: repetition r runs
 // every scenario, and within a scenario every server, in an order rotated by r. Ratios to raw-ws
-// are taken within each repetition; the report shows medians over repetitions.
+// are taken within each repetition; the report shows medians over repetitions. The client-* scenarios
+// compare clients instead of servers: the project's client vs the hand-written ws adapter, both driving
+// the socketapi server, interleaved and paired the same way (the hand-written client is their reference).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HAND_WRITTEN, LIBRARY_CLIENT, PLAIN_WS } from './lib/client-names.mjs';
 import { foreignCpu } from './lib/procstat.mjs';
 import { BUSY_PCT, renderChart, renderReport, summarize } from './lib/report.mjs';
 
@@ -71,6 +75,16 @@ const RPC = (c, w) => ({
   title: `RPC: ${c} connection${c > 1 ? 's' : ''} × ${w} request${w > 1 ? 's' : ''} in flight`,
   lg: { mode: 'rpc', conns: c, inflight: w, warmupMs: 1000, measureMs: 4000, timeoutMs: 60000 },
 });
+// The project's client against the hand-written adapter, on the same server in the same repetition.
+const CLIENT_SERVER = 'socketapi';
+const CLIENT = (c, w) => ({
+  name: `client-c${c}-w${w}`,
+  kind: 'client',
+  title: `Client: ${LIBRARY_CLIENT} vs the hand-written ws client, ${c} connection${c > 1 ? 's' : ''} × ${w} actions in flight against ${CLIENT_SERVER}`,
+  server: CLIENT_SERVER,
+  clients: [HAND_WRITTEN, PLAIN_WS, LIBRARY_CLIENT],
+  lg: { mode: 'rpc', conns: c, inflight: w, warmupMs: 1000, measureMs: 4000, timeoutMs: 60000 },
+});
 /**
  * Servers that have the history twin of `chat` (`hist`, as long a name, so that frames differ only by their
  * `offset`; action `publish_history`): the library's bench app.
@@ -109,13 +123,15 @@ const FULL = [
   RPC(50, 16),
   RPC(200, 1),
   RPC(200, 16),
+  CLIENT(1, 16),
+  CLIENT(50, 16),
   FANOUT(1000, '1k', 20, 4000),
   FANOUT(1000, '1k', 20, 4000, true),
   FANOUT(10000, '10k', 2, 4000),
   FANOUT(10000, '10k', 2, 4000, true),
   IDLE(10000, '10k'),
 ];
-const QUICK = [RPC(50, 16), RPC(1, 1), FANOUT(1000, '1k', 20, 3000), IDLE(2000, '2k')];
+const QUICK = [RPC(50, 16), RPC(1, 1), CLIENT(1, 16), CLIENT(50, 16), FANOUT(1000, '1k', 20, 3000), IDLE(2000, '2k')];
 
 // ------------------------------------------------------------------------------------ options
 function parseArgs(argv) {
@@ -157,7 +173,7 @@ function parseArgs(argv) {
         fs
           .readFileSync(fileURLToPath(import.meta.url), 'utf8')
           .split('\n')
-          .slice(0, 13)
+          .slice(0, 16)
           .join('\n'),
       );
       process.exit(0);
@@ -194,7 +210,7 @@ if (opts.baseline) {
   });
 }
 const scenarioSet = opts.quick ? QUICK : FULL;
-const scenarios = opts.scenarios
+const chosenScenarios = opts.scenarios
   ? scenarioSet.filter((s) => opts.scenarios.some((p) => s.name === p || s.name.startsWith(p) || s.kind === p))
   : scenarioSet;
 let servers = opts.only ? SERVERS.filter((s) => opts.only.includes(s.name)) : SERVERS;
@@ -208,6 +224,8 @@ if (opts.only) {
   if (!servers.some((s) => s.name === REF)) servers = [SERVERS.find((s) => s.name === REF), ...servers];
 }
 const reps = opts.reps ?? (opts.quick ? 1 : 3);
+// a client-* scenario needs its server among those selected
+const scenarios = chosenScenarios.filter((s) => !s.server || servers.some((d) => d.name === s.server));
 
 if (opts.list) {
   console.log('servers:');
@@ -217,7 +235,11 @@ if (opts.list) {
   process.exit(0);
 }
 if (scenarios.length === 0) {
-  console.error('no scenario selected');
+  console.error(
+    chosenScenarios.length
+      ? `the client-* scenarios need the server ${CLIENT_SERVER} (--only)`
+      : 'no scenario selected',
+  );
   process.exit(2);
 }
 
@@ -472,13 +494,13 @@ async function quietWait() {
 }
 function othersDuring(kind, r) {
   if (r.error) return undefined;
-  if (kind === 'rpc') return r.otherProcessesCpuPct;
+  if (kind === 'rpc' || kind === 'client') return r.otherProcessesCpuPct;
   if (kind === 'fanout') return Math.max(r.rate?.otherProcessesCpuPct ?? 0, r.burst?.otherProcessesCpuPct ?? 0);
   return undefined;
 }
 
 // ------------------------------------------------------------------------------------ measurement
-async function measure(def, scenario, logFd) {
+async function measure(def, scenario, logFd, client) {
   const srv = await startServer(def, logFd);
   try {
     const cfg = {
@@ -489,6 +511,7 @@ async function measure(def, scenario, logFd) {
       clkTck,
       loadgenCore: pin ? LOADGEN_CPU : null,
       serverCore: pin ? SERVER_CPU : null,
+      client,
     };
     if (scenario.kind !== 'idle') return await runLoadgen(cfg);
     await sleep(500);
@@ -515,7 +538,13 @@ async function measure(def, scenario, logFd) {
 }
 
 function checkBuilt() {
-  const missing = servers.filter((s) => !fs.existsSync(path.resolve(ROOT, s.script)));
+  const built = [
+    ...servers.map(({ script, build }) => ({ script, build })),
+    ...(scenarios.some((s) => s.kind === 'client')
+      ? [{ script: 'client/dist/index.js', build: 'npx tsc -p client/tsconfig.build.json' }]
+      : []),
+  ];
+  const missing = built.filter((s) => !fs.existsSync(path.resolve(ROOT, s.script)));
   if (missing.length) {
     console.error(
       `not built: ${missing.map((s) => `${s.script} (${s.build})`).join(', ')}\nrun \`npm run bench\`, which builds first`,
@@ -534,6 +563,7 @@ function versions() {
     '@nestjs/websockets',
     '@nestjs/platform-ws',
     'class-validator',
+    LIBRARY_CLIENT,
   ]) {
     try {
       v[p] = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', p, 'package.json'), 'utf8')).version;
@@ -576,15 +606,32 @@ const data = {
   reps,
   ref: REF,
   servers: servers.map(({ name, proto, what }) => ({ name, proto, what })),
-  scenarios: scenarios.map(({ name, kind, title, twinOf, lg }) => ({ name, kind, title, twinOf, lg })),
+  scenarios: scenarios.map(({ name, kind, title, twinOf, lg, server, clients }) => ({
+    name,
+    kind,
+    title,
+    twinOf,
+    lg,
+    server,
+    clients,
+  })),
   conformance: {},
+  clientConformance: {},
   measurements: [],
 };
 const save = () => fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(data, null, 1));
 
-/** The servers a scenario runs on (a history twin: only those that have the history channel). */
-const serversOf = (scenario) => (scenario.servers ? servers.filter((s) => scenario.servers.includes(s.name)) : servers);
-const total = reps * scenarios.reduce((sum, scenario) => sum + serversOf(scenario).length, 0);
+/**
+ * What a scenario measures in one repetition: every server (a history twin: those that have the history
+ * channel), or (client-*) every client on its one server.
+ */
+const unitsOf = (scenario) =>
+  scenario.kind === 'client'
+    ? scenario.clients.map((client) => ({ def: servers.find((d) => d.name === scenario.server), client, row: client }))
+    : servers
+        .filter((def) => !scenario.servers || scenario.servers.includes(def.name))
+        .map((def) => ({ def, row: def.name }));
+const total = reps * scenarios.reduce((n, s) => n + unitsOf(s).length, 0);
 console.log(
   `bench: ${servers.map((s) => s.name).join(', ')} × ${scenarios.map((s) => s.name).join(', ')} × ${reps} rep(s) = ${total} measurements`,
 );
@@ -613,14 +660,37 @@ for (const def of servers) {
   );
 }
 
+// the other clients, once each, on the action steps of the check (they are not asked to speak channels here)
+for (const scenario of scenarios.filter((s) => s.kind === 'client')) {
+  const def = servers.find((d) => d.name === scenario.server);
+  for (const client of scenario.clients.filter((c) => c !== HAND_WRITTEN && !data.clientConformance[c])) {
+    let res;
+    try {
+      const srv = await startServer(def, logFd);
+      try {
+        res = await runLoadgen({ mode: 'check', proto: def.proto, client, url: srv.url, timeoutMs: 30000 });
+      } finally {
+        await stopServer(srv);
+      }
+    } catch (err) {
+      res = { passed: 0, failed: 1, error: err.message };
+    }
+    data.clientConformance[client] = res;
+    const failures = (res.results ?? []).filter((r) => !r.ok).map((r) => `${r.name}: ${r.error}`);
+    console.log(
+      `check ${client} → ${def.name}: ${res.passed ?? 0} passed, ${res.failed ?? 1} failed${res.error ? ` (${res.error})` : ''}${failures.length ? '\n    ' + failures.join('\n    ') : ''}`,
+    );
+  }
+}
+
 let n = 0;
 for (let rep = 0; rep < reps; rep++) {
   for (const [si, scenario] of scenarios.entries()) {
-    const eligible = serversOf(scenario);
-    if (eligible.length === 0) continue;
-    const k = (rep + si) % eligible.length;
-    const order = [...eligible.slice(k), ...eligible.slice(0, k)];
-    for (const def of order) {
+    const units = unitsOf(scenario);
+    if (units.length === 0) continue;
+    const k = (rep + si) % units.length;
+    const order = [...units.slice(k), ...units.slice(0, k)];
+    for (const { def, client, row } of order) {
       n++;
       const t0 = Date.now();
       let result;
@@ -630,7 +700,7 @@ for (let rep = 0; rep < reps; rep++) {
         await quietWait();
         let r;
         try {
-          r = await measure(def, scenario, logFd);
+          r = await measure(def, scenario, logFd, client);
         } catch (err) {
           r = { error: err.message };
         }
@@ -644,13 +714,14 @@ for (let rep = 0; rep < reps; rep++) {
         rep,
         scenario: scenario.name,
         server: def.name,
+        ...(client && { client }),
         result,
         attempts,
         seconds: Math.round((Date.now() - t0) / 100) / 10,
       });
       save();
       console.log(
-        `[${String(n).padStart(3)}/${total}] rep ${rep + 1} ${scenario.name.padEnd(13)} ${def.name.padEnd(13)} ${brief(scenario, result)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+        `[${String(n).padStart(3)}/${total}] rep ${rep + 1} ${scenario.name.padEnd(14)} ${row.padEnd(13)} ${brief(scenario, result)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
       );
     }
   }
@@ -678,6 +749,8 @@ function brief(scenario, r) {
     (others > BUSY_PCT ? ` (others ${Math.round(others)}%!)` : '');
   if (scenario.kind === 'rpc')
     return `${Math.round(r.rps)} req/s p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, ${r.serverCpuUsPerUnit} µs/req${lg}${r.errors ? ` ERRORS ${r.errors}` : ''}`;
+  if (scenario.kind === 'client')
+    return `${Math.round(r.rps)} req/s p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, load gen ${r.loadgenCpuUsPerUnit} µs/req, server ${r.serverCpuUsPerUnit} µs/req${lg}${r.errors ? ` ERRORS ${r.errors}` : ''}`;
   if (scenario.kind === 'fanout') {
     const b = r.burst;
     return `rate p50 ${r.rate.latencyMs.p50} p99 ${r.rate.latencyMs.p99} ms; burst ${Math.round(b.deliveriesPerS)}/s ${b.serverCpuUsPerUnit} µs/delivery lg ${b.loadgenCpuPct}%${others > BUSY_PCT ? ` (others ${Math.round(others)}%!)` : ''}${r.rate.lost ? ` LOST ${r.rate.lost}` : ''}`;

@@ -10,12 +10,15 @@ export interface ClosableClient {
 const clientsByApp = new WeakMap<INestApplication, Set<ClosableClient>>();
 /** The one `listen` the kit started for each app: clients made at once (`Promise.all`) share it. */
 const listeningByApp = new WeakMap<INestApplication, Promise<unknown>>();
+/** The apps closed since the kit served them: a client of one could only fail (or listen again, for nothing). */
+const closedApps = new WeakSet<INestApplication>();
 
 /**
  * Resolves once `app` listens: at once when it does, else after `app.listen(0, '127.0.0.1')` (a
  * free loopback port), started once per app.
  */
 export async function listening(app: INestApplication): Promise<void> {
+  if (closedApps.has(app)) throw new Error(TestingMessage.appClosed);
   const server = app.getHttpServer() as { listening?: boolean };
   if (server.listening === true) return;
   let started = listeningByApp.get(app);
@@ -45,6 +48,7 @@ export function closeWithApp(app: INestApplication, client: ClosableClient): voi
       configurable: true,
       writable: true,
       value: async function close(this: INestApplication): Promise<void> {
+        closedApps.add(app);
         await Promise.all([...registered].map((each) => each.close()));
         await classClose.call(this);
       },

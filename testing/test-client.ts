@@ -3,8 +3,9 @@ import type { Subscription } from 'rxjs';
 import type WebSocket from 'ws';
 import { ClientErrorCode } from '../client/src/client-error-codes.js';
 import type {
-  ActionData,
+  ActionArguments,
   ActionName,
+  ActionReply,
   ChannelData,
   ChannelName,
   ChannelPayload,
@@ -14,7 +15,7 @@ import type {
   UntypedContract,
 } from '../client/src/contract.js';
 import type { PresenceMember } from '../client/src/frames.js';
-import type { ActionOptions, SocketApiClientOptions } from '../client/src/options.js';
+import type { SocketApiClientOptions } from '../client/src/options.js';
 import { SocketApiClient } from '../client/src/socket-api-client.js';
 import { SocketApiError } from '../client/src/socket-api-error.js';
 import { forgetClient } from './app-clients.js';
@@ -51,7 +52,7 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
   private socket: WebSocket | undefined;
   /** Channels the server confirmed on the current connection, and who waits for a confirmation. */
   private readonly confirmed = new Set<string>();
-  private readonly confirmationWaiters = new Map<string, Set<() => void>>();
+  private readonly confirmationWaiters = new Map<string, Set<Waiter<void>>>();
   private readonly kitSubscriptions = new Map<string, KitSubscription>();
   /** Called at the next `pong` frame (the kit's own `ping` was sent after everything they wait for). */
   private readonly pongWaiters = new Set<() => void>();
@@ -80,10 +81,9 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
    */
   override action<N extends ActionName<Contract>>(
     name: N,
-    data?: ActionData<Contract, N>,
-    options?: ActionOptions,
-  ): ReturnType<SocketApiClient<Contract>['action']> {
-    return super.action(name, data, options).catch((error: unknown) => {
+    ...args: ActionArguments<Contract, N>
+  ): Promise<ActionReply<Contract, N>> {
+    return super.action(name, ...args).catch((error: unknown) => {
       throw this.withFrames(error);
     });
   }
@@ -103,12 +103,11 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
   async expectError<N extends ActionName<Contract>>(
     code: string,
     name: N,
-    data?: ActionData<Contract, N>,
-    options?: ActionOptions,
+    ...args: ActionArguments<Contract, N>
   ): Promise<SocketApiError> {
     let reply: unknown;
     try {
-      reply = await super.action(name, data, options);
+      reply = await super.action(name, ...args);
     } catch (error) {
       if (error instanceof SocketApiError && error.code === code) return error;
       const how = error instanceof SocketApiError ? TestingMessage.butFailed(error.code, error.message) : String(error);
@@ -131,7 +130,7 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
    * `nextData` gets next. Resolves soon when it is confirmed already on this connection.
    */
   subscribed<N extends ChannelName<Contract>>(name: N, data?: ChannelData<Contract, N>): Promise<void> {
-    const confirmation = this.within<void>(`the subscription to '${name}'`, (resolve) => {
+    const confirmation = this.within<void>(`the subscription to '${name}'`, (resolve, reject) => {
       // The server sends a channel's initial data right after `subscribed`, in the same turn, so
       // the pong of a ping sent after the confirmation comes after the initial data: that makes
       // "everything before it has arrived" exact, without guessing whether the channel has some.
@@ -140,11 +139,13 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
         pingAfterConfirmation();
         return () => this.pongWaiters.delete(resolve);
       }
-      const waiters = this.confirmationWaiters.get(name) ?? new Set<() => void>();
+      const waiters = this.confirmationWaiters.get(name) ?? new Set<Waiter<void>>();
       this.confirmationWaiters.set(name, waiters);
-      waiters.add(pingAfterConfirmation);
+      // Rejected when the subscription ends unconfirmed (refused: the server's error; the client closed).
+      const waiter: Waiter<void> = { resolve: pingAfterConfirmation, reject };
+      waiters.add(waiter);
       return () => {
-        waiters.delete(pingAfterConfirmation);
+        waiters.delete(waiter);
         this.pongWaiters.delete(resolve);
       };
     });
@@ -253,17 +254,21 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
       waiters.clear();
       now.forEach(settle);
     };
+    const rejectAll = (failure: Error) => {
+      settleAll((waiter) => waiter.reject(failure));
+      const confirmations = [...(this.confirmationWaiters.get(name) ?? [])];
+      this.confirmationWaiters.delete(name);
+      confirmations.forEach((waiter) => waiter.reject(failure));
+    };
     const subscription = this.subscribe(name, data).subscribe({
       next: (payload) => settleAll((waiter) => waiter.resolve(payload)),
       error: (error: unknown) => {
         this.kitSubscriptions.delete(name);
-        const failure = error instanceof Error ? error : new Error(String(error));
-        settleAll((waiter) => waiter.reject(failure));
+        rejectAll(error instanceof Error ? error : new Error(String(error)));
       },
       complete: () => {
         this.kitSubscriptions.delete(name);
-        const closed = new SocketApiError(ClientErrorCode.CLOSED, TestingMessage.notConnected(`observe '${name}'`));
-        settleAll((waiter) => waiter.reject(closed));
+        rejectAll(new SocketApiError(ClientErrorCode.CLOSED, TestingMessage.notConnected(`observe '${name}'`)));
       },
     });
     const entry: KitSubscription = { waiters, subscription };
@@ -317,7 +322,7 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
       this.confirmed.add(frame.channel);
       const waiters = this.confirmationWaiters.get(frame.channel);
       this.confirmationWaiters.delete(frame.channel);
-      waiters?.forEach((confirm) => confirm());
+      waiters?.forEach((waiter) => waiter.resolve());
     });
   }
 

@@ -6,6 +6,7 @@ export const TestingMessage = {
   expectedError: (code: string, action: string) => `Test client: expected action '${action}' to fail with ${code}`,
   butReplied: (reply: string) => `but it replied ${reply}`,
   butFailed: (code: string, message: string) => `but it failed with ${code}: ${message}`,
+  appClosed: 'Test client: the app is closed (app.close() was called): make the client before closing the app',
   noAddress: 'Test client: the app is listening, but not on a TCP port',
   notConnected: (what: string) => `Test client: cannot ${what}: no open connection`,
   noModule: 'Test client: the app has no SocketApiModule (pass `path` to connect anyway)',

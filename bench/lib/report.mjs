@@ -1,5 +1,7 @@
 // Summaries (medians over repetitions, ratios to the reference taken within each repetition),
-// the markdown report and a dependency-free SVG chart for bench/run.mjs.
+// the markdown report and a dependency-free SVG chart for bench/run.mjs. The rows of a scenario are
+// servers (reference: data.ref), or for a `client` scenario its clients on one server (reference: the
+// first of scenario.clients, the hand-written one).
 
 const median = (xs) => {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -22,6 +24,7 @@ const METRICS = {
     srvCorePct: (r) => r.serverCoreBusyPct,
     errors: (r) => (r.errors ?? 0) + (r.unmatched ?? 0),
     others: (r) => r.otherProcessesCpuPct,
+    lgUs: (r) => r.loadgenCpuUsPerUnit,
   },
   fanout: {
     rateP50: (r) => r.rate?.latencyMs?.p50,
@@ -50,14 +53,23 @@ const METRICS = {
   },
 };
 
+METRICS.client = METRICS.rpc;
+
+/** The row names of a scenario and the one its ratios are to. */
+const rowsOf = (data, sc) =>
+  sc.kind === 'client'
+    ? { names: sc.clients, ref: sc.clients[0], rowOf: (m) => m.client }
+    : { names: data.servers.map((s) => s.name), ref: data.ref, rowOf: (m) => m.server };
+
 export function summarize(data) {
   const out = {};
   for (const sc of data.scenarios) {
     const metrics = METRICS[sc.kind];
     const rows = {};
     const ms = data.measurements.filter((m) => m.scenario === sc.name);
-    for (const { name } of data.servers) {
-      const mine = ms.filter((m) => m.server === name);
+    const { names, ref, rowOf } = rowsOf(data, sc);
+    for (const name of names) {
+      const mine = ms.filter((m) => rowOf(m) === name);
       const ok = mine.filter((m) => !m.result.error);
       const row = {
         n: ok.length,
@@ -66,14 +78,18 @@ export function summarize(data) {
       };
       for (const [key, get] of Object.entries(metrics)) {
         const ratios = ok.map((m) => {
-          const ref = ms.find((x) => x.rep === m.rep && x.server === data.ref && !x.result.error);
+          const pair = ms.find((x) => x.rep === m.rep && rowOf(x) === ref && !x.result.error);
           const a = get(m.result);
-          const b = ref ? get(ref.result) : undefined;
+          const b = pair ? get(pair.result) : undefined;
           return typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : undefined;
         });
+        const paired = ratios.filter((r) => r !== undefined);
         row.metrics[key] = {
           value: median(ok.map((m) => get(m.result))),
           ratio: median(ratios),
+          ratios: paired,
+          ratioMin: paired.length ? Math.min(...paired) : undefined,
+          ratioMax: paired.length ? Math.max(...paired) : undefined,
           values: ok.map((m) => get(m.result)),
         };
       }
@@ -121,6 +137,13 @@ const COLUMNS = {
     ['burst p99 ms', 'burstP99', fmt.ms, false],
     ['server CPU %', 'serverCpuPct', fmt.pct, false],
   ],
+  client: [
+    ['req/s', 'rps', fmt.int, true],
+    ['load-gen CPU µs/req', 'lgUs', fmt.us, true],
+    ['p50 ms', 'p50', fmt.ms, true],
+    ['p99 ms', 'p99', fmt.ms, true],
+    ['server CPU µs/req', 'cpuUs', fmt.us, true],
+  ],
   idle: [
     ['RSS KB/conn idle', 'idleRss', fmt.kb, true],
     ['heap KB/conn idle', 'idleHeap', fmt.kb, true],
@@ -156,6 +179,10 @@ export function renderReport(data) {
     const c = data.conformance[s.name];
     L.push(`| ${s.name} | ${s.what} | ${c ? `${c.passed ?? 0} passed, ${c.failed ?? 0} failed` : '–'} |`);
   }
+  for (const [client, c] of Object.entries(data.clientConformance ?? {}))
+    L.push(
+      `| ${client} (client) | a client of the client-* scenarios, on the action steps of the check against socketapi | ${c.passed ?? 0} passed, ${c.failed ?? 0} failed |`,
+    );
   L.push('', '![chart](chart.svg)', '');
 
   const clientBound = [];
@@ -166,15 +193,18 @@ export function renderReport(data) {
     L.push(`## ${sc.name} — ${sc.title}`, '');
     L.push(scenarioNote(sc), '');
     const extra = sc.kind === 'idle' ? [] : ['load-gen CPU % (process / core)', 'others %'];
-    L.push(`| server | ${cols.map((c) => c[0]).join(' | ')}${extra.length ? ' | ' + extra.join(' | ') : ''} |`);
+    const { names } = rowsOf(data, sc);
+    L.push(
+      `| ${sc.kind === 'client' ? 'client' : 'server'} | ${cols.map((c) => c[0]).join(' | ')}${extra.length ? ' | ' + extra.join(' | ') : ''} |`,
+    );
     L.push(`|---|${cols.map(() => '---:').join('|')}${extra.map(() => '|---:').join('')}|`);
-    for (const s of data.servers) {
-      const row = rows[s.name];
+    for (const name of names) {
+      const row = rows[name];
       // A server a scenario does not run on (a history twin: only the library's bench app has that channel).
       if (!row || (row.n === 0 && row.errors.length === 0)) continue;
       if (row.n === 0) {
         L.push(
-          `| ${s.name} | ${row.errors[0] ? `failed: ${escape(row.errors[0]).slice(0, 160)}` : 'not measured'} ${'| '.repeat(cols.length + extra.length - 1)}|`,
+          `| ${name} | ${row.errors[0] ? `failed: ${escape(row.errors[0]).slice(0, 160)}` : 'not measured'} ${'| '.repeat(cols.length + extra.length - 1)}|`,
         );
         continue;
       }
@@ -183,11 +213,11 @@ export function renderReport(data) {
         const p = row.metrics.lgCpuPct?.value;
         const c = row.metrics.lgCorePct?.value;
         const bound = (p ?? 0) >= CLIENT_BOUND || (c ?? 0) >= CLIENT_BOUND;
-        if (bound) clientBound.push(`${sc.name}/${s.name}`);
+        if (bound) clientBound.push(`${sc.name}/${name}`);
         cells.push(`${p === undefined ? '–' : fmt.pct(p)} / ${c === undefined ? '–' : fmt.pct(c)}${bound ? ' ⚠' : ''}`);
         const o = row.metrics.others;
         const worst = Math.max(...(o?.values ?? []).filter((v) => typeof v === 'number'));
-        if (worst > BUSY_PCT) busy.push(`${sc.name}/${s.name}`);
+        if (worst > BUSY_PCT) busy.push(`${sc.name}/${name}`);
         cells.push(
           o?.value === undefined ? '–' : `${fmt.pct(o.value)}${worst > BUSY_PCT ? ` (max ${fmt.pct(worst)}) ⚠` : ''}`,
         );
@@ -196,9 +226,10 @@ export function renderReport(data) {
       if (row.metrics.errors?.value) notes.push(`${fmt.int(row.metrics.errors.value)} errors`);
       if (row.metrics.rateLost?.value) notes.push(`${fmt.int(row.metrics.rateLost.value)} lost`);
       if (row.errors.length) notes.push(`${row.errors.length} failed run(s)`);
-      L.push(`| ${s.name}${notes.length ? ` (${notes.join(', ')})` : ''} | ${cells.join(' | ')} |`);
+      L.push(`| ${name}${notes.length ? ` (${notes.join(', ')})` : ''} | ${cells.join(' | ')} |`);
     }
     L.push('');
+    if (sc.kind === 'client') L.push(...clientVerdict(data, sc), '');
   }
   const twins = twinRatios(data);
   if (twins.length) {
@@ -286,8 +317,78 @@ export function twinRatios(data, onlyServer) {
   return out;
 }
 
+/** The goal of the client scenarios: the project's client reaches this share of a hand-written client's req/s. */
+const CLIENT_GOAL = 0.9;
+
+/**
+ * `get(a) ÷ get(b)` for every repetition where both clients were measured without error, in repetition
+ * order; `quietOnly`: only where other processes stayed under BUSY_PCT during both measurements.
+ */
+function pairedRatios(data, sc, a, b, get, quietOnly = false) {
+  const quiet = (m) => !quietOnly || (m.result.otherProcessesCpuPct ?? 0) <= BUSY_PCT;
+  const ok = data.measurements.filter((m) => m.scenario === sc.name && !m.result.error && quiet(m));
+  const ratios = [];
+  for (const m of ok.filter((x) => x.client === a)) {
+    const pair = ok.find((x) => x.client === b && x.rep === m.rep);
+    const va = get(m.result);
+    const vb = pair && get(pair.result);
+    if (typeof va === 'number' && typeof vb === 'number' && vb !== 0) ratios.push(va / vb);
+  }
+  return ratios;
+}
+
+/**
+ * Every later client against every earlier one (the list goes from the leanest reference to the project's
+ * client, last): req/s and load-gen CPU µs/req, paired within each repetition; for the project's client,
+ * whether it reaches the goal against each.
+ */
+function clientVerdict(data, sc) {
+  const lines = [];
+  const spread = (xs) => {
+    const v = [...xs].sort((x, y) => x - y);
+    const mid = v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    return { median: mid, min: v[0], max: v[v.length - 1] };
+  };
+  const ours = sc.clients[sc.clients.length - 1];
+  sc.clients.forEach((a, i) =>
+    sc.clients.slice(0, i).forEach((b) => {
+      const rps = pairedRatios(data, sc, a, b, (r) => r.rps);
+      const cpu = pairedRatios(data, sc, a, b, (r) => r.loadgenCpuUsPerUnit);
+      if (rps.length === 0) return lines.push(`- **${a} ÷ ${b}:** not measured.`);
+      const r = spread(rps);
+      const c = cpu.length ? spread(cpu) : undefined;
+      const met =
+        a !== ours
+          ? ''
+          : r.min >= CLIENT_GOAL
+            ? `; goal ≥ ${CLIENT_GOAL}: **met in every repetition**`
+            : r.median >= CLIENT_GOAL
+              ? `; goal ≥ ${CLIENT_GOAL}: met by the median, not in every repetition`
+              : `; goal ≥ ${CLIENT_GOAL}: **not met**`;
+      const quietRps = pairedRatios(data, sc, a, b, (r) => r.rps, true);
+      const quietCpu = pairedRatios(data, sc, a, b, (r) => r.loadgenCpuUsPerUnit, true);
+      const quiet =
+        quietRps.length === rps.length
+          ? ''
+          : quietRps.length === 0
+            ? ' No repetition had both measurements undisturbed by other processes.'
+            : ` Undisturbed pairs only (others ≤ ${BUSY_PCT}% in both, ${quietRps.length} of ${rps.length}): req/s ` +
+              `${quietRps.map((x) => x.toFixed(3)).join(', ')}, load-gen CPU µs/req ${quietCpu.map((x) => x.toFixed(2)).join(', ')}.`;
+      lines.push(
+        `- **${a} ÷ ${b}**, req/s per repetition: ${rps.map((x) => x.toFixed(3)).join(', ')} → median **${r.median.toFixed(3)}** ` +
+          `[${r.min.toFixed(3)} – ${r.max.toFixed(3)}]${met}. Load-gen CPU µs/req: ` +
+          (c ? `**${c.median.toFixed(2)}×** [${c.min.toFixed(2)} – ${c.max.toFixed(2)}]` : '–') +
+          `.${quiet}`,
+      );
+    }),
+  );
+  return lines;
+}
+
 function scenarioNote(sc) {
   const lg = sc.lg;
+  if (sc.kind === 'client')
+    return `The same closed loop as the rpc scenarios (${lg.conns} connection(s) × ${lg.inflight} \`add\` actions outstanding; warm-up ${lg.warmupMs / 1000} s, then ${lg.measureMs / 1000} s measured), against the server \`${sc.server}\`, once per client in every repetition: \`${sc.clients[0]}\` is the load generator's hand-written adapter (the reference, the same as in the rpc rows), the others drive the actions as an application would (\`await client.action('add', { a, b })\`), with ws's and their own defaults (bench/README.md, "Clients"). **(N×)** is the ratio to \`${sc.clients[0]}\` within each repetition. **load-gen CPU µs/req** = the load generator's own CPU over the window ÷ requests: the client's cost per action, the honest figure when the server is the bottleneck.`;
   if (sc.kind === 'rpc')
     return `Closed loop: each of ${lg.conns} connection(s) keeps ${lg.inflight} \`add\` request(s) outstanding; warm-up ${lg.warmupMs / 1000} s, then ${lg.measureMs / 1000} s measured. Latency is per request, send to reply.`;
   if (sc.kind === 'fanout')

@@ -13,12 +13,7 @@ export class Backoff {
     private readonly random: () => number,
   ) {}
 
-  /** Failed attempts since the last success. */
-  get attempts(): number {
-    return this.failures;
-  }
-
-  /** The delay before the next attempt; counts one more failure. */
+  /** The delay before the next attempt; the next one's ceiling doubles. */
   next(): number {
     // 2^n overflows to Infinity past n = 1023; the ceiling holds anyway.
     const ceiling = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** this.failures);

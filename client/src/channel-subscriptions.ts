@@ -2,7 +2,7 @@ import { Observable, Subject, type Subscriber } from 'rxjs';
 import type { Backoff } from './backoff.js';
 import { ClientErrorCode } from './client-error-codes.js';
 import { ClientMessage } from './client.messages.js';
-import type { ClientFrame, MessageId, ServerFrame, StreamPosition } from './frames.js';
+import type { ClientFrame, FrameLink, MessageId, ServerFrame, StreamPosition } from './frames.js';
 import { startTimer, stopTimer, type TimerHandle } from './platform.js';
 import { offsetOfFrame, positionOfFrame, type RecoveryEvent } from './recovery.js';
 import { SocketApiError } from './socket-api-error.js';
@@ -33,10 +33,8 @@ interface SharedSubscription {
   retry?: { readonly backoff: Backoff; timer?: TimerHandle };
 }
 
-/** What the subscriptions need from the client: a way to send (false when not connected) and ids. */
-export interface SubscriptionLink {
-  send(frame: ClientFrame): boolean;
-  nextId(): MessageId;
+/** What the subscriptions need from the client: the connection, and the backoff of a subscribe's retries. */
+export interface SubscriptionLink extends FrameLink {
   /** A fresh backoff for the retries of one subscription (the client's reconnect delays). */
   backoff(): Backoff;
 }
@@ -48,6 +46,12 @@ export interface SubscriptionLink {
 export class ChannelSubscriptions {
   private readonly byChannel = new Map<string, SharedSubscription>();
   private readonly byPendingId = new Map<MessageId, SharedSubscription>();
+  /**
+   * The channel of each `unsubscribe` not answered yet. Data frames name a channel, not a
+   * subscription: until the server's answer, those of the channel are the left subscription's
+   * (the server answers in order), not of one made again since, maybe with other data.
+   */
+  private readonly unsubscribing = new Map<MessageId, string>();
   /** Set once the client stopped: later observers are told at once. */
   private stopped: { error: SocketApiError | undefined } | undefined;
   private readonly recoveries = new Subject<RecoveryEvent>();
@@ -64,20 +68,20 @@ export class ChannelSubscriptions {
         subscriber.error(error ?? new SocketApiError(ClientErrorCode.CLOSED, ClientMessage.closed));
         return undefined;
       }
-      let shared = this.byChannel.get(channel);
+      const shared = this.byChannel.get(channel);
       if (shared !== undefined && !sameData(shared.data, data)) {
         subscriber.error(
           new SocketApiError(ClientErrorCode.SUBSCRIPTION_CONFLICT, ClientMessage.subscriptionConflict(channel)),
         );
         return undefined;
       }
+      const joined = shared ?? { channel, data, observers: new Set() };
+      joined.observers.add(observer);
       if (shared === undefined) {
-        shared = { channel, data, observers: new Set() };
-        this.byChannel.set(channel, shared);
-        this.subscribe(shared);
+        this.byChannel.set(channel, joined);
+        // After the observer joined: a subscription that fails at once (its data) tells it.
+        this.subscribe(joined);
       }
-      shared.observers.add(observer);
-      const joined = shared;
       return () => this.leave(joined, observer);
     });
   }
@@ -90,6 +94,7 @@ export class ChannelSubscriptions {
   /** The connection dropped: answers still awaited will never come (a retry waits for the next one). */
   connectionLost(): void {
     this.byPendingId.clear();
+    this.unsubscribing.clear();
     for (const shared of this.byChannel.values()) {
       shared.pendingId = undefined;
       stopRetry(shared);
@@ -119,11 +124,17 @@ export class ChannelSubscriptions {
     }
   }
 
+  /** An `unsubscribed` answering an `unsubscribe` of ours: the channel's data frames are the live subscription's again. */
+  unsubscribed(id: unknown): void {
+    if (typeof id === 'number') this.unsubscribing.delete(id);
+  }
+
   /**
-   * An error frame answering a `subscribe` of ours: the subscription is refused, or, `UNAVAILABLE`,
-   * tried again after a backoff. True when it answered one.
+   * An error frame answering a `subscribe` of ours (the subscription is refused, or, `UNAVAILABLE`,
+   * tried again after a backoff) or an `unsubscribe`. True when it answered one of them.
    */
   refused(id: unknown, error: SocketApiError): boolean {
+    if (typeof id === 'number' && this.unsubscribing.delete(id)) return true;
     const shared = this.takePending(id);
     if (shared === undefined) return false;
     if (error.code === UNAVAILABLE) this.retryLater(shared);
@@ -134,7 +145,7 @@ export class ChannelSubscriptions {
   /** A `data` frame. A history channel's frame at or below the position was received already: dropped. */
   data(frame: ServerFrame): void {
     const shared = this.liveOf(frame.channel);
-    if (shared === undefined) return;
+    if (shared === undefined || this.isUnsubscribing(shared.channel)) return;
     const offset = offsetOfFrame(frame);
     const position = shared.position;
     if (offset !== undefined && position !== undefined) {
@@ -168,6 +179,9 @@ export class ChannelSubscriptions {
     let data: unknown;
     try {
       data = typeof shared.data === 'function' ? (shared.data as () => unknown)() : shared.data;
+      // Serialized here too, so that data JSON cannot carry fails this subscription, not the send
+      // (which would throw out of the code that resubscribes everything at a reconnect).
+      JSON.stringify(data);
     } catch (error) {
       const failure = new SocketApiError(ClientErrorCode.DATA_FAILED, ClientMessage.dataFailed(shared.channel, error));
       this.end(shared, (observer) => observer.error(failure));
@@ -197,7 +211,14 @@ export class ChannelSubscriptions {
     shared.observers.delete(observer);
     if (shared.observers.size > 0 || this.byChannel.get(shared.channel) !== shared) return;
     this.forget(shared);
-    this.link.send({ type: 'unsubscribe', channel: shared.channel, id: this.link.nextId() });
+    const id = this.link.nextId();
+    if (this.link.send({ type: 'unsubscribe', channel: shared.channel, id }))
+      this.unsubscribing.set(id, shared.channel);
+  }
+
+  private isUnsubscribing(channel: string): boolean {
+    for (const left of this.unsubscribing.values()) if (left === channel) return true;
+    return false;
   }
 
   private end(shared: SharedSubscription, tell: (observer: Subscriber<unknown>) => void): void {
@@ -236,5 +257,10 @@ function stopRetry(shared: SharedSubscription): void {
 function sameData(live: SubscribeData, wanted: SubscribeData): boolean {
   if (live === wanted) return true;
   if (typeof live === 'function' || typeof wanted === 'function') return false;
-  return JSON.stringify(live) === JSON.stringify(wanted);
+  try {
+    return JSON.stringify(live) === JSON.stringify(wanted);
+  } catch {
+    // Data JSON cannot carry is never the live subscription's (that one was sent).
+    return false;
+  }
 }

@@ -29,7 +29,7 @@ export const ClientErrorCode = {
   GAVE_UP: 'CLIENT_GAVE_UP',
   /** A second subscription to a channel with other data than the live one. */
   SUBSCRIPTION_CONFLICT: 'CLIENT_SUBSCRIPTION_CONFLICT',
-  /** A subscription's data function threw. */
+  /** An action's or a subscription's data cannot be sent: its data function threw, or JSON cannot carry it (a BigInt, a cycle). */
   DATA_FAILED: 'CLIENT_DATA_FAILED',
   /** The server sent `unsubscribed` without being asked (a renewal whose identity the channel refuses). */
   UNSUBSCRIBED: 'CLIENT_UNSUBSCRIBED',

@@ -21,7 +21,9 @@ export const ClientMessage = {
   subscriptionConflict: (channel: string) =>
     `Channel '${channel}' is already subscribed with other data: one connection holds one subscription per channel.`,
   dataFailed: (channel: string, error: unknown) =>
-    `The data function of channel '${channel}' threw: ${error instanceof Error ? error.message : String(error)}`,
+    `The data of channel '${channel}' cannot be sent: ${error instanceof Error ? error.message : String(error)}`,
+  actionDataFailed: (action: string, error: unknown) =>
+    `The data of action '${action}' cannot be sent: ${error instanceof Error ? error.message : String(error)}`,
   unsubscribedByServer: (channel: string) => `The server ended the subscription to channel '${channel}'.`,
   renewalNotConnected: 'The credentials were not renewed: the client is not connected.',
   contractMismatch: (clientHash: string, serverHash: string) =>

@@ -1,6 +1,6 @@
 import { Subject, type Observable } from 'rxjs';
 import { ClientMessage } from './client.messages.js';
-import type { ClientFrame, MessageId, ServerFrame } from './frames.js';
+import type { FrameLink, MessageId, ServerFrame } from './frames.js';
 import { warn } from './platform.js';
 
 /** The client was built against another contract than the server's: a stale bundle, or a server not yet updated. */
@@ -9,12 +9,6 @@ export interface ContractMismatch {
   clientHash: string;
   /** The hash the server gave for its own handlers. */
   serverHash: string;
-}
-
-/** What the check needs from the client. */
-export interface ContractCheckLink {
-  send(frame: ClientFrame): boolean;
-  nextId(): MessageId;
 }
 
 /**
@@ -31,7 +25,7 @@ export class ContractCheck {
 
   constructor(
     private readonly clientHash: string,
-    private readonly link: ContractCheckLink,
+    private readonly link: FrameLink,
   ) {}
 
   /** At each new connection. */

@@ -1,3 +1,5 @@
+import type { ActionOptions } from './options.js';
+
 /**
  * The shape of a server's API as the client sees it: what each action takes and replies, what each
  * channel takes to subscribe and publishes. The contract generated from the server's handlers
@@ -71,6 +73,14 @@ type ChannelEntry<C extends SocketApiContract, N extends string> = C['channels']
 
 export type ActionData<C extends SocketApiContract, N extends ActionName<C>> = C['actions'][N]['data'];
 export type ActionReply<C extends SocketApiContract, N extends ActionName<C>> = C['actions'][N]['reply'];
+/**
+ * `action`'s arguments after the name: `data` may be left out only when the action's data admits
+ * `undefined` (no DTO, or an untyped client), so that a call missing its DTO fails to compile.
+ */
+export type ActionArguments<C extends SocketApiContract, N extends ActionName<C>> =
+  undefined extends ActionData<C, N>
+    ? [data?: ActionData<C, N>, options?: ActionOptions]
+    : [data: ActionData<C, N>, options?: ActionOptions];
 export type ChannelData<C extends SocketApiContract, N extends ChannelName<C>> = ChannelEntry<C, N>['data'];
 export type ChannelPayload<C extends SocketApiContract, N extends ChannelName<C>> = ChannelEntry<C, N>['payload'];
 /** The `info` of a presence channel's members. */

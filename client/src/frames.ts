@@ -29,6 +29,15 @@ export type ClientFrame =
   | { type: 'contract'; id: MessageId }
   | { type: 'ping' };
 
+/**
+ * What the parts of the client that speak on the connection (subscriptions, renewal, contract check)
+ * need from it: a way to send a frame (false when not connected) and ids from the client's one counter.
+ */
+export interface FrameLink {
+  send(frame: ClientFrame): boolean;
+  nextId(): MessageId;
+}
+
 /** A server frame, decoded; fields are checked where they are read (the server is trusted, not its proxies). */
 export interface ServerFrame {
   type: string;

@@ -4,6 +4,7 @@ export { ClientErrorCode } from './client-error-codes.js';
 export type { ClientState, ConnectionStatus } from './client-state.js';
 export type { ContractMismatch } from './contract-check.js';
 export type {
+  ActionArguments,
   ActionData,
   ActionName,
   ActionReply,

@@ -68,6 +68,14 @@ export interface ReconnectOptions {
    */
   maxAttempts?: number;
   /**
+   * A connection that stays open this long resets the delay to its first ceiling (`initialDelayMs`).
+   * One that ends sooner (a server that accepts and closes at once, a proxy that drops right after the
+   * upgrade) lets the delay keep doubling, so that a flapping server is not hit at the first ceiling for
+   * ever. `maxAttempts` counts failed handshakes only: any open restarts it.
+   * @default 10000
+   */
+  stableAfterMs?: number;
+  /**
    * Handshakes refused with no HTTP status known (a browser sees only 1006) while the client sends
    * credentials, each with a fresh token, after which the client gives up with `CLIENT_AUTH_REFUSED`.
    * Counted only when the server was reachable (see the report); an answer 401/403 that the platform
@@ -171,6 +179,7 @@ export function resolveClientOptions(options: SocketApiClientOptions = {}): Reso
       initialDelayMs: reconnect?.initialDelayMs ?? DEFAULT_RETRY_DELAYS.initialDelayMs,
       maxDelayMs: reconnect?.maxDelayMs ?? DEFAULT_RETRY_DELAYS.maxDelayMs,
       maxAttempts: reconnect?.maxAttempts ?? Infinity,
+      stableAfterMs: reconnect?.stableAfterMs ?? 10_000,
       maxUnexplainedRefusals: reconnect?.maxUnexplainedRefusals ?? 4,
     },
     heartbeat: heartbeat !== false && {

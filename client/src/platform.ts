@@ -44,12 +44,20 @@ interface PlatformGlobals {
   atob?(base64: string): string;
   console?: { warn(message: string): void };
   fetch?(url: string, init: { mode: 'no-cors'; cache: 'no-store'; signal?: unknown }): Promise<unknown>;
+  AbortController?: new () => { readonly signal: unknown; abort(): void };
 }
 
 const globals = globalThis as unknown as PlatformGlobals;
 
+/**
+ * The longest delay `setTimeout` keeps (2^31 - 1 ms, 24.8 days): browsers and Node run a longer one
+ * at once, which would renew a token valid for weeks in a loop.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Runs `callback` after `ms` (at most 24.8 days: a longer delay fires then, early rather than at once). */
 export function startTimer(callback: () => void, ms: number): TimerHandle {
-  return globals.setTimeout(callback, ms);
+  return globals.setTimeout(callback, Math.min(ms, MAX_TIMER_MS));
 }
 
 export function stopTimer(handle: TimerHandle | undefined): void {
@@ -71,19 +79,31 @@ export function decodeBase64(base64: string): string | undefined {
   return globals.atob?.(base64);
 }
 
+/** A reachability probe under way: `answered` settles once, `cancel()` ends the request early. */
+export interface HttpProbe {
+  readonly answered: Promise<boolean>;
+  cancel(): void;
+}
+
 /**
  * Whether an HTTP server answers at `url`, whatever it answers (an opaque `no-cors` response counts):
- * false when the request fails or takes longer than `timeoutMs`, or when the platform has no `fetch`.
+ * false when the request fails, is cancelled or takes longer than `timeoutMs`, or when the platform
+ * has no `fetch`. The request is aborted once the answer is known: a server that accepted the
+ * connection and never answers would otherwise hold it (and keep a Node process alive) for minutes.
  */
-export async function answersHttp(url: string, timeoutMs: number): Promise<boolean> {
-  if (globals.fetch === undefined) return false;
-  let timer: TimerHandle | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = startTimer(() => resolve(false), timeoutMs)));
-  try {
-    return await Promise.race([globals.fetch(url, { mode: 'no-cors', cache: 'no-store' }).then(() => true), timeout]);
-  } catch {
-    return false;
-  } finally {
+export function probeHttp(url: string, timeoutMs: number): HttpProbe {
+  if (globals.fetch === undefined) return { answered: Promise.resolve(false), cancel: () => undefined };
+  const controller = globals.AbortController === undefined ? undefined : new globals.AbortController();
+  let cancel: () => void = () => undefined;
+  const ended = new Promise<false>((resolve) => (cancel = () => resolve(false)));
+  const timer = startTimer(cancel, timeoutMs);
+  const request = globals.fetch(url, { mode: 'no-cors', cache: 'no-store', signal: controller?.signal }).then(
+    () => true,
+    () => false,
+  );
+  const answered = Promise.race([request, ended]).finally(() => {
     stopTimer(timer);
-  }
+    controller?.abort();
+  });
+  return { answered, cancel };
 }

@@ -1,15 +1,12 @@
 import { ClientErrorCode } from './client-error-codes.js';
 import { ClientMessage } from './client.messages.js';
 import type { Credentials } from './credentials.js';
-import type { ClientFrame, MessageId, ServerFrame } from './frames.js';
+import type { FrameLink, MessageId, ServerFrame } from './frames.js';
 import { startTimer, stopTimer, type TimerHandle } from './platform.js';
 import { errorOfFrame, SocketApiError } from './socket-api-error.js';
 
-/** What a renewal needs from the client. */
-export interface RenewalLink {
-  send(frame: ClientFrame): boolean;
-  nextId(): MessageId;
-}
+/** The shortest wait between a renewal and the next scheduled one. */
+const MIN_RENEWAL_DELAY_MS = 1000;
 
 interface PendingRenewal {
   id: MessageId;
@@ -33,7 +30,7 @@ export class Renewal {
 
   constructor(
     private readonly credentials: Credentials,
-    private readonly link: RenewalLink,
+    private readonly link: FrameLink,
     /** Told of a failed scheduled renewal (the connection then expires, and the client reconnects). */
     private readonly failed: (error: SocketApiError) => void,
   ) {}
@@ -42,10 +39,16 @@ export class Renewal {
   schedule(expiresAt: number | undefined): void {
     this.cancelTimer();
     if (expiresAt === undefined || !this.credentials.renews) return;
-    // At `renewBeforeMs` before the expiry, or at half the remaining life when that is shorter, so that
-    // short-lived credentials are not renewed in a loop.
     const remaining = expiresAt - Date.now();
-    const delay = Math.max(0, remaining - Math.min(this.credentials.renewBeforeMs, remaining / 2));
+    // An expiry this clock has passed already, though the server just gave it: the two clocks differ
+    // (a device's clock ahead), and every renewal would look expired at once, a loop. The server ends
+    // the connection when the credentials do expire (1008 Token expired), and the client reconnects
+    // with a fresh token.
+    if (remaining <= 0) return;
+    // At `renewBeforeMs` before the expiry, or at half the remaining life when that is shorter, so that
+    // short-lived credentials are not renewed in a loop; never sooner than MIN_RENEWAL_DELAY_MS (a
+    // clock almost a token's life ahead would otherwise renew every few milliseconds).
+    const delay = Math.max(MIN_RENEWAL_DELAY_MS, remaining - Math.min(this.credentials.renewBeforeMs, remaining / 2));
     this.timer = startTimer(() => {
       this.timer = undefined;
       this.renew().catch((error: SocketApiError) => this.failed(error));

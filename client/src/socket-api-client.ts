@@ -7,7 +7,7 @@ import type { ClientState } from './client-state.js';
 import { ClientMessage } from './client.messages.js';
 import { closeVerdict, type CloseVerdict, type ConnectionEnd } from './close-policy.js';
 import type {
-  ActionData,
+  ActionArguments,
   ActionName,
   ActionReply,
   ChannelData,
@@ -25,13 +25,13 @@ import { Heartbeat } from './heartbeat.js';
 import { Outbox } from './outbox.js';
 import {
   DEFAULT_RETRY_DELAYS,
-  resolveClientOptions,
   type ActionOptions,
+  resolveClientOptions,
   type ResolvedClientOptions,
   type SocketApiClientOptions,
   type TokenRequestReason,
 } from './options.js';
-import { answersHttp, startTimer, stopTimer, type TimerHandle } from './platform.js';
+import { probeHttp, startTimer, stopTimer, type HttpProbe, type TimerHandle } from './platform.js';
 import { PresenceFeed, presenceMembers, type PresenceEvent } from './presence.js';
 import type { RecoveryEvent } from './recovery.js';
 import { Renewal } from './renewal.js';
@@ -88,6 +88,8 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
   private transport: Transport | undefined;
   private lastId = 0;
   private retryTimer: TimerHandle | undefined;
+  /** The reachability probe under way, cancelled by `close()`. */
+  private probe: HttpProbe | undefined;
   private stopped = false;
   /** Bumped when an attempt is superseded (close), so that its late async steps do nothing. */
   private generation = 0;
@@ -95,6 +97,10 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
   /** Refused handshakes in a row: known (401/403) and unexplained (a browser's 1006 with the server up). */
   private knownRefusals = 0;
   private unexplainedRefusals = 0;
+  /** Failed attempts since the last open: what `reconnect.maxAttempts` bounds. */
+  private failedAttempts = 0;
+  /** When the current connection opened; read once it ends, to tell a stable connection from a flapping one. */
+  private openedAt: number | undefined;
 
   constructor(
     private readonly url: string,
@@ -152,8 +158,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
    */
   action<N extends ActionName<Contract>>(
     name: N,
-    data?: ActionData<Contract, N>,
-    options: ActionOptions = {},
+    ...[data, options = {}]: ActionArguments<Contract, N>
   ): Promise<ActionReply<Contract, N>> {
     return this.call<ActionReply<Contract, N>>('action', name, data, options);
   }
@@ -193,18 +198,25 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         reject(new SocketApiError(ClientErrorCode.ABORTED, ClientMessage.aborted(name)));
         return;
       }
-      const call = new ActionCall(
-        ++this.lastId,
-        name,
-        data,
-        options.timeoutMs ?? this.options.actionTimeoutMs,
-        options.signal,
-        // The reply is taken to be what the contract says: the client does not check it at runtime.
-        (reply) => resolve(reply as Reply),
-        reject,
-        (settled) => this.forget(settled),
-        type,
-      );
+      let call: ActionCall;
+      try {
+        call = new ActionCall(
+          ++this.lastId,
+          name,
+          data,
+          options.timeoutMs ?? this.options.actionTimeoutMs,
+          options.signal,
+          // The reply is taken to be what the contract says: the client does not check it at runtime.
+          (reply) => resolve(reply as Reply),
+          reject,
+          (settled) => this.forget(settled),
+          type,
+        );
+      } catch (error) {
+        // The frame is serialized at the call: data JSON cannot carry (a BigInt, a cycle) ends here.
+        reject(new SocketApiError(ClientErrorCode.DATA_FAILED, ClientMessage.actionDataFailed(name, error)));
+        return;
+      }
       if (this.transport?.isOpen) {
         this.dispatch(call, this.transport);
       } else if ((options.whenDisconnected ?? this.options.whenDisconnected) === 'fail') {
@@ -294,7 +306,8 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
 
   private opened(transport: Transport | undefined, expiresAt: number | undefined): void {
     if (transport === undefined || transport !== this.transport) return;
-    this.backoff?.reset();
+    this.openedAt = Date.now();
+    this.failedAttempts = 0;
     this.knownRefusals = 0;
     this.unexplainedRefusals = 0;
     this.tokenReason = 'reconnect';
@@ -333,8 +346,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         this.subscriptions.subscribed(frame);
         break;
       case 'unsubscribed':
-        // Ours carry an id (and their channel is forgotten already); the server's own have none.
+        // Ours carry an id; the server's own (it ended a subscription) have none.
         if (frame.id === undefined) this.subscriptions.unsubscribedByServer(frame.channel);
+        else this.subscriptions.unsubscribed(frame.id);
         break;
       case 'auth':
         this.renewal?.answered(frame);
@@ -400,7 +414,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     if (verdict === 'retry' && !end.opened && end.status === undefined && this.credentials !== undefined) {
       // A browser sees a refused handshake as 1006, like a server that is down. A server that answers
       // HTTP while refusing the socket most likely refused the credentials (or is full: hence a budget).
-      unexplained = await answersHttp(this.url.replace(/^ws/, 'http'), PROBE_TIMEOUT_MS);
+      const probe = (this.probe = probeHttp(this.url.replace(/^ws/, 'http'), PROBE_TIMEOUT_MS));
+      unexplained = await probe.answered;
+      if (this.probe === probe) this.probe = undefined;
       if (generation !== this.generation) return;
       if (unexplained) verdict = 'reauthenticate';
     }
@@ -438,12 +454,18 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
       void this.stop(error);
       return;
     }
-    if (backoff.attempts >= reconnect.maxAttempts) {
-      void this.stop(new SocketApiError(ClientErrorCode.GAVE_UP, ClientMessage.gaveUp(backoff.attempts)));
+    if (this.openedAt !== undefined) {
+      // Only a connection that lived resets the delay: one closed at once is a failure of the server.
+      if (Date.now() - this.openedAt >= reconnect.stableAfterMs) backoff.reset();
+      this.openedAt = undefined;
+    }
+    if (this.failedAttempts >= reconnect.maxAttempts) {
+      void this.stop(new SocketApiError(ClientErrorCode.GAVE_UP, ClientMessage.gaveUp(this.failedAttempts)));
       return;
     }
     const delay = backoff.next();
-    this.setState({ status: 'reconnecting', error, attempts: backoff.attempts });
+    this.failedAttempts++;
+    this.setState({ status: 'reconnecting', error, attempts: this.failedAttempts });
     stopTimer(this.retryTimer);
     this.retryTimer = startTimer(() => {
       this.retryTimer = undefined;
@@ -466,6 +488,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.stopped = true;
     this.generation++;
     stopTimer(this.retryTimer);
+    this.probe?.cancel();
     const transport = this.transport;
     this.transport = undefined;
     const closing = transport?.close(CLOSE_WAIT_MS);

@@ -33,6 +33,23 @@ interface WsEmitter {
   terminate(): void;
 }
 
+/** `ws`'s TCP socket (`net.Socket`), whose writes can be held back and sent together. */
+interface CorkableSocket {
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * `ws`'s socket underneath, where there is one (`_socket`: not documented, hence the checks); none for a
+ * browser's or undici's WebSocket, which do their own writing.
+ */
+function corkableSocketOf(socket: object): CorkableSocket | undefined {
+  const raw = (socket as { _socket?: Partial<CorkableSocket> | null })._socket;
+  return raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function'
+    ? (raw as CorkableSocket)
+    : undefined;
+}
+
 function isWsEmitter(socket: object): socket is WsEmitter & WebSocketLike {
   return (
     typeof (socket as Partial<WsEmitter>).once === 'function' &&
@@ -51,6 +68,8 @@ export class Transport {
   private status: number | undefined;
   /** The handshake's deadline, then the wait for a close event after an error. */
   private timer: TimerHandle | undefined;
+  /** Whether this turn's frames are being held back in `ws`'s socket, to leave in one write. */
+  private corked = false;
 
   constructor(
     WebSocketClass: WebSocketConstructor,
@@ -103,6 +122,20 @@ export class Transport {
   }
 
   send(text: string): void {
+    // `ws` writes every frame with its own system call; the frames sent in one turn (replies arriving
+    // together resolve their callers together, who send again) leave in one write instead, at the end of
+    // the microtasks queued so far: no frame waits for a timer or for later work.
+    if (!this.corked) {
+      const raw = corkableSocketOf(this.socket);
+      if (raw !== undefined) {
+        this.corked = true;
+        raw.cork();
+        void Promise.resolve().then(() => {
+          this.corked = false;
+          raw.uncork();
+        });
+      }
+    }
     this.socket.send(text);
   }
 
@@ -112,6 +145,8 @@ export class Transport {
    */
   close(waitMs: number): Promise<void> {
     this.finished = true;
+    // The handshake's deadline (or the wait after an error) would keep a Node process alive for nothing.
+    stopTimer(this.timer);
     if (this.socket.readyState === CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = startTimer(() => {

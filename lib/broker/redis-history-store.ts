@@ -71,6 +71,11 @@ export class RedisHistoryStore implements HistoryStore {
   private incarnation?: string;
   /** Makes each new epoch unique (see `newEpoch`). */
   private epochs = 0;
+  /**
+   * The last read of the incarnation, settled either way: the broker's `connect()` awaits it, so that an
+   * app that listens can append at once (before it, every append is refused as if Redis were down).
+   */
+  incarnationRead: Promise<void> = Promise.resolve();
 
   constructor(private readonly link: RedisHistoryLink) {}
 
@@ -212,7 +217,7 @@ export class RedisHistoryStore implements HistoryStore {
   /** INFO server's `run_id`: it changes when Redis restarts (and so, without persistence, loses every stream). */
   private readIncarnation(client: Redis): void {
     this.incarnation = undefined;
-    client.info('server').then(
+    this.incarnationRead = client.info('server').then(
       (info) => {
         const runId = /^run_id:([0-9a-f]+)/m.exec(info)?.[1];
         if (runId === undefined || client.status !== 'ready') return;

@@ -22,7 +22,7 @@ import { decodePresenceMessage, isPresenceMessage } from './presence-envelope.js
 import { RedisPresenceStore } from './redis-presence-store.js';
 import { RedisHistoryStore, type HistoryFailure, type RedisHistoryLink } from './redis-history-store.js';
 import { isStoredMessage, StreamEnvelope } from './stream-envelope.js';
-import type { StreamSink } from '../interfaces/channel-stream.interface.js';
+import type { HistoryStore, PresenceStore, StreamSink } from '../interfaces/channel-stream.interface.js';
 import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import {
   historyAppendError,
@@ -44,6 +44,10 @@ import type { ResolvedRedisSettings } from '../options/resolved-options.js';
 const PUBLISHER: Partial<RedisOptions> = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
+  // Without resending, ioredis forgets the commands in flight at a disconnect when it reconnects, their
+  // promises never settled (a history append, a presence write, a PUBLISH's window room: held forever).
+  // 0 rejects them as the connection closes.
+  maxRetriesPerRequest: 0,
 };
 
 /** Unanswered SUBSCRIBE/UNSUBSCRIBE commands past which no more are sent (see `sendSubscription`). */
@@ -53,6 +57,7 @@ const MAX_SUBSCRIPTION_COMMANDS = 64;
 const SUBSCRIBER: Partial<RedisOptions> = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 0, // as the publisher's: a SUBSCRIBE in flight at a disconnect is answered (rejected)
   autoResubscribe: false,
 };
 
@@ -98,10 +103,9 @@ export class RedisBroker implements SocketApiBroker {
     historyFailed: 0,
   };
   private readonly streamEnvelope: StreamEnvelope;
-  /** The history of channels, shared by the instances through this broker's Redis. */
-  readonly history: RedisHistoryStore;
-  /** Who is in the presence channels, shared by the instances through this broker's Redis. */
-  readonly presence: RedisPresenceStore;
+  // Typed by their interfaces in public: the stores' own types name ioredis's, which an app without ioredis lacks.
+  private readonly historyStore: RedisHistoryStore;
+  private readonly presenceStore: RedisPresenceStore;
   private sink?: StreamSink;
   /** Watched channels known to have history (the store used them): a `v1` publication on them is refused. */
   private readonly historyChannels = new Set<string>();
@@ -154,8 +158,8 @@ export class RedisBroker implements SocketApiBroker {
     this.oversized = new ThrottledWarning(this.logger);
     this.historyErrors = new ThrottledWarning(this.logger);
     this.streamEnvelope = new StreamEnvelope(this.instanceId, options.secret);
-    this.history = new RedisHistoryStore(this.historyLink());
-    this.presence = new RedisPresenceStore({
+    this.historyStore = new RedisHistoryStore(this.historyLink());
+    this.presenceStore = new RedisPresenceStore({
       client: () => this.publisher,
       prefix: this.prefix,
       senderId: this.instanceId,
@@ -163,6 +167,16 @@ export class RedisBroker implements SocketApiBroker {
       intervalMs: this.settings.presenceIntervalMs,
       logger: this.logger,
     });
+  }
+
+  /** The history of channels, shared by the instances through this broker's Redis. */
+  get history(): HistoryStore {
+    return this.historyStore;
+  }
+
+  /** Who is in the presence channels, shared by the instances through this broker's Redis. */
+  get presence(): PresenceStore {
+    return this.presenceStore;
   }
 
   get stats(): Readonly<RedisBrokerStats> {
@@ -203,13 +217,14 @@ export class RedisBroker implements SocketApiBroker {
     }
     this.listen(this.publisher, this.ownsPublisher);
     this.listen(this.subscriber, true);
-    this.detach.push(this.history.attach(this.publisher));
+    this.detach.push(this.historyStore.attach(this.publisher));
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel, message));
     startConnecting(this.publisher);
     startConnecting(this.subscriber);
     const timeoutMs = this.settings.connectTimeoutMs;
     try {
       await whenReady([this.publisher, this.subscriber], timeoutMs);
+      await this.historyStore.incarnationRead;
     } catch (error) {
       await this.close();
       throw error;
@@ -443,7 +458,7 @@ export class RedisBroker implements SocketApiBroker {
    * epoch changed.
    */
   private flushResumed(): void {
-    if (this.resuming.size === 0 || !this.history.available || this.subscriber?.status !== 'ready') return;
+    if (this.resuming.size === 0 || !this.historyStore.available || this.subscriber?.status !== 'ready') return;
     const channels = [...this.resuming];
     this.resuming.clear();
     for (const channel of channels) {

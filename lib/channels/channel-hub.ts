@@ -12,6 +12,7 @@ import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { presenceEventFrame } from '../protocol/server-messages.js';
 import { SOCKET_API_BROKER } from '../socket-api.constants.js';
+import type { Channel } from './channel.js';
 import { FanOutChannelFamily } from './channel-family.js';
 import { ChannelPattern } from './channel-pattern.js';
 import { ChannelPresence } from './channel-presence.js';
@@ -90,6 +91,15 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     }
     if (options.presence) channel.presence = this.presenceOf(channel.route, options.presence);
     return channel;
+  }
+
+  /**
+   * What server code publishes to `route` of the channel declared as `declaredName` through: the
+   * channel itself, or a handle of the pattern's concrete channel (live here or not).
+   */
+  channelOf(declaredName: string, route: ChannelRoute): Channel {
+    const family = this.families.get(declaredName);
+    return family?.isDeclared ? family.to(route.params) : this.get(declaredName);
   }
 
   /** A publication stored (by this instance or another): to its channel's stream, if the channel is live here. */

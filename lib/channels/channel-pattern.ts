@@ -3,6 +3,13 @@ import type { ChannelParams } from '../interfaces/channel-stream.interface.js';
 /** The parameters of a channel without any: one frozen object for every route of an exact channel. */
 export const NO_PARAMS: ChannelParams = Object.freeze({});
 
+/**
+ * The longest value a parameter takes (characters). Concrete names come from clients and become map
+ * keys, Redis keys and the `channel` of every frame: a room named with 64 KiB would cost that much in
+ * each, per subscription.
+ */
+export const MAX_PARAM_LENGTH = 128;
+
 /** `:name` in a declared channel name: one path segment, as in Nest's routes. */
 const PARAM_SEGMENT = /^:([A-Za-z_][A-Za-z0-9_]*)$/;
 
@@ -66,7 +73,7 @@ export class ChannelPattern {
       const segment = this.segments[index];
       const value = segments[index];
       if ('param' in segment) {
-        if (value === '') return undefined;
+        if (value === '' || value.length > MAX_PARAM_LENGTH) return undefined;
         params[segment.param] = value;
       } else if (segment.literal !== value) {
         return undefined;
@@ -75,7 +82,10 @@ export class ChannelPattern {
     return params;
   }
 
-  /** The concrete name of `params`. Throws `TypeError` naming a parameter that is missing, empty or holds a `/`. */
+  /**
+   * The concrete name of `params`. Throws `TypeError` naming a parameter that is missing, empty, holds a
+   * `/` or is longer than `MAX_PARAM_LENGTH` (no client could subscribe to that name).
+   */
   format(params: Readonly<Record<string, unknown>>): string {
     let name = '';
     for (let index = 0; index < this.segments.length; index++) {
@@ -106,9 +116,10 @@ export class ChannelPattern {
 
 function paramValue(source: string, name: string, value: unknown): string {
   const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
-  if (text === undefined || text === '' || text.includes('/')) {
+  if (text === undefined || text === '' || text.includes('/') || text.length > MAX_PARAM_LENGTH) {
     throw new TypeError(
-      `Channel '${source}': parameter '${name}' must be a non-empty string without '/', got ${describeValue(value)}.`,
+      `Channel '${source}': parameter '${name}' must be a non-empty string without '/' of at most ` +
+        `${MAX_PARAM_LENGTH} characters, got ${describeValue(value).slice(0, 200)}.`,
     );
   }
   return text;

@@ -50,6 +50,11 @@ export class Subscriptions {
     if (before === 0) this.broker.watch(channel.name);
   }
 
+  /** A channel acquired for a subscriber that never got in (it left, or failed): forgotten if nobody else is in it. */
+  releaseIfUnused(channel: FanOutChannel): void {
+    if (members(channel) === 0) this.hub.release(channel);
+  }
+
   /** Takes `subscriber` out of `channel`; false when it was not in. */
   unsubscribe(subscriber: ChannelSubscriber, channel: FanOutChannel): boolean {
     const wasIn = subscriber.subscribed?.delete(channel) ?? false;

@@ -1,8 +1,21 @@
 import { docComment, propertyKey, typeScriptType } from '../schema/typescript-type.js';
 import type { JsonSchema } from '../docs/asyncapi-document.js';
+import { ContractMessage } from '../protocol/docs.messages.js';
 import type { ContractSchemas } from './contract-schemas.js';
 
 const COMPONENT_REF = '#/components/schemas/';
+/**
+ * What may not name a type: JavaScript's reserved words (a syntax error) and TypeScript's own type
+ * names (`Type alias name cannot be 'string'`).
+ */
+const RESERVED_TYPE_NAMES = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+    'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+    'implements interface let package private protected public static yield await ' +
+    'any unknown never string number boolean symbol object bigint undefined'
+  ).split(' '),
+);
 
 /** What {@link contractSource} writes besides the types. */
 export interface ContractSourceOptions {
@@ -21,6 +34,9 @@ export interface ContractSourceOptions {
  */
 export function contractSource(schemas: ContractSchemas, hash: string, options: ContractSourceOptions = {}): string {
   const { typeName = 'ApiContract' } = options;
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(typeName) || RESERVED_TYPE_NAMES.has(typeName)) {
+    throw new Error(ContractMessage.badTypeName(typeName));
+  }
   const named = namedSchemas(schemas.components);
   const names = typeNames(
     named.map(([key, , name]) => [key, name]),

@@ -13,7 +13,7 @@ export type SocketApiContractOptions = ContractSourceOptions;
  * script, or the `nestjs-socketapi-contract` command:
  *
  * ```ts
- * const app = await NestFactory.create(AppModule, { logger: false });
+ * const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
  * await app.init();
  * await writeFile('src/api-contract.ts', createSocketApiContract(app));
  * await app.close();

@@ -1,4 +1,4 @@
-import { ChannelPattern } from '../channels/channel-pattern.js';
+import { ChannelPattern, MAX_PARAM_LENGTH } from '../channels/channel-pattern.js';
 import type { JsonSchema } from './asyncapi-document.js';
 
 /**
@@ -30,7 +30,7 @@ export function documentedChannelName(name: string): DocumentedChannelName {
   );
   const pattern = compiled.render(
     (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-    () => '[^/]+',
+    () => `[^/]{1,${MAX_PARAM_LENGTH}}`,
   );
   return {
     address: addressable ? address : null,

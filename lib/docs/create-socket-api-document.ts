@@ -17,7 +17,7 @@ export interface SocketApiDocumentOverrides extends Partial<AsyncApiServerLocati
  * build script that writes the document to a file:
  *
  * ```ts
- * const app = await NestFactory.create(AppModule, { logger: false });
+ * const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
  * await app.init();
  * const document = createSocketApiDocument(app, { host: 'api.example.com', protocol: 'wss' });
  * await writeFile('asyncapi.json', JSON.stringify(document, null, 2));

@@ -64,11 +64,21 @@ export class SubscribeFlow {
     // A presence channel: the member is in the store (its join sent to the others) before `subscribed`.
     const { presence } = channel;
     if (presence) {
-      return presence.join(connection, message.data).then(() => {
-        // Gone while the store was written: its close took it out of its channels, but not yet out of this one.
-        if (!connection.isOpen) return presence.leave(connection);
-        this.subscribed(connection, message, route, channel, data, initial);
-      });
+      return presence.join(connection, message.data).then(
+        () => {
+          if (!connection.isOpen) {
+            // Gone while the store was written: its close took it out of its channels, but not out of this one.
+            presence.leave(connection);
+            return this.subscriptions.releaseIfUnused(channel);
+          }
+          // Its last member may have left meanwhile (the channel released): the live one of that name, then.
+          this.subscribed(connection, message, route, this.hub.acquire(handler.target.name, route), data, initial);
+        },
+        (failure: unknown) => {
+          this.subscriptions.releaseIfUnused(channel);
+          throw failure;
+        },
+      );
     }
     this.subscribed(connection, message, route, channel, data, initial);
     return undefined;

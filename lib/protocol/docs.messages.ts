@@ -21,6 +21,14 @@ export const ContractMessage = {
     '  [--type-name ApiContract] [--check]\n' +
     "Writes the app's typed-client contract (TypeScript); with --check, writes nothing and fails when --out differs.",
   noExport: (name: string, file: string) => `${file} exports no module named ${name} (see --export).`,
+  noModuleFile: (file: string) =>
+    `${file} does not exist (--module: the compiled module file, e.g. dist/app.module.js).`,
+  noSocketApiModule: (name: string) =>
+    `${name} does not import SocketApiModule: it has no handlers to write a contract of.`,
+  badTypeName: (name: string) =>
+    `'${name}' cannot name the contract type: it must be an identifier TypeScript lets a type have.`,
+  failed: (file: string, reason: string) => `No contract written for ${file}: ${reason}`,
+  closeFailed: (reason: string) => `The app did not close cleanly: ${reason}`,
   written: (file: string) => `Contract written to ${file}.`,
   upToDate: (file: string) => `${file} is up to date.`,
   stale: (file: string) =>

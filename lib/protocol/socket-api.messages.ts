@@ -70,6 +70,8 @@ export const BroadcastError = {
   nestedTooDeeply: (maxDepth: number) => `"data" is nested too deeply (more than ${maxDepth} levels).`,
   channelNotFound: ErrorMessage.channelNotFound,
   internalError: ErrorMessage.internalError,
+  historyUnavailable:
+    'The channel keeps a history, and its store cannot be reached: nothing was published. Retry later.',
   endedEarly: 'The request ended before its body.',
   tooLarge: (maxBytes: number) => `The body is larger than ${maxBytes} bytes.`,
 } as const;

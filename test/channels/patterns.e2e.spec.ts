@@ -181,10 +181,10 @@ describe('parameterized channels', () => {
     expect(frames[1]).toEqual({ type: 'data', channel: 'rooms/lobby', data: 'the exact lobby' });
   });
 
-  it('a name no pattern matches (another segment count, an empty parameter) is CHANNEL_NOT_FOUND', async () => {
+  it('a name no pattern matches (another segment count, an empty or 129-character parameter) is CHANNEL_NOT_FOUND', async () => {
     const app = await openApp();
     const client = await connect(app);
-    for (const channel of ['rooms', 'rooms/', 'rooms/1/2', 'room/1']) {
+    for (const channel of ['rooms', 'rooms/', 'rooms/1/2', 'room/1', `rooms/${'r'.repeat(129)}`]) {
       expect(await request(client, { type: 'subscribe', channel })).toEqual([
         {
           type: 'error',
@@ -309,6 +309,7 @@ describe('parameterized channels', () => {
     expect(rooms.pattern).toBe('rooms/:roomId');
     expect(() => rooms.to({ roomId: '' })).toThrow(TypeError);
     expect(() => rooms.to({ roomId: 'a/b' })).toThrow("parameter 'roomId' must be a non-empty string without '/'");
+    expect(() => rooms.to({ roomId: 'r'.repeat(129) })).toThrow('at most 128 characters');
     expect(() => rooms.to({} as { roomId: string })).toThrow("parameter 'roomId'");
   });
 

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { getEventListeners } from 'node:events';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { ClientErrorCode, SocketApiClient, SocketApiError } from '../../client/src/index.js';
@@ -94,6 +95,15 @@ describe('client actions against a real server', () => {
     expect(await client.action('echo', 'after')).toBe('after');
     expect(server.api.actionsRun.get('aborted-early')).toBeUndefined();
     expect(server.api.actionsRun.get('aborted-late')).toBe(1);
+  });
+
+  it('a signal shared by actions that settle otherwise keeps none of their abort listeners', async () => {
+    await opened(client);
+    const controller = new AbortController();
+    const { signal } = controller;
+    await Promise.all(Array.from({ length: 50 }, (_, n) => client.action('echo', n, { signal })));
+    await rejection(client.action('slow', { n: 1, ms: 500 }, { signal, timeoutMs: 20 }));
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('actions called before the connection opens wait in the queue and are sent in order', async () => {

@@ -237,6 +237,16 @@ describe('client authentication against a real server', () => {
     expect(client.state.status).toBe('open');
   });
 
+  it('a token valid for weeks is not renewed at once (a delay past setTimeout 24.8-day limit fires at once)', async () => {
+    const tokens = provider(async () => tokenFor('ada', 40 * 24 * 3600));
+    const client = newClient({ auth: { token: tokens.provide } });
+    await stateReached(client, 'open');
+    await sleep(300);
+    expect(auth.renewals).toBe(0);
+    expect(tokens.reasons).toEqual(['connect']);
+    expect(client.state.status).toBe('open');
+  });
+
   it("a renewal whose identity a channel's guard refuses: the server ends the subscription, the Observable errors", async () => {
     await server.close();
     server = cleanup.track(await startClientServer({ auth }, 0, { providers: [VipLounge] }));

@@ -15,6 +15,8 @@ class ControlledServer {
   readonly sockets: WebSocket[] = [];
   readonly received: Array<{ socket: number; frame: { type: string } }> = [];
   silent = false;
+  /** The `expiresAt` of the server's answers to `auth` frames (ms since the epoch, by the server's clock). */
+  renewedUntil = () => Date.now() + 60_000;
 
   constructor() {
     this.server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -25,6 +27,41 @@ class ControlledServer {
         this.received.push({ socket: index, frame });
         if (this.silent) return;
         if (frame.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
+        if (frame.type === 'auth') {
+          socket.send(JSON.stringify({ type: 'auth', id: frame.id, data: { expiresAt: this.renewedUntil() } }));
+        }
+        if (frame.type === 'action' && frame.channel === 'junk') {
+          // Everything a broken or hostile server (or a proxy) could send around a reply.
+          const junk: Array<string | Buffer> = [
+            'not json',
+            '[1,2]',
+            'null',
+            '42',
+            '"text"',
+            '{}',
+            '{"type":5}',
+            Buffer.from([0, 1, 2]),
+            '{"type":"data","channel":"__proto__","data":{"polluted":true}}',
+            '{"type":"data","channel":"constructor","data":1}',
+            '{"type":"subscribed","channel":"nobody","id":999999}',
+            '{"type":"error","code":"X","id":"not-a-number"}',
+            '{"type":"auth","id":123456,"data":null}',
+            '{"type":"contract","id":7,"hash":5}',
+            '{"__proto__":{"polluted":true},"type":"pong"}',
+            ...Array.from({ length: 1000 }, (_, n) => `{"type":"unsubscribed","channel":"c${n}","id":${n}}`),
+          ];
+          for (const text of junk) socket.send(text);
+          // The reply, written by hand: an object literal's `__proto__` would set a prototype, not a key.
+          socket.send(
+            `{"type":"action","channel":"junk","status":"completed","id":${frame.id},"data":{"__proto__":{"polluted":true}}}`,
+          );
+          // A second reply, then an error frame, for the settled call.
+          socket.send(
+            JSON.stringify({ type: 'action', channel: 'junk', status: 'completed', id: frame.id, data: 'twice' }),
+          );
+          socket.send(JSON.stringify({ type: 'error', code: 'LATE', message: 'late', id: frame.id }));
+          return;
+        }
         if (frame.type === 'action') {
           socket.send(
             JSON.stringify({
@@ -46,6 +83,10 @@ class ControlledServer {
 
   get url(): string {
     return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  framesOfType(type: string): number {
+    return this.received.filter((entry) => entry.frame.type === type).length;
   }
 
   pingsFrom(socket: number): number {
@@ -135,6 +176,37 @@ describe("the client's own liveness check", () => {
     const reconnecting = await stateReached(client, 'reconnecting');
     expect(reconnecting.error?.code).toBe(ClientErrorCode.CONNECTION_LOST);
     await waitFor(() => accepted.length >= 3);
+  });
+
+  it("a client whose clock is ahead of the server's (renewed tokens look expired) does not renew in a loop", async () => {
+    // The server's answer gives an expiry that the client's clock has passed already.
+    server.renewedUntil = () => Date.now() - 60_000;
+    const client = cleanup.track(
+      new SocketApiClient(server.url, {
+        heartbeat: false,
+        auth: { token: () => ({ token: 'opaque', expiresAt: Date.now() + 60_000 }) },
+      }),
+    );
+    await stateReached(client, 'open');
+    await client.renewCredentials();
+    await sleep(500);
+    expect(server.framesOfType('auth')).toBeLessThanOrEqual(2);
+  });
+
+  it('frames a broken or hostile server may send crash nothing, settle nothing twice, pollute nothing', async () => {
+    const client = newClient();
+    await stateReached(client, 'open');
+    const settled: unknown[] = [];
+    const reply = await client.action('junk', 'x').then(
+      (value) => (settled.push(value), value),
+      (error: unknown) => (settled.push(error), error),
+    );
+    expect(reply).toEqual(JSON.parse('{"__proto__":{"polluted":true}}'));
+    expect(await client.action('echo', 'after')).toBe('after');
+    expect(settled).toHaveLength(1);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(client.state.status).toBe('open');
+    expect(client.actionsInFlight).toBe(0);
   });
 
   it('heartbeat: false sends no ping and keeps a silent connection', async () => {

@@ -59,11 +59,48 @@ describe('client subscriptions and reconnection against a real server', () => {
     expect(server.api.news.subscriberCount).toBe(0);
   });
 
+  it('left while its subscribe is in flight, then subscribed again with other data: nothing of the first reaches the second', async () => {
+    const client = newClient();
+    await stateReached(client, 'open');
+    // Same tick: subscribe {a} goes out, the last observer leaves (unsubscribe), subscribe {b} goes out.
+    // The server answers in order: subscribed + room a's initial data, unsubscribed, subscribed + room b's.
+    record(new Recorder(client.subscribe('room', { name: 'a' }))).close();
+    const second = record(new Recorder(client.subscribe('room', { name: 'b' })));
+    await second.until((values) => values.some((value) => value.welcome === 'b'));
+    await client.action('echo', 'sync');
+    expect(second.values).toEqual([{ welcome: 'b' }]);
+    expect(server.api.subscribeCalls.map((call) => call.data)).toEqual([{ name: 'a' }, { name: 'b' }]);
+  });
+
   it('a second observer with other data is refused (one subscription per channel and connection)', async () => {
     const client = newClient();
     record(new Recorder(client.subscribe('news', { since: 1 })));
     const other = record(new Recorder(client.subscribe('news', { since: 2 })));
     expect((other.error as SocketApiError).code).toBe(ClientErrorCode.SUBSCRIPTION_CONFLICT);
+  });
+
+  it('data that cannot be sent (a BigInt, a data function that throws at the first subscribe): that Observable errors CLIENT_DATA_FAILED, the channel and the connection stay usable', async () => {
+    const client = newClient();
+    await stateReached(client, 'open');
+    const unsendable = record(new Recorder(client.subscribe('news', { since: 1n as unknown as number })));
+    expect((unsendable.error as SocketApiError).code).toBe(ClientErrorCode.DATA_FAILED);
+    const throwing = record(
+      new Recorder(
+        client.subscribe('room', () => {
+          throw new Error('no room');
+        }),
+      ),
+    );
+    expect((throwing.error as SocketApiError).code).toBe(ClientErrorCode.DATA_FAILED);
+    const news = record(new Recorder(client.subscribe('news', { since: 2 })));
+    await news.until((values) => values.length === 1);
+    await expect(client.action('echo', { id: 1n })).rejects.toMatchObject({ code: ClientErrorCode.DATA_FAILED });
+
+    [...server.api.connections][0].close(1011);
+    await stateReached(client, 'reconnecting');
+    await stateReached(client, 'open');
+    expect(await client.action('echo', 'after the reconnect')).toBe('after the reconnect');
+    await news.until((values) => values.length === 2);
   });
 
   it("a refused subscription errors the Observable with the server's error", async () => {
@@ -233,5 +270,57 @@ describe('client subscriptions and reconnection against a real server', () => {
     [...server.api.connections][0].close(1008, 'Rate limit exceeded');
     const state = await closed;
     expect(state.error?.message).toBe('The connection closed (code 1008, Rate limit exceeded).');
+  });
+});
+
+describe('client backoff against a server that closes connections', () => {
+  const cleanup = useCleanup();
+
+  /** A raw server that closes each connection with 1013 after `holdMs`; records when each opened and closed. */
+  async function closingServer(holdMs: number): Promise<{ url: string; opens: number[]; closes: number[] }> {
+    const { WebSocketServer } = await import('ws');
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    cleanup.add(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const opens: number[] = [];
+    const closes: number[] = [];
+    server.on('connection', (socket) => {
+      opens.push(Date.now());
+      setTimeout(() => {
+        closes.push(Date.now());
+        socket.close(1013, 'Try again later');
+      }, holdMs);
+    });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    return { url: `ws://127.0.0.1:${port}`, opens, closes };
+  }
+
+  // The delays are the ceilings themselves (random ≈ 1): 50, 100, 200, 400, 800 ms… when they grow.
+  const AT_CEILING = () => 0.99;
+
+  it('a server that accepts and closes at once: the delay keeps doubling (it is not reset by the open)', async () => {
+    const server = await closingServer(0);
+    cleanup.track(
+      new SocketApiClient(server.url, { reconnect: { initialDelayMs: 50, maxDelayMs: 5000 }, random: AT_CEILING }),
+    );
+    await waitFor(() => server.opens.length >= 5);
+    const gaps = server.opens.slice(1).map((at, n) => at - server.closes[n]);
+    // Reset at each open, every gap would be ~50 ms and 5 connections would take ~0.3 s.
+    expect(gaps[3]).toBeGreaterThanOrEqual(350);
+  });
+
+  it('a connection that stayed open reconnect.stableAfterMs resets the delay to its first ceiling', async () => {
+    // Open 600 ms by the server's clock, well above stableAfterMs by the client's however late its events come.
+    const server = await closingServer(600);
+    cleanup.track(
+      new SocketApiClient(server.url, {
+        reconnect: { initialDelayMs: 100, maxDelayMs: 5000, stableAfterMs: 100 },
+        random: AT_CEILING,
+      }),
+    );
+    await waitFor(() => server.opens.length >= 5, { timeoutMs: 10_000 });
+    const gaps = server.opens.slice(1).map((at, n) => at - server.closes[n]);
+    // Reset, each gap is ~100 ms; not reset, they would be ~100, 200, 400, 800 ms.
+    expect(Math.max(...gaps)).toBeLessThan(350);
   });
 });

@@ -10,7 +10,7 @@ import { AppModule } from '../../sample/app.module.js';
 import { AdminGuard } from '../../sample/auth/admin.guard.js';
 import { ChatService } from '../../sample/chat/chat.service.js';
 import { UsersService } from '../../sample/users/users.service.js';
-import { countIs, launchChromium, recordRequests, shows } from '../support/browser.js';
+import { collectPageErrors, countIs, launchChromium, recordRequests, shows } from '../support/browser.js';
 import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { Documented } from './asyncapi-app.js';
@@ -44,14 +44,7 @@ describe('The docs page in a real browser (sample app)', () => {
     context = await browser.newContext({ viewport: { width: 1400, height: 1150 }, acceptDownloads: true });
     page = await context.newPage();
     requests = recordRequests(page);
-    const errors: string[] = [];
-    // A CSP violation or a script error is a bug of the page: each is collected and fails the test,
-    // but for those the test causes on purpose (`expectedErrors`: a refused token, say).
-    page.on('console', (message) => {
-      const text = message.text();
-      if (message.type() === 'error' && !expectedErrors.some((expected) => expected.test(text))) errors.push(text);
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
+    const errors = collectPageErrors(page, expectedErrors);
     cleanup.add(async () => {
       await context.close();
       expect(errors).toEqual([]);

@@ -166,13 +166,16 @@ describe('graceful shutdown', () => {
   it('does not wait for a handler still running for a connection the server already closed', async () => {
     const server = await app({ rateLimit: { burst: 1, perSecond: 0.1, closeAfter: 0 }, shutdownTimeoutMs: 10_000 });
     const client = await open(server);
-    client.send({ type: 'action', channel: 'wait', data: { ms: 4000 }, id: 1 });
+    client.send({ type: 'action', channel: 'wait', data: { ms: 8000 }, id: 1 });
     client.send(hit(2)); // refused, and closeAfter 0: closed with 1008 while 'wait' runs
     await client.waitFor(() => client.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(1008);
     const started = Date.now();
     await server.close();
-    // Its reply could not be sent anyway; before, shutdown waited the 4 s for it.
-    expect(Date.now() - started).toBeLessThan(2500);
+    // Its reply could not be sent anyway; before, shutdown waited the 8 s for it. (The margin is wide: a
+    // machine busy with other work made the close itself take 2.7 s once.)
+    const elapsed = Date.now() - started;
+    console.log(`shutdown with a closed connection's handler still running: ${elapsed} ms`);
+    expect(elapsed).toBeLessThan(5000);
   });
 });

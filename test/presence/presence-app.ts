@@ -15,6 +15,10 @@ export class PresenceRooms {
     },
   })
   room() {}
+
+  /** A pattern with presence (and no history): its concrete channels live only while they have members. */
+  @SocketChannel('rooms/:roomId', { presence: { joinLeave: true } })
+  rooms() {}
 }
 
 export interface PresenceInstance {

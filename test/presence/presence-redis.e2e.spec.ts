@@ -1,10 +1,7 @@
 import 'reflect-metadata';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { ChannelHub } from '../../lib/channels/channel-hub.js';
+import { compileChild, startChild, type CompiledChild } from '../support/child-instance.js';
 import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep, waitFor } from '../support/wait.js';
@@ -15,58 +12,6 @@ type Frame = Record<string, unknown>;
 
 const TTL_MS = 3000;
 const INTERVAL_MS = 1000;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/**
- * The child instance's app, compiled (types not checked: `tsc --noCheck`) into a temp directory, so
- * that it runs as a plain `node` process that a test can SIGKILL.
- */
-function compileChild(): { dir: string; entry: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'presence-child-'));
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      extends: join(ROOT, 'tsconfig.json'),
-      compilerOptions: { outDir: join(dir, 'out'), rootDir: ROOT, sourceMap: false, noEmit: false, types: ['node'] },
-      include: [],
-      files: [join(ROOT, 'test/presence/presence-child.ts')],
-    }),
-  );
-  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  const tsc = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json'), '--noCheck'],
-    { encoding: 'utf8' },
-  );
-  if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
-  return { dir, entry: join(dir, 'out/test/presence/presence-child.js') };
-}
-
-/** Starts the child instance; resolves with its port once it listens. */
-function startChild(entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolvePort, reject) => {
-    const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`the child did not start:\n${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /PORT (\d+)/.exec(output)?.[1];
-      if (port) {
-        clearTimeout(timer);
-        resolvePort({ child, port: Number(port) });
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the child exited (${code}):\n${output}`));
-    });
-  });
-}
 
 describeWithRedis('presence across two instances on a real redis-server', () => {
   let redis: RedisServer;
@@ -280,16 +225,60 @@ describeWithRedis('presence across two instances on a real redis-server', () => 
     expect(await members(watcher)).toEqual([watcherId]);
   });
 
+  it('a room of a pattern: no channel is left for a client gone during its join, and a join that outlives the last member lands in the live room', async () => {
+    const hub = b.app.get(ChannelHub);
+    const subscribe = async (client: TestClient, id: string) => {
+      client.send({ type: 'subscribe', channel: 'rooms/9', id });
+      await client.waitFor(() => client.frames.some((frame) => (frame as Frame).id === id));
+    };
+    // Gone while its join waits for Redis: the room it acquired is released.
+    const gone = await open(b, 'gone');
+    redis.pause();
+    try {
+      gone.send({ type: 'subscribe', channel: 'rooms/9', id: 'sub' });
+      await sleep(200);
+      gone.socket.terminate();
+      await gone.closed();
+    } finally {
+      redis.resume();
+    }
+    await eventually(
+      () => hub.live.has('rooms/9'),
+      (live) => !live,
+    );
+
+    // The last member leaves while another's join waits for Redis: the joiner is in the room publications reach.
+    const first = await open(b, 'first');
+    await subscribe(first, 'sub');
+    const second = await open(b, 'second');
+    redis.pause();
+    try {
+      second.send({ type: 'subscribe', channel: 'rooms/9', id: 'sub' });
+      await sleep(200);
+      first.send({ type: 'unsubscribe', channel: 'rooms/9', id: 'bye' });
+      await first.waitFor(() => first.frames.some((frame) => (frame as Frame).id === 'bye'));
+    } finally {
+      redis.resume();
+    }
+    await second.waitFor(() => second.frames.some((frame) => (frame as Frame).id === 'sub'));
+    expect(hub.find('rooms/9')?.subscriberCount).toBe(1);
+    hub.channelOf('rooms/:roomId', { name: 'rooms/9', params: { roomId: '9' } }).publish({ n: 1 });
+    await second.waitFor(() => second.frames.some((frame) => (frame as Frame).type === 'data'));
+    expect(second.frames.find((frame) => (frame as Frame).type === 'data')).toEqual({
+      type: 'data',
+      channel: 'rooms/9',
+      data: { n: 1 },
+    });
+  });
+
   describe('an instance killed with SIGKILL', () => {
-    let compiled: { dir: string; entry: string };
+    let compiled: CompiledChild;
 
     beforeAll(() => {
-      compiled = compileChild();
+      compiled = compileChild('test/presence/presence-child.ts');
     }, 120_000);
 
-    afterAll(() => {
-      if (compiled) rmSync(compiled.dir, { recursive: true, force: true });
-    });
+    afterAll(() => compiled?.remove());
 
     it(`its members' leaves reach the other instance's subscribers within TTL + interval (${TTL_MS} + ${INTERVAL_MS} ms), once each`, async () => {
       const { child, port } = await startChild(compiled.entry, {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import {
+  ChannelParam,
   Data,
   HistoryChannel,
   InjectChannel,
@@ -25,9 +26,15 @@ class Ticks {
   publish(@Data() tick: { n: number }): Promise<StreamPosition> {
     return this.ticks.publish(tick);
   }
+
+  /** Synchronous, published through the HTTP bridge: the bridge must still await the store. */
+  @SocketChannel('rooms/:roomId', { history: { size: 100, ttl: 60_000 } })
+  room(@ChannelParam('roomId') roomId: string, @Data('text') text?: string) {
+    return { roomId, text };
+  }
 }
 
-describeWithRedis('history across two instances (P2 + P3 merged)', () => {
+describeWithRedis('history across two instances on Redis', () => {
   const cleanup = useCleanup();
   let redis: RedisServer;
   beforeAll(async () => (redis = await RedisServer.start()));
@@ -36,7 +43,9 @@ describeWithRedis('history across two instances (P2 + P3 merged)', () => {
   const start = async () =>
     cleanup.track(
       await startApp({
-        imports: [SocketApiModule.forRoot({ heartbeat: false, redis: { connection: redis.url, prefix: 'two' } })],
+        imports: [
+          SocketApiModule.forRoot({ heartbeat: false, broadcast: {}, redis: { connection: redis.url, prefix: 'two' } }),
+        ],
         providers: [Ticks],
       }),
     );
@@ -125,5 +134,39 @@ describeWithRedis('history across two instances (P2 + P3 merged)', () => {
       data: { n: 3 },
       offset: 1,
     });
+  });
+
+  it('the HTTP bridge answers once the publication is stored (offset on every instance), 503 while Redis is down', async () => {
+    const a = await start();
+    const b = await start();
+    const onB = await client(b);
+    onB.send({ type: 'subscribe', channel: 'rooms/7', id: 1 });
+    await onB.next(1);
+    const broadcast = (text: string) =>
+      fetch(`${a.url.replace('ws:', 'http:')}/_broadcast`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'rooms/7', data: { text } }),
+      });
+    const ok = await broadcast('hi');
+    expect([ok.status, await ok.json()]).toEqual([200, { status: 'success' }]);
+    // The room had no stream when B's client subscribed: the first publication's stream is adopted, then it comes.
+    const [adopted, data] = (await onB.next(2)) as [Record<string, unknown>, Record<string, unknown>];
+    expect(adopted).toMatchObject({ type: 'subscribed', channel: 'rooms/7', offset: 0, recovered: true });
+    expect(data).toEqual({ type: 'data', channel: 'rooms/7', data: { roomId: '7', text: 'hi' }, offset: 1 });
+    await redis.kill();
+    const down = await broadcast('lost');
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { error: string }).error).toMatch(/history/);
+    await redis.start();
+    // Back once Redis is: the next publication is the first of a new epoch (Redis restarted empty).
+    let back = await broadcast('back');
+    for (const deadline = Date.now() + 10_000; back.status !== 200 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      back = await broadcast('back');
+    }
+    expect(back.status).toBe(200);
+    await onB.waitFor(() => onB.frames.some((f) => JSON.stringify(f).includes('"back"')));
+    expect(onB.frames.find((f) => JSON.stringify(f).includes('"back"'))).toMatchObject({ offset: 1 });
   });
 });

@@ -4,13 +4,17 @@ import {
   HistoryUnavailableError,
   RedisBroker,
   type HistoryLimits,
-  type RedisBrokerLogger,
   type StreamPosition,
   type StreamSink,
 } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep, waitFor } from '../support/wait.js';
+import { recordingLogger } from '../support/recording-logger.js';
+import type { RedisHistoryStore } from '../../lib/broker/redis-history-store.js';
+
+/** The broker's store as the class it is (the broker types it by its interface, which has no keys). */
+const historyOf = (broker: RedisBroker) => broker.history as RedisHistoryStore;
 
 interface Stored {
   readonly channel: string;
@@ -39,20 +43,6 @@ class RecordingSink implements StreamSink {
   offsets(channel: string): number[] {
     return this.publications.filter((p) => p.channel === channel).map((p) => p.offset);
   }
-}
-
-function recordingLogger(): RedisBrokerLogger & { logs: string[]; warns: string[]; errors: string[] } {
-  const logs: string[] = [];
-  const warns: string[] = [];
-  const errors: string[] = [];
-  return {
-    logs,
-    warns,
-    errors,
-    log: (message) => void logs.push(message),
-    warn: (message) => void warns.push(message),
-    error: (message) => void errors.push(message),
-  };
 }
 
 const limits = (size: number, ttlMs = 60_000, metaTtlMs = 3_600_000): HistoryLimits => ({ size, ttlMs, metaTtlMs });
@@ -92,8 +82,8 @@ describeWithRedis('Redis history store (one Lua script: offset, entry, expiry, p
       delivered.push({ channel, frame: frame.toString() });
       return true;
     }, sink);
-    await waitFor(() => instance.history.available, { what: 'the store to know Redis incarnation' });
-    return { broker: instance, store: instance.history, sink, logger, delivered };
+    await waitFor(() => historyOf(instance).available, { what: 'the store to know Redis incarnation' });
+    return { broker: instance, store: historyOf(instance), sink, logger, delivered };
   }
 
   /** Watches `channel` and waits until Redis acknowledged the subscription. */
@@ -327,7 +317,7 @@ describeWithRedis('Redis history store (one Lua script: offset, entry, expiry, p
     const instance = new RedisBroker({ connection: redis.url, logger, maxPendingBytes: 8192 });
     cleanup.add(() => instance.close());
     await instance.connect(() => true, new RecordingSink());
-    await waitFor(() => instance.history.available);
+    await waitFor(() => historyOf(instance).available);
     redis.pause();
     cleanup.add(() => redis.resume());
     const waiting = range(1, 3).map(() =>
@@ -397,7 +387,7 @@ describeWithRedis('Redis history store (one Lua script: offset, entry, expiry, p
     const instance = new RedisBroker({ connection: redis.url, logger, maxMessageBytes: 1024 });
     cleanup.add(() => instance.close());
     await instance.connect(() => true, new RecordingSink());
-    await waitFor(() => instance.history.available);
+    await waitFor(() => historyOf(instance).available);
     await expect(instance.history.append('big', JSON.stringify('x'.repeat(2000)), limits(10))).rejects.toThrow(
       /larger than maxMessageBytes/,
     );

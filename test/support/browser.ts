@@ -23,6 +23,20 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * The page's script errors and console errors (a CSP violation is one), but for those the test causes on
+ * purpose (`expected`: a refused token, a server stopped): each is a bug of the page, for the test to fail with.
+ */
+export function collectPageErrors(page: Page, expected: RegExp[] = []): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && !expected.some((pattern) => pattern.test(text))) errors.push(text);
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
 /** Every URL a page asked for: HTTP requests (documents, scripts, fetches) and WebSockets. */
 export function recordRequests(page: Page, urls: string[] = []): string[] {
   page.on('request', (request) => urls.push(request.url()));

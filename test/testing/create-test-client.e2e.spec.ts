@@ -116,6 +116,14 @@ describe('createTestClient', () => {
     expect(await client.action('add', { a: 5, b: 3 })).toBe(8);
   });
 
+  it('on an app it served and that is closed now: rejects with a message that says so, and starts nothing again', async () => {
+    const closed = await makeApp();
+    await (await createTestClient(closed)).action('add', { a: 1, b: 1 });
+    await closed.close();
+    await expect(createTestClient(closed)).rejects.toThrow('Test client: the app is closed');
+    expect((closed.getHttpServer() as Server).listening).toBe(false);
+  });
+
   it("closes every client it made when the app closes, before the app's server stops", async () => {
     app = await makeApp();
     const server = app.getHttpServer() as Server;
@@ -186,6 +194,15 @@ describe('createTestClient', () => {
     await expect(client.nextData('feed')).rejects.toThrow(
       /a payload on 'feed' did not happen within 300 ms\nLast \d frames[^]*> \{"type":"subscribe","channel":"feed","id":3\}/,
     );
+  });
+
+  it("subscribed() of a refused subscription rejects at once with the server's error, not after its timeout", async () => {
+    app = await makeApp();
+    const client = await createTestClient(app, { timeoutMs: 1500 });
+    const started = Date.now();
+    const refused = await client.subscribed('nope').catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'CHANNEL_NOT_FOUND' });
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it("nextData: the channel's initial data when it subscribes, then the next publication", async () => {

@@ -22,6 +22,7 @@ describe('ChannelPattern', () => {
     ['rooms/:roomId', 'room/1'],
     ['rooms/:roomId/messages', 'rooms/1/message'],
     ['chat', 'chats'],
+    ['rooms/:roomId', `rooms/${'x'.repeat(129)}`],
   ])('%s does not match %s', (pattern, name) => {
     expect(match(pattern, name)).toBeUndefined();
   });
@@ -31,8 +32,10 @@ describe('ChannelPattern', () => {
     expect(pattern.format({ roomId: '42', tab: 'files' })).toBe('rooms/42/files');
     expect(pattern.format({ roomId: 7, tab: 'x' })).toBe('rooms/7/x');
     expect(() => pattern.format({ roomId: '42' })).toThrow(
-      "parameter 'tab' must be a non-empty string without '/', got undefined",
+      "parameter 'tab' must be a non-empty string without '/' of at most 128 characters, got undefined",
     );
+    expect(pattern.format({ roomId: 'x'.repeat(128), tab: 'y' })).toBe(`rooms/${'x'.repeat(128)}/y`);
+    expect(() => pattern.format({ roomId: 'x'.repeat(129), tab: 'y' })).toThrow("parameter 'roomId'");
     expect(() => pattern.format({ roomId: '', tab: 'x' })).toThrow("parameter 'roomId'");
     expect(() => pattern.format({ roomId: 'a/b', tab: 'x' })).toThrow('got "a/b"');
   });

@@ -1,9 +1,9 @@
 // What a channel's `filter` adds per subscriber and publication, in-process: one `FanOutChannel` with
 // --subscribers stub connections (their send is a counter: no socket, no `ws`), published to
 // --publications times, with no filter, with a filter that admits everyone, and with one that admits
-// half (by the data each subscribed with). CPU ns per subscriber and publication, median of --reps;
-// the filter's own cost is the difference with the plain channel. Serialization is once per
-// publication in every case (it is not per subscriber, so it is left out of the division).
+// half (by the data each subscribed with). CPU ns per subscriber and publication, median and range of
+// --reps (interleaved); the filter's own cost is the difference with the plain channel. Serialization is
+// once per publication in every case (it is not per subscriber, so it is left out of the division).
 //
 //   npx tsc -p tsconfig.bench.json && node bench/filter-cost.mjs [--subscribers 10000] [--publications 2000] [--reps 7]
 import 'reflect-metadata';
@@ -69,17 +69,20 @@ function run(channel) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-const results = {};
-for (const [name, filter] of Object.entries(variants)) {
-  const channel = channelWith(filter);
-  run(channel); // warm-up: the loop is optimized before it is measured
-  const samples = [];
-  for (let rep = 0; rep < REPS; rep++) samples.push(run(channel));
-  results[name] = median(samples);
-}
+// Repetitions interleaved (every variant once per repetition), so that drift of a shared machine hits them alike.
+const channels = Object.fromEntries(Object.entries(variants).map(([name, filter]) => [name, channelWith(filter)]));
+for (const channel of Object.values(channels)) run(channel); // warm-up: the loop is optimized before it is measured
+const samples = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+for (let rep = 0; rep < REPS; rep++)
+  for (const [name, channel] of Object.entries(channels)) samples[name].push(run(channel));
 
-console.log(`${SUBSCRIBERS} subscribers, ${PUBLICATIONS} publications, median of ${REPS} (${sent} frames counted)`);
-for (const [name, ns] of Object.entries(results)) {
-  const extra = name === 'plain' ? '' : `  (filter: +${(ns - results.plain).toFixed(1)} ns)`;
-  console.log(`${name.padEnd(32)} ${ns.toFixed(1)} ns per subscriber and publication${extra}`);
+console.log(
+  `${SUBSCRIBERS} subscribers, ${PUBLICATIONS} publications, median [min–max] of ${REPS} (${sent} frames counted)`,
+);
+const plain = median(samples.plain);
+for (const [name, values] of Object.entries(samples)) {
+  const ns = median(values);
+  const range = `[${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}]`;
+  const extra = name === 'plain' ? '' : `  (filter: +${(ns - plain).toFixed(1)} ns)`;
+  console.log(`${name.padEnd(32)} ${ns.toFixed(1)} ns ${range} per subscriber and publication${extra}`);
 }

@@ -4,9 +4,11 @@
 //
 // For every scenario and metric, the ratio A/B is taken within each repetition (both were measured
 // back to back, on the same machine state), then the median and the range over repetitions are
-// printed: the spread is what tells a change from run-to-run drift.
+// printed: the spread is what tells a change from run-to-run drift. History twins (fanout-1k-history …) are
+// also compared with their plain twin on each of A and B.
 import fs from 'node:fs';
 import path from 'node:path';
+import { twinRatios } from './lib/report.mjs';
 
 const [dir, a = 'socketapi', b = 'socketapi-baseline'] = process.argv.slice(2);
 if (!dir) {
@@ -54,6 +56,20 @@ for (const scenario of data.scenarios) {
     console.log(
       `| ${scenario.name} | ${label} | ${f(median(valuesA))} | ${f(median(valuesB))} | ${median(ratios).toFixed(3)} | ` +
         `${Math.min(...ratios).toFixed(3)} – ${Math.max(...ratios).toFixed(3)} | ${ratios.length} |`,
+    );
+  }
+}
+
+const twins = [...twinRatios(data, a), ...twinRatios(data, b)];
+if (twins.length) {
+  console.log('\nHistory twins: channel with history / plain channel, same server, ratio within each repetition\n');
+  console.log('| scenario | server | metric | history | plain | ratio | range | n |');
+  console.log('|---|---|---|---:|---:|---:|---|---:|');
+  const f = (v) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
+  for (const t of twins) {
+    console.log(
+      `| ${t.scenario} / ${t.twinOf} | ${t.server} | ${t.metric} | ${f(t.value)} | ${f(t.twinValue)} | ${t.ratio.toFixed(3)} | ` +
+        `${t.min.toFixed(3)} – ${t.max.toFixed(3)} | ${t.n} |`,
     );
   }
 }

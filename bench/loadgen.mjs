@@ -104,7 +104,7 @@ async function openMany(n, concurrency) {
       const i = next++;
       for (let attempt = 1; ; attempt++) {
         try {
-          conns[i] = await connect(cfg.url);
+          conns[i] = await connect(cfg.url, cfg);
           live.add(conns[i]);
           break;
         } catch (err) {

@@ -85,10 +85,17 @@ const CLIENT = (c, w) => ({
   clients: [HAND_WRITTEN, PLAIN_WS, LIBRARY_CLIENT],
   lg: { mode: 'rpc', conns: c, inflight: w, warmupMs: 1000, measureMs: 4000, timeoutMs: 60000 },
 });
-const FANOUT = (subs, label, rate, burstMeasureMs) => ({
-  name: `fanout-${label}`,
+/**
+ * Servers that have the history twin of `chat` (`hist`, as long a name, so that frames differ only by their
+ * `offset`; action `publish_history`): the library's bench app.
+ */
+const HISTORY_SERVERS = ['socketapi', 'socketapi-baseline'];
+const FANOUT = (subs, label, rate, burstMeasureMs, history = false) => ({
+  name: `fanout-${label}${history ? '-history' : ''}`,
   kind: 'fanout',
-  title: `Fan-out: ${subs.toLocaleString('en-US')} subscribers of chat + 1 publisher`,
+  title: `Fan-out: ${subs.toLocaleString('en-US')} subscribers of ${history ? 'hist (chat with history: size 1000, ttl 300 s)' : 'chat'} + 1 publisher`,
+  // The history twin: the same load on the channel with history, compared with its plain twin within each repetition.
+  ...(history ? { twinOf: `fanout-${label}`, servers: HISTORY_SERVERS } : {}),
   lg: {
     mode: 'fanout',
     subs,
@@ -100,6 +107,7 @@ const FANOUT = (subs, label, rate, burstMeasureMs) => ({
     burstMeasureMs,
     padBytes: 100,
     timeoutMs: 180000,
+    ...(history ? { channel: 'hist', publishAction: 'publish_history' } : {}),
   },
 });
 const IDLE = (conns, label) => ({
@@ -118,7 +126,9 @@ const FULL = [
   CLIENT(1, 16),
   CLIENT(50, 16),
   FANOUT(1000, '1k', 20, 4000),
+  FANOUT(1000, '1k', 20, 4000, true),
   FANOUT(10000, '10k', 2, 4000),
+  FANOUT(10000, '10k', 2, 4000, true),
   IDLE(10000, '10k'),
 ];
 const QUICK = [RPC(50, 16), RPC(1, 1), CLIENT(1, 16), CLIENT(50, 16), FANOUT(1000, '1k', 20, 3000), IDLE(2000, '2k')];
@@ -596,10 +606,11 @@ const data = {
   reps,
   ref: REF,
   servers: servers.map(({ name, proto, what }) => ({ name, proto, what })),
-  scenarios: scenarios.map(({ name, kind, title, lg, server, clients }) => ({
+  scenarios: scenarios.map(({ name, kind, title, twinOf, lg, server, clients }) => ({
     name,
     kind,
     title,
+    twinOf,
     lg,
     server,
     clients,
@@ -610,11 +621,16 @@ const data = {
 };
 const save = () => fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(data, null, 1));
 
-/** What a scenario measures in one repetition: every server, or (client-*) every client on its one server. */
+/**
+ * What a scenario measures in one repetition: every server (a history twin: those that have the history
+ * channel), or (client-*) every client on its one server.
+ */
 const unitsOf = (scenario) =>
   scenario.kind === 'client'
     ? scenario.clients.map((client) => ({ def: servers.find((d) => d.name === scenario.server), client, row: client }))
-    : servers.map((def) => ({ def, row: def.name }));
+    : servers
+        .filter((def) => !scenario.servers || scenario.servers.includes(def.name))
+        .map((def) => ({ def, row: def.name }));
 const total = reps * scenarios.reduce((n, s) => n + unitsOf(s).length, 0);
 console.log(
   `bench: ${servers.map((s) => s.name).join(', ')} × ${scenarios.map((s) => s.name).join(', ')} × ${reps} rep(s) = ${total} measurements`,
@@ -671,6 +687,7 @@ let n = 0;
 for (let rep = 0; rep < reps; rep++) {
   for (const [si, scenario] of scenarios.entries()) {
     const units = unitsOf(scenario);
+    if (units.length === 0) continue;
     const k = (rep + si) % units.length;
     const order = [...units.slice(k), ...units.slice(0, k)];
     for (const { def, client, row } of order) {

@@ -14,6 +14,8 @@ import { inlineRefs, parameterRows, skeleton } from './schema.js';
 
 /** Live publications kept in a channel card; the log keeps them all. */
 const MAX_PUBLICATIONS = 50;
+/** A `:param` segment of a channel pattern (`rooms/:roomId`). */
+const PATTERN_SEGMENT = /(^|\/):[A-Za-z_][A-Za-z0-9_]*(\/|$)/;
 
 /** A card per action or channel: what it takes and gives, and Try it out on the selected connection. */
 export function handlerCard(api: ApiDocument, handler: HandlerDoc, connections: Connections): HTMLElement {
@@ -68,11 +70,16 @@ function channelBody(api: ApiDocument, channel: ChannelDoc, connections: Connect
   const editor = dataEditor(api, channel.data, channel.example);
   const result = h('div', { class: 'result', attrs: { 'aria-live': 'polite' } });
   const publications = h('ol', { class: 'publications', attrs: { 'aria-label': `Publications on ${channel.name}` } });
+  // A pattern channel (`rooms/:roomId`) is subscribed to by a concrete name (`rooms/42`): the user writes it.
+  const nameInput = PATTERN_SEGMENT.test(channel.name)
+    ? h('input', { class: 'mono', attrs: { type: 'text', value: channel.name, spellcheck: 'false' } })
+    : undefined;
+  const concreteName = () => nameInput?.value.trim() ?? channel.name;
   const send = async (type: 'subscribe' | 'unsubscribe') => {
     const data = type === 'subscribe' ? parseData(editor, result) : undefined;
     if (data === INVALID) return;
     const connection = connections.selected;
-    const frame: Record<string, Json> = { type, channel: channel.name };
+    const frame: Record<string, Json> = { type, channel: concreteName() };
     if (data !== undefined) frame.data = data;
     try {
       showAnswer(result, connection, await connection.request(frame));
@@ -82,7 +89,7 @@ function channelBody(api: ApiDocument, channel: ChannelDoc, connections: Connect
   };
   connections.onAdded((connection) =>
     connection.onFrame((frame, from) => {
-      if (frame.type !== 'data' || frame.channel !== channel.name) return;
+      if (frame.type !== 'data' || frame.channel !== concreteName()) return;
       publications.prepend(publication(from, frame.data));
       while (publications.childElementCount > MAX_PUBLICATIONS) publications.lastElementChild?.remove();
     }),
@@ -94,6 +101,7 @@ function channelBody(api: ApiDocument, channel: ChannelDoc, connections: Connect
       'div',
       { class: 'try' },
       h('h4', {}, 'Try it out'),
+      nameInput ? field('Channel (replace each :parameter)', nameInput) : null,
       editor ? field('Subscribe data (JSON)', editor) : null,
       h(
         'div',

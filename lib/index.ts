@@ -15,8 +15,22 @@ export type {
 } from './interfaces/redis-broker-options.interface.js';
 export { SocketApiEmitter, type SocketApiEmitterOptions } from './broker/socket-api-emitter.js';
 export type { BroadcastOptions } from './interfaces/broadcast-options.interface.js';
-export { Channel } from './channels/channel.js';
+export { Channel, ChannelFamily, HistoryChannel, HistoryChannelFamily } from './channels/channel.js';
+export type {
+  ChannelParams,
+  ChannelRoute,
+  HistoryLimits,
+  HistoryRead,
+  HistoryStore,
+  PresenceEvent,
+  PresenceMember,
+  PresenceStore,
+  StoredPublication,
+  StreamPosition,
+  StreamSink,
+} from './interfaces/channel-stream.interface.js';
 export { Connection } from './decorators/connection.decorator.js';
+export { ChannelParam } from './decorators/channel-param.decorator.js';
 export { Data } from './decorators/data.decorator.js';
 export { InjectChannel } from './decorators/inject-channel.decorator.js';
 export { OnSocketConnect } from './decorators/on-socket-connect.decorator.js';
@@ -24,6 +38,7 @@ export { OnSocketDisconnect } from './decorators/on-socket-disconnect.decorator.
 export { SocketAction } from './decorators/socket-action.decorator.js';
 export { SocketChannel } from './decorators/socket-channel.decorator.js';
 export { getChannelToken } from './decorators/channel-tokens.js';
+export { getChannelName, getChannelParams } from './handlers/channel-context.js';
 export { CloseCode } from './protocol/close-codes.js';
 export { SocketConnection } from './connection/socket-connection.js';
 export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.js';
@@ -34,6 +49,10 @@ export type {
   SocketHandlerOptions,
 } from './interfaces/socket-action-options.interface.js';
 export type {
+  ChannelFilter,
+  ChannelFilterContext,
+  ChannelHistoryOptions,
+  ChannelPresenceOptions,
   SocketChannelExample,
   SocketChannelOptions,
   SocketChannelPayloadOptions,
@@ -72,7 +91,12 @@ export type {
   SocketSecurityScheme,
 } from './interfaces/socket-authenticator.interface.js';
 export { ErrorCode } from './protocol/error-codes.js';
-export { SocketApiException, SocketApiValidationException, type FieldError } from './protocol/errors.js';
+export {
+  HistoryUnavailableError,
+  SocketApiException,
+  SocketApiValidationException,
+  type FieldError,
+} from './protocol/errors.js';
 export { UnserializableValueError } from './protocol/to-plain.js';
 export type { ClientMessage, ErrorPayload, MessageId } from './protocol/messages.js';
 export { SocketApiDeclarationError } from './handlers/handler-target.js';

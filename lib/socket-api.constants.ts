@@ -4,6 +4,7 @@ export const SOCKET_CHANNEL_METADATA = 'socketapi:channel';
 /** Param kinds stored under Nest's route-args key, so the scanner registers their pipes. */
 export const DATA_PARAM = 'socketapi_data';
 export const CONNECTION_PARAM = 'socketapi_connection';
+export const CHANNEL_PARAM = 'socketapi_channel_param';
 
 export const SOCKET_CONNECT_HOOK_METADATA = 'socketapi:on-connect';
 export const SOCKET_DISCONNECT_HOOK_METADATA = 'socketapi:on-disconnect';

@@ -5,6 +5,7 @@ import { ConnectionIdentities } from './gateway/connection-identities.js';
 import { BroadcastBridge } from './broadcast/broadcast-bridge.js';
 import { createBroker } from './broker/create-broker.js';
 import { ChannelHub } from './channels/channel-hub.js';
+import { ChannelPattern } from './channels/channel-pattern.js';
 import { Subscriptions } from './channels/subscriptions.js';
 import { getChannelToken, getInjectedChannelNames } from './decorators/channel-tokens.js';
 import { SocketApiContractHash } from './contract/socket-api-contract-hash.js';
@@ -17,6 +18,8 @@ import { ConnectionHooks } from './handlers/connection-hooks.js';
 import { HandshakeVerifier } from './gateway/handshake-verifier.js';
 import { InboundQueue } from './gateway/inbound-queue.js';
 import { MessageRouter } from './gateway/message-router.js';
+import { PresenceRequest } from './gateway/presence-request.js';
+import { SubscribeFlow } from './gateway/subscribe-flow.js';
 import { SocketServer } from './gateway/socket-server.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
@@ -51,6 +54,8 @@ import {
     HandshakeVerifier,
     InboundQueue,
     MessageRouter,
+    SubscribeFlow,
+    PresenceRequest,
     NestEnhancers,
     SocketApiExplorer,
     SocketServer,
@@ -104,6 +109,12 @@ function withChannelProviders(module: DynamicModule): DynamicModule {
   };
 }
 
+/** `@InjectChannel(name)`: the `Channel` of an exact name, the `ChannelFamily` of a pattern (`rooms/:roomId`). */
 function channelProvider(name: string): Provider {
-  return { provide: getChannelToken(name), useFactory: (hub: ChannelHub) => hub.get(name), inject: [ChannelHub] };
+  const isPattern = ChannelPattern.compile(name).isPattern;
+  return {
+    provide: getChannelToken(name),
+    useFactory: (hub: ChannelHub) => (isPattern ? hub.family(name) : hub.get(name)),
+    inject: [ChannelHub],
+  };
 }

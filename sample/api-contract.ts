@@ -2,7 +2,7 @@
 // Regenerate it whenever a handler, DTO or the validation options change.
 
 /** The hash of the handlers' schemas this file was made from: give it to the client as `contractHash`. */
-export const contractHash = '1659cf5fe43a528000d6b2a43f5fdc301a4b065567e22292868d855110482c00';
+export const contractHash = '5b7aef6b54c48c835cc3a05b10e879284437e02a9a2f5f1ba4c5bc9622aba0e5';
 
 /** Every action and channel of the server: the client's type parameter (`new SocketApiClient<ApiContract>`). */
 export interface ApiContract {
@@ -28,6 +28,10 @@ export interface ApiContract {
       data: SendMessageDto;
       reply: unknown;
     };
+    send_to_room: {
+      data: SendToRoomDto;
+      reply: SentToRoomDto;
+    };
   };
   channels: {
     chat: {
@@ -35,6 +39,17 @@ export interface ApiContract {
         message?: string;
       } | null;
       payload: unknown;
+    };
+    "rooms/:roomId": {
+      data: unknown;
+      payload: unknown;
+      params: {
+        roomId: string;
+      };
+      history: true;
+      presence: {
+        info: unknown;
+      };
     };
   };
 }
@@ -56,4 +71,14 @@ export type CreateUserDto_address = AddressDto | CreateUserDto_address[];
 
 export type SendMessageDto = {
   message: string;
+};
+
+export type SendToRoomDto = {
+  roomId: string;
+  message: string;
+};
+
+export type SentToRoomDto = {
+  sent: true;
+  offset: number;
 };

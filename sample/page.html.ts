@@ -33,6 +33,18 @@ export const PAGE_HTML = `<!doctype html>
   <ol id="chat"></ol>
 </fieldset>
 
+<fieldset><legend>Room (rooms/:roomId, send_to_room)</legend>
+  <p>Open this page in two tabs, as <a href="?name=ada">?name=ada</a> and <a href="?name=bob">?name=bob</a>, and join the same room.</p>
+  <input id="room-id" value="lobby" maxlength="64" aria-label="room id"> <button id="join" type="button">Join</button> <button id="leave" type="button" disabled>Leave</button>
+  <p id="room-notice" class="banner" role="status" hidden></p>
+  <div class="room">
+    <div><h2>Members</h2><ul id="members"></ul></div>
+    <div><h2>Messages</h2><ol id="room-messages"></ol></div>
+  </div>
+  <input id="room-message" value="Hello, room!" aria-label="room message"> <button id="send-to-room" type="button">send_to_room</button>
+  <output id="room-reply"></output>
+</fieldset>
+
 <fieldset><legend>admin_stats</legend>
   <button id="admin" type="button">Call admin_stats</button>
   <output id="admin-reply"></output>

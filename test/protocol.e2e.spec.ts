@@ -370,6 +370,54 @@ describe('PROTOCOL.md, frame by frame', () => {
     });
   });
 
+  describe('recover and presence on channels without history or presence (issue 12)', () => {
+    it('a subscribe with recover on a channel without history: recovered:false, no position, the initial data', async () => {
+      const recover = { offset: 5, epoch: 'k3x.9f2a' };
+      expect(await exchange({ type: 'subscribe', channel: 'chat', recover, id: 's' }, 2)).toEqual([
+        { type: 'subscribed', channel: 'chat', recovered: false, id: 's' },
+        { type: 'data', channel: 'chat', data: { message: 'Welcome' } },
+      ]);
+      const [data] = await exchange({ type: 'action', channel: 'send_message', data: { message: 'live' } }, 2);
+      expect(data).toEqual({ type: 'data', channel: 'chat', data: { message: 'live' } });
+    });
+
+    it('a malformed recover is INVALID_MESSAGE, with channel and id, and subscribes nothing', async () => {
+      expect(
+        await exchange({ type: 'subscribe', channel: 'news', recover: { offset: -1, epoch: 'e' }, id: 9 }),
+      ).toEqual([
+        {
+          type: 'error',
+          code: 'INVALID_MESSAGE',
+          message: 'recover must be {"offset": an integer ≥ 0, "epoch": a string}',
+          channel: 'news',
+          id: 9,
+        },
+      ]);
+      expect(await exchange({ type: 'action', channel: 'publish_news', data: { headline: 'Nobody hears' } })).toEqual([
+        { type: 'action', channel: 'publish_news', status: 'completed' },
+      ]);
+    });
+
+    it('presence: PRESENCE_DISABLED on a channel without presence, CHANNEL_NOT_FOUND on an unknown one', async () => {
+      await exchange({ type: 'subscribe', channel: 'news' });
+      expect(await exchange({ type: 'presence', channel: 'news', id: 'p' })).toEqual([
+        {
+          type: 'error',
+          code: 'PRESENCE_DISABLED',
+          message: "Channel 'news' has no presence.",
+          channel: 'news',
+          id: 'p',
+        },
+      ]);
+      expect(await exchange({ type: 'presence', channel: 'nope', id: 2 })).toEqual([
+        { type: 'error', code: 'CHANNEL_NOT_FOUND', message: "Channel 'nope' not found.", channel: 'nope', id: 2 },
+      ]);
+      expect(await exchange({ type: 'presence', id: 3 })).toEqual([
+        { type: 'error', code: 'INVALID_MESSAGE', message: 'Channel is required.', id: 3 },
+      ]);
+    });
+  });
+
   describe('ping and order', () => {
     it('ping answers pong, with the id if given', async () => {
       expect(await exchange({ type: 'ping' })).toEqual([{ type: 'pong' }]);

@@ -9,4 +9,6 @@ export { ClientErrorCode } from '../client/src/client-error-codes.js';
 export type { ClientState, ConnectionStatus } from '../client/src/client-state.js';
 export type { ActionOptions } from '../client/src/options.js';
 export type { SocketApiContract, UntypedContract } from '../client/src/contract.js';
-export type { ValidationErrorEntry } from '../client/src/frames.js';
+export type { PresenceMember, StreamPosition, ValidationErrorEntry } from '../client/src/frames.js';
+export type { PresenceEvent } from '../client/src/presence.js';
+export type { RecoveryEvent } from '../client/src/recovery.js';

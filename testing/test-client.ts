@@ -9,9 +9,12 @@ import type {
   ChannelData,
   ChannelName,
   ChannelPayload,
+  PresenceChannelName,
+  PresenceInfo,
   SocketApiContract,
   UntypedContract,
 } from '../client/src/contract.js';
+import type { PresenceMember } from '../client/src/frames.js';
 import type { SocketApiClientOptions } from '../client/src/options.js';
 import { SocketApiClient } from '../client/src/socket-api-client.js';
 import { SocketApiError } from '../client/src/socket-api-error.js';
@@ -81,11 +84,16 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
     ...args: ActionArguments<Contract, N>
   ): Promise<ActionReply<Contract, N>> {
     return super.action(name, ...args).catch((error: unknown) => {
-      if (error instanceof SocketApiError && error.code.startsWith('CLIENT_')) {
-        error.message = `${error.message}\n${this.wiring.log.format()}`;
-      }
-      throw error;
+      throw this.withFrames(error);
     });
+  }
+
+  /** A failure of the client's own (`CLIENT_TIMEOUT`, ...) with the last frames added to its message. */
+  private withFrames(error: unknown): unknown {
+    if (error instanceof SocketApiError && error.code.startsWith('CLIENT_')) {
+      error.message = `${error.message}\n${this.wiring.log.format()}`;
+    }
+    return error;
   }
 
   /**
@@ -160,6 +168,33 @@ export class TestClient<Contract extends SocketApiContract = UntypedContract> ex
       const waiter: Waiter<ChannelPayload<Contract, N>> = { resolve, reject };
       observed.waiters.add(waiter);
       return () => observed.waiters.delete(waiter);
+    });
+  }
+
+  /**
+   * Whether the next recovery of a history channel after this call succeeded: its resubscribe after
+   * a reconnect (`drop()` with `reconnect` options) answered `recovered: true` (every missed
+   * publication replayed) or `false`, or the server told the live subscription its stream broke
+   * (`false`). Rejects after `timeoutMs`, showing the last frames.
+   */
+  nextRecovery<N extends ChannelName<Contract>>(name: N): Promise<boolean> {
+    return this.within<boolean>(`a recovery of '${name}'`, (resolve) => {
+      const watching = this.recovery$.subscribe(({ channel, recovered }) => {
+        if (channel === name) resolve(recovered);
+      });
+      return () => watching.unsubscribe();
+    });
+  }
+
+  /**
+   * The members of a presence channel the client is subscribed to (`presence(name)`), within
+   * `timeoutMs`; a failure of the client's own carries the last frames in its message.
+   */
+  presenceOf<N extends PresenceChannelName<Contract>, Info = PresenceInfo<Contract, N>>(
+    name: N,
+  ): Promise<PresenceMember<Info>[]> {
+    return this.presence<N, Info>(name, { timeoutMs: this.wiring.timeoutMs }).catch((error: unknown) => {
+      throw this.withFrames(error);
     });
   }
 

@@ -162,12 +162,17 @@ function openWs(url) {
   });
 }
 
-/** SocketAPI protocol: `{type, channel, data, id}`, replies matched by id. */
+/**
+ * SocketAPI protocol: `{type, channel, data, id}`, replies matched by id. `channel` / `publishAction`:
+ * which channel `subscribe` joins and which action `publish` calls (default `chat` / `publish`).
+ */
 class SocketApiConn extends WsConn {
-  constructor(ws) {
+  constructor(ws, { channel = 'chat', publishAction = 'publish' } = {}) {
     super(ws);
     this.nextId = 1;
     this.pending = new Map();
+    this.subscribeHead = '{"type":"subscribe","channel":' + JSON.stringify(channel) + ',"id":';
+    this.publishHead = '{"type":"action","channel":' + JSON.stringify(publishAction) + ',"data":';
   }
   onMessage(buf) {
     const s = buf.latin1Slice(0, buf.length);
@@ -208,12 +213,12 @@ class SocketApiConn extends WsConn {
   subscribe(cb) {
     const id = this.nextId++;
     this.pending.set(id, (err, _data, msg) => cb(err ?? (msg.type === 'subscribed' ? null : msg), msg));
-    this.sendText('{"type":"subscribe","channel":"chat","id":' + id + '}');
+    this.sendText(this.subscribeHead + id + '}');
   }
   publish(_obj, json, cb) {
     const id = this.nextId++;
     this.pending.set(id, cb);
-    this.sendText('{"type":"action","channel":"publish","data":' + json + ',"id":' + id + '}');
+    this.sendText(this.publishHead + json + ',"id":' + id + '}');
   }
 }
 
@@ -339,7 +344,7 @@ function openSocketIo(url) {
 }
 
 export const adapters = {
-  socketapi: async (url) => new SocketApiConn(await openWs(url)),
+  socketapi: async (url, options) => new SocketApiConn(await openWs(url), options),
   nest: async (url) => new NestConn(await openWs(url)),
   socketio: openSocketIo,
 };

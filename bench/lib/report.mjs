@@ -200,7 +200,8 @@ export function renderReport(data) {
     L.push(`|---|${cols.map(() => '---:').join('|')}${extra.map(() => '|---:').join('')}|`);
     for (const name of names) {
       const row = rows[name];
-      if (!row) continue;
+      // A server a scenario does not run on (a history twin: only the library's bench app has that channel).
+      if (!row || (row.n === 0 && row.errors.length === 0)) continue;
       if (row.n === 0) {
         L.push(
           `| ${name} | ${row.errors[0] ? `failed: ${escape(row.errors[0]).slice(0, 160)}` : 'not measured'} ${'| '.repeat(cols.length + extra.length - 1)}|`,
@@ -230,6 +231,24 @@ export function renderReport(data) {
     L.push('');
     if (sc.kind === 'client') L.push(...clientVerdict(data, sc), '');
   }
+  const twins = twinRatios(data);
+  if (twins.length) {
+    L.push('## History twins: the channel with history ÷ the plain channel, same server', '');
+    L.push(
+      'Ratio taken within each repetition (the two scenarios run back to back), then the median and the range over repetitions.',
+      '',
+    );
+    L.push(
+      '| scenario | server | metric | history | plain | ratio | range | n |',
+      '|---|---|---|---:|---:|---:|---|---:|',
+    );
+    for (const t of twins) {
+      L.push(
+        `| ${t.scenario} ÷ ${t.twinOf} | ${t.server} | ${t.metric} | ${fmtTwin(t.value)} | ${fmtTwin(t.twinValue)} | ${t.ratio.toFixed(3)} | ${t.min.toFixed(3)} – ${t.max.toFixed(3)} | ${t.n} |`,
+      );
+    }
+    L.push('');
+  }
   L.push('## Notes', '');
   L.push(
     `- **load-gen CPU % (process / core):** the load generator's own CPU (process.cpuUsage) and how busy its core was (/proc/stat, including softirq work that no process is charged for). ⚠ marks ≥ ${CLIENT_BOUND}%: that row is limited by the load generator (or by both sides at once), so the server may be faster than shown; compare such rows by server CPU µs per request/delivery rather than by throughput.`,
@@ -244,6 +263,58 @@ export function renderReport(data) {
     '- Run-to-run drift on a shared 2-core VM is easily ±10–20% in absolute numbers; the ratios, taken within one repetition, are steadier. Use `--reps 5` for tighter medians.',
   );
   return L.join('\n') + '\n';
+}
+
+/** Metrics a history twin is compared on with its plain twin: [label, extractor]. */
+const TWIN_METRICS = [
+  ['server CPU µs/delivery', (r) => r.burst?.serverCpuUsPerUnit],
+  ['server user µs/delivery', (r) => r.burst?.serverUserUsPerUnit],
+  ['burst deliveries/s', (r) => r.burst?.deliveriesPerS],
+  ['fixed-rate p99 ms', (r) => r.rate?.latencyMs?.p99],
+];
+
+const fmtTwin = (v) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
+
+/**
+ * Every scenario with a `twinOf` (the same load on a channel with history), against its twin on the
+ * same server: the ratio within each repetition, its median and range. Shared by the report and compare.mjs.
+ */
+export function twinRatios(data, onlyServer) {
+  const out = [];
+  const ok = data.measurements.filter((m) => !m.result.error);
+  for (const sc of data.scenarios.filter((s) => s.twinOf)) {
+    for (const { name: server } of data.servers) {
+      if (onlyServer && server !== onlyServer) continue;
+      for (const [metric, get] of TWIN_METRICS) {
+        const ratios = [];
+        const values = [];
+        const twinValues = [];
+        for (const m of ok.filter((x) => x.scenario === sc.name && x.server === server)) {
+          const pair = ok.find((x) => x.scenario === sc.twinOf && x.server === server && x.rep === m.rep);
+          const v = get(m.result);
+          const tv = pair && get(pair.result);
+          if (typeof v !== 'number' || typeof tv !== 'number' || tv === 0) continue;
+          ratios.push(v / tv);
+          values.push(v);
+          twinValues.push(tv);
+        }
+        if (ratios.length === 0) continue;
+        out.push({
+          scenario: sc.name,
+          twinOf: sc.twinOf,
+          server,
+          metric,
+          value: median(values),
+          twinValue: median(twinValues),
+          ratio: median(ratios),
+          min: Math.min(...ratios),
+          max: Math.max(...ratios),
+          n: ratios.length,
+        });
+      }
+    }
+  }
+  return out;
 }
 
 /** The goal of the client scenarios: the project's client reaches this share of a hand-written client's req/s. */
@@ -445,7 +516,8 @@ export function renderChart(data) {
     );
     y += 290;
   }
-  const fan = data.scenarios.filter((s) => s.kind === 'fanout');
+  // History twins are compared with their plain twin (see twinRatios), not charted against the reference.
+  const fan = data.scenarios.filter((s) => s.kind === 'fanout' && !s.twinOf);
   const idle = data.scenarios.filter((s) => s.kind === 'idle');
   // side by side when both are small, else one full-width row each
   const sideBySide = fan.length <= 1 && idle.length <= 1 && fan.length + idle.length === 2;

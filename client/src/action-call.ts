@@ -4,10 +4,13 @@ import type { MessageId } from './frames.js';
 import { startTimer, stopTimer, type AbortSignalLike, type TimerHandle } from './platform.js';
 import { SocketApiError } from './socket-api-error.js';
 
+/** The frames answered like an action: by a frame with the same `id` (`presence` has no `data`). */
+export type CallType = 'action' | 'presence';
+
 /**
- * One `client.action(...)` call, from the call to its one settlement: a reply, an error frame, its
- * timeout, its abort, a drop while in flight, or `close()`. Whatever comes after the first is ignored,
- * so a call settles exactly once.
+ * One `client.action(...)` call (or `client.presence(...)` query), from the call to its one
+ * settlement: a reply, an error frame, its timeout, its abort, a drop while in flight, or `close()`.
+ * Whatever comes after the first is ignored, so a call settles exactly once.
  */
 export class ActionCall {
   /** The frame as sent: serialized once, at the call (its size counts against the queue's bytes). */
@@ -29,10 +32,9 @@ export class ActionCall {
     private readonly reject: (error: SocketApiError) => void,
     /** Told once the call settles, so that its owner forgets it. */
     private readonly onSettled: (call: ActionCall) => void,
+    type: CallType = 'action',
   ) {
-    this.text = JSON.stringify(
-      data === undefined ? { type: 'action', channel: name, id } : { type: 'action', channel: name, id, data },
-    );
+    this.text = JSON.stringify(data === undefined ? { type, channel: name, id } : { type, channel: name, id, data });
     if (Number.isFinite(timeoutMs)) {
       this.timer = startTimer(
         () => this.fail(ClientErrorCode.TIMEOUT, ClientMessage.timeout(name, timeoutMs)),

@@ -7,9 +7,23 @@ export interface ValidationErrorEntry {
   messages: string[];
 }
 
+/** Where a subscriber is in a history channel: the last `offset` it received, in the stream of `epoch`. */
+export interface StreamPosition {
+  offset: number;
+  epoch: string;
+}
+
+/** One subscriber of a presence channel (`presence` replies, `join`/`leave` frames' `data`). */
+export interface PresenceMember<Info = unknown> {
+  clientId: string;
+  /** Absent when the channel exposes nothing about its members. */
+  info?: Info;
+}
+
 export type ClientFrame =
   | { type: 'action'; channel: string; id: MessageId; data?: unknown }
-  | { type: 'subscribe'; channel: string; id: MessageId; data?: unknown }
+  | { type: 'subscribe'; channel: string; id: MessageId; data?: unknown; recover?: StreamPosition }
+  | { type: 'presence'; channel: string; id: MessageId }
   | { type: 'unsubscribe'; channel: string; id: MessageId }
   | { type: 'auth'; id: MessageId; data: unknown }
   | { type: 'contract'; id: MessageId }
@@ -36,6 +50,12 @@ export interface ServerFrame {
   errors?: unknown;
   /** `contract` frames: the server's contract hash. */
   hash?: unknown;
+  /** `data` frames of a history channel: the publication's offset; `subscribed` of one: the top. */
+  offset?: unknown;
+  /** `subscribed` of a history channel: the stream's epoch. */
+  epoch?: unknown;
+  /** `subscribed` answering a `recover` (or sent by the server alone): whether nothing was missed. */
+  recovered?: unknown;
 }
 
 /** The decoded frame, or undefined for text that is not a JSON object. */

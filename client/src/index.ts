@@ -8,13 +8,20 @@ export type {
   ActionData,
   ActionName,
   ActionReply,
+  ChannelContract,
   ChannelData,
+  ChannelKey,
   ChannelName,
   ChannelPayload,
+  ConcreteName,
+  PresenceChannelName,
+  PresenceInfo,
   SocketApiContract,
   UntypedContract,
 } from './contract.js';
-export type { ValidationErrorEntry } from './frames.js';
+export type { PresenceMember, StreamPosition, ValidationErrorEntry } from './frames.js';
+export type { PresenceEvent } from './presence.js';
+export type { RecoveryEvent } from './recovery.js';
 export type {
   ActionOptions,
   ClientAuthOptions,

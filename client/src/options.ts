@@ -145,6 +145,9 @@ export interface ActionOptions {
   whenDisconnected?: 'queue' | 'fail';
 }
 
+/** The reconnect delays by default; a subscription the server cannot serve yet (`UNAVAILABLE`) is retried after them too. */
+export const DEFAULT_RETRY_DELAYS = { initialDelayMs: 500, maxDelayMs: 20_000 } as const;
+
 /** The options with every default applied. */
 export interface ResolvedClientOptions {
   WebSocket?: WebSocketConstructor;
@@ -173,8 +176,8 @@ export function resolveClientOptions(options: SocketApiClientOptions = {}): Reso
       renewBeforeMs: auth.renewBeforeMs ?? 30_000,
     },
     reconnect: reconnect !== false && {
-      initialDelayMs: reconnect?.initialDelayMs ?? 500,
-      maxDelayMs: reconnect?.maxDelayMs ?? 20_000,
+      initialDelayMs: reconnect?.initialDelayMs ?? DEFAULT_RETRY_DELAYS.initialDelayMs,
+      maxDelayMs: reconnect?.maxDelayMs ?? DEFAULT_RETRY_DELAYS.maxDelayMs,
       maxAttempts: reconnect?.maxAttempts ?? Infinity,
       stableAfterMs: reconnect?.stableAfterMs ?? 10_000,
       maxUnexplainedRefusals: reconnect?.maxUnexplainedRefusals ?? 4,

@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, type Observable } from 'rxjs';
-import { ActionCall } from './action-call.js';
+import { ActionCall, type CallType } from './action-call.js';
 import { Backoff } from './backoff.js';
 import { ChannelSubscriptions } from './channel-subscriptions.js';
 import { ClientErrorCode } from './client-error-codes.js';
@@ -13,21 +13,27 @@ import type {
   ChannelData,
   ChannelName,
   ChannelPayload,
+  PresenceChannelName,
+  PresenceInfo,
   SocketApiContract,
   UntypedContract,
 } from './contract.js';
 import { ContractCheck, type ContractMismatch } from './contract-check.js';
 import { Credentials } from './credentials.js';
-import { parseServerFrame, type ClientFrame, type MessageId, type ServerFrame } from './frames.js';
+import { parseServerFrame, type ClientFrame, type MessageId, type PresenceMember, type ServerFrame } from './frames.js';
 import { Heartbeat } from './heartbeat.js';
 import { Outbox } from './outbox.js';
 import {
+  DEFAULT_RETRY_DELAYS,
+  type ActionOptions,
   resolveClientOptions,
   type ResolvedClientOptions,
   type SocketApiClientOptions,
   type TokenRequestReason,
 } from './options.js';
 import { probeHttp, startTimer, stopTimer, type HttpProbe, type TimerHandle } from './platform.js';
+import { PresenceFeed, presenceMembers, type PresenceEvent } from './presence.js';
+import type { RecoveryEvent } from './recovery.js';
 import { Renewal } from './renewal.js';
 import { errorOfFrame, SocketApiError } from './socket-api-error.js';
 import { Transport, type Handshake } from './transport.js';
@@ -61,6 +67,13 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
    * without that option); completes at `close()`.
    */
   readonly contractMismatch$: Observable<ContractMismatch>;
+  /**
+   * Channels with history: the outcome of each resubscribe that asked to recover (after a reconnect:
+   * `recovered: true` when every missed publication was replayed, in order, without duplicates;
+   * `false` when nothing could be: reload the state from your own source), and each time the server
+   * tells a live subscription that its stream broke (`false`). Completes at `close()`.
+   */
+  readonly recovery$: Observable<RecoveryEvent>;
 
   private readonly inFlight = new Map<MessageId, ActionCall>();
   private readonly outbox: Outbox;
@@ -70,6 +83,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
   private readonly heartbeat: Heartbeat | undefined;
   private readonly backoff: Backoff | undefined;
   private readonly contractCheck: ContractCheck | undefined;
+  private readonly presenceFeed = new PresenceFeed();
 
   private transport: Transport | undefined;
   private lastId = 0;
@@ -96,9 +110,14 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.stateSubject = new BehaviorSubject<ClientState>({ status: 'connecting' });
     this.state$ = this.stateSubject.asObservable();
     this.outbox = new Outbox(this.options.queue.maxItems, this.options.queue.maxBytes);
+    const { auth, heartbeat, reconnect, random } = this.options;
     const link = { send: (frame: ClientFrame) => this.sendFrame(frame), nextId: () => ++this.lastId };
-    this.subscriptions = new ChannelSubscriptions(link);
-    const { auth, heartbeat, reconnect } = this.options;
+    const delays = reconnect || DEFAULT_RETRY_DELAYS;
+    this.subscriptions = new ChannelSubscriptions({
+      ...link,
+      backoff: () => new Backoff(delays.initialDelayMs, delays.maxDelayMs, random),
+    });
+    this.recovery$ = this.subscriptions.recovery$;
     if (auth) {
       this.credentials = new Credentials(auth);
       this.renewal = new Renewal(this.credentials, link, (error) => this.setState({ ...this.state, error }));
@@ -114,7 +133,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     if (this.options.contractHash !== undefined)
       this.contractCheck = new ContractCheck(this.options.contractHash, link);
     this.contractMismatch$ = this.contractCheck?.mismatch$ ?? EMPTY;
-    if (reconnect) this.backoff = new Backoff(reconnect.initialDelayMs, reconnect.maxDelayMs, this.options.random);
+    if (reconnect) this.backoff = new Backoff(reconnect.initialDelayMs, reconnect.maxDelayMs, random);
     void this.connect();
   }
 
@@ -141,7 +160,36 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     name: N,
     ...[data, options = {}]: ActionArguments<Contract, N>
   ): Promise<ActionReply<Contract, N>> {
-    return new Promise<ActionReply<Contract, N>>((resolve, reject) => {
+    return this.call<ActionReply<Contract, N>>('action', name, data, options);
+  }
+
+  /**
+   * Who is subscribed to a presence channel now, across every server instance: each member's
+   * `clientId` and the `info` the server exposes. The client must be subscribed to the channel
+   * (else `NOT_SUBSCRIBED`). Sent, queued, timed out and failed like an action (`options`).
+   * `Info` is the contract's, not meant to be given: a type parameter rather than the return type's own
+   * expression so that a typed client stays assignable to an untyped one (`Promise` would compare contracts both ways).
+   */
+  presence<N extends PresenceChannelName<Contract>, Info = PresenceInfo<Contract, N>>(
+    name: N,
+    options: ActionOptions = {},
+  ): Promise<PresenceMember<Info>[]> {
+    return this.call<PresenceMember<Info>[]>('presence', name, undefined, options);
+  }
+
+  /**
+   * The `join` and `leave` events of a presence channel declared with `joinLeave`, while the client
+   * is subscribed to it (`subscribe(name)`: this Observable does not subscribe by itself). Never the
+   * client's own. After a reconnect, ask `presence(name)` again: events missed meanwhile are not replayed.
+   */
+  presenceEvents<N extends PresenceChannelName<Contract>>(
+    name: N,
+  ): Observable<PresenceEvent<PresenceInfo<Contract, N>>> {
+    return this.presenceFeed.of<PresenceInfo<Contract, N>>(name);
+  }
+
+  private call<Reply>(type: CallType, name: string, data: unknown, options: ActionOptions): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
       if (this.stopped) {
         reject(new SocketApiError(ClientErrorCode.CLOSED, ClientMessage.closed));
         return;
@@ -158,9 +206,11 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
           data,
           options.timeoutMs ?? this.options.actionTimeoutMs,
           options.signal,
-          resolve,
+          // The reply is taken to be what the contract says: the client does not check it at runtime.
+          (reply) => resolve(reply as Reply),
           reject,
           (settled) => this.forget(settled),
+          type,
         );
       } catch (error) {
         // The frame is serialized at the call: data JSON cannot carry (a BigInt, a cycle) ends here.
@@ -261,7 +311,6 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.knownRefusals = 0;
     this.unexplainedRefusals = 0;
     this.tokenReason = 'reconnect';
-    this.setState({ status: 'open' });
     this.heartbeat?.start();
     this.renewal?.schedule(expiresAt);
     this.subscriptions.resubscribeAll();
@@ -269,6 +318,9 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     for (const call of this.outbox.drain()) {
       if (!call.isSettled) this.dispatch(call, transport);
     }
+    // Told last: what the app sends on `open` (a presence query after a reconnect) goes after the
+    // subscribes made again, which the server handles first.
+    if (transport === this.transport) this.setState({ status: 'open' });
   }
 
   private received(text: unknown): void {
@@ -280,13 +332,20 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
         if (typeof frame.id === 'number') this.inFlight.get(frame.id)?.succeed(frame.data);
         break;
       case 'data':
-        this.subscriptions.data(frame.channel, frame.data);
+        this.subscriptions.data(frame);
+        break;
+      case 'presence':
+        if (typeof frame.id === 'number') this.inFlight.get(frame.id)?.succeed(presenceMembers(frame.data));
+        break;
+      case 'join':
+      case 'leave':
+        this.presenceFeed.received(frame);
         break;
       case 'error':
         this.receivedError(frame);
         break;
       case 'subscribed':
-        this.subscriptions.subscribed(frame.id);
+        this.subscriptions.subscribed(frame);
         break;
       case 'unsubscribed':
         // Ours carry an id; the server's own (it ended a subscription) have none.
@@ -444,6 +503,7 @@ export class SocketApiClient<Contract extends SocketApiContract = UntypedContrac
     this.stateSubject.next(error === undefined ? { status: 'closed' } : { status: 'closed', error });
     this.stateSubject.complete();
     this.contractCheck?.complete();
+    this.presenceFeed.complete();
     await closing;
   }
 

@@ -7,10 +7,11 @@ import { bearerTokenMatches } from '../network/bearer-token.js';
 import { originPolicy, type OriginPolicy } from '../network/origin-policy.js';
 import { routeOf, serveAhead } from '../network/serve-ahead.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
-import { SocketApiValidationException } from '../protocol/errors.js';
+import { HistoryUnavailableError, SocketApiValidationException } from '../protocol/errors.js';
 import { isTooDeep } from '../protocol/parse-client-message.js';
 import { BroadcastError } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { ChannelHub } from '../channels/channel-hub.js';
 import { broadcastHostRule, isJsonContentType, type BroadcastHostRule } from './broadcast-access.js';
 
 /** The endpoint's answer: an HTTP status and a JSON body. */
@@ -18,8 +19,6 @@ interface BroadcastResponse {
   status: number;
   body: Record<string, unknown>;
 }
-
-type Method = (...args: unknown[]) => unknown;
 
 /**
  * SocketAPI's HTTP bridge, on when `forRoot({ broadcast: {...} })` is given: `POST /_broadcast`
@@ -47,6 +46,7 @@ export class BroadcastBridge implements OnModuleInit {
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     private readonly registry: SocketApiRegistry,
+    private readonly hub: ChannelHub,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.hostAllowed = broadcastHostRule(options.broadcast?.allowedHosts);
@@ -146,14 +146,16 @@ export class BroadcastBridge implements OnModuleInit {
     if (isTooDeep(data, this.maxDepth)) {
       return badRequest(BroadcastError.nestedTooDeeply(this.maxDepth));
     }
-    const channel = this.registry.channels.get(name);
-    if (!channel) return { status: 404, body: { error: BroadcastError.channelNotFound(name) } };
+    // A concrete name of a pattern too (`rooms/42`): the method gets its parameters, as on a subscribe.
+    const route = this.registry.resolveChannel(name);
+    if (!route) return { status: 404, body: { error: BroadcastError.channelNotFound(name) } };
+    const channel = route.handler;
 
     let args: unknown[];
     try {
       // The channel's own binder, as for a subscribe. No connection behind an HTTP request: a
       // @Connection() parameter gets undefined.
-      args = await channel.binder.bind(undefined as unknown as SocketConnection, data);
+      args = await channel.binder.bind(undefined as unknown as SocketConnection, data, route.params);
     } catch (error) {
       if (error instanceof SocketApiValidationException) {
         return { status: 400, body: { error: error.message, errors: error.errors } };
@@ -161,10 +163,15 @@ export class BroadcastBridge implements OnModuleInit {
       return this.failed(name, error);
     }
     try {
-      // The method as the DI instance has it: wrapped so that calling it publishes the result.
-      const { instance, methodName } = channel.target;
-      await (instance as Record<string, Method>)[methodName].apply(instance, args);
+      // The method itself, then the publication awaited: a history channel's is stored first, and a
+      // store that cannot be reached is the caller's 503, not a 200 for a publication that never went out.
+      const { instance, method } = channel.target;
+      const value: unknown = await method.apply(instance, args);
+      await (this.hub.channelOf(channel.target.name, route).publish(value) as void | Promise<unknown>);
     } catch (error) {
+      if (error instanceof HistoryUnavailableError) {
+        return { status: 503, body: { error: BroadcastError.historyUnavailable } };
+      }
       return this.failed(name, error);
     }
     return { status: 200, body: { status: 'success' } };

@@ -18,7 +18,20 @@ import {
   whenReady,
 } from './redis-connection.js';
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
+import { decodePresenceMessage, isPresenceMessage } from './presence-envelope.js';
+import { RedisPresenceStore } from './redis-presence-store.js';
+import { RedisHistoryStore, type HistoryFailure, type RedisHistoryLink } from './redis-history-store.js';
+import { isStoredMessage, StreamEnvelope } from './stream-envelope.js';
+import type { HistoryStore, PresenceStore, StreamSink } from '../interfaces/channel-stream.interface.js';
 import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
+import {
+  historyAppendError,
+  historyFailedDuringBacklog,
+  historyFailedDuringOutage,
+  historyNotListening,
+  plainPublicationOnHistoryChannel,
+} from '../logging/log.messages.js';
+import { HistoryUnavailableError } from '../protocol/errors.js';
 import { ThrottledWarning } from '../logging/throttled-warning.js';
 import { resolveRedisSettings } from '../options/redis-settings.js';
 import type { ResolvedRedisSettings } from '../options/resolved-options.js';
@@ -31,6 +44,10 @@ import type { ResolvedRedisSettings } from '../options/resolved-options.js';
 const PUBLISHER: Partial<RedisOptions> = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
+  // Without resending, ioredis forgets the commands in flight at a disconnect when it reconnects, their
+  // promises never settled (a history append, a presence write, a PUBLISH's window room: held forever).
+  // 0 rejects them as the connection closes.
+  maxRetriesPerRequest: 0,
 };
 
 /** Unanswered SUBSCRIBE/UNSUBSCRIBE commands past which no more are sent (see `sendSubscription`). */
@@ -40,6 +57,7 @@ const MAX_SUBSCRIPTION_COMMANDS = 64;
 const SUBSCRIBER: Partial<RedisOptions> = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 0, // as the publisher's: a SUBSCRIBE in flight at a disconnect is answered (rejected)
   autoResubscribe: false,
 };
 
@@ -61,6 +79,10 @@ const SUBSCRIBER: Partial<RedisOptions> = {
  *   once; ioredis reconnects with backoff, and every watched channel is subscribed again.
  * - While Redis is up but does not answer (hung), at most `maxPendingBytes` of publications wait for
  *   it; the others are dropped and counted as in an outage, and the episode is logged once.
+ * - Channels with history go through `history` (a `RedisHistoryStore` on the same connection): their
+ *   publications are PUBLISHed by its script with their offset (`h1`, see `StreamEnvelope`), and handed to
+ *   the `sink` when they come back, this instance's own included; a plain `v1` publication on such a
+ *   channel is refused. While Redis is down they fail (`stats.historyFailed`), logged once per outage.
  */
 export class RedisBroker implements SocketApiBroker {
   /** Random per broker: tells this instance's messages from the others'. */
@@ -72,7 +94,34 @@ export class RedisBroker implements SocketApiBroker {
   private readonly rejections: ThrottledWarning;
   private readonly oversized: ThrottledWarning;
   private readonly watched = new Set<string>();
-  private readonly counters: RedisBrokerStats = { published: 0, dropped: 0, received: 0, rejected: 0, outages: 0 };
+  private readonly counters: RedisBrokerStats = {
+    published: 0,
+    dropped: 0,
+    received: 0,
+    rejected: 0,
+    outages: 0,
+    historyFailed: 0,
+  };
+  private readonly streamEnvelope: StreamEnvelope;
+  // Typed by their interfaces in public: the stores' own types name ioredis's, which an app without ioredis lacks.
+  private readonly historyStore: RedisHistoryStore;
+  private readonly presenceStore: RedisPresenceStore;
+  private sink?: StreamSink;
+  /** Watched channels known to have history (the store used them): a `v1` publication on them is refused. */
+  private readonly historyChannels = new Set<string>();
+  /** Watched channels whose SUBSCRIBE Redis acknowledged on the current connection. */
+  private readonly listeningTo = new Set<string>();
+  /**
+   * The latest SUBSCRIBE sent for each watched channel (a number per command): only its acknowledgement counts,
+   * not an older one answered before an UNSUBSCRIBE/SUBSCRIBE pair of the same channel is processed.
+   */
+  private readonly latestSubscribe = new Map<string, number>();
+  private subscribeCommandsSent = 0;
+  /** `listening()` calls waiting for their channel's SUBSCRIBE to be acknowledged. */
+  private readonly awaitingListen = new Map<string, Array<{ resolve: () => void; reject: (error: Error) => void }>>();
+  /** Channels subscribed again after a reconnect, to hand to `sink.resumed` once the history store is usable. */
+  private readonly resuming = new Set<string>();
+  private readonly historyErrors: ThrottledWarning;
   private publisher?: Redis;
   private subscriber?: Redis;
   private ownsPublisher = false;
@@ -80,10 +129,10 @@ export class RedisBroker implements SocketApiBroker {
   private started = false;
   private closed = false;
   private lastError?: Error;
-  /** Set while an outage lasts: when it began and the drop count then. */
-  private outage?: { since: number; droppedBefore: number };
-  /** Set while Redis is not answering fast enough (the window is full): when it began and the drop count then. */
-  private backlog?: { since: number; droppedBefore: number };
+  /** Set while an outage lasts: when it began and the drop and history failure counts then. */
+  private outage?: { since: number; droppedBefore: number; historyFailedBefore: number };
+  /** Set while Redis is not answering fast enough (the window is full): when it began and the counts then. */
+  private backlog?: { since: number; droppedBefore: number; historyFailedBefore: number };
   private readonly detach: Array<() => void> = [];
   /** SUBSCRIBE/UNSUBSCRIBE commands sent and not answered. */
   private subscriptionCommands = 0;
@@ -107,6 +156,27 @@ export class RedisBroker implements SocketApiBroker {
     );
     this.rejections = new ThrottledWarning(this.logger);
     this.oversized = new ThrottledWarning(this.logger);
+    this.historyErrors = new ThrottledWarning(this.logger);
+    this.streamEnvelope = new StreamEnvelope(this.instanceId, options.secret);
+    this.historyStore = new RedisHistoryStore(this.historyLink());
+    this.presenceStore = new RedisPresenceStore({
+      client: () => this.publisher,
+      prefix: this.prefix,
+      senderId: this.instanceId,
+      ttlMs: this.settings.presenceTtlMs,
+      intervalMs: this.settings.presenceIntervalMs,
+      logger: this.logger,
+    });
+  }
+
+  /** The history of channels, shared by the instances through this broker's Redis. */
+  get history(): HistoryStore {
+    return this.historyStore;
+  }
+
+  /** Who is in the presence channels, shared by the instances through this broker's Redis. */
+  get presence(): PresenceStore {
+    return this.presenceStore;
   }
 
   get stats(): Readonly<RedisBrokerStats> {
@@ -128,9 +198,10 @@ export class RedisBroker implements SocketApiBroker {
     return `${this.prefix}:${channel}`;
   }
 
-  async connect(deliver: RemoteDelivery): Promise<void> {
+  async connect(deliver: RemoteDelivery, sink?: StreamSink): Promise<void> {
     if (this.deliver) throw new Error('RedisBroker.connect() was called twice.');
     this.deliver = deliver;
+    this.sink = sink;
     const redis = this.settings.connection;
     if (isRedisClient(redis)) {
       // The caller's client publishes; the subscriber is a connection of ours beside it.
@@ -146,12 +217,14 @@ export class RedisBroker implements SocketApiBroker {
     }
     this.listen(this.publisher, this.ownsPublisher);
     this.listen(this.subscriber, true);
+    this.detach.push(this.historyStore.attach(this.publisher));
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel, message));
     startConnecting(this.publisher);
     startConnecting(this.subscriber);
     const timeoutMs = this.settings.connectTimeoutMs;
     try {
       await whenReady([this.publisher, this.subscriber], timeoutMs);
+      await this.historyStore.incarnationRead;
     } catch (error) {
       await this.close();
       throw error;
@@ -184,13 +257,35 @@ export class RedisBroker implements SocketApiBroker {
 
   unwatch(channel: string): void {
     this.watched.delete(channel);
+    this.historyChannels.delete(channel);
+    this.listeningTo.delete(channel);
+    this.latestSubscribe.delete(channel);
+    this.resuming.delete(channel);
+    this.settleListening(channel, new Error(historyNotListening(channel)));
     this.sendSubscription('unsubscribe', channel);
+  }
+
+  /**
+   * Resolves once Redis acknowledged this instance's SUBSCRIBE to `channel` (watched), so that every
+   * publication stored after that reaches this instance. Rejects `HistoryUnavailableError` while Redis is
+   * down (or when the connection drops before the acknowledgement), an `Error` when `channel` is not watched.
+   */
+  listening(channel: string): Promise<void> {
+    if (!this.watched.has(channel)) return Promise.reject(new Error(historyNotListening(channel)));
+    if (this.subscriber?.status !== 'ready') return Promise.reject(this.unavailable(channel));
+    if (this.listeningTo.has(channel)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiting = this.awaitingListen.get(channel);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.awaitingListen.set(channel, [{ resolve, reject }]);
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const detach of this.detach.splice(0)) detach();
+    this.stopListening();
     const closing: Array<Promise<void>> = [];
     if (this.subscriber) closing.push(closeRedisClient(this.subscriber));
     // A client the caller passed in is theirs to close.
@@ -199,10 +294,14 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onMessage(redisChannel: Buffer, message: Buffer): void {
+    if (isStoredMessage(message)) return this.onStoredMessage(redisChannel, message);
+    if (isPresenceMessage(message)) return this.onPresenceMessage(redisChannel, message);
     const frame = this.envelope.decode(redisChannel, message);
     if (frame === OWN_MESSAGE) return;
     if (typeof frame === 'string') return this.rejected(redisChannel, frame);
     const name = redisChannel.toString().slice(this.prefix.length + 1);
+    // Every publication of a channel with history has an offset; one without would be delivered out of its stream.
+    if (this.historyChannels.has(name)) return this.rejected(redisChannel, plainPublicationOnHistoryChannel);
     let delivered: boolean | undefined;
     try {
       delivered = this.deliver?.(name, frame);
@@ -215,6 +314,44 @@ export class RedisBroker implements SocketApiBroker {
     }
     if (delivered === false) return this.rejected(redisChannel, `not a data frame of channel '${name}'`);
     this.counters.received++;
+  }
+
+  /** An `h1` message (a stored publication of a channel with history): to the sink, own ones included. */
+  private onStoredMessage(redisChannel: Buffer, message: Buffer): void {
+    if (message.length > this.envelope.maxMessageBytes) {
+      return this.rejected(redisChannel, `larger than ${this.envelope.maxMessageBytes} bytes`);
+    }
+    const decoded = this.streamEnvelope.decode(redisChannel, message);
+    if (typeof decoded === 'string') return this.rejected(redisChannel, decoded);
+    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    try {
+      this.sink?.stored(name, decoded.data, decoded.position);
+    } catch (error) {
+      this.logger.error(
+        `Delivering a stored publication on '${name}' failed`,
+        error instanceof Error ? error.stack : String(error),
+      );
+      return;
+    }
+    if (!decoded.own) this.counters.received++;
+  }
+
+  /** A `p1` message (a presence join or leave, published by a store script): to the sink, own ones included. */
+  private onPresenceMessage(redisChannel: Buffer, message: Buffer): void {
+    if (message.length > this.envelope.maxMessageBytes) {
+      return this.rejected(redisChannel, `larger than ${this.envelope.maxMessageBytes} bytes`);
+    }
+    const decoded = decodePresenceMessage(message);
+    if (typeof decoded === 'string') return this.rejected(redisChannel, decoded);
+    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    try {
+      this.sink?.presence(name, decoded.event, decoded.member);
+    } catch (error) {
+      this.logger.error(
+        `Delivering a presence event on '${name}' failed`,
+        error instanceof Error ? error.stack : String(error),
+      );
+    }
   }
 
   private rejected(redisChannel: Buffer, reason: string): void {
@@ -269,7 +406,11 @@ export class RedisBroker implements SocketApiBroker {
       return;
     }
     this.subscriptionCommands++;
-    subscriber[command](this.redisChannel(channel)).then(this.subscriptionAnswered, this.subscriptionAnswered);
+    const sent = command === 'subscribe' ? this.subscribeSent([channel]) : 0;
+    subscriber[command](this.redisChannel(channel)).then(() => {
+      if (command === 'subscribe') this.acknowledged([channel], sent, false);
+      this.subscriptionAnswered();
+    }, this.subscriptionAnswered);
   }
 
   private readonly subscriptionAnswered = (): void => {
@@ -278,35 +419,110 @@ export class RedisBroker implements SocketApiBroker {
     this.resubscribeNeeded = false;
     // Off every channel, then on the watched ones: Redis's state is ours again, whatever was skipped.
     this.subscriber.unsubscribe().catch(() => undefined);
-    this.subscribeWatched(this.subscriber);
+    this.listeningTo.clear();
+    this.subscribeWatched(this.subscriber, true);
   };
 
-  private subscribeWatched(subscriber: Redis): void {
+  /** SUBSCRIBE to every watched channel; once acknowledged, `resumed` (after a gap in listening) tells the sink. */
+  private subscribeWatched(subscriber: Redis, resumed: boolean): void {
     if (this.watched.size === 0) return;
-    subscriber.subscribe(...[...this.watched].map((channel) => this.redisChannel(channel))).catch(() => undefined);
+    const channels = [...this.watched];
+    const sent = this.subscribeSent(channels);
+    subscriber.subscribe(...channels.map((channel) => this.redisChannel(channel))).then(
+      () => this.acknowledged(channels, sent, resumed),
+      () => undefined,
+    );
+  }
+
+  /** Numbers a SUBSCRIBE of `channels` about to be sent, as their latest. */
+  private subscribeSent(channels: readonly string[]): number {
+    const sent = ++this.subscribeCommandsSent;
+    for (const channel of channels) this.latestSubscribe.set(channel, sent);
+    return sent;
+  }
+
+  /** Redis acknowledged the SUBSCRIBE number `sent` of `channels` on the current connection. */
+  private acknowledged(channels: readonly string[], sent: number, resumed: boolean): void {
+    for (const channel of channels) {
+      if (!this.watched.has(channel) || this.latestSubscribe.get(channel) !== sent) continue;
+      this.listeningTo.add(channel);
+      this.settleListening(channel);
+      if (resumed) this.resuming.add(channel);
+    }
+    this.flushResumed();
+  }
+
+  /**
+   * Tells the sink which channels are listened to again after a reconnect, once the history store can read
+   * (it needs Redis's incarnation): their streams re-read the top and find what they missed, or that the
+   * epoch changed.
+   */
+  private flushResumed(): void {
+    if (this.resuming.size === 0 || !this.historyStore.available || this.subscriber?.status !== 'ready') return;
+    const channels = [...this.resuming];
+    this.resuming.clear();
+    for (const channel of channels) {
+      try {
+        this.sink?.resumed(channel);
+      } catch (error) {
+        this.logger.error(
+          `Resuming the stream of '${channel}' failed`,
+          error instanceof Error ? error.stack : String(error),
+        );
+      }
+    }
+  }
+
+  private settleListening(channel: string, error?: Error): void {
+    const waiting = this.awaitingListen.get(channel);
+    if (!waiting) return;
+    this.awaitingListen.delete(channel);
+    for (const listener of waiting) {
+      if (error) listener.reject(error);
+      else listener.resolve();
+    }
+  }
+
+  /** The subscriber's connection is gone: nothing is listened to until it is back. */
+  private stopListening(): void {
+    this.listeningTo.clear();
+    this.resuming.clear();
+    for (const channel of [...this.awaitingListen.keys()]) this.settleListening(channel, this.unavailable(channel));
+  }
+
+  private unavailable(channel: string): HistoryUnavailableError {
+    return new HistoryUnavailableError(historyNotListening(channel));
   }
 
   private onReady(client: Redis): void {
     if (client === this.subscriber) {
       // A new connection has no subscriptions: all of them, from `watched`.
       this.resubscribeNeeded = false;
-      this.subscribeWatched(client);
+      this.listeningTo.clear();
+      this.subscribeWatched(client, this.started);
     }
     if (!this.connected) return;
     this.lastError = undefined;
     if (!this.outage) return;
     const seconds = ((Date.now() - this.outage.since) / 1000).toFixed(1);
     const dropped = this.counters.dropped - this.outage.droppedBefore;
+    const historyFailed = this.counters.historyFailed - this.outage.historyFailedBefore;
     this.outage = undefined;
     this.logger.log(
       `Reconnected to Redis at ${describeRedis(client)} after ${seconds} s; resubscribed ${this.watched.size} ` +
-        `channel(s). ${dropped} publication(s) made here during the outage reached this instance's subscribers only.`,
+        `channel(s). ${dropped} publication(s) made here during the outage reached this instance's subscribers only.` +
+        historyFailedDuringOutage(historyFailed),
     );
   }
 
   private onClose(): void {
+    if (this.subscriber?.status !== 'ready') this.stopListening();
     if (!this.started || this.closed || this.outage) return;
-    this.outage = { since: Date.now(), droppedBefore: this.counters.dropped };
+    this.outage = {
+      since: Date.now(),
+      droppedBefore: this.counters.dropped,
+      historyFailedBefore: this.counters.historyFailed,
+    };
     this.counters.outages++;
     const cause = this.lastError ? ` (${this.lastError.message})` : '';
     this.logger.warn(
@@ -330,32 +546,79 @@ export class RedisBroker implements SocketApiBroker {
 
   /** Redis has not answered the publications before: this one is dropped, not queued. */
   private droppedBacklogged(): void {
+    this.backlogged();
+    this.counters.dropped++;
+  }
+
+  /** Logs, once per episode, that Redis does not answer what waits for it. */
+  private backlogged(): void {
     if (!this.backlog) {
-      this.backlog = { since: Date.now(), droppedBefore: this.counters.dropped };
+      this.backlog = {
+        since: Date.now(),
+        droppedBefore: this.counters.dropped,
+        historyFailedBefore: this.counters.historyFailed,
+      };
       this.logger.warn(
         `Redis at ${describeRedis(this.publisher!)} is not answering: ${this.window.pendingCommands} publication(s) ` +
           `(${this.window.pendingBytes} bytes, the maxPendingBytes bound) wait for it. Until it answers, further ` +
           "publications reach this instance's subscribers only.",
       );
     }
-    this.counters.dropped++;
   }
 
   private settled(size: number, published: boolean): void {
-    this.window.release(size);
     if (published) this.counters.published++;
     else this.counters.dropped++;
+    this.released(size, published);
+  }
+
+  /** Redis answered a command that had room in the window (or it failed): the backlog may be over. */
+  private released(size: number, answered: boolean): void {
+    this.window.release(size);
     if (!this.backlog || this.window.pendingCommands > 0) return;
-    if (!published) {
+    if (!answered) {
       this.backlog = undefined; // the connection was lost: the outage is what gets logged
       return;
     }
     const seconds = ((Date.now() - this.backlog.since) / 1000).toFixed(1);
     const dropped = this.counters.dropped - this.backlog.droppedBefore;
+    const historyFailed = this.counters.historyFailed - this.backlog.historyFailedBefore;
     this.backlog = undefined;
     this.logger.log(
       `Redis at ${describeRedis(this.publisher!)} answers again after ${seconds} s. ${dropped} publication(s) made ` +
-        "here meanwhile reached this instance's subscribers only.",
+        "here meanwhile reached this instance's subscribers only." +
+        historyFailedDuringBacklog(historyFailed),
     );
+  }
+
+  /** What the history store uses of this broker. */
+  private historyLink(): RedisHistoryLink {
+    return {
+      prefix: this.prefix,
+      envelope: this.streamEnvelope,
+      reserve: (size) => this.window.acquire(size),
+      release: (size, answered) => this.released(size, answered),
+      maxMessageBytes: this.envelope.maxMessageBytes,
+      redisChannel: (channel) => this.redisChannel(channel),
+      appendFailed: (channel, failure, error) => this.historyAppendFailed(channel, failure, error),
+      usedHistory: (channel) => {
+        if (this.watched.has(channel)) this.historyChannels.add(channel);
+      },
+      incarnationKnown: () => this.flushResumed(),
+    };
+  }
+
+  /**
+   * A history publication failed. While Redis is down or hung, the outage (or backlog) line says it once, with
+   * the count when it ends; an error reply while connected (a full Redis, a key of the wrong type) is logged
+   * throttled, with Redis's message.
+   */
+  private historyAppendFailed(channel: string, failure: HistoryFailure, error?: unknown): void {
+    if (failure === 'backlog') this.backlogged(); // first: the episode's counts start before this failure
+    this.counters.historyFailed++;
+    if (failure === 'backlog') return;
+    if (failure === 'down' && (this.outage || !this.started || this.closed)) return;
+    const reason = error instanceof Error ? error.message : failure === 'down' ? 'not connected' : 'too large';
+    this.historyErrors.report((count) => historyAppendError(count, channel, reason));
   }
 }

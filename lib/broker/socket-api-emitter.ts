@@ -152,6 +152,7 @@ export class SocketApiEmitter {
     const client = createRedisClient(RedisClient, connection, {
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0, // a publish in flight at a disconnect is rejected, not left unsettled (see the broker's)
     });
     client.on('error', () => undefined); // reported through publish()'s rejection
     this.client = client;

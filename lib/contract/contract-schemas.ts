@@ -1,4 +1,10 @@
-import type { AsyncApiDocument, AsyncApiMessage, AsyncApiReference, JsonSchema } from '../docs/asyncapi-document.js';
+import type {
+  AsyncApiChannel,
+  AsyncApiDocument,
+  AsyncApiMessage,
+  AsyncApiReference,
+  JsonSchema,
+} from '../docs/asyncapi-document.js';
 
 /** An action's part of the contract: the schema of the `data` it takes and of the reply's `data`. */
 export interface ActionSchemas {
@@ -6,10 +12,20 @@ export interface ActionSchemas {
   reply: JsonSchema;
 }
 
-/** A channel's part of the contract: the schema of the subscribe message's `data` and of a publication's. */
+/**
+ * A channel's part of the contract: the schema of the subscribe message's `data` and of a
+ * publication's; and, only on the channels that have them (so that other channels' entries, and the
+ * hash, are as before issue 12): a pattern's parameters, history, presence.
+ */
 export interface ChannelSchemas {
   data: JsonSchema;
   payload: JsonSchema;
+  /** `{ roomId: string }` for `rooms/:roomId`. */
+  params?: JsonSchema;
+  /** `true`: its publications carry offsets and a resubscribe recovers. */
+  history?: JsonSchema;
+  /** `{ info: unknown }`: what each member's `info` is (the app's `presence.info` function: not described). */
+  presence?: JsonSchema;
 }
 
 /**
@@ -33,10 +49,33 @@ export function contractSchemasOf(document: AsyncApiDocument): ContractSchemas {
     if (channel['x-socketapi-kind'] === 'action') {
       schemas.actions[name] = { data: dataOf('request'), reply: dataOf('reply') };
     } else {
-      schemas.channels[name] = { data: dataOf('subscribe'), payload: dataOf('publication') };
+      schemas.channels[name] = { data: dataOf('subscribe'), payload: dataOf('publication'), ...streamParts(channel) };
     }
   }
   return schemas;
+}
+
+const STRING: JsonSchema = { type: 'string' };
+
+/** A channel's parameters, history and presence, from its address parameters and extensions. */
+function streamParts(channel: AsyncApiChannel): Partial<ChannelSchemas> {
+  const params = Object.keys(channel.parameters ?? {});
+  return {
+    ...(params.length > 0
+      ? {
+          params: {
+            type: 'object',
+            properties: Object.fromEntries(params.map((param) => [param, STRING])),
+            required: params,
+            additionalProperties: false,
+          },
+        }
+      : {}),
+    ...(channel['x-socketapi-history'] ? { history: { const: true } } : {}),
+    ...(channel['x-socketapi-presence']
+      ? { presence: { type: 'object', properties: { info: {} }, required: ['info'], additionalProperties: false } }
+      : {}),
+  };
 }
 
 /** The schema of a message's `data`: the handler's own part of the frame. */

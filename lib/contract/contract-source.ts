@@ -78,11 +78,15 @@ export function contractSource(schemas: ContractSchemas, hash: string, options: 
       ]),
     )};`,
     `  channels: ${section(
-      Object.entries(schemas.channels).map(([name, { data, payload }]) => [
+      Object.entries(schemas.channels).map(([name, { data, payload, ...stream }]) => [
         name,
         [
           ['data', data],
           ['payload', payload],
+          // Only where present (pattern, history, presence channels), in this order.
+          ...(['params', 'history', 'presence'] as const).flatMap((part): [string, JsonSchema][] =>
+            stream[part] === undefined ? [] : [[part, stream[part]]],
+          ),
         ],
       ]),
     )};`,

@@ -1,14 +1,19 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { FanOutChannelFamily } from '../channels/channel-family.js';
 import { ChannelHub } from '../channels/channel-hub.js';
+import { ChannelPattern } from '../channels/channel-pattern.js';
+import { resolveHistoryLimits } from '../channels/history-limits.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
+import type { HistoryLimits } from '../interfaces/channel-stream.interface.js';
 import type { SocketHandlerOptions } from '../interfaces/socket-action-options.interface.js';
+import type { ChannelHistoryOptions, ChannelPresenceOptions } from '../interfaces/socket-channel-options.interface.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
-import type { HandlerTarget } from '../handlers/handler-target.js';
+import { SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import type { DiscoveredAction, DiscoveredChannel } from './discovered-handlers.js';
-import { publishOnCall } from './publish-on-call.js';
+import { concreteChannelOf, publishOnCall } from './publish-on-call.js';
 import { SocketApiExplorer } from './socket-api.explorer.js';
 
 /**
@@ -41,17 +46,27 @@ export class SocketApiOrchestrator implements OnModuleInit {
   }
 
   private registerChannel({ target, metadata }: DiscoveredChannel): void {
+    const pattern = compilePattern(target);
+    const { slowConsumer, filter } = metadata;
+    if (filter !== undefined && typeof filter !== 'function') {
+      throw new SocketApiDeclarationError(target, `the filter of channel '${target.name}' must be a function.`);
+    }
     const compiled = this.compile(target, metadata);
-    const channel = this.channels.declare(target.name, { slowConsumer: metadata.slowConsumer });
+    const history = metadata.history && historyLimits(target, metadata.history);
+    const presence = metadata.presence && checkedPresence(target, metadata.presence);
+    const declared = this.channels.declare(pattern, { slowConsumer, filter, history, presence });
     this.registry.addChannel({
       target,
       options: metadata,
       ...compiled,
-      channel,
+      pattern,
       initialData: metadata.initialData ?? false,
       admits: this.invokers.createGuardCheck(target),
     });
-    publishOnCall(target, channel);
+    publishOnCall(
+      target,
+      declared instanceof FanOutChannelFamily ? concreteChannelOf(declared, compiled.binder.params) : () => declared,
+    );
   }
 
   private compile(target: HandlerTarget, metadata: SocketHandlerOptions) {
@@ -62,5 +77,41 @@ export class SocketApiOrchestrator implements OnModuleInit {
   private binderOptions(metadata: SocketHandlerOptions): BinderOptions {
     const { validator, transformer } = this.options.validation;
     return { validator: { ...validator, ...metadata.validation }, transformer };
+  }
+}
+
+function compilePattern(target: HandlerTarget): ChannelPattern {
+  try {
+    return ChannelPattern.compile(target.name);
+  } catch (error) {
+    throw new SocketApiDeclarationError(target, (error as Error).message);
+  }
+}
+
+/** A channel's `history` option, checked: a bad one is a startup error naming the method. */
+/** `presence: true | { info?, joinLeave? }`, checked at startup rather than failing at the first subscribe. */
+function checkedPresence(
+  target: HandlerTarget,
+  presence: true | ChannelPresenceOptions,
+): true | ChannelPresenceOptions {
+  if (presence === true) return presence;
+  const valid =
+    typeof presence === 'object' &&
+    (presence.info === undefined || typeof presence.info === 'function') &&
+    (presence.joinLeave === undefined || typeof presence.joinLeave === 'boolean');
+  if (!valid) {
+    throw new SocketApiDeclarationError(
+      target,
+      `the presence of channel '${target.name}' must be true or { info?: function, joinLeave?: boolean }.`,
+    );
+  }
+  return presence;
+}
+
+function historyLimits(target: HandlerTarget, options: ChannelHistoryOptions): HistoryLimits {
+  try {
+    return resolveHistoryLimits(options);
+  } catch (problem) {
+    throw new SocketApiDeclarationError(target, `channel '${target.name}': ${(problem as Error).message}`);
   }
 }

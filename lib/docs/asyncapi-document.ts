@@ -14,7 +14,15 @@ export interface AsyncApiReference {
 }
 
 /** What `x-socketapi-kind` says an operation is. */
-export type SocketOperationKind = 'action' | 'subscribe' | 'unsubscribe' | 'publication';
+export type SocketOperationKind =
+  | 'action'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'publication'
+  // issue 12: presence channels
+  | 'presence'
+  | 'join'
+  | 'leave';
 
 export interface AsyncApiInfo {
   title: string;
@@ -68,8 +76,14 @@ export interface AsyncApiChannel {
   summary?: string;
   description?: string;
   messages: Record<string, AsyncApiMessage | AsyncApiReference>;
+  /** A pattern channel's parameters (`rooms/{roomId}`): each one path segment of the concrete name. */
+  parameters?: Record<string, { description: string; examples?: string[] }>;
   'x-socketapi-kind': 'action' | 'channel';
   'x-socketapi-name': string;
+  /** A channel with history: publications kept, and for how long (ms) after the last one. */
+  'x-socketapi-history'?: { size: number; ttl: number };
+  /** A channel with presence: whether `join`/`leave` frames are sent to the other subscribers. */
+  'x-socketapi-presence'?: { joinLeave: boolean };
 }
 
 export interface AsyncApiOperation {

@@ -1,3 +1,4 @@
+import { documentedChannelName } from './asyncapi-channel-name.js';
 import type { JsonSchema } from './asyncapi-document.js';
 
 /**
@@ -33,7 +34,12 @@ function frame(
   return {
     type: 'object',
     required: ['type', 'channel', ...required],
-    properties: { type: { type: 'string', const: type }, channel: { type: 'string', const: name }, ...properties },
+    properties: {
+      type: { type: 'string', const: type },
+      // Actions have no patterns: their names are exact, whatever characters they hold.
+      channel: type === 'action' ? { type: 'string', const: name } : documentedChannelName(name).schema,
+      ...properties,
+    },
   };
 }
 
@@ -69,6 +75,91 @@ export function dataFrame(name: string, data: JsonSchema): JsonSchema {
   return frame('data', name, {
     data: describe(data, 'What the channel method returned; left out when `null` or `undefined`.'),
   });
+}
+
+// issue 12: history and presence frames (PROTOCOL.md, "History and recovery", "Presence").
+
+/** A publication's offset in its channel's history: +1 per publication. */
+const OFFSET_SCHEMA: JsonSchema = { type: 'integer', minimum: 0 };
+/** The history's epoch: changes when the history was lost. */
+const EPOCH_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength: 64 };
+
+/** A `subscribe` of a channel with history: `recover` asks for the publications after a position. */
+export function withRecover(subscribe: JsonSchema): JsonSchema {
+  return addProperties(subscribe, {
+    recover: {
+      type: 'object',
+      description:
+        'The last offset and epoch received: the publications after it are replayed, or `recovered` is false.',
+      required: ['offset', 'epoch'],
+      properties: { offset: OFFSET_SCHEMA, epoch: EPOCH_SCHEMA },
+    },
+  });
+}
+
+/**
+ * `subscribed` of a channel with history: the top and the epoch, and `recovered` answering a
+ * `recover`; without `id`, the server telling a live subscriber its stream broke (`false`) or has an
+ * epoch now (`true`).
+ */
+export function withStreamPosition(subscribed: JsonSchema): JsonSchema {
+  return addProperties(subscribed, {
+    offset: {
+      ...OFFSET_SCHEMA,
+      description: 'The offset of the last publication (0: none yet); later ones are above it.',
+    },
+    epoch: EPOCH_SCHEMA,
+    recovered: {
+      type: 'boolean',
+      description: 'Answering `recover`: whether every missed publication follows (false: none is replayed).',
+    },
+  });
+}
+
+/** A publication of a channel with history carries its offset (the initial data frame never does). */
+export function withOffset(data: JsonSchema, required: boolean): JsonSchema {
+  const offset = {
+    ...OFFSET_SCHEMA,
+    description: required ? "The publication's offset." : "The publication's offset; absent on the initial data frame.",
+  };
+  return addProperties(data, { offset }, required ? ['offset'] : []);
+}
+
+/** A member of a presence channel: its connection's `clientId` and what the app exposes of it. */
+const MEMBER_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['clientId'],
+  properties: {
+    clientId: { type: 'string', description: "The connection's id." },
+    info: { description: "What the channel's `presence.info` exposes; absent when it exposes nothing." },
+  },
+};
+
+/** `{"type":"presence","channel":N,"id":I}`: who is subscribed (the asker must be). */
+export function presenceRequestFrame(name: string): JsonSchema {
+  return frame('presence', name, { id: MESSAGE_ID_SCHEMA });
+}
+
+/** `{"type":"presence","channel":N,"data":[member…],"id":I}`. */
+export function presenceReplyFrame(name: string): JsonSchema {
+  return frame('presence', name, { data: { type: 'array', items: MEMBER_SCHEMA }, id: MESSAGE_ID_SCHEMA }, ['data']);
+}
+
+/** `{"type":"join"|"leave","channel":N,"data":member}`, to the other subscribers. */
+export function presenceEventFrame(type: 'join' | 'leave', name: string): JsonSchema {
+  return frame(type, name, { data: MEMBER_SCHEMA }, ['data']);
+}
+
+function addProperties(
+  schema: JsonSchema,
+  properties: Record<string, JsonSchema>,
+  required: string[] = [],
+): JsonSchema {
+  return {
+    ...schema,
+    required: [...((schema.required as string[] | undefined) ?? []), ...required],
+    properties: { ...(schema.properties as Record<string, JsonSchema>), ...properties },
+  };
 }
 
 /** `{"type":"error","code":C,"message":M,"channel":N,"id":I,"errors":[...]}`. */

@@ -1,4 +1,5 @@
 import type { SocketHandlerOptions } from '../interfaces/socket-action-options.interface.js';
+import type { SocketChannelOptions } from '../interfaces/socket-channel-options.interface.js';
 import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-api.registry.js';
 import type {
   AsyncApiChannel,
@@ -9,7 +10,20 @@ import type {
   JsonSchema,
   SocketOperationKind,
 } from './asyncapi-document.js';
-import { actionReplyFrame, channelFrame, CORRELATION_ID, dataFrame, requestFrame } from './asyncapi-frames.js';
+import { documentedChannelName } from './asyncapi-channel-name.js';
+import {
+  actionReplyFrame,
+  channelFrame,
+  CORRELATION_ID,
+  dataFrame,
+  presenceEventFrame,
+  presenceReplyFrame,
+  presenceRequestFrame,
+  requestFrame,
+  withOffset,
+  withRecover,
+  withStreamPosition,
+} from './asyncapi-frames.js';
 import type { AsyncApiIds } from './asyncapi-ids.js';
 import type { DocumentSchemas } from './document-schemas.js';
 
@@ -71,36 +85,43 @@ export function describeChannel(sections: HandlerSections, channel: RegisteredCh
   const { options } = channel;
   const channelKey = sections.ids.take(`channel.${name}`);
   const examples = options.examples ?? [];
+  // History: `recover` on subscribe, the position on subscribed, the offset on publications.
+  const history = options.history !== undefined;
+  const subscribeFrame = requestFrame('subscribe', name, sections.schemas.dataOf(channel));
+  const subscribedFrame = channelFrame('subscribed', name);
+  const publicationFrame = dataFrame(name, sections.schemas.valueOf(options.payload, channel));
   sections.channels[channelKey] = {
     ...channelOf('channel', name, options),
+    ...streamExtensions(options),
     messages: {
-      subscribe: message(
-        `${name}.subscribe`,
+      subscribe: message(`${name}.subscribe`, options, history ? withRecover(subscribeFrame) : subscribeFrame, {
+        correlated: true,
+        examples: examples.map(({ name: id, summary, data }) =>
+          example(id, summary, { type: 'subscribe', channel: name, id: 1, ...present({ data }) }),
+        ),
+      }),
+      subscribed: message(
+        `${name}.subscribed`,
         options,
-        requestFrame('subscribe', name, sections.schemas.dataOf(channel)),
-        {
-          correlated: true,
-          examples: examples.map(({ name: id, summary, data }) =>
-            example(id, summary, { type: 'subscribe', channel: name, id: 1, ...present({ data }) }),
-          ),
-        },
+        history ? withStreamPosition(subscribedFrame) : subscribedFrame,
+        { correlated: true },
       ),
-      subscribed: message(`${name}.subscribed`, options, channelFrame('subscribed', name), { correlated: true }),
       unsubscribe: message(`${name}.unsubscribe`, options, channelFrame('unsubscribe', name), { correlated: true }),
       unsubscribed: message(`${name}.unsubscribed`, options, channelFrame('unsubscribed', name), { correlated: true }),
       publication: message(
         `${name}.publication`,
         options,
-        dataFrame(name, sections.schemas.valueOf(options.payload, channel)),
+        history ? withOffset(publicationFrame, options.initialData !== true) : publicationFrame,
         {
           correlated: false,
           examples: examples
             .filter((item) => item.payload !== undefined)
             .map(({ name: id, summary, payload }) =>
-              example(id, summary, { type: 'data', channel: name, data: payload }),
+              example(id, summary, { type: 'data', channel: name, data: payload, ...(history ? { offset: 1 } : {}) }),
             ),
         },
       ),
+      ...presenceMessages(name, options),
       [ERROR_MESSAGE]: { $ref: `#/components/messages/${ERROR_MESSAGE}` },
     },
   };
@@ -126,13 +147,68 @@ export function describeChannel(sections: HandlerSections, channel: RegisteredCh
   operations[`${channelKey}.publication`] = operation('publication', name, channelKey, options, 'send', [
     'publication',
   ]);
+  const presence = presenceOptions(options);
+  if (presence === undefined) return;
+  operations[`${channelKey}.presence`] = operation(
+    'presence',
+    name,
+    channelKey,
+    options,
+    'receive',
+    ['presence'],
+    ['presenceReply'],
+  );
+  if (!presence.joinLeave) return;
+  operations[`${channelKey}.join`] = operation('join', name, channelKey, options, 'send', ['join']);
+  operations[`${channelKey}.leave`] = operation('leave', name, channelKey, options, 'send', ['leave']);
+}
+
+/** `presence: true` is presence without join/leave frames. */
+function presenceOptions(options: SocketChannelOptions): { joinLeave: boolean } | undefined {
+  const { presence } = options;
+  if (presence === undefined) return undefined;
+  return { joinLeave: presence !== true && presence.joinLeave === true };
+}
+
+/** The channel's history and presence, as extensions (tools that do not know them ignore them). */
+function streamExtensions(options: SocketChannelOptions) {
+  const presence = presenceOptions(options);
+  return {
+    ...(options.history ? { 'x-socketapi-history': { size: options.history.size, ttl: options.history.ttl } } : {}),
+    ...(presence ? { 'x-socketapi-presence': presence } : {}),
+  };
+}
+
+/** A presence channel's query and its reply, and its `join`/`leave` frames when it sends them. */
+function presenceMessages(name: string, options: SocketChannelOptions): Record<string, AsyncApiMessage> {
+  const presence = presenceOptions(options);
+  if (presence === undefined) return {};
+  const messages: Record<string, AsyncApiMessage> = {
+    presence: message(`${name}.presence`, options, presenceRequestFrame(name), { correlated: true }),
+    presenceReply: message(`${name}.presenceReply`, options, presenceReplyFrame(name), { correlated: true }),
+  };
+  if (presence.joinLeave) {
+    messages.join = message(`${name}.join`, options, presenceEventFrame('join', name), { correlated: false });
+    messages.leave = message(`${name}.leave`, options, presenceEventFrame('leave', name), { correlated: false });
+  }
+  return messages;
 }
 
 function channelOf(kind: 'action' | 'channel', name: string, options: SocketHandlerOptions) {
+  // `{` and `}` in an address declare parameters: a name with them has no address the spec can state
+  // (null); a pattern's `:param` segments become its parameters (`rooms/{roomId}`).
+  const { address, params } =
+    kind === 'channel' ? documentedChannelName(name) : { address: /[{}]/.test(name) ? null : name, params: [] };
   return {
-    // `{` and `}` in an address declare parameters: such a name has no address the spec can state.
-    address: /[{}]/.test(name) ? null : name,
+    address,
     title: name,
+    ...(params.length > 0 && address !== null
+      ? {
+          parameters: Object.fromEntries(
+            params.map((param) => [param, { description: `One segment of the channel's name (no \`/\`).` }]),
+          ),
+        }
+      : {}),
     ...present({ summary: options.summary, description: options.description }),
     'x-socketapi-kind': kind,
     'x-socketapi-name': name,

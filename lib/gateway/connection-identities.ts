@@ -118,8 +118,8 @@ export class ConnectionIdentities implements OnApplicationShutdown {
   private async recheckSubscriptions(connection: WsConnection): Promise<string[]> {
     const dropped: string[] = [];
     for (const [channel, data] of [...this.subscriptions.of(connection)]) {
-      const handler = this.registry.channels.get(channel.name);
-      if (handler && (!handler.admits || (await handler.admits(connection, data)))) continue;
+      const handler = this.registry.resolveChannel(channel.name)?.handler;
+      if (handler && (!handler.admits || (await handler.admits(connection, data, channel.route)))) continue;
       if (!connection.isOpen) break;
       // False when it left while its guards ran.
       if (this.subscriptions.unsubscribe(connection, channel)) dropped.push(channel.name);

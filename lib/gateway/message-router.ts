@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ChannelHub } from '../channels/channel-hub.js';
 import { Subscriptions } from '../channels/subscriptions.js';
 import { isGuardException } from '../handlers/handler-invoker.factory.js';
 import { describeTarget } from '../handlers/handler-target.js';
+import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import { CONTRACT_HASH_SOURCE, type ContractHashSource } from '../interfaces/contract-hash-source.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { contractHashFailed } from '../logging/log.messages.js';
@@ -14,28 +16,27 @@ import {
   actionReply,
   authReply,
   contractReply,
-  dataFrame,
   errorFrame,
   pongReply,
-  subscribedReply,
   unsubscribedReply,
 } from '../protocol/server-messages.js';
 import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { toPlain } from '../protocol/to-plain.js';
-import type { RegisteredChannel, RegisteredHandler } from '../registry/socket-api.registry.js';
+import type { RegisteredHandler, ResolvedChannel } from '../registry/socket-api.registry.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { ConnectionIdentities } from './connection-identities.js';
+import { PresenceRequest } from './presence-request.js';
+import { SubscribeFlow } from './subscribe-flow.js';
 import type { WsConnection } from './ws-connection.js';
 
 /**
- * Answers one frame: envelope checks, then routing to actions, channels, ping, credential
- * renewal and the contract's hash. Whatever the frame holds, it is answered, and the connection stays usable.
+ * Answers one frame: envelope checks, then routing to actions, channels (and their presence), ping,
+ * credential renewal and the contract's hash. Whatever the frame holds, it is answered, and the connection stays usable.
  */
 @Injectable()
 export class MessageRouter implements OnApplicationShutdown {
   private readonly errorLog: ErrorLogLimiter;
   private readonly serialization: ResolvedSocketApiOptions['serialization'];
-  private readonly maxSubscriptions: number;
   private readonly maxDepth: number;
   /** With `concurrency` above 1, subscribe and unsubscribe of one channel must still run in order. */
   private readonly ordersChannelTurns: boolean;
@@ -44,11 +45,13 @@ export class MessageRouter implements OnApplicationShutdown {
     private readonly registry: SocketApiRegistry,
     private readonly identities: ConnectionIdentities,
     private readonly subscriptions: Subscriptions,
+    private readonly hub: ChannelHub,
+    private readonly subscribeFlow: SubscribeFlow,
+    private readonly presence: PresenceRequest,
     @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
     @Inject(CONTRACT_HASH_SOURCE) private readonly contract: ContractHashSource,
   ) {
     this.serialization = options.serialization;
-    this.maxSubscriptions = options.maxSubscriptions;
     this.maxDepth = options.maxDepth;
     const errorLogIntervalMs = options.errorLogIntervalMs;
     this.errorLog = new ErrorLogLimiter(new Logger('SocketApi'), errorLogIntervalMs);
@@ -81,6 +84,8 @@ export class MessageRouter implements OnApplicationShutdown {
         return this.renewCredentials(connection, message);
       case 'contract':
         return this.answerContract(connection, message);
+      case 'presence':
+        return this.presence.answer(connection, message);
     }
   }
 
@@ -94,12 +99,18 @@ export class MessageRouter implements OnApplicationShutdown {
         ErrorMessage.actionNotFound(message.channel),
       );
     }
-    return this.execute(connection, message, action, this.sendActionResult);
+    return this.execute(connection, message, action, this.sendActionResult, undefined);
   }
 
   // Result callbacks of `execute`, made once: a closure per frame would be an allocation per frame.
-  private readonly sendActionResult: ResultCallback = (connection, message, _handler, result) => {
+  private readonly sendActionResult: ResultCallback<RegisteredHandler, undefined> = (
+    connection,
+    message,
+    _handler,
+    result,
+  ) => {
     connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
+    return undefined;
   };
 
   /**
@@ -129,12 +140,12 @@ export class MessageRouter implements OnApplicationShutdown {
   }
 
   /**
-   * SocketAPI's subscribe: the channel method runs (and may refuse by throwing), the client is
-   * added, `subscribed` is sent, then the initial data if the channel has it.
+   * SocketAPI's subscribe: the channel method runs (and may refuse by throwing), then `SubscribeFlow`
+   * adds the client and answers.
    */
   private subscribe(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
-    const handler = this.registry.channels.get(message.channel);
-    if (!handler) {
+    const route = this.registry.resolveChannel(message.channel);
+    if (!route) {
       return this.rejectMessage(
         connection,
         message,
@@ -142,29 +153,19 @@ export class MessageRouter implements OnApplicationShutdown {
         ErrorMessage.channelNotFound(message.channel),
       );
     }
-    if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
-    return this.execute(connection, message, handler, this.completeSubscription);
+    if (!this.subscribeFlow.maySubscribe(connection, route)) {
+      return this.subscribeFlow.rejectTooManySubscriptions(connection, message);
+    }
+    return this.execute(connection, message, route.handler, this.completeSubscription, route);
   }
 
-  private readonly completeSubscription: ResultCallback<RegisteredChannel> = (connection, message, handler, result) => {
-    // A client that left while the channel method ran must not be added back.
-    if (!connection.isOpen) return;
-    if (!this.maySubscribe(connection, handler)) return this.rejectTooManySubscriptions(connection, message);
-    const initial = handler.initialData ? dataFrame(message.channel, toPlain(result, this.serialization)) : undefined;
-    // The data is kept for the guards to see again after a renewal: only channels that have guards need it.
-    this.subscriptions.subscribe(connection, handler.channel, handler.admits ? message.data : undefined);
-    connection.sendFrame(subscribedReply(message.channel, message.id));
-    if (initial !== undefined) connection.sendFrame(initial);
-  };
-
-  private maySubscribe(connection: WsConnection, { channel }: RegisteredChannel): boolean {
-    const channels = this.subscriptions.of(connection);
-    return channels.has(channel) || channels.size < this.maxSubscriptions;
-  }
-
-  private rejectTooManySubscriptions(connection: WsConnection, message: ClientMessage): undefined {
-    return this.rejectMessage(connection, message, ErrorCode.TOO_MANY_SUBSCRIPTIONS, ErrorMessage.tooManySubscriptions);
-  }
+  private readonly completeSubscription: ResultCallback<RegisteredHandler, ResolvedChannel> = (
+    connection,
+    message,
+    _handler,
+    result,
+    route,
+  ) => this.subscribeFlow.complete(connection, message, route, result);
 
   /**
    * In-band renewal of credentials (`{"type":"auth","data":...}`), admitted like a connection (see
@@ -199,7 +200,7 @@ export class MessageRouter implements OnApplicationShutdown {
   }
 
   private unsubscribe(connection: WsConnection, message: ClientMessage): undefined {
-    const channel = this.registry.channels.get(message.channel)?.channel;
+    const channel = this.hub.find(message.channel);
     if (channel) this.subscriptions.unsubscribe(connection, channel);
     connection.sendFrame(unsubscribedReply(message.channel, message.id));
     return undefined;
@@ -210,44 +211,51 @@ export class MessageRouter implements OnApplicationShutdown {
    * throws and its Promise never rejects, whatever the handler returns or throws: a throw that
    * escaped here would end the process.
    */
-  private execute<H extends RegisteredHandler>(
+  private execute<H extends RegisteredHandler, C extends ChannelRoute | undefined>(
     connection: WsConnection,
     message: ClientMessage,
     handler: H,
-    onResult: ResultCallback<H>,
+    onResult: ResultCallback<H, C>,
+    context: C,
   ): Promise<void> | undefined {
     let result: unknown;
     try {
-      result = handler.invoke(connection, message.data);
+      // A subscribe's route: the concrete channel, for the parameters of the method and of its guards.
+      result = handler.invoke(connection, message.data, context);
       // Inside the try: reading `then` runs the result's getter, if it has one.
       if (isThenable(result)) {
         // Closures only for a handler that did not complete at once.
         return Promise.resolve(result).then(
-          (value) => this.deliver(connection, message, handler, onResult, value),
+          (value) => this.deliver(connection, message, handler, onResult, context, value),
           (exception: unknown) => this.sendException(connection, message, handler, exception),
         );
       }
     } catch (exception) {
       return this.sendException(connection, message, handler, exception);
     }
-    this.deliver(connection, message, handler, onResult, result);
-    return undefined;
+    return this.deliver(connection, message, handler, onResult, context, result);
   }
 
-  private deliver<H extends RegisteredHandler>(
+  /** Never throws, and its Promise (while `onResult` still runs) never rejects. */
+  private deliver<H extends RegisteredHandler, C>(
     connection: WsConnection,
     message: ClientMessage,
     handler: H,
-    onResult: ResultCallback<H>,
+    onResult: ResultCallback<H, C>,
+    context: C,
     result: unknown,
-  ): void {
+  ): Promise<void> | undefined {
+    let running: Promise<void> | undefined;
     try {
-      onResult(connection, message, handler, result);
+      running = onResult(connection, message, handler, result, context);
     } catch (exception) {
       // A result JSON cannot hold (or whose getters throw): the client is told, the result is not altered.
       const what = `The result of ${describeHandler(handler)} cannot be sent`;
-      this.sendInternalError(connection, message, what, exception);
+      return this.sendInternalError(connection, message, what, exception);
     }
+    // A completion still running (a subscribe reading its history) fails as a handler would: a
+    // `HistoryUnavailableError` is `UNAVAILABLE`, anything not meant for clients `INTERNAL_ERROR`.
+    return running?.catch((exception: unknown) => this.sendException(connection, message, handler, exception));
   }
 
   /** Sends what the client is told about `exception`; never throws, even if the exception cannot be serialized. */
@@ -294,13 +302,17 @@ export class MessageRouter implements OnApplicationShutdown {
   }
 }
 
-/** What `execute` does with a handler's result (it catches what this throws). */
-type ResultCallback<H extends RegisteredHandler = RegisteredHandler> = (
+/**
+ * What `execute` does with a handler's result, given the `context` of the call (it catches what this
+ * throws, and what its Promise rejects with); a Promise only while it still runs.
+ */
+type ResultCallback<H extends RegisteredHandler, C> = (
   connection: WsConnection,
   message: ClientMessage,
   handler: H,
   result: unknown,
-) => void;
+  context: C,
+) => Promise<void> | undefined;
 
 function describeHandler(handler: RegisteredHandler): string {
   const { kind, name } = handler.target;

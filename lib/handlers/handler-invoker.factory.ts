@@ -1,19 +1,30 @@
 import { ForbiddenException, Injectable, type ArgumentMetadata, type PipeTransform, type Type } from '@nestjs/common';
 import { ExecutionContextHost, FORBIDDEN_MESSAGE } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { NO_PARAMS } from '../channels/channel-pattern.js';
 import type { SocketConnection } from '../connection/socket-connection.js';
+import type { ChannelParams, ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { HandlerTarget } from './handler-target.js';
-import { CONNECTION_PARAM } from '../socket-api.constants.js';
+import { CHANNEL_PARAM, CONNECTION_PARAM } from '../socket-api.constants.js';
 import { NestEnhancers } from './nest-enhancers.js';
 import type { BoundParam, ParamsBinder } from './params-binder.js';
 
-/** Runs a handler for one message: the result, a Promise of it, or a throw. */
-export type HandlerInvoker = (connection: SocketConnection, data: unknown) => unknown;
+/**
+ * Runs a handler for one message: the result, a Promise of it, or a throw. `route`: the concrete
+ * channel a subscribe asked for (a channel's declared name and no parameters when left out).
+ */
+export type HandlerInvoker = (connection: SocketConnection, data: unknown, route?: ChannelRoute) => unknown;
 
-/** Whether a handler's guards let a connection in with this data. */
-export type GuardCheck = (connection: SocketConnection, data: unknown) => Promise<boolean>;
+/** Whether a channel's guards let a connection in with this data, to this concrete channel. */
+export type GuardCheck = (connection: SocketConnection, data: unknown, route: ChannelRoute) => Promise<boolean>;
 
-type Args = [connection: SocketConnection, data: unknown, pattern: string];
+/**
+ * The `ExecutionContext`'s arguments. Nest's `switchToWs().getPattern()` reads the last one, so it
+ * stays the declared name; a channel's concrete route sits before it (see `channel-context.ts`).
+ */
+type Args =
+  | [connection: SocketConnection, data: unknown, pattern: string]
+  | [connection: SocketConnection, data: unknown, route: ChannelRoute, pattern: string];
 type Step = (args: Args) => unknown;
 
 const CONTEXT_TYPE = 'ws';
@@ -63,7 +74,9 @@ export class HandlerInvokerFactory {
       };
     }
     const filtered = this.withFilters(target, step);
-    return (connection, data) => filtered([connection, data, target.name]);
+    if (target.kind === 'action') return (connection, data) => filtered([connection, data, target.name]);
+    const declared: ChannelRoute = { name: target.name, params: NO_PARAMS };
+    return (connection, data, route = declared) => filtered([connection, data, route, target.name]);
   }
 
   /**
@@ -75,8 +88,8 @@ export class HandlerInvokerFactory {
     const { instance, method, moduleKey } = target;
     const guards = this.nest.guards.create(instance, method, moduleKey);
     if (guards.length === 0) return undefined;
-    return async (connection, data) => {
-      const args: Args = [connection, data, target.name];
+    return async (connection, data, route) => {
+      const args: Args = [connection, data, route, target.name];
       return this.nest.guardsConsumer.tryActivate(guards, args, instance, method, CONTEXT_TYPE).catch(() => false);
     };
   }
@@ -93,13 +106,13 @@ export class HandlerInvokerFactory {
     const piped = paramPipes.filter(({ pipes }) => pipes.length > 0);
     const apply = (values: unknown[]) => settle(callMethod(method, instance, values));
     if (piped.length === 0) {
-      return ([connection, data]) => {
-        const values = binder.bind(connection, data);
+      return (args) => {
+        const values = binder.bind(args[0], args[1], routeParams(args));
         return values instanceof Promise ? values.then(apply) : apply(values);
       };
     }
-    return async ([connection, data]) => {
-      const values = await binder.bind(connection, data);
+    return async (args) => {
+      const values = await binder.bind(args[0], args[1], routeParams(args));
       for (const { param, pipes } of piped) {
         values[param.index] = await this.nest.pipesConsumer.applyPipes(
           values[param.index],
@@ -162,8 +175,13 @@ function markGuardException(exception: unknown): unknown {
   return exception;
 }
 
+function routeParams(args: Args): ChannelParams | undefined {
+  return args.length === 4 ? args[2].params : undefined;
+}
+
 function argumentMetadata(param: BoundParam): ArgumentMetadata {
-  // `body` makes Nest's ValidationPipe treat the message data as it treats a request body.
-  const type = param.kind === CONNECTION_PARAM ? 'custom' : 'body';
+  // `body` makes Nest's ValidationPipe treat the message data as it treats a request body, and a
+  // channel parameter as it treats a route parameter.
+  const type = param.kind === CONNECTION_PARAM ? 'custom' : param.kind === CHANNEL_PARAM ? 'param' : 'body';
   return { type, metatype: param.metatype as Type | undefined, data: param.property };
 }

@@ -1,11 +1,13 @@
 import type { Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
-import { readParams, type ParamPipe } from '../decorators/param-metadata.js';
+import { ChannelPattern, NO_PARAMS } from '../channels/channel-pattern.js';
+import { readParams, type ParamMetadata, type ParamPipe } from '../decorators/param-metadata.js';
 import type { SocketConnection } from '../connection/socket-connection.js';
+import type { ChannelParams } from '../interfaces/channel-stream.interface.js';
 import { SocketApiValidationException, type FieldError } from '../protocol/errors.js';
 import { ErrorMessage } from '../protocol/socket-api.messages.js';
-import { CONNECTION_PARAM, DATA_PARAM } from '../socket-api.constants.js';
+import { CHANNEL_PARAM, CONNECTION_PARAM, DATA_PARAM } from '../socket-api.constants.js';
 import { dtoReader, hasValidationRules } from '../validation/dto-reader.js';
 import { readAny, readArray, readBoolean, readNumber, readString } from '../validation/primitive-readers.js';
 import { fail, type ValueReader } from '../validation/value-reader.js';
@@ -14,8 +16,11 @@ import { SocketApiDeclarationError, type HandlerTarget } from './handler-target.
 /** One parameter of a handler, with everything needed to fill it from a message. */
 export interface BoundParam {
   index: number;
-  kind: typeof DATA_PARAM | typeof CONNECTION_PARAM;
-  /** `@Data('user')`: `user`; `@Data()`: undefined (the whole `data`). */
+  kind: typeof DATA_PARAM | typeof CONNECTION_PARAM | typeof CHANNEL_PARAM;
+  /**
+   * `@Data('user')`: `user`; `@Data()`: undefined (the whole `data`). `@ChannelParam('roomId')`:
+   * `roomId`; `@ChannelParam()`: undefined (every parameter of the concrete channel).
+   */
   property?: string;
   metatype: unknown;
   read: ValueReader;
@@ -63,7 +68,15 @@ export class ParamsBinder {
         kind: DATA_PARAM,
         property: data,
         metatype: types[index],
-        read: readerFor(target, index, types[index], options),
+        read: readerFor(target, '@Data()', index, types[index], options),
+        pipes,
+      })),
+      ...channelParams(target, declared.get(CHANNEL_PARAM) ?? []).map(({ index, data, pipes }) => ({
+        index,
+        kind: CHANNEL_PARAM,
+        property: data,
+        metatype: types[index],
+        read: readerFor(target, '@ChannelParam()', index, types[index], options),
         pipes,
       })),
     ].sort((a, b) => a.index - b.index) as BoundParam[];
@@ -71,13 +84,21 @@ export class ParamsBinder {
     return new ParamsBinder(params, ErrorMessage.invalidParameters(target.kind, target.name));
   }
 
-  /** The arguments, or a Promise of them when a DTO is validated; throws on invalid `data`. */
-  bind(connection: SocketConnection, data: unknown): unknown[] | Promise<unknown[]> {
+  /**
+   * The arguments, or a Promise of them when a DTO is validated; throws on invalid `data` or channel
+   * parameters (`params`: those of the concrete channel subscribed to).
+   */
+  bind(connection: SocketConnection, data: unknown, params: ChannelParams = NO_PARAMS): unknown[] | Promise<unknown[]> {
     const args = new Array<unknown>(this.params.length);
     const errors: FieldError[] = [];
     let pending: Promise<void>[] | undefined;
     for (const param of this.params) {
-      const value = param.kind === CONNECTION_PARAM ? connection : this.readData(param, data, errors);
+      const value =
+        param.kind === CONNECTION_PARAM
+          ? connection
+          : param.kind === CHANNEL_PARAM
+            ? readChannelParam(param, params, errors)
+            : this.readData(param, data, errors);
       if (value instanceof Promise) {
         (pending ??= []).push(value.then((resolved) => void (args[param.index] = resolved)));
       } else {
@@ -105,13 +126,62 @@ export class ParamsBinder {
   }
 }
 
-function readerFor(target: HandlerTarget, index: number, metatype: unknown, options: BinderOptions): ValueReader {
+/**
+ * A channel parameter, reported under its name with a `:` (`:roomId`), so that a client can tell it
+ * from a `data` property of the same name.
+ */
+function readChannelParam(param: BoundParam, params: ChannelParams, errors: FieldError[]): unknown {
+  if (param.property !== undefined) {
+    const value = Object.hasOwn(params, param.property) ? params[param.property] : undefined;
+    return param.read(value, `:${param.property}`, errors);
+  }
+  const own: FieldError[] = [];
+  const value = param.read(params, '', own);
+  const report = () => {
+    for (const error of own) errors.push({ path: `:${error.path}`, messages: error.messages });
+  };
+  if (value instanceof Promise) {
+    return value.then((resolved: unknown) => {
+      report();
+      return resolved;
+    });
+  }
+  report();
+  return value;
+}
+
+/** `@ChannelParam()`s of a channel method, each naming one of its pattern's parameters (or all of them). */
+function channelParams(target: HandlerTarget, declared: ParamMetadata[]): ParamMetadata[] {
+  if (declared.length === 0) return declared;
+  if (target.kind !== 'channel') {
+    throw new SocketApiDeclarationError(target, '@ChannelParam() is for the parameters of a @SocketChannel() name.');
+  }
+  const { params } = ChannelPattern.compile(target.name);
+  for (const { data } of declared) {
+    if (data !== undefined && !params.includes(data)) {
+      const known = params.length > 0 ? params.map((name) => `:${name}`).join(', ') : 'none';
+      throw new SocketApiDeclarationError(
+        target,
+        `@ChannelParam('${data}'): channel '${target.name}' has no parameter ':${data}' (its parameters: ${known}).`,
+      );
+    }
+  }
+  return declared;
+}
+
+function readerFor(
+  target: HandlerTarget,
+  decorator: string,
+  index: number,
+  metatype: unknown,
+  options: BinderOptions,
+): ValueReader {
   const primitive = PRIMITIVE_READERS.get(metatype);
   if (primitive) return primitive;
   if (typeof metatype !== 'function') {
     throw new SocketApiDeclarationError(
       target,
-      `the type of @Data() parameter #${index} is unknown. Turn on "emitDecoratorMetadata" and make sure ` +
+      `the type of ${decorator} parameter #${index} is unknown. Turn on "emitDecoratorMetadata" and make sure ` +
         'the type is defined before the class that uses it.',
     );
   }
@@ -119,7 +189,7 @@ function readerFor(target: HandlerTarget, index: number, metatype: unknown, opti
   if (!hasValidationRules(type)) {
     throw new SocketApiDeclarationError(
       target,
-      `@Data() parameter #${index} has type ${type.name}, which cannot be validated: give it class-validator ` +
+      `${decorator} parameter #${index} has type ${type.name}, which cannot be validated: give it class-validator ` +
         'decorators, or declare the parameter as string, number, boolean, an array or an object type.',
     );
   }

@@ -52,6 +52,18 @@ export interface RedisSettings {
    * @default 4194304 (4 MiB)
    */
   maxMessageBytes?: number;
+  /**
+   * How long a presence member outlives its instance's last refresh: the leaves of an instance that
+   * dies without a word (`kill -9`) are sent at most `presenceTtlMs + presenceIntervalMs` after it died.
+   * At least twice `presenceIntervalMs`.
+   * @default 15000
+   */
+  presenceTtlMs?: number;
+  /**
+   * How often each instance refreshes its presence members in Redis and sweeps the expired ones.
+   * @default 5000
+   */
+  presenceIntervalMs?: number;
 }
 
 /** `RedisSettings` as spelled before 0.2: the connection under `redis`. Accepted, with a deprecation warning. */
@@ -85,4 +97,9 @@ export interface RedisBrokerStats {
   rejected: number;
   /** Times the connection to Redis was lost after startup. */
   outages: number;
+  /**
+   * Publications to channels with history that failed (their Promise rejected; nothing was sent): Redis was
+   * down or not answering, refused the script, or the publication was larger than `maxMessageBytes`.
+   */
+  historyFailed: number;
 }

@@ -1,3 +1,5 @@
+import type { HistoryStore, PresenceStore, StreamSink } from './channel-stream.interface.js';
+
 /**
  * Where publications from other instances go: the channel's name and its serialized `data` frame.
  * Returns false when the frame is not a valid `data` frame of that channel: it was not delivered.
@@ -11,8 +13,11 @@ export type RemoteDelivery = (channel: string, frame: Buffer) => boolean;
  * listens for those.
  */
 export interface SocketApiBroker {
-  /** Starts the broker; publications from other instances go to `deliver`. */
-  connect(deliver: RemoteDelivery): Promise<void>;
+  /**
+   * Starts the broker; publications from other instances go to `deliver`. A broker with shared stores
+   * hands what they carry (stored publications, presence events) to `sink`.
+   */
+  connect(deliver: RemoteDelivery, sink?: StreamSink): Promise<void>;
   /** Takes a publication made here to the other instances. Must not throw. */
   publish(channel: string, frame: Buffer): void;
   /** The channel's first subscriber on this instance arrived. */
@@ -20,4 +25,13 @@ export interface SocketApiBroker {
   /** The channel's last subscriber on this instance left. */
   unwatch(channel: string): void;
   close(): Promise<void>;
+  /**
+   * Resolves once publications of `channel` from other instances reach this instance (its
+   * subscription is acknowledged). Absent: at once.
+   */
+  listening?(channel: string): Promise<void>;
+  /** The history shared by the instances; absent: the in-memory one (one instance). */
+  readonly history?: HistoryStore;
+  /** The presence shared by the instances; absent: the in-memory one (one instance). */
+  readonly presence?: PresenceStore;
 }

@@ -1,3 +1,5 @@
+import type { SocketConnection } from '../connection/socket-connection.js';
+import type { ChannelParams } from './channel-stream.interface.js';
 import type { SocketHandlerOptions } from './socket-action-options.interface.js';
 import type { SocketReplyType, SocketReplyValue } from './socket-reply-type.interface.js';
 
@@ -14,6 +16,51 @@ export interface SocketChannelExample<Payload = unknown> {
   data?: unknown;
   /** A publication's `data`. */
   payload?: Payload;
+}
+
+/** What a channel's `filter` knows of one subscriber. */
+export interface ChannelFilterContext<Data = unknown> {
+  readonly connection: SocketConnection;
+  /** The `data` of the subscribe message that admitted it. */
+  readonly data: Data;
+  /** The concrete channel's parameters: `{}` for a channel without any. */
+  readonly params: ChannelParams;
+  /** The concrete channel's name. */
+  readonly channel: string;
+}
+
+/**
+ * Whether one publication reaches one subscriber, from the publication's plain JSON payload (the same
+ * value on every instance). Synchronous; a filter that throws counts as false (and is logged).
+ */
+export type ChannelFilter<Payload = unknown> = (payload: Payload, context: ChannelFilterContext) => boolean;
+
+/** A channel's history: each publication gets an offset, and a client that reconnects can recover what it missed. */
+export interface ChannelHistoryOptions {
+  /** Publications kept for recovery, per concrete channel (1 … 100 000). */
+  size: number;
+  /** Milliseconds the history is kept after its last publication (≥ 1000). */
+  ttl: number;
+  /**
+   * Milliseconds the epoch and the top offset outlive the entries (≥ `ttl`): how long a client
+   * that saw no publication can still be told it missed nothing.
+   * @default max(ttl, 3_600_000)
+   */
+  metaTtl?: number;
+}
+
+/** A channel's presence: who is subscribed, across every instance. */
+export interface ChannelPresenceOptions {
+  /**
+   * What the other subscribers see of a member, besides its `clientId` (plain JSON, at most 4 KiB serialized).
+   * @default undefined (only the clientId: nothing about the user)
+   */
+  info?: (connection: SocketConnection, params: ChannelParams, data: unknown) => unknown;
+  /**
+   * Send `join` and `leave` frames to the other subscribers.
+   * @default false
+   */
+  joinLeave?: boolean;
 }
 
 export interface SocketChannelOptions extends SocketHandlerOptions {
@@ -35,6 +82,23 @@ export interface SocketChannelOptions extends SocketHandlerOptions {
    * @default []
    */
   examples?: SocketChannelExample[];
+  /**
+   * Keep the channel's last publications: each gets an offset, and a client that resubscribes with
+   * `recover` gets what it missed, or is told it cannot.
+   * @default undefined (no history: no offsets, no recovery)
+   */
+  history?: ChannelHistoryOptions;
+  /**
+   * Let subscribers ask who is subscribed (`presence`), and optionally see them join and leave.
+   * `true` is `{}`: members with their clientId only, no join/leave frames.
+   * @default undefined (no presence)
+   */
+  presence?: true | ChannelPresenceOptions;
+  /**
+   * Decides per subscriber whether a publication reaches it (serialization stays once per publication).
+   * @default undefined (every subscriber gets every publication)
+   */
+  filter?: ChannelFilter;
 }
 
 /** `@SocketChannel()`'s options with a declared payload type: the compiler holds the method and the examples to it. */

@@ -14,3 +14,50 @@ export const deprecatedRedisKey = (owner: string): string =>
 
 /** The app's contract hash could not be computed for a `contract` frame (its AsyncAPI document failed to build). */
 export const contractHashFailed = 'The contract hash (AsyncAPI document of the handlers) could not be computed';
+
+// Channels: filter (issue 12)
+/** A channel's `filter` threw: that subscriber does not get the publication. */
+export const channelFilterFailed = (channel: string): string =>
+  `The filter of channel '${channel}' threw: the publication was not sent to that subscriber`;
+
+// Channels with history on Redis (issue 12)
+
+/** A `v1` publication (no offset) received on a channel with history: refused (`stats.rejected`). */
+export const plainPublicationOnHistoryChannel = 'a publication without an offset on a channel with history';
+
+/** `listening(channel)` could not be satisfied: not watched here, or the Redis subscription is down. */
+export const historyNotListening = (channel: string): string =>
+  `Channel '${channel}' is not listened to on Redis (no subscriber here, or Redis is unreachable).`;
+
+/** Appended to the reconnect line: history publications that failed during the outage. */
+export const historyFailedDuringOutage = (count: number): string =>
+  count === 0 ? '' : ` ${count} publication(s) to channels with history failed (rejected) during the outage.`;
+
+/** Appended to the "answers again" line: history publications that failed while Redis did not answer. */
+export const historyFailedDuringBacklog = (count: number): string =>
+  count === 0 ? '' : ` ${count} publication(s) to channels with history failed (rejected) meanwhile.`;
+
+/** History publications that Redis refused while connected (throttled). */
+export const historyAppendError = (count: number, channel: string, reason: string): string =>
+  `${count} publication(s) to channels with history failed (latest on '${channel}': ${reason}); they were ` +
+  'rejected, not sent.';
+
+/** The message of the `HistoryUnavailableError` of a history store operation (never sent to clients). */
+export const historyUnreachable = (channel: string): string =>
+  `The history of '${channel}' cannot be reached (Redis is down or not answering).`;
+
+/** A history publication refused before it was stored: its message would exceed `maxMessageBytes`. */
+export const historyPublicationTooLarge = (channel: string, size: number, maxMessageBytes: number): string =>
+  `A publication on '${channel}' of ${size} bytes is larger than maxMessageBytes (${maxMessageBytes}): it was ` +
+  'not stored nor sent.';
+
+// Channels: presence (issue 12)
+
+/** A presence channel's `info` gave more than the bound: the subscribe fails (INTERNAL_ERROR), this says why. */
+export const presenceInfoTooLarge = (channel: string, bytes: number, maxBytes: number): string =>
+  `The presence info of a subscriber of '${channel}' is ${bytes} bytes serialized, more than ${maxBytes}: ` +
+  'keep presence.info small (it is sent to every subscriber and kept in the presence store).';
+
+/** A presence `leave` that failed (the member expires from the shared store by itself). */
+export const presenceLeaveFailed = (channel: string): string =>
+  `A presence leave on channel '${channel}' failed; the member expires from the presence store by itself`;

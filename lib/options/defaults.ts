@@ -27,10 +27,14 @@ export const DEFAULTS = {
   closeTimeoutMs: 3000,
   broadcast: { path: '/_broadcast', maxBodyBytes: 1024 * 1024 },
   docs: { path: '/socket-docs', title: 'SocketAPI', version: '1.0.0' },
+  /** How long a history channel's epoch and top outlive its entries, at least (`history.metaTtl`). */
+  historyMetaTtlMs: 3_600_000,
   redis: {
     prefix: 'socketapi',
     connectTimeoutMs: 5000,
     maxPendingBytes: 4 * 1024 * 1024,
     maxMessageBytes: 4 * 1024 * 1024,
+    presenceTtlMs: 15_000,
+    presenceIntervalMs: 5_000,
   },
 } as const;

@@ -39,5 +39,7 @@ export function resolveRedisSettings(
     secret: settings.secret,
     maxPendingBytes: settings.maxPendingBytes ?? redis.maxPendingBytes,
     maxMessageBytes: settings.maxMessageBytes ?? redis.maxMessageBytes,
+    presenceTtlMs: settings.presenceTtlMs ?? redis.presenceTtlMs,
+    presenceIntervalMs: settings.presenceIntervalMs ?? redis.presenceIntervalMs,
   };
 }

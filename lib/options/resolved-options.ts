@@ -28,6 +28,8 @@ export interface ResolvedRedisSettings {
   secret?: string;
   maxPendingBytes: number;
   maxMessageBytes: number;
+  presenceTtlMs: number;
+  presenceIntervalMs: number;
 }
 
 export interface ResolvedBroadcastOptions {

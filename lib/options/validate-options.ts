@@ -176,6 +176,8 @@ const redisSettings = objectOf<RedisSettings>(
     secret: nonEmptyString,
     maxPendingBytes: integer(1, ' (bytes)'),
     maxMessageBytes: integer(1, ' (bytes)'),
+    presenceTtlMs: duration(1),
+    presenceIntervalMs: duration(1),
   },
   ['connection'],
 );

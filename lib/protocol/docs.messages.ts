@@ -39,7 +39,7 @@ export const ErrorCodeDescription: Record<ErrorCode, string> = {
   INVALID_MESSAGE:
     'The frame is not a JSON object, or its `type`, `channel` or `id` is missing or wrong, or its `data` is nested too deeply.',
   UNKNOWN_TYPE:
-    'The `type` is none of `action`, `subscribe`, `unsubscribe`, `ping`, `contract` (and `auth` when renewal is on).',
+    'The `type` is none of `action`, `subscribe`, `unsubscribe`, `ping`, `contract`, `presence` (and `auth` when renewal is on).',
   ACTION_NOT_FOUND: 'No action has that name.',
   CHANNEL_NOT_FOUND: 'No channel has that name.',
   VALIDATION_ERROR:
@@ -51,6 +51,11 @@ export const ErrorCodeDescription: Record<ErrorCode, string> = {
   TOO_MANY_SUBSCRIPTIONS: 'The connection is subscribed to as many channels as the server allows.',
   UNAUTHORIZED: "A renewal's credentials were refused or have expired.",
   TOKEN_EXPIRED: "The connection's credentials expired; the server closes it (1008) right after.",
+  // issue 12
+  PRESENCE_DISABLED: '`presence` asked of a channel declared without presence.',
+  NOT_SUBSCRIBED: '`presence` asked of a presence channel the connection is not subscribed to.',
+  UNAVAILABLE:
+    "The store shared by the server's instances cannot be reached (a history channel's subscribe, a presence query, or an action whose history publication failed); retry later.",
 };
 
 /** Applications add codes of their own (`SocketApiException`, or derived from an `HttpException`'s status). */

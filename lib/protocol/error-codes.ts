@@ -12,6 +12,10 @@ export const ErrorCode = {
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   UNAUTHORIZED: 'UNAUTHORIZED',
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  // issue 12
+  PRESENCE_DISABLED: 'PRESENCE_DISABLED',
+  NOT_SUBSCRIBED: 'NOT_SUBSCRIBED',
+  UNAVAILABLE: 'UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

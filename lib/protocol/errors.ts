@@ -32,3 +32,15 @@ export class SocketApiValidationException extends SocketApiException {
     this.name = 'SocketApiValidationException';
   }
 }
+
+/**
+ * The store of a history channel cannot be reached (Redis down): the publication was not made, since
+ * one without an offset would break every subscriber's recovery. An action that awaited it answers
+ * `UNAVAILABLE`.
+ */
+export class HistoryUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HistoryUnavailableError';
+  }
+}

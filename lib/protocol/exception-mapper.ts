@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import { ErrorCode } from './error-codes.js';
-import { SocketApiException, SocketApiValidationException } from './errors.js';
+import { HistoryUnavailableError, SocketApiException, SocketApiValidationException } from './errors.js';
 import type { ErrorPayload } from './messages.js';
 import { ErrorMessage } from './socket-api.messages.js';
 import { UnserializableValueError } from './to-plain.js';
@@ -27,6 +27,10 @@ export function mapException(exception: unknown, origin: ExceptionOrigin): Error
   }
   if (exception instanceof WsException) {
     return wsPayload(exception.getError(), fallbackCode);
+  }
+  // Its own message may hold the store's details: the client gets the protocol's text.
+  if (exception instanceof HistoryUnavailableError) {
+    return { code: ErrorCode.UNAVAILABLE, message: ErrorMessage.unavailable };
   }
   return undefined;
 }

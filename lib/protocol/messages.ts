@@ -1,7 +1,9 @@
+import type { StreamPosition } from '../interfaces/channel-stream.interface.js';
+
 /** A message id as the client sent it; echoed on every reply and error the message causes. */
 export type MessageId = string | number;
 
-export type ClientMessageType = 'action' | 'subscribe' | 'unsubscribe' | 'ping' | 'auth' | 'contract';
+export type ClientMessageType = 'action' | 'subscribe' | 'unsubscribe' | 'ping' | 'auth' | 'contract' | 'presence';
 
 /** A client message that passed the envelope checks. */
 export interface ClientMessage {
@@ -11,6 +13,8 @@ export interface ClientMessage {
   /** The parameters; a missing or `null` `data` is `{}`. */
   data: unknown;
   id?: MessageId;
+  /** `subscribe` only: the position of a client that resubscribes to a history channel, to get what it missed. */
+  recover?: StreamPosition;
 }
 
 /** What the client is told about a failure (the `error` frame without its `type`). */

@@ -1,7 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { ErrorCode } from './error-codes.js';
+import type { StreamPosition } from '../interfaces/channel-stream.interface.js';
 import type { ClientMessage, ClientMessageType, ErrorPayload, MessageId } from './messages.js';
 import { ErrorMessage } from './socket-api.messages.js';
+
+/** The longest `recover.epoch` a client may send (the server's epochs are shorter). */
+const MAX_EPOCH_LENGTH = 64;
 
 /** What a frame that is not UTF-8 decodes to, somewhere: each invalid sequence becomes one. */
 const REPLACEMENT_CHARACTER = '\ufffd';
@@ -47,7 +51,23 @@ export function parseClientMessage(frame: string | Buffer, maxDepth: number): Pa
     return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.nestedTooDeeply(maxDepth), channel, id);
   }
   const data = raw.data === undefined || raw.data === null ? {} : raw.data;
-  return { message: { type, channel: channel ?? '', data, id } };
+  const message: ClientMessage = { type, channel: channel ?? '', data, id };
+  // `recover` means something on `subscribe` only; elsewhere it is an unknown field, ignored like the others.
+  if (type === 'subscribe' && raw.recover !== undefined) {
+    const recover = streamPosition(raw.recover);
+    if (!recover) return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.invalidRecover, channel, id);
+    message.recover = recover;
+  }
+  return { message };
+}
+
+/** `{"offset": n, "epoch": "…"}` as a position (other fields dropped), or undefined when it is not one. */
+function streamPosition(value: unknown): StreamPosition | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { offset, epoch } = value as Record<string, unknown>;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return undefined;
+  if (typeof epoch !== 'string' || epoch === '' || epoch.length > MAX_EPOCH_LENGTH) return undefined;
+  return { offset, epoch };
 }
 
 /**
@@ -71,6 +91,7 @@ function clientMessageType(type: string): ClientMessageType | undefined {
     case 'ping':
     case 'auth':
     case 'contract':
+    case 'presence':
       return type;
     default:
       return undefined;

@@ -1,3 +1,4 @@
+import type { PresenceEvent, PresenceMember, StreamPosition } from '../interfaces/channel-stream.interface.js';
 import type { ErrorPayload, MessageId } from './messages.js';
 import { UnserializableValueError } from './to-plain.js';
 
@@ -23,8 +24,25 @@ export function actionReply(channel: string, data: unknown, id: MessageId | unde
   return `${lastActionStart}${dataField(data)}${idField(id)}}`;
 }
 
-export function subscribedReply(channel: string, id: MessageId | undefined): string {
-  return `{"type":"subscribed","channel":${jsonString(channel)}${idField(id)}}`;
+/**
+ * `subscribed`; for a history channel with `stream`: its top (`offset`, `epoch`) and, when the
+ * subscribe asked to `recover`, whether it did. Without `id`, the server's own notice that a live
+ * subscriber's stream broke (`recovered: false`) or was born (`recovered: true`).
+ */
+export function subscribedReply(
+  channel: string,
+  id: MessageId | undefined,
+  stream?: { top: StreamPosition; recovered?: boolean },
+): string {
+  if (stream === undefined) return `{"type":"subscribed","channel":${jsonString(channel)}${idField(id)}}`;
+  const { top, recovered } = stream;
+  const outcome = recovered === undefined ? '' : `,"recovered":${recovered}`;
+  return `{"type":"subscribed","channel":${jsonString(channel)},"offset":${top.offset},"epoch":${jsonString(top.epoch)}${outcome}${idField(id)}}`;
+}
+
+/** `subscribed` to a `recover` on a channel without history: nothing to recover, no position. */
+export function notRecoveredReply(channel: string, id: MessageId | undefined): string {
+  return `{"type":"subscribed","channel":${jsonString(channel)},"recovered":false${idField(id)}}`;
 }
 
 export function unsubscribedReply(channel: string, id: MessageId | undefined): string {
@@ -50,6 +68,22 @@ export function dataFrame(channel: string, data: unknown): string {
   return `{"type":"data","channel":${jsonString(channel)}${dataField(data)}}`;
 }
 
+/** A publication of a history channel: `data` is its JSON text as stored ('' for none), `offset` its place in the stream. */
+export function historyDataFrame(channel: string, data: string, offset: number): string {
+  const field = data === '' ? '' : `,"data":${data}`;
+  return `{"type":"data","channel":${jsonString(channel)}${field},"offset":${offset}}`;
+}
+
+/** The answer to `presence`: the channel's members, each with its `info` when the channel exposes one. */
+export function presenceReply(channel: string, members: readonly PresenceMember[], id: MessageId | undefined): string {
+  return `{"type":"presence","channel":${jsonString(channel)},"data":[${members.map(memberJson).join(',')}]${idField(id)}}`;
+}
+
+/** `join` or `leave` of `member`, to the other subscribers of a presence channel with `joinLeave`. */
+export function presenceEventFrame(type: PresenceEvent, channel: string, member: PresenceMember): string {
+  return `{"type":"${type}","channel":${jsonString(channel)},"data":${memberJson(member)}}`;
+}
+
 export function errorFrame(error: ErrorPayload): string {
   return JSON.stringify({ type: 'error', ...error });
 }
@@ -67,6 +101,13 @@ function dataField(data: unknown): string {
   const json =
     typeof data === 'number' ? jsonNumber(data) : typeof data === 'string' ? jsonString(data) : JSON.stringify(data);
   return json === undefined ? '' : `,"data":${json}`;
+}
+
+/** `{"clientId":…,"info":…}`: these two fields only, whatever else the member object holds; `info` left out when absent. */
+function memberJson({ clientId, info }: PresenceMember): string {
+  // JSON.stringify gives undefined for a function or symbol (toPlain refuses both before): key left out.
+  const infoJson = info === undefined ? undefined : JSON.stringify(info);
+  return `{"clientId":${jsonString(clientId)}${infoJson === undefined ? '' : `,"info":${infoJson}`}}`;
 }
 
 function idField(id: MessageId | undefined): string {

@@ -28,6 +28,11 @@ export const ErrorMessage = {
   renewalInProgress: 'A renewal is already in progress.',
   tooManySubscriptions: 'Too many subscriptions.',
   nestedTooDeeply: (maxDepth: number) => `Message data is nested too deeply (more than ${maxDepth} levels).`,
+  // issue 12
+  invalidRecover: 'recover must be {"offset": an integer ≥ 0, "epoch": a string}',
+  presenceDisabled: (name: string) => `Channel '${name}' has no presence.`,
+  notSubscribed: (name: string) => `Not subscribed to channel '${name}'.`,
+  unavailable: 'Service temporarily unavailable.',
 } as const;
 
 /** Reasons of the close frames the server sends: PROTOCOL.md, "Close codes and reasons used". */
@@ -65,6 +70,8 @@ export const BroadcastError = {
   nestedTooDeeply: (maxDepth: number) => `"data" is nested too deeply (more than ${maxDepth} levels).`,
   channelNotFound: ErrorMessage.channelNotFound,
   internalError: ErrorMessage.internalError,
+  historyUnavailable:
+    'The channel keeps a history, and its store cannot be reached: nothing was published. Retry later.',
   endedEarly: 'The request ended before its body.',
   tooLarge: (maxBytes: number) => `The body is larger than ${maxBytes} bytes.`,
 } as const;

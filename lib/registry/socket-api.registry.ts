@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { FanOutChannel } from '../channels/fan-out-channel.js';
+import { NO_PARAMS, type ChannelPattern } from '../channels/channel-pattern.js';
 import type { SocketActionMetadata } from '../decorators/socket-action.decorator.js';
 import type { SocketChannelMetadata } from '../decorators/socket-channel.decorator.js';
 import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.factory.js';
+import type { ChannelParams, ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
+import { ChannelPatterns } from './channel-patterns.js';
 
 export interface RegisteredHandler<Options = SocketActionMetadata> {
   target: HandlerTarget;
@@ -16,7 +18,8 @@ export interface RegisteredHandler<Options = SocketActionMetadata> {
 }
 
 export interface RegisteredChannel extends RegisteredHandler<SocketChannelMetadata> {
-  channel: FanOutChannel;
+  /** The declared name compiled: exact, or with `:params` (a family of concrete channels). */
+  pattern: ChannelPattern;
   initialData: boolean;
   /**
    * Whether the channel's guards still let this connection in (after its credentials changed), with
@@ -25,18 +28,38 @@ export interface RegisteredChannel extends RegisteredHandler<SocketChannelMetada
   admits?: GuardCheck;
 }
 
+/** The declared channel a client's channel name designates, with the concrete route it asked for. */
+export interface ResolvedChannel extends ChannelRoute {
+  readonly handler: RegisteredChannel;
+  readonly name: string;
+  readonly params: ChannelParams;
+}
+
 /** Every action and channel of the app by name: the router's table. */
 @Injectable()
 export class SocketApiRegistry {
   readonly actions = new Map<string, RegisteredHandler>();
+  /** Every channel by its declared name (`rooms/:roomId` for a pattern). */
   readonly channels = new Map<string, RegisteredChannel>();
+  private readonly patterns = new ChannelPatterns<RegisteredChannel>();
 
   addAction(handler: RegisteredHandler): void {
     addUnique(this.actions, handler);
   }
 
+  /** Throws `SocketApiDeclarationError` on a name declared twice, or on a pattern that can match a name another one matches. */
   addChannel(handler: RegisteredChannel): void {
     addUnique(this.channels, handler);
+    if (handler.pattern.isPattern) this.patterns.add(handler.pattern, handler);
+  }
+
+  /** The channel a client's `name` designates, or undefined when none does. An exact name wins over a pattern. */
+  resolveChannel(name: string): ResolvedChannel | undefined {
+    const handler = this.channels.get(name);
+    // A client naming a pattern itself (`rooms/:roomId`) asks for the room whose id is ':roomId'.
+    if (handler && !handler.pattern.isPattern) return { handler, name, params: NO_PARAMS };
+    const match = this.patterns.match(name);
+    return match && { handler: match.handler, name, params: match.params };
   }
 }
 

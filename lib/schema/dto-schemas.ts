@@ -1,17 +1,20 @@
 import type { Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
-import { CONNECTION_PARAM } from '../socket-api.constants.js';
+import { CHANNEL_PARAM, CONNECTION_PARAM } from '../socket-api.constants.js';
 import { ClassSchemaBuilder, type SchemaRegistry } from './class-schema.js';
 import { allOf, orNull, type JsonSchema, type UnconstrainedRule } from './json-schema.js';
 import { primitiveDataSchema } from './primitive-schemas.js';
 
-/** A handler parameter as `ParamsBinder.params` lists it: `@Data()`, `@Data('name')` or `@Connection()`. */
+/**
+ * A handler parameter as `ParamsBinder.params` lists it: `@Data()`, `@Data('name')`, `@Connection()` or
+ * `@ChannelParam()`.
+ */
 export interface DataParam {
   /** `@Data('user')`: `user`; `@Data()`: undefined (the whole `data`). */
   property?: string;
   metatype: unknown;
-  /** `CONNECTION_PARAM` parameters are not data and are skipped. */
+  /** `CONNECTION_PARAM` and `CHANNEL_PARAM` parameters are not data and are skipped. */
   kind?: string;
   /** Nest pipes on the parameter: they may refuse or change a value the schema cannot know of. */
   pipes?: ReadonlyArray<unknown>;
@@ -63,7 +66,7 @@ export class DtoSchemas {
     const properties: Record<string, JsonSchema[]> = {};
     const required = new Set<string>();
     for (const param of params) {
-      if (param.kind === CONNECTION_PARAM) continue;
+      if (!isData(param)) continue;
       if (param.pipes && param.pipes.length > 0) {
         this.builder.report(handler, param.property ?? '(data)', 'pipes', 'a pipe may refuse or change the value');
       }
@@ -90,7 +93,7 @@ export class DtoSchemas {
   /** Whether a frame must carry `data`: false when the server accepts the `{}` that a missing `data` becomes. */
   dataRequired(params: ReadonlyArray<DataParam>): boolean {
     return params.some((param) => {
-      if (param.kind === CONNECTION_PARAM) return false;
+      if (!isData(param)) return false;
       if (primitiveDataSchema(param.metatype)) return param.property === undefined && param.metatype !== Object;
       if (typeof param.metatype !== 'function') return false;
       // A DTO under a property is read from `undefined` and refused; a whole-data DTO reads `{}`.
@@ -105,4 +108,9 @@ export class DtoSchemas {
     if (typeof metatype !== 'function') return { schema: {}, required: false };
     return { schema: this.refTo(metatype as Type<object>), required: true };
   }
+}
+
+/** Whether the parameter reads the frame's `data`: the connection and the channel's parameters come from elsewhere. */
+function isData(param: DataParam): boolean {
+  return param.kind !== CONNECTION_PARAM && param.kind !== CHANNEL_PARAM;
 }

@@ -5,11 +5,15 @@ import type { ApiContract } from '../api-contract.js';
 import { sampleClient } from '../typed-client.js';
 import { FrameLog } from './frame-log.js';
 import { loggedWebSocket } from './logged-web-socket.js';
+import { messageText } from './message-text.js';
 import { PageText } from './page.messages.js';
+import { RoomPanel } from './room-panel.js';
+import { showReply } from './show-reply.js';
 
 /**
  * The sample's page: the sample's typed client (sample/typed-client.ts) on this page's own origin,
- * actions as Promises, the `chat` channel as an Observable, the connection's state and the frames.
+ * actions as Promises, the `chat` channel as an Observable, a room (its messages, recovered after a
+ * reconnect, and its members), the connection's state and the frames.
  */
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -33,24 +37,6 @@ client.contractMismatch$.subscribe(({ serverHash }) => {
   banner.textContent = PageText.mismatch(serverHash);
   banner.hidden = false;
 });
-
-/** Shows what a call gives in `output`: the reply as JSON, or the error's code and message. */
-async function showReply(output: HTMLElement, call: () => Promise<unknown>): Promise<void> {
-  output.className = '';
-  output.textContent = PageText.waiting;
-  try {
-    output.textContent = JSON.stringify(await call());
-  } catch (error) {
-    output.className = 'err';
-    output.textContent = PageText.failure(error);
-  }
-}
-
-/** A chat payload's text: `{ message }` as ChatService publishes it, any other payload as JSON. */
-function chatText(payload: unknown): string {
-  const message = (payload as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : JSON.stringify(payload);
-}
 
 byId('add').addEventListener('click', () => {
   const a = byId<HTMLInputElement>('a').valueAsNumber;
@@ -91,7 +77,7 @@ subscribeButton.addEventListener('click', () => {
   chatFeed = client.subscribe('chat').subscribe({
     next: (payload) => {
       const item = document.createElement('li');
-      item.textContent = chatText(payload);
+      item.textContent = messageText(payload);
       chat.appendChild(item);
     },
     // A refusal, or the client closed for good: the feed is over, and may be subscribed again.
@@ -109,6 +95,18 @@ unsubscribeButton.addEventListener('click', () => {
   chatFeed?.unsubscribe();
   chatFeed = undefined;
   setSubscribed(false);
+});
+
+new RoomPanel(client, log, {
+  roomId: byId('room-id'),
+  join: byId('join'),
+  leave: byId('leave'),
+  notice: byId('room-notice'),
+  members: byId('members'),
+  messages: byId('room-messages'),
+  message: byId('room-message'),
+  send: byId('send-to-room'),
+  reply: byId('room-reply'),
 });
 
 byId('clear').addEventListener('click', () => log.clear());

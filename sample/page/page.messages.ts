@@ -16,6 +16,13 @@ export const PageText = {
   waiting: '…',
   subscribed: 'subscribed to chat',
   unsubscribed: 'unsubscribed from chat',
+  joinedRoom: (roomId: string) => `joined room ${roomId}`,
+  leftRoom: (channel: string) => `left ${channel}`,
+  /** A member that gave no display name (`?name=` in the page's URL): the start of its clientId. */
+  unnamedMember: (clientId: string) => `anonymous ${clientId.slice(0, 8)}`,
+  roomRecoveryFailed:
+    'Some messages of this room may be missing: the server could not replay what was sent while this page was disconnected (its history was lost, or the page was away too long).',
+  roomGap: '— some messages may be missing here —',
   mismatch: (serverHash: string) =>
     `This page was built for another version of the server's API (server contract ${serverHash.slice(0, 12)}…): reload it.`,
   /** A failed call or subscription: the error's code and message, and each invalid field's path and messages. */

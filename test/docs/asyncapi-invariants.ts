@@ -73,11 +73,13 @@ function operationProblems(document: AsyncApiDocument): string[] {
       }
     }
     const kind = operation['x-socketapi-kind'];
-    const expectsReply = kind !== 'publication';
+    // What the server sends by itself (publications, join/leave) has no reply; the rest is answered.
+    const sent = kind === 'publication' || kind === 'join' || kind === 'leave';
+    const expectsReply = !sent;
     if (expectsReply !== (operation.reply !== undefined)) {
       problems.push(`operation ${key} (${kind}): ${expectsReply ? 'no reply' : 'a reply on a publication'}`);
     }
-    if (operation.action !== (kind === 'publication' ? 'send' : 'receive')) {
+    if (operation.action !== (sent ? 'send' : 'receive')) {
       problems.push(`operation ${key} (${kind}): action ${operation.action}`);
     }
     if (!operation.reply) continue;
@@ -121,13 +123,16 @@ function handlerCoverage(document: AsyncApiDocument, registered: RegisteredNames
   for (const [key, operation] of Object.entries(document.operations)) {
     const name = operation['x-socketapi-name'];
     const channel = resolve(document, operation.channel.$ref) as { address: string | null } | undefined;
-    if (channel?.address !== null && channel?.address !== name) {
-      problems.push(`operation ${key}: its channel's address is ${channel?.address}, not ${name}`);
+    // A pattern channel (`rooms/:roomId`) has the address `rooms/{roomId}` and frames of any concrete name.
+    const address = name.replace(/(^|\/):([A-Za-z_][A-Za-z0-9_]*)(?=\/|$)/g, '$1{$2}');
+    if (channel?.address !== null && channel?.address !== address) {
+      problems.push(`operation ${key}: its channel's address is ${channel?.address}, not ${address}`);
     }
     for (const message of operation.messages) {
       const payload = (resolve(document, message.$ref) as { payload: Record<string, unknown> }).payload;
-      const channelField = (payload.properties as Record<string, { const?: unknown }>).channel;
-      if (channelField.const !== name) problems.push(`operation ${key}: its frame's channel is not ${name}`);
+      const channelField = (payload.properties as Record<string, { const?: unknown; pattern?: string }>).channel;
+      const fits = address === name ? channelField.const === name : channelField.pattern !== undefined;
+      if (!fits) problems.push(`operation ${key}: its frame's channel is not ${name}`);
     }
   }
   return problems;

@@ -1,20 +1,15 @@
 import 'reflect-metadata';
 import { Redis } from 'ioredis';
-import { RedisBroker, SocketApiEmitter, type RedisBrokerLogger } from '../../lib/index.js';
+import { RedisBroker, SocketApiEmitter } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { forceGc } from '../support/force-gc.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep } from '../support/wait.js';
 import { numsub } from './scale-app.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const MiB = 1024 * 1024;
 const gc = forceGc();
-
-function recordingLogger(): RedisBrokerLogger & { logs: string[]; warns: string[] } {
-  const logs: string[] = [];
-  const warns: string[] = [];
-  return { logs, warns, log: (m) => void logs.push(m), warn: (m) => void warns.push(m), error: () => undefined };
-}
 
 /** Bytes held by Buffers (ioredis's queued commands, the socket's write buffer) and the RSS. */
 function memory(): { buffers: number; rss: number } {

@@ -1,29 +1,15 @@
 import 'reflect-metadata';
 import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { RedisBroker, SocketApiEmitter, SocketApiModule, type RedisBrokerLogger } from '../../lib/index.js';
+import { RedisBroker, SocketApiEmitter, SocketApiModule } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, freePort, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 import { act, redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 type Item = { from: string; seq: number };
-
-/** A logger that keeps what it is told, by level. */
-function recordingLogger(): RedisBrokerLogger & { logs: string[]; warns: string[]; errors: string[] } {
-  const logs: string[] = [];
-  const warns: string[] = [];
-  const errors: string[] = [];
-  return {
-    logs,
-    warns,
-    errors,
-    log: (message) => void logs.push(message),
-    warn: (message) => void warns.push(message),
-    error: (message) => void errors.push(message),
-  };
-}
 
 /** Calls `emit` from one client, one after the other, until stopped; remembers what it published. */
 class Publisher {

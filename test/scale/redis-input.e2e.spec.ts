@@ -1,25 +1,14 @@
 import 'reflect-metadata';
 import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
-import {
-  RedisBroker,
-  SocketApiEmitter,
-  SocketApiModule,
-  type Channel,
-  type RedisBrokerLogger,
-} from '../../lib/index.js';
+import { RedisBroker, SocketApiEmitter, SocketApiModule, type Channel } from '../../lib/index.js';
 import { ChannelHub } from '../../lib/channels/channel-hub.js';
 import { useCleanup } from '../support/cleanup.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import { eventually, sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
 import { act, redisSubscribers, startInstance, subscriber, takeData, type Instance } from './scale-app.js';
-
-function recordingLogger(): RedisBrokerLogger & { warns: string[]; errors: string[] } {
-  const warns: string[] = [];
-  const errors: string[] = [];
-  return { warns, errors, log: () => undefined, warn: (m) => void warns.push(m), error: (m) => void errors.push(m) };
-}
+import { recordingLogger } from '../support/recording-logger.js';
 
 const SENDER = '0123456789abcdef';
 const frame = (data: unknown, channel = 'feed') => JSON.stringify({ type: 'data', channel, data });

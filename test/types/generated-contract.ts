@@ -5,8 +5,8 @@
  * call the compiler must refuse; were it accepted, the unused directive would itself be an error.
  */
 import type { Observable } from 'rxjs';
-import type { SocketApiClient, SocketApiContract } from '../../client/src/index.js';
-import type { ApiContract, CreateUserDto } from '../../sample/api-contract.js';
+import type { PresenceEvent, PresenceMember, SocketApiClient, SocketApiContract } from '../../client/src/index.js';
+import type { ApiContract, CreateUserDto, SentToRoomDto } from '../../sample/api-contract.js';
 import { contractHash } from '../../sample/api-contract.js';
 import { sampleClient } from '../../sample/typed-client.js';
 
@@ -50,6 +50,30 @@ export function generatedContractChecks(client: SocketApiClient<ApiContract> = s
   client.subscribe('chats');
   // @ts-expect-error: wrong subscribe data
   client.subscribe('chat', { message: 1 });
+  // The room pattern: any concrete room, its presence, and send_to_room's typed reply.
+  client.subscribe('rooms/42');
+  const roomId: string = 'lobby';
+  client.subscribe(`rooms/${roomId}`);
+  assertType<Equal<ReturnType<typeof client.action<'send_to_room'>>, Promise<SentToRoomDto>>>();
+  assertType<Equal<SentToRoomDto['offset'], number>>();
+  void client.action('send_to_room', { roomId: 'lobby', message: 'hi' });
+  void client.presence('rooms/1').then((members) => assertType<Equal<typeof members, PresenceMember<unknown>[]>>());
+  client
+    .presenceEvents(`rooms/${roomId}`)
+    .subscribe((event) => assertType<Equal<typeof event, PresenceEvent<unknown>>>());
+
+  // @ts-expect-error: `chat` has no presence
+  void client.presence('chat');
+  // @ts-expect-error: nor join/leave events
+  client.presenceEvents('chat');
+  // @ts-expect-error: a room is one segment of `rooms/`, not `room/`
+  client.subscribe('room/42');
+  // @ts-expect-error: the pattern names no room
+  client.subscribe('rooms');
+  // @ts-expect-error: a room id is a string
+  void client.action('send_to_room', { roomId: 42, message: 'hi' });
+  // @ts-expect-error: the message is required
+  void client.action('send_to_room', { roomId: 'lobby' });
   void client.action('add_numbers', { a: 1, b: 2 }).then((sum) => {
     // @ts-expect-error: the reply is a number
     const text: string = sum;

@@ -30,7 +30,7 @@ describe("the docs page's reading of the sample's document", () => {
   };
 
   it('groups the handlers by their first tag and finds the socket path', () => {
-    expect([...api.groups.keys()].sort()).toEqual(['admin', 'chat', 'math', 'users']);
+    expect([...api.groups.keys()].sort()).toEqual(['admin', 'chat', 'math', 'rooms', 'users']);
     expect(api.groups.get('chat')!.map((handler) => `${handler.kind} ${handler.name}`)).toEqual([
       'action send_message',
       'channel chat',

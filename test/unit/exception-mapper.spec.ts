@@ -8,7 +8,11 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import { SocketApiException, SocketApiValidationException } from '../../lib/protocol/errors.js';
+import {
+  HistoryUnavailableError,
+  SocketApiException,
+  SocketApiValidationException,
+} from '../../lib/protocol/errors.js';
 import { ErrorMessage } from '../../lib/protocol/socket-api.messages.js';
 import {
   httpStatusCode,
@@ -262,6 +266,16 @@ describe('mapException', () => {
     ])('%s', (_label, thrown) => {
       expect(mapException(thrown, 'handler')).toBeUndefined();
       expect(mapException(thrown, 'guard')).toBeUndefined();
+    });
+  });
+});
+
+describe('mapException: HistoryUnavailableError (issue 12)', () => {
+  it.each(ORIGINS)('is UNAVAILABLE with the protocol text, never the store details (origin %s)', (origin) => {
+    const exception = new HistoryUnavailableError('redis 10.0.0.5:6379 is down');
+    expect(mapException(exception, origin)).toEqual({
+      code: 'UNAVAILABLE',
+      message: 'Service temporarily unavailable.',
     });
   });
 });

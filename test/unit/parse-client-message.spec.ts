@@ -384,3 +384,66 @@ describe('withContext', () => {
     expect(error).toEqual({ code: 'C', message: 'm', channel: 'ch', id: 1 });
   });
 });
+
+describe('parseClientMessage: presence and recover (issue 12)', () => {
+  const BAD_RECOVER = {
+    code: 'INVALID_MESSAGE',
+    message: 'recover must be {"offset": an integer ≥ 0, "epoch": a string}',
+  };
+
+  it('accepts a presence query, which needs a channel', () => {
+    expect(accepted(json({ type: 'presence', channel: 'rooms/42', id: 2 }))).toEqual({
+      type: 'presence',
+      channel: 'rooms/42',
+      data: {},
+      id: 2,
+    });
+    expect(refused(json({ type: 'presence', id: 2 }))).toEqual({ ...CHANNEL_REQUIRED, id: 2 });
+  });
+
+  it('keeps the offset and epoch of a subscribe with recover, and nothing else of it', () => {
+    const recover = { offset: 5, epoch: 'k3x.9f2a', extra: true };
+    const message = accepted(json({ type: 'subscribe', channel: 'rooms/42', recover, id: 1 }));
+    expect(message.recover).toEqual({ offset: 5, epoch: 'k3x.9f2a' });
+  });
+
+  it('accepts offset 0, the largest safe integer and an epoch of 64 characters', () => {
+    for (const recover of [
+      { offset: 0, epoch: 'e' },
+      { offset: Number.MAX_SAFE_INTEGER, epoch: 'x'.repeat(64) },
+    ]) {
+      expect(accepted(json({ type: 'subscribe', channel: 'c', recover })).recover).toEqual(recover);
+    }
+  });
+
+  it.each([
+    ['null', null],
+    ['a number', 5],
+    ['a string', '5'],
+    ['an array', [5, 'e']],
+    ['without offset', { epoch: 'e' }],
+    ['without epoch', { offset: 1 }],
+    ['a negative offset', { offset: -1, epoch: 'e' }],
+    ['a fractional offset', { offset: 1.5, epoch: 'e' }],
+    ['an offset past the safe integers', { offset: 2 ** 53, epoch: 'e' }],
+    ['an offset as a string', { offset: '1', epoch: 'e' }],
+    ['an empty epoch', { offset: 1, epoch: '' }],
+    ['an epoch of 65 characters', { offset: 1, epoch: 'x'.repeat(65) }],
+    ['a numeric epoch', { offset: 1, epoch: 7 }],
+  ])('refuses a recover that is %s, echoing channel and id', (_label, recover) => {
+    expect(refused(json({ type: 'subscribe', channel: 'rooms/42', recover, id: 3 }))).toEqual({
+      ...BAD_RECOVER,
+      channel: 'rooms/42',
+      id: 3,
+    });
+  });
+
+  it('has no recover field on a subscribe without one', () => {
+    expect(accepted(json({ type: 'subscribe', channel: 'c' }))).not.toHaveProperty('recover');
+  });
+
+  it('ignores recover on other types, like any unknown field', () => {
+    const message = accepted(json({ type: 'unsubscribe', channel: 'c', recover: 'junk' }));
+    expect(message).not.toHaveProperty('recover');
+  });
+});

@@ -37,6 +37,8 @@ describe("PROTOCOL.md's texts all come from lib/protocol/socket-api.messages.ts"
       ErrorMessage.invalidParameters('action', '<name>'),
       ErrorMessage.invalidParameters('channel', '<name>'),
       ErrorMessage.nestedTooDeeply(32),
+      ErrorMessage.presenceDisabled('<name>'),
+      ErrorMessage.notSubscribed('<name>'),
     ];
     const documented = tableRows(protocol, '| situation | code | message |')
       .map(([, , message]) => firstCode(message))

@@ -9,11 +9,11 @@ import {
   type HistoryStore,
   type RemoteDelivery,
   type SocketApiBroker,
-  type StreamPosition,
   type StreamSink,
 } from '../../lib/index.js';
 import { seededRandom } from '../client/support/chaos-proxy.js';
 import { useCleanup } from '../support/cleanup.js';
+import { RecoveryChecker, type StreamFrame } from '../support/recovery-checker.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
@@ -49,75 +49,20 @@ class FeedChannel {
   }
 }
 
-interface Frame {
-  type: string;
-  id?: unknown;
-  offset?: number;
-  epoch?: string;
-  recovered?: boolean;
-  data?: { n?: number; initial?: boolean };
-}
+type Frame = StreamFrame<{ n?: number; initial?: boolean }>;
 
-/** One client's view across its connections, checked frame by frame. */
-class SoakClient {
-  position?: StreamPosition;
-  recovered = 0;
-  notRecovered = 0;
-  /** Publications it was told it could not recover (declared, never silent). */
-  declaredLost = 0;
-  readonly violations: string[] = [];
-
-  constructor(private readonly index: number) {}
-
-  /** The frames of one connection, in order; `asked` the position sent with its subscribe. */
-  check(frames: readonly Frame[], asked: StreamPosition | undefined): void {
-    let expected = this.position ? this.position.offset + 1 : undefined;
-    let awaitingInitial = false;
-    for (const frame of frames) {
-      if (frame.type === 'subscribed' && frame.id !== undefined) {
-        const top = { offset: frame.offset!, epoch: frame.epoch! };
-        if (asked !== undefined && frame.recovered === true) {
-          this.recovered++;
-          if (top.offset - asked.offset > SIZE) this.fail(`recovered from ${asked.offset} with top ${top.offset}`);
-          // The replay continues from where it was, in the stream `subscribed` names.
-          this.position = { offset: asked.offset, epoch: top.epoch };
-          continue;
-        }
-        if (asked !== undefined) {
-          this.notRecovered++;
-          if (top.offset - asked.offset <= SIZE) this.fail(`not recovered from ${asked.offset} with top ${top.offset}`);
-          this.declaredLost += top.offset - asked.offset;
-        }
-        // Fresh, or told it cannot recover: it starts over from the top, with the initial data.
-        this.position = top;
-        expected = top.offset + 1;
-        awaitingInitial = true;
-        continue;
-      }
-      if (frame.type === 'subscribed') {
-        // The server's own notice: the stream was born (recovered:true); a resync would be a loss.
-        if (frame.recovered !== true) this.fail(`resync notice ${JSON.stringify(frame)}`);
-        this.position = { offset: frame.offset!, epoch: frame.epoch! };
-        continue;
-      }
-      if (frame.type !== 'data') {
-        this.fail(`unexpected frame ${JSON.stringify(frame)}`);
-        continue;
-      }
-      if (frame.offset === undefined) {
-        if (!awaitingInitial) this.fail('initial data after a recovery');
-        awaitingInitial = false;
-        continue;
-      }
-      if (frame.offset !== expected) this.fail(`offset ${frame.offset}, expected ${String(expected)}`);
-      if (frame.data?.n !== frame.offset) this.fail(`offset ${frame.offset} carries ${JSON.stringify(frame.data)}`);
-      expected = frame.offset + 1;
-      this.position = { offset: frame.offset, epoch: this.position!.epoch };
-    }
+/** One client's view across its connections: each publication carries its offset as `n`. */
+class SoakClient extends RecoveryChecker<{ n?: number; initial?: boolean }> {
+  constructor(index: number) {
+    super(SIZE, `client ${index}`);
   }
 
-  private fail(problem: string): void {
-    if (this.violations.length < 5) this.violations.push(`client ${this.index}: ${problem}`);
+  protected publication(offset: number, data: { n?: number } | undefined): void {
+    if (data?.n !== offset) this.fail(`offset ${offset} carries ${JSON.stringify(data)}`);
+  }
+
+  protected isInitialData(data: { initial?: boolean } | undefined): boolean {
+    return data?.initial === true;
   }
 }
 

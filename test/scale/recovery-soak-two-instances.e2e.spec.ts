@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import type { StreamPosition } from '../../lib/index.js';
 import { seededRandom } from '../client/support/chaos-proxy.js';
 import { useCleanup } from '../support/cleanup.js';
+import { RecoveryChecker, type StreamFrame } from '../support/recovery-checker.js';
 import { describeWithRedis, RedisServer } from '../support/redis-server.js';
 import type { TestApp } from '../support/test-app.js';
 import { sleep } from '../support/wait.js';
@@ -26,83 +26,26 @@ const CLIENTS = 12;
 /** Publications per second to each room: the window (50) is 0.5 s; away ≤ 100 ms is inside it, ≥ 1.5 s after it. */
 const RATE = 100;
 
-interface Frame {
-  type: string;
-  id?: unknown;
-  offset?: number;
-  epoch?: string;
-  recovered?: boolean;
-  data?: { tag?: string; initial?: string };
-}
+type Frame = StreamFrame<{ tag?: string; initial?: string }>;
 
-/** One client's view across its connections (to either instance), checked frame by frame. */
-class SoakClient {
-  position?: StreamPosition;
-  recovered = 0;
-  notRecovered = 0;
-  /** Every publication it got, `offset → tag`, checked against what the publishers were told at the end. */
+/** One client's view across its connections (to either instance): what it got, checked against the publishers' record at the end. */
+class SoakClient extends RecoveryChecker<{ tag?: string; initial?: string }> {
+  /** Every publication it got, `offset → tag`. */
   readonly received: Array<{ offset: number; tag: string }> = [];
-  readonly violations: string[] = [];
 
   constructor(
     readonly index: number,
     readonly room: string,
-  ) {}
-
-  /** The frames of one connection, in order; `asked` the position sent with its subscribe. */
-  check(frames: readonly Frame[], asked: StreamPosition | undefined): void {
-    let expected = this.position ? this.position.offset + 1 : undefined;
-    let awaitingInitial = false;
-    for (const frame of frames) {
-      if (frame.type === 'join' || frame.type === 'leave') continue; // the other clients of the room
-      if (frame.type === 'subscribed' && frame.id !== undefined) {
-        const top = { offset: frame.offset!, epoch: frame.epoch! };
-        if (asked !== undefined && frame.recovered === true) {
-          this.recovered++;
-          if (top.epoch !== asked.epoch) this.fail(`recovered into epoch ${top.epoch} from ${asked.epoch}`);
-          if (top.offset - asked.offset > ROOM_HISTORY_SIZE)
-            this.fail(`recovered from ${asked.offset} to ${top.offset}`);
-          this.position = asked;
-          continue;
-        }
-        if (asked !== undefined) {
-          this.notRecovered++;
-          if (frame.recovered !== false) this.fail(`a recover answered ${JSON.stringify(frame)}`);
-          if (top.offset - asked.offset <= ROOM_HISTORY_SIZE) {
-            this.fail(`not recovered from ${asked.offset} with top ${top.offset}`);
-          }
-        }
-        // Fresh, or told it cannot recover: it starts over from the top, with the initial data (nothing replayed).
-        this.position = top;
-        expected = top.offset + 1;
-        awaitingInitial = true;
-        continue;
-      }
-      if (frame.type === 'subscribed') {
-        // The server's own notice: the stream was born (recovered:true); a resync would be a loss (Redis stays up).
-        if (frame.recovered !== true) this.fail(`resync notice ${JSON.stringify(frame)}`);
-        this.position = { offset: frame.offset!, epoch: frame.epoch! };
-        continue;
-      }
-      if (frame.type !== 'data') {
-        this.fail(`unexpected frame ${JSON.stringify(frame)}`);
-        continue;
-      }
-      if (frame.offset === undefined) {
-        if (!awaitingInitial || frame.data?.initial !== this.room) this.fail(`initial data ${JSON.stringify(frame)}`);
-        awaitingInitial = false;
-        continue;
-      }
-      if (awaitingInitial) this.fail(`publication ${frame.offset} before the initial data`);
-      if (frame.offset !== expected) this.fail(`offset ${frame.offset}, expected ${String(expected)}`);
-      this.received.push({ offset: frame.offset, tag: frame.data?.tag ?? '' });
-      expected = frame.offset + 1;
-      this.position = { offset: frame.offset, epoch: this.position!.epoch };
-    }
+  ) {
+    super(ROOM_HISTORY_SIZE, `client ${index} (${room})`);
   }
 
-  fail(problem: string): void {
-    if (this.violations.length < 5) this.violations.push(`client ${this.index} (${this.room}): ${problem}`);
+  protected publication(offset: number, data: { tag?: string } | undefined): void {
+    this.received.push({ offset, tag: data?.tag ?? '' });
+  }
+
+  protected isInitialData(data: { initial?: string } | undefined): boolean {
+    return data?.initial === this.room;
   }
 }
 

@@ -83,6 +83,8 @@ describe('resolveOptions', () => {
       connectTimeoutMs: 5000,
       maxPendingBytes: 4194304,
       maxMessageBytes: 4194304,
+      presenceTtlMs: 15000,
+      presenceIntervalMs: 5000,
     };
     expect(resolve({ redis: 'redis://h:6379' }).resolved.redis).toEqual({
       connection: 'redis://h:6379',
@@ -92,7 +94,7 @@ describe('resolveOptions', () => {
     const options = { host: 'h', port: 6380 };
     expect(resolve({ redis: options }).resolved.redis).toEqual({ connection: options, ...defaults, secret: undefined });
     const { resolved, warnings } = resolve({
-      redis: { connection: 'redis://h', prefix: 'app', secret: 's', maxMessageBytes: 9 },
+      redis: { connection: 'redis://h', prefix: 'app', secret: 's', maxMessageBytes: 9, presenceTtlMs: 4000 },
     });
     expect(resolved.redis).toEqual({
       ...defaults,
@@ -100,6 +102,7 @@ describe('resolveOptions', () => {
       prefix: 'app',
       secret: 's',
       maxMessageBytes: 9,
+      presenceTtlMs: 4000,
     });
     expect(warnings).toEqual([]);
   });
@@ -120,6 +123,8 @@ describe('resolveOptions', () => {
       secret: 'shh',
       maxPendingBytes: 1000,
       maxMessageBytes: 2000,
+      presenceTtlMs: 15000,
+      presenceIntervalMs: 5000,
     });
     expect(warnings).toEqual([
       "Option 'redisPrefix' is deprecated and will be removed in 1.0: use redis: { connection, prefix } instead.",

@@ -149,6 +149,11 @@ describe('validateOptions', () => {
       'redis.maxMessageBytes must be an integer ≥ 1 (bytes), got 1.5',
     ],
     [
+      'a negative redis.presenceTtlMs',
+      { redis: { connection: 'redis://h', presenceTtlMs: -1 } },
+      'redis.presenceTtlMs',
+    ],
+    [
       'an old Redis option beside the settings object',
       { redis: { connection: 'redis://h' }, redisSecret: 's' },
       'redisSecret cannot be combined with redis: { connection }: use redis.secret',

@@ -143,8 +143,10 @@ export class RedisHistoryStore implements HistoryStore {
           return { offset: Number(top), epoch };
         },
         (error: unknown) => {
-          this.link.release(size, client.status === 'ready');
-          return this.appendFailed(channel, client.status === 'ready' ? 'error' : 'down', error);
+          // Refused by Redis, or lost with the connection (its socket may have ended before ioredis's status says so).
+          const connected = client.status === 'ready' && client.stream.writable;
+          this.link.release(size, connected);
+          return this.appendFailed(channel, connected ? 'error' : 'down', error);
         },
       );
   }

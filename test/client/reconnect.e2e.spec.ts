@@ -320,7 +320,9 @@ describe('client backoff against a server that closes connections', () => {
     );
     await waitFor(() => server.opens.length >= 5, { timeoutMs: 10_000 });
     const gaps = server.opens.slice(1).map((at, n) => at - server.closes[n]);
-    // Reset, each gap is ~100 ms; not reset, they would be ~100, 200, 400, 800 ms.
-    expect(Math.max(...gaps)).toBeLessThan(350);
+    // Reset, each gap is ~100 ms; not reset, they would be ~100, 200, 400, 800 ms. The second largest is
+    // compared, so that one gap stretched by a busy machine (611 ms once in CI) does not decide.
+    const secondLargest = [...gaps].sort((x, y) => x - y)[gaps.length - 2];
+    expect(secondLargest).toBeLessThan(350);
   });
 });

@@ -449,6 +449,8 @@ describe('graceful shutdown', () => {
   it('while the app drains, a new upgrade is refused with HTTP 503, and the open client still gets its reply then 1001', async () => {
     const t = cleanup.track(await app({}));
     const service = t.app.get(LivenessService);
+    // Should an expectation fail before the release, the app's close must not wait out the drain's 10 s.
+    cleanup.add(() => service.gate?.release());
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
     client.send({ type: 'action', channel: 'gated', id: 7 });

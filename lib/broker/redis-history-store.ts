@@ -9,11 +9,15 @@ import type {
 import { historyPublicationTooLarge, historyUnreachable } from '../logging/log.messages.js';
 import { HistoryUnavailableError } from '../protocol/errors.js';
 import { canRecover, emptyStreamToken, type StreamMeta } from '../channels/recovery-check.js';
+import { CommandDeadline } from './command-deadline.js';
 import { APPEND_SCRIPT, READ_SCRIPT } from './redis-history-scripts.js';
 import type { StreamEnvelope } from './stream-envelope.js';
 
-/** Why a history operation could not be done: Redis unreachable, not answering fast enough, or an error reply. */
-export type HistoryFailure = 'down' | 'backlog' | 'error';
+/**
+ * Why a history operation could not be done: Redis unreachable, not answering fast enough (the window
+ * is full), an error reply, or no answer within `commandTimeoutMs` (the append may still run later).
+ */
+export type HistoryFailure = 'down' | 'backlog' | 'error' | 'timeout';
 
 /** What the store needs of the broker that owns it (the broker's connection, bounds and bookkeeping). */
 export interface RedisHistoryLink {
@@ -27,6 +31,8 @@ export interface RedisHistoryLink {
   /** Gives the room back once Redis answered (`answered`) or the command failed. */
   release(size: number, answered: boolean): void;
   readonly maxMessageBytes: number;
+  /** How long a caller waits for Redis's answer to one command (`commandTimeoutMs`). */
+  readonly commandTimeoutMs: number;
   redisChannel(channel: string): string;
   /** An append failed: counted and logged by the broker (once per outage). */
   appendFailed(channel: string, failure: HistoryFailure, error?: unknown): void;
@@ -64,6 +70,11 @@ const INCARNATION_LENGTH = 12;
  * - While Redis is down (or not answering within the broker's `maxPendingBytes`), `append` rejects at once
  *   with `HistoryUnavailableError`: nothing is queued, and nothing goes out without an offset. An append in
  *   flight when the connection drops rejects too, though Redis may have run it (at most once, never twice).
+ * - Every command's caller waits at most `commandTimeoutMs` (a Redis that accepts TCP but does not answer):
+ *   `read` and `touch` then reject with `HistoryUnavailableError`, and so does `append`, whose script may
+ *   still run when Redis answers: the publication is then stored and delivered, though reported failed.
+ *   What waits for Redis stays bounded meanwhile: an append's room in the window is given back only
+ *   when Redis answers or the connection drops.
  */
 export class RedisHistoryStore implements HistoryStore {
   private client?: Redis & HistoryCommands;
@@ -77,7 +88,11 @@ export class RedisHistoryStore implements HistoryStore {
    */
   incarnationRead: Promise<void> = Promise.resolve();
 
-  constructor(private readonly link: RedisHistoryLink) {}
+  private readonly deadline: CommandDeadline;
+
+  constructor(private readonly link: RedisHistoryLink) {
+    this.deadline = new CommandDeadline(link.commandTimeoutMs);
+  }
 
   /** Uses `client` (the broker's publisher) from now on; returns what stops listening to it. */
   attach(client: Redis): () => void {
@@ -124,7 +139,9 @@ export class RedisHistoryStore implements HistoryStore {
     }
     if (!this.link.reserve(size)) return this.appendFailed(channel, 'backlog');
     this.link.usedHistory(channel);
-    return client
+    // Once the caller was told it failed, a late failure of the command is not reported again.
+    let timedOut = false;
+    const appended = client
       .socketApiHistoryAppend(
         this.streamKey(channel),
         this.metaKey(channel),
@@ -146,9 +163,15 @@ export class RedisHistoryStore implements HistoryStore {
           // Refused by Redis, or lost with the connection (its socket may have ended before ioredis's status says so).
           const connected = client.status === 'ready' && client.stream.writable;
           this.link.release(size, connected);
+          if (timedOut) return Promise.reject(unavailable(channel, error));
           return this.appendFailed(channel, connected ? 'error' : 'down', error);
         },
       );
+    return this.deadline.race(appended, (error) => {
+      timedOut = true;
+      this.link.appendFailed(channel, 'timeout', error);
+      return unavailable(channel, error);
+    });
   }
 
   async read(channel: string, since: StreamPosition | undefined, limits: HistoryLimits): Promise<HistoryRead> {
@@ -158,11 +181,13 @@ export class RedisHistoryStore implements HistoryStore {
     this.link.usedHistory(channel);
     let reply: ReadReply;
     try {
-      reply = await client.socketApiHistoryRead(
-        this.streamKey(channel),
-        this.metaKey(channel),
-        since?.offset ?? -1,
-        since?.epoch ?? '',
+      reply = await this.deadline.race(
+        client.socketApiHistoryRead(
+          this.streamKey(channel),
+          this.metaKey(channel),
+          since?.offset ?? -1,
+          since?.epoch ?? '',
+        ),
       );
     } catch (error) {
       throw unavailable(channel, error);
@@ -197,7 +222,7 @@ export class RedisHistoryStore implements HistoryStore {
     if (!client || client.status !== 'ready') throw unavailable(channel);
     try {
       // PEXPIRE never creates a key: a meta already gone stays gone.
-      await client.pexpire(this.metaKey(channel), limits.metaTtlMs);
+      await this.deadline.race(client.pexpire(this.metaKey(channel), limits.metaTtlMs));
     } catch (error) {
       throw unavailable(channel, error);
     }
@@ -219,7 +244,7 @@ export class RedisHistoryStore implements HistoryStore {
   /** INFO server's `run_id`: it changes when Redis restarts (and so, without persistence, loses every stream). */
   private readIncarnation(client: Redis): void {
     this.incarnation = undefined;
-    this.incarnationRead = client.info('server').then(
+    const read = client.info('server').then(
       (info) => {
         const runId = /^run_id:([0-9a-f]+)/m.exec(info)?.[1];
         if (runId === undefined || client.status !== 'ready') return;
@@ -228,6 +253,8 @@ export class RedisHistoryStore implements HistoryStore {
       },
       () => undefined, // the connection dropped: read again on the next `ready`
     );
+    // `connect()` waits for it no longer than for any command; a late answer still makes the store usable.
+    this.incarnationRead = this.deadline.race(read).catch(() => undefined);
   }
 }
 

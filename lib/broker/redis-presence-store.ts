@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { PresenceMember, PresenceStore } from '../interfaces/channel-stream.interface.js';
 import { ThrottledWarning, type WarningSink } from '../logging/throttled-warning.js';
+import { DEFAULTS } from '../options/defaults.js';
+import { CommandDeadline } from './command-deadline.js';
 import { presenceHeader } from './presence-envelope.js';
 import { PresenceScripts, presenceKeys } from './redis-presence-scripts.js';
 
@@ -22,6 +24,12 @@ export interface RedisPresenceStoreOptions {
    * @default 5_000
    */
   readonly intervalMs?: number;
+  /**
+   * How long a caller waits for Redis's answer to one script: `list` then rejects, `join` and `leave`
+   * resolve (the next refresh writes again what this instance holds).
+   * @default 5_000
+   */
+  readonly commandTimeoutMs?: number;
   readonly logger: WarningSink;
 }
 
@@ -44,7 +52,9 @@ interface LocalChannel {
  * subscriber of the channel (no one else would see it).
  *
  * While Redis cannot be reached, `join` and `leave` still resolve (the member is kept or dropped
- * here; the next refresh writes it, a `join` again for a member Redis lost), `list` rejects.
+ * here; the next refresh writes it, a `join` again for a member Redis lost), `list` rejects. The
+ * same while Redis does not answer (stopped, a stalled host), after `commandTimeoutMs`: the scripts
+ * still queued then run when it answers, in order, so a join is never run after its leave.
  */
 export class RedisPresenceStore implements PresenceStore {
   readonly ttlMs: number;
@@ -53,6 +63,7 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly local = new Map<string, LocalChannel>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly failures: ThrottledWarning;
+  private readonly deadline: CommandDeadline;
   private timer?: NodeJS.Timeout;
   private refreshing = false;
   private closed = false;
@@ -66,6 +77,7 @@ export class RedisPresenceStore implements PresenceStore {
           'so that a live member is refreshed before it expires.',
       );
     }
+    this.deadline = new CommandDeadline(options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs);
     this.header = presenceHeader(options.senderId);
     this.failures = new ThrottledWarning(options.logger);
   }
@@ -181,7 +193,9 @@ export class RedisPresenceStore implements PresenceStore {
     return client?.status === 'ready' ? client : undefined;
   }
 
-  private track<T>(promise: Promise<T>): Promise<T> {
+  /** The script's outcome within `commandTimeoutMs`, kept until then for `close()` to wait for. */
+  private track<T>(command: Promise<T>): Promise<T> {
+    const promise = this.deadline.race(command);
     this.inFlight.add(promise);
     const forget = () => this.inFlight.delete(promise);
     promise.then(forget, forget);

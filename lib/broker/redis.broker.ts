@@ -6,6 +6,7 @@ import type {
   RedisBrokerStats,
 } from '../interfaces/redis-broker-options.interface.js';
 import { byteLimit } from './byte-limit.js';
+import { CommandDeadline } from './command-deadline.js';
 import { PublishWindow } from './publish-window.js';
 import {
   closeRedisClient,
@@ -26,6 +27,7 @@ import type { HistoryStore, PresenceStore, StreamSink } from '../interfaces/chan
 import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import {
   historyAppendError,
+  historyAppendTimedOut,
   historyFailedDuringBacklog,
   historyFailedDuringOutage,
   historyNotListening,
@@ -140,6 +142,8 @@ export class RedisBroker implements SocketApiBroker {
   private resubscribeNeeded = false;
 
   private readonly settings: ResolvedRedisSettings;
+  /** How long a subscribe to a channel with history waits for Redis's SUBSCRIBE acknowledgement (`commandTimeoutMs`). */
+  private readonly deadline: CommandDeadline;
 
   constructor(options: RedisBrokerOptions) {
     this.logger = options.logger ?? new Logger('SocketApiRedisBroker');
@@ -158,6 +162,7 @@ export class RedisBroker implements SocketApiBroker {
     this.oversized = new ThrottledWarning(this.logger);
     this.historyErrors = new ThrottledWarning(this.logger);
     this.streamEnvelope = new StreamEnvelope(this.instanceId, options.secret);
+    this.deadline = new CommandDeadline(this.settings.commandTimeoutMs);
     this.historyStore = new RedisHistoryStore(this.historyLink());
     this.presenceStore = new RedisPresenceStore({
       client: () => this.publisher,
@@ -165,6 +170,7 @@ export class RedisBroker implements SocketApiBroker {
       senderId: this.instanceId,
       ttlMs: this.settings.presenceTtlMs,
       intervalMs: this.settings.presenceIntervalMs,
+      commandTimeoutMs: this.settings.commandTimeoutMs,
       logger: this.logger,
     });
   }
@@ -268,16 +274,27 @@ export class RedisBroker implements SocketApiBroker {
   /**
    * Resolves once Redis acknowledged this instance's SUBSCRIBE to `channel` (watched), so that every
    * publication stored after that reaches this instance. Rejects `HistoryUnavailableError` while Redis is
-   * down (or when the connection drops before the acknowledgement), an `Error` when `channel` is not watched.
+   * down, not answering within `commandTimeoutMs` (or when the connection drops before the acknowledgement),
+   * an `Error` when `channel` is not watched.
    */
   listening(channel: string): Promise<void> {
     if (!this.watched.has(channel)) return Promise.reject(new Error(historyNotListening(channel)));
     if (this.subscriber?.status !== 'ready') return Promise.reject(this.unavailable(channel));
     if (this.listeningTo.has(channel)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    let listener!: { resolve: () => void; reject: (error: Error) => void };
+    const acknowledged = new Promise<void>((resolve, reject) => {
+      listener = { resolve, reject };
       const waiting = this.awaitingListen.get(channel);
-      if (waiting) waiting.push({ resolve, reject });
-      else this.awaitingListen.set(channel, [{ resolve, reject }]);
+      if (waiting) waiting.push(listener);
+      else this.awaitingListen.set(channel, [listener]);
+    });
+    return this.deadline.race(acknowledged, () => {
+      // Given up: not kept until Redis answers (a client retrying against a hung Redis would pile them up).
+      const waiting = this.awaitingListen.get(channel) ?? [];
+      const index = waiting.indexOf(listener);
+      if (index >= 0) waiting.splice(index, 1);
+      if (waiting.length === 0) this.awaitingListen.delete(channel);
+      return this.unavailable(channel);
     });
   }
 
@@ -599,6 +616,7 @@ export class RedisBroker implements SocketApiBroker {
       reserve: (size) => this.window.acquire(size),
       release: (size, answered) => this.released(size, answered),
       maxMessageBytes: this.envelope.maxMessageBytes,
+      commandTimeoutMs: this.settings.commandTimeoutMs,
       redisChannel: (channel) => this.redisChannel(channel),
       appendFailed: (channel, failure, error) => this.historyAppendFailed(channel, failure, error),
       usedHistory: (channel) => {
@@ -618,6 +636,10 @@ export class RedisBroker implements SocketApiBroker {
     this.counters.historyFailed++;
     if (failure === 'backlog') return;
     if (failure === 'down' && (this.outage || !this.started || this.closed)) return;
+    if (failure === 'timeout') {
+      const timeoutMs = this.settings.commandTimeoutMs;
+      return this.historyErrors.report((count) => historyAppendTimedOut(count, channel, timeoutMs));
+    }
     const reason = error instanceof Error ? error.message : failure === 'down' ? 'not connected' : 'too large';
     this.historyErrors.report((count) => historyAppendError(count, channel, reason));
   }

@@ -64,6 +64,16 @@ export interface RedisSettings {
    * @default 5000
    */
   presenceIntervalMs?: number;
+  /**
+   * How long a caller waits for Redis to answer one command of the history and presence stores (and a
+   * subscribe to a channel with history, for Redis's SUBSCRIBE acknowledgement). Past it, against a
+   * Redis that accepts TCP but does not answer (stopped, a stalled host), the client gets `UNAVAILABLE`
+   * (subscribe, `presence` query, an action awaiting its publication) and the HTTP bridge answers 503.
+   * A history publication reported failed this way may still be stored and delivered once Redis
+   * answers: its script was sent, and is not withdrawn.
+   * @default 5000
+   */
+  commandTimeoutMs?: number;
 }
 
 /** `RedisSettings` as spelled before 0.2: the connection under `redis`. Accepted, with a deprecation warning. */

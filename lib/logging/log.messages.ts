@@ -42,6 +42,19 @@ export const historyAppendError = (count: number, channel: string, reason: strin
   `${count} publication(s) to channels with history failed (latest on '${channel}': ${reason}); they were ` +
   'rejected, not sent.';
 
+/** A Redis command of the history or presence store not answered within `commandTimeoutMs` (its caller gave up). */
+export const redisCommandTimedOut = (timeoutMs: number): string =>
+  `Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`;
+
+/** History publications whose append Redis did not answer in time (throttled): failed for the caller, maybe stored later. */
+export const historyAppendTimedOut = (count: number, channel: string, timeoutMs: number): string =>
+  `${count} publication(s) to channels with history got no answer from Redis within ${timeoutMs} ms ` +
+  `(latest on '${channel}'): reported failed, though Redis may still store and deliver them when it answers.`;
+
+/** `commandTimeoutMs` given to `RedisBroker` directly (the module's options are checked at startup). */
+export const invalidCommandTimeout = (value: unknown): string =>
+  `RedisBroker: commandTimeoutMs must be a whole number of milliseconds from 1 to 2147483647, got ${String(value)}.`;
+
 /** The message of the `HistoryUnavailableError` of a history store operation (never sent to clients). */
 export const historyUnreachable = (channel: string): string =>
   `The history of '${channel}' cannot be reached (Redis is down or not answering).`;

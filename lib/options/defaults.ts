@@ -36,5 +36,6 @@ export const DEFAULTS = {
     maxMessageBytes: 4 * 1024 * 1024,
     presenceTtlMs: 15_000,
     presenceIntervalMs: 5_000,
+    commandTimeoutMs: 5_000,
   },
 } as const;

@@ -30,6 +30,7 @@ export interface ResolvedRedisSettings {
   maxMessageBytes: number;
   presenceTtlMs: number;
   presenceIntervalMs: number;
+  commandTimeoutMs: number;
 }
 
 export interface ResolvedBroadcastOptions {

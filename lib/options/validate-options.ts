@@ -178,6 +178,7 @@ const redisSettings = objectOf<RedisSettings>(
     maxMessageBytes: integer(1, ' (bytes)'),
     presenceTtlMs: duration(1),
     presenceIntervalMs: duration(1),
+    commandTimeoutMs: duration(1),
   },
   ['connection'],
 );

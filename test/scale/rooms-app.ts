@@ -56,6 +56,10 @@ export interface RoomsInstanceOptions {
   prefix: string;
   presenceTtlMs?: number;
   presenceIntervalMs?: number;
+  /** `redis.commandTimeoutMs`. */
+  commandTimeoutMs?: number;
+  /** Serves the HTTP bridge (`broadcast: {}`). */
+  broadcast?: boolean;
   port?: number;
 }
 
@@ -66,11 +70,13 @@ export function startRoomsInstance(options: RoomsInstanceOptions): Promise<TestA
       imports: [
         SocketApiModule.forRoot({
           heartbeat: false,
+          broadcast: options.broadcast ? {} : undefined,
           redis: {
             connection: options.redisUrl,
             prefix: options.prefix,
             presenceTtlMs: options.presenceTtlMs,
             presenceIntervalMs: options.presenceIntervalMs,
+            commandTimeoutMs: options.commandTimeoutMs,
           },
         }),
       ],

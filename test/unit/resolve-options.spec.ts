@@ -85,6 +85,7 @@ describe('resolveOptions', () => {
       maxMessageBytes: 4194304,
       presenceTtlMs: 15000,
       presenceIntervalMs: 5000,
+      commandTimeoutMs: 5000,
     };
     expect(resolve({ redis: 'redis://h:6379' }).resolved.redis).toEqual({
       connection: 'redis://h:6379',
@@ -125,6 +126,7 @@ describe('resolveOptions', () => {
       maxMessageBytes: 2000,
       presenceTtlMs: 15000,
       presenceIntervalMs: 5000,
+      commandTimeoutMs: 5000,
     });
     expect(warnings).toEqual([
       "Option 'redisPrefix' is deprecated and will be removed in 1.0: use redis: { connection, prefix } instead.",

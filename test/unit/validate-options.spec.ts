@@ -154,6 +154,11 @@ describe('validateOptions', () => {
       'redis.presenceTtlMs',
     ],
     [
+      'a zero redis.commandTimeoutMs',
+      { redis: { connection: 'redis://h', commandTimeoutMs: 0 } },
+      'redis.commandTimeoutMs must be a whole number of milliseconds from 1 to 2147483647 (about 24.8 days), got 0',
+    ],
+    [
       'an old Redis option beside the settings object',
       { redis: { connection: 'redis://h' }, redisSecret: 's' },
       'redisSecret cannot be combined with redis: { connection }: use redis.secret',

@@ -13,14 +13,6 @@ export function redisCli(args: readonly string[], timeoutMs = 20_000): string {
   return result.stdout;
 }
 
-/** One node's `CLUSTER NODES`/`INFO` view as the tests need it. */
-export interface ClusterNodeInfo {
-  port: number;
-  role: 'master' | 'slave';
-  /** The node id. */
-  id: string;
-}
-
 /**
  * A real Redis Cluster for one test file: `masters` masters, one replica each, every node a `RedisServer`
  * (free loopback port, explicit cluster bus port: the default port + 10000 can collide with another test's
@@ -30,6 +22,7 @@ export class RedisCluster {
   private constructor(
     readonly nodes: RedisServer[],
     private readonly dir: string,
+    private readonly masters: number,
   ) {}
 
   /** The nodes as ioredis's `Cluster` takes them (any of them is enough to discover the others). */
@@ -41,7 +34,7 @@ export class RedisCluster {
   static async start(masters = 3, timeoutMs = 30_000): Promise<RedisCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'socketapi-cluster-'));
     const nodes: RedisServer[] = [];
-    const cluster = new RedisCluster(nodes, dir);
+    const cluster = new RedisCluster(nodes, dir, masters);
     try {
       for (let index = 0; index < masters * 2; index++) {
         const busPort = await freePort();
@@ -74,7 +67,7 @@ export class RedisCluster {
     return cluster;
   }
 
-  /** Every running node says `cluster_state:ok`, there are `masters` masters, and every replica's link is up. */
+  /** Every running node says `cluster_state:ok`, there are as many masters as at the start, and every replica's link is up. */
   async waitHealthy(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -82,19 +75,6 @@ export class RedisCluster {
       if (Date.now() > deadline) throw new Error(`the cluster is not healthy after ${timeoutMs} ms:\n${this.describe()}`);
       await sleep(100);
     }
-  }
-
-  /** The running nodes, with their roles. */
-  roles(): ClusterNodeInfo[] {
-    const infos: ClusterNodeInfo[] = [];
-    for (const node of this.nodes) {
-      if (!node.running) continue;
-      const info = this.info(node.port, 'replication');
-      const role = /^role:(\w+)/m.exec(info)?.[1] === 'master' ? 'master' : 'slave';
-      const id = redisCli(['-p', String(node.port), 'cluster', 'myid']).trim();
-      infos.push({ port: node.port, role, id });
-    }
-    return infos;
   }
 
   /** The port of the master that owns `slot` now (by `CLUSTER SLOTS` of a running node). */
@@ -111,6 +91,24 @@ export class RedisCluster {
       }
     }
     throw new Error(`no master owns slot ${slot}:\n${table}`);
+  }
+
+  /** The hash slot of `key` (`CLUSTER KEYSLOT`). */
+  keySlot(key: string): number {
+    const node = this.nodes.find((candidate) => candidate.running)!;
+    return Number(redisCli(['-p', String(node.port), 'cluster', 'keyslot', key]).trim());
+  }
+
+  /** The port of a running replica of the master on `masterPort`. */
+  replicaOf(masterPort: number): number {
+    for (const node of this.nodes) {
+      if (!node.running || node.port === masterPort) continue;
+      const replication = this.info(node.port, 'replication');
+      if (/^role:slave/m.test(replication) && new RegExp(`^master_port:${masterPort}\\b`, 'm').test(replication)) {
+        return node.port;
+      }
+    }
+    throw new Error(`no running replica of the master on port ${masterPort}`);
   }
 
   /** The node on `port`. */
@@ -139,7 +137,7 @@ export class RedisCluster {
         return false;
       }
     }
-    return masters === this.nodes.length / 2;
+    return masters === this.masters;
   }
 
   private info(port: number, section: string): string {

@@ -43,9 +43,7 @@ type AppendReply = [top: number, epoch: string];
  * `[now, incarnation]`, or `[now, incarnation, epoch, top, createdAt, metaIncarnation, firstRetained, entries]`
  * (see READ_SCRIPT).
  */
-type ReadReply =
-  | [string, string]
-  | [string, string, string, string, string, string, string, Array<[string, string[]]>];
+type ReadReply = [string, string] | [string, string, string, string, string, string, string, Array<[string, string[]]>];
 
 interface HistoryCommands {
   socketApiHistoryAppend(stream: string, meta: string, ...args: Array<string | number>): Promise<AppendReply>;
@@ -106,7 +104,10 @@ export class RedisHistoryStore implements HistoryStore {
 
   /** Uses `client` (the broker's publisher) from now on; returns what stops listening to it. */
   attach(client: RedisOrCluster): () => void {
-    client.defineCommand('socketApiHistoryAppend', { numberOfKeys: 2, lua: appendScript(this.link.pubSub.publishCommand) });
+    client.defineCommand('socketApiHistoryAppend', {
+      numberOfKeys: 2,
+      lua: appendScript(this.link.pubSub.publishCommand),
+    });
     client.defineCommand('socketApiHistoryRead', { numberOfKeys: 2, lua: READ_SCRIPT });
     this.client = client as RedisOrCluster & HistoryCommands;
     const onReady = () => this.readIncarnation(client);

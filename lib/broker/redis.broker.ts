@@ -267,7 +267,9 @@ export class RedisBroker implements SocketApiBroker {
     this.listen(this.subscriber, true);
     if (isClusterClient(this.subscriber)) this.followTopology(this.subscriber);
     this.detach.push(this.historyStore.attach(this.publisher));
-    this.subscriber.on(this.pubSub.messageEvent, (channel: Buffer, message: Buffer) => this.onMessage(channel, message));
+    this.subscriber.on(this.pubSub.messageEvent, (channel: Buffer, message: Buffer) =>
+      this.onMessage(channel, message),
+    );
     startConnecting(this.publisher);
     startConnecting(this.subscriber);
     const timeoutMs = this.settings.connectTimeoutMs;
@@ -509,7 +511,12 @@ export class RedisBroker implements SocketApiBroker {
       const stale = [...this.shardSubscribed].filter((channel) => !this.watched.has(channel));
       for (const channel of stale) this.shardSubscribed.delete(channel);
       if (stale.length > 0) {
-        this.pubSub.unsubscribe(subscriber, stale.map((channel) => this.redisChannel(channel))).catch(() => undefined);
+        this.pubSub
+          .unsubscribe(
+            subscriber,
+            stale.map((channel) => this.redisChannel(channel)),
+          )
+          .catch(() => undefined);
       }
     } else {
       subscriber.unsubscribe().catch(() => undefined);
@@ -524,10 +531,15 @@ export class RedisBroker implements SocketApiBroker {
     const channels = [...this.watched];
     const sent = this.subscribeSent(channels);
     if (this.pubSub.sharded) for (const channel of channels) this.shardSubscribed.add(channel);
-    this.pubSub.subscribe(subscriber, channels.map((channel) => this.redisChannel(channel))).then(
-      () => this.acknowledged(channels, sent, resumed),
-      () => undefined,
-    );
+    this.pubSub
+      .subscribe(
+        subscriber,
+        channels.map((channel) => this.redisChannel(channel)),
+      )
+      .then(
+        () => this.acknowledged(channels, sent, resumed),
+        () => undefined,
+      );
   }
 
   /** Numbers a SUBSCRIBE of `channels` about to be sent, as their latest. */

@@ -90,7 +90,8 @@ describeWithRedis('the Redis broker on a Redis Cluster', () => {
       await client.waitFor(() => client.frames.some((f) => (f as Frame).id === id), { timeoutMs: 10_000 });
       const reply = client.frames.find((f) => (f as Frame).id === id) as Frame;
       if (reply.type !== 'error') return;
-      if (Date.now() > deadline) throw new Error(`'${tag}' was not stored within ${timeoutMs} ms: ${JSON.stringify(reply)}`);
+      if (Date.now() > deadline)
+        throw new Error(`'${tag}' was not stored within ${timeoutMs} ms: ${JSON.stringify(reply)}`);
       await sleep(50);
     }
   }
@@ -120,7 +121,8 @@ describeWithRedis('the Redis broker on a Redis Cluster', () => {
     const perInstance = 3;
     await Promise.all(
       clients.map(async (client, index) => {
-        for (let n = 1; n <= perInstance; n++) for (const room of ROOMS) await send(client, room, `${index}-${room}-${n}`);
+        for (let n = 1; n <= perInstance; n++)
+          for (const room of ROOMS) await send(client, room, `${index}-${room}-${n}`);
       }),
     );
     const total = perInstance * clients.length;

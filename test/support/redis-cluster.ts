@@ -48,6 +48,11 @@ export class RedisCluster {
             '1000',
             '--cluster-port',
             String(busPort),
+            // A replica writes the RDB of its full sync to disk: in the temp directory, not the working one.
+            '--dir',
+            dir,
+            '--dbfilename',
+            `dump-${index}.rdb`,
           ]),
         );
       }
@@ -72,7 +77,8 @@ export class RedisCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.healthy()) return;
-      if (Date.now() > deadline) throw new Error(`the cluster is not healthy after ${timeoutMs} ms:\n${this.describe()}`);
+      if (Date.now() > deadline)
+        throw new Error(`the cluster is not healthy after ${timeoutMs} ms:\n${this.describe()}`);
       await sleep(100);
     }
   }

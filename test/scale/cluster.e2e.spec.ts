@@ -1,10 +1,14 @@
 import 'reflect-metadata';
+import { Cluster } from 'ioredis';
+import { SocketApiEmitter } from '../../lib/index.js';
 import { compileChild, startChild, type CompiledChild } from '../support/child-instance.js';
 import { useCleanup } from '../support/cleanup.js';
 import { RedisCluster, redisCli } from '../support/redis-cluster.js';
 import { describeWithRedis } from '../support/redis-server.js';
 import { sleep } from '../support/wait.js';
 import { TestClient } from '../support/ws-client.js';
+import { startRoomsInstance } from './rooms-app.js';
+import { redisModule, startInstance, subscriber, takeData } from './scale-app.js';
 
 type Frame = Record<string, unknown>;
 
@@ -34,7 +38,7 @@ describeWithRedis('the Redis broker on a Redis Cluster', () => {
   beforeAll(async () => {
     cluster = await RedisCluster.start();
     compiled = compileChild('test/scale/rooms-child.ts');
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     compiled?.remove();
@@ -149,6 +153,57 @@ describeWithRedis('the Redis broker on a Redis Cluster', () => {
     await back.waitFor(() => dataOf(back, 'b').length === 3);
     expect(back.frames.find((f) => (f as Frame).id === 'back')).toMatchObject({ recovered: true, offset: total + 3 });
     expect(tagsOf(back, 'b')).toEqual(['missed-1', 'missed-2', 'missed-3']);
+  }, 90_000);
+
+  it("carries channels without history over sharded pub/sub, from an app's own Cluster client and from SocketApiEmitter", async () => {
+    const prefix = 'plain';
+    const own = new Cluster(cluster.startupNodes, {
+      enableOfflineQueue: false,
+      redisOptions: { autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0 },
+    });
+    cleanup.add(() => own.disconnect());
+    const a = cleanup.track(
+      await startInstance('a', redisModule({ cluster: { nodes: cluster.startupNodes } }, prefix)),
+    );
+    const b = cleanup.track(await startInstance('b', redisModule(own, prefix)));
+    const onA = cleanup.track(await subscriber(a));
+    const onB = cleanup.track(await subscriber(b));
+
+    // Sharded: both instances SSUBSCRIBEd on the master of the channel's slot; nothing on plain pub/sub.
+    const redisChannel = `${prefix}:{feed}`;
+    const master = cluster.masterOf(cluster.keySlot(redisChannel));
+    const shardSubscribers = () =>
+      Number(redisCli(['-p', String(master), 'pubsub', 'shardnumsub', redisChannel]).split('\n')[1]);
+    const deadline = Date.now() + 5000;
+    while (shardSubscribers() !== 2 && Date.now() < deadline) await sleep(20);
+    expect(shardSubscribers()).toBe(2);
+    expect(redisCli(['-p', String(master), 'pubsub', 'numsub', redisChannel]).split('\n')[1]).toBe('0');
+
+    a.service.feed({ from: 'a' });
+    b.service.feed({ from: 'b' });
+    const emitter = new SocketApiEmitter({ connection: { cluster: { nodes: cluster.startupNodes } }, prefix });
+    cleanup.add(() => emitter.close());
+    await emitter.publish('feed', { from: 'emitter' });
+    const received = { a: [] as unknown[], b: [] as unknown[] };
+    for (const [name, client] of [
+      ['a', onA],
+      ['b', onB],
+    ] as const) {
+      await client.waitFor(() => {
+        received[name].push(...takeData(client));
+        return received[name].length >= 3;
+      });
+    }
+    await sleep(300); // and no duplicate after them
+    received.a.push(...takeData(onA));
+    received.b.push(...takeData(onB));
+    for (const data of [received.a, received.b]) {
+      expect([...data].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([
+        { from: 'a' },
+        { from: 'b' },
+        { from: 'emitter' },
+      ]);
+    }
   }, 60_000);
 
   /**
@@ -164,7 +219,19 @@ describeWithRedis('the Redis broker on a Redis Cluster', () => {
   }
 
   it(`resumes delivery within ${RESUME_BOUND_MS} ms after a master is killed and after a graceful failover, without restarting the apps`, async () => {
-    const urls = await instances(2);
+    // Two instances in this process: the cluster's failures are what is tested, not the instances'.
+    const urls: string[] = [];
+    for (let index = 0; index < 2; index++) {
+      const app = cleanup.track(
+        await startRoomsInstance({
+          redisUrl: { cluster: { nodes: cluster.startupNodes } },
+          prefix: PREFIX,
+          presenceTtlMs: TTL_MS,
+          presenceIntervalMs: INTERVAL_MS,
+        }),
+      );
+      urls.push(app.url);
+    }
     const clients = await Promise.all(urls.map((url, index) => open(url, `f${index}`)));
     for (const client of clients) await subscribeAll(client);
     for (const room of ROOMS) await send(clients[1], room, `before-${room}`);

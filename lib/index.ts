@@ -10,6 +10,7 @@ export type {
   RedisBrokerLogger,
   RedisBrokerOptions,
   RedisBrokerStats,
+  RedisClusterConnection,
   RedisConnection,
   RedisSettings,
 } from './interfaces/redis-broker-options.interface.js';

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { isClusterClient, type RedisOrCluster } from './redis-connection.js';
+import type { RedisPubSub } from './redis-pubsub.js';
 import type {
   HistoryLimits,
   HistoryRead,
@@ -10,7 +11,7 @@ import { historyPublicationTooLarge, historyUnreachable } from '../logging/log.m
 import { HistoryUnavailableError } from '../protocol/errors.js';
 import { canRecover, emptyStreamToken, type StreamMeta } from '../channels/recovery-check.js';
 import { CommandDeadline } from './command-deadline.js';
-import { APPEND_SCRIPT, READ_SCRIPT } from './redis-history-scripts.js';
+import { appendScript, READ_SCRIPT } from './redis-history-scripts.js';
 import type { StreamEnvelope } from './stream-envelope.js';
 
 /**
@@ -33,7 +34,8 @@ export interface RedisHistoryLink {
   readonly maxMessageBytes: number;
   /** How long a caller waits for Redis's answer to one command (`commandTimeoutMs`). */
   readonly commandTimeoutMs: number;
-  redisChannel(channel: string): string;
+  /** How channels map to Redis pub/sub (plain, or sharded on a cluster). */
+  readonly pubSub: RedisPubSub;
   /** An append failed: counted and logged by the broker (once per outage). */
   appendFailed(channel: string, failure: HistoryFailure, error?: unknown): void;
   /** The store used `channel`: it has history (a plain `v1` publication on it is refused). */
@@ -43,16 +45,31 @@ export interface RedisHistoryLink {
 }
 
 type AppendReply = [top: number, epoch: string];
-/** `[now]`, or `[now, epoch, top, createdAt, incarnation, firstRetained, entries]` (see READ_SCRIPT). */
-type ReadReply = [string] | [string, string, string, string, string, string, Array<[string, string[]]>];
+/**
+ * `[now, incarnation]`, or `[now, incarnation, epoch, top, createdAt, metaIncarnation, firstRetained, entries]`
+ * (see READ_SCRIPT).
+ */
+type ReadReply = [string, string] | [string, string, string, string, string, string, string, Array<[string, string[]]>];
 
 interface HistoryCommands {
   socketApiHistoryAppend(stream: string, meta: string, ...args: Array<string | number>): Promise<AppendReply>;
-  socketApiHistoryRead(stream: string, meta: string, sinceOffset: number, sinceEpoch: string): Promise<ReadReply>;
+  socketApiHistoryRead(
+    stream: string,
+    meta: string,
+    sinceOffset: number,
+    sinceEpoch: string,
+    incarnation: string,
+  ): Promise<ReadReply>;
 }
 
 /** Characters of Redis's `run_id` kept as its incarnation: enough to tell two runs apart. */
 const INCARNATION_LENGTH = 12;
+
+/**
+ * The incarnation given to the scripts on a Redis Cluster: none, each script reads the `run_id` of the node it
+ * runs on (the master of the channel's slot, see `incarnationOf` in redis-history-scripts.ts).
+ */
+const PER_NODE_INCARNATION = '';
 
 /**
  * The history of channels in Redis, shared by every instance of the app (design §3.5). Per concrete
@@ -67,6 +84,9 @@ const INCARNATION_LENGTH = 12;
  *   instance, this one included, delivers it when the PUBLISH comes back (see `RedisBroker`).
  * - The epoch of a stream is created with its meta and changes when Redis loses it: flushed, or restarted
  *   without persistence (a new meta gets a new epoch; the incarnation, Redis's `run_id`, tells a restart).
+ *   On a Redis Cluster the incarnation is the `run_id` of the master that holds the channel's slot, read by
+ *   the scripts: after a failover it is the promoted replica's, so an empty-stream position taken before
+ *   it is not recovered (`recovered: false`), while a stream whose meta the replica holds keeps its epoch.
  * - While Redis is down (or not answering within the broker's `maxPendingBytes`), `append` rejects at once
  *   with `HistoryUnavailableError`: nothing is queued, and nothing goes out without an offset. An append in
  *   flight when the connection drops rejects too, though Redis may have run it (at most once, never twice).
@@ -77,8 +97,11 @@ const INCARNATION_LENGTH = 12;
  *   when Redis answers or the connection drops.
  */
 export class RedisHistoryStore implements HistoryStore {
-  private client?: Redis & HistoryCommands;
-  /** Redis's run id (its first characters) on the current connection; undefined until read after each connect. */
+  private client?: RedisOrCluster & HistoryCommands;
+  /**
+   * Redis's run id (its first characters) on the current connection; undefined until read after each connect;
+   * `PER_NODE_INCARNATION` on a cluster.
+   */
   private incarnation?: string;
   /** Makes each new epoch unique (see `newEpoch`). */
   private epochs = 0;
@@ -95,10 +118,13 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   /** Uses `client` (the broker's publisher) from now on; returns what stops listening to it. */
-  attach(client: Redis): () => void {
-    client.defineCommand('socketApiHistoryAppend', { numberOfKeys: 2, lua: APPEND_SCRIPT });
-    client.defineCommand('socketApiHistoryRead', { numberOfKeys: 2, lua: READ_SCRIPT, readOnly: true });
-    this.client = client as Redis & HistoryCommands;
+  attach(client: RedisOrCluster): () => void {
+    client.defineCommand('socketApiHistoryAppend', {
+      numberOfKeys: 2,
+      lua: appendScript(this.link.pubSub.publishCommand),
+    });
+    client.defineCommand('socketApiHistoryRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+    this.client = client as RedisOrCluster & HistoryCommands;
     const onReady = () => this.readIncarnation(client);
     const onClose = () => (this.incarnation = undefined);
     client.on('ready', onReady);
@@ -129,7 +155,7 @@ export class RedisHistoryStore implements HistoryStore {
     const client = this.client;
     const incarnation = this.incarnation;
     if (!client || client.status !== 'ready' || incarnation === undefined) return this.appendFailed(channel, 'down');
-    const redisChannel = this.link.redisChannel(channel);
+    const redisChannel = this.link.pubSub.channel(channel);
     const header = this.link.envelope.historyHeader(redisChannel, data);
     // The message as receivers get it: header, `<offset> <epoch>\n` (at most 81 bytes), data.
     const size = header.length + 81 + Buffer.byteLength(data);
@@ -151,7 +177,7 @@ export class RedisHistoryStore implements HistoryStore {
         limits.metaTtlMs,
         redisChannel,
         header,
-        this.newEpoch(incarnation),
+        this.newEpochSuffix(),
         incarnation,
       )
       .then(
@@ -161,7 +187,7 @@ export class RedisHistoryStore implements HistoryStore {
         },
         (error: unknown) => {
           // Refused by Redis, or lost with the connection (its socket may have ended before ioredis's status says so).
-          const connected = client.status === 'ready' && client.stream.writable;
+          const connected = client.status === 'ready' && (isClusterClient(client) || client.stream.writable);
           this.link.release(size, connected);
           if (timedOut) return Promise.reject(unavailable(channel, error));
           return this.appendFailed(channel, connected ? 'error' : 'down', error);
@@ -187,18 +213,21 @@ export class RedisHistoryStore implements HistoryStore {
           this.metaKey(channel),
           since?.offset ?? -1,
           since?.epoch ?? '',
+          incarnation,
         ),
       );
     } catch (error) {
       throw unavailable(channel, error);
     }
     const now = Number(reply[0]);
-    if (reply.length === 1) {
-      const top = { offset: 0, epoch: emptyStreamToken(incarnation, now) };
-      const recovered = since !== undefined && canRecover(since, undefined, now, incarnation, limits.metaTtlMs);
+    // The incarnation of the node that answered (this store's own but on a cluster).
+    const nodeIncarnation = reply[1];
+    if (reply.length === 2) {
+      const top = { offset: 0, epoch: emptyStreamToken(nodeIncarnation, now) };
+      const recovered = since !== undefined && canRecover(since, undefined, now, nodeIncarnation, limits.metaTtlMs);
       return { top, recovered, publications: [] };
     }
-    const [, epoch, top, createdAt, metaIncarnation, firstRetained, entries] = reply;
+    const [, , epoch, top, createdAt, metaIncarnation, firstRetained, entries] = reply;
     const meta: StreamMeta = {
       epoch,
       top: Number(top),
@@ -207,7 +236,7 @@ export class RedisHistoryStore implements HistoryStore {
       firstRetained: Number(firstRetained),
     };
     const position = { offset: meta.top, epoch };
-    if (since === undefined || !canRecover(since, meta, now, incarnation, limits.metaTtlMs)) {
+    if (since === undefined || !canRecover(since, meta, now, nodeIncarnation, limits.metaTtlMs)) {
       return { top: position, recovered: false, publications: [] };
     }
     const publications = entries.map(toPublication);
@@ -234,16 +263,26 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   /**
-   * The epoch of a stream this instance may create: unique (this broker's random sender id and a counter),
-   * never reused, so that a stream lost and created again never gets an epoch a client already holds.
+   * What follows the incarnation in the epoch of a stream this instance may create: unique (this broker's
+   * random sender id and a counter), never reused, so that a stream lost and created again never gets an
+   * epoch a client already holds.
    */
-  private newEpoch(incarnation: string): string {
-    return `${incarnation}.${this.link.envelope.senderId.slice(0, 8)}${(this.epochs++).toString(36)}`;
+  private newEpochSuffix(): string {
+    return `.${this.link.envelope.senderId.slice(0, 8)}${(this.epochs++).toString(36)}`;
   }
 
-  /** INFO server's `run_id`: it changes when Redis restarts (and so, without persistence, loses every stream). */
-  private readIncarnation(client: Redis): void {
+  /**
+   * INFO server's `run_id`: it changes when Redis restarts (and so, without persistence, loses every stream).
+   * A cluster has one per node: the scripts read it there.
+   */
+  private readIncarnation(client: RedisOrCluster): void {
     this.incarnation = undefined;
+    if (isClusterClient(client)) {
+      this.incarnation = PER_NODE_INCARNATION;
+      this.incarnationRead = Promise.resolve();
+      this.link.incarnationKnown();
+      return;
+    }
     const read = client.info('server').then(
       (info) => {
         const runId = /^run_id:([0-9a-f]+)/m.exec(info)?.[1];

@@ -1,16 +1,22 @@
-import type { Redis } from 'ioredis';
+import type { RedisOrCluster } from './redis-connection.js';
+import { RedisPubSub } from './redis-pubsub.js';
 import type { PresenceMember, PresenceStore } from '../interfaces/channel-stream.interface.js';
 import { ThrottledWarning, type WarningSink } from '../logging/throttled-warning.js';
 import { DEFAULTS } from '../options/defaults.js';
 import { CommandDeadline } from './command-deadline.js';
 import { presenceHeader } from './presence-envelope.js';
-import { PresenceScripts, presenceKeys } from './redis-presence-scripts.js';
+import { PresenceScripts, presenceKeys, type PresenceScriptSet } from './redis-presence-scripts.js';
 
 export interface RedisPresenceStoreOptions {
   /** The connection the scripts run on (the broker's publisher); undefined before it connects. */
-  readonly client: () => Redis | undefined;
+  readonly client: () => RedisOrCluster | undefined;
   /** The app's key and channel prefix (`redis.prefix`). */
   readonly prefix: string;
+  /**
+   * Whether `client` is a Redis Cluster: events are published with SPUBLISH on `<prefix>:{<channel>}` (see `RedisPubSub`).
+   * @default false
+   */
+  readonly sharded?: boolean;
   /** This instance's id, in the events it publishes. */
   readonly senderId: string;
   /**
@@ -64,6 +70,8 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly failures: ThrottledWarning;
   private readonly deadline: CommandDeadline;
+  private readonly scripts: PresenceScriptSet;
+  private readonly pubSub: RedisPubSub;
   private timer?: NodeJS.Timeout;
   private refreshing = false;
   private closed = false;
@@ -80,6 +88,8 @@ export class RedisPresenceStore implements PresenceStore {
     this.deadline = new CommandDeadline(options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs);
     this.header = presenceHeader(options.senderId);
     this.failures = new ThrottledWarning(options.logger);
+    this.pubSub = new RedisPubSub(options.prefix, options.sharded ?? false);
+    this.scripts = PresenceScripts[this.pubSub.publishCommand];
   }
 
   /** The number of members this instance holds, over every channel. */
@@ -115,7 +125,7 @@ export class RedisPresenceStore implements PresenceStore {
     if (!client) throw new Error('Redis is not connected');
     const announce = this.local.get(channel)?.announce ?? false;
     const values = (await this.track(
-      PresenceScripts.list.run(client, presenceKeys(this.options.prefix, channel), this.scriptArgs(channel, announce)),
+      this.scripts.list.run(client, presenceKeys(this.pubSub.prefix, channel), this.scriptArgs(channel, announce)),
     )) as string[];
     const members: PresenceMember[] = [];
     for (const value of values) {
@@ -149,7 +159,7 @@ export class RedisPresenceStore implements PresenceStore {
     // Every call is sent now, in this tick, so that a leave issued after it runs after it on the connection.
     const calls: Array<Promise<unknown>> = [];
     for (const [channel, { announce, members }] of this.local) {
-      const keys = presenceKeys(this.options.prefix, channel);
+      const keys = presenceKeys(this.pubSub.prefix, channel);
       const pairs = [...members].flat();
       for (let start = 0; start < pairs.length; start += 2 * REFRESH_BATCH) {
         const args = [
@@ -157,7 +167,7 @@ export class RedisPresenceStore implements PresenceStore {
           this.ttlMs,
           ...pairs.slice(start, start + 2 * REFRESH_BATCH),
         ];
-        calls.push(this.track(PresenceScripts.refresh.run(client, keys, args)).catch((error) => this.failed(error)));
+        calls.push(this.track(this.scripts.refresh.run(client, keys, args)).catch((error) => this.failed(error)));
       }
     }
     try {
@@ -176,19 +186,19 @@ export class RedisPresenceStore implements PresenceStore {
     const client = this.readyClient();
     // Not connected: the next refresh writes what this instance holds; a member left meanwhile expires.
     if (!client) return;
-    const keys = presenceKeys(this.options.prefix, channel);
+    const keys = presenceKeys(this.pubSub.prefix, channel);
     try {
-      await this.track(PresenceScripts[script].run(client, keys, [...this.scriptArgs(channel, announce), ...args]));
+      await this.track(this.scripts[script].run(client, keys, [...this.scriptArgs(channel, announce), ...args]));
     } catch (error) {
       this.failed(error);
     }
   }
 
   private scriptArgs(channel: string, announce: boolean): string[] {
-    return [`${this.options.prefix}:${channel}`, this.header, announce ? '1' : '0'];
+    return [this.pubSub.channel(channel), this.header, announce ? '1' : '0'];
   }
 
-  private readyClient(): Redis | undefined {
+  private readyClient(): RedisOrCluster | undefined {
     const client = this.options.client();
     return client?.status === 'ready' ? client : undefined;
   }

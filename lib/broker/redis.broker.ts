@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
 import type {
   RedisBrokerLogger,
   RedisBrokerOptions,
@@ -10,14 +10,22 @@ import { CommandDeadline } from './command-deadline.js';
 import { PublishWindow } from './publish-window.js';
 import {
   closeRedisClient,
+  createClusterClient,
   createRedisClient,
   describeRedis,
+  duplicateCluster,
+  isClusterClient,
+  isClusterConnection,
   isRedisClient,
+  loadClusterClientClass,
   loadRedisClientClass,
   newSenderId,
   startConnecting,
   whenReady,
+  type ClusterOverrides,
+  type RedisOrCluster,
 } from './redis-connection.js';
+import { RedisPubSub } from './redis-pubsub.js';
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
 import { decodePresenceMessage, isPresenceMessage } from './presence-envelope.js';
 import { RedisPresenceStore } from './redis-presence-store.js';
@@ -52,6 +60,27 @@ const PUBLISHER: Partial<RedisOptions> = {
   maxRetriesPerRequest: 0,
 };
 
+/**
+ * The publisher on a Redis Cluster: as `PUBLISHER` on each node, and no retry of a command whose connection
+ * closed (`retryDelayOnFailover: 0`): the history script may have run, and running it again would store the
+ * publication twice. A `CLUSTERDOWN` (the slot has no master, mid-failover) fails at once too
+ * (`retryDelayOnClusterDown: 0`): nothing waits to be sent late, as on one Redis. Redirections (`MOVED`,
+ * `ASK`) are followed: the command did not run. Reads go to masters, which hold the latest writes.
+ */
+const CLUSTER_PUBLISHER: ClusterOverrides = {
+  cluster: { enableOfflineQueue: false, retryDelayOnFailover: 0, retryDelayOnClusterDown: 0, scaleReads: 'master' },
+  node: PUBLISHER,
+};
+
+/**
+ * The subscriber on a Redis Cluster: sharded subscriptions (ioredis keeps one connection per master and
+ * subscribes each channel on the master of its slot, again after a topology change).
+ */
+const CLUSTER_SUBSCRIBER: ClusterOverrides = {
+  cluster: { enableOfflineQueue: false, shardedSubscribers: true },
+  node: { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false },
+};
+
 /** Unanswered SUBSCRIBE/UNSUBSCRIBE commands past which no more are sent (see `sendSubscription`). */
 const MAX_SUBSCRIPTION_COMMANDS = 64;
 
@@ -68,7 +97,8 @@ const SUBSCRIBER: Partial<RedisOptions> = {
  * ioredis`, an optional peer dependency) unless `redis` is a client: without it, `connect()` (the
  * app's startup) fails saying so.
  *
- * - Each publication made here is one PUBLISH on `${prefix}:${channel}`, whatever the number of
+ * - Each publication made here is one PUBLISH on `${prefix}:${channel}` (on a Redis Cluster, one SPUBLISH on
+ *   `${prefix}:{${channel}}`, see `RedisPubSub`: every pub/sub command goes through it), whatever the number of
  *   subscribers, through one connection (so one instance's publications to a channel keep their
  *   order), in a versioned envelope (see `RedisEnvelope`), signed when a `secret` is set. Its own
  *   messages coming back are ignored: they were delivered here already.
@@ -90,6 +120,8 @@ export class RedisBroker implements SocketApiBroker {
   /** Random per broker: tells this instance's messages from the others'. */
   readonly instanceId = newSenderId();
   readonly prefix: string;
+  /** Plain or sharded pub/sub: the one way channels are published and subscribed to. */
+  private readonly pubSub: RedisPubSub;
   private readonly envelope: RedisEnvelope;
   private readonly window: PublishWindow;
   private readonly logger: RedisBrokerLogger;
@@ -124,8 +156,10 @@ export class RedisBroker implements SocketApiBroker {
   /** Channels subscribed again after a reconnect, to hand to `sink.resumed` once the history store is usable. */
   private readonly resuming = new Set<string>();
   private readonly historyErrors: ThrottledWarning;
-  private publisher?: Redis;
-  private subscriber?: Redis;
+  private publisher?: RedisOrCluster;
+  private subscriber?: RedisOrCluster;
+  /** On a cluster: the channels with an SSUBSCRIBE sent and no SUNSUBSCRIBE since (see `resubscribeAll`). */
+  private readonly shardSubscribed = new Set<string>();
   private ownsPublisher = false;
   private deliver?: RemoteDelivery;
   private started = false;
@@ -149,6 +183,11 @@ export class RedisBroker implements SocketApiBroker {
     this.logger = options.logger ?? new Logger('SocketApiRedisBroker');
     this.settings = resolveRedisSettings(options, 'RedisBroker', (message) => this.logger.warn(message));
     this.prefix = this.settings.prefix;
+    const { connection } = this.settings;
+    this.pubSub = new RedisPubSub(
+      this.prefix,
+      isClusterConnection(connection) || (isRedisClient(connection) && isClusterClient(connection)),
+    );
     if (options.secret === '') throw new Error('RedisBroker: `secret` must not be empty.');
     this.envelope = new RedisEnvelope(
       this.instanceId,
@@ -167,6 +206,7 @@ export class RedisBroker implements SocketApiBroker {
     this.presenceStore = new RedisPresenceStore({
       client: () => this.publisher,
       prefix: this.prefix,
+      sharded: this.pubSub.sharded,
       senderId: this.instanceId,
       ttlMs: this.settings.presenceTtlMs,
       intervalMs: this.settings.presenceIntervalMs,
@@ -201,7 +241,7 @@ export class RedisBroker implements SocketApiBroker {
 
   /** The Redis channel of a channel. */
   redisChannel(channel: string): string {
-    return `${this.prefix}:${channel}`;
+    return this.pubSub.channel(channel);
   }
 
   async connect(deliver: RemoteDelivery, sink?: StreamSink): Promise<void> {
@@ -212,7 +252,15 @@ export class RedisBroker implements SocketApiBroker {
     if (isRedisClient(redis)) {
       // The caller's client publishes; the subscriber is a connection of ours beside it.
       this.publisher = redis;
-      this.subscriber = redis.duplicate({ ...SUBSCRIBER, lazyConnect: true });
+      this.subscriber = isClusterClient(redis)
+        ? duplicateCluster(redis, CLUSTER_SUBSCRIBER)
+        : redis.duplicate({ ...SUBSCRIBER, lazyConnect: true });
+    } else if (isClusterConnection(redis)) {
+      const ClusterClient = await loadClusterClientClass();
+      if (this.closed) throw new Error('RedisBroker was closed while connecting.');
+      this.publisher = createClusterClient(ClusterClient, redis, CLUSTER_PUBLISHER);
+      this.subscriber = createClusterClient(ClusterClient, redis, CLUSTER_SUBSCRIBER);
+      this.ownsPublisher = true;
     } else {
       // ioredis is loaded here, at the app's startup: without it, the app fails to start, saying what to install.
       const RedisClient = await loadRedisClientClass();
@@ -223,8 +271,11 @@ export class RedisBroker implements SocketApiBroker {
     }
     this.listen(this.publisher, this.ownsPublisher);
     this.listen(this.subscriber, true);
+    if (isClusterClient(this.subscriber)) this.followTopology(this.subscriber);
     this.detach.push(this.historyStore.attach(this.publisher));
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel, message));
+    this.subscriber.on(this.pubSub.messageEvent, (channel: Buffer, message: Buffer) =>
+      this.onMessage(channel, message),
+    );
     startConnecting(this.publisher);
     startConnecting(this.subscriber);
     const timeoutMs = this.settings.connectTimeoutMs;
@@ -247,7 +298,7 @@ export class RedisBroker implements SocketApiBroker {
       const message = this.envelope.encode(redisChannel, frame);
       if (message.length > this.envelope.maxMessageBytes) return this.droppedOversized(channel, message.length);
       if (!this.window.acquire(message.length)) return this.droppedBacklogged();
-      publisher.publish(redisChannel, message).then(
+      this.pubSub.publish(publisher, redisChannel, message).then(
         () => this.settled(message.length, true),
         () => this.settled(message.length, false),
       );
@@ -316,7 +367,7 @@ export class RedisBroker implements SocketApiBroker {
     const frame = this.envelope.decode(redisChannel, message);
     if (frame === OWN_MESSAGE) return;
     if (typeof frame === 'string') return this.rejected(redisChannel, frame);
-    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    const name = this.pubSub.name(redisChannel);
     // Every publication of a channel with history has an offset; one without would be delivered out of its stream.
     if (this.historyChannels.has(name)) return this.rejected(redisChannel, plainPublicationOnHistoryChannel);
     let delivered: boolean | undefined;
@@ -340,7 +391,7 @@ export class RedisBroker implements SocketApiBroker {
     }
     const decoded = this.streamEnvelope.decode(redisChannel, message);
     if (typeof decoded === 'string') return this.rejected(redisChannel, decoded);
-    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    const name = this.pubSub.name(redisChannel);
     try {
       this.sink?.stored(name, decoded.data, decoded.position);
     } catch (error) {
@@ -360,7 +411,7 @@ export class RedisBroker implements SocketApiBroker {
     }
     const decoded = decodePresenceMessage(message);
     if (typeof decoded === 'string') return this.rejected(redisChannel, decoded);
-    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    const name = this.pubSub.name(redisChannel);
     try {
       this.sink?.presence(name, decoded.event, decoded.member);
     } catch (error) {
@@ -380,7 +431,31 @@ export class RedisBroker implements SocketApiBroker {
     );
   }
 
-  private listen(client: Redis, ours: boolean): void {
+  /**
+   * On a cluster, keeps the sharded subscriptions where the channels' slots are. A master killed or failed over
+   * by the cluster closes its connections: ioredis re-reads the slots and subscribes again on the new master
+   * by itself. A graceful failover (`CLUSTER FAILOVER`) or a slot migration does not: the old master sends an
+   * unsolicited SUNSUBSCRIBE and the connection stays up, delivering nothing more; ioredis reports it as an
+   * error of that node ('nodeError'), upon which the slots are read again (which subscribes the channels on
+   * their new master), and `slotsRefreshInterval` re-reads them anyway if that read came too early to see the
+   * new topology. Once ioredis has subscribed again after a topology change, the streams of the channels with
+   * history look for what they missed meanwhile (`resumed`).
+   */
+  private followTopology(subscriber: Cluster): void {
+    const onNodeError = () => subscriber.refreshSlotsCache();
+    const onSubscribersReady = () => {
+      for (const channel of this.watched) this.resuming.add(channel);
+      this.flushResumed();
+    };
+    subscriber.on('nodeError', onNodeError);
+    subscriber.on('subscribersReady', onSubscribersReady);
+    this.detach.push(() => {
+      subscriber.off('nodeError', onNodeError);
+      subscriber.off('subscribersReady', onSubscribersReady);
+    });
+  }
+
+  private listen(client: RedisOrCluster, ours: boolean): void {
     const onReady = () => this.onReady(client);
     const onClose = () => this.onClose();
     const onError = (error: Error) => {
@@ -424,7 +499,16 @@ export class RedisBroker implements SocketApiBroker {
     }
     this.subscriptionCommands++;
     const sent = command === 'subscribe' ? this.subscribeSent([channel]) : 0;
-    subscriber[command](this.redisChannel(channel)).then(() => {
+    const redisChannels = [this.redisChannel(channel)];
+    const sending =
+      command === 'subscribe'
+        ? this.pubSub.subscribe(subscriber, redisChannels)
+        : this.pubSub.unsubscribe(subscriber, redisChannels);
+    if (this.pubSub.sharded) {
+      if (command === 'subscribe') this.shardSubscribed.add(channel);
+      else this.shardSubscribed.delete(channel);
+    }
+    sending.then(() => {
       if (command === 'subscribe') this.acknowledged([channel], sent, false);
       this.subscriptionAnswered();
     }, this.subscriptionAnswered);
@@ -434,21 +518,45 @@ export class RedisBroker implements SocketApiBroker {
     this.subscriptionCommands--;
     if (this.subscriptionCommands > 0 || !this.resubscribeNeeded || this.subscriber?.status !== 'ready') return;
     this.resubscribeNeeded = false;
-    // Off every channel, then on the watched ones: Redis's state is ours again, whatever was skipped.
-    this.subscriber.unsubscribe().catch(() => undefined);
-    this.listeningTo.clear();
-    this.subscribeWatched(this.subscriber, true);
+    this.resubscribeAll(this.subscriber);
   };
 
+  /** Off every channel, then on the watched ones: Redis's state is ours again, whatever was skipped. */
+  private resubscribeAll(subscriber: RedisOrCluster): void {
+    if (this.pubSub.sharded) {
+      // SUNSUBSCRIBE without channels has no slot to be routed by: the channels subscribed and no longer watched.
+      const stale = [...this.shardSubscribed].filter((channel) => !this.watched.has(channel));
+      for (const channel of stale) this.shardSubscribed.delete(channel);
+      if (stale.length > 0) {
+        this.pubSub
+          .unsubscribe(
+            subscriber,
+            stale.map((channel) => this.redisChannel(channel)),
+          )
+          .catch(() => undefined);
+      }
+    } else {
+      subscriber.unsubscribe().catch(() => undefined);
+    }
+    this.listeningTo.clear();
+    this.subscribeWatched(subscriber, true);
+  }
+
   /** SUBSCRIBE to every watched channel; once acknowledged, `resumed` (after a gap in listening) tells the sink. */
-  private subscribeWatched(subscriber: Redis, resumed: boolean): void {
+  private subscribeWatched(subscriber: RedisOrCluster, resumed: boolean): void {
     if (this.watched.size === 0) return;
     const channels = [...this.watched];
     const sent = this.subscribeSent(channels);
-    subscriber.subscribe(...channels.map((channel) => this.redisChannel(channel))).then(
-      () => this.acknowledged(channels, sent, resumed),
-      () => undefined,
-    );
+    if (this.pubSub.sharded) for (const channel of channels) this.shardSubscribed.add(channel);
+    this.pubSub
+      .subscribe(
+        subscriber,
+        channels.map((channel) => this.redisChannel(channel)),
+      )
+      .then(
+        () => this.acknowledged(channels, sent, resumed),
+        () => undefined,
+      );
   }
 
   /** Numbers a SUBSCRIBE of `channels` about to be sent, as their latest. */
@@ -511,7 +619,7 @@ export class RedisBroker implements SocketApiBroker {
     return new HistoryUnavailableError(historyNotListening(channel));
   }
 
-  private onReady(client: Redis): void {
+  private onReady(client: RedisOrCluster): void {
     if (client === this.subscriber) {
       // A new connection has no subscriptions: all of them, from `watched`.
       this.resubscribeNeeded = false;
@@ -617,7 +725,7 @@ export class RedisBroker implements SocketApiBroker {
       release: (size, answered) => this.released(size, answered),
       maxMessageBytes: this.envelope.maxMessageBytes,
       commandTimeoutMs: this.settings.commandTimeoutMs,
-      redisChannel: (channel) => this.redisChannel(channel),
+      pubSub: this.pubSub,
       appendFailed: (channel, failure, error) => this.historyAppendFailed(channel, failure, error),
       usedHistory: (channel) => {
         if (this.watched.has(channel)) this.historyChannels.add(channel);

@@ -163,10 +163,25 @@ const docs: Check = (value, name, problems) => {
   if (typeof value !== 'boolean') docsObject(value, name, problems);
 };
 
-const redisConnection = accepts(
+const redisConnectionKind = accepts(
   'a Redis URL, ioredis options or an ioredis client',
   (value) => isObject(value) || (typeof value === 'string' && value !== ''),
 );
+
+/** `{ cluster: { nodes, options? } }` (an ioredis Cluster has a `cluster` method, not an object). */
+const clusterNodes = accepts(
+  'a non-empty array of nodes (`"host:port"`, a port, or { host, port })',
+  (value) => Array.isArray(value) && value.length > 0,
+);
+
+/** Where Redis is; the cluster form is checked inside, so that a cluster without nodes fails at startup. */
+const redisConnection: Check = (value, name, problems) => {
+  redisConnectionKind(value, name, problems);
+  if (isObject(value) && isObject(value.cluster)) {
+    clusterNodes(value.cluster.nodes, `${name}.cluster.nodes`, problems);
+    if (value.cluster.options !== undefined) anObject(value.cluster.options, `${name}.cluster.options`, problems);
+  }
+};
 
 const redisSettings = objectOf<RedisSettings>(
   {

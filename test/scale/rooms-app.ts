@@ -9,6 +9,7 @@ import {
   SocketApiModule,
   SocketChannel,
   type SocketConnection,
+  type RedisClusterConnection,
   type StreamPosition,
 } from '../../lib/index.js';
 import { startApp, type TestApp } from '../support/test-app.js';
@@ -52,7 +53,8 @@ export class Rooms {
 }
 
 export interface RoomsInstanceOptions {
-  redisUrl: string;
+  /** Where Redis is: a URL, or a Redis Cluster's nodes. */
+  redisUrl: string | RedisClusterConnection;
   prefix: string;
   presenceTtlMs?: number;
   presenceIntervalMs?: number;

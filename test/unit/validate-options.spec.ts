@@ -129,6 +129,16 @@ describe('validateOptions', () => {
       'redis.connection must be a Redis URL, ioredis options or an ioredis client, got 6379',
     ],
     [
+      'a Redis Cluster without nodes',
+      { redis: { connection: { cluster: { nodes: [] } } } },
+      'redis.connection.cluster.nodes must be a non-empty array of nodes (`"host:port"`, a port, or { host, port }), got an array',
+    ],
+    [
+      'a Redis Cluster whose options are not an object',
+      { redis: { cluster: { nodes: ['h:7000'], options: 'x' } } },
+      'redis.cluster.options must be an object, got "x"',
+    ],
+    [
       'a redis settings typo',
       { redis: { connection: 'redis://h', prefx: 'a' } },
       'redis.prefx is not an option: did you mean prefix?',

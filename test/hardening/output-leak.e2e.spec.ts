@@ -444,3 +444,61 @@ describeWithRedis('outputValidation across two instances on Redis', () => {
     for (const frame of frames) expect(JSON.stringify(frame)).not.toContain(SECRET);
   });
 });
+
+class Undecorated {
+  name = 'x';
+}
+
+@Injectable()
+class WithoutReplyType {
+  @SocketAction('anything', { outputValidation: 'warn' })
+  anything() {
+    return 1;
+  }
+}
+
+@Injectable()
+class UndecoratedReply {
+  @SocketAction('undecorated', { reply: Undecorated })
+  undecorated(): Undecorated {
+    return new Undecorated();
+  }
+}
+
+@Injectable()
+class UnknownMode {
+  @SocketAction('unknown', { reply: Number, outputValidation: 'strict' as OutputValidationMode })
+  unknown(): number {
+    return 1;
+  }
+}
+
+describe('outputValidation: mistakes are startup errors naming the method', () => {
+  const cleanup = useCleanup();
+  const start = async (provider: new (...args: never[]) => unknown, outputValidation?: OutputValidationMode) =>
+    cleanup.track(
+      await startApp({
+        imports: [SocketApiModule.forRoot({ heartbeat: false, outputValidation })],
+        providers: [provider],
+      }),
+    );
+
+  it('a handler that opts in without a declared type', async () => {
+    await expect(start(WithoutReplyType)).rejects.toThrow(
+      "WithoutReplyType.anything(): outputValidation 'warn' needs a declared reply type",
+    );
+  });
+
+  it('a reply DTO without a decorated property, once projection is on (not while it is off)', async () => {
+    await expect(start(UndecoratedReply, 'error')).rejects.toThrow(
+      "UndecoratedReply.undecorated(): outputValidation 'error': Undecorated declares no property",
+    );
+    await start(UndecoratedReply);
+  });
+
+  it('an unknown mode on a handler', async () => {
+    await expect(start(UnknownMode)).rejects.toThrow(
+      `UnknownMode.unknown(): outputValidation must be 'error', 'warn' or 'off', got "strict"`,
+    );
+  });
+});

@@ -71,7 +71,8 @@ class UserEntity {
 }
 
 const target = (type) => ({ kind: 'action', name: 'bench', classRef: type, methodName: 'bench' });
-const projected = (type) => compileOutputCheck(target(type), type, { mode: 'error', validator: {}, errorLogIntervalMs: 10_000 });
+const projected = (type) =>
+  compileOutputCheck(target(type), type, { mode: 'error', validator: {}, errorLogIntervalMs: 10_000 });
 
 const cases = {
   'flat plain object (3 fields + 1 extra)': {

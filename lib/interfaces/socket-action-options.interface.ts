@@ -1,9 +1,5 @@
 import type { ValidatorOptions } from 'class-validator';
-import type {
-  OutputValidationMode,
-  SocketReplyType,
-  SocketReplyValue,
-} from './socket-reply-type.interface.js';
+import type { OutputValidationMode, SocketReplyType, SocketReplyValue } from './socket-reply-type.interface.js';
 
 /** What `@SocketAction()` and `@SocketChannel()` both take: validation, and what the generated docs say. */
 export interface SocketHandlerOptions {

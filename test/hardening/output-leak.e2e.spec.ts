@@ -6,6 +6,7 @@ import { of } from 'rxjs';
 import {
   Channel,
   ChannelParam,
+  createSocketApiDocument,
   Data,
   HistoryChannel,
   InjectChannel,
@@ -320,6 +321,26 @@ describe('outputValidation: what a client sees of an entity with secrets', () =>
     it('a handler without a declared type is sent as it returns', async () => {
       expect(JSON.stringify(await act('undeclared'))).toContain(SECRET);
     });
+  });
+
+  it.each<[OutputValidationMode | undefined, boolean]>([
+    ['error', true],
+    ['warn', true],
+    [undefined, false],
+  ])('the AsyncAPI document (%s): the reply is the DTO, marked projected when it is', async (mode, projected) => {
+    await start(mode);
+    const document = createSocketApiDocument(app.app) as unknown as {
+      channels: Record<string, { messages: Record<string, Record<string, unknown>> }>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const reply = document.channels['action.user'].messages.reply;
+    const publication = document.channels['channel.users'].messages.publication;
+    expect(JSON.stringify(reply.payload)).toContain('#/components/schemas/UserDto');
+    expect(reply['x-socketapi-projected']).toBe(projected ? true : undefined);
+    expect(publication['x-socketapi-projected']).toBe(projected ? true : undefined);
+    expect(document.channels['action.undeclared'].messages.reply['x-socketapi-projected']).toBeUndefined();
+    // What the schema lists is what the projection sends.
+    expect(Object.keys(document.components.schemas.UserDto.properties).sort()).toEqual(Object.keys(PROJECTED).sort());
   });
 
   describe("'error': a value that breaks its DTO is not sent", () => {

@@ -253,38 +253,46 @@ class OutputWalk {
     for (const property of dto.properties) {
       // Read once: a getter of a class instance runs here, as JSON.stringify would run it.
       const value = object[property.name];
-      const at = join(path, property.name);
-      if (validate) this.check(dto, property, object, value, at, violations);
+      if (validate) this.check(dto, property, object, value, path, violations);
       if (value === undefined) continue;
+      // Paths are joined only where they may be needed: nothing is built for a flat DTO that passes.
       const sent = property.nested
-        ? this.nested(property.nested, value, at, violations, validate && property.validatesNested)
-        : this.plain(value, at);
+        ? this.nested(
+            property.nested,
+            value,
+            join(path, property.name),
+            violations,
+            validate && property.validatesNested,
+          )
+        : this.plain(value, path, property.name);
       // JSON leaves out a nested function or symbol, as JavaScript expects of an absent key.
       if (sent !== undefined) projected[property.name] = sent;
     }
     return projected;
   }
 
-  /** class-validator's `performValidations`, with the constraint objects it would call (no promises, no error objects). */
+  /**
+   * class-validator's `performValidations` for one property of the object at `parent`, with the
+   * constraint objects it would call (no promises, no error objects; a list only once one fails).
+   */
   private check(
     dto: CompiledDto,
     property: DeclaredProperty,
     object: object,
     value: unknown,
-    path: string,
+    parent: string,
     violations: OutputViolation[],
   ): void {
     for (const condition of property.conditions) if (!condition(object, value)) return;
-    const failed: string[] = [];
-    this.runConstraints(dto, property, property.defined, object, value, failed);
+    let failed = this.runConstraints(dto, property, property.defined, object, value, undefined);
     const skipped = (value === undefined && this.skipUndefined) || (value === null && this.skipNull);
     if (!skipped) {
-      this.runConstraints(dto, property, property.constraints, object, value, failed);
+      failed = this.runConstraints(dto, property, property.constraints, object, value, failed);
       if (property.validatesNested && (typeof value !== 'object' || value === null)) {
-        failed.push('must be either object or array');
+        (failed ??= []).push('must be either object or array');
       }
     }
-    if (failed.length > 0) violations.push({ path, problems: failed });
+    if (failed) violations.push({ path: join(parent, property.name), problems: failed });
   }
 
   private runConstraints(
@@ -293,8 +301,8 @@ class OutputWalk {
     constraints: Constraint[],
     object: object,
     value: unknown,
-    failed: string[],
-  ): void {
+    failed: string[] | undefined,
+  ): string[] | undefined {
     for (const constraint of constraints) {
       const args = {
         targetName: dto.type.name,
@@ -308,19 +316,23 @@ class OutputWalk {
           ? everyPasses(constraint, value, args)
           : passes(constraint, value, args))
       ) {
-        failed.push(constraint.name);
+        (failed ??= []).push(constraint.name);
       }
     }
+    return failed;
   }
 
-  /** A value sent as it is, as `toPlain` sends it (Dates as JSON writes them, without class-transformer). */
-  private plain(value: unknown, path: string): unknown {
+  /**
+   * A value sent as it is, as `toPlain` sends it (Dates as JSON writes them, without
+   * class-transformer); `key`, when given, is its property in the object at `path`.
+   */
+  private plain(value: unknown, path: string, key?: string): unknown {
     switch (typeof value) {
       case 'number':
-        if (!Number.isFinite(value)) throw new UnserializableValueError(`${value} at ${label(path)}`);
+        if (!Number.isFinite(value)) throw new UnserializableValueError(`${value} at ${where(path, key)}`);
         return value;
       case 'bigint':
-        throw new UnserializableValueError(`the BigInt ${value}n at ${label(path)}`);
+        throw new UnserializableValueError(`the BigInt ${value}n at ${where(path, key)}`);
       case 'object':
         if (value === null) return value;
         // What Date's toJSON gives: an invalid date is null.
@@ -356,6 +368,10 @@ function passes(constraint: Constraint, value: unknown, args: object): boolean {
 function everyPasses(constraint: Constraint, items: unknown[], args: object): boolean {
   for (const item of items) if (!passes(constraint, item, args)) return false;
   return true;
+}
+
+function where(path: string, key: string | undefined): string {
+  return label(key === undefined ? path : join(path, key));
 }
 
 function join(path: string, key: string): string {

@@ -399,6 +399,15 @@ describe('outputValidation: what a client sees of an entity with secrets', () =>
       expectNoSecret(frame);
     });
 
+    it('rate-limited: many violations within errorLogIntervalMs give one line', async () => {
+      await app.close();
+      await start('warn', { errorLogIntervalMs: 60_000 });
+      for (let n = 0; n < 5; n++) expect(await act('invalid_user')).toMatchObject({ status: 'completed' });
+      const warns = logger.lines.filter((line) => line.level === 'warn');
+      expect(warns).toHaveLength(1);
+      expect(warns[0].message).toContain("action 'invalid_user'");
+    });
+
     it('a publication: sent projected, logged once', async () => {
       await subscribe('users');
       client.send({ type: 'action', channel: 'publish', data: { valid: false }, id: 'p' });

@@ -58,7 +58,11 @@ export type {
   SocketChannelOptions,
   SocketChannelPayloadOptions,
 } from './interfaces/socket-channel-options.interface.js';
-export type { SocketReplyType, SocketReplyValue } from './interfaces/socket-reply-type.interface.js';
+export type {
+  OutputValidationMode,
+  SocketReplyType,
+  SocketReplyValue,
+} from './interfaces/socket-reply-type.interface.js';
 export type { MethodReturning, TypedMethodDecorator } from './decorators/typed-method-decorator.js';
 export { createSocketApiDocument, type SocketApiDocumentOverrides } from './docs/create-socket-api-document.js';
 export { createSocketApiContract, type SocketApiContractOptions } from './contract/create-socket-api-contract.js';

@@ -35,6 +35,11 @@ export interface ChannelSubscriber {
 export type DeclaredChannelOptions = Pick<SocketChannelOptions, 'slowConsumer' | 'filter' | 'presence'> & {
   /** Resolved by the orchestrator (`resolveHistoryLimits`): the channel (each concrete channel) gets a stream. */
   history?: HistoryLimits;
+  /**
+   * With `outputValidation` on a declared `payload`: what a publication becomes on the wire (projected
+   * to the payload type, once per publication); throws when it must not be sent. Absent: `toPlain`.
+   */
+  toWire?: (payload: unknown) => unknown;
 };
 
 /**
@@ -56,6 +61,8 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
   /** Drop data frames for subscribers that read too slowly, rather than closing them. */
   private dropsForSlowConsumers = false;
   private dropped = 0;
+  /** The declaration's `toWire`, if any. */
+  private toWire?: (payload: unknown) => unknown;
 
   constructor(
     readonly name: string,
@@ -76,8 +83,9 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
   }
 
   /** A `@SocketChannel(name)` method declares it: from then on it can be published to. */
-  declare({ slowConsumer, filter }: DeclaredChannelOptions): void {
+  declare({ slowConsumer, filter, toWire }: DeclaredChannelOptions): void {
     this.declared = true;
+    this.toWire = toWire;
     this.dropsForSlowConsumers = slowConsumer === 'drop';
     this.filter = filter && new FilteredDelivery(filter, this.route);
   }
@@ -92,9 +100,11 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
     if (!this.declared) {
       throw new Error(`Channel '${this.name}' is not declared: no @SocketChannel('${this.name}') method was found.`);
     }
-    if (this.stream) return this.stream.publish(payload);
+    const { toWire } = this;
+    // Projected once per publication, before the store or the fan-out: what every subscriber gets.
+    if (this.stream) return this.stream.publish(toWire ? toWire(payload) : payload);
     // Serialized here, in the caller's stack, so that a payload JSON cannot hold fails the caller.
-    const plain = toPlain(payload, this.serialization);
+    const plain = toWire ? toWire(payload) : toPlain(payload, this.serialization);
     const frame = Buffer.from(dataFrame(this.name, plain));
     this.deliver(frame, plain, payload);
     this.broker.publish(this.name, frame);

@@ -9,6 +9,9 @@ import type { SocketHandlerOptions } from '../interfaces/socket-action-options.i
 import type { ChannelHistoryOptions, ChannelPresenceOptions } from '../interfaces/socket-channel-options.interface.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
+import { compileOutputCheck, type ToWire } from '../handlers/output-check.js';
+import type { SocketReplyType } from '../interfaces/socket-reply-type.interface.js';
+import { OUTPUT_VALIDATION_MODES } from '../options/validate-options.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
@@ -42,7 +45,8 @@ export class SocketApiOrchestrator implements OnModuleInit {
   }
 
   private registerAction({ target, metadata }: DiscoveredAction): void {
-    this.registry.addAction({ target, options: metadata, ...this.compile(target, metadata) });
+    const toWire = this.outputCheck(target, metadata, metadata.reply);
+    this.registry.addAction({ target, options: metadata, ...this.compile(target, metadata), toWire });
   }
 
   private registerChannel({ target, metadata }: DiscoveredChannel): void {
@@ -54,11 +58,13 @@ export class SocketApiOrchestrator implements OnModuleInit {
     const compiled = this.compile(target, metadata);
     const history = metadata.history && historyLimits(target, metadata.history);
     const presence = metadata.presence && checkedPresence(target, metadata.presence);
-    const declared = this.channels.declare(pattern, { slowConsumer, filter, history, presence });
+    const toWire = this.outputCheck(target, metadata, metadata.payload);
+    const declared = this.channels.declare(pattern, { slowConsumer, filter, history, presence, toWire });
     this.registry.addChannel({
       target,
       options: metadata,
       ...compiled,
+      toWire,
       pattern,
       initialData: metadata.initialData ?? false,
       admits: this.invokers.createGuardCheck(target),
@@ -72,6 +78,36 @@ export class SocketApiOrchestrator implements OnModuleInit {
   private compile(target: HandlerTarget, metadata: SocketHandlerOptions) {
     const binder = ParamsBinder.compile(target, this.binderOptions(metadata));
     return { binder, invoke: this.invokers.create(target, binder) };
+  }
+
+  /** What the handler's declared reply or payload becomes on the wire under `outputValidation`, if it is projected. */
+  private outputCheck(
+    target: HandlerTarget,
+    metadata: SocketHandlerOptions,
+    type: SocketReplyType | undefined,
+  ): ToWire | undefined {
+    const own = metadata.outputValidation;
+    if (own !== undefined && !OUTPUT_VALIDATION_MODES.includes(own)) {
+      throw new SocketApiDeclarationError(
+        target,
+        `outputValidation must be 'error', 'warn' or 'off', got ${JSON.stringify(own)}.`,
+      );
+    }
+    if (own !== undefined && own !== 'off' && type === undefined) {
+      const option = target.kind === 'action' ? 'reply' : 'payload';
+      throw new SocketApiDeclarationError(
+        target,
+        `outputValidation '${own}' needs a declared ${option} type: there is nothing to project the value to.`,
+      );
+    }
+    const { validator } = this.binderOptions(metadata);
+    const { serialization, errorLogIntervalMs } = this.options;
+    return compileOutputCheck(target, type, {
+      mode: own ?? this.options.outputValidation,
+      validator,
+      serialization,
+      errorLogIntervalMs,
+    });
   }
 
   private binderOptions(metadata: SocketHandlerOptions): BinderOptions {

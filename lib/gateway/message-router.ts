@@ -106,10 +106,11 @@ export class MessageRouter implements OnApplicationShutdown {
   private readonly sendActionResult: ResultCallback<RegisteredHandler, undefined> = (
     connection,
     message,
-    _handler,
+    handler,
     result,
   ) => {
-    connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
+    const data = handler.toWire ? handler.toWire(result) : toPlain(result, this.serialization);
+    connection.sendFrame(actionReply(message.channel, data, message.id));
     return undefined;
   };
 

@@ -56,7 +56,9 @@ export class SubscribeFlow {
     if (!connection.isOpen) return undefined;
     if (!this.maySubscribe(connection, route)) return this.rejectTooManySubscriptions(connection, message);
     const { handler } = route;
-    const initial = handler.initialData ? dataFrame(route.name, toPlain(result, this.serialization)) : undefined;
+    const initial = handler.initialData
+      ? dataFrame(route.name, handler.toWire ? handler.toWire(result) : toPlain(result, this.serialization))
+      : undefined;
     const channel = this.hub.acquire(handler.target.name, route);
     // The data is kept for the guards to see again after a renewal, and for the filter: only channels with either need it.
     const data = handler.admits || handler.options.filter ? message.data : undefined;

@@ -6,6 +6,7 @@ import type { SocketApiDocsOptions } from './docs-options.interface.js';
 import type { RedisConnection, RedisSettings } from './redis-broker-options.interface.js';
 import type { SocketApiBroker } from './socket-api-broker.interface.js';
 import type { SocketAuthenticator } from './socket-authenticator.interface.js';
+import type { OutputValidationMode } from './socket-reply-type.interface.js';
 
 export interface SocketApiValidationOptions {
   /**
@@ -71,6 +72,15 @@ export interface SocketApiModuleOptions {
    * @default undefined (class-transformer's own defaults)
    */
   serialization?: ClassTransformOptions;
+  /**
+   * What is sent for a handler's declared `reply` or `payload` type, for every handler that
+   * declares one (a handler's own `outputValidation` wins): `'error'` and `'warn'` validate the value
+   * and send only the properties its DTO declares, so that a field the DTO does not declare (a
+   * password hash on an entity) never reaches a client; `'off'` sends what the handler returns. See
+   * `OutputValidationMode` and docs/validation.md ("Replies and publications").
+   * @default 'off' (the declared type documents the reply; opt in globally or per handler)
+   */
+  outputValidation?: OutputValidationMode;
   /**
    * Carries publications between the app's instances. Wins over `redis`.
    * @default an in-memory broker (one process), or a `RedisBroker` when `redis` is given

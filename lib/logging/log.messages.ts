@@ -74,3 +74,22 @@ export const presenceInfoTooLarge = (channel: string, bytes: number, maxBytes: n
 /** A presence `leave` that failed (the member expires from the shared store by itself). */
 export const presenceLeaveFailed = (channel: string): string =>
   `A presence leave on channel '${channel}' failed; the member expires from the presence store by itself`;
+
+// Replies and publications projected to their declared type (issue 13)
+
+/** Where a value sent to clients breaks its declared type's rules: paths and rule names, never the values. */
+export const outputViolations = (
+  what: string,
+  typeName: string,
+  violations: ReadonlyArray<{ path: string; problems: string[] }>,
+): string => {
+  const shown = violations
+    .slice(0, 10)
+    .map(({ path, problems }) => `${path === '' ? '(the value)' : path} (${problems.join(', ')})`);
+  const more = violations.length > 10 ? `; and ${violations.length - 10} more` : '';
+  return `${what} does not fit its declared type ${typeName}: ${shown.join('; ')}${more}`;
+};
+
+/** `outputValidation: 'warn'`: the projection was sent anyway (`count` such values since the last line). */
+export const outputSentAnyway = (violations: string, count: number): string =>
+  `${violations}. The projection was sent (outputValidation: 'warn')${count > 1 ? `; ${count} such values since the last line` : ''}.`;

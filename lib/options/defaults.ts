@@ -22,6 +22,8 @@ export const DEFAULTS = {
   idleTimeoutMs: 0,
   shutdownTimeoutMs: 10_000,
   maxDepth: 32,
+  /** Declared reply types document the replies; projection is opted into (see `OutputValidationMode`). */
+  outputValidation: 'off',
   errorLogIntervalMs: 10_000,
   /** ws's own default is 30 s: a peer that ignores our close frame is cut much sooner. */
   closeTimeoutMs: 3000,

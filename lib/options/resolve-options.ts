@@ -33,6 +33,7 @@ export function resolveOptions(
     concurrency: options.concurrency ?? DEFAULTS.concurrency,
     validation: { validator: validation?.validator ?? {}, transformer: validation?.transformer ?? {} },
     serialization: options.serialization,
+    outputValidation: options.outputValidation ?? DEFAULTS.outputValidation,
     broker: options.broker,
     redis: redisOf(options, warn),
     broadcast: broadcast && {

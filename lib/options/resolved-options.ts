@@ -5,6 +5,7 @@ import type { RedisConnection } from '../interfaces/redis-broker-options.interfa
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { AllowedOrigins } from '../interfaces/socket-api-options.interface.js';
 import type { SocketAuthenticator } from '../interfaces/socket-authenticator.interface.js';
+import type { OutputValidationMode } from '../interfaces/socket-reply-type.interface.js';
 
 /** Injection token of the `ResolvedSocketApiOptions` (internal: apps inject `SOCKET_API_OPTIONS`, what they gave). */
 export const RESOLVED_SOCKET_API_OPTIONS = Symbol('RESOLVED_SOCKET_API_OPTIONS');
@@ -60,6 +61,7 @@ export interface ResolvedSocketApiOptions {
   concurrency: number;
   validation: { validator: ValidatorOptions; transformer: ClassTransformOptions };
   serialization?: ClassTransformOptions;
+  outputValidation: OutputValidationMode;
   broker?: SocketApiBroker;
   redis?: ResolvedRedisSettings;
   broadcast?: ResolvedBroadcastOptions;

@@ -57,6 +57,12 @@ const positiveNumber = accepts(
   (value) => typeof value === 'number' && Number.isFinite(value) && value > 0,
 );
 const nonEmptyString = accepts('a non-empty string', (value) => typeof value === 'string' && value !== '');
+/** What `outputValidation` accepts, here and on a handler's options (see `SocketApiOrchestrator`). */
+export const OUTPUT_VALIDATION_MODES: readonly string[] = ['error', 'warn', 'off'];
+const outputValidationMode = accepts(
+  "'error', 'warn' or 'off'",
+  (value) => typeof value === 'string' && OUTPUT_VALIDATION_MODES.includes(value),
+);
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const anObject = accepts('an object', isObject);
@@ -209,6 +215,7 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   concurrency: integer(1),
   validation,
   serialization: anObject,
+  outputValidation: outputValidationMode,
   broker: hasMethods('a SocketApiBroker', 'connect', 'publish', 'watch', 'unwatch', 'close'),
   redis,
   redisPrefix: nonEmptyString,

@@ -19,6 +19,7 @@ describe('resolveOptions', () => {
       concurrency: 1,
       validation: { validator: {}, transformer: {} },
       serialization: undefined,
+      outputValidation: 'off',
       broker: undefined,
       redis: undefined,
       broadcast: undefined,

@@ -25,6 +25,7 @@ describe('validateOptions', () => {
       concurrency: 4,
       validation: { validator: { whitelist: true }, transformer: {} },
       serialization: { excludeExtraneousValues: false },
+      outputValidation: 'error',
       broker: { connect: async () => {}, publish: () => {}, watch: () => {}, unwatch: () => {}, close: async () => {} },
       redis: 'redis://127.0.0.1:6379',
       redisPrefix: 'app',
@@ -85,6 +86,11 @@ describe('validateOptions', () => {
   it.each<[string, unknown, string]>([
     ['a negative limit', { maxConnections: -1 }, 'maxConnections must be an integer ≥ 1, got -1'],
     ['a depth of 0', { maxDepth: 0 }, 'maxDepth must be an integer ≥ 1, got 0'],
+    [
+      'an unknown mode',
+      { outputValidation: 'strict' },
+      `outputValidation must be 'error', 'warn' or 'off', got "strict"`,
+    ],
     [
       'a negative interval',
       { errorLogIntervalMs: -1 },

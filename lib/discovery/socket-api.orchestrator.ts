@@ -75,8 +75,12 @@ export class SocketApiOrchestrator implements OnModuleInit {
   }
 
   private binderOptions(metadata: SocketHandlerOptions): BinderOptions {
-    const { validator, transformer } = this.options.validation;
-    return { validator: { ...validator, ...metadata.validation }, transformer };
+    const { validator, transformer, strictInput } = this.options.validation;
+    return {
+      validator: { ...validator, ...metadata.validation },
+      transformer,
+      strictInput: metadata.strictInput ?? strictInput,
+    };
   }
 }
 

@@ -57,7 +57,12 @@ export interface ResolvedSocketApiOptions {
   path: string;
   maxPayload: number;
   concurrency: number;
-  validation: { validator: ValidatorOptions; transformer: ClassTransformOptions };
+  validation: {
+    validator: ValidatorOptions;
+    transformer: ClassTransformOptions;
+    strictInput: boolean;
+    startupCheck: 'warn' | 'error' | 'off';
+  };
   serialization?: ClassTransformOptions;
   broker?: SocketApiBroker;
   redis?: ResolvedRedisSettings;

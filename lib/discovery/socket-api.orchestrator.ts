@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
 import { FanOutChannelFamily } from '../channels/channel-family.js';
 import { ChannelHub } from '../channels/channel-hub.js';
 import { ChannelPattern } from '../channels/channel-pattern.js';
@@ -12,6 +12,9 @@ import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { DATA_PARAM } from '../socket-api.constants.js';
+import { findDtoTraps } from '../validation/dto-traps.js';
+import { dtoTrapsFound } from '../validation/validation.messages.js';
 import type { DiscoveredAction, DiscoveredChannel } from './discovered-handlers.js';
 import { concreteChannelOf, publishOnCall } from './publish-on-call.js';
 import { SocketApiExplorer } from './socket-api.explorer.js';
@@ -39,6 +42,26 @@ export class SocketApiOrchestrator implements OnModuleInit {
     for (const hook of disconnectHooks) this.hooks.addDisconnectHook(hook.name, hook.run);
     for (const action of actions) this.registerAction(action);
     for (const channel of channels) this.registerChannel(channel);
+    this.checkDtos();
+  }
+
+  /** The startup check of the DTOs that handlers' `data` is read into (`validation.startupCheck`). */
+  private checkDtos(): void {
+    const { startupCheck } = this.options.validation;
+    if (startupCheck === 'off') return;
+    const dtos = new Set<Type<object>>();
+    for (const handler of [...this.registry.actions.values(), ...this.registry.channels.values()]) {
+      for (const param of handler.binder.params) {
+        if (param.kind === DATA_PARAM && typeof param.metatype === 'function') {
+          dtos.add(param.metatype as Type<object>);
+        }
+      }
+    }
+    const problems = findDtoTraps(dtos);
+    if (problems.length === 0) return;
+    if (startupCheck === 'error') throw new Error(dtoTrapsFound(problems));
+    const logger = new Logger('SocketApi');
+    for (const problem of problems) logger.warn(problem);
   }
 
   private registerAction({ target, metadata }: DiscoveredAction): void {
@@ -70,6 +93,9 @@ export class SocketApiOrchestrator implements OnModuleInit {
   }
 
   private compile(target: HandlerTarget, metadata: SocketHandlerOptions) {
+    if (metadata.strictInput !== undefined && typeof metadata.strictInput !== 'boolean') {
+      throw new SocketApiDeclarationError(target, 'the strictInput option must be true or false.');
+    }
     const binder = ParamsBinder.compile(target, this.binderOptions(metadata));
     return { binder, invoke: this.invokers.create(target, binder) };
   }

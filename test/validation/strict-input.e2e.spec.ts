@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { SocketApiModule } from '../../lib/index.js';
-import { StrictInputService } from '../fixtures/strict-input-app.js';
+import { StrictInputService, UntypedService } from '../fixtures/strict-input-app.js';
 import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { TestClient } from '../support/ws-client.js';
@@ -29,7 +29,7 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
             ...(broadcast ? { broadcast: {} } : {}),
           }),
         ],
-        providers: [StrictInputService],
+        providers: [StrictInputService, UntypedService],
       }),
     );
     client = cleanup.track(await TestClient.open(t.url));
@@ -76,7 +76,7 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
     });
 
     it('every unknown key at once, in the order of the data, then the validation errors of the same input', async () => {
-      const data = { a: 1, ...order() };
+      const data: Record<string, any> = { a: 1, ...order() };
       data.two.grid.push([{}, { b: 2 }]);
       data.two.grid[0][0].four.leaves[1] = { value: 5, c: 3 };
       expect(await act('place', data)).toEqual(
@@ -100,7 +100,11 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
     });
 
     it('a free-form map (no nested DTO) is not walked; an @OpenObject() DTO takes any key, its nested DTO stays strict', async () => {
-      const data = { ...order(), meta: { anything: { deep: [1, { x: 2 }] } }, labels: { team: 't', color: 'red' } };
+      const data: Record<string, any> = {
+        ...order(),
+        meta: { anything: { deep: [1, { x: 2 }] } },
+        labels: { team: 't', color: 'red' },
+      };
       expect(await act('place', data)).toEqual(expect.objectContaining({ type: 'action', data: 'placed o-1 with a date' }));
       data.labels = { team: 't', color: 'red', leaf: { value: 'v', shade: 'dark' } };
       expect(await act('place', data)).toEqual(refused('place', [unknown('labels.leaf.shade', 'shade')]));

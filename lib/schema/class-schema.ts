@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { TransformationType, type ClassTransformOptions } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes, type MetadataStorage, type ValidatorOptions } from 'class-validator';
+import { OPEN_OBJECT_METADATA } from '../socket-api.constants.js';
 import { transformerMetadata } from '../validation/class-transformer-storage.js';
 import { nestedTypeOf } from '../validation/nested-type.js';
 import {
@@ -50,9 +51,11 @@ export class ClassSchemaBuilder {
     private readonly options: ValidatorOptions,
     transformer: ClassTransformOptions,
     registry?: SchemaRegistry,
+    /** Strict input (`strictInput`): every DTO but an `@OpenObject()` one is closed, `additionalProperties: false`. */
+    readonly strict = false,
   ) {
     this.registry = registry ?? { components: {}, unconstrained: [], names: new Map() };
-    const key = JSON.stringify([DECISIVE_OPTIONS.map((option) => options[option]), transformer]);
+    const key = JSON.stringify([DECISIVE_OPTIONS.map((option) => options[option]), transformer, strict]);
     this.names = this.registry.names.get(key) ?? new Map<Type<object>, string>();
     this.registry.names.set(key, this.names);
     this.transformerChanges = Object.keys(transformer).filter((option) => transformer[option as never] !== undefined);
@@ -128,6 +131,11 @@ export class ClassSchemaBuilder {
         };
       }
       Object.assign(schema, closedObject(ignoredKeys(type, defaults)));
+    }
+    // Strict input refuses every undeclared key, the ones class-transformer would ignore too (see unknown-keys.ts).
+    if (this.strict && Reflect.getMetadata(OPEN_OBJECT_METADATA, type) !== true && !this.hasClassTransforms(type)) {
+      delete schema.patternProperties;
+      schema.additionalProperties = false;
     }
     return schema;
   }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { SocketApiModule } from '../../lib/index.js';
-import { StrictInputService, UntypedService } from '../fixtures/strict-input-app.js';
+import { Injectable } from '@nestjs/common';
+import { Data, SocketAction, SocketApiModule } from '../../lib/index.js';
+import { Leaf, StrictInputService, UntypedService } from '../fixtures/strict-input-app.js';
 import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { TestClient } from '../support/ws-client.js';
@@ -168,6 +169,19 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
     expect(await act('untyped', { leaf: { value: 'v' } })).toEqual(
       refused('untyped', [{ path: 'leaf', messages: ['an unknown value was passed to the validate function'] }]),
     );
+  });
+
+  it("a handler's strictInput that is not a boolean is a startup error naming the handler", async () => {
+    @Injectable()
+    class Misdeclared {
+      @SocketAction('typo', { strictInput: 'yes' as unknown as boolean })
+      typo(@Data() leaf: Leaf): string {
+        return leaf.value;
+      }
+    }
+    await expect(
+      startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false })], providers: [Misdeclared] }),
+    ).rejects.toThrow('the strictInput option must be true or false.');
   });
 
   it('the HTTP bridge refuses the same keys as a subscribe', async () => {

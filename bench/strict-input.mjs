@@ -34,14 +34,39 @@ class Leaf {}
 property(Leaf, 'value', String, IsString());
 class Level4 {}
 property(Level4, 'n', Number, IsInt());
-property(Level4, 'leaves', Array, ValidateNested({ each: true }), Type(() => Leaf));
+property(
+  Level4,
+  'leaves',
+  Array,
+  ValidateNested({ each: true }),
+  Type(() => Leaf),
+);
 class Level3 {}
-property(Level3, 'four', Level4, IsOptional(), ValidateNested(), Type(() => Level4));
+property(
+  Level3,
+  'four',
+  Level4,
+  IsOptional(),
+  ValidateNested(),
+  Type(() => Level4),
+);
 class Level2 {}
-property(Level2, 'grid', Array, ValidateNested({ each: true }), Type(() => Level3));
+property(
+  Level2,
+  'grid',
+  Array,
+  ValidateNested({ each: true }),
+  Type(() => Level3),
+);
 class Order {}
 property(Order, 'id', String, IsString());
-property(Order, 'two', Level2, ValidateNested(), Type(() => Level2));
+property(
+  Order,
+  'two',
+  Level2,
+  ValidateNested(),
+  Type(() => Level2),
+);
 
 const flat = () => ({ name: 'alice', age: 30, city: 'Paris' });
 const nested = () => ({
@@ -89,7 +114,9 @@ for (let rep = 0; rep < REPS; rep++) {
     samples[index].push(await measure(read, label.startsWith('flat') ? flat : nested));
   }
 }
-console.log(`strict input, µs of CPU per input: median [min … max] of ${REPS} reps × ${INPUTS} inputs, node ${process.version}`);
+console.log(
+  `strict input, µs of CPU per input: median [min … max] of ${REPS} reps × ${INPUTS} inputs, node ${process.version}`,
+);
 for (const [index, [label, variant]] of cases.entries()) {
   const sorted = samples[index].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];

@@ -10,11 +10,7 @@ import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { CHANNEL_PARAM, CONNECTION_PARAM, DATA_PARAM } from '../socket-api.constants.js';
 import { dtoReader, hasValidationRules, type StrictInput } from '../validation/dto-reader.js';
 import { readAny, readArray, readBoolean, readNumber, readString } from '../validation/primitive-readers.js';
-import {
-  compileUnknownDataKeys,
-  declaredKeys,
-  type UnknownKeysCheck,
-} from '../validation/unknown-keys.js';
+import { compileUnknownDataKeys, declaredKeys, type UnknownKeysCheck } from '../validation/unknown-keys.js';
 import { fail, type ValueReader } from '../validation/value-reader.js';
 import { SocketApiDeclarationError, type HandlerTarget } from './handler-target.js';
 

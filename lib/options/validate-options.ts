@@ -145,7 +145,10 @@ const validation = objectOf<SocketApiValidationOptions>({
   validator: anObject,
   transformer: anObject,
   strictInput: accepts('true or false', (value) => typeof value === 'boolean'),
-  startupCheck: accepts("'warn', 'error' or 'off'", (value) => value === 'warn' || value === 'error' || value === 'off'),
+  startupCheck: accepts(
+    "'warn', 'error' or 'off'",
+    (value) => value === 'warn' || value === 'error' || value === 'off',
+  ),
 });
 
 const broadcast = objectOf<BroadcastOptions>({

@@ -35,10 +35,10 @@ export function findDtoTraps(types: Iterable<Type<object>>): string[] {
       const typed = nestedTypeOf(type, property);
       const hasType = transformerMetadata.findTypeMetadata(type, property) !== undefined;
       if (isDto(declared)) {
-        const nested = (declared as Type<object>).name;
+        const nested = declared.name;
         if (!hasNested) problems.push(nestedWithoutValidateNested(className, property, nested));
         else if (!hasType) problems.push(nestedWithoutType(className, property, nested));
-        queue.push(typeof typed === 'function' ? typed : (declared as Type<object>));
+        queue.push(typeof typed === 'function' ? typed : declared);
       } else if (declared === Array) {
         if (typeof typed === 'function' && isDto(typed)) {
           if (!hasNested) problems.push(arrayWithoutValidateNested(className, property, typed.name));

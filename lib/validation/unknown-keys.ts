@@ -131,7 +131,8 @@ function walkValue(plan: KeyPlan, value: unknown, path: string, errors: FieldErr
     } else if (nested !== null) {
       const child = object[key];
       if (typeof child === 'object' && child !== null) {
-        if (nested.map && !Array.isArray(child)) walkMap(nested.plan, child as Record<string, unknown>, join(path, key), errors);
+        if (nested.map && !Array.isArray(child))
+          walkMap(nested.plan, child as Record<string, unknown>, join(path, key), errors);
         else walkValue(nested.plan, child, join(path, key), errors);
       }
     }

@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { createSocketApiDocument, SocketApiModule, type AsyncApiDocument, type AsyncApiMessage } from '../../lib/index.js';
+import {
+  createSocketApiDocument,
+  SocketApiModule,
+  type AsyncApiDocument,
+  type AsyncApiMessage,
+} from '../../lib/index.js';
 import type { JsonSchema } from '../../lib/schema/json-schema.js';
 import { StrictInputService } from '../fixtures/strict-input-app.js';
 import { useCleanup } from '../support/cleanup.js';

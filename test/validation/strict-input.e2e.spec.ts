@@ -6,13 +6,27 @@ import { useCleanup } from '../support/cleanup.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { TestClient } from '../support/ws-client.js';
 
+/** JSON objects as the tests build and change them. */
+type Json = { [key: string]: unknown };
+
 /** A valid order: five DTO levels deep (Order → Level2 → Level3 in an array of arrays → Level4 → Leaf[]). */
-function order(): Record<string, any> {
+function order(): Json {
   return {
     id: 'o-1',
     two: { grid: [[{ four: { n: 1, leaves: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] }, at: '2026-12-02' }]] },
   };
 }
+
+/** The object at `path` (keys and array indexes) in `data`. */
+function objectAt(data: Json, ...path: Array<string | number>): Json {
+  let node: unknown = data;
+  for (const step of path) node = (node as Record<string | number, unknown>)[step];
+  return node as Json;
+}
+
+/** Level3 of the order's grid, and the Level4 and leaves under it. */
+const LEVEL3 = ['two', 'grid', 0, 0];
+const LEAVES = [...LEVEL3, 'four', 'leaves'];
 
 const unknown = (path: string, key: string) => ({ path, messages: [`property ${key} should not exist`] });
 
@@ -64,22 +78,22 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
       });
     });
 
-    it.each([
-      [1, (o: Record<string, any>) => (o.extra = 1), 'extra'],
-      [2, (o: Record<string, any>) => (o.two.extra = 1), 'two.extra'],
-      [3, (o: Record<string, any>) => (o.two.grid[0][0].extra = 1), 'two.grid.0.0.extra'],
-      [4, (o: Record<string, any>) => (o.two.grid[0][0].four.extra = 1), 'two.grid.0.0.four.extra'],
-      [5, (o: Record<string, any>) => (o.two.grid[0][0].four.leaves[2].extra = 1), 'two.grid.0.0.four.leaves.2.extra'],
-    ])('depth %i: the exact path', async (_depth, change, path) => {
+    it.each<[number, Array<string | number>, string]>([
+      [1, [], 'extra'],
+      [2, ['two'], 'two.extra'],
+      [3, LEVEL3, 'two.grid.0.0.extra'],
+      [4, [...LEVEL3, 'four'], 'two.grid.0.0.four.extra'],
+      [5, [...LEAVES, 2], 'two.grid.0.0.four.leaves.2.extra'],
+    ])('depth %i: the exact path', async (_depth, where, path) => {
       const data = order();
-      change(data);
+      objectAt(data, ...where).extra = 1;
       expect(await act('place', data)).toEqual(refused('place', [unknown(path, 'extra')]));
     });
 
     it('every unknown key at once, in the order of the data, then the validation errors of the same input', async () => {
-      const data: Record<string, any> = { a: 1, ...order() };
-      data.two.grid.push([{}, { b: 2 }]);
-      data.two.grid[0][0].four.leaves[1] = { value: 5, c: 3 };
+      const data: Json = { a: 1, ...order() };
+      (objectAt(data, 'two').grid as unknown[]).push([{}, { b: 2 }]);
+      Object.assign(objectAt(data, ...LEAVES, 1), { value: 5, c: 3 });
       expect(await act('place', data)).toEqual(
         refused('place', [
           unknown('a', 'a'),
@@ -101,12 +115,14 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
     });
 
     it('a free-form map (no nested DTO) is not walked; an @OpenObject() DTO takes any key, its nested DTO stays strict', async () => {
-      const data: Record<string, any> = {
+      const data: Json = {
         ...order(),
         meta: { anything: { deep: [1, { x: 2 }] } },
         labels: { team: 't', color: 'red' },
       };
-      expect(await act('place', data)).toEqual(expect.objectContaining({ type: 'action', data: 'placed o-1 with a date' }));
+      expect(await act('place', data)).toEqual(
+        expect.objectContaining({ type: 'action', data: 'placed o-1 with a date' }),
+      );
       data.labels = { team: 't', color: 'red', leaf: { value: 'v', shade: 'dark' } };
       expect(await act('place', data)).toEqual(refused('place', [unknown('labels.leaf.shade', 'shade')]));
     });
@@ -143,7 +159,7 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
 
     it('a handler turns it on for itself', async () => {
       const data = order();
-      data.two.grid[0][0].four.leaves[0].extra = 1;
+      objectAt(data, ...LEAVES, 0).extra = 1;
       expect(await act('place_strict', data)).toEqual(
         refused('place_strict', [unknown('two.grid.0.0.four.leaves.0.extra', 'extra')]),
       );
@@ -193,7 +209,7 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ channel: 'orders', data }),
       });
-      return { status: response.status, body: (await response.json()) as unknown };
+      return { status: response.status, body: (await response.json()) };
     };
     expect(await post({ value: 'v', since: 3 })).toEqual({
       status: 400,

@@ -104,6 +104,21 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
       );
     });
 
+    it("the docs' example: an extra key at each of the five levels, and a wrong value", async () => {
+      const leaves = [{ value: 'a' }, { value: 5 }, { extra: 1, value: 'c' }];
+      const data = { extra: 1, id: 'o-1', two: { extra: 1, grid: [[{ extra: 1, four: { extra: 1, n: 1, leaves } }]] } };
+      expect(await act('place', data)).toEqual(
+        refused('place', [
+          unknown('extra', 'extra'),
+          unknown('two.extra', 'extra'),
+          unknown('two.grid.0.0.extra', 'extra'),
+          unknown('two.grid.0.0.four.extra', 'extra'),
+          unknown('two.grid.0.0.four.leaves.2.extra', 'extra'),
+          { path: 'two.grid.0.0.four.leaves.1.value', messages: ['value must be a string'] },
+        ]),
+      );
+    });
+
     it('the prototype keys are unknown keys too, at any depth', async () => {
       const text =
         '{"type":"action","channel":"place","id":1,"data":{"id":"o-1","__proto__":{"admin":true},' +
@@ -209,7 +224,7 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ channel: 'orders', data }),
       });
-      return { status: response.status, body: (await response.json()) };
+      return { status: response.status, body: await response.json() };
     };
     expect(await post({ value: 'v', since: 3 })).toEqual({
       status: 400,

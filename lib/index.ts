@@ -33,6 +33,7 @@ export type {
 export { Connection } from './decorators/connection.decorator.js';
 export { ChannelParam } from './decorators/channel-param.decorator.js';
 export { Data } from './decorators/data.decorator.js';
+export { OpenObject } from './decorators/open-object.decorator.js';
 export { InjectChannel } from './decorators/inject-channel.decorator.js';
 export { OnSocketConnect } from './decorators/on-socket-connect.decorator.js';
 export { OnSocketDisconnect } from './decorators/on-socket-disconnect.decorator.js';

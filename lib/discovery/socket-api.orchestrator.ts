@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
 import { FanOutChannelFamily } from '../channels/channel-family.js';
 import { ChannelHub } from '../channels/channel-hub.js';
 import { ChannelPattern } from '../channels/channel-pattern.js';
@@ -15,6 +15,9 @@ import { OUTPUT_VALIDATION_MODES } from '../options/validate-options.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { DATA_PARAM } from '../socket-api.constants.js';
+import { findDtoTraps } from '../validation/dto-traps.js';
+import { dtoTrapsFound } from '../validation/validation.messages.js';
 import type { DiscoveredAction, DiscoveredChannel } from './discovered-handlers.js';
 import { concreteChannelOf, publishOnCall } from './publish-on-call.js';
 import { SocketApiExplorer } from './socket-api.explorer.js';
@@ -42,6 +45,26 @@ export class SocketApiOrchestrator implements OnModuleInit {
     for (const hook of disconnectHooks) this.hooks.addDisconnectHook(hook.name, hook.run);
     for (const action of actions) this.registerAction(action);
     for (const channel of channels) this.registerChannel(channel);
+    this.checkDtos();
+  }
+
+  /** The startup check of the DTOs that handlers' `data` is read into (`validation.startupCheck`). */
+  private checkDtos(): void {
+    const { startupCheck } = this.options.validation;
+    if (startupCheck === 'off') return;
+    const dtos = new Set<Type<object>>();
+    for (const handler of [...this.registry.actions.values(), ...this.registry.channels.values()]) {
+      for (const param of handler.binder.params) {
+        if (param.kind === DATA_PARAM && typeof param.metatype === 'function') {
+          dtos.add(param.metatype as Type<object>);
+        }
+      }
+    }
+    const problems = findDtoTraps(dtos);
+    if (problems.length === 0) return;
+    if (startupCheck === 'error') throw new Error(dtoTrapsFound(problems));
+    const logger = new Logger('SocketApi');
+    for (const problem of problems) logger.warn(problem);
   }
 
   private registerAction({ target, metadata }: DiscoveredAction): void {
@@ -76,6 +99,9 @@ export class SocketApiOrchestrator implements OnModuleInit {
   }
 
   private compile(target: HandlerTarget, metadata: SocketHandlerOptions) {
+    if (metadata.strictInput !== undefined && typeof metadata.strictInput !== 'boolean') {
+      throw new SocketApiDeclarationError(target, 'the strictInput option must be true or false.');
+    }
     const binder = ParamsBinder.compile(target, this.binderOptions(metadata));
     return { binder, invoke: this.invokers.create(target, binder) };
   }
@@ -111,8 +137,12 @@ export class SocketApiOrchestrator implements OnModuleInit {
   }
 
   private binderOptions(metadata: SocketHandlerOptions): BinderOptions {
-    const { validator, transformer } = this.options.validation;
-    return { validator: { ...validator, ...metadata.validation }, transformer };
+    const { validator, transformer, strictInput } = this.options.validation;
+    return {
+      validator: { ...validator, ...metadata.validation },
+      transformer,
+      strictInput: metadata.strictInput ?? strictInput,
+    };
   }
 }
 

@@ -16,6 +16,12 @@ export interface SocketHandlerOptions {
    */
   outputValidation?: OutputValidationMode;
   /**
+   * Strict input for this handler's `data`, over the module's `validation.strictInput`: `true` refuses
+   * keys its DTOs do not declare, at any depth; `false` keeps them.
+   * @default undefined (the module's `validation.strictInput`)
+   */
+  strictInput?: boolean;
+  /**
    * One line on what the handler does (the document's `summary`).
    * @default undefined
    */

@@ -19,6 +19,22 @@ export interface SocketApiValidationOptions {
    * @default {}
    */
   transformer?: ClassTransformOptions;
+  /**
+   * Strict input: a key of `data` that the handler's DTO does not declare, at any depth (nested
+   * DTOs, arrays of them), is refused with `VALIDATION_ERROR`, its path in `errors` (`items.2.extra`),
+   * beside the other validation errors; as do keys no `@Data('name')` reads. A DTO marked
+   * `@OpenObject()` accepts undeclared keys. A handler's `strictInput` option overrides this.
+   * @default false (undeclared keys are kept, as class-transformer copies them)
+   */
+  strictInput?: boolean;
+  /**
+   * At startup, the DTOs of every handler's `data` are checked for the class-validator mistakes that
+   * leave nested data unvalidated (a nested DTO without `@ValidateNested()` or `@Type`, an array of
+   * DTOs with a rule missing `each: true`): `'warn'` logs one line per mistake, naming class and
+   * property; `'error'` refuses to start; `'off'` does not check.
+   * @default 'warn'
+   */
+  startupCheck?: 'warn' | 'error' | 'off';
 }
 
 /** A token bucket per connection: `burst` messages at once, refilled at `perSecond`. */

@@ -27,6 +27,7 @@ export const DEFAULTS = {
   errorLogIntervalMs: 10_000,
   /** ws's own default is 30 s: a peer that ignores our close frame is cut much sooner. */
   closeTimeoutMs: 3000,
+  validation: { strictInput: false, startupCheck: 'warn' },
   broadcast: { path: '/_broadcast', maxBodyBytes: 1024 * 1024 },
   docs: { path: '/socket-docs', title: 'SocketAPI', version: '1.0.0' },
   /** How long a history channel's epoch and top outlive its entries, at least (`history.metaTtl`). */

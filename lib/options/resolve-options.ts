@@ -31,7 +31,12 @@ export function resolveOptions(
     path: options.path ?? DEFAULTS.path,
     maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
     concurrency: options.concurrency ?? DEFAULTS.concurrency,
-    validation: { validator: validation?.validator ?? {}, transformer: validation?.transformer ?? {} },
+    validation: {
+      validator: validation?.validator ?? {},
+      transformer: validation?.transformer ?? {},
+      strictInput: validation?.strictInput ?? DEFAULTS.validation.strictInput,
+      startupCheck: validation?.startupCheck ?? DEFAULTS.validation.startupCheck,
+    },
     serialization: options.serialization,
     outputValidation: options.outputValidation ?? DEFAULTS.outputValidation,
     broker: options.broker,

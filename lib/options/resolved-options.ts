@@ -59,7 +59,12 @@ export interface ResolvedSocketApiOptions {
   path: string;
   maxPayload: number;
   concurrency: number;
-  validation: { validator: ValidatorOptions; transformer: ClassTransformOptions };
+  validation: {
+    validator: ValidatorOptions;
+    transformer: ClassTransformOptions;
+    strictInput: boolean;
+    startupCheck: 'warn' | 'error' | 'off';
+  };
   serialization?: ClassTransformOptions;
   outputValidation: OutputValidationMode;
   broker?: SocketApiBroker;

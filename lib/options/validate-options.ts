@@ -147,7 +147,15 @@ const rateLimit = objectOf<RateLimitOptions>({ perSecond: positiveNumber, burst:
 
 const heartbeat = objectOf<HeartbeatOptions>({ intervalMs: duration(1), timeoutMs: duration(1) });
 
-const validation = objectOf<SocketApiValidationOptions>({ validator: anObject, transformer: anObject });
+const validation = objectOf<SocketApiValidationOptions>({
+  validator: anObject,
+  transformer: anObject,
+  strictInput: accepts('true or false', (value) => typeof value === 'boolean'),
+  startupCheck: accepts(
+    "'warn', 'error' or 'off'",
+    (value) => value === 'warn' || value === 'error' || value === 'off',
+  ),
+});
 
 const broadcast = objectOf<BroadcastOptions>({
   path: urlPath,

@@ -17,7 +17,7 @@ describe('resolveOptions', () => {
       path: '/',
       maxPayload: 65536,
       concurrency: 1,
-      validation: { validator: {}, transformer: {} },
+      validation: { validator: {}, transformer: {}, strictInput: false, startupCheck: 'warn' },
       serialization: undefined,
       outputValidation: 'off',
       broker: undefined,
@@ -70,7 +70,12 @@ describe('resolveOptions', () => {
     expect(resolved.heartbeat).toEqual({ intervalMs: 1000, timeoutMs: 10000 });
     expect(resolved.rateLimit).toEqual({ perSecond: 5, burst: 3, closeAfter: 3 });
     expect(resolved.broadcast).toEqual({ path: '/_broadcast', allowedHosts: [], token: 't', maxBodyBytes: 1048576 });
-    expect(resolved.validation).toEqual({ validator: { whitelist: true }, transformer: {} });
+    expect(resolved.validation).toEqual({
+      validator: { whitelist: true },
+      transformer: {},
+      strictInput: false,
+      startupCheck: 'warn',
+    });
     expect(resolved.maxConnectionsPerAddress).toBe(4);
     expect(resolve({ heartbeat: false, rateLimit: false }).resolved).toMatchObject({
       heartbeat: false,

@@ -99,6 +99,12 @@ describe('validateOptions', () => {
     ['NaN', { maxPayload: NaN }, 'maxPayload must be an integer ≥ 1 (bytes), got NaN'],
     ['a fraction', { concurrency: 1.5 }, 'concurrency must be an integer ≥ 1, got 1.5'],
     ['a string for a number', { maxSubscriptions: '5' }, 'maxSubscriptions must be an integer ≥ 1, got "5"'],
+    ['strictInput as a string', { validation: { strictInput: 'yes' } }, 'validation.strictInput must be true or false'],
+    [
+      'an unknown startupCheck',
+      { validation: { startupCheck: 'fail' } },
+      `validation.startupCheck must be 'warn', 'error' or 'off', got "fail"`,
+    ],
     [
       'Infinity',
       { maxConnectionsPerAddress: Infinity },

@@ -71,6 +71,12 @@ describe('resolveOptions', () => {
     expect(resolved.broadcast).toEqual({ path: '/_broadcast', allowedHosts: [], token: 't', maxBodyBytes: 1048576 });
     expect(resolved.validation).toEqual({ validator: { whitelist: true }, transformer: {} });
     expect(resolved.maxConnectionsPerAddress).toBe(4);
+    expect(resolve({ metrics: true }).resolved.metrics).toEqual({ path: '/metrics', prefix: 'socketapi_' });
+    expect(resolve({ metrics: { path: false, token: 't' } }).resolved.metrics).toEqual({
+      path: false,
+      token: 't',
+      prefix: 'socketapi_',
+    });
     expect(resolve({ heartbeat: false, rateLimit: false }).resolved).toMatchObject({
       heartbeat: false,
       rateLimit: false,

@@ -173,19 +173,32 @@ function byLabel(name: string, values: readonly string[], counts: Float64Array):
   return values.map((value, index): Sample => [{ [name]: value }, counts[index]]);
 }
 
-/** One value of a metric as the registry formats it (prom-client's `get()` shape). */
-interface MetricValue {
+/**
+ * One value of a histogram as prom-client's own give it to the registry: `labels` the sample's own
+ * (`le`), `sharedLabels` the series' (in the text, after `le`, as prom-client writes them).
+ */
+interface HistogramValue {
   value: number;
   labels: Record<string, string | number>;
+  sharedLabels: Record<string, string>;
   metricName: string;
+}
+
+interface MetricObject<Value> {
+  name: string;
+  help: string;
+  type: string;
+  values: Value[];
+  aggregator: string;
 }
 
 /**
  * The action duration histogram, built from the server's own bucket counts when scraped. Not a
  * prom-client `Histogram`: that one can only be filled one observation at a time (`observe`), and
- * its stored state is private. This object has what a registry reads of a metric (`name`, `help`,
- * `type`, `get()` in prom-client's shape, `reset()`); test/metrics pins that the registry formats it
- * as it formats its own histograms.
+ * its stored state is private. This object has what a registry reads of a histogram (`name`, `help`,
+ * `type`, `getForPromString()` for the text, `get()` for the JSON, `reset()`), in the shapes
+ * prom-client 15's `Histogram` gives; test/metrics pins that a registry's text and JSON of it are
+ * those of a prom-client `Histogram` with the same observations.
  */
 class ActionDurationHistogram implements RegisteredMetric {
   readonly help = 'Time from an action frame to its reply, by action and outcome (completed or error).';
@@ -197,32 +210,51 @@ class ActionDurationHistogram implements RegisteredMetric {
     private readonly counters: SocketApiMetrics,
   ) {}
 
-  get(): Promise<{ name: string; help: string; type: string; values: MetricValue[]; aggregator: string }> {
-    const values: MetricValue[] = [];
-    for (const [action, durations] of this.counters.actions) {
-      for (let outcome = 0; outcome < ACTION_OUTCOMES.length; outcome++) {
-        const labels = { action, outcome: ACTION_OUTCOMES[outcome] };
-        const buckets = durations.buckets[outcome];
-        let cumulative = 0;
-        for (let bucket = 0; bucket < ACTION_DURATION_BUCKETS.length; bucket++) {
-          cumulative += buckets[bucket];
-          const le = ACTION_DURATION_BUCKETS[bucket];
-          values.push({ value: cumulative, labels: { ...labels, le }, metricName: `${this.name}_bucket` });
-        }
-        values.push({
-          value: durations.counts[outcome],
-          labels: { ...labels, le: '+Inf' },
-          metricName: `${this.name}_bucket`,
-        });
-        values.push({ value: durations.sums[outcome], labels, metricName: `${this.name}_sum` });
-        values.push({ value: durations.counts[outcome], labels, metricName: `${this.name}_count` });
-      }
-    }
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator });
+  getForPromString(): Promise<MetricObject<HistogramValue>> {
+    return Promise.resolve(this.object(this.values()));
+  }
+
+  get(): Promise<MetricObject<Omit<HistogramValue, 'sharedLabels'>>> {
+    const values = this.values().map(({ value, labels, sharedLabels, metricName }) => ({
+      value,
+      labels: { ...labels, ...sharedLabels },
+      metricName,
+    }));
+    return Promise.resolve(this.object(values));
   }
 
   /** The counts are the server's; a registry's `resetMetrics()` leaves them. */
   reset(): void {
     // Nothing of its own to reset.
+  }
+
+  private object<Value>(values: Value[]): MetricObject<Value> {
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  private values(): HistogramValue[] {
+    const values: HistogramValue[] = [];
+    const bucket = `${this.name}_bucket`;
+    for (const [action, durations] of this.counters.actions) {
+      for (let outcome = 0; outcome < ACTION_OUTCOMES.length; outcome++) {
+        const sharedLabels = { action, outcome: ACTION_OUTCOMES[outcome] };
+        const buckets = durations.buckets[outcome];
+        let cumulative = 0;
+        for (let index = 0; index < ACTION_DURATION_BUCKETS.length; index++) {
+          cumulative += buckets[index];
+          values.push({
+            value: cumulative,
+            labels: { le: ACTION_DURATION_BUCKETS[index] },
+            sharedLabels,
+            metricName: bucket,
+          });
+        }
+        const count = durations.counts[outcome];
+        values.push({ value: count, labels: { le: '+Inf' }, sharedLabels, metricName: bucket });
+        values.push({ value: durations.sums[outcome], labels: {}, sharedLabels, metricName: `${this.name}_sum` });
+        values.push({ value: count, labels: {}, sharedLabels, metricName: `${this.name}_count` });
+      }
+    }
+    return values;
   }
 }

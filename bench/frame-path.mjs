@@ -53,7 +53,12 @@ const socket = {
   },
 };
 const request = { headers: { host: 'localhost' }, url: '/', socket: { remoteAddress: '127.0.0.1' } };
-const connection = new WsConnection(socket, request, { maxBufferedBytes: 1 << 30, metrics: null, closing() {} }, '127.0.0.1');
+const connection = new WsConnection(
+  socket,
+  request,
+  { maxBufferedBytes: 1 << 30, metrics: null, closing() {} },
+  '127.0.0.1',
+);
 
 // As ws hands them over: views into a larger read buffer, one per frame.
 const frames = [];

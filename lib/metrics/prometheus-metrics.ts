@@ -61,28 +61,25 @@ export interface RegisteredMetric {
  */
 export function createPrometheusMetrics(prom: PromClient, prefix: string, sources: MetricSources): RegisteredMetric[] {
   const { counters } = sources;
-  const counter = (name: string, help: string, labelNames: string[], read: () => Iterable<Sample>) =>
-    new prom.Counter({
-      name: prefix + name,
-      help,
-      labelNames,
-      registers: [],
-      collect() {
-        this.reset();
-        for (const [labels, value] of read()) this.inc(labels, value);
-      },
-    });
-  const gauge = (name: string, help: string, labelNames: string[], read: () => Iterable<Sample>) =>
-    new prom.Gauge({
-      name: prefix + name,
-      help,
-      labelNames,
-      registers: [],
-      collect() {
-        this.reset();
-        for (const [labels, value] of read()) this.set(labels, value);
-      },
-    });
+  /** A metric of `Kind` whose series are `read` when scraped, each written by `fill` (`inc` or `set`). */
+  const collected =
+    <Metric extends { reset(): void }>(
+      Kind: new (config: CollectedConfig<Metric>) => RegisteredMetric,
+      fill: (metric: Metric, labels: Labels, value: number) => void,
+    ): Maker =>
+    (name, help, labelNames, read) =>
+      new Kind({
+        name: prefix + name,
+        help,
+        labelNames,
+        registers: [],
+        collect() {
+          this.reset();
+          for (const [labels, value] of read()) fill(this, labels, value);
+        },
+      });
+  const counter = collected(prom.Counter, (metric, labels, value) => metric.inc(labels, value));
+  const gauge = collected(prom.Gauge, (metric, labels, value) => metric.set(labels, value));
   const metrics: RegisteredMetric[] = [
     gauge('connections', 'WebSocket connections open now.', [], () => [
       [{}, counters.connectionsOpened - counters.connectionsClosed],

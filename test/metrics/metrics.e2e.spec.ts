@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { request } from 'node:http';
 import { Registry } from 'prom-client';
 import { useCleanup } from '../support/cleanup.js';
+import { httpRequest } from '../support/http-request.js';
 import { PLATFORMS } from '../support/platforms.js';
 import { parsePrometheusText, seriesCount, valueOf, type Family } from '../support/prometheus-text.js';
 import { startApp, type TestApp } from '../support/test-app.js';
@@ -15,23 +15,9 @@ interface Reply {
   body: string;
 }
 
-function get(app: TestApp, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
-  const { port } = new URL(app.url);
-  return new Promise((resolve, reject) => {
-    const outgoing = request({ host: '127.0.0.1', port, path, method, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          contentType: response.headers['content-type'],
-          body: Buffer.concat(chunks).toString(),
-        }),
-      );
-    });
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
+async function get(app: TestApp, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
+  const reply = await httpRequest(Number(new URL(app.url).port), path, method, headers);
+  return { status: reply.status, contentType: reply.headers['content-type'], body: reply.body };
 }
 
 async function scrape(app: TestApp, path = '/metrics'): Promise<Map<string, Family>> {

@@ -27,7 +27,8 @@ const TEXT = 'text/plain; charset=utf-8';
 export class MetricsServer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SocketApiMetrics');
   private registry?: PrometheusRegistry;
-  private registered: RegisteredMetric[] = [];
+  /** Each metric by the name it was registered under (an OpenMetrics registry renames counters as it scrapes them). */
+  private registered: Array<[string, RegisteredMetric]> = [];
 
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
@@ -55,7 +56,7 @@ export class MetricsServer implements OnModuleInit, OnApplicationShutdown {
     if (taken) throw new Error(MetricsMessage.alreadyRegistered(taken.name));
     for (const metric of made) registry.registerMetric(metric);
     this.registry = registry;
-    this.registered = made;
+    this.registered = made.map((metric) => [metric.name, metric]);
     if (metrics.path !== false) this.serve(registry, metrics.path);
   }
 
@@ -63,8 +64,8 @@ export class MetricsServer implements OnModuleInit, OnApplicationShutdown {
   onApplicationShutdown(): void {
     const { registry } = this;
     if (!registry) return;
-    for (const metric of this.registered) {
-      if (registry.getSingleMetric(metric.name) === metric) registry.removeSingleMetric(metric.name);
+    for (const [name, metric] of this.registered) {
+      if (registry.getSingleMetric(name) === metric) registry.removeSingleMetric(name);
     }
     this.registered = [];
   }

@@ -5,6 +5,7 @@ import { SocketApiMetrics } from '../../lib/metrics/socket-api-metrics.js';
 import { createPrometheusMetrics, type PromClient } from '../../lib/metrics/prometheus-metrics.js';
 import { InMemoryBroker, type PrometheusRegistry } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
+import { httpRequest } from '../support/http-request.js';
 import { parsePrometheusText, valueOf } from '../support/prometheus-text.js';
 import { startApp } from '../support/test-app.js';
 import { TestClient } from '../support/ws-client.js';
@@ -40,6 +41,23 @@ describe('metrics on a registry shared by many apps', () => {
       expect(ours(registry)).toBe(0);
     }
     expect(registry.getSingleMetric('app_requests_total')).toBe(app);
+  });
+
+  it('on an OpenMetrics registry (which renames counters as it scrapes them) too', async () => {
+    const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    for (let round = 1; round <= 2; round++) {
+      const started = await startApp(metricsApp({ metrics: { registry } }));
+      try {
+        const scrape = await httpRequest(Number(new URL(started.url).port), '/metrics');
+        expect(scrape.headers['content-type']).toBe(Registry.OPENMETRICS_CONTENT_TYPE);
+        expect(scrape.body).toContain('socketapi_connections_accepted_total 0\n');
+        expect(scrape.body.endsWith('# EOF\n')).toBe(true);
+      } finally {
+        await started.close();
+      }
+      expect(registry.getMetricsAsArray()).toEqual([]);
+    }
   });
 
   it('a second app on the same registry at once fails to start, saying why; another prefix is fine', async () => {

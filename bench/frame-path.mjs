@@ -10,7 +10,8 @@
 //        names JIT code after its JS functions (node --perf-basic-prof; V8's code log then adds
 //        instructions of its own: compare totals without it).
 //
-// `--frame '<json with $ID and $A>'` replaces the default `add` request.
+// `--frame '<json with $ID and $A>'` replaces the default `add` request. `--metrics on`: the module
+// with `metrics: true` (what the Prometheus metrics add per frame; they are not scraped).
 import 'reflect-metadata';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SocketApiModule } from '../dist/lib/index.js';
 import { InboundQueue } from '../dist/lib/gateway/inbound-queue.js';
+import { SOCKET_API_METRICS } from '../dist/lib/metrics/socket-api-metrics.js';
 import { WsConnection } from '../dist/lib/gateway/ws-connection.js';
 import { BenchService } from '../dist/bench/app/bench.service.js';
 
@@ -32,6 +34,7 @@ const args = Object.fromEntries(
 const FRAMES = Number(args.frames ?? 300000);
 const REPS = Number(args.reps ?? 7);
 const TEMPLATE = args.frame ?? '{"type":"action","channel":"add","data":{"a":$A,"b":7},"id":$ID}';
+const METRICS = args.metrics === 'on';
 
 if (args.callgrind) {
   await underCallgrind(Number(args.callgrind));
@@ -39,7 +42,7 @@ if (args.callgrind) {
 }
 
 class BenchModule {}
-Module({ imports: [SocketApiModule.forRoot()], providers: [BenchService] })(BenchModule);
+Module({ imports: [SocketApiModule.forRoot({ metrics: METRICS })], providers: [BenchService] })(BenchModule);
 const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
 await app.init();
 const queue = app.get(InboundQueue);
@@ -53,7 +56,12 @@ const socket = {
   },
 };
 const request = { headers: { host: 'localhost' }, url: '/', socket: { remoteAddress: '127.0.0.1' } };
-const connection = new WsConnection(socket, request, { maxBufferedBytes: 1 << 30, closing() {} }, '127.0.0.1');
+const connection = new WsConnection(
+  socket,
+  request,
+  { maxBufferedBytes: 1 << 30, metrics: app.get(SOCKET_API_METRICS), closing() {} },
+  '127.0.0.1',
+);
 
 // As ws hands them over: views into a larger read buffer, one per frame.
 const frames = [];
@@ -102,7 +110,12 @@ async function underCallgrind(count) {
   const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'profile');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `frame-path-${process.pid}.callgrind`);
-  const forwarded = ['--frames', String(FRAMES), ...(args.frame ? ['--frame', args.frame] : [])];
+  const forwarded = [
+    '--frames',
+    String(FRAMES),
+    ...(args.frame ? ['--frame', args.frame] : []),
+    ...(METRICS ? ['--metrics', 'on'] : []),
+  ];
   const child = spawn(
     'valgrind',
     [

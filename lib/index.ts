@@ -44,6 +44,7 @@ export { getChannelName, getChannelParams } from './handlers/channel-context.js'
 export { CloseCode } from './protocol/close-codes.js';
 export { SocketConnection } from './connection/socket-connection.js';
 export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.js';
+export type { PrometheusRegistry, SocketApiMetricsOptions } from './interfaces/metrics-options.interface.js';
 export type {
   SocketActionExample,
   SocketActionOptions,

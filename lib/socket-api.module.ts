@@ -25,6 +25,8 @@ import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
 import { CONTRACT_HASH_SOURCE } from './interfaces/contract-hash-source.interface.js';
 import type { SocketApiModuleOptions } from './interfaces/socket-api-options.interface.js';
+import { MetricsServer } from './metrics/metrics-server.js';
+import { SOCKET_API_METRICS, SocketApiMetrics } from './metrics/socket-api-metrics.js';
 import { resolveOptions } from './options/resolve-options.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from './options/resolved-options.js';
 import { SocketApiRegistry } from './registry/socket-api.registry.js';
@@ -54,6 +56,7 @@ import {
     HandshakeVerifier,
     InboundQueue,
     MessageRouter,
+    MetricsServer,
     SubscribeFlow,
     PresenceRequest,
     NestEnhancers,
@@ -69,6 +72,12 @@ import {
       useFactory: (options: SocketApiModuleOptions) =>
         resolveOptions(options, (message) => new Logger('SocketApiModule').warn(message)),
       inject: [SOCKET_API_OPTIONS],
+    },
+    {
+      // Off: null, which the server's parts check (and nothing more) on their hot paths.
+      provide: SOCKET_API_METRICS,
+      useFactory: (options: ResolvedSocketApiOptions) => (options.metrics ? new SocketApiMetrics() : null),
+      inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
     SocketApiContractHash,
     { provide: CONTRACT_HASH_SOURCE, useExisting: SocketApiContractHash },

@@ -229,6 +229,11 @@ export class RedisBroker implements SocketApiBroker {
     return { ...this.counters };
   }
 
+  /** Bytes of publications sent to Redis and not acknowledged yet (at most `maxPendingBytes`). */
+  get pendingBytes(): number {
+    return this.window.pendingBytes;
+  }
+
   /** Both connections are up. */
   get connected(): boolean {
     return this.publisher?.status === 'ready' && this.subscriber?.status === 'ready';

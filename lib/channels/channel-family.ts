@@ -77,6 +77,7 @@ export class FanOutChannelFamily<T = unknown> extends ChannelFamily<T> {
     const channel = new FanOutChannel(route.name, this.broker, this.serialization, route.params);
     channel.declare(this.declaration ?? {});
     channel.familyPublications = this.publications;
+    channel.pattern = this.pattern;
     return channel;
   }
 

@@ -57,6 +57,8 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
   filter?: FilteredDelivery;
   /** A concrete channel of a pattern: its family's observers see its publications too. */
   familyPublications?: Subject<FamilyPublication>;
+  /** A concrete channel of a pattern: the pattern (`rooms/:roomId`), what metrics count it under. */
+  pattern?: string;
   private declared = false;
   /** Drop data frames for subscribers that read too slowly, rather than closing them. */
   private dropsForSlowConsumers = false;
@@ -76,6 +78,11 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
 
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Live subscribers, and those of a history channel still joining. */
+  get memberCount(): number {
+    return this.subscribers.size + (this.stream?.pendingCount ?? 0);
   }
 
   get droppedCount(): number {

@@ -10,6 +10,7 @@ import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } fr
 import { originPolicy, originRefusedHint, type OriginPolicy } from '../network/origin-policy.js';
 import { parseCookies, parseQuery } from '../network/request-parsing.js';
 import { HandshakeRefusal } from '../protocol/socket-api.messages.js';
+import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 
 /** ws's `verifyClient` callback: accept, or refuse with an HTTP status. */
 type VerifyCallback = (accept: boolean, status?: number, message?: string) => void;
@@ -48,6 +49,7 @@ export class HandshakeVerifier implements OnApplicationShutdown {
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     private readonly connectGuards: ConnectGuards,
+    @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
   ) {
     this.maxConnections = options.maxConnections;
     this.maxPerAddress = options.maxConnectionsPerAddress;
@@ -71,7 +73,8 @@ export class HandshakeVerifier implements OnApplicationShutdown {
   }
 
   /** ws's `verifyClient`, in its asynchronous form. */
-  readonly verify = (info: { origin?: string; req: IncomingMessage }, done: VerifyCallback): void => {
+  readonly verify = (info: { origin?: string; req: IncomingMessage }, verdict: VerifyCallback): void => {
+    const done = this.metrics ? this.countRefusals(verdict, this.metrics) : verdict;
     const request = info.req;
     const clientAddress = this.resolveClientAddress(request);
     this.clientAddresses.set(request, clientAddress);
@@ -80,6 +83,14 @@ export class HandshakeVerifier implements OnApplicationShutdown {
     if (!this.options.auth && !this.connectGuards.any) return done(true);
     this.authenticateInTime(request, addressLimitKey(clientAddress), done);
   };
+
+  /** `done`, counting the refusals by reason (a closure per handshake, with metrics only). */
+  private countRefusals(done: VerifyCallback, metrics: SocketApiMetrics): VerifyCallback {
+    return (accept, status, message) => {
+      if (!accept) metrics.refusedUpgrade(message);
+      done(accept, status, message);
+    };
+  }
 
   /** The client's address that the handshake of this request resolved (see `trustedProxies`). */
   clientAddressOf(request: IncomingMessage): string | undefined {

@@ -10,6 +10,7 @@ import { countOf } from '../logging/count-of.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { CloseReason } from '../protocol/socket-api.messages.js';
+import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { ConnectionIdentities } from './connection-identities.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
@@ -77,10 +78,12 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly identities: ConnectionIdentities,
     private readonly hooks: ConnectionHooks,
     private readonly subscriptions: Subscriptions,
+    @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
   ) {
     this.policy = {
       serialization: options.serialization,
       maxBufferedBytes: options.maxBufferedBytes,
+      metrics,
       closing: (connection) => queue.drop(connection),
     };
     this.heartbeat = new Heartbeat(this.connections, options.heartbeat, options.idleTimeoutMs);
@@ -153,6 +156,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     const connection = new WsConnection(socket, request, this.policy, this.verifier.clientAddressOf(request));
     (socket as TaggedSocket)[CONNECTION] = connection;
     this.connections.add(connection);
+    if (this.metrics) this.metrics.connectionsOpened++;
     this.verifier.opened(connection.clientAddress);
     this.identities.attach(connection, this.verifier.takeIdentity(request));
     if (this.options.idleTimeoutMs) connection.lastMessageAt = Date.now();
@@ -167,6 +171,10 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
 
   private closed(connection: WsConnection, code: number, reason: Buffer): void {
     this.connections.delete(connection);
+    if (this.metrics) {
+      this.metrics.connectionsClosed++;
+      this.metrics.closed(code);
+    }
     this.verifier.closed(connection.clientAddress);
     this.identities.release(connection);
     this.subscriptions.unsubscribeAll(connection);

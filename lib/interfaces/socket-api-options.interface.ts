@@ -3,6 +3,7 @@ import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
 import type { BroadcastOptions } from './broadcast-options.interface.js';
 import type { SocketApiDocsOptions } from './docs-options.interface.js';
+import type { SocketApiMetricsOptions } from './metrics-options.interface.js';
 import type { RedisConnection, RedisSettings } from './redis-broker-options.interface.js';
 import type { SocketApiBroker } from './socket-api-broker.interface.js';
 import type { SocketAuthenticator } from './socket-authenticator.interface.js';
@@ -135,6 +136,13 @@ export interface SocketApiModuleOptions {
    * @default false (off: nothing is served)
    */
   docs?: SocketApiDocsOptions | boolean;
+  /**
+   * Prometheus metrics (needs `prom-client`, an optional peer dependency): connections, frames,
+   * action durations, errors, closes, subscriptions, the broker; served at `path` (`'/metrics'`).
+   * `true` uses the defaults of `SocketApiMetricsOptions`. Off, nothing is counted.
+   * @default false (off: prom-client is not loaded, nothing is served)
+   */
+  metrics?: SocketApiMetricsOptions | boolean;
 
   /**
    * Authenticates the upgrade request before it becomes a WebSocket; refused: HTTP 401/403.

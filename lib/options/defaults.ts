@@ -30,6 +30,7 @@ export const DEFAULTS = {
   validation: { strictInput: false, startupCheck: 'warn' },
   broadcast: { path: '/_broadcast', maxBodyBytes: 1024 * 1024 },
   docs: { path: '/socket-docs', title: 'SocketAPI', version: '1.0.0' },
+  metrics: { path: '/metrics', prefix: 'socketapi_' },
   /** How long a history channel's epoch and top outlive its entries, at least (`history.metaTtl`). */
   historyMetaTtlMs: 3_600_000,
   redis: {

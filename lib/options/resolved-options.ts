@@ -1,6 +1,7 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
+import type { PrometheusRegistry } from '../interfaces/metrics-options.interface.js';
 import type { RedisConnection } from '../interfaces/redis-broker-options.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { AllowedOrigins } from '../interfaces/socket-api-options.interface.js';
@@ -51,6 +52,16 @@ export interface ResolvedDocsOptions {
   description?: string;
 }
 
+export interface ResolvedMetricsOptions {
+  /** Absent: the module makes a registry of its own. */
+  registry?: PrometheusRegistry;
+  /** `false`: the scrape is not served. */
+  path: string | false;
+  /** Absent: no bearer token is asked for. */
+  token?: string;
+  prefix: string;
+}
+
 /**
  * The module options as the library reads them: validated, defaults filled in, old spellings mapped
  * to the new ones. Only what has no default value is optional (its absence means "off" or "none").
@@ -72,6 +83,8 @@ export interface ResolvedSocketApiOptions {
   broadcast?: ResolvedBroadcastOptions;
   /** Absent: no document and no page are served. */
   docs?: ResolvedDocsOptions;
+  /** Absent: no metrics are kept. */
+  metrics?: ResolvedMetricsOptions;
   auth?: SocketAuthenticator;
   connectGuards: Type<CanActivate>[];
   handshakeTimeoutMs: number;

@@ -1,5 +1,6 @@
 import type { BroadcastOptions } from '../interfaces/broadcast-options.interface.js';
 import type { SocketApiDocsOptions } from '../interfaces/docs-options.interface.js';
+import type { SocketApiMetricsOptions } from '../interfaces/metrics-options.interface.js';
 import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import { addressList } from '../network/ip-addresses.js';
 import { DEPRECATED_REDIS_OPTIONS } from './resolve-options.js';
@@ -177,6 +178,21 @@ const docs: Check = (value, name, problems) => {
   if (typeof value !== 'boolean') docsObject(value, name, problems);
 };
 
+const metricsObject = objectOf<SocketApiMetricsOptions>({
+  registry: hasMethods('a prom-client Registry', 'registerMetric', 'removeSingleMetric', 'metrics'),
+  path: orFalse(urlPath),
+  token: nonEmptyString,
+  prefix: accepts(
+    'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+    (value) => typeof value === 'string' && /^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(value),
+  ),
+});
+
+/** `true` (the defaults), `false`, or the settings. */
+const metrics: Check = (value, name, problems) => {
+  if (typeof value !== 'boolean') metricsObject(value, name, problems);
+};
+
 const redisConnectionKind = accepts(
   'a Redis URL, ioredis options or an ioredis client',
   (value) => isObject(value) || (typeof value === 'string' && value !== ''),
@@ -233,6 +249,7 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   redisMaxMessageBytes: integer(1, ' (bytes)'),
   broadcast,
   docs,
+  metrics,
   auth: hasMethods('a SocketAuthenticator', 'authenticate'),
   connectGuards: arrayOf(
     'guard classes',

@@ -77,6 +77,12 @@ describe('resolveOptions', () => {
       startupCheck: 'warn',
     });
     expect(resolved.maxConnectionsPerAddress).toBe(4);
+    expect(resolve({ metrics: true }).resolved.metrics).toEqual({ path: '/metrics', prefix: 'socketapi_' });
+    expect(resolve({ metrics: { path: false, token: 't' } }).resolved.metrics).toEqual({
+      path: false,
+      token: 't',
+      prefix: 'socketapi_',
+    });
     expect(resolve({ heartbeat: false, rateLimit: false }).resolved).toMatchObject({
       heartbeat: false,
       rateLimit: false,

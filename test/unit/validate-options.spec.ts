@@ -40,6 +40,18 @@ describe('validateOptions', () => {
         maxBodyBytes: 4096,
       },
       docs: { path: '/docs', token: 'docs token', title: 'Chat', version: '2.1.0', description: 'The chat API.' },
+      metrics: {
+        registry: {
+          contentType: 'text/plain',
+          metrics: async () => '',
+          registerMetric: () => {},
+          getSingleMetric: () => undefined,
+          removeSingleMetric: () => {},
+        },
+        path: '/internal/metrics',
+        token: 'scrape token',
+        prefix: 'chat_socketapi_',
+      },
       auth: { authenticate: () => undefined },
       connectGuards: [class Guard {}] as unknown as Required<SocketApiModuleOptions>['connectGuards'],
       handshakeTimeoutMs: 5000,
@@ -81,6 +93,17 @@ describe('validateOptions', () => {
     expect(problemsOf({ docs: 'yes' })).toMatch(/docs/);
     expect(problemsOf({ docs: { path: 'socket-docs' } })).toMatch(/docs\.path/);
     expect(problemsOf({ docs: { token: '' } })).toMatch(/docs\.token/);
+  });
+
+  it('names each wrong metrics setting', () => {
+    expect(problemsOf({ metrics: true })).toBeUndefined();
+    expect(problemsOf({ metrics: { path: false } })).toBeUndefined();
+    expect(problemsOf({ metrics: 'on' })).toMatch(/metrics/);
+    expect(problemsOf({ metrics: { path: 'metrics' } })).toMatch(/metrics\.path/);
+    expect(problemsOf({ metrics: { token: '' } })).toMatch(/metrics\.token/);
+    expect(problemsOf({ metrics: { prefix: 'socket-api_' } })).toMatch(/metrics\.prefix must be a metric name prefix/);
+    expect(problemsOf({ metrics: { registry: {} } })).toMatch(/metrics\.registry must be a prom-client Registry/);
+    expect(problemsOf({ metrics: { registy: {} } })).toMatch(/did you mean registry/);
   });
 
   it.each<[string, unknown, string]>([

@@ -21,8 +21,8 @@ const layers = [
   },
   {
     name: 'services',
-    doc: 'channels and subscriptions, brokers, authenticators: state that knows no connection implementation',
-    path: ['^lib/(channels|broker|auth)/'],
+    doc: 'channels and subscriptions, brokers, authenticators, readiness and its probes: state that knows no connection implementation',
+    path: ['^lib/(channels|broker|auth|health)/'],
   },
   {
     name: 'handlers',

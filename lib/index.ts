@@ -42,6 +42,9 @@ export { getChannelName, getChannelParams } from './handlers/channel-context.js'
 export { CloseCode } from './protocol/close-codes.js';
 export { SocketConnection } from './connection/socket-connection.js';
 export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.js';
+export type { SocketApiHealthOptions } from './interfaces/health-options.interface.js';
+export { SocketApiHealthIndicator, type SocketApiHealthResult } from './health/socket-api-health-indicator.js';
+export type { NotReadyReason } from './health/readiness.js';
 export type {
   SocketActionExample,
   SocketActionOptions,

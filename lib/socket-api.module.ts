@@ -16,6 +16,10 @@ import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
 import { SocketApiOrchestrator } from './discovery/socket-api.orchestrator.js';
 import { ConnectionHooks } from './handlers/connection-hooks.js';
 import { HandshakeVerifier } from './gateway/handshake-verifier.js';
+import { HealthServer } from './health/health-server.js';
+import { Readiness } from './health/readiness.js';
+import { ServingState } from './health/serving-state.js';
+import { SocketApiHealthIndicator } from './health/socket-api-health-indicator.js';
 import { InboundQueue } from './gateway/inbound-queue.js';
 import { MessageRouter } from './gateway/message-router.js';
 import { PresenceRequest } from './gateway/presence-request.js';
@@ -52,11 +56,15 @@ import {
     DocsServer,
     HandlerInvokerFactory,
     HandshakeVerifier,
+    HealthServer,
     InboundQueue,
     MessageRouter,
     SubscribeFlow,
     PresenceRequest,
     NestEnhancers,
+    Readiness,
+    ServingState,
+    SocketApiHealthIndicator,
     SocketApiExplorer,
     SocketServer,
     SocketApiMetadataAccessor,
@@ -78,7 +86,7 @@ import {
       inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
   ],
-  exports: [ChannelHub],
+  exports: [ChannelHub, SocketApiHealthIndicator],
 })
 export class SocketApiModule extends SocketApiConfigurableModule {
   static override forRoot(options: typeof SOCKET_API_OPTIONS_TYPE = {}): DynamicModule {

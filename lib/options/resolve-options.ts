@@ -1,10 +1,16 @@
 import type { SocketApiDocsOptions } from '../interfaces/docs-options.interface.js';
+import type { SocketApiHealthOptions } from '../interfaces/health-options.interface.js';
 import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { deprecatedModuleOption } from '../logging/log.messages.js';
 import { DEFAULTS } from './defaults.js';
 import { isRedisSettings, resolveRedisSettings } from './redis-settings.js';
-import type { ResolvedDocsOptions, ResolvedRedisSettings, ResolvedSocketApiOptions } from './resolved-options.js';
+import type {
+  ResolvedDocsOptions,
+  ResolvedHealthOptions,
+  ResolvedRedisSettings,
+  ResolvedSocketApiOptions,
+} from './resolved-options.js';
 
 /** The module's old Redis options, each by its name in the `redis` settings object. */
 export const DEPRECATED_REDIS_OPTIONS = {
@@ -26,7 +32,7 @@ export function resolveOptions(
   options: SocketApiModuleOptions,
   warn: (message: string) => void,
 ): ResolvedSocketApiOptions {
-  const { heartbeat, rateLimit, broadcast, validation, docs } = options;
+  const { heartbeat, rateLimit, broadcast, validation, docs, health } = options;
   return {
     path: options.path ?? DEFAULTS.path,
     maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
@@ -42,6 +48,8 @@ export function resolveOptions(
       maxBodyBytes: broadcast.maxBodyBytes ?? DEFAULTS.broadcast.maxBodyBytes,
     },
     docs: docs ? resolveDocs(docs === true ? {} : docs) : undefined,
+    health: health ? resolveHealth(health === true ? {} : health) : undefined,
+    tracing: options.tracing ?? false,
     auth: options.auth,
     connectGuards: options.connectGuards ?? [],
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
@@ -99,5 +107,12 @@ function resolveDocs(docs: SocketApiDocsOptions): ResolvedDocsOptions {
     title: docs.title ?? DEFAULTS.docs.title,
     version: docs.version ?? DEFAULTS.docs.version,
     description: docs.description,
+  };
+}
+
+function resolveHealth(health: SocketApiHealthOptions): ResolvedHealthOptions {
+  return {
+    livePath: health.livePath ?? DEFAULTS.health.livePath,
+    readyPath: health.readyPath ?? DEFAULTS.health.readyPath,
   };
 }

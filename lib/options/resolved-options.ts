@@ -49,6 +49,11 @@ export interface ResolvedDocsOptions {
   description?: string;
 }
 
+export interface ResolvedHealthOptions {
+  livePath: string;
+  readyPath: string;
+}
+
 /**
  * The module options as the library reads them: validated, defaults filled in, old spellings mapped
  * to the new ones. Only what has no default value is optional (its absence means "off" or "none").
@@ -64,6 +69,9 @@ export interface ResolvedSocketApiOptions {
   broadcast?: ResolvedBroadcastOptions;
   /** Absent: no document and no page are served. */
   docs?: ResolvedDocsOptions;
+  /** Absent: no probe is served. */
+  health?: ResolvedHealthOptions;
+  tracing: boolean;
   auth?: SocketAuthenticator;
   connectGuards: Type<CanActivate>[];
   handshakeTimeoutMs: number;

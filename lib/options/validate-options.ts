@@ -1,7 +1,9 @@
 import type { BroadcastOptions } from '../interfaces/broadcast-options.interface.js';
 import type { SocketApiDocsOptions } from '../interfaces/docs-options.interface.js';
+import type { SocketApiHealthOptions } from '../interfaces/health-options.interface.js';
 import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import { addressList } from '../network/ip-addresses.js';
+import { DEFAULTS } from './defaults.js';
 import { DEPRECATED_REDIS_OPTIONS } from './resolve-options.js';
 import type {
   HeartbeatOptions,
@@ -163,6 +165,19 @@ const docs: Check = (value, name, problems) => {
   if (typeof value !== 'boolean') docsObject(value, name, problems);
 };
 
+const healthObject = objectOf<SocketApiHealthOptions>({ livePath: urlPath, readyPath: urlPath });
+
+/** `true` (the default paths), `false`, or the paths: two different ones. */
+const health: Check = (value, name, problems) => {
+  if (typeof value === 'boolean') return;
+  healthObject(value, name, problems);
+  if (!isObject(value)) return;
+  const livePath = value.livePath ?? DEFAULTS.health.livePath;
+  if (livePath === (value.readyPath ?? DEFAULTS.health.readyPath)) {
+    problems.push(`${name}.livePath and ${name}.readyPath must differ, both are ${show(livePath)}`);
+  }
+};
+
 const redisConnection = accepts(
   'a Redis URL, ioredis options or an ioredis client',
   (value) => isObject(value) || (typeof value === 'string' && value !== ''),
@@ -202,6 +217,8 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   redisMaxMessageBytes: integer(1, ' (bytes)'),
   broadcast,
   docs,
+  health,
+  tracing: accepts('a boolean', (value) => typeof value === 'boolean'),
   auth: hasMethods('a SocketAuthenticator', 'authenticate'),
   connectGuards: arrayOf(
     'guard classes',

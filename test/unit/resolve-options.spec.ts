@@ -40,7 +40,9 @@ describe('resolveOptions', () => {
       maxDepth: 32,
       errorLogIntervalMs: 10000,
       closeTimeoutMs: 3000,
+      tracing: false,
     });
+    expect(resolved.health).toBeUndefined();
     expect(warnings).toEqual([]);
   });
 
@@ -71,6 +73,12 @@ describe('resolveOptions', () => {
     expect(resolved.broadcast).toEqual({ path: '/_broadcast', allowedHosts: [], token: 't', maxBodyBytes: 1048576 });
     expect(resolved.validation).toEqual({ validator: { whitelist: true }, transformer: {} });
     expect(resolved.maxConnectionsPerAddress).toBe(4);
+    expect(resolve({ health: true }).resolved.health).toEqual({ livePath: '/health/live', readyPath: '/health/ready' });
+    expect(resolve({ health: { readyPath: '/readyz' } }).resolved.health).toEqual({
+      livePath: '/health/live',
+      readyPath: '/readyz',
+    });
+    expect(resolve({ health: false }).resolved.health).toBeUndefined();
     expect(resolve({ heartbeat: false, rateLimit: false }).resolved).toMatchObject({
       heartbeat: false,
       rateLimit: false,

@@ -39,6 +39,8 @@ describe('validateOptions', () => {
         maxBodyBytes: 4096,
       },
       docs: { path: '/docs', token: 'docs token', title: 'Chat', version: '2.1.0', description: 'The chat API.' },
+      health: { livePath: '/livez', readyPath: '/readyz' },
+      tracing: true,
       auth: { authenticate: () => undefined },
       connectGuards: [class Guard {}] as unknown as Required<SocketApiModuleOptions>['connectGuards'],
       handshakeTimeoutMs: 5000,
@@ -80,6 +82,20 @@ describe('validateOptions', () => {
     expect(problemsOf({ docs: 'yes' })).toMatch(/docs/);
     expect(problemsOf({ docs: { path: 'socket-docs' } })).toMatch(/docs\.path/);
     expect(problemsOf({ docs: { token: '' } })).toMatch(/docs\.token/);
+  });
+
+  it('names each wrong health setting, and two probes on one path', () => {
+    expect(problemsOf({ health: true })).toBeUndefined();
+    expect(problemsOf({ health: { readyPath: '/ready' } })).toBeUndefined();
+    expect(problemsOf({ health: 'yes' })).toBe('Invalid SocketApiModule options:\n  - health must be an object, got "yes"');
+    expect(problemsOf({ health: { livePath: 'live' } })).toMatch(/health\.livePath must be a path starting with '\/'/);
+    expect(problemsOf({ health: { readyPath: '/ready?x=1' } })).toMatch(/health\.readyPath must be a path/);
+    expect(problemsOf({ health: { livePath: '/health/ready' } })).toMatch(
+      /health\.livePath and health\.readyPath must differ, both are "\/health\/ready"/,
+    );
+    expect(problemsOf({ health: { readyPath: '/health/live' } })).toMatch(/must differ/);
+    expect(problemsOf({ health: { path: '/h' } })).toMatch(/health\.path is not an option/);
+    expect(problemsOf({ tracing: 'on' })).toMatch(/tracing must be a boolean, got "on"/);
   });
 
   it.each<[string, unknown, string]>([

@@ -26,8 +26,8 @@ const layers = [
   },
   {
     name: 'handlers',
-    doc: 'the compiled handlers (binders, enhancer chains, hooks) and the registry of actions and channels',
-    path: ['^lib/(handlers|registry)/'],
+    doc: 'the compiled handlers (binders, enhancer chains, hooks), the registry of actions and channels, and the spans around handlers',
+    path: ['^lib/(handlers|registry|tracing)/'],
   },
   {
     name: 'entry points',

@@ -32,6 +32,7 @@ import type { SocketApiModuleOptions } from './interfaces/socket-api-options.int
 import { resolveOptions } from './options/resolve-options.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from './options/resolved-options.js';
 import { SocketApiRegistry } from './registry/socket-api.registry.js';
+import { HANDLER_TRACER, HandlerTracer } from './tracing/handler-tracer.js';
 import { SOCKET_API_BROKER } from './socket-api.constants.js';
 import {
   SOCKET_API_ASYNC_OPTIONS_TYPE,
@@ -77,6 +78,12 @@ import {
       useFactory: (options: SocketApiModuleOptions) =>
         resolveOptions(options, (message) => new Logger('SocketApiModule').warn(message)),
       inject: [SOCKET_API_OPTIONS],
+    },
+    {
+      // `@opentelemetry/api` is imported only with `tracing: true` (an app may have it without meaning to trace).
+      provide: HANDLER_TRACER,
+      useFactory: (options: ResolvedSocketApiOptions) => (options.tracing ? HandlerTracer.load() : null),
+      inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
     SocketApiContractHash,
     { provide: CONTRACT_HASH_SOURCE, useExisting: SocketApiContractHash },

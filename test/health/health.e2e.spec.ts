@@ -72,10 +72,7 @@ const unavailable = (reason: string) => `{"status":"unavailable","reason":"${rea
 describe.each(PLATFORMS)('The health probes on %s', (platform: Platform) => {
   const cleanup = useCleanup();
 
-  async function start(
-    options: SocketApiModuleOptions,
-    { prefixAndGuard = false } = {},
-  ): Promise<TestApp> {
+  async function start(options: SocketApiModuleOptions, { prefixAndGuard = false } = {}): Promise<TestApp> {
     const app = await startApp(
       {
         imports: [SocketApiModule.forRoot({ heartbeat: false, ...options }), TerminusModule],
@@ -160,7 +157,9 @@ describe.each(PLATFORMS)('The health probes on %s', (platform: Platform) => {
     // Still draining: the action in flight has not been answered yet.
     expect(client.frames).toEqual([]);
     SlowActions.gate.open();
-    expect(await client.next()).toEqual([{ type: 'action', channel: 'slow', status: 'completed', data: 'done', id: 1 }]);
+    expect(await client.next()).toEqual([
+      { type: 'action', channel: 'slow', status: 'completed', data: 'done', id: 1 },
+    ]);
     await closing;
   });
 });

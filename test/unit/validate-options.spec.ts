@@ -87,7 +87,9 @@ describe('validateOptions', () => {
   it('names each wrong health setting, and two probes on one path', () => {
     expect(problemsOf({ health: true })).toBeUndefined();
     expect(problemsOf({ health: { readyPath: '/ready' } })).toBeUndefined();
-    expect(problemsOf({ health: 'yes' })).toBe('Invalid SocketApiModule options:\n  - health must be an object, got "yes"');
+    expect(problemsOf({ health: 'yes' })).toBe(
+      'Invalid SocketApiModule options:\n  - health must be an object, got "yes"',
+    );
     expect(problemsOf({ health: { livePath: 'live' } })).toMatch(/health\.livePath must be a path starting with '\/'/);
     expect(problemsOf({ health: { readyPath: '/ready?x=1' } })).toMatch(/health\.readyPath must be a path/);
     expect(problemsOf({ health: { livePath: '/health/ready' } })).toMatch(

@@ -10,7 +10,8 @@
 //        names JIT code after its JS functions (node --perf-basic-prof; V8's code log then adds
 //        instructions of its own: compare totals without it).
 //
-// `--frame '<json with $ID and $A>'` replaces the default `add` request.
+// `--frame '<json with $ID and $A>'` replaces the default `add` request. `--tracing on` turns the
+// module's `tracing` on (with @opentelemetry/api alone, no SDK: the spans are non-recording).
 import 'reflect-metadata';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,7 +40,9 @@ if (args.callgrind) {
 }
 
 class BenchModule {}
-Module({ imports: [SocketApiModule.forRoot()], providers: [BenchService] })(BenchModule);
+Module({ imports: [SocketApiModule.forRoot({ tracing: args.tracing === 'on' })], providers: [BenchService] })(
+  BenchModule,
+);
 const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
 await app.init();
 const queue = app.get(InboundQueue);
@@ -102,7 +105,12 @@ async function underCallgrind(count) {
   const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'profile');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `frame-path-${process.pid}.callgrind`);
-  const forwarded = ['--frames', String(FRAMES), ...(args.frame ? ['--frame', args.frame] : [])];
+  const forwarded = [
+    '--frames',
+    String(FRAMES),
+    ...(args.frame ? ['--frame', args.frame] : []),
+    ...(args.tracing ? ['--tracing', args.tracing] : []),
+  ];
   const child = spawn(
     'valgrind',
     [

@@ -79,17 +79,18 @@ export class HandlerTracer {
 
   private start(handler: RegisteredHandler, connection: SocketConnection, channel: string): Span {
     const { kind, name } = handler.target;
+    // One literal per kind, given at the start (samplers read them): no object grown key by key.
     const attributes: Attributes =
       kind === 'action'
-        ? { 'rpc.system': 'socketapi', 'rpc.method': name }
+        ? { 'rpc.system': 'socketapi', 'rpc.method': name, 'socketapi.connection.id': connection.id }
         : {
             'messaging.system': 'socketapi',
             'messaging.operation.name': 'subscribe',
             'messaging.destination.name': channel,
             'messaging.destination.template': name,
+            'socketapi.connection.id': connection.id,
           };
-    attributes['socketapi.connection.id'] = connection.id;
-    const spanName = `socketapi ${kind === 'action' ? 'action' : 'subscribe'} ${name}`;
+    const spanName = kind === 'action' ? `socketapi action ${name}` : `socketapi subscribe ${name}`;
     return this.tracer.startSpan(spanName, { kind: this.api.SpanKind.SERVER, attributes });
   }
 

@@ -7,7 +7,7 @@ import { RoomsService } from './rooms/rooms.service.js';
 import { UsersService } from './users/users.service.js';
 
 @Module({
-  imports: [SocketApiModule.forRoot({ path: '/', docs: true })],
+  imports: [SocketApiModule.forRoot({ path: '/', docs: true, health: true })],
   controllers: [PageController],
   providers: [ChatService, RoomsService, UsersService, AdminGuard],
 })

@@ -79,7 +79,8 @@ if (kind.includes('health')) options.health = true;
 if (kind.includes('tracing')) options.tracing = true;
 class AppModule {}
 Reflect.decorate([Module({ imports: [SocketApiModule.forRoot(options)], providers: [Greeter] })], AppModule);
-NestFactory.create(AppModule, { logger: false }).then(async (app) => {
+// An app that fails while Nest builds it is told through Nest's log (then Nest aborts): the tracing one logs errors.
+NestFactory.create(AppModule, { logger: kind.includes('tracing') ? ['error'] : false }).then(async (app) => {
   await app.listen(0, '127.0.0.1');
   console.log('PORT=' + app.getHttpServer().address().port);
 });

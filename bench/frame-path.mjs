@@ -22,8 +22,8 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SocketApiModule } from '../dist/lib/index.js';
 import { InboundQueue } from '../dist/lib/gateway/inbound-queue.js';
-import { WsConnection } from '../dist/lib/gateway/ws-connection.js';
 import { BenchService } from '../dist/bench/app/bench.service.js';
+import { framesOf, stubConnection } from './lib/frame-feed.mjs';
 
 const args = Object.fromEntries(
   process.argv
@@ -47,25 +47,8 @@ const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] })
 await app.init();
 const queue = app.get(InboundQueue);
 
-let sent = 0;
-const socket = {
-  readyState: 1,
-  bufferedAmount: 0,
-  send() {
-    sent++;
-  },
-};
-const request = { headers: { host: 'localhost' }, url: '/', socket: { remoteAddress: '127.0.0.1' } };
-const connection = new WsConnection(socket, request, { maxBufferedBytes: 1 << 30, closing() {} }, '127.0.0.1');
-
-// As ws hands them over: views into a larger read buffer, one per frame.
-const frames = [];
-for (let i = 0; i < 4096; i++) {
-  const text = TEMPLATE.replace('$ID', String(i + 1)).replace('$A', String(i & 1023));
-  const chunk = Buffer.alloc(1024);
-  chunk.write(text, 64);
-  frames.push(chunk.subarray(64, 64 + Buffer.byteLength(text)));
-}
+const { connection, replies } = stubConnection();
+const frames = framesOf(TEMPLATE);
 
 function run(count) {
   for (let i = 0; i < count; i++) queue.receive(connection, frames[i & 4095], false);
@@ -92,7 +75,9 @@ for (let r = 0; r < REPS; r++) {
   results.push(((used.user + used.system) * 1000) / FRAMES);
 }
 results.sort((a, b) => a - b);
-if (sent !== FRAMES * (REPS + 1)) throw new Error(`expected ${FRAMES * (REPS + 1)} replies, got ${sent}`);
+if (replies.sent !== FRAMES * (REPS + 1)) {
+  throw new Error(`expected ${FRAMES * (REPS + 1)} replies, got ${replies.sent}`);
+}
 const fmt = (x) => Math.round(x);
 console.log(
   `FRAME ns/frame median ${fmt(results[REPS >> 1])} [${fmt(results[0])} – ${fmt(results[REPS - 1])}] (${REPS} reps × ${FRAMES} frames)`,

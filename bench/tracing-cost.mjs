@@ -14,8 +14,8 @@ import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { SocketApiModule } from '../dist/lib/index.js';
 import { InboundQueue } from '../dist/lib/gateway/inbound-queue.js';
-import { WsConnection } from '../dist/lib/gateway/ws-connection.js';
 import { BenchService } from '../dist/bench/app/bench.service.js';
+import { framesOf, stubConnection } from './lib/frame-feed.mjs';
 
 const args = Object.fromEntries(
   process.argv
@@ -25,23 +25,8 @@ const args = Object.fromEntries(
 const FRAMES = Number(args.frames ?? 200_000);
 const REPS = Number(args.reps ?? 9);
 
-let sent = 0;
-const socket = {
-  readyState: 1,
-  bufferedAmount: 0,
-  send() {
-    sent++;
-  },
-};
-const request = { headers: { host: 'localhost' }, url: '/', socket: { remoteAddress: '127.0.0.1' } };
-
-const frames = [];
-for (let i = 0; i < 4096; i++) {
-  const text = `{"type":"action","channel":"add","data":{"a":${i & 1023},"b":7},"id":${i + 1}}`;
-  const chunk = Buffer.alloc(1024);
-  chunk.write(text, 64);
-  frames.push(chunk.subarray(64, 64 + Buffer.byteLength(text)));
-}
+const frames = framesOf('{"type":"action","channel":"add","data":{"a":$A,"b":7},"id":$ID}');
+const fed = [];
 
 /** The bench app with `tracing` on or off, and a runner of `count` frames through its queue. */
 async function variant(tracing) {
@@ -50,7 +35,8 @@ async function variant(tracing) {
   const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
   await app.init();
   const queue = app.get(InboundQueue);
-  const connection = new WsConnection(socket, request, { maxBufferedBytes: 1 << 30, closing() {} }, '127.0.0.1');
+  const { connection, replies } = stubConnection();
+  fed.push(replies);
   return (count) => {
     for (let i = 0; i < count; i++) queue.receive(connection, frames[i & 4095], false);
   };
@@ -94,5 +80,6 @@ phase('API only, no SDK', off, on);
 trace.setGlobalTracerProvider(new BasicTracerProvider());
 phase('SDK, spans recorded and dropped', off, on);
 const expected = FRAMES * 2 * (REPS + 1) * 2;
+const sent = fed.reduce((sum, replies) => sum + replies.sent, 0);
 if (sent !== expected) throw new Error(`expected ${expected} replies, got ${sent}`);
 process.exit(0);

@@ -14,7 +14,7 @@ type OpenTelemetryApi = typeof import('@opentelemetry/api');
 export const HANDLER_TRACER = Symbol('HANDLER_TRACER');
 
 /** The instrumentation scope the spans are reported under. */
-export const TRACER_NAME = 'nestjs-socketapi';
+const TRACER_NAME = 'nestjs-socketapi';
 
 const TRACING_FEATURE = 'Tracing (the `tracing` option)';
 

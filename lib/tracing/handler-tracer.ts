@@ -53,6 +53,10 @@ export class HandlerTracer {
   ): unknown {
     const span = this.start(handler, connection, message.channel);
     const { context, trace } = this.api;
+    // No SDK registered (the API's own non-recording span, of no trace): nothing to carry or to
+    // end, so no context is made either. A span an SDK's sampler dropped is still carried below,
+    // so that the app's spans under it follow its sampling decision.
+    if (!this.api.isSpanContextValid(span.spanContext())) return handler.invoke(connection, message.data, route);
     try {
       const active = trace.setSpan(context.active(), span);
       const result = context.with(active, handler.invoke, undefined, connection, message.data, route);

@@ -45,6 +45,9 @@ export { CloseCode } from './protocol/close-codes.js';
 export { SocketConnection } from './connection/socket-connection.js';
 export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.js';
 export type { PrometheusRegistry, SocketApiMetricsOptions } from './interfaces/metrics-options.interface.js';
+export type { SocketApiHealthOptions } from './interfaces/health-options.interface.js';
+export { SocketApiHealthIndicator, type SocketApiHealthResult } from './health/socket-api-health-indicator.js';
+export type { NotReadyReason } from './health/readiness.js';
 export type {
   SocketActionExample,
   SocketActionOptions,

@@ -16,6 +16,10 @@ import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
 import { SocketApiOrchestrator } from './discovery/socket-api.orchestrator.js';
 import { ConnectionHooks } from './handlers/connection-hooks.js';
 import { HandshakeVerifier } from './gateway/handshake-verifier.js';
+import { HealthServer } from './health/health-server.js';
+import { Readiness } from './health/readiness.js';
+import { ServingState } from './health/serving-state.js';
+import { SocketApiHealthIndicator } from './health/socket-api-health-indicator.js';
 import { InboundQueue } from './gateway/inbound-queue.js';
 import { MessageRouter } from './gateway/message-router.js';
 import { PresenceRequest } from './gateway/presence-request.js';
@@ -30,6 +34,7 @@ import { SOCKET_API_METRICS, SocketApiMetrics } from './metrics/socket-api-metri
 import { resolveOptions } from './options/resolve-options.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from './options/resolved-options.js';
 import { SocketApiRegistry } from './registry/socket-api.registry.js';
+import { HANDLER_TRACER, HandlerTracer } from './tracing/handler-tracer.js';
 import { SOCKET_API_BROKER } from './socket-api.constants.js';
 import {
   SOCKET_API_ASYNC_OPTIONS_TYPE,
@@ -54,12 +59,16 @@ import {
     DocsServer,
     HandlerInvokerFactory,
     HandshakeVerifier,
+    HealthServer,
     InboundQueue,
     MessageRouter,
     MetricsServer,
     SubscribeFlow,
     PresenceRequest,
     NestEnhancers,
+    Readiness,
+    ServingState,
+    SocketApiHealthIndicator,
     SocketApiExplorer,
     SocketServer,
     SocketApiMetadataAccessor,
@@ -79,6 +88,12 @@ import {
       useFactory: (options: ResolvedSocketApiOptions) => (options.metrics ? new SocketApiMetrics() : null),
       inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
+    {
+      // `@opentelemetry/api` is imported only with `tracing: true` (an app may have it without meaning to trace).
+      provide: HANDLER_TRACER,
+      useFactory: (options: ResolvedSocketApiOptions) => (options.tracing ? HandlerTracer.load() : null),
+      inject: [RESOLVED_SOCKET_API_OPTIONS],
+    },
     SocketApiContractHash,
     { provide: CONTRACT_HASH_SOURCE, useExisting: SocketApiContractHash },
     {
@@ -87,7 +102,7 @@ import {
       inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
   ],
-  exports: [ChannelHub],
+  exports: [ChannelHub, SocketApiHealthIndicator],
 })
 export class SocketApiModule extends SocketApiConfigurableModule {
   static override forRoot(options: typeof SOCKET_API_OPTIONS_TYPE = {}): DynamicModule {

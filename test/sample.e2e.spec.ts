@@ -44,6 +44,13 @@ describe.each(PLATFORMS)('the sample app on %s', (platform) => {
     await client.close();
   });
 
+  it('serves the health probes, ready while it serves', async () => {
+    for (const path of ['/health/live', '/health/ready']) {
+      const response = await supertest(t.server).get(path).expect(200);
+      expect(response.body).toEqual({ status: 'ok' });
+    }
+  });
+
   it('answers the seeds exchange on the same path', async () => {
     const subscriber = await TestClient.open(`${t.url}/`);
     subscriber.send({ type: 'subscribe', channel: 'chat' });

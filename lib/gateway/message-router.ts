@@ -25,6 +25,7 @@ import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import type { RegisteredHandler, ResolvedChannel } from '../registry/socket-api.registry.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { HANDLER_TRACER, type HandlerTracer } from '../tracing/handler-tracer.js';
 import { ConnectionIdentities } from './connection-identities.js';
 import { PresenceRequest } from './presence-request.js';
 import { SubscribeFlow } from './subscribe-flow.js';
@@ -52,6 +53,7 @@ export class MessageRouter implements OnApplicationShutdown {
     @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
     @Inject(CONTRACT_HASH_SOURCE) private readonly contract: ContractHashSource,
     @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
+    @Inject(HANDLER_TRACER) private readonly tracer: HandlerTracer | null,
   ) {
     this.serialization = options.serialization;
     this.maxDepth = options.maxDepth;
@@ -260,7 +262,10 @@ export class MessageRouter implements OnApplicationShutdown {
     let result: unknown;
     try {
       // A subscribe's route: the concrete channel, for the parameters of the method and of its guards.
-      result = handler.invoke(connection, message.data, context);
+      result =
+        this.tracer === null
+          ? handler.invoke(connection, message.data, context)
+          : this.tracer.invoke(handler, connection, message, context);
       // Inside the try: reading `then` runs the result's getter, if it has one.
       if (isThenable(result)) {
         // Closures only for a handler that did not complete at once.

@@ -6,6 +6,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { Subscriptions } from '../channels/subscriptions.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import { NestEnhancers } from '../handlers/nest-enhancers.js';
+import { ServingState } from '../health/serving-state.js';
 import { countOf } from '../logging/count-of.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { CloseCode } from '../protocol/close-codes.js';
@@ -79,6 +80,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly hooks: ConnectionHooks,
     private readonly subscriptions: Subscriptions,
     @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
+    private readonly serving: ServingState,
   ) {
     this.policy = {
       serialization: options.serialization,
@@ -126,6 +128,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopAnsweringUnserved = answerUnservedUpgrades(httpServer, adapter);
     this.server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.accept(socket, request));
     this.heartbeat.start();
+    this.serving.serving();
     const { actions, channels } = this.registry;
     this.logger.log(`${countOf(actions.size, 'action')} and ${countOf(channels.size, 'channel')} at ${path}`);
   }
@@ -136,6 +139,8 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
    * is closed with 1001.
    */
   async onModuleDestroy(): Promise<void> {
+    // First: the readiness probe fails from here on, so that the orchestrator sends no one new.
+    this.serving.draining();
     this.verifier.stopAccepting();
     this.heartbeat.stop();
     await this.drain(Date.now() + this.options.shutdownTimeoutMs);

@@ -30,6 +30,11 @@ export interface SocketApiBroker {
    * subscription is acknowledged). Absent: at once.
    */
   listening?(channel: string): Promise<void>;
+  /**
+   * Whether the broker reaches the other instances right now: while false, the instance is not ready
+   * (its readiness probe answers 503, see `health`). Absent: always connected.
+   */
+  readonly connected?: boolean;
   /** The history shared by the instances; absent: the in-memory one (one instance). */
   readonly history?: HistoryStore;
   /** The presence shared by the instances; absent: the in-memory one (one instance). */

@@ -4,6 +4,7 @@ import type { ValidatorOptions } from 'class-validator';
 import type { BroadcastOptions } from './broadcast-options.interface.js';
 import type { SocketApiDocsOptions } from './docs-options.interface.js';
 import type { SocketApiMetricsOptions } from './metrics-options.interface.js';
+import type { SocketApiHealthOptions } from './health-options.interface.js';
 import type { RedisConnection, RedisSettings } from './redis-broker-options.interface.js';
 import type { SocketApiBroker } from './socket-api-broker.interface.js';
 import type { SocketAuthenticator } from './socket-authenticator.interface.js';
@@ -143,6 +144,20 @@ export interface SocketApiModuleOptions {
    * @default false (off: prom-client is not loaded, nothing is served)
    */
   metrics?: SocketApiMetricsOptions | boolean;
+  /**
+   * Liveness and readiness probes for an orchestrator: `GET /health/live` and `GET /health/ready`
+   * (see `SocketApiHealthOptions`). Off by default, because an app may serve its own `/health`
+   * routes: these would answer first. `true` serves them at the default paths.
+   * @default false (off: nothing is served)
+   */
+  health?: SocketApiHealthOptions | boolean;
+  /**
+   * An OpenTelemetry span per action and per subscribe, through `@opentelemetry/api` (an optional peer
+   * dependency: install it; the app registers its SDK as usual). Opt-in: the package may be installed
+   * without the app meaning to trace (another dependency brings it).
+   * @default false (off: nothing is loaded, nothing is traced)
+   */
+  tracing?: boolean;
 
   /**
    * Authenticates the upgrade request before it becomes a WebSocket; refused: HTTP 401/403.

@@ -31,6 +31,7 @@ export const DEFAULTS = {
   broadcast: { path: '/_broadcast', maxBodyBytes: 1024 * 1024 },
   docs: { path: '/socket-docs', title: 'SocketAPI', version: '1.0.0' },
   metrics: { path: '/metrics', prefix: 'socketapi_' },
+  health: { livePath: '/health/live', readyPath: '/health/ready' },
   /** How long a history channel's epoch and top outlive its entries, at least (`history.metaTtl`). */
   historyMetaTtlMs: 3_600_000,
   redis: {

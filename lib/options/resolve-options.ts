@@ -1,5 +1,6 @@
 import type { SocketApiDocsOptions } from '../interfaces/docs-options.interface.js';
 import type { SocketApiMetricsOptions } from '../interfaces/metrics-options.interface.js';
+import type { SocketApiHealthOptions } from '../interfaces/health-options.interface.js';
 import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { deprecatedModuleOption } from '../logging/log.messages.js';
@@ -8,6 +9,7 @@ import { isRedisSettings, resolveRedisSettings } from './redis-settings.js';
 import type {
   ResolvedDocsOptions,
   ResolvedMetricsOptions,
+  ResolvedHealthOptions,
   ResolvedRedisSettings,
   ResolvedSocketApiOptions,
 } from './resolved-options.js';
@@ -32,7 +34,7 @@ export function resolveOptions(
   options: SocketApiModuleOptions,
   warn: (message: string) => void,
 ): ResolvedSocketApiOptions {
-  const { heartbeat, rateLimit, broadcast, validation, docs, metrics } = options;
+  const { heartbeat, rateLimit, broadcast, validation, docs, metrics, health } = options;
   return {
     path: options.path ?? DEFAULTS.path,
     maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
@@ -55,6 +57,8 @@ export function resolveOptions(
     },
     docs: docs ? resolveDocs(docs === true ? {} : docs) : undefined,
     metrics: metrics ? resolveMetrics(metrics === true ? {} : metrics) : undefined,
+    health: health ? resolveHealth(health === true ? {} : health) : undefined,
+    tracing: options.tracing ?? false,
     auth: options.auth,
     connectGuards: options.connectGuards ?? [],
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
@@ -121,5 +125,12 @@ function resolveMetrics(metrics: SocketApiMetricsOptions): ResolvedMetricsOption
     path: metrics.path ?? DEFAULTS.metrics.path,
     token: metrics.token,
     prefix: metrics.prefix ?? DEFAULTS.metrics.prefix,
+  };
+}
+
+function resolveHealth(health: SocketApiHealthOptions): ResolvedHealthOptions {
+  return {
+    livePath: health.livePath ?? DEFAULTS.health.livePath,
+    readyPath: health.readyPath ?? DEFAULTS.health.readyPath,
   };
 }

@@ -62,6 +62,11 @@ export interface ResolvedMetricsOptions {
   prefix: string;
 }
 
+export interface ResolvedHealthOptions {
+  livePath: string;
+  readyPath: string;
+}
+
 /**
  * The module options as the library reads them: validated, defaults filled in, old spellings mapped
  * to the new ones. Only what has no default value is optional (its absence means "off" or "none").
@@ -85,6 +90,9 @@ export interface ResolvedSocketApiOptions {
   docs?: ResolvedDocsOptions;
   /** Absent: no metrics are kept. */
   metrics?: ResolvedMetricsOptions;
+  /** Absent: no probe is served. */
+  health?: ResolvedHealthOptions;
+  tracing: boolean;
   auth?: SocketAuthenticator;
   connectGuards: Type<CanActivate>[];
   handshakeTimeoutMs: number;

@@ -1,8 +1,10 @@
 import type { BroadcastOptions } from '../interfaces/broadcast-options.interface.js';
 import type { SocketApiDocsOptions } from '../interfaces/docs-options.interface.js';
 import type { SocketApiMetricsOptions } from '../interfaces/metrics-options.interface.js';
+import type { SocketApiHealthOptions } from '../interfaces/health-options.interface.js';
 import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import { addressList } from '../network/ip-addresses.js';
+import { DEFAULTS } from './defaults.js';
 import { DEPRECATED_REDIS_OPTIONS } from './resolve-options.js';
 import type {
   HeartbeatOptions,
@@ -193,6 +195,19 @@ const metrics: Check = (value, name, problems) => {
   if (typeof value !== 'boolean') metricsObject(value, name, problems);
 };
 
+const healthObject = objectOf<SocketApiHealthOptions>({ livePath: urlPath, readyPath: urlPath });
+
+/** `true` (the default paths), `false`, or the paths: two different ones. */
+const health: Check = (value, name, problems) => {
+  if (typeof value === 'boolean') return;
+  healthObject(value, name, problems);
+  if (!isObject(value)) return;
+  const livePath = value.livePath ?? DEFAULTS.health.livePath;
+  if (livePath === (value.readyPath ?? DEFAULTS.health.readyPath)) {
+    problems.push(`${name}.livePath and ${name}.readyPath must differ, both are ${show(livePath)}`);
+  }
+};
+
 const redisConnectionKind = accepts(
   'a Redis URL, ioredis options or an ioredis client',
   (value) => isObject(value) || (typeof value === 'string' && value !== ''),
@@ -250,6 +265,8 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   broadcast,
   docs,
   metrics,
+  health,
+  tracing: accepts('a boolean', (value) => typeof value === 'boolean'),
   auth: hasMethods('a SocketAuthenticator', 'authenticate'),
   connectGuards: arrayOf(
     'guard classes',

@@ -41,7 +41,9 @@ describe('resolveOptions', () => {
       maxDepth: 32,
       errorLogIntervalMs: 10000,
       closeTimeoutMs: 3000,
+      tracing: false,
     });
+    expect(resolved.health).toBeUndefined();
     expect(warnings).toEqual([]);
   });
 
@@ -83,6 +85,12 @@ describe('resolveOptions', () => {
       token: 't',
       prefix: 'socketapi_',
     });
+    expect(resolve({ health: true }).resolved.health).toEqual({ livePath: '/health/live', readyPath: '/health/ready' });
+    expect(resolve({ health: { readyPath: '/readyz' } }).resolved.health).toEqual({
+      livePath: '/health/live',
+      readyPath: '/readyz',
+    });
+    expect(resolve({ health: false }).resolved.health).toBeUndefined();
     expect(resolve({ heartbeat: false, rateLimit: false }).resolved).toMatchObject({
       heartbeat: false,
       rateLimit: false,

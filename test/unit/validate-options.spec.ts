@@ -52,6 +52,8 @@ describe('validateOptions', () => {
         token: 'scrape token',
         prefix: 'chat_socketapi_',
       },
+      health: { livePath: '/livez', readyPath: '/readyz' },
+      tracing: true,
       auth: { authenticate: () => undefined },
       connectGuards: [class Guard {}] as unknown as Required<SocketApiModuleOptions>['connectGuards'],
       handshakeTimeoutMs: 5000,
@@ -104,6 +106,22 @@ describe('validateOptions', () => {
     expect(problemsOf({ metrics: { prefix: 'socket-api_' } })).toMatch(/metrics\.prefix must be a metric name prefix/);
     expect(problemsOf({ metrics: { registry: {} } })).toMatch(/metrics\.registry must be a prom-client Registry/);
     expect(problemsOf({ metrics: { registy: {} } })).toMatch(/did you mean registry/);
+  });
+
+  it('names each wrong health setting, and two probes on one path', () => {
+    expect(problemsOf({ health: true })).toBeUndefined();
+    expect(problemsOf({ health: { readyPath: '/ready' } })).toBeUndefined();
+    expect(problemsOf({ health: 'yes' })).toBe(
+      'Invalid SocketApiModule options:\n  - health must be an object, got "yes"',
+    );
+    expect(problemsOf({ health: { livePath: 'live' } })).toMatch(/health\.livePath must be a path starting with '\/'/);
+    expect(problemsOf({ health: { readyPath: '/ready?x=1' } })).toMatch(/health\.readyPath must be a path/);
+    expect(problemsOf({ health: { livePath: '/health/ready' } })).toMatch(
+      /health\.livePath and health\.readyPath must differ, both are "\/health\/ready"/,
+    );
+    expect(problemsOf({ health: { readyPath: '/health/live' } })).toMatch(/must differ/);
+    expect(problemsOf({ health: { path: '/h' } })).toMatch(/health\.path is not an option/);
+    expect(problemsOf({ tracing: 'on' })).toMatch(/tracing must be a boolean, got "on"/);
   });
 
   it.each<[string, unknown, string]>([

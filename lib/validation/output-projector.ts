@@ -75,16 +75,17 @@ export function compileOutputProjector(
   validator: ValidatorOptions,
   serialization: ClassTransformOptions | undefined,
 ): OutputProjector {
-  const compiler = new ProjectorCompiler(validator);
-  const project = compiler.projectorOf(type);
-  return new OutputWalk(validator, serialization, project).run;
+  const projection = new ProjectorCompiler(validator).projectorOf(type);
+  return new OutputWalk(validator, serialization, projection).run;
 }
 
+/** What a value is projected to: a compiled DTO, an array of a projection, or a primitive (checked, kept). */
 type Projection =
   | { kind: 'dto'; dto: CompiledDto }
   | { kind: 'array'; item: Projection }
   | { kind: 'primitive'; type: 'number' | 'string' | 'boolean' };
 
+/** Reads the metadata of a declared type's DTOs once, each compiled once (a DTO nesting itself included). */
 class ProjectorCompiler {
   private readonly storage = getMetadataStorage();
   private readonly compiled = new Map<Type<object>, CompiledDto>();
@@ -189,7 +190,7 @@ function isExcluded(type: Type<object>, property: string): boolean {
   return excluded !== undefined && !excluded.options?.toClassOnly;
 }
 
-/** One projection run's walk: the options it checks with, and where it reports. */
+/** Walks each value sent along the compiled projection, with the skip options the handler validates with. */
 class OutputWalk {
   private readonly skipUndefined: boolean;
   private readonly skipNull: boolean;

@@ -74,6 +74,9 @@ class AddressEntity {
   doorCode = `door-${SECRET}`;
 }
 
+/** How often an entity's getter was read: a publication is projected once, whatever its subscribers. */
+let getterReads = 0;
+
 class UserEntity {
   id = 7;
   name: unknown = 'ada';
@@ -84,6 +87,7 @@ class UserEntity {
   settings = { theme: 'dark' };
 
   get displayName(): string {
+    getterReads++;
     return `${String(this.name)}!`;
   }
 }
@@ -282,6 +286,22 @@ describe('outputValidation: what a client sees of an entity with secrets', () =>
       const frames = await client.next(2);
       expect(frames).toContainEqual({ type: 'data', channel: 'users', data: PROJECTED });
       expectNoSecret(frames);
+    });
+
+    it('a publication is projected once, not once per subscriber', async () => {
+      const others = await Promise.all([1, 2, 3].map(() => TestClient.open(app.url)));
+      for (const other of others) {
+        cleanup.add(() => other.socket.terminate());
+        other.send({ type: 'subscribe', channel: 'users', id: 's' });
+        await other.next();
+      }
+      await subscribe('users');
+      const before = getterReads;
+      client.send({ type: 'action', channel: 'publish', data: { valid: true }, id: 'p' });
+      expect(await client.next(2)).toContainEqual({ type: 'data', channel: 'users', data: PROJECTED });
+      for (const other of others)
+        expect(await other.next()).toEqual([{ type: 'data', channel: 'users', data: PROJECTED }]);
+      expect(getterReads - before).toBe(1);
     });
 
     it('a publication through the HTTP bridge', async () => {

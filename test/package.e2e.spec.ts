@@ -77,10 +77,11 @@ if (kind.includes('jwt')) options.auth = jwtAuthenticator({ secret: '${SECRET}' 
 if (kind.includes('docs')) options.docs = true;
 if (kind.includes('health')) options.health = true;
 if (kind.includes('tracing')) options.tracing = true;
+if (kind.includes('metrics')) options.metrics = true;
 class AppModule {}
 Reflect.decorate([Module({ imports: [SocketApiModule.forRoot(options)], providers: [Greeter] })], AppModule);
-// An app that fails while Nest builds it is told through Nest's log (then Nest aborts): the tracing one logs errors.
-NestFactory.create(AppModule, { logger: kind.includes('tracing') ? ['error'] : false }).then(async (app) => {
+// An app that fails while Nest builds it is told through Nest's log (then Nest aborts): those log errors.
+NestFactory.create(AppModule, { logger: /tracing|metrics/.test(kind) ? ['error'] : false }).then(async (app) => {
   await app.listen(0, '127.0.0.1');
   console.log('PORT=' + app.getHttpServer().address().port);
 });
@@ -310,14 +311,21 @@ describe('the tarball', () => {
       expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
   });
 
-  it('declares ioredis and jose as optional peers', () => {
+  it('declares ioredis, jose, prom-client and @opentelemetry/api as optional peers, never as dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
       string,
       Record<string, unknown>
     >;
-    expect(manifest.dependencies).not.toHaveProperty('ioredis');
-    expect(manifest.dependencies).not.toHaveProperty('jose');
-    expect(manifest.peerDependenciesMeta).toEqual({ ioredis: { optional: true }, jose: { optional: true } });
+    for (const peer of ['ioredis', 'jose', 'prom-client', '@opentelemetry/api']) {
+      expect(manifest.dependencies).not.toHaveProperty([peer]);
+      expect(manifest.peerDependencies).toHaveProperty([peer]);
+    }
+    expect(manifest.peerDependenciesMeta).toEqual({
+      '@opentelemetry/api': { optional: true },
+      ioredis: { optional: true },
+      jose: { optional: true },
+      'prom-client': { optional: true },
+    });
   });
 });
 
@@ -375,6 +383,14 @@ describe('installed in an app without ioredis and jose', () => {
     expect(code).not.toBe(0);
     expect(output).toContain("Tracing (the `tracing` option) needs the package '@opentelemetry/api'");
     expect(output).toContain('npm i @opentelemetry/api');
+    expect(output).not.toContain('PORT=');
+  });
+
+  it('fails to start with metrics, saying to install prom-client', async () => {
+    const { code, output } = await run(dir, 'app.js', ['metrics']);
+    expect(code).not.toBe(0);
+    expect(output).toContain("Metrics (the `metrics` option) needs the package 'prom-client'");
+    expect(output).toContain('npm i prom-client');
     expect(output).not.toContain('PORT=');
   });
 

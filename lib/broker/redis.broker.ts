@@ -18,6 +18,8 @@ import {
   whenReady,
 } from './redis-connection.js';
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
+import { RedisControl } from './redis-control.js';
+import { RedisUserLimit } from './redis-user-limit.js';
 import { decodePresenceMessage, isPresenceMessage } from './presence-envelope.js';
 import { RedisPresenceStore } from './redis-presence-store.js';
 import { RedisHistoryStore, type HistoryFailure, type RedisHistoryLink } from './redis-history-store.js';
@@ -83,6 +85,8 @@ const SUBSCRIBER: Partial<RedisOptions> = {
  *   publications are PUBLISHed by its script with their offset (`h1`, see `StreamEnvelope`), and handed to
  *   the `sink` when they come back, this instance's own included; a plain `v1` publication on such a
  *   channel is refused. While Redis is down they fail (`stats.historyFailed`), logged once per outage.
+ * - `control` carries `SocketApiConnections`' messages between the instances (see `RedisControl`), and
+ *   `users` holds the per-user connection counts of `maxConnectionsPerUser` (see `RedisUserLimit`).
  */
 export class RedisBroker implements SocketApiBroker {
   /** Random per broker: tells this instance's messages from the others'. */
@@ -106,6 +110,12 @@ export class RedisBroker implements SocketApiBroker {
   // Typed by their interfaces in public: the stores' own types name ioredis's, which an app without ioredis lacks.
   private readonly historyStore: RedisHistoryStore;
   private readonly presenceStore: RedisPresenceStore;
+  /** The control messages between the instances (`SocketApiConnections`). */
+  readonly control: RedisControl;
+  /** Each user's connections over the instances (`maxConnectionsPerUser`). */
+  readonly users: RedisUserLimit;
+  /** Settles once the subscriber's SUBSCRIBE to the control channels is answered. */
+  private controlSubscribed: Promise<void> = Promise.resolve();
   private sink?: StreamSink;
   /** Watched channels known to have history (the store used them): a `v1` publication on them is refused. */
   private readonly historyChannels = new Set<string>();
@@ -163,6 +173,20 @@ export class RedisBroker implements SocketApiBroker {
       client: () => this.publisher,
       prefix: this.prefix,
       senderId: this.instanceId,
+      ttlMs: this.settings.presenceTtlMs,
+      intervalMs: this.settings.presenceIntervalMs,
+      logger: this.logger,
+    });
+    this.control = new RedisControl({
+      instanceId: this.instanceId,
+      prefix: this.prefix,
+      envelope: this.envelope,
+      publisher: () => this.publisher,
+      rejected: (redisChannel, reason) => this.rejected(redisChannel, reason),
+    });
+    this.users = new RedisUserLimit({
+      client: () => this.publisher,
+      prefix: this.prefix,
       ttlMs: this.settings.presenceTtlMs,
       intervalMs: this.settings.presenceIntervalMs,
       logger: this.logger,
@@ -225,6 +249,8 @@ export class RedisBroker implements SocketApiBroker {
     try {
       await whenReady([this.publisher, this.subscriber], timeoutMs);
       await this.historyStore.incarnationRead;
+      // Reachable by the other instances' control from the moment the app has started.
+      await this.controlSubscribed;
     } catch (error) {
       await this.close();
       throw error;
@@ -284,6 +310,7 @@ export class RedisBroker implements SocketApiBroker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.users.close();
     for (const detach of this.detach.splice(0)) detach();
     this.stopListening();
     const closing: Array<Promise<void>> = [];
@@ -294,6 +321,7 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onMessage(redisChannel: Buffer, message: Buffer): void {
+    if (this.control.carries(redisChannel)) return this.control.received(redisChannel, message);
     if (isStoredMessage(message)) return this.onStoredMessage(redisChannel, message);
     if (isPresenceMessage(message)) return this.onPresenceMessage(redisChannel, message);
     const frame = this.envelope.decode(redisChannel, message);
@@ -420,8 +448,20 @@ export class RedisBroker implements SocketApiBroker {
     // Off every channel, then on the watched ones: Redis's state is ours again, whatever was skipped.
     this.subscriber.unsubscribe().catch(() => undefined);
     this.listeningTo.clear();
+    this.subscribeControl(this.subscriber);
     this.subscribeWatched(this.subscriber, true);
   };
+
+  /** SUBSCRIBE to the control channels (see `RedisControl`): a new connection has no subscriptions. */
+  private subscribeControl(subscriber: Redis): void {
+    this.control.listening = false;
+    this.controlSubscribed = subscriber.subscribe(...this.control.redisChannels).then(
+      () => {
+        this.control.listening = subscriber.status === 'ready';
+      },
+      () => undefined,
+    );
+  }
 
   /** SUBSCRIBE to every watched channel; once acknowledged, `resumed` (after a gap in listening) tells the sink. */
   private subscribeWatched(subscriber: Redis, resumed: boolean): void {
@@ -499,6 +539,7 @@ export class RedisBroker implements SocketApiBroker {
       // A new connection has no subscriptions: all of them, from `watched`.
       this.resubscribeNeeded = false;
       this.listeningTo.clear();
+      this.subscribeControl(client);
       this.subscribeWatched(client, this.started);
     }
     if (!this.connected) return;
@@ -516,7 +557,10 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onClose(): void {
-    if (this.subscriber?.status !== 'ready') this.stopListening();
+    if (this.subscriber?.status !== 'ready') {
+      this.stopListening();
+      this.control.listening = false;
+    }
     if (!this.started || this.closed || this.outage) return;
     this.outage = {
       since: Date.now(),

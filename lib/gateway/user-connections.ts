@@ -127,7 +127,7 @@ export class UserConnections {
 
   private index(userId: string, connection: WsConnection, entry: UserEntry): void {
     let connections = this.byUser.get(userId);
-    if (!connections) this.byUser.set(userId, (connections = new Map()));
+    if (!connections) this.byUser.set(userId, (connections = new Map<WsConnection, UserEntry>()));
     connections.set(connection, entry);
   }
 

@@ -98,6 +98,7 @@ export type {
 } from './interfaces/socket-authenticator.interface.js';
 export { ErrorCode } from './protocol/error-codes.js';
 export {
+  ControlUnavailableError,
   HistoryUnavailableError,
   SocketApiException,
   SocketApiValidationException,

@@ -25,6 +25,7 @@ import { RedisPresenceStore } from './redis-presence-store.js';
 import { RedisHistoryStore, type HistoryFailure, type RedisHistoryLink } from './redis-history-store.js';
 import { isStoredMessage, StreamEnvelope } from './stream-envelope.js';
 import type { HistoryStore, PresenceStore, StreamSink } from '../interfaces/channel-stream.interface.js';
+import type { ControlTransport, UserConnectionStore } from '../interfaces/connection-control.interface.js';
 import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import {
   historyAppendError,
@@ -110,10 +111,9 @@ export class RedisBroker implements SocketApiBroker {
   // Typed by their interfaces in public: the stores' own types name ioredis's, which an app without ioredis lacks.
   private readonly historyStore: RedisHistoryStore;
   private readonly presenceStore: RedisPresenceStore;
-  /** The control messages between the instances (`SocketApiConnections`). */
-  readonly control: RedisControl;
-  /** Each user's connections over the instances (`maxConnectionsPerUser`). */
-  readonly users: RedisUserLimit;
+  // Typed by their interfaces in public (below), as the stores: their own types name ioredis's.
+  private readonly controlTransport: RedisControl;
+  private readonly userLimit: RedisUserLimit;
   /** Settles once the subscriber's SUBSCRIBE to the control channels is answered. */
   private controlSubscribed: Promise<void> = Promise.resolve();
   private sink?: StreamSink;
@@ -177,14 +177,14 @@ export class RedisBroker implements SocketApiBroker {
       intervalMs: this.settings.presenceIntervalMs,
       logger: this.logger,
     });
-    this.control = new RedisControl({
+    this.controlTransport = new RedisControl({
       instanceId: this.instanceId,
       prefix: this.prefix,
       envelope: this.envelope,
       publisher: () => this.publisher,
       rejected: (redisChannel, reason) => this.rejected(redisChannel, reason),
     });
-    this.users = new RedisUserLimit({
+    this.userLimit = new RedisUserLimit({
       client: () => this.publisher,
       prefix: this.prefix,
       ttlMs: this.settings.presenceTtlMs,
@@ -201,6 +201,16 @@ export class RedisBroker implements SocketApiBroker {
   /** Who is in the presence channels, shared by the instances through this broker's Redis. */
   get presence(): PresenceStore {
     return this.presenceStore;
+  }
+
+  /** The control messages between the instances (`SocketApiConnections`), through Redis pub/sub. */
+  get control(): ControlTransport {
+    return this.controlTransport;
+  }
+
+  /** Each user's connections over the instances (`maxConnectionsPerUser`), in Redis. */
+  get users(): UserConnectionStore {
+    return this.userLimit;
   }
 
   get stats(): Readonly<RedisBrokerStats> {
@@ -310,7 +320,7 @@ export class RedisBroker implements SocketApiBroker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.users.close();
+    this.userLimit.close();
     for (const detach of this.detach.splice(0)) detach();
     this.stopListening();
     const closing: Array<Promise<void>> = [];
@@ -321,7 +331,7 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onMessage(redisChannel: Buffer, message: Buffer): void {
-    if (this.control.carries(redisChannel)) return this.control.received(redisChannel, message);
+    if (this.controlTransport.carries(redisChannel)) return this.controlTransport.received(redisChannel, message);
     if (isStoredMessage(message)) return this.onStoredMessage(redisChannel, message);
     if (isPresenceMessage(message)) return this.onPresenceMessage(redisChannel, message);
     const frame = this.envelope.decode(redisChannel, message);
@@ -454,10 +464,10 @@ export class RedisBroker implements SocketApiBroker {
 
   /** SUBSCRIBE to the control channels (see `RedisControl`): a new connection has no subscriptions. */
   private subscribeControl(subscriber: Redis): void {
-    this.control.listening = false;
-    this.controlSubscribed = subscriber.subscribe(...this.control.redisChannels).then(
+    this.controlTransport.listening = false;
+    this.controlSubscribed = subscriber.subscribe(...this.controlTransport.redisChannels).then(
       () => {
-        this.control.listening = subscriber.status === 'ready';
+        this.controlTransport.listening = subscriber.status === 'ready';
       },
       () => undefined,
     );
@@ -559,7 +569,7 @@ export class RedisBroker implements SocketApiBroker {
   private onClose(): void {
     if (this.subscriber?.status !== 'ready') {
       this.stopListening();
-      this.control.listening = false;
+      this.controlTransport.listening = false;
     }
     if (!this.started || this.closed || this.outage) return;
     this.outage = {

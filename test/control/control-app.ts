@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import {
   ChannelParam,
   SocketChannel,
+  SocketApiConnections,
   SocketApiModule,
   type SocketApiModuleOptions,
   type SocketAuthenticator,
@@ -21,6 +22,8 @@ export const queryUser: SocketAuthenticator<{ id: string }> = {
 
 @Injectable()
 export class ControlChannels {
+  constructor(readonly connections: SocketApiConnections) {}
+
   @SocketChannel('news')
   news() {}
 

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { SocketApiConnections } from '../../lib/index.js';
+import { SocketApiConnections, type SocketAuthenticator } from '../../lib/index.js';
 import { useCleanup } from '../support/cleanup.js';
 import { sleep } from '../support/wait.js';
 import { refusedUpgrade } from '../support/ws-client.js';
-import { startControlApp, subscribe, userClient } from './control-app.js';
+import { ControlChannels, queryUser, startControlApp, subscribe, userClient } from './control-app.js';
 
 describe('SocketApiConnections on one instance (in-memory broker)', () => {
   const cleanup = useCleanup();
@@ -130,5 +130,38 @@ describe('SocketApiConnections on one instance (in-memory broker)', () => {
     const attempts = await Promise.allSettled(Array.from({ length: 10 }, () => userClient(cleanup, app, 'jack')));
     expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(3);
     expect(await app.app.get(SocketApiConnections).listUser('jack')).toHaveLength(3);
+  });
+});
+
+describe('SocketApiConnections: a renewal that changes the subject moves the connection to its new user', () => {
+  const cleanup = useCleanup();
+
+  it('closeUser and listUser follow the new subject; maxConnectionsPerUser counts it for the new user', async () => {
+    const renewing: SocketAuthenticator<{ id: string }> = {
+      authenticate: queryUser.authenticate,
+      renew(credentials) {
+        const user = (credentials as { user?: unknown }).user;
+        return typeof user === 'string' ? { user: { id: user }, subject: user, allowSubjectChange: true } : undefined;
+      },
+    };
+    const app = await startControlApp(cleanup, { auth: renewing, maxConnectionsPerUser: 1 });
+    const control = app.app.get(SocketApiConnections);
+    const ws = await userClient(cleanup, app, 'old');
+    ws.send({ type: 'auth', data: { user: 'new' }, id: 1 });
+    expect(await ws.next(1)).toEqual([expect.objectContaining({ type: 'auth', id: 1 })]);
+    expect(await control.listUser('old')).toEqual([]);
+    expect(await control.listUser('new')).toHaveLength(1);
+    // The old user's slot is free, the new user's is taken.
+    await userClient(cleanup, app, 'old');
+    expect(await refusedUpgrade(`${app.url}/?user=new`)).toBe(429);
+    await expect(control.closeUser('old', 4000)).resolves.toBe(1);
+    expect(ws.closeCode).toBeUndefined();
+    await expect(control.closeUser('new', 4000)).resolves.toBe(1);
+    expect(await ws.closed()).toBe(4000);
+  });
+
+  it('the service is injectable in the app’s providers', async () => {
+    const app = await startControlApp(cleanup);
+    expect(app.app.get(ControlChannels).connections).toBe(app.app.get(SocketApiConnections));
   });
 });

@@ -1,11 +1,11 @@
-import { decodeControl, encodeControl, isCloseCode } from '../../lib/gateway/control-messages.js';
+import { decodeControl, encodeControl, isCloseCode, type ControlMessage } from '../../lib/gateway/control-messages.js';
 
 const base = { req: 'a'.repeat(32), from: '0123456789abcdef', at: 1_700_000_000_000, user: 'alice' };
 const raw = (value: unknown) => Buffer.from(`c1 ${JSON.stringify(value)}`);
 
 describe('control messages between instances (c1)', () => {
   it('round-trips every command and answer', () => {
-    const messages = [
+    const messages: ControlMessage[] = [
       { op: 'close', ...base, code: 4000, reason: 'Banned' },
       { op: 'unsubscribe', ...base, channel: 'rooms/1' },
       { op: 'send', ...base, channel: 'news', frame: '{"type":"data","channel":"news","data":1}' },
@@ -16,7 +16,7 @@ describe('control messages between instances (c1)', () => {
         req: base.req,
         connections: [{ id: 'c', instance: 'i', connectedAt: 1, subscriptions: ['news'], expiresAt: 2 }],
       },
-    ] as const;
+    ];
     for (const message of messages) expect(decodeControl(encodeControl(message))).toEqual(message);
   });
 

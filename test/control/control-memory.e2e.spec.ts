@@ -138,7 +138,7 @@ describe('SocketApiConnections: a renewal that changes the subject moves the con
 
   it('closeUser and listUser follow the new subject; maxConnectionsPerUser counts it for the new user', async () => {
     const renewing: SocketAuthenticator<{ id: string }> = {
-      authenticate: queryUser.authenticate,
+      authenticate: (request) => queryUser.authenticate(request),
       renew(credentials) {
         const user = (credentials as { user?: unknown }).user;
         return typeof user === 'string' ? { user: { id: user }, subject: user, allowSubjectChange: true } : undefined;

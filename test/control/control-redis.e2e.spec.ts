@@ -213,4 +213,21 @@ describeWithRedis('SocketApiConnections across two instances on Redis', () => {
     await second.close();
     await waitFor(async () => (await admin().zcard(`${PREFIX}!user:{mia}`)) === 1);
   });
+
+  it('Redis hung (paused): calls reject after controlTimeoutMs, never hang; the per-user limit fails open after it', async () => {
+    const a = await start({ maxConnectionsPerUser: 1, controlTimeoutMs: 300 });
+    const first = await userClient(cleanup, a, 'noah');
+    redis.pause();
+    cleanup.add(() => redis.resume());
+    const startedAt = Date.now();
+    await expect(control(a).closeUser('noah', 4006)).rejects.toThrow(ControlUnavailableError);
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+    expect(await first.closed()).toBe(4006);
+    // The script does not answer: after controlTimeoutMs this instance's count (0 open) decides.
+    const admitted = await userClient(cleanup, a, 'noah');
+    expect(await refusedUpgrade(`${a.url}/?user=noah`)).toBe(429);
+    redis.resume();
+    await waitFor(async () => (await admin().zcard(`${PREFIX}!user:{noah}`)) === 1, { timeoutMs: 15_000 });
+    expect(admitted.closeCode).toBeUndefined();
+  });
 });

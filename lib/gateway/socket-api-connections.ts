@@ -39,6 +39,11 @@ const LOCAL_INSTANCE = 'local';
  * instances must agree within it.
  */
 const MAX_COMMAND_AGE_MS = 30_000;
+/**
+ * Command ids remembered at most (the oldest are forgotten first): memory stays bounded even when
+ * commands flood in (possible only without a secret, when anyone may publish them anyway).
+ */
+const MAX_SEEN_COMMANDS = 100_000;
 /** Longest `reason` of a close frame (125 bytes less the code's 2). */
 const MAX_REASON_BYTES = 123;
 
@@ -273,7 +278,7 @@ export class SocketApiConnections implements OnApplicationBootstrap {
   private fresh(message: Envelope): boolean {
     const now = Date.now();
     for (const [req, at] of this.seen) {
-      if (now - at <= MAX_COMMAND_AGE_MS) break;
+      if (now - at <= MAX_COMMAND_AGE_MS && this.seen.size < MAX_SEEN_COMMANDS) break;
       this.seen.delete(req);
     }
     if (Math.abs(now - message.at) > MAX_COMMAND_AGE_MS || this.seen.has(message.req)) return false;

@@ -119,7 +119,7 @@ describeWithRedis('SocketApiConnections across two instances on Redis', () => {
   });
 
   it('an entry whose instance stopped refreshing it (a crash) stops counting once it expires', async () => {
-    const a = await start({ maxConnectionsPerUser: 1, presenceTtlMs: 900 });
+    const a = await start({ maxConnectionsPerUser: 1, presenceTtlMs: 2100 });
     const redisAdmin = admin();
     const time = await redisAdmin.time();
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
@@ -128,8 +128,8 @@ describeWithRedis('SocketApiConnections across two instances on Redis', () => {
     expect(await refusedUpgrade(`${a.url}/?user=iris`)).toBe(429);
     await sleep(700);
     const ws = await userClient(cleanup, a, 'iris');
-    // A live entry is refreshed: it still counts well past its TTL.
-    await sleep(2000);
+    // A live entry is refreshed (every 700 ms here): it still counts at twice its TTL.
+    await sleep(4200);
     expect(await refusedUpgrade(`${a.url}/?user=iris`)).toBe(429);
     expect(ws.closeCode).toBeUndefined();
   });
@@ -193,13 +193,13 @@ describeWithRedis('SocketApiConnections across two instances on Redis', () => {
   });
 
   it('Redis down: calls reject at once with ControlUnavailableError after acting locally; the per-user limit fails open to a local count', async () => {
-    const a = await start({ maxConnectionsPerUser: 2 });
+    const a = await start({ maxConnectionsPerUser: 2, controlTimeoutMs: 10_000 });
     const onA = await userClient(cleanup, a, 'mia');
     await redis.stop();
     await waitFor(() => !broker(a).connected);
     const startedAt = Date.now();
     await expect(control(a).closeUser('mia', 4005)).rejects.toThrow(ControlUnavailableError);
-    expect(Date.now() - startedAt).toBeLessThan(1000);
+    expect(Date.now() - startedAt).toBeLessThan(3000); // at once: not after controlTimeoutMs (10 s)
     expect(await onA.closed()).toBe(4005);
     await expect(control(a).listUser('mia')).rejects.toThrow('The broker is not connected');
     // Fail-open: this instance's own count decides.

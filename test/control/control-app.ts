@@ -36,13 +36,16 @@ export class ControlChannels {
   log() {}
 }
 
+/** The control test app: `ControlChannels`, users by `?user=`, heartbeat off, and `options`. */
+export function startControlInstance(options: SocketApiModuleOptions = {}): Promise<TestApp> {
+  return startApp({
+    imports: [SocketApiModule.forRoot({ heartbeat: false, auth: queryUser, ...options })],
+    providers: [ControlChannels],
+  });
+}
+
 export async function startControlApp(cleanup: Cleanup, options: SocketApiModuleOptions = {}): Promise<TestApp> {
-  return cleanup.track(
-    await startApp({
-      imports: [SocketApiModule.forRoot({ heartbeat: false, auth: queryUser, ...options })],
-      providers: [ControlChannels],
-    }),
-  );
+  return cleanup.track(await startControlInstance(options));
 }
 
 /** A client of `user` on `app`, terminated after the test. */

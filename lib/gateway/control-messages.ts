@@ -15,7 +15,7 @@ const INSTANCE_ID = /^[0-9a-f]{16}$/;
 /** Request ids are 32 hex digits (see `newRequestId`). */
 const REQUEST_ID = /^[0-9a-f]{32}$/;
 /** Longer user ids, channel names or reasons are not ours: a user id is a JWT `sub`, a reason ≤ 123 bytes. */
-const MAX_TEXT = 4096;
+export const MAX_CONTROL_TEXT = 4096;
 
 export type ControlCommand =
   | { op: 'close'; user: string; code: number; reason: string }
@@ -95,7 +95,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isText(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= MAX_TEXT;
+  return typeof value === 'string' && value.length <= MAX_CONTROL_TEXT;
 }
 
 function isCount(value: unknown): value is number {

@@ -25,6 +25,7 @@ import {
   decodeControl,
   encodeControl,
   isCloseCode,
+  MAX_CONTROL_TEXT,
   type ControlAnswer,
   type ControlCommand,
   type Envelope,
@@ -292,13 +293,17 @@ export class SocketApiConnections implements OnApplicationBootstrap {
 }
 
 function checkUserId(userId: unknown): asserts userId is string {
-  if (typeof userId !== 'string' || userId === '') {
-    throw new TypeError(controlInvalidArgument('userId', 'a non-empty string'));
+  if (typeof userId !== 'string' || userId === '' || userId.length > MAX_CONTROL_TEXT) {
+    throw new TypeError(
+      controlInvalidArgument('userId', `a non-empty string of at most ${MAX_CONTROL_TEXT} characters`),
+    );
   }
 }
 
 function checkChannel(channel: unknown): asserts channel is string {
-  if (typeof channel !== 'string' || channel === '') {
-    throw new TypeError(controlInvalidArgument('channel', 'a non-empty string'));
+  if (typeof channel !== 'string' || channel === '' || channel.length > MAX_CONTROL_TEXT) {
+    throw new TypeError(
+      controlInvalidArgument('channel', `a non-empty string of at most ${MAX_CONTROL_TEXT} characters`),
+    );
   }
 }

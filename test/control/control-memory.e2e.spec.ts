@@ -47,6 +47,7 @@ describe('SocketApiConnections on one instance (in-memory broker)', () => {
     await expect(control.closeUser('dave', 4000, 'x'.repeat(124))).rejects.toThrow('at most 123 bytes');
     await expect(control.closeUser('')).rejects.toThrow('userId must be a non-empty string');
     await expect(control.unsubscribeUser('dave', '')).rejects.toThrow('channel must be a non-empty string');
+    await expect(control.listUser('u'.repeat(4097))).rejects.toThrow('at most 4096 characters');
     await expect(control.sendToUser('dave', 'nope', {})).rejects.toThrow("no @SocketChannel declares 'nope'");
     await expect(control.sendToUser('dave', 'log', {})).rejects.toThrow('keeps a history');
     await expect(control.sendToUser('dave', 'news', { n: 1n })).rejects.toThrow();

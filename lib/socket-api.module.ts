@@ -21,6 +21,8 @@ import { MessageRouter } from './gateway/message-router.js';
 import { PresenceRequest } from './gateway/presence-request.js';
 import { SubscribeFlow } from './gateway/subscribe-flow.js';
 import { SocketServer } from './gateway/socket-server.js';
+import { SocketApiConnections } from './gateway/socket-api-connections.js';
+import { UserConnections } from './gateway/user-connections.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
 import { CONTRACT_HASH_SOURCE } from './interfaces/contract-hash-source.interface.js';
@@ -59,6 +61,8 @@ import {
     NestEnhancers,
     SocketApiExplorer,
     SocketServer,
+    SocketApiConnections,
+    UserConnections,
     SocketApiMetadataAccessor,
     SocketApiOrchestrator,
     SocketApiRegistry,
@@ -78,7 +82,7 @@ import {
       inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
   ],
-  exports: [ChannelHub],
+  exports: [ChannelHub, SocketApiConnections],
 })
 export class SocketApiModule extends SocketApiConfigurableModule {
   static override forRoot(options: typeof SOCKET_API_OPTIONS_TYPE = {}): DynamicModule {

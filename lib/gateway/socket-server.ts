@@ -14,6 +14,7 @@ import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { ConnectionIdentities } from './connection-identities.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
+import { UserConnections } from './user-connections.js';
 import { InboundQueue } from './inbound-queue.js';
 import { answerUnservedUpgrades } from './unserved-upgrade.js';
 import { WsConnection, type ConnectionPolicy } from './ws-connection.js';
@@ -77,6 +78,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly identities: ConnectionIdentities,
     private readonly hooks: ConnectionHooks,
     private readonly subscriptions: Subscriptions,
+    private readonly users: UserConnections,
   ) {
     this.policy = {
       serialization: options.serialization,
@@ -155,6 +157,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.connections.add(connection);
     this.verifier.opened(connection.clientAddress);
     this.identities.attach(connection, this.verifier.takeIdentity(request));
+    this.users.opened(connection, this.verifier.takeReservation(request));
     if (this.options.idleTimeoutMs) connection.lastMessageAt = Date.now();
     // WsAdapter logs every socket error at error level; one client's bad frames are not worth that.
     socket.removeAllListeners('error');
@@ -169,6 +172,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.connections.delete(connection);
     this.verifier.closed(connection.clientAddress);
     this.identities.release(connection);
+    this.users.closed(connection);
     this.subscriptions.unsubscribeAll(connection);
     this.queue.drop(connection);
     this.hooks.disconnected(connection, code, reason.toString());

@@ -304,9 +304,19 @@ describeWithRedis('the Redis broker on a Redis Cluster', () => {
         ['a', 'after-kill', afterKill],
         [room, 'after-failover', afterFailover],
       ] as const) {
-        const lastResync = resyncs(client, failed).at(-1) as { recovered: boolean; epoch: string; offset: number };
-        expect(lastResync).toMatchObject({ recovered: false });
-        expect(lastResync.epoch).not.toBe(positions.get(failed)!.epoch);
+        type Resync = { recovered: boolean; epoch: string; offset: number };
+        const all = resyncs(client, failed) as Resync[];
+        const reset = [...all].reverse().find((resync) => !resync.recovered)!;
+        expect(reset).toBeDefined();
+        expect(reset.epoch).not.toBe(positions.get(failed)!.epoch);
+        // When the stream was re-read before the new epoch's first publication was stored, the reset is to the empty
+        // stream's epoch (`~…`), followed by the move to the first publication's epoch, as on a first subscribe.
+        const lastResync = all.at(-1)!;
+        if (lastResync !== reset) {
+          expect(reset.epoch.startsWith('~')).toBe(true);
+          expect(all.indexOf(lastResync)).toBe(all.indexOf(reset) + 1);
+          expect(lastResync).toMatchObject({ recovered: true, offset: 0 });
+        }
         // In order, once; those of the new epoch up to the resync's offset may be covered by it instead.
         const sent = Array.from({ length: published }, (_, i) => `${tag}-${i + 1}`);
         expect(tagsOf(client, failed)).toEqual([

@@ -42,6 +42,12 @@ export { SocketChannel } from './decorators/socket-channel.decorator.js';
 export { getChannelToken } from './decorators/channel-tokens.js';
 export { getChannelName, getChannelParams } from './handlers/channel-context.js';
 export { CloseCode } from './protocol/close-codes.js';
+export { SocketApiConnections } from './gateway/socket-api-connections.js';
+export type {
+  ControlTransport,
+  UserConnectionInfo,
+  UserConnectionStore,
+} from './interfaces/connection-control.interface.js';
 export { SocketConnection } from './connection/socket-connection.js';
 export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.js';
 export type { PrometheusRegistry, SocketApiMetricsOptions } from './interfaces/metrics-options.interface.js';
@@ -102,6 +108,7 @@ export type {
 } from './interfaces/socket-authenticator.interface.js';
 export { ErrorCode } from './protocol/error-codes.js';
 export {
+  ControlUnavailableError,
   HistoryUnavailableError,
   SocketApiException,
   SocketApiValidationException,

@@ -25,6 +25,8 @@ import { MessageRouter } from './gateway/message-router.js';
 import { PresenceRequest } from './gateway/presence-request.js';
 import { SubscribeFlow } from './gateway/subscribe-flow.js';
 import { SocketServer } from './gateway/socket-server.js';
+import { SocketApiConnections } from './gateway/socket-api-connections.js';
+import { UserConnections } from './gateway/user-connections.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
 import { CONTRACT_HASH_SOURCE } from './interfaces/contract-hash-source.interface.js';
@@ -71,6 +73,8 @@ import {
     SocketApiHealthIndicator,
     SocketApiExplorer,
     SocketServer,
+    SocketApiConnections,
+    UserConnections,
     SocketApiMetadataAccessor,
     SocketApiOrchestrator,
     SocketApiRegistry,
@@ -102,7 +106,7 @@ import {
       inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
   ],
-  exports: [ChannelHub, SocketApiHealthIndicator],
+  exports: [ChannelHub, SocketApiHealthIndicator, SocketApiConnections],
 })
 export class SocketApiModule extends SocketApiConfigurableModule {
   static override forRoot(options: typeof SOCKET_API_OPTIONS_TYPE = {}): DynamicModule {

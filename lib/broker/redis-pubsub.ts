@@ -32,14 +32,26 @@ export class RedisPubSub {
     return this.sharded ? `${this.prefix}:{${name}}` : `${this.prefix}:${name}`;
   }
 
+  /**
+   * A Redis channel of the broker's own (the instances' control messages), apart from every app channel's
+   * `<prefix>:…` by its `!`: `<prefix>!<name>`, or `<prefix>!{<name>}` (sharded, in the slot of `name`).
+   */
+  brokerChannel(name: string): string {
+    return this.sharded ? `${this.prefix}!{${name}}` : `${this.prefix}!${name}`;
+  }
+
   /** The app channel of a Redis channel received on (one `channel` made). */
   name(redisChannel: Buffer): string {
     const text = redisChannel.toString();
     return this.sharded ? text.slice(this.prefix.length + 2, -1) : text.slice(this.prefix.length + 1);
   }
 
-  publish(client: RedisOrCluster, redisChannel: string, message: Buffer): Promise<unknown> {
-    return this.sharded ? client.spublish(redisChannel, message) : client.publish(redisChannel, message);
+  /** Resolves with the number of subscribers that received it (sharded: those on the master of its slot). */
+  publish(client: RedisOrCluster, redisChannel: string, message: Buffer): Promise<number> {
+    // ioredis types SPUBLISH's reply `unknown`; Redis answers an integer, as for PUBLISH.
+    return this.sharded
+      ? (client.spublish(redisChannel, message) as Promise<number>)
+      : client.publish(redisChannel, message);
   }
 
   /**

@@ -27,11 +27,14 @@ import {
 } from './redis-connection.js';
 import { RedisPubSub } from './redis-pubsub.js';
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
+import { RedisControl } from './redis-control.js';
+import { RedisUserLimit } from './redis-user-limit.js';
 import { decodePresenceMessage, isPresenceMessage } from './presence-envelope.js';
 import { RedisPresenceStore } from './redis-presence-store.js';
 import { RedisHistoryStore, type HistoryFailure, type RedisHistoryLink } from './redis-history-store.js';
 import { isStoredMessage, StreamEnvelope } from './stream-envelope.js';
 import type { HistoryStore, PresenceStore, StreamSink } from '../interfaces/channel-stream.interface.js';
+import type { ControlTransport, UserConnectionStore } from '../interfaces/connection-control.interface.js';
 import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import {
   historyAppendError,
@@ -115,6 +118,8 @@ const SUBSCRIBER: Partial<RedisOptions> = {
  *   publications are PUBLISHed by its script with their offset (`h1`, see `StreamEnvelope`), and handed to
  *   the `sink` when they come back, this instance's own included; a plain `v1` publication on such a
  *   channel is refused. While Redis is down they fail (`stats.historyFailed`), logged once per outage.
+ * - `control` carries `SocketApiConnections`' messages between the instances (see `RedisControl`), and
+ *   `users` holds the per-user connection counts of `maxConnectionsPerUser` (see `RedisUserLimit`).
  */
 export class RedisBroker implements SocketApiBroker {
   /** Random per broker: tells this instance's messages from the others'. */
@@ -140,6 +145,11 @@ export class RedisBroker implements SocketApiBroker {
   // Typed by their interfaces in public: the stores' own types name ioredis's, which an app without ioredis lacks.
   private readonly historyStore: RedisHistoryStore;
   private readonly presenceStore: RedisPresenceStore;
+  // Typed by their interfaces in public (below), as the stores: their own types name ioredis's.
+  private readonly controlTransport: RedisControl;
+  private readonly userLimit: RedisUserLimit;
+  /** Settles once the subscriber's SUBSCRIBE to the control channels is answered. */
+  private controlSubscribed: Promise<void> = Promise.resolve();
   private sink?: StreamSink;
   /** Watched channels known to have history (the store used them): a `v1` publication on them is refused. */
   private readonly historyChannels = new Set<string>();
@@ -213,6 +223,20 @@ export class RedisBroker implements SocketApiBroker {
       commandTimeoutMs: this.settings.commandTimeoutMs,
       logger: this.logger,
     });
+    this.controlTransport = new RedisControl({
+      instanceId: this.instanceId,
+      pubSub: this.pubSub,
+      envelope: this.envelope,
+      publisher: () => this.publisher,
+      rejected: (redisChannel, reason) => this.rejected(redisChannel, reason),
+    });
+    this.userLimit = new RedisUserLimit({
+      client: () => this.publisher,
+      prefix: this.prefix,
+      ttlMs: this.settings.presenceTtlMs,
+      intervalMs: this.settings.presenceIntervalMs,
+      logger: this.logger,
+    });
   }
 
   /** The history of channels, shared by the instances through this broker's Redis. */
@@ -223,6 +247,16 @@ export class RedisBroker implements SocketApiBroker {
   /** Who is in the presence channels, shared by the instances through this broker's Redis. */
   get presence(): PresenceStore {
     return this.presenceStore;
+  }
+
+  /** The control messages between the instances (`SocketApiConnections`), through Redis pub/sub. */
+  get control(): ControlTransport {
+    return this.controlTransport;
+  }
+
+  /** Each user's connections over the instances (`maxConnectionsPerUser`), in Redis. */
+  get users(): UserConnectionStore {
+    return this.userLimit;
   }
 
   get stats(): Readonly<RedisBrokerStats> {
@@ -287,6 +321,8 @@ export class RedisBroker implements SocketApiBroker {
     try {
       await whenReady([this.publisher, this.subscriber], timeoutMs);
       await this.historyStore.incarnationRead;
+      // Reachable by the other instances' control from the moment the app has started.
+      await this.controlSubscribed;
     } catch (error) {
       await this.close();
       throw error;
@@ -357,6 +393,7 @@ export class RedisBroker implements SocketApiBroker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.userLimit.close();
     for (const detach of this.detach.splice(0)) detach();
     this.stopListening();
     const closing: Array<Promise<void>> = [];
@@ -367,6 +404,7 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onMessage(redisChannel: Buffer, message: Buffer): void {
+    if (this.controlTransport.carries(redisChannel)) return this.controlTransport.received(redisChannel, message);
     if (isStoredMessage(message)) return this.onStoredMessage(redisChannel, message);
     if (isPresenceMessage(message)) return this.onPresenceMessage(redisChannel, message);
     const frame = this.envelope.decode(redisChannel, message);
@@ -530,6 +568,7 @@ export class RedisBroker implements SocketApiBroker {
   private resubscribeAll(subscriber: RedisOrCluster): void {
     if (this.pubSub.sharded) {
       // SUNSUBSCRIBE without channels has no slot to be routed by: the channels subscribed and no longer watched.
+      // The control channels are never among them: they stay subscribed.
       const stale = [...this.shardSubscribed].filter((channel) => !this.watched.has(channel));
       for (const channel of stale) this.shardSubscribed.delete(channel);
       if (stale.length > 0) {
@@ -542,9 +581,25 @@ export class RedisBroker implements SocketApiBroker {
       }
     } else {
       subscriber.unsubscribe().catch(() => undefined);
+      this.subscribeControl(subscriber);
     }
     this.listeningTo.clear();
     this.subscribeWatched(subscriber, true);
+  }
+
+  /**
+   * SUBSCRIBE (SSUBSCRIBE on a cluster) to the control channels (see `RedisControl`): a new connection has no
+   * subscriptions. On a cluster, ioredis subscribes them again by itself on a slot's new master after a failover,
+   * as the channels'.
+   */
+  private subscribeControl(subscriber: RedisOrCluster): void {
+    this.controlTransport.listening = false;
+    this.controlSubscribed = this.pubSub.subscribe(subscriber, this.controlTransport.redisChannels).then(
+      () => {
+        this.controlTransport.listening = subscriber.status === 'ready';
+      },
+      () => undefined,
+    );
   }
 
   /** SUBSCRIBE to every watched channel; once acknowledged, `resumed` (after a gap in listening) tells the sink. */
@@ -629,6 +684,7 @@ export class RedisBroker implements SocketApiBroker {
       // A new connection has no subscriptions: all of them, from `watched`.
       this.resubscribeNeeded = false;
       this.listeningTo.clear();
+      this.subscribeControl(client);
       this.subscribeWatched(client, this.started);
     }
     if (!this.connected) return;
@@ -646,7 +702,10 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onClose(): void {
-    if (this.subscriber?.status !== 'ready') this.stopListening();
+    if (this.subscriber?.status !== 'ready') {
+      this.stopListening();
+      this.controlTransport.listening = false;
+    }
     if (!this.started || this.closed || this.outage) return;
     this.outage = {
       since: Date.now(),

@@ -16,6 +16,7 @@ import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { ConnectionIdentities } from './connection-identities.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
+import { UserConnections } from './user-connections.js';
 import { InboundQueue } from './inbound-queue.js';
 import { answerUnservedUpgrades } from './unserved-upgrade.js';
 import { WsConnection, type ConnectionPolicy } from './ws-connection.js';
@@ -81,6 +82,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly subscriptions: Subscriptions,
     @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
     private readonly serving: ServingState,
+    private readonly users: UserConnections,
   ) {
     this.policy = {
       serialization: options.serialization,
@@ -164,6 +166,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.metrics) this.metrics.connectionsOpened++;
     this.verifier.opened(connection.clientAddress);
     this.identities.attach(connection, this.verifier.takeIdentity(request));
+    this.users.opened(connection, this.verifier.takeReservation(request));
     if (this.options.idleTimeoutMs) connection.lastMessageAt = Date.now();
     // WsAdapter logs every socket error at error level; one client's bad frames are not worth that.
     socket.removeAllListeners('error');
@@ -182,6 +185,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.verifier.closed(connection.clientAddress);
     this.identities.release(connection);
+    this.users.closed(connection);
     this.subscriptions.unsubscribeAll(connection);
     this.queue.drop(connection);
     this.hooks.disconnected(connection, code, reason.toString());

@@ -1,3 +1,4 @@
+import type { ControlTransport, UserConnectionStore } from './connection-control.interface.js';
 import type { HistoryStore, PresenceStore, StreamSink } from './channel-stream.interface.js';
 
 /**
@@ -39,4 +40,8 @@ export interface SocketApiBroker {
   readonly history?: HistoryStore;
   /** The presence shared by the instances; absent: the in-memory one (one instance). */
   readonly presence?: PresenceStore;
+  /** Control messages between the instances (`SocketApiConnections`); absent: control is local (one instance). */
+  readonly control?: ControlTransport;
+  /** Each user's connections over the instances (`maxConnectionsPerUser`); absent: counted here (one instance). */
+  readonly users?: UserConnectionStore;
 }

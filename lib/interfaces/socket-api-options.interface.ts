@@ -196,6 +196,20 @@ export interface SocketApiModuleOptions {
    */
   maxConnectionsPerAddress?: number;
   /**
+   * Open connections (and handshakes under way) per user, over every instance with the Redis broker;
+   * past it, upgrades get HTTP 429 (`Too many connections for this user`). The user is the identity's
+   * `subject` (the JWT `sub`); connections without one are not counted. While Redis is down, each
+   * instance counts only its own (fail-open). See docs/control.md.
+   * @default Infinity (no limit)
+   */
+  maxConnectionsPerUser?: number;
+  /**
+   * How long a `SocketApiConnections` call waits for the other instances' answers (and for Redis,
+   * when `maxConnectionsPerUser` counts a handshake) before it gives up with `ControlUnavailableError`.
+   * @default 2000
+   */
+  controlTimeoutMs?: number;
+  /**
    * Proxies (addresses or CIDRs: `'10.0.0.0/8'`, `'::1'`) whose `X-Forwarded-For` is believed. When
    * the peer is one of them, the client's address is the rightmost address of that header that is not
    * a trusted proxy. It counts for `maxConnectionsPerAddress` and is `connection.clientAddress`.

@@ -93,3 +93,26 @@ export const outputViolations = (
 /** `outputValidation: 'warn'`: the projection was sent anyway (`count` such values since the last line). */
 export const outputSentAnyway = (violations: string, count: number): string =>
   `${violations}. The projection was sent (outputValidation: 'warn')${count > 1 ? `; ${count} such values since the last line` : ''}.`;
+
+/** `SocketApiConnections` (docs/control.md). */
+export const controlNotConnected =
+  "The broker is not connected: this instance's own connections were handled, the other instances were not reached.";
+export const controlTooLarge = (size: number, maxMessageBytes: number): string =>
+  `The control message is ${size} bytes, more than maxMessageBytes (${maxMessageBytes}): ` +
+  "this instance's own connections were handled, the other instances were not reached.";
+export const userLimitWriteFailed = (count: number, reason: string): string =>
+  `${count} write(s) of maxConnectionsPerUser's counts to Redis failed (latest: ${reason}); the next refresh writes them again.`;
+export const userLimitUnreachable = (count: number, error: unknown): string =>
+  `maxConnectionsPerUser could not reach Redis for ${count} handshake(s) (latest: ` +
+  `${error instanceof Error ? error.message : String(error)}): each instance counted only its own connections (fail-open).`;
+export const controlInvalidArgument = (name: string, expected: string): string =>
+  `SocketApiConnections: ${name} must be ${expected}.`;
+export const controlUnknownChannel = (channel: string): string =>
+  `SocketApiConnections.sendToUser: no @SocketChannel declares '${channel}'.`;
+export const controlSendToHistoryChannel = (channel: string): string =>
+  `SocketApiConnections.sendToUser: channel '${channel}' keeps a history; publish to it instead (every publication of it has an offset).`;
+export const controlNoAnswer = (answered: number, expected: number | undefined, timeoutMs: number): string =>
+  `${answered} of ${expected ?? 'the'} other instance(s) answered within controlTimeoutMs (${timeoutMs} ms): ` +
+  "this instance's own connections were handled, the others may not have been.";
+export const controlRefusedMessage = (count: number, reason: string): string =>
+  `Ignored ${count} control message(s) from the broker (latest: ${reason}).`;

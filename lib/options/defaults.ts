@@ -12,6 +12,9 @@ export const DEFAULTS = {
   maxConnections: 50_000,
   /** No limit per client address. */
   maxConnectionsPerAddress: Infinity,
+  /** No limit per user. */
+  maxConnectionsPerUser: Infinity,
+  controlTimeoutMs: 2000,
   maxSubscriptions: 100,
   maxPendingMessages: 1024,
   /** Four frames of the default `maxPayload`. */

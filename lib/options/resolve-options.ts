@@ -65,6 +65,8 @@ export function resolveOptions(
     allowedOrigins: options.allowedOrigins,
     maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULTS.maxConnectionsPerAddress,
+    maxConnectionsPerUser: options.maxConnectionsPerUser ?? DEFAULTS.maxConnectionsPerUser,
+    controlTimeoutMs: options.controlTimeoutMs ?? DEFAULTS.controlTimeoutMs,
     trustedProxies: options.trustedProxies ?? [],
     rateLimit: rateLimit
       ? { perSecond: rateLimit.perSecond, burst: rateLimit.burst, closeAfter: rateLimit.closeAfter ?? rateLimit.burst }

@@ -101,6 +101,9 @@ export interface ResolvedSocketApiOptions {
   maxConnections: number;
   /** `Infinity`: no limit. */
   maxConnectionsPerAddress: number;
+  /** `Infinity`: no limit. */
+  maxConnectionsPerUser: number;
+  controlTimeoutMs: number;
   trustedProxies: string[];
   rateLimit: ResolvedRateLimit | false;
   maxSubscriptions: number;

@@ -276,6 +276,8 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   allowedOrigins,
   maxConnections: integer(1),
   maxConnectionsPerAddress: integer(1),
+  maxConnectionsPerUser: integer(1),
+  controlTimeoutMs: duration(1),
   trustedProxies: arrayOf('addresses and CIDRs', addressOrRange),
   rateLimit: orFalse(rateLimit),
   maxSubscriptions: integer(1),

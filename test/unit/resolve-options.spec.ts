@@ -29,6 +29,8 @@ describe('resolveOptions', () => {
       allowedOrigins: undefined,
       maxConnections: 50000,
       maxConnectionsPerAddress: Infinity,
+      maxConnectionsPerUser: Infinity,
+      controlTimeoutMs: 2000,
       trustedProxies: [],
       rateLimit: false,
       maxSubscriptions: 100,

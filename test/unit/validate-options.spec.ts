@@ -60,6 +60,8 @@ describe('validateOptions', () => {
       allowedOrigins: ['http://localhost:5173', 'https://app.example.com', /^https:\/\/[a-z]+\.example\.org$/],
       maxConnections: 10,
       maxConnectionsPerAddress: 2,
+      maxConnectionsPerUser: 3,
+      controlTimeoutMs: 1000,
       trustedProxies: ['10.0.0.0/8', '::1'],
       rateLimit: { perSecond: 0.5, burst: 3, closeAfter: 10 },
       maxSubscriptions: 5,

@@ -114,7 +114,8 @@ export class MessageRouter implements OnApplicationShutdown {
 
   /**
    * `runAction` with metrics on: its time to the reply goes to the action's histogram, as completed
-   * when its reply was sent, else (an error frame was) as an error. Two closures per action, with metrics only.
+   * when its reply was sent, else (an error frame was) as an error. No allocation for an action that
+   * completes at once; one closure for one that does not.
    */
   private runTimed(
     connection: WsConnection,
@@ -123,23 +124,39 @@ export class MessageRouter implements OnApplicationShutdown {
     metrics: SocketApiMetrics,
   ): Promise<void> | undefined {
     const started = performance.now();
-    let completed = false;
-    const running = this.execute(
-      connection,
-      message,
-      action,
-      (...args) => {
-        const sending = this.sendActionResult(...args);
-        completed = true;
-        return sending;
-      },
-      undefined,
-    );
-    const observe = () =>
-      metrics.durationsOf(message.channel).observe(completed ? 0 : 1, (performance.now() - started) / 1000);
-    if (running) return running.then(observe);
-    observe();
+    this.timingAtOnce = true;
+    const running = this.execute(connection, message, action, this.sendTimedActionResult, undefined);
+    this.timingAtOnce = false;
+    if (running) {
+      return running.then(() => this.observeAction(metrics, message, started, this.repliedLater.delete(message)));
+    }
+    const replied = this.repliedAtOnce === message;
+    this.repliedAtOnce = undefined;
+    this.observeAction(metrics, message, started, replied);
     return undefined;
+  }
+
+  /** `runTimed` is inside `execute`: a reply sent now is one of an action that completed at once. */
+  private timingAtOnce = false;
+  /** The action that completed at once and was replied to (a field: the usual case costs no set). */
+  private repliedAtOnce?: ClientMessage;
+  /** Actions that completed later and were replied to, until `runTimed`'s continuation reads it. */
+  private readonly repliedLater = new Set<ClientMessage>();
+
+  private readonly sendTimedActionResult: ResultCallback<RegisteredHandler, undefined> = (
+    connection,
+    message,
+    handler,
+    result,
+  ) => {
+    const sending = this.sendActionResult(connection, message, handler, result, undefined);
+    if (this.timingAtOnce) this.repliedAtOnce = message;
+    else this.repliedLater.add(message);
+    return sending;
+  };
+
+  private observeAction(metrics: SocketApiMetrics, message: ClientMessage, started: number, replied: boolean): void {
+    metrics.durationsOf(message.channel).observe(replied ? 0 : 1, (performance.now() - started) / 1000);
   }
 
   // Result callbacks of `execute`, made once: a closure per frame would be an allocation per frame.

@@ -72,7 +72,7 @@ export class SocketApiMetrics {
   }
 
   frameIn(type: FrameInType, bytes: number): void {
-    const index = FRAME_IN_INDEX[type];
+    const index = frameInIndex(type);
     this.framesIn[index]++;
     this.bytesIn[index] += bytes;
   }
@@ -111,6 +111,28 @@ export class SocketApiMetrics {
       this.actions.set(action, durations);
     }
     return durations;
+  }
+}
+
+/** A switch, not `FRAME_IN_INDEX[type]`: a keyed load by a string that varies is a megamorphic lookup. */
+function frameInIndex(type: FrameInType): number {
+  switch (type) {
+    case 'action':
+      return FRAME_IN_INDEX.action;
+    case 'subscribe':
+      return FRAME_IN_INDEX.subscribe;
+    case 'unsubscribe':
+      return FRAME_IN_INDEX.unsubscribe;
+    case 'ping':
+      return FRAME_IN_INDEX.ping;
+    case 'auth':
+      return FRAME_IN_INDEX.auth;
+    case 'contract':
+      return FRAME_IN_INDEX.contract;
+    case 'presence':
+      return FRAME_IN_INDEX.presence;
+    case 'invalid':
+      return FRAME_IN_INDEX.invalid;
   }
 }
 

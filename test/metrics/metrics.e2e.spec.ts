@@ -122,6 +122,9 @@ describe.each(PLATFORMS)('metrics on %s', (platform) => {
     expect(duration('count', 'echo', 'completed')).toBe(3);
     expect(duration('count', 'echo', 'error')).toBe(0);
     expect(duration('count', 'fail', 'error')).toBe(2);
+    // An action that completes later (it awaits the history store) is timed to its reply too.
+    expect(duration('count', 'tick', 'completed')).toBe(1);
+    expect(duration('count', 'tick', 'error')).toBe(0);
     expect(duration('bucket', 'fail', 'error', '+Inf')).toBe(2);
     expect(duration('sum', 'fail', 'error')).toBeGreaterThan(0);
     // Nothing for a name no handler has: its frame is an ACTION_NOT_FOUND error, no series.

@@ -21,13 +21,13 @@ const layers = [
   },
   {
     name: 'services',
-    doc: 'channels and subscriptions, brokers, authenticators: state that knows no connection implementation',
-    path: ['^lib/(channels|broker|auth)/'],
+    doc: 'channels and subscriptions, brokers, authenticators, metrics, readiness and its probes: state that knows no connection implementation',
+    path: ['^lib/(channels|broker|auth|metrics|health)/'],
   },
   {
     name: 'handlers',
-    doc: 'the compiled handlers (binders, enhancer chains, hooks) and the registry of actions and channels',
-    path: ['^lib/(handlers|registry)/'],
+    doc: 'the compiled handlers (binders, enhancer chains, hooks), the registry of actions and channels, and the spans around handlers',
+    path: ['^lib/(handlers|registry|tracing)/'],
   },
   {
     name: 'entry points',

@@ -10,7 +10,9 @@
 //        names JIT code after its JS functions (node --perf-basic-prof; V8's code log then adds
 //        instructions of its own: compare totals without it).
 //
-// `--frame '<json with $ID and $A>'` replaces the default `add` request.
+// `--frame '<json with $ID and $A>'` replaces the default `add` request. `--metrics on`: the module
+// with `metrics: true` (what the Prometheus metrics add per frame; they are not scraped). `--tracing on`
+// turns the module's `tracing` on (with @opentelemetry/api alone, no SDK: the spans are non-recording).
 import 'reflect-metadata';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,8 +23,9 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SocketApiModule } from '../dist/lib/index.js';
 import { InboundQueue } from '../dist/lib/gateway/inbound-queue.js';
-import { WsConnection } from '../dist/lib/gateway/ws-connection.js';
+import { SOCKET_API_METRICS } from '../dist/lib/metrics/socket-api-metrics.js';
 import { BenchService } from '../dist/bench/app/bench.service.js';
+import { framesOf, stubConnection } from './lib/frame-feed.mjs';
 
 const args = Object.fromEntries(
   process.argv
@@ -32,6 +35,7 @@ const args = Object.fromEntries(
 const FRAMES = Number(args.frames ?? 300000);
 const REPS = Number(args.reps ?? 7);
 const TEMPLATE = args.frame ?? '{"type":"action","channel":"add","data":{"a":$A,"b":7},"id":$ID}';
+const METRICS = args.metrics === 'on';
 
 if (args.callgrind) {
   await underCallgrind(Number(args.callgrind));
@@ -39,30 +43,16 @@ if (args.callgrind) {
 }
 
 class BenchModule {}
-Module({ imports: [SocketApiModule.forRoot()], providers: [BenchService] })(BenchModule);
+Module({
+  imports: [SocketApiModule.forRoot({ metrics: METRICS, tracing: args.tracing === 'on' })],
+  providers: [BenchService],
+})(BenchModule);
 const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
 await app.init();
 const queue = app.get(InboundQueue);
 
-let sent = 0;
-const socket = {
-  readyState: 1,
-  bufferedAmount: 0,
-  send() {
-    sent++;
-  },
-};
-const request = { headers: { host: 'localhost' }, url: '/', socket: { remoteAddress: '127.0.0.1' } };
-const connection = new WsConnection(socket, request, { maxBufferedBytes: 1 << 30, closing() {} }, '127.0.0.1');
-
-// As ws hands them over: views into a larger read buffer, one per frame.
-const frames = [];
-for (let i = 0; i < 4096; i++) {
-  const text = TEMPLATE.replace('$ID', String(i + 1)).replace('$A', String(i & 1023));
-  const chunk = Buffer.alloc(1024);
-  chunk.write(text, 64);
-  frames.push(chunk.subarray(64, 64 + Buffer.byteLength(text)));
-}
+const { connection, replies } = stubConnection(app.get(SOCKET_API_METRICS));
+const frames = framesOf(TEMPLATE);
 
 function run(count) {
   for (let i = 0; i < count; i++) queue.receive(connection, frames[i & 4095], false);
@@ -89,7 +79,9 @@ for (let r = 0; r < REPS; r++) {
   results.push(((used.user + used.system) * 1000) / FRAMES);
 }
 results.sort((a, b) => a - b);
-if (sent !== FRAMES * (REPS + 1)) throw new Error(`expected ${FRAMES * (REPS + 1)} replies, got ${sent}`);
+if (replies.sent !== FRAMES * (REPS + 1)) {
+  throw new Error(`expected ${FRAMES * (REPS + 1)} replies, got ${replies.sent}`);
+}
 const fmt = (x) => Math.round(x);
 console.log(
   `FRAME ns/frame median ${fmt(results[REPS >> 1])} [${fmt(results[0])} – ${fmt(results[REPS - 1])}] (${REPS} reps × ${FRAMES} frames)`,
@@ -102,7 +94,13 @@ async function underCallgrind(count) {
   const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'profile');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `frame-path-${process.pid}.callgrind`);
-  const forwarded = ['--frames', String(FRAMES), ...(args.frame ? ['--frame', args.frame] : [])];
+  const forwarded = [
+    '--frames',
+    String(FRAMES),
+    ...(args.frame ? ['--frame', args.frame] : []),
+    ...(METRICS ? ['--metrics', 'on'] : []),
+    ...(args.tracing ? ['--tracing', args.tracing] : []),
+  ];
   const child = spawn(
     'valgrind',
     [

@@ -4,7 +4,7 @@
 //   node bench/run.mjs [options]          (build first: npm run bench does)
 //     --reps N             repetitions of every (scenario, server) pair (default 3; 1 with --quick)
 //     --quick              ~2.5 min subset: rpc-c50-w16, rpc-c1-w1, client-c1-w16, client-c50-w16, fanout-1k, idle-2k
-//     --only a,b           servers to run (socketapi, raw-ws, nest-gateway, socketio); raw-ws is always added;
+//     --only a,b           servers to run (socketapi, socketapi-metrics, raw-ws, nest-gateway, socketio); raw-ws is always added;
 //                          the client-* scenarios run when socketapi is among them
 //     --scenarios p,...    scenarios whose name starts with one of the prefixes (rpc, rpc-c50, client, fanout-10k, idle…)
 //     --no-pin             do not pin server / load generator to CPU 1 / CPU 0 with taskset
@@ -46,6 +46,16 @@ const SERVERS = [
     script: 'dist/bench/app/main.js',
     build: 'npx tsc -p tsconfig.bench.json',
     what: 'this library: bench/app (SocketApiModule, validated `add` action, `chat` channel)',
+  },
+  {
+    name: 'socketapi-metrics',
+    proto: 'socketapi',
+    script: 'dist/bench/app/main.js',
+    env: { BENCH_METRICS: '1' },
+    // Only with --only: a default run measures each library once.
+    optIn: true,
+    build: 'npx tsc -p tsconfig.bench.json',
+    what: 'the socketapi bench app with `metrics: true` (Prometheus metrics on, not scraped): their cost',
   },
   {
     name: 'raw-ws',
@@ -213,7 +223,7 @@ const scenarioSet = opts.quick ? QUICK : FULL;
 const chosenScenarios = opts.scenarios
   ? scenarioSet.filter((s) => opts.scenarios.some((p) => s.name === p || s.name.startsWith(p) || s.kind === p))
   : scenarioSet;
-let servers = opts.only ? SERVERS.filter((s) => opts.only.includes(s.name)) : SERVERS;
+let servers = opts.only ? SERVERS.filter((s) => opts.only.includes(s.name)) : SERVERS.filter((s) => !s.optIn);
 if (opts.only) {
   const unknown = opts.only.filter((n) => !SERVERS.some((s) => s.name === n));
   if (unknown.length) {
@@ -359,7 +369,7 @@ async function startServer(def, logFd) {
     PROBE,
     path.resolve(ROOT, def.script),
   ]);
-  const env = { ...process.env, PORT: String(port), HOST, NODE_ENV: 'production' };
+  const env = { ...process.env, ...def.env, PORT: String(port), HOST, NODE_ENV: 'production' };
   delete env.NODE_OPTIONS;
   delete env.BENCH_NOFILE_RAISED;
   const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', logFd, logFd, 'ipc'], detached: true });

@@ -10,6 +10,7 @@ export type {
   RedisBrokerLogger,
   RedisBrokerOptions,
   RedisBrokerStats,
+  RedisClusterConnection,
   RedisConnection,
   RedisSettings,
 } from './interfaces/redis-broker-options.interface.js';
@@ -32,6 +33,7 @@ export type {
 export { Connection } from './decorators/connection.decorator.js';
 export { ChannelParam } from './decorators/channel-param.decorator.js';
 export { Data } from './decorators/data.decorator.js';
+export { OpenObject } from './decorators/open-object.decorator.js';
 export { InjectChannel } from './decorators/inject-channel.decorator.js';
 export { OnSocketConnect } from './decorators/on-socket-connect.decorator.js';
 export { OnSocketDisconnect } from './decorators/on-socket-disconnect.decorator.js';
@@ -40,8 +42,18 @@ export { SocketChannel } from './decorators/socket-channel.decorator.js';
 export { getChannelToken } from './decorators/channel-tokens.js';
 export { getChannelName, getChannelParams } from './handlers/channel-context.js';
 export { CloseCode } from './protocol/close-codes.js';
+export { SocketApiConnections } from './gateway/socket-api-connections.js';
+export type {
+  ControlTransport,
+  UserConnectionInfo,
+  UserConnectionStore,
+} from './interfaces/connection-control.interface.js';
 export { SocketConnection } from './connection/socket-connection.js';
 export type { SocketApiDocsOptions } from './interfaces/docs-options.interface.js';
+export type { PrometheusRegistry, SocketApiMetricsOptions } from './interfaces/metrics-options.interface.js';
+export type { SocketApiHealthOptions } from './interfaces/health-options.interface.js';
+export { SocketApiHealthIndicator, type SocketApiHealthResult } from './health/socket-api-health-indicator.js';
+export type { NotReadyReason } from './health/readiness.js';
 export type {
   SocketActionExample,
   SocketActionOptions,
@@ -57,7 +69,11 @@ export type {
   SocketChannelOptions,
   SocketChannelPayloadOptions,
 } from './interfaces/socket-channel-options.interface.js';
-export type { SocketReplyType, SocketReplyValue } from './interfaces/socket-reply-type.interface.js';
+export type {
+  OutputValidationMode,
+  SocketReplyType,
+  SocketReplyValue,
+} from './interfaces/socket-reply-type.interface.js';
 export type { MethodReturning, TypedMethodDecorator } from './decorators/typed-method-decorator.js';
 export { createSocketApiDocument, type SocketApiDocumentOverrides } from './docs/create-socket-api-document.js';
 export { createSocketApiContract, type SocketApiContractOptions } from './contract/create-socket-api-contract.js';
@@ -92,6 +108,7 @@ export type {
 } from './interfaces/socket-authenticator.interface.js';
 export { ErrorCode } from './protocol/error-codes.js';
 export {
+  ControlUnavailableError,
   HistoryUnavailableError,
   SocketApiException,
   SocketApiValidationException,

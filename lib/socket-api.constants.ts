@@ -11,3 +11,6 @@ export const SOCKET_DISCONNECT_HOOK_METADATA = 'socketapi:on-disconnect';
 
 /** Injection token of the `SocketApiBroker` in use. */
 export const SOCKET_API_BROKER = Symbol('SOCKET_API_BROKER');
+
+/** Class metadata of `@OpenObject()`: strict input accepts keys the DTO does not declare. */
+export const OPEN_OBJECT_METADATA = 'socketapi:open-object';

@@ -16,18 +16,27 @@ import { SocketApiExplorer } from './discovery/socket-api.explorer.js';
 import { SocketApiOrchestrator } from './discovery/socket-api.orchestrator.js';
 import { ConnectionHooks } from './handlers/connection-hooks.js';
 import { HandshakeVerifier } from './gateway/handshake-verifier.js';
+import { HealthServer } from './health/health-server.js';
+import { Readiness } from './health/readiness.js';
+import { ServingState } from './health/serving-state.js';
+import { SocketApiHealthIndicator } from './health/socket-api-health-indicator.js';
 import { InboundQueue } from './gateway/inbound-queue.js';
 import { MessageRouter } from './gateway/message-router.js';
 import { PresenceRequest } from './gateway/presence-request.js';
 import { SubscribeFlow } from './gateway/subscribe-flow.js';
 import { SocketServer } from './gateway/socket-server.js';
+import { SocketApiConnections } from './gateway/socket-api-connections.js';
+import { UserConnections } from './gateway/user-connections.js';
 import { HandlerInvokerFactory } from './handlers/handler-invoker.factory.js';
 import { NestEnhancers } from './handlers/nest-enhancers.js';
 import { CONTRACT_HASH_SOURCE } from './interfaces/contract-hash-source.interface.js';
 import type { SocketApiModuleOptions } from './interfaces/socket-api-options.interface.js';
+import { MetricsServer } from './metrics/metrics-server.js';
+import { SOCKET_API_METRICS, SocketApiMetrics } from './metrics/socket-api-metrics.js';
 import { resolveOptions } from './options/resolve-options.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from './options/resolved-options.js';
 import { SocketApiRegistry } from './registry/socket-api.registry.js';
+import { HANDLER_TRACER, HandlerTracer } from './tracing/handler-tracer.js';
 import { SOCKET_API_BROKER } from './socket-api.constants.js';
 import {
   SOCKET_API_ASYNC_OPTIONS_TYPE,
@@ -52,13 +61,20 @@ import {
     DocsServer,
     HandlerInvokerFactory,
     HandshakeVerifier,
+    HealthServer,
     InboundQueue,
     MessageRouter,
+    MetricsServer,
     SubscribeFlow,
     PresenceRequest,
     NestEnhancers,
+    Readiness,
+    ServingState,
+    SocketApiHealthIndicator,
     SocketApiExplorer,
     SocketServer,
+    SocketApiConnections,
+    UserConnections,
     SocketApiMetadataAccessor,
     SocketApiOrchestrator,
     SocketApiRegistry,
@@ -70,6 +86,18 @@ import {
         resolveOptions(options, (message) => new Logger('SocketApiModule').warn(message)),
       inject: [SOCKET_API_OPTIONS],
     },
+    {
+      // Off: null, which the server's parts check (and nothing more) on their hot paths.
+      provide: SOCKET_API_METRICS,
+      useFactory: (options: ResolvedSocketApiOptions) => (options.metrics ? new SocketApiMetrics() : null),
+      inject: [RESOLVED_SOCKET_API_OPTIONS],
+    },
+    {
+      // `@opentelemetry/api` is imported only with `tracing: true` (an app may have it without meaning to trace).
+      provide: HANDLER_TRACER,
+      useFactory: (options: ResolvedSocketApiOptions) => (options.tracing ? HandlerTracer.load() : null),
+      inject: [RESOLVED_SOCKET_API_OPTIONS],
+    },
     SocketApiContractHash,
     { provide: CONTRACT_HASH_SOURCE, useExisting: SocketApiContractHash },
     {
@@ -78,7 +106,7 @@ import {
       inject: [RESOLVED_SOCKET_API_OPTIONS],
     },
   ],
-  exports: [ChannelHub],
+  exports: [ChannelHub, SocketApiHealthIndicator, SocketApiConnections],
 })
 export class SocketApiModule extends SocketApiConfigurableModule {
   static override forRoot(options: typeof SOCKET_API_OPTIONS_TYPE = {}): DynamicModule {

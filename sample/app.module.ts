@@ -7,7 +7,8 @@ import { RoomsService } from './rooms/rooms.service.js';
 import { UsersService } from './users/users.service.js';
 
 @Module({
-  imports: [SocketApiModule.forRoot({ path: '/', docs: true })],
+  // Prometheus metrics at GET /metrics, health probes at /health/live and /health/ready (docs/operations.md).
+  imports: [SocketApiModule.forRoot({ path: '/', docs: true, metrics: true, health: true })],
   controllers: [PageController],
   providers: [ChatService, RoomsService, UsersService, AdminGuard],
 })

@@ -75,9 +75,13 @@ const options = {};
 if (kind.includes('redis')) options.redis = redisUrl;
 if (kind.includes('jwt')) options.auth = jwtAuthenticator({ secret: '${SECRET}' });
 if (kind.includes('docs')) options.docs = true;
+if (kind.includes('health')) options.health = true;
+if (kind.includes('tracing')) options.tracing = true;
+if (kind.includes('metrics')) options.metrics = true;
 class AppModule {}
 Reflect.decorate([Module({ imports: [SocketApiModule.forRoot(options)], providers: [Greeter] })], AppModule);
-NestFactory.create(AppModule, { logger: false }).then(async (app) => {
+// An app that fails while Nest builds it is told through Nest's log (then Nest aborts): those log errors.
+NestFactory.create(AppModule, { logger: /tracing|metrics/.test(kind) ? ['error'] : false }).then(async (app) => {
   await app.listen(0, '127.0.0.1');
   console.log('PORT=' + app.getHttpServer().address().port);
 });
@@ -307,14 +311,21 @@ describe('the tarball', () => {
       expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
   });
 
-  it('declares ioredis and jose as optional peers', () => {
+  it('declares ioredis, jose, prom-client and @opentelemetry/api as optional peers, never as dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
       string,
       Record<string, unknown>
     >;
-    expect(manifest.dependencies).not.toHaveProperty('ioredis');
-    expect(manifest.dependencies).not.toHaveProperty('jose');
-    expect(manifest.peerDependenciesMeta).toEqual({ ioredis: { optional: true }, jose: { optional: true } });
+    for (const peer of ['ioredis', 'jose', 'prom-client', '@opentelemetry/api']) {
+      expect(manifest.dependencies).not.toHaveProperty([peer]);
+      expect(manifest.peerDependencies).toHaveProperty([peer]);
+    }
+    expect(manifest.peerDependenciesMeta).toEqual({
+      '@opentelemetry/api': { optional: true },
+      ioredis: { optional: true },
+      jose: { optional: true },
+      'prom-client': { optional: true },
+    });
   });
 });
 
@@ -356,6 +367,30 @@ describe('installed in an app without ioredis and jose', () => {
     expect(code).not.toBe(0);
     expect(output).toContain("Redis (the `redis` option, RedisBroker, SocketApiEmitter) needs the package 'ioredis'");
     expect(output).toContain('npm i ioredis');
+    expect(output).not.toContain('PORT=');
+  });
+
+  it('serves the health probes from the package', async () => {
+    const port = await startApp(dir, 'app.js', ['health'], running);
+    for (const path of ['/health/live', '/health/ready']) {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect([path, response.status, await response.text()]).toEqual([path, 200, '{"status":"ok"}']);
+    }
+  });
+
+  it('fails to start with tracing, saying to install @opentelemetry/api', async () => {
+    const { code, output } = await run(dir, 'app.js', ['tracing']);
+    expect(code).not.toBe(0);
+    expect(output).toContain("Tracing (the `tracing` option) needs the package '@opentelemetry/api'");
+    expect(output).toContain('npm i @opentelemetry/api');
+    expect(output).not.toContain('PORT=');
+  });
+
+  it('fails to start with metrics, saying to install prom-client', async () => {
+    const { code, output } = await run(dir, 'app.js', ['metrics']);
+    expect(code).not.toBe(0);
+    expect(output).toContain("Metrics (the `metrics` option) needs the package 'prom-client'");
+    expect(output).toContain('npm i prom-client');
     expect(output).not.toContain('PORT=');
   });
 

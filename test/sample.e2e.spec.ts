@@ -5,6 +5,7 @@ import { contractHash } from '../sample/api-contract.js';
 import { AppModule } from '../sample/app.module.js';
 import { useCleanup } from './support/cleanup.js';
 import { PLATFORMS } from './support/platforms.js';
+import { parsePrometheusText, valueOf } from './support/prometheus-text.js';
 import { startApp, type TestApp } from './support/test-app.js';
 import { sleep } from './support/wait.js';
 import { TestClient } from './support/ws-client.js';
@@ -29,6 +30,25 @@ describe.each(PLATFORMS)('the sample app on %s', (platform) => {
     expect(script.text).toContain(contractHash);
     const style = await supertest(t.server).get('/page.css').expect(200);
     expect(style.headers['content-type']).toMatch(/^text\/css/);
+  });
+
+  it('serves Prometheus metrics at /metrics', async () => {
+    const client = await TestClient.open(`${t.url}/`);
+    client.send({ type: 'subscribe', channel: 'chat' });
+    await client.next(2);
+    const response = await supertest(t.server).get('/metrics').expect(200);
+    expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const families = parsePrometheusText(response.text);
+    expect(valueOf(families, 'socketapi_connections')).toBeGreaterThanOrEqual(1);
+    expect(valueOf(families, 'socketapi_subscriptions', { channel: 'chat' })).toBeGreaterThanOrEqual(1);
+    await client.close();
+  });
+
+  it('serves the health probes, ready while it serves', async () => {
+    for (const path of ['/health/live', '/health/ready']) {
+      const response = await supertest(t.server).get(path).expect(200);
+      expect(response.body).toEqual({ status: 'ok' });
+    }
   });
 
   it('answers the seeds exchange on the same path', async () => {

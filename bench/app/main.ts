@@ -4,7 +4,11 @@ import { NestFactory } from '@nestjs/core';
 import { SocketApiModule } from '../../lib/index.js';
 import { BenchService } from './bench.service.js';
 
-@Module({ imports: [SocketApiModule.forRoot()], providers: [BenchService] })
+// BENCH_METRICS: the same app with Prometheus metrics on (server `socketapi-metrics` of bench/run.mjs).
+@Module({
+  imports: [SocketApiModule.forRoot({ metrics: process.env.BENCH_METRICS === '1' })],
+  providers: [BenchService],
+})
 class BenchModule {}
 
 const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });

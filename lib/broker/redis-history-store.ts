@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { isClusterClient, type RedisOrCluster } from './redis-connection.js';
+import type { RedisPubSub } from './redis-pubsub.js';
 import type {
   HistoryLimits,
   HistoryRead,
@@ -9,11 +10,15 @@ import type {
 import { historyPublicationTooLarge, historyUnreachable } from '../logging/log.messages.js';
 import { HistoryUnavailableError } from '../protocol/errors.js';
 import { canRecover, emptyStreamToken, type StreamMeta } from '../channels/recovery-check.js';
-import { APPEND_SCRIPT, READ_SCRIPT } from './redis-history-scripts.js';
+import { CommandDeadline } from './command-deadline.js';
+import { appendScript, READ_SCRIPT } from './redis-history-scripts.js';
 import type { StreamEnvelope } from './stream-envelope.js';
 
-/** Why a history operation could not be done: Redis unreachable, not answering fast enough, or an error reply. */
-export type HistoryFailure = 'down' | 'backlog' | 'error';
+/**
+ * Why a history operation could not be done: Redis unreachable, not answering fast enough (the window
+ * is full), an error reply, or no answer within `commandTimeoutMs` (the append may still run later).
+ */
+export type HistoryFailure = 'down' | 'backlog' | 'error' | 'timeout';
 
 /** What the store needs of the broker that owns it (the broker's connection, bounds and bookkeeping). */
 export interface RedisHistoryLink {
@@ -27,7 +32,10 @@ export interface RedisHistoryLink {
   /** Gives the room back once Redis answered (`answered`) or the command failed. */
   release(size: number, answered: boolean): void;
   readonly maxMessageBytes: number;
-  redisChannel(channel: string): string;
+  /** How long a caller waits for Redis's answer to one command (`commandTimeoutMs`). */
+  readonly commandTimeoutMs: number;
+  /** How channels map to Redis pub/sub (plain, or sharded on a cluster). */
+  readonly pubSub: RedisPubSub;
   /** An append failed: counted and logged by the broker (once per outage). */
   appendFailed(channel: string, failure: HistoryFailure, error?: unknown): void;
   /** The store used `channel`: it has history (a plain `v1` publication on it is refused). */
@@ -37,16 +45,31 @@ export interface RedisHistoryLink {
 }
 
 type AppendReply = [top: number, epoch: string];
-/** `[now]`, or `[now, epoch, top, createdAt, incarnation, firstRetained, entries]` (see READ_SCRIPT). */
-type ReadReply = [string] | [string, string, string, string, string, string, Array<[string, string[]]>];
+/**
+ * `[now, incarnation]`, or `[now, incarnation, epoch, top, createdAt, metaIncarnation, firstRetained, entries]`
+ * (see READ_SCRIPT).
+ */
+type ReadReply = [string, string] | [string, string, string, string, string, string, string, Array<[string, string[]]>];
 
 interface HistoryCommands {
   socketApiHistoryAppend(stream: string, meta: string, ...args: Array<string | number>): Promise<AppendReply>;
-  socketApiHistoryRead(stream: string, meta: string, sinceOffset: number, sinceEpoch: string): Promise<ReadReply>;
+  socketApiHistoryRead(
+    stream: string,
+    meta: string,
+    sinceOffset: number,
+    sinceEpoch: string,
+    incarnation: string,
+  ): Promise<ReadReply>;
 }
 
 /** Characters of Redis's `run_id` kept as its incarnation: enough to tell two runs apart. */
 const INCARNATION_LENGTH = 12;
+
+/**
+ * The incarnation given to the scripts on a Redis Cluster: none, each script reads the `run_id` of the node it
+ * runs on (the master of the channel's slot, see `incarnationOf` in redis-history-scripts.ts).
+ */
+const PER_NODE_INCARNATION = '';
 
 /**
  * The history of channels in Redis, shared by every instance of the app (design §3.5). Per concrete
@@ -61,13 +84,24 @@ const INCARNATION_LENGTH = 12;
  *   instance, this one included, delivers it when the PUBLISH comes back (see `RedisBroker`).
  * - The epoch of a stream is created with its meta and changes when Redis loses it: flushed, or restarted
  *   without persistence (a new meta gets a new epoch; the incarnation, Redis's `run_id`, tells a restart).
+ *   On a Redis Cluster the incarnation is the `run_id` of the master that holds the channel's slot, read by
+ *   the scripts: after a failover it is the promoted replica's, so an empty-stream position taken before
+ *   it is not recovered (`recovered: false`), while a stream whose meta the replica holds keeps its epoch.
  * - While Redis is down (or not answering within the broker's `maxPendingBytes`), `append` rejects at once
  *   with `HistoryUnavailableError`: nothing is queued, and nothing goes out without an offset. An append in
  *   flight when the connection drops rejects too, though Redis may have run it (at most once, never twice).
+ * - Every command's caller waits at most `commandTimeoutMs` (a Redis that accepts TCP but does not answer):
+ *   `read` and `touch` then reject with `HistoryUnavailableError`, and so does `append`, whose script may
+ *   still run when Redis answers: the publication is then stored and delivered, though reported failed.
+ *   What waits for Redis stays bounded meanwhile: an append's room in the window is given back only
+ *   when Redis answers or the connection drops.
  */
 export class RedisHistoryStore implements HistoryStore {
-  private client?: Redis & HistoryCommands;
-  /** Redis's run id (its first characters) on the current connection; undefined until read after each connect. */
+  private client?: RedisOrCluster & HistoryCommands;
+  /**
+   * Redis's run id (its first characters) on the current connection; undefined until read after each connect;
+   * `PER_NODE_INCARNATION` on a cluster.
+   */
   private incarnation?: string;
   /** Makes each new epoch unique (see `newEpoch`). */
   private epochs = 0;
@@ -77,13 +111,20 @@ export class RedisHistoryStore implements HistoryStore {
    */
   incarnationRead: Promise<void> = Promise.resolve();
 
-  constructor(private readonly link: RedisHistoryLink) {}
+  private readonly deadline: CommandDeadline;
+
+  constructor(private readonly link: RedisHistoryLink) {
+    this.deadline = new CommandDeadline(link.commandTimeoutMs);
+  }
 
   /** Uses `client` (the broker's publisher) from now on; returns what stops listening to it. */
-  attach(client: Redis): () => void {
-    client.defineCommand('socketApiHistoryAppend', { numberOfKeys: 2, lua: APPEND_SCRIPT });
-    client.defineCommand('socketApiHistoryRead', { numberOfKeys: 2, lua: READ_SCRIPT, readOnly: true });
-    this.client = client as Redis & HistoryCommands;
+  attach(client: RedisOrCluster): () => void {
+    client.defineCommand('socketApiHistoryAppend', {
+      numberOfKeys: 2,
+      lua: appendScript(this.link.pubSub.publishCommand),
+    });
+    client.defineCommand('socketApiHistoryRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+    this.client = client as RedisOrCluster & HistoryCommands;
     const onReady = () => this.readIncarnation(client);
     const onClose = () => (this.incarnation = undefined);
     client.on('ready', onReady);
@@ -114,7 +155,7 @@ export class RedisHistoryStore implements HistoryStore {
     const client = this.client;
     const incarnation = this.incarnation;
     if (!client || client.status !== 'ready' || incarnation === undefined) return this.appendFailed(channel, 'down');
-    const redisChannel = this.link.redisChannel(channel);
+    const redisChannel = this.link.pubSub.channel(channel);
     const header = this.link.envelope.historyHeader(redisChannel, data);
     // The message as receivers get it: header, `<offset> <epoch>\n` (at most 81 bytes), data.
     const size = header.length + 81 + Buffer.byteLength(data);
@@ -124,7 +165,9 @@ export class RedisHistoryStore implements HistoryStore {
     }
     if (!this.link.reserve(size)) return this.appendFailed(channel, 'backlog');
     this.link.usedHistory(channel);
-    return client
+    // Once the caller was told it failed, a late failure of the command is not reported again.
+    let timedOut = false;
+    const appended = client
       .socketApiHistoryAppend(
         this.streamKey(channel),
         this.metaKey(channel),
@@ -134,7 +177,7 @@ export class RedisHistoryStore implements HistoryStore {
         limits.metaTtlMs,
         redisChannel,
         header,
-        this.newEpoch(incarnation),
+        this.newEpochSuffix(),
         incarnation,
       )
       .then(
@@ -144,11 +187,17 @@ export class RedisHistoryStore implements HistoryStore {
         },
         (error: unknown) => {
           // Refused by Redis, or lost with the connection (its socket may have ended before ioredis's status says so).
-          const connected = client.status === 'ready' && client.stream.writable;
+          const connected = client.status === 'ready' && (isClusterClient(client) || client.stream.writable);
           this.link.release(size, connected);
+          if (timedOut) return Promise.reject(unavailable(channel, error));
           return this.appendFailed(channel, connected ? 'error' : 'down', error);
         },
       );
+    return this.deadline.race(appended, (error) => {
+      timedOut = true;
+      this.link.appendFailed(channel, 'timeout', error);
+      return unavailable(channel, error);
+    });
   }
 
   async read(channel: string, since: StreamPosition | undefined, limits: HistoryLimits): Promise<HistoryRead> {
@@ -158,22 +207,27 @@ export class RedisHistoryStore implements HistoryStore {
     this.link.usedHistory(channel);
     let reply: ReadReply;
     try {
-      reply = await client.socketApiHistoryRead(
-        this.streamKey(channel),
-        this.metaKey(channel),
-        since?.offset ?? -1,
-        since?.epoch ?? '',
+      reply = await this.deadline.race(
+        client.socketApiHistoryRead(
+          this.streamKey(channel),
+          this.metaKey(channel),
+          since?.offset ?? -1,
+          since?.epoch ?? '',
+          incarnation,
+        ),
       );
     } catch (error) {
       throw unavailable(channel, error);
     }
     const now = Number(reply[0]);
-    if (reply.length === 1) {
-      const top = { offset: 0, epoch: emptyStreamToken(incarnation, now) };
-      const recovered = since !== undefined && canRecover(since, undefined, now, incarnation, limits.metaTtlMs);
+    // The incarnation of the node that answered (this store's own but on a cluster).
+    const nodeIncarnation = reply[1];
+    if (reply.length === 2) {
+      const top = { offset: 0, epoch: emptyStreamToken(nodeIncarnation, now) };
+      const recovered = since !== undefined && canRecover(since, undefined, now, nodeIncarnation, limits.metaTtlMs);
       return { top, recovered, publications: [] };
     }
-    const [, epoch, top, createdAt, metaIncarnation, firstRetained, entries] = reply;
+    const [, , epoch, top, createdAt, metaIncarnation, firstRetained, entries] = reply;
     const meta: StreamMeta = {
       epoch,
       top: Number(top),
@@ -182,7 +236,7 @@ export class RedisHistoryStore implements HistoryStore {
       firstRetained: Number(firstRetained),
     };
     const position = { offset: meta.top, epoch };
-    if (since === undefined || !canRecover(since, meta, now, incarnation, limits.metaTtlMs)) {
+    if (since === undefined || !canRecover(since, meta, now, nodeIncarnation, limits.metaTtlMs)) {
       return { top: position, recovered: false, publications: [] };
     }
     const publications = entries.map(toPublication);
@@ -197,7 +251,7 @@ export class RedisHistoryStore implements HistoryStore {
     if (!client || client.status !== 'ready') throw unavailable(channel);
     try {
       // PEXPIRE never creates a key: a meta already gone stays gone.
-      await client.pexpire(this.metaKey(channel), limits.metaTtlMs);
+      await this.deadline.race(client.pexpire(this.metaKey(channel), limits.metaTtlMs));
     } catch (error) {
       throw unavailable(channel, error);
     }
@@ -209,17 +263,27 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   /**
-   * The epoch of a stream this instance may create: unique (this broker's random sender id and a counter),
-   * never reused, so that a stream lost and created again never gets an epoch a client already holds.
+   * What follows the incarnation in the epoch of a stream this instance may create: unique (this broker's
+   * random sender id and a counter), never reused, so that a stream lost and created again never gets an
+   * epoch a client already holds.
    */
-  private newEpoch(incarnation: string): string {
-    return `${incarnation}.${this.link.envelope.senderId.slice(0, 8)}${(this.epochs++).toString(36)}`;
+  private newEpochSuffix(): string {
+    return `.${this.link.envelope.senderId.slice(0, 8)}${(this.epochs++).toString(36)}`;
   }
 
-  /** INFO server's `run_id`: it changes when Redis restarts (and so, without persistence, loses every stream). */
-  private readIncarnation(client: Redis): void {
+  /**
+   * INFO server's `run_id`: it changes when Redis restarts (and so, without persistence, loses every stream).
+   * A cluster has one per node: the scripts read it there.
+   */
+  private readIncarnation(client: RedisOrCluster): void {
     this.incarnation = undefined;
-    this.incarnationRead = client.info('server').then(
+    if (isClusterClient(client)) {
+      this.incarnation = PER_NODE_INCARNATION;
+      this.incarnationRead = Promise.resolve();
+      this.link.incarnationKnown();
+      return;
+    }
+    const read = client.info('server').then(
       (info) => {
         const runId = /^run_id:([0-9a-f]+)/m.exec(info)?.[1];
         if (runId === undefined || client.status !== 'ready') return;
@@ -228,6 +292,8 @@ export class RedisHistoryStore implements HistoryStore {
       },
       () => undefined, // the connection dropped: read again on the next `ready`
     );
+    // `connect()` waits for it no longer than for any command; a late answer still makes the store usable.
+    this.incarnationRead = this.deadline.race(read).catch(() => undefined);
   }
 }
 

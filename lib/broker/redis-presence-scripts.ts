@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisOrCluster } from './redis-connection.js';
+import type { PublishCommand } from './redis-pubsub.js';
 
 /**
  * The Lua scripts of the presence shared through Redis. Each channel has two keys in one hash slot
@@ -10,7 +11,7 @@ import type { Redis } from 'ioredis';
  * Each script is atomic, so the one call that adds a member publishes its `join`, and the one call
  * that removes it publishes its `leave`, whichever instance runs it: join/leave at most once, even with
  * two instances sweeping the same expired member at the same moment. Events are published from inside
- * the script on the channel's Redis channel, as `<header>join <member JSON>` / `<header>leave
+ * the script on the channel's Redis channel (PUBLISH, or SPUBLISH on a cluster: see `RedisPubSub`), as `<header>join <member JSON>` / `<header>leave
  * {"clientId":…}` (see `presence-envelope.ts`); every instance with subscribers of the channel,
  * this one included, hands them to its channel.
  *
@@ -18,13 +19,13 @@ import type { Redis } from 'ioredis';
  */
 
 /** Redis's clock in ms, and the sweep: expired members removed, a `leave` for each, by this call only. */
-const PRELUDE = `
+const prelude = (publish: PublishCommand) => `
 local redisChannel, header, announce = ARGV[1], ARGV[2], ARGV[3] == '1'
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local function leave(clientId)
   if announce then
-    redis.call('PUBLISH', redisChannel, header .. 'leave {"clientId":' .. cjson.encode(clientId) .. '}')
+    redis.call('${publish}', redisChannel, header .. 'leave {"clientId":' .. cjson.encode(clientId) .. '}')
   end
 end
 local function sweep()
@@ -39,7 +40,7 @@ end
 local function add(clientId, member, ttl)
   local added = redis.call('HSET', KEYS[1], clientId, member)
   redis.call('ZADD', KEYS[2], now + ttl, clientId)
-  if added == 1 and announce then redis.call('PUBLISH', redisChannel, header .. 'join ' .. member) end
+  if added == 1 and announce then redis.call('${publish}', redisChannel, header .. 'join ' .. member) end
   return added
 end
 local function keep(ttl)
@@ -52,13 +53,13 @@ end
  * ARGV: …, clientId, member JSON, ttl ms. Adds or refreshes; returns 1 when the member is new. The
  * keys live `ttl` after the last write: every member's score is at most that far ahead.
  */
-const JOIN = `${PRELUDE}
+const join = (publish: PublishCommand) => `${prelude(publish)}
 local added = add(ARGV[4], ARGV[5], tonumber(ARGV[6]))
 keep(tonumber(ARGV[6]))
 return added`;
 
 /** ARGV: …, clientId. Returns 1 when this call removed the member. */
-const LEAVE = `${PRELUDE}
+const leave = (publish: PublishCommand) => `${prelude(publish)}
 local removed = redis.call('ZREM', KEYS[2], ARGV[4])
 redis.call('HDEL', KEYS[1], ARGV[4])
 if removed == 1 then leave(ARGV[4]) end
@@ -69,14 +70,14 @@ return removed`;
  * `ttl` (re-created after a Redis restart or after another instance swept them: a `join` again), then
  * the sweep. Returns the number of members swept.
  */
-const REFRESH = `${PRELUDE}
+const refresh = (publish: PublishCommand) => `${prelude(publish)}
 local ttl = tonumber(ARGV[4])
 for i = 5, #ARGV, 2 do add(ARGV[i], ARGV[i + 1], ttl) end
 if #ARGV >= 5 then keep(ttl) end
 return sweep()`;
 
 /** The sweep, then every member's JSON: a query never lists a member past its expiry. */
-const LIST = `${PRELUDE}
+const list = (publish: PublishCommand) => `${prelude(publish)}
 sweep()
 return redis.call('HVALS', KEYS[1])`;
 
@@ -88,7 +89,7 @@ export class RedisScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(client: RedisOrCluster, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
@@ -98,12 +99,23 @@ export class RedisScript {
   }
 }
 
-export const PresenceScripts = {
-  join: new RedisScript(JOIN),
-  leave: new RedisScript(LEAVE),
-  refresh: new RedisScript(REFRESH),
-  list: new RedisScript(LIST),
-} as const;
+/** The presence scripts that publish their events with `publish`. */
+function presenceScriptsOf(publish: PublishCommand) {
+  return {
+    join: new RedisScript(join(publish)),
+    leave: new RedisScript(leave(publish)),
+    refresh: new RedisScript(refresh(publish)),
+    list: new RedisScript(list(publish)),
+  } as const;
+}
+
+export type PresenceScriptSet = ReturnType<typeof presenceScriptsOf>;
+
+/** The presence scripts of plain pub/sub (one Redis) and of sharded pub/sub (a cluster), by publish command. */
+export const PresenceScripts: Readonly<Record<PublishCommand, PresenceScriptSet>> = {
+  PUBLISH: presenceScriptsOf('PUBLISH'),
+  SPUBLISH: presenceScriptsOf('SPUBLISH'),
+};
 
 /** The keys of a channel's presence: one hash slot (the channel name is the hash tag). */
 export function presenceKeys(prefix: string, channel: string): [members: string, expiries: string] {

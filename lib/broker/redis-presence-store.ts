@@ -1,14 +1,22 @@
-import type { Redis } from 'ioredis';
+import type { RedisOrCluster } from './redis-connection.js';
+import { RedisPubSub } from './redis-pubsub.js';
 import type { PresenceMember, PresenceStore } from '../interfaces/channel-stream.interface.js';
 import { ThrottledWarning, type WarningSink } from '../logging/throttled-warning.js';
+import { DEFAULTS } from '../options/defaults.js';
+import { CommandDeadline } from './command-deadline.js';
 import { presenceHeader } from './presence-envelope.js';
-import { PresenceScripts, presenceKeys } from './redis-presence-scripts.js';
+import { PresenceScripts, presenceKeys, type PresenceScriptSet } from './redis-presence-scripts.js';
 
 export interface RedisPresenceStoreOptions {
   /** The connection the scripts run on (the broker's publisher); undefined before it connects. */
-  readonly client: () => Redis | undefined;
+  readonly client: () => RedisOrCluster | undefined;
   /** The app's key and channel prefix (`redis.prefix`). */
   readonly prefix: string;
+  /**
+   * Whether `client` is a Redis Cluster: events are published with SPUBLISH on `<prefix>:{<channel>}` (see `RedisPubSub`).
+   * @default false
+   */
+  readonly sharded?: boolean;
   /** This instance's id, in the events it publishes. */
   readonly senderId: string;
   /**
@@ -22,6 +30,12 @@ export interface RedisPresenceStoreOptions {
    * @default 5_000
    */
   readonly intervalMs?: number;
+  /**
+   * How long a caller waits for Redis's answer to one script: `list` then rejects, `join` and `leave`
+   * resolve (the next refresh writes again what this instance holds).
+   * @default 5_000
+   */
+  readonly commandTimeoutMs?: number;
   readonly logger: WarningSink;
 }
 
@@ -44,7 +58,9 @@ interface LocalChannel {
  * subscriber of the channel (no one else would see it).
  *
  * While Redis cannot be reached, `join` and `leave` still resolve (the member is kept or dropped
- * here; the next refresh writes it, a `join` again for a member Redis lost), `list` rejects.
+ * here; the next refresh writes it, a `join` again for a member Redis lost), `list` rejects. The
+ * same while Redis does not answer (stopped, a stalled host), after `commandTimeoutMs`: the scripts
+ * still queued then run when it answers, in order, so a join is never run after its leave.
  */
 export class RedisPresenceStore implements PresenceStore {
   readonly ttlMs: number;
@@ -53,6 +69,9 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly local = new Map<string, LocalChannel>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly failures: ThrottledWarning;
+  private readonly deadline: CommandDeadline;
+  private readonly scripts: PresenceScriptSet;
+  private readonly pubSub: RedisPubSub;
   private timer?: NodeJS.Timeout;
   private refreshing = false;
   private closed = false;
@@ -66,8 +85,11 @@ export class RedisPresenceStore implements PresenceStore {
           'so that a live member is refreshed before it expires.',
       );
     }
+    this.deadline = new CommandDeadline(options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs);
     this.header = presenceHeader(options.senderId);
     this.failures = new ThrottledWarning(options.logger);
+    this.pubSub = new RedisPubSub(options.prefix, options.sharded ?? false);
+    this.scripts = PresenceScripts[this.pubSub.publishCommand];
   }
 
   /** The number of members this instance holds, over every channel. */
@@ -103,7 +125,7 @@ export class RedisPresenceStore implements PresenceStore {
     if (!client) throw new Error('Redis is not connected');
     const announce = this.local.get(channel)?.announce ?? false;
     const values = (await this.track(
-      PresenceScripts.list.run(client, presenceKeys(this.options.prefix, channel), this.scriptArgs(channel, announce)),
+      this.scripts.list.run(client, presenceKeys(this.pubSub.prefix, channel), this.scriptArgs(channel, announce)),
     )) as string[];
     const members: PresenceMember[] = [];
     for (const value of values) {
@@ -137,7 +159,7 @@ export class RedisPresenceStore implements PresenceStore {
     // Every call is sent now, in this tick, so that a leave issued after it runs after it on the connection.
     const calls: Array<Promise<unknown>> = [];
     for (const [channel, { announce, members }] of this.local) {
-      const keys = presenceKeys(this.options.prefix, channel);
+      const keys = presenceKeys(this.pubSub.prefix, channel);
       const pairs = [...members].flat();
       for (let start = 0; start < pairs.length; start += 2 * REFRESH_BATCH) {
         const args = [
@@ -145,7 +167,7 @@ export class RedisPresenceStore implements PresenceStore {
           this.ttlMs,
           ...pairs.slice(start, start + 2 * REFRESH_BATCH),
         ];
-        calls.push(this.track(PresenceScripts.refresh.run(client, keys, args)).catch((error) => this.failed(error)));
+        calls.push(this.track(this.scripts.refresh.run(client, keys, args)).catch((error) => this.failed(error)));
       }
     }
     try {
@@ -164,24 +186,26 @@ export class RedisPresenceStore implements PresenceStore {
     const client = this.readyClient();
     // Not connected: the next refresh writes what this instance holds; a member left meanwhile expires.
     if (!client) return;
-    const keys = presenceKeys(this.options.prefix, channel);
+    const keys = presenceKeys(this.pubSub.prefix, channel);
     try {
-      await this.track(PresenceScripts[script].run(client, keys, [...this.scriptArgs(channel, announce), ...args]));
+      await this.track(this.scripts[script].run(client, keys, [...this.scriptArgs(channel, announce), ...args]));
     } catch (error) {
       this.failed(error);
     }
   }
 
   private scriptArgs(channel: string, announce: boolean): string[] {
-    return [`${this.options.prefix}:${channel}`, this.header, announce ? '1' : '0'];
+    return [this.pubSub.channel(channel), this.header, announce ? '1' : '0'];
   }
 
-  private readyClient(): Redis | undefined {
+  private readyClient(): RedisOrCluster | undefined {
     const client = this.options.client();
     return client?.status === 'ready' ? client : undefined;
   }
 
-  private track<T>(promise: Promise<T>): Promise<T> {
+  /** The script's outcome within `commandTimeoutMs`, kept until then for `close()` to wait for. */
+  private track<T>(command: Promise<T>): Promise<T> {
+    const promise = this.deadline.race(command);
     this.inFlight.add(promise);
     const forget = () => this.inFlight.delete(promise);
     promise.then(forget, forget);

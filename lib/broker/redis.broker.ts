@@ -1,31 +1,44 @@
 import { Logger } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
 import type {
   RedisBrokerLogger,
   RedisBrokerOptions,
   RedisBrokerStats,
 } from '../interfaces/redis-broker-options.interface.js';
 import { byteLimit } from './byte-limit.js';
+import { CommandDeadline } from './command-deadline.js';
 import { PublishWindow } from './publish-window.js';
 import {
   closeRedisClient,
+  createClusterClient,
   createRedisClient,
   describeRedis,
+  duplicateCluster,
+  isClusterClient,
+  isClusterConnection,
   isRedisClient,
+  loadClusterClientClass,
   loadRedisClientClass,
   newSenderId,
   startConnecting,
   whenReady,
+  type ClusterOverrides,
+  type RedisOrCluster,
 } from './redis-connection.js';
+import { RedisPubSub } from './redis-pubsub.js';
 import { OWN_MESSAGE, RedisEnvelope } from './redis-envelope.js';
+import { RedisControl } from './redis-control.js';
+import { RedisUserLimit } from './redis-user-limit.js';
 import { decodePresenceMessage, isPresenceMessage } from './presence-envelope.js';
 import { RedisPresenceStore } from './redis-presence-store.js';
 import { RedisHistoryStore, type HistoryFailure, type RedisHistoryLink } from './redis-history-store.js';
 import { isStoredMessage, StreamEnvelope } from './stream-envelope.js';
 import type { HistoryStore, PresenceStore, StreamSink } from '../interfaces/channel-stream.interface.js';
+import type { ControlTransport, UserConnectionStore } from '../interfaces/connection-control.interface.js';
 import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import {
   historyAppendError,
+  historyAppendTimedOut,
   historyFailedDuringBacklog,
   historyFailedDuringOutage,
   historyNotListening,
@@ -50,6 +63,27 @@ const PUBLISHER: Partial<RedisOptions> = {
   maxRetriesPerRequest: 0,
 };
 
+/**
+ * The publisher on a Redis Cluster: as `PUBLISHER` on each node, and no retry of a command whose connection
+ * closed (`retryDelayOnFailover: 0`): the history script may have run, and running it again would store the
+ * publication twice. A `CLUSTERDOWN` (the slot has no master, mid-failover) fails at once too
+ * (`retryDelayOnClusterDown: 0`): nothing waits to be sent late, as on one Redis. Redirections (`MOVED`,
+ * `ASK`) are followed: the command did not run. Reads go to masters, which hold the latest writes.
+ */
+const CLUSTER_PUBLISHER: ClusterOverrides = {
+  cluster: { enableOfflineQueue: false, retryDelayOnFailover: 0, retryDelayOnClusterDown: 0, scaleReads: 'master' },
+  node: PUBLISHER,
+};
+
+/**
+ * The subscriber on a Redis Cluster: sharded subscriptions (ioredis keeps one connection per master and
+ * subscribes each channel on the master of its slot, again after a topology change).
+ */
+const CLUSTER_SUBSCRIBER: ClusterOverrides = {
+  cluster: { enableOfflineQueue: false, shardedSubscribers: true },
+  node: { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false },
+};
+
 /** Unanswered SUBSCRIBE/UNSUBSCRIBE commands past which no more are sent (see `sendSubscription`). */
 const MAX_SUBSCRIPTION_COMMANDS = 64;
 
@@ -66,7 +100,8 @@ const SUBSCRIBER: Partial<RedisOptions> = {
  * ioredis`, an optional peer dependency) unless `redis` is a client: without it, `connect()` (the
  * app's startup) fails saying so.
  *
- * - Each publication made here is one PUBLISH on `${prefix}:${channel}`, whatever the number of
+ * - Each publication made here is one PUBLISH on `${prefix}:${channel}` (on a Redis Cluster, one SPUBLISH on
+ *   `${prefix}:{${channel}}`, see `RedisPubSub`: every pub/sub command goes through it), whatever the number of
  *   subscribers, through one connection (so one instance's publications to a channel keep their
  *   order), in a versioned envelope (see `RedisEnvelope`), signed when a `secret` is set. Its own
  *   messages coming back are ignored: they were delivered here already.
@@ -83,11 +118,15 @@ const SUBSCRIBER: Partial<RedisOptions> = {
  *   publications are PUBLISHed by its script with their offset (`h1`, see `StreamEnvelope`), and handed to
  *   the `sink` when they come back, this instance's own included; a plain `v1` publication on such a
  *   channel is refused. While Redis is down they fail (`stats.historyFailed`), logged once per outage.
+ * - `control` carries `SocketApiConnections`' messages between the instances (see `RedisControl`), and
+ *   `users` holds the per-user connection counts of `maxConnectionsPerUser` (see `RedisUserLimit`).
  */
 export class RedisBroker implements SocketApiBroker {
   /** Random per broker: tells this instance's messages from the others'. */
   readonly instanceId = newSenderId();
   readonly prefix: string;
+  /** Plain or sharded pub/sub: the one way channels are published and subscribed to. */
+  private readonly pubSub: RedisPubSub;
   private readonly envelope: RedisEnvelope;
   private readonly window: PublishWindow;
   private readonly logger: RedisBrokerLogger;
@@ -106,6 +145,11 @@ export class RedisBroker implements SocketApiBroker {
   // Typed by their interfaces in public: the stores' own types name ioredis's, which an app without ioredis lacks.
   private readonly historyStore: RedisHistoryStore;
   private readonly presenceStore: RedisPresenceStore;
+  // Typed by their interfaces in public (below), as the stores: their own types name ioredis's.
+  private readonly controlTransport: RedisControl;
+  private readonly userLimit: RedisUserLimit;
+  /** Settles once the subscriber's SUBSCRIBE to the control channels is answered. */
+  private controlSubscribed: Promise<void> = Promise.resolve();
   private sink?: StreamSink;
   /** Watched channels known to have history (the store used them): a `v1` publication on them is refused. */
   private readonly historyChannels = new Set<string>();
@@ -122,8 +166,10 @@ export class RedisBroker implements SocketApiBroker {
   /** Channels subscribed again after a reconnect, to hand to `sink.resumed` once the history store is usable. */
   private readonly resuming = new Set<string>();
   private readonly historyErrors: ThrottledWarning;
-  private publisher?: Redis;
-  private subscriber?: Redis;
+  private publisher?: RedisOrCluster;
+  private subscriber?: RedisOrCluster;
+  /** On a cluster: the channels with an SSUBSCRIBE sent and no SUNSUBSCRIBE since (see `resubscribeAll`). */
+  private readonly shardSubscribed = new Set<string>();
   private ownsPublisher = false;
   private deliver?: RemoteDelivery;
   private started = false;
@@ -140,11 +186,18 @@ export class RedisBroker implements SocketApiBroker {
   private resubscribeNeeded = false;
 
   private readonly settings: ResolvedRedisSettings;
+  /** How long a subscribe to a channel with history waits for Redis's SUBSCRIBE acknowledgement (`commandTimeoutMs`). */
+  private readonly deadline: CommandDeadline;
 
   constructor(options: RedisBrokerOptions) {
     this.logger = options.logger ?? new Logger('SocketApiRedisBroker');
     this.settings = resolveRedisSettings(options, 'RedisBroker', (message) => this.logger.warn(message));
     this.prefix = this.settings.prefix;
+    const { connection } = this.settings;
+    this.pubSub = new RedisPubSub(
+      this.prefix,
+      isClusterConnection(connection) || (isRedisClient(connection) && isClusterClient(connection)),
+    );
     if (options.secret === '') throw new Error('RedisBroker: `secret` must not be empty.');
     this.envelope = new RedisEnvelope(
       this.instanceId,
@@ -158,11 +211,28 @@ export class RedisBroker implements SocketApiBroker {
     this.oversized = new ThrottledWarning(this.logger);
     this.historyErrors = new ThrottledWarning(this.logger);
     this.streamEnvelope = new StreamEnvelope(this.instanceId, options.secret);
+    this.deadline = new CommandDeadline(this.settings.commandTimeoutMs);
     this.historyStore = new RedisHistoryStore(this.historyLink());
     this.presenceStore = new RedisPresenceStore({
       client: () => this.publisher,
       prefix: this.prefix,
+      sharded: this.pubSub.sharded,
       senderId: this.instanceId,
+      ttlMs: this.settings.presenceTtlMs,
+      intervalMs: this.settings.presenceIntervalMs,
+      commandTimeoutMs: this.settings.commandTimeoutMs,
+      logger: this.logger,
+    });
+    this.controlTransport = new RedisControl({
+      instanceId: this.instanceId,
+      pubSub: this.pubSub,
+      envelope: this.envelope,
+      publisher: () => this.publisher,
+      rejected: (redisChannel, reason) => this.rejected(redisChannel, reason),
+    });
+    this.userLimit = new RedisUserLimit({
+      client: () => this.publisher,
+      prefix: this.prefix,
       ttlMs: this.settings.presenceTtlMs,
       intervalMs: this.settings.presenceIntervalMs,
       logger: this.logger,
@@ -179,8 +249,23 @@ export class RedisBroker implements SocketApiBroker {
     return this.presenceStore;
   }
 
+  /** The control messages between the instances (`SocketApiConnections`), through Redis pub/sub. */
+  get control(): ControlTransport {
+    return this.controlTransport;
+  }
+
+  /** Each user's connections over the instances (`maxConnectionsPerUser`), in Redis. */
+  get users(): UserConnectionStore {
+    return this.userLimit;
+  }
+
   get stats(): Readonly<RedisBrokerStats> {
     return { ...this.counters };
+  }
+
+  /** Bytes of publications sent to Redis and not acknowledged yet (at most `maxPendingBytes`). */
+  get pendingBytes(): number {
+    return this.window.pendingBytes;
   }
 
   /** Both connections are up. */
@@ -195,7 +280,7 @@ export class RedisBroker implements SocketApiBroker {
 
   /** The Redis channel of a channel. */
   redisChannel(channel: string): string {
-    return `${this.prefix}:${channel}`;
+    return this.pubSub.channel(channel);
   }
 
   async connect(deliver: RemoteDelivery, sink?: StreamSink): Promise<void> {
@@ -206,7 +291,15 @@ export class RedisBroker implements SocketApiBroker {
     if (isRedisClient(redis)) {
       // The caller's client publishes; the subscriber is a connection of ours beside it.
       this.publisher = redis;
-      this.subscriber = redis.duplicate({ ...SUBSCRIBER, lazyConnect: true });
+      this.subscriber = isClusterClient(redis)
+        ? duplicateCluster(redis, CLUSTER_SUBSCRIBER)
+        : redis.duplicate({ ...SUBSCRIBER, lazyConnect: true });
+    } else if (isClusterConnection(redis)) {
+      const ClusterClient = await loadClusterClientClass();
+      if (this.closed) throw new Error('RedisBroker was closed while connecting.');
+      this.publisher = createClusterClient(ClusterClient, redis, CLUSTER_PUBLISHER);
+      this.subscriber = createClusterClient(ClusterClient, redis, CLUSTER_SUBSCRIBER);
+      this.ownsPublisher = true;
     } else {
       // ioredis is loaded here, at the app's startup: without it, the app fails to start, saying what to install.
       const RedisClient = await loadRedisClientClass();
@@ -217,14 +310,19 @@ export class RedisBroker implements SocketApiBroker {
     }
     this.listen(this.publisher, this.ownsPublisher);
     this.listen(this.subscriber, true);
+    if (isClusterClient(this.subscriber)) this.followTopology(this.subscriber);
     this.detach.push(this.historyStore.attach(this.publisher));
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel, message));
+    this.subscriber.on(this.pubSub.messageEvent, (channel: Buffer, message: Buffer) =>
+      this.onMessage(channel, message),
+    );
     startConnecting(this.publisher);
     startConnecting(this.subscriber);
     const timeoutMs = this.settings.connectTimeoutMs;
     try {
       await whenReady([this.publisher, this.subscriber], timeoutMs);
       await this.historyStore.incarnationRead;
+      // Reachable by the other instances' control from the moment the app has started.
+      await this.controlSubscribed;
     } catch (error) {
       await this.close();
       throw error;
@@ -241,7 +339,7 @@ export class RedisBroker implements SocketApiBroker {
       const message = this.envelope.encode(redisChannel, frame);
       if (message.length > this.envelope.maxMessageBytes) return this.droppedOversized(channel, message.length);
       if (!this.window.acquire(message.length)) return this.droppedBacklogged();
-      publisher.publish(redisChannel, message).then(
+      this.pubSub.publish(publisher, redisChannel, message).then(
         () => this.settled(message.length, true),
         () => this.settled(message.length, false),
       );
@@ -268,22 +366,34 @@ export class RedisBroker implements SocketApiBroker {
   /**
    * Resolves once Redis acknowledged this instance's SUBSCRIBE to `channel` (watched), so that every
    * publication stored after that reaches this instance. Rejects `HistoryUnavailableError` while Redis is
-   * down (or when the connection drops before the acknowledgement), an `Error` when `channel` is not watched.
+   * down, not answering within `commandTimeoutMs` (or when the connection drops before the acknowledgement),
+   * an `Error` when `channel` is not watched.
    */
   listening(channel: string): Promise<void> {
     if (!this.watched.has(channel)) return Promise.reject(new Error(historyNotListening(channel)));
     if (this.subscriber?.status !== 'ready') return Promise.reject(this.unavailable(channel));
     if (this.listeningTo.has(channel)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    let listener!: { resolve: () => void; reject: (error: Error) => void };
+    const acknowledged = new Promise<void>((resolve, reject) => {
+      listener = { resolve, reject };
       const waiting = this.awaitingListen.get(channel);
-      if (waiting) waiting.push({ resolve, reject });
-      else this.awaitingListen.set(channel, [{ resolve, reject }]);
+      if (waiting) waiting.push(listener);
+      else this.awaitingListen.set(channel, [listener]);
+    });
+    return this.deadline.race(acknowledged, () => {
+      // Given up: not kept until Redis answers (a client retrying against a hung Redis would pile them up).
+      const waiting = this.awaitingListen.get(channel) ?? [];
+      const index = waiting.indexOf(listener);
+      if (index >= 0) waiting.splice(index, 1);
+      if (waiting.length === 0) this.awaitingListen.delete(channel);
+      return this.unavailable(channel);
     });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.userLimit.close();
     for (const detach of this.detach.splice(0)) detach();
     this.stopListening();
     const closing: Array<Promise<void>> = [];
@@ -294,12 +404,13 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onMessage(redisChannel: Buffer, message: Buffer): void {
+    if (this.controlTransport.carries(redisChannel)) return this.controlTransport.received(redisChannel, message);
     if (isStoredMessage(message)) return this.onStoredMessage(redisChannel, message);
     if (isPresenceMessage(message)) return this.onPresenceMessage(redisChannel, message);
     const frame = this.envelope.decode(redisChannel, message);
     if (frame === OWN_MESSAGE) return;
     if (typeof frame === 'string') return this.rejected(redisChannel, frame);
-    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    const name = this.pubSub.name(redisChannel);
     // Every publication of a channel with history has an offset; one without would be delivered out of its stream.
     if (this.historyChannels.has(name)) return this.rejected(redisChannel, plainPublicationOnHistoryChannel);
     let delivered: boolean | undefined;
@@ -323,7 +434,7 @@ export class RedisBroker implements SocketApiBroker {
     }
     const decoded = this.streamEnvelope.decode(redisChannel, message);
     if (typeof decoded === 'string') return this.rejected(redisChannel, decoded);
-    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    const name = this.pubSub.name(redisChannel);
     try {
       this.sink?.stored(name, decoded.data, decoded.position);
     } catch (error) {
@@ -343,7 +454,7 @@ export class RedisBroker implements SocketApiBroker {
     }
     const decoded = decodePresenceMessage(message);
     if (typeof decoded === 'string') return this.rejected(redisChannel, decoded);
-    const name = redisChannel.toString().slice(this.prefix.length + 1);
+    const name = this.pubSub.name(redisChannel);
     try {
       this.sink?.presence(name, decoded.event, decoded.member);
     } catch (error) {
@@ -363,7 +474,31 @@ export class RedisBroker implements SocketApiBroker {
     );
   }
 
-  private listen(client: Redis, ours: boolean): void {
+  /**
+   * On a cluster, keeps the sharded subscriptions where the channels' slots are. A master killed or failed over
+   * by the cluster closes its connections: ioredis re-reads the slots and subscribes again on the new master
+   * by itself. A graceful failover (`CLUSTER FAILOVER`) or a slot migration does not: the old master sends an
+   * unsolicited SUNSUBSCRIBE and the connection stays up, delivering nothing more; ioredis reports it as an
+   * error of that node ('nodeError'), upon which the slots are read again (which subscribes the channels on
+   * their new master), and `slotsRefreshInterval` re-reads them anyway if that read came too early to see the
+   * new topology. Once ioredis has subscribed again after a topology change, the streams of the channels with
+   * history look for what they missed meanwhile (`resumed`).
+   */
+  private followTopology(subscriber: Cluster): void {
+    const onNodeError = () => subscriber.refreshSlotsCache();
+    const onSubscribersReady = () => {
+      for (const channel of this.watched) this.resuming.add(channel);
+      this.flushResumed();
+    };
+    subscriber.on('nodeError', onNodeError);
+    subscriber.on('subscribersReady', onSubscribersReady);
+    this.detach.push(() => {
+      subscriber.off('nodeError', onNodeError);
+      subscriber.off('subscribersReady', onSubscribersReady);
+    });
+  }
+
+  private listen(client: RedisOrCluster, ours: boolean): void {
     const onReady = () => this.onReady(client);
     const onClose = () => this.onClose();
     const onError = (error: Error) => {
@@ -407,7 +542,16 @@ export class RedisBroker implements SocketApiBroker {
     }
     this.subscriptionCommands++;
     const sent = command === 'subscribe' ? this.subscribeSent([channel]) : 0;
-    subscriber[command](this.redisChannel(channel)).then(() => {
+    const redisChannels = [this.redisChannel(channel)];
+    const sending =
+      command === 'subscribe'
+        ? this.pubSub.subscribe(subscriber, redisChannels)
+        : this.pubSub.unsubscribe(subscriber, redisChannels);
+    if (this.pubSub.sharded) {
+      if (command === 'subscribe') this.shardSubscribed.add(channel);
+      else this.shardSubscribed.delete(channel);
+    }
+    sending.then(() => {
       if (command === 'subscribe') this.acknowledged([channel], sent, false);
       this.subscriptionAnswered();
     }, this.subscriptionAnswered);
@@ -417,21 +561,62 @@ export class RedisBroker implements SocketApiBroker {
     this.subscriptionCommands--;
     if (this.subscriptionCommands > 0 || !this.resubscribeNeeded || this.subscriber?.status !== 'ready') return;
     this.resubscribeNeeded = false;
-    // Off every channel, then on the watched ones: Redis's state is ours again, whatever was skipped.
-    this.subscriber.unsubscribe().catch(() => undefined);
-    this.listeningTo.clear();
-    this.subscribeWatched(this.subscriber, true);
+    this.resubscribeAll(this.subscriber);
   };
 
+  /** Off every channel, then on the watched ones: Redis's state is ours again, whatever was skipped. */
+  private resubscribeAll(subscriber: RedisOrCluster): void {
+    if (this.pubSub.sharded) {
+      // SUNSUBSCRIBE without channels has no slot to be routed by: the channels subscribed and no longer watched.
+      // The control channels are never among them: they stay subscribed.
+      const stale = [...this.shardSubscribed].filter((channel) => !this.watched.has(channel));
+      for (const channel of stale) this.shardSubscribed.delete(channel);
+      if (stale.length > 0) {
+        this.pubSub
+          .unsubscribe(
+            subscriber,
+            stale.map((channel) => this.redisChannel(channel)),
+          )
+          .catch(() => undefined);
+      }
+    } else {
+      subscriber.unsubscribe().catch(() => undefined);
+      this.subscribeControl(subscriber);
+    }
+    this.listeningTo.clear();
+    this.subscribeWatched(subscriber, true);
+  }
+
+  /**
+   * SUBSCRIBE (SSUBSCRIBE on a cluster) to the control channels (see `RedisControl`): a new connection has no
+   * subscriptions. On a cluster, ioredis subscribes them again by itself on a slot's new master after a failover,
+   * as the channels'.
+   */
+  private subscribeControl(subscriber: RedisOrCluster): void {
+    this.controlTransport.listening = false;
+    this.controlSubscribed = this.pubSub.subscribe(subscriber, this.controlTransport.redisChannels).then(
+      () => {
+        this.controlTransport.listening = subscriber.status === 'ready';
+      },
+      () => undefined,
+    );
+  }
+
   /** SUBSCRIBE to every watched channel; once acknowledged, `resumed` (after a gap in listening) tells the sink. */
-  private subscribeWatched(subscriber: Redis, resumed: boolean): void {
+  private subscribeWatched(subscriber: RedisOrCluster, resumed: boolean): void {
     if (this.watched.size === 0) return;
     const channels = [...this.watched];
     const sent = this.subscribeSent(channels);
-    subscriber.subscribe(...channels.map((channel) => this.redisChannel(channel))).then(
-      () => this.acknowledged(channels, sent, resumed),
-      () => undefined,
-    );
+    if (this.pubSub.sharded) for (const channel of channels) this.shardSubscribed.add(channel);
+    this.pubSub
+      .subscribe(
+        subscriber,
+        channels.map((channel) => this.redisChannel(channel)),
+      )
+      .then(
+        () => this.acknowledged(channels, sent, resumed),
+        () => undefined,
+      );
   }
 
   /** Numbers a SUBSCRIBE of `channels` about to be sent, as their latest. */
@@ -494,11 +679,12 @@ export class RedisBroker implements SocketApiBroker {
     return new HistoryUnavailableError(historyNotListening(channel));
   }
 
-  private onReady(client: Redis): void {
+  private onReady(client: RedisOrCluster): void {
     if (client === this.subscriber) {
       // A new connection has no subscriptions: all of them, from `watched`.
       this.resubscribeNeeded = false;
       this.listeningTo.clear();
+      this.subscribeControl(client);
       this.subscribeWatched(client, this.started);
     }
     if (!this.connected) return;
@@ -516,7 +702,10 @@ export class RedisBroker implements SocketApiBroker {
   }
 
   private onClose(): void {
-    if (this.subscriber?.status !== 'ready') this.stopListening();
+    if (this.subscriber?.status !== 'ready') {
+      this.stopListening();
+      this.controlTransport.listening = false;
+    }
     if (!this.started || this.closed || this.outage) return;
     this.outage = {
       since: Date.now(),
@@ -599,7 +788,8 @@ export class RedisBroker implements SocketApiBroker {
       reserve: (size) => this.window.acquire(size),
       release: (size, answered) => this.released(size, answered),
       maxMessageBytes: this.envelope.maxMessageBytes,
-      redisChannel: (channel) => this.redisChannel(channel),
+      commandTimeoutMs: this.settings.commandTimeoutMs,
+      pubSub: this.pubSub,
       appendFailed: (channel, failure, error) => this.historyAppendFailed(channel, failure, error),
       usedHistory: (channel) => {
         if (this.watched.has(channel)) this.historyChannels.add(channel);
@@ -618,6 +808,10 @@ export class RedisBroker implements SocketApiBroker {
     this.counters.historyFailed++;
     if (failure === 'backlog') return;
     if (failure === 'down' && (this.outage || !this.started || this.closed)) return;
+    if (failure === 'timeout') {
+      const timeoutMs = this.settings.commandTimeoutMs;
+      return this.historyErrors.report((count) => historyAppendTimedOut(count, channel, timeoutMs));
+    }
     const reason = error instanceof Error ? error.message : failure === 'down' ? 'not connected' : 'too large';
     this.historyErrors.report((count) => historyAppendError(count, channel, reason));
   }

@@ -1,24 +1,34 @@
 import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { dataFrame } from '../protocol/server-messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import { byteLimit } from './byte-limit.js';
 import { PublishWindow } from './publish-window.js';
 import { resolveRedisSettings } from '../options/redis-settings.js';
-import type { DeprecatedRedisSettings, RedisSettings } from '../interfaces/redis-broker-options.interface.js';
+import type {
+  DeprecatedRedisSettings,
+  RedisClusterConnection,
+  RedisSettings,
+} from '../interfaces/redis-broker-options.interface.js';
 import {
   assertRedisInstalled,
   closeRedisClient,
+  createClusterClient,
   createRedisClient,
   describeRedis,
+  isClusterClient,
+  isClusterConnection,
   isRedisClient,
+  loadClusterClientClass,
   loadRedisClientClass,
   newSenderId,
   startConnecting,
   whenReady,
+  type RedisOrCluster,
 } from './redis-connection.js';
 import { RedisEnvelope } from './redis-envelope.js';
+import { RedisPubSub } from './redis-pubsub.js';
 
 /**
  * The app's Redis settings (the object given to `forRoot({ redis })` can be passed as it is: the
@@ -43,10 +53,11 @@ export type SocketApiEmitterOptions = (RedisSettings | DeprecatedRedisSettings) 
  */
 export class SocketApiEmitter {
   /** The client passed in, or ours once made (when the first publication waits for the connection). */
-  private client?: Redis;
+  private client?: RedisOrCluster;
   /** Where our client connects; undefined when the caller passed a client (theirs, never closed here). */
-  private readonly connection?: string | RedisOptions;
-  private readonly prefix: string;
+  private readonly connection?: string | RedisOptions | RedisClusterConnection;
+  /** Plain or sharded pub/sub, as the app's broker (see `RedisPubSub`). */
+  private readonly pubSub: RedisPubSub;
   private readonly envelope: RedisEnvelope;
   private readonly window: PublishWindow;
   private readonly connectTimeoutMs: number;
@@ -59,13 +70,16 @@ export class SocketApiEmitter {
     const settings = resolveRedisSettings(options, 'SocketApiEmitter', (message) =>
       new Logger('SocketApiEmitter').warn(message),
     );
-    this.prefix = settings.prefix;
     this.connectTimeoutMs = settings.connectTimeoutMs;
     if (options.secret === '') throw new Error('SocketApiEmitter: `secret` must not be empty.');
     const maxMessageBytes = byteLimit('SocketApiEmitter: maxMessageBytes', settings.maxMessageBytes);
     this.envelope = new RedisEnvelope(newSenderId(), options.secret, maxMessageBytes);
     this.window = new PublishWindow(byteLimit('SocketApiEmitter: maxPendingBytes', settings.maxPendingBytes));
     const { connection } = settings;
+    this.pubSub = new RedisPubSub(
+      settings.prefix,
+      isClusterConnection(connection) || (isRedisClient(connection) && isClusterClient(connection)),
+    );
     if (isRedisClient(connection)) {
       this.client = connection;
     } else {
@@ -83,7 +97,7 @@ export class SocketApiEmitter {
    */
   publish(channel: string, payload: unknown): Promise<void> {
     if (this.closed) return Promise.reject(new Error('SocketApiEmitter is closed.'));
-    const key = `${this.prefix}:${channel}`;
+    const key = this.pubSub.channel(channel);
     let message: Buffer;
     try {
       message = this.envelope.encode(
@@ -109,7 +123,7 @@ export class SocketApiEmitter {
       );
     }
     return this.whenSendable()
-      .then(() => this.client!.publish(key, message))
+      .then(() => this.pubSub.publish(this.client!, key, message))
       .then(() => undefined)
       .finally(() => this.window.release(message.length));
   }
@@ -145,15 +159,27 @@ export class SocketApiEmitter {
     await whenReady([client], this.connectTimeoutMs);
   }
 
-  private async createClient(connection: string | RedisOptions): Promise<Redis> {
-    const RedisClient = await loadRedisClientClass();
-    if (this.closed) throw new Error('SocketApiEmitter is closed.');
+  private async createClient(connection: string | RedisOptions | RedisClusterConnection): Promise<RedisOrCluster> {
     // Fail fast while Redis is down rather than queue publications to be sent late.
-    const client = createRedisClient(RedisClient, connection, {
+    const failFast: Partial<RedisOptions> = {
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0, // a publish in flight at a disconnect is rejected, not left unsettled (see the broker's)
-    });
+    };
+    let client: RedisOrCluster;
+    if (isClusterConnection(connection)) {
+      const ClusterClient = await loadClusterClientClass();
+      if (this.closed) throw new Error('SocketApiEmitter is closed.');
+      // As the broker's publisher: a publication whose connection closed is not sent again (it may have gone out).
+      client = createClusterClient(ClusterClient, connection, {
+        cluster: { enableOfflineQueue: false, retryDelayOnFailover: 0, retryDelayOnClusterDown: 0 },
+        node: failFast,
+      });
+    } else {
+      const RedisClient = await loadRedisClientClass();
+      if (this.closed) throw new Error('SocketApiEmitter is closed.');
+      client = createRedisClient(RedisClient, connection, failFast);
+    }
     client.on('error', () => undefined); // reported through publish()'s rejection
     this.client = client;
     return client;

@@ -77,6 +77,7 @@ export class FanOutChannelFamily<T = unknown> extends ChannelFamily<T> {
     const channel = new FanOutChannel(route.name, this.broker, this.serialization, route.params);
     channel.declare(this.declaration ?? {});
     channel.familyPublications = this.publications;
+    channel.pattern = this.pattern;
     return channel;
   }
 
@@ -88,14 +89,16 @@ export class FanOutChannelFamily<T = unknown> extends ChannelFamily<T> {
     this.assertDeclared();
     const channel = this.find(name);
     if (channel) return channel.publish(payload);
-    const history = this.declaration?.history;
+    const { history, toWire } = this.declaration ?? {};
     if (history) {
-      const stored = storePublication(this.store, name, history, payload, this.serialization);
+      const sent = toWire ? toWire(payload) : payload;
+      const stored = storePublication(this.store, name, history, sent, this.serialization);
       if (this.publications.observed) this.publications.next({ channel: name, payload });
       return stored;
     }
     // Serialized here too, in the caller's stack, so that a payload JSON cannot hold fails the caller.
-    this.broker.publish(name, Buffer.from(dataFrame(name, toPlain(payload, this.serialization))));
+    const plain = toWire ? toWire(payload) : toPlain(payload, this.serialization);
+    this.broker.publish(name, Buffer.from(dataFrame(name, plain)));
     if (this.publications.observed) this.publications.next({ channel: name, payload });
   }
 

@@ -131,6 +131,21 @@ export class ChannelHub implements OnApplicationBootstrap, BeforeApplicationShut
     return channel;
   }
 
+  /**
+   * The members here of each declared channel, a pattern's concrete channels counted under the
+   * pattern: a bounded set of names (metrics read it when scraped, O(live channels)).
+   */
+  membersByDeclaration(): Map<string, number> {
+    const members = new Map<string, number>();
+    for (const [pattern, family] of this.families) if (family.isDeclared) members.set(pattern, 0);
+    for (const [name, channel] of this.channels) if (channel.isDeclared) members.set(name, channel.memberCount);
+    for (const channel of this.live.values()) {
+      if (channel.pattern !== undefined)
+        members.set(channel.pattern, (members.get(channel.pattern) ?? 0) + channel.memberCount);
+    }
+    return members;
+  }
+
   /** A channel with no member left: a concrete channel of a pattern is forgotten; a declared name stays. */
   release(channel: FanOutChannel): void {
     if (this.live.get(channel.name) === channel) this.live.delete(channel.name);

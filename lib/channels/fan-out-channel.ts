@@ -35,6 +35,11 @@ export interface ChannelSubscriber {
 export type DeclaredChannelOptions = Pick<SocketChannelOptions, 'slowConsumer' | 'filter' | 'presence'> & {
   /** Resolved by the orchestrator (`resolveHistoryLimits`): the channel (each concrete channel) gets a stream. */
   history?: HistoryLimits;
+  /**
+   * With `outputValidation` on a declared `payload`: what a publication becomes on the wire (projected
+   * to the payload type, once per publication); throws when it must not be sent. Absent: `toPlain`.
+   */
+  toWire?: (payload: unknown) => unknown;
 };
 
 /**
@@ -52,10 +57,14 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
   filter?: FilteredDelivery;
   /** A concrete channel of a pattern: its family's observers see its publications too. */
   familyPublications?: Subject<FamilyPublication>;
+  /** A concrete channel of a pattern: the pattern (`rooms/:roomId`), what metrics count it under. */
+  pattern?: string;
   private declared = false;
   /** Drop data frames for subscribers that read too slowly, rather than closing them. */
   private dropsForSlowConsumers = false;
   private dropped = 0;
+  /** The declaration's `toWire`, if any. */
+  private toWire?: (payload: unknown) => unknown;
 
   constructor(
     readonly name: string,
@@ -71,13 +80,19 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
     return this.subscribers.size;
   }
 
+  /** Live subscribers, and those of a history channel still joining. */
+  get memberCount(): number {
+    return this.subscribers.size + (this.stream?.pendingCount ?? 0);
+  }
+
   get droppedCount(): number {
     return this.dropped;
   }
 
   /** A `@SocketChannel(name)` method declares it: from then on it can be published to. */
-  declare({ slowConsumer, filter }: DeclaredChannelOptions): void {
+  declare({ slowConsumer, filter, toWire }: DeclaredChannelOptions): void {
     this.declared = true;
+    this.toWire = toWire;
     this.dropsForSlowConsumers = slowConsumer === 'drop';
     this.filter = filter && new FilteredDelivery(filter, this.route);
   }
@@ -92,9 +107,11 @@ export class FanOutChannel<T = unknown> extends ServerChannel<T> {
     if (!this.declared) {
       throw new Error(`Channel '${this.name}' is not declared: no @SocketChannel('${this.name}') method was found.`);
     }
-    if (this.stream) return this.stream.publish(payload);
+    const { toWire } = this;
+    // Projected once per publication, before the store or the fan-out: what every subscriber gets.
+    if (this.stream) return this.stream.publish(toWire ? toWire(payload) : payload);
     // Serialized here, in the caller's stack, so that a payload JSON cannot hold fails the caller.
-    const plain = toPlain(payload, this.serialization);
+    const plain = toWire ? toWire(payload) : toPlain(payload, this.serialization);
     const frame = Buffer.from(dataFrame(this.name, plain));
     this.deliver(frame, plain, payload);
     this.broker.publish(this.name, frame);

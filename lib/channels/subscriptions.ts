@@ -32,7 +32,7 @@ export class Subscriptions {
     (subscriber.subscribed ??= new Map()).set(channel, data);
     channel.filter?.add(subscriber, data);
     const { subscribers } = channel;
-    const before = members(channel);
+    const before = channel.memberCount;
     subscribers.add(subscriber);
     if (before === 0) this.broker.watch(channel.name);
   }
@@ -44,7 +44,7 @@ export class Subscriptions {
    */
   reserve(subscriber: ChannelSubscriber, channel: FanOutChannel, stream: HistoryStream, data: unknown): void {
     (subscriber.subscribed ??= new Map()).set(channel, data);
-    const before = members(channel);
+    const before = channel.memberCount;
     channel.subscribers.delete(subscriber);
     stream.park(subscriber);
     if (before === 0) this.broker.watch(channel.name);
@@ -52,7 +52,7 @@ export class Subscriptions {
 
   /** A channel acquired for a subscriber that never got in (it left, or failed): forgotten if nobody else is in it. */
   releaseIfUnused(channel: FanOutChannel): void {
-    if (members(channel) === 0) this.hub.release(channel);
+    if (channel.memberCount === 0) this.hub.release(channel);
   }
 
   /** Takes `subscriber` out of `channel`; false when it was not in. */
@@ -76,15 +76,10 @@ export class Subscriptions {
     const wasJoining = channel.stream?.drop(subscriber) ?? false;
     if (!wasLive && !wasJoining) return;
     channel.presence?.leave(subscriber);
-    if (members(channel) === 0) {
+    if (channel.memberCount === 0) {
       channel.stream?.idle();
       this.broker.unwatch(channel.name);
       this.hub.release(channel);
     }
   }
-}
-
-/** Live subscribers, and those of a history channel still joining. */
-function members(channel: FanOutChannel): number {
-  return channel.subscribers.size + (channel.stream?.pendingCount ?? 0);
 }

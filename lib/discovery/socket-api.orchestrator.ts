@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
 import { FanOutChannelFamily } from '../channels/channel-family.js';
 import { ChannelHub } from '../channels/channel-hub.js';
 import { ChannelPattern } from '../channels/channel-pattern.js';
@@ -9,9 +9,15 @@ import type { SocketHandlerOptions } from '../interfaces/socket-action-options.i
 import type { ChannelHistoryOptions, ChannelPresenceOptions } from '../interfaces/socket-channel-options.interface.js';
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
+import { compileOutputCheck, type ToWire } from '../handlers/output-check.js';
+import type { SocketReplyType } from '../interfaces/socket-reply-type.interface.js';
+import { OUTPUT_VALIDATION_MODES } from '../options/validate-options.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { DATA_PARAM } from '../socket-api.constants.js';
+import { findDtoTraps } from '../validation/dto-traps.js';
+import { dtoTrapsFound } from '../validation/validation.messages.js';
 import type { DiscoveredAction, DiscoveredChannel } from './discovered-handlers.js';
 import { concreteChannelOf, publishOnCall } from './publish-on-call.js';
 import { SocketApiExplorer } from './socket-api.explorer.js';
@@ -39,10 +45,31 @@ export class SocketApiOrchestrator implements OnModuleInit {
     for (const hook of disconnectHooks) this.hooks.addDisconnectHook(hook.name, hook.run);
     for (const action of actions) this.registerAction(action);
     for (const channel of channels) this.registerChannel(channel);
+    this.checkDtos();
+  }
+
+  /** The startup check of the DTOs that handlers' `data` is read into (`validation.startupCheck`). */
+  private checkDtos(): void {
+    const { startupCheck } = this.options.validation;
+    if (startupCheck === 'off') return;
+    const dtos = new Set<Type<object>>();
+    for (const handler of [...this.registry.actions.values(), ...this.registry.channels.values()]) {
+      for (const param of handler.binder.params) {
+        if (param.kind === DATA_PARAM && typeof param.metatype === 'function') {
+          dtos.add(param.metatype as Type<object>);
+        }
+      }
+    }
+    const problems = findDtoTraps(dtos);
+    if (problems.length === 0) return;
+    if (startupCheck === 'error') throw new Error(dtoTrapsFound(problems));
+    const logger = new Logger('SocketApi');
+    for (const problem of problems) logger.warn(problem);
   }
 
   private registerAction({ target, metadata }: DiscoveredAction): void {
-    this.registry.addAction({ target, options: metadata, ...this.compile(target, metadata) });
+    const toWire = this.outputCheck(target, metadata, metadata.reply);
+    this.registry.addAction({ target, options: metadata, ...this.compile(target, metadata), toWire });
   }
 
   private registerChannel({ target, metadata }: DiscoveredChannel): void {
@@ -54,11 +81,13 @@ export class SocketApiOrchestrator implements OnModuleInit {
     const compiled = this.compile(target, metadata);
     const history = metadata.history && historyLimits(target, metadata.history);
     const presence = metadata.presence && checkedPresence(target, metadata.presence);
-    const declared = this.channels.declare(pattern, { slowConsumer, filter, history, presence });
+    const toWire = this.outputCheck(target, metadata, metadata.payload);
+    const declared = this.channels.declare(pattern, { slowConsumer, filter, history, presence, toWire });
     this.registry.addChannel({
       target,
       options: metadata,
       ...compiled,
+      toWire,
       pattern,
       initialData: metadata.initialData ?? false,
       admits: this.invokers.createGuardCheck(target),
@@ -70,13 +99,50 @@ export class SocketApiOrchestrator implements OnModuleInit {
   }
 
   private compile(target: HandlerTarget, metadata: SocketHandlerOptions) {
+    if (metadata.strictInput !== undefined && typeof metadata.strictInput !== 'boolean') {
+      throw new SocketApiDeclarationError(target, 'the strictInput option must be true or false.');
+    }
     const binder = ParamsBinder.compile(target, this.binderOptions(metadata));
     return { binder, invoke: this.invokers.create(target, binder) };
   }
 
+  /** What the handler's declared reply or payload becomes on the wire under `outputValidation`, if it is projected. */
+  private outputCheck(
+    target: HandlerTarget,
+    metadata: SocketHandlerOptions,
+    type: SocketReplyType | undefined,
+  ): ToWire | undefined {
+    const own = metadata.outputValidation;
+    if (own !== undefined && !OUTPUT_VALIDATION_MODES.includes(own)) {
+      throw new SocketApiDeclarationError(
+        target,
+        `outputValidation must be 'error', 'warn' or 'off', got ${JSON.stringify(own)}.`,
+      );
+    }
+    if (own !== undefined && own !== 'off' && type === undefined) {
+      const option = target.kind === 'action' ? 'reply' : 'payload';
+      throw new SocketApiDeclarationError(
+        target,
+        `outputValidation '${own}' needs a declared ${option} type: there is nothing to project the value to.`,
+      );
+    }
+    const { validator } = this.binderOptions(metadata);
+    const { serialization, errorLogIntervalMs } = this.options;
+    return compileOutputCheck(target, type, {
+      mode: own ?? this.options.outputValidation,
+      validator,
+      serialization,
+      errorLogIntervalMs,
+    });
+  }
+
   private binderOptions(metadata: SocketHandlerOptions): BinderOptions {
-    const { validator, transformer } = this.options.validation;
-    return { validator: { ...validator, ...metadata.validation }, transformer };
+    const { validator, transformer, strictInput } = this.options.validation;
+    return {
+      validator: { ...validator, ...metadata.validation },
+      transformer,
+      strictInput: metadata.strictInput ?? strictInput,
+    };
   }
 }
 

@@ -51,7 +51,7 @@ export class AsyncApiDocumentFactory implements OnApplicationBootstrap {
 
   private build(): AsyncApiDocument {
     const { docs = DEFAULTS.docs, path, auth, validation } = this.options;
-    const schemas = new DocumentSchemas(validation.validator, validation.transformer);
+    const schemas = new DocumentSchemas(validation.validator, validation.transformer, validation.strictInput);
     const sections: HandlerSections = { channels: {}, operations: {}, ids: new AsyncApiIds(), schemas };
     for (const action of this.registry.actions.values()) describeAction(sections, action);
     for (const channel of this.registry.channels.values()) describeChannel(sections, channel);

@@ -65,6 +65,11 @@ export interface AsyncApiMessage {
   correlationId?: { location: string; description?: string };
   examples?: AsyncApiMessageExample[];
   'x-deprecated'?: true;
+  /**
+   * On a reply or publication whose handler projects what it sends to its declared type
+   * (`outputValidation` 'error' or 'warn'): `data` holds only the properties the schema lists.
+   */
+  'x-socketapi-projected'?: true;
   /** On the `error` message: every code of the library, and what it means. */
   'x-socketapi-error-codes'?: Record<string, string>;
 }

@@ -62,6 +62,7 @@ export function describeAction(sections: HandlerSections, action: RegisteredHand
         actionReplyFrame(name, sections.schemas.valueOf(options.reply, action)),
         {
           correlated: true,
+          projected: action.toWire !== undefined,
           examples: examples
             .filter((item) => item.reply !== undefined)
             .map(({ name: id, summary, reply }) =>
@@ -114,6 +115,7 @@ export function describeChannel(sections: HandlerSections, channel: RegisteredCh
         history ? withOffset(publicationFrame, options.initialData !== true) : publicationFrame,
         {
           correlated: false,
+          projected: channel.toWire !== undefined,
           examples: examples
             .filter((item) => item.payload !== undefined)
             .map(({ name: id, summary, payload }) =>
@@ -219,7 +221,7 @@ function message(
   name: string,
   options: SocketHandlerOptions,
   payload: JsonSchema,
-  extra: { correlated: boolean; examples?: AsyncApiMessageExample[] },
+  extra: { correlated: boolean; projected?: boolean; examples?: AsyncApiMessageExample[] },
 ): AsyncApiMessage {
   return {
     name,
@@ -229,6 +231,7 @@ function message(
     ...(extra.correlated ? { correlationId: CORRELATION_ID } : {}),
     ...(extra.examples?.length ? { examples: extra.examples } : {}),
     ...(options.deprecated ? { 'x-deprecated': true } : {}),
+    ...(extra.projected ? { 'x-socketapi-projected': true } : {}),
   };
 }
 

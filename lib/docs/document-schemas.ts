@@ -21,6 +21,8 @@ export class DocumentSchemas {
   constructor(
     private readonly validator: ValidatorOptions,
     private readonly transformer: ClassTransformOptions,
+    /** The module's `validation.strictInput`: a handler's `strictInput` overrides it. */
+    private readonly strictInput = false,
   ) {
     this.dtos = new DtoSchemas(validator, transformer);
   }
@@ -35,7 +37,7 @@ export class DocumentSchemas {
    * reads a missing `data` as `{}`: a frame without it is refused exactly when `{}` is).
    */
   dataOf(handler: RegisteredHandler<SocketHandlerOptions>): { schema: JsonSchema; required: boolean } {
-    const dtos = this.dtosOf(handler);
+    const dtos = this.dtosOf(handler, handler.options.strictInput ?? this.strictInput);
     const { params } = handler.binder;
     return { schema: dtos.dataSchema(params, describeTarget(handler.target)), required: dtos.dataRequired(params) };
   }
@@ -55,9 +57,13 @@ export class DocumentSchemas {
     return this.dtosOf(handler).refTo(type as Exclude<SocketReplyType, readonly unknown[]>);
   }
 
-  /** The module's validator options, or a view with the handler's own `validation` merged over them. */
-  private dtosOf(handler: RegisteredHandler<SocketHandlerOptions>): DtoSchemas {
+  /**
+   * The module's validator options, or a view with the handler's own `validation` merged over them;
+   * `strictInput` (of `data` only: replies are not input) closes its DTOs.
+   */
+  private dtosOf(handler: RegisteredHandler<SocketHandlerOptions>, strictInput = false): DtoSchemas {
     const own = handler.options.validation;
-    return own ? this.dtos.withOptions({ ...this.validator, ...own }, this.transformer) : this.dtos;
+    if (!own && !strictInput) return this.dtos;
+    return this.dtos.withOptions({ ...this.validator, ...own }, this.transformer, strictInput);
   }
 }

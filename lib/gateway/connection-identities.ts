@@ -13,6 +13,7 @@ import type { ErrorPayload } from '../protocol/messages.js';
 import { errorFrame } from '../protocol/server-messages.js';
 import { CloseReason, ErrorMessage } from '../protocol/socket-api.messages.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { UserConnections } from './user-connections.js';
 import type { WsConnection } from './ws-connection.js';
 
 /** Longest delay a Node timer takes; later expiries are checked again when it fires. */
@@ -53,6 +54,7 @@ export class ConnectionIdentities implements OnApplicationShutdown {
     private readonly registry: SocketApiRegistry,
     private readonly connectGuards: ConnectGuards,
     private readonly subscriptions: Subscriptions,
+    private readonly users: UserConnections,
   ) {
     this.auth = options.auth;
     this.errorLog = new ErrorLogLimiter(this.logger, options.errorLogIntervalMs);
@@ -110,7 +112,9 @@ export class ConnectionIdentities implements OnApplicationShutdown {
       if (!connection.isOpen) return undefined;
       if (!allowed) return { refusal: RenewalRefusal.guardRefused };
     }
+    const before = connection.subject;
     this.attach(connection, identity);
+    if (connection.subject !== before) this.users.moved(connection, before);
     return { dropped: await this.recheckSubscriptions(connection) };
   }
 

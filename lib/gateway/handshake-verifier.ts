@@ -10,6 +10,8 @@ import { addressLimitKey, clientAddressResolver, type ClientAddressResolver } fr
 import { originPolicy, originRefusedHint, type OriginPolicy } from '../network/origin-policy.js';
 import { parseCookies, parseQuery } from '../network/request-parsing.js';
 import { HandshakeRefusal } from '../protocol/socket-api.messages.js';
+import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
+import { UserConnections } from './user-connections.js';
 
 /** ws's `verifyClient` callback: accept, or refuse with an HTTP status. */
 type VerifyCallback = (accept: boolean, status?: number, message?: string) => void;
@@ -21,8 +23,8 @@ type GuardedRequest = IncomingMessage & ConnectGuardRequest;
 /**
  * Decides, before an upgrade request becomes a WebSocket, whether it may: the server is not
  * shutting down, the origin is allowed, the connection limits are not reached, `auth` accepts the
- * client and the connect guards let it in, within `handshakeTimeoutMs`. Refusals are plain HTTP
- * responses (401, 403, 429, 503).
+ * client and the connect guards let it in, and its user has a slot (`maxConnectionsPerUser`), within
+ * `handshakeTimeoutMs`. Refusals are plain HTTP responses (401, 403, 429, 503).
  */
 @Injectable()
 export class HandshakeVerifier implements OnApplicationShutdown {
@@ -32,6 +34,8 @@ export class HandshakeVerifier implements OnApplicationShutdown {
   /** Every upgrade runs `allowedOrigins`, `auth` and the guards: one that fails each time must not flood the log. */
   private readonly errorLog: ErrorLogLimiter;
   private readonly identities = new WeakMap<IncomingMessage, SocketIdentity>();
+  /** The slot `maxConnectionsPerUser` gave each handshake, until its connection takes it. */
+  private readonly reservations = new WeakMap<IncomingMessage, string>();
   private readonly clientAddresses = new WeakMap<IncomingMessage, string | undefined>();
   /** Handshakes still authenticating, each by the function that refuses it. */
   private readonly underWay = new Set<(refusal: Refusal) => void>();
@@ -48,6 +52,8 @@ export class HandshakeVerifier implements OnApplicationShutdown {
   constructor(
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
     private readonly connectGuards: ConnectGuards,
+    @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
+    private readonly users: UserConnections,
   ) {
     this.maxConnections = options.maxConnections;
     this.maxPerAddress = options.maxConnectionsPerAddress;
@@ -71,7 +77,8 @@ export class HandshakeVerifier implements OnApplicationShutdown {
   }
 
   /** ws's `verifyClient`, in its asynchronous form. */
-  readonly verify = (info: { origin?: string; req: IncomingMessage }, done: VerifyCallback): void => {
+  readonly verify = (info: { origin?: string; req: IncomingMessage }, verdict: VerifyCallback): void => {
+    const done = this.metrics ? this.countRefusals(verdict, this.metrics) : verdict;
     const request = info.req;
     const clientAddress = this.resolveClientAddress(request);
     this.clientAddresses.set(request, clientAddress);
@@ -80,6 +87,14 @@ export class HandshakeVerifier implements OnApplicationShutdown {
     if (!this.options.auth && !this.connectGuards.any) return done(true);
     this.authenticateInTime(request, addressLimitKey(clientAddress), done);
   };
+
+  /** `done`, counting the refusals by reason (a closure per handshake, with metrics only). */
+  private countRefusals(done: VerifyCallback, metrics: SocketApiMetrics): VerifyCallback {
+    return (accept, status, message) => {
+      if (!accept) metrics.refusedUpgrade(message);
+      done(accept, status, message);
+    };
+  }
 
   /** The client's address that the handshake of this request resolved (see `trustedProxies`). */
   clientAddressOf(request: IncomingMessage): string | undefined {
@@ -92,6 +107,13 @@ export class HandshakeVerifier implements OnApplicationShutdown {
 
   closed(clientAddress: string | undefined): void {
     this.count(addressLimitKey(clientAddress), -1);
+  }
+
+  /** The slot of `maxConnectionsPerUser` that the handshake of this request holds, handed over once. */
+  takeReservation(request: IncomingMessage): string | undefined {
+    const reservation = this.reservations.get(request);
+    this.reservations.delete(request);
+    return reservation;
   }
 
   /** The identity that the handshake of this request established, handed over once. */
@@ -166,7 +188,12 @@ export class HandshakeVerifier implements OnApplicationShutdown {
     this.underWay.add(refuse);
     request.socket.once('end', clientLeft).once('close', clientLeft);
     void this.authenticate(request).then((failure) => {
-      if (!end()) return void this.identities.delete(request);
+      if (!end()) {
+        this.identities.delete(request);
+        const reservation = this.takeReservation(request);
+        if (reservation !== undefined) this.users.cancel(reservation);
+        return;
+      }
       if (failure) done(false, ...failure);
       else done(true);
     });
@@ -186,6 +213,11 @@ export class HandshakeVerifier implements OnApplicationShutdown {
         if (!(await this.connectGuards.allow(guarded))) return [HttpStatus.FORBIDDEN, HandshakeRefusal.forbidden];
         // A guard may set the identity itself, as Passport's do.
         identity ??= guarded.user === undefined ? undefined : { user: guarded.user };
+      }
+      if (identity?.subject !== undefined && this.users.limited) {
+        const reservation = await this.users.reserve(identity.subject);
+        if (reservation === undefined) return [HttpStatus.TOO_MANY_REQUESTS, HandshakeRefusal.tooManyForUser];
+        this.reservations.set(raw, reservation);
       }
       if (identity) this.identities.set(raw, identity);
       return undefined;

@@ -7,6 +7,7 @@ import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import { CONTRACT_HASH_SOURCE, type ContractHashSource } from '../interfaces/contract-hash-source.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { contractHashFailed } from '../logging/log.messages.js';
+import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
@@ -24,6 +25,7 @@ import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { toPlain } from '../protocol/to-plain.js';
 import type { RegisteredHandler, ResolvedChannel } from '../registry/socket-api.registry.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
+import { HANDLER_TRACER, type HandlerTracer } from '../tracing/handler-tracer.js';
 import { ConnectionIdentities } from './connection-identities.js';
 import { PresenceRequest } from './presence-request.js';
 import { SubscribeFlow } from './subscribe-flow.js';
@@ -50,6 +52,8 @@ export class MessageRouter implements OnApplicationShutdown {
     private readonly presence: PresenceRequest,
     @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
     @Inject(CONTRACT_HASH_SOURCE) private readonly contract: ContractHashSource,
+    @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
+    @Inject(HANDLER_TRACER) private readonly tracer: HandlerTracer | null,
   ) {
     this.serialization = options.serialization;
     this.maxDepth = options.maxDepth;
@@ -65,11 +69,16 @@ export class MessageRouter implements OnApplicationShutdown {
   /** Returns a Promise only while a handler is still running. */
   handle(connection: WsConnection, data: Buffer, isBinary: boolean): Promise<void> | undefined {
     if (isBinary) {
+      this.metrics?.frameIn('invalid', data.length);
       return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: ErrorMessage.binaryFrame });
     }
     const parsed = parseClientMessage(data, this.maxDepth);
-    if ('error' in parsed) return this.reject(connection, parsed.error);
+    if ('error' in parsed) {
+      this.metrics?.frameIn('invalid', data.length);
+      return this.reject(connection, parsed.error);
+    }
     const { message } = parsed;
+    this.metrics?.frameIn(message.type, data.length);
     switch (message.type) {
       case 'ping':
         connection.sendFrame(pongReply(message.id));
@@ -99,17 +108,66 @@ export class MessageRouter implements OnApplicationShutdown {
         ErrorMessage.actionNotFound(message.channel),
       );
     }
+    if (this.metrics) return this.runTimed(connection, message, action, this.metrics);
     return this.execute(connection, message, action, this.sendActionResult, undefined);
+  }
+
+  /**
+   * `runAction` with metrics on: its time to the reply goes to the action's histogram, as completed
+   * when its reply was sent, else (an error frame was) as an error. No allocation for an action that
+   * completes at once; one closure for one that does not.
+   */
+  private runTimed(
+    connection: WsConnection,
+    message: ClientMessage,
+    action: RegisteredHandler,
+    metrics: SocketApiMetrics,
+  ): Promise<void> | undefined {
+    const started = performance.now();
+    this.timingAtOnce = true;
+    const running = this.execute(connection, message, action, this.sendTimedActionResult, undefined);
+    this.timingAtOnce = false;
+    if (running) {
+      return running.then(() => this.observeAction(metrics, message, started, this.repliedLater.delete(message)));
+    }
+    const replied = this.repliedAtOnce === message;
+    this.repliedAtOnce = undefined;
+    this.observeAction(metrics, message, started, replied);
+    return undefined;
+  }
+
+  /** `runTimed` is inside `execute`: a reply sent now is one of an action that completed at once. */
+  private timingAtOnce = false;
+  /** The action that completed at once and was replied to (a field: the usual case costs no set). */
+  private repliedAtOnce?: ClientMessage;
+  /** Actions that completed later and were replied to, until `runTimed`'s continuation reads it. */
+  private readonly repliedLater = new Set<ClientMessage>();
+
+  private readonly sendTimedActionResult: ResultCallback<RegisteredHandler, undefined> = (
+    connection,
+    message,
+    handler,
+    result,
+  ) => {
+    const sending = this.sendActionResult(connection, message, handler, result, undefined);
+    if (this.timingAtOnce) this.repliedAtOnce = message;
+    else this.repliedLater.add(message);
+    return sending;
+  };
+
+  private observeAction(metrics: SocketApiMetrics, message: ClientMessage, started: number, replied: boolean): void {
+    metrics.durationsOf(message.channel).observe(replied ? 0 : 1, (performance.now() - started) / 1000);
   }
 
   // Result callbacks of `execute`, made once: a closure per frame would be an allocation per frame.
   private readonly sendActionResult: ResultCallback<RegisteredHandler, undefined> = (
     connection,
     message,
-    _handler,
+    handler,
     result,
   ) => {
-    connection.sendFrame(actionReply(message.channel, toPlain(result, this.serialization), message.id));
+    const data = handler.toWire ? handler.toWire(result) : toPlain(result, this.serialization);
+    connection.sendFrame(actionReply(message.channel, data, message.id));
     return undefined;
   };
 
@@ -221,7 +279,10 @@ export class MessageRouter implements OnApplicationShutdown {
     let result: unknown;
     try {
       // A subscribe's route: the concrete channel, for the parameters of the method and of its guards.
-      result = handler.invoke(connection, message.data, context);
+      result =
+        this.tracer === null
+          ? handler.invoke(connection, message.data, context)
+          : this.tracer.invoke(handler, connection, message, context);
       // Inside the try: reading `then` runs the result's getter, if it has one.
       if (isThenable(result)) {
         // Closures only for a handler that did not complete at once.

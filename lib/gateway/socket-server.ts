@@ -6,14 +6,17 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { Subscriptions } from '../channels/subscriptions.js';
 import { ConnectionHooks } from '../handlers/connection-hooks.js';
 import { NestEnhancers } from '../handlers/nest-enhancers.js';
+import { ServingState } from '../health/serving-state.js';
 import { countOf } from '../logging/count-of.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { CloseReason } from '../protocol/socket-api.messages.js';
+import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 import { SocketApiRegistry } from '../registry/socket-api.registry.js';
 import { ConnectionIdentities } from './connection-identities.js';
 import { HandshakeVerifier } from './handshake-verifier.js';
 import { Heartbeat } from './heartbeat.js';
+import { UserConnections } from './user-connections.js';
 import { InboundQueue } from './inbound-queue.js';
 import { answerUnservedUpgrades } from './unserved-upgrade.js';
 import { WsConnection, type ConnectionPolicy } from './ws-connection.js';
@@ -77,10 +80,14 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly identities: ConnectionIdentities,
     private readonly hooks: ConnectionHooks,
     private readonly subscriptions: Subscriptions,
+    @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
+    private readonly serving: ServingState,
+    private readonly users: UserConnections,
   ) {
     this.policy = {
       serialization: options.serialization,
       maxBufferedBytes: options.maxBufferedBytes,
+      metrics,
       closing: (connection) => queue.drop(connection),
     };
     this.heartbeat = new Heartbeat(this.connections, options.heartbeat, options.idleTimeoutMs);
@@ -123,6 +130,7 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopAnsweringUnserved = answerUnservedUpgrades(httpServer, adapter);
     this.server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.accept(socket, request));
     this.heartbeat.start();
+    this.serving.serving();
     const { actions, channels } = this.registry;
     this.logger.log(`${countOf(actions.size, 'action')} and ${countOf(channels.size, 'channel')} at ${path}`);
   }
@@ -133,6 +141,8 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
    * is closed with 1001.
    */
   async onModuleDestroy(): Promise<void> {
+    // First: the readiness probe fails from here on, so that the orchestrator sends no one new.
+    this.serving.draining();
     this.verifier.stopAccepting();
     this.heartbeat.stop();
     await this.drain(Date.now() + this.options.shutdownTimeoutMs);
@@ -153,8 +163,10 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     const connection = new WsConnection(socket, request, this.policy, this.verifier.clientAddressOf(request));
     (socket as TaggedSocket)[CONNECTION] = connection;
     this.connections.add(connection);
+    if (this.metrics) this.metrics.connectionsOpened++;
     this.verifier.opened(connection.clientAddress);
     this.identities.attach(connection, this.verifier.takeIdentity(request));
+    this.users.opened(connection, this.verifier.takeReservation(request));
     if (this.options.idleTimeoutMs) connection.lastMessageAt = Date.now();
     // WsAdapter logs every socket error at error level; one client's bad frames are not worth that.
     socket.removeAllListeners('error');
@@ -167,8 +179,13 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
 
   private closed(connection: WsConnection, code: number, reason: Buffer): void {
     this.connections.delete(connection);
+    if (this.metrics) {
+      this.metrics.connectionsClosed++;
+      this.metrics.closed(code);
+    }
     this.verifier.closed(connection.clientAddress);
     this.identities.release(connection);
+    this.users.closed(connection);
     this.subscriptions.unsubscribeAll(connection);
     this.queue.drop(connection);
     this.hooks.disconnected(connection, code, reason.toString());

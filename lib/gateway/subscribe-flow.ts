@@ -3,6 +3,7 @@ import { ChannelHub } from '../channels/channel-hub.js';
 import type { FanOutChannel, HistoryStream } from '../channels/fan-out-channel.js';
 import { Subscriptions } from '../channels/subscriptions.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
+import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ClientMessage } from '../protocol/messages.js';
@@ -30,6 +31,7 @@ export class SubscribeFlow {
     private readonly subscriptions: Subscriptions,
     @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
     @Inject(SOCKET_API_BROKER) private readonly broker: SocketApiBroker,
+    @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
   ) {
     this.serialization = options.serialization;
     this.maxSubscriptions = options.maxSubscriptions;
@@ -56,7 +58,9 @@ export class SubscribeFlow {
     if (!connection.isOpen) return undefined;
     if (!this.maySubscribe(connection, route)) return this.rejectTooManySubscriptions(connection, message);
     const { handler } = route;
-    const initial = handler.initialData ? dataFrame(route.name, toPlain(result, this.serialization)) : undefined;
+    const initial = handler.initialData
+      ? dataFrame(route.name, handler.toWire ? handler.toWire(result) : toPlain(result, this.serialization))
+      : undefined;
     const channel = this.hub.acquire(handler.target.name, route);
     // The data is kept for the guards to see again after a renewal, and for the filter: only channels with either need it.
     const data = handler.admits || handler.options.filter ? message.data : undefined;
@@ -94,6 +98,7 @@ export class SubscribeFlow {
   ): void {
     this.subscriptions.subscribe(connection, channel, data);
     // A channel without history has nothing to recover: the client is told so, and gets the initial data.
+    if (message.recover) this.metrics?.recovery(false);
     const reply = message.recover ? notRecoveredReply(route.name, message.id) : subscribedReply(route.name, message.id);
     connection.sendFrame(reply);
     if (initial !== undefined) connection.sendFrame(initial);
@@ -128,6 +133,7 @@ export class SubscribeFlow {
       }
       await stream.join(connection, message.recover, (join) => {
         const { top, recovered, frames } = join;
+        if (recovered !== undefined) this.metrics?.recovery(recovered);
         this.subscriptions.subscribe(connection, channel, data);
         connection.sendFrame(subscribedReply(name, message.id, { top, recovered }));
         // Recovered, the client has the state it had; otherwise it starts over from the initial data.

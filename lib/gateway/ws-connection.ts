@@ -4,6 +4,7 @@ import type { ClassTransformOptions } from 'class-transformer';
 import { WebSocket } from 'ws';
 import type { ChannelSubscriber, FanOutChannel } from '../channels/fan-out-channel.js';
 import { SocketConnection } from '../connection/socket-connection.js';
+import type { SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 import type { SocketIdentity } from '../interfaces/socket-authenticator.interface.js';
 import { parseQuery } from '../network/request-parsing.js';
 import { CloseCode } from '../protocol/close-codes.js';
@@ -24,6 +25,8 @@ export type PendingFrame = { data: Buffer; isBinary: boolean } | { refusal: Erro
 export interface ConnectionPolicy {
   serialization?: ClassTransformOptions;
   maxBufferedBytes: number;
+  /** `null`: metrics are off. */
+  metrics: SocketApiMetrics | null;
   /** Called once, when the server closes an open connection: drops what it left waiting. */
   closing(connection: WsConnection): void;
 }
@@ -118,7 +121,10 @@ export class WsConnection<User = unknown> extends SocketConnection<User> impleme
   }
 
   send(message: unknown): void {
-    this.sendFrame(applicationMessage(toPlain(message, this.policy.serialization)));
+    const frame = applicationMessage(toPlain(message, this.policy.serialization));
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.policy.metrics?.messageOut(frame);
+    this.write(frame);
   }
 
   /** Every close the server decides goes through here (see {@link SocketConnection.close}). */
@@ -146,10 +152,16 @@ export class WsConnection<User = unknown> extends SocketConnection<User> impleme
    */
   sendFrame(frame: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.policy.metrics?.frameOut(frame);
+    this.write(frame);
+  }
+
+  private write(frame: string | Buffer): void {
     // ws sends a string as text by itself; options would cost it an object spread on every reply.
     if (typeof frame === 'string') this.socket.send(frame);
     else this.socket.send(frame, TEXT_FRAME);
     if (this.socket.bufferedAmount > this.policy.maxBufferedBytes) {
+      if (this.policy.metrics) this.policy.metrics.slowConsumers++;
       this.close(CloseCode.TRY_AGAIN_LATER, CloseReason.slowConsumer);
     }
   }
@@ -161,6 +173,7 @@ export class WsConnection<User = unknown> extends SocketConnection<User> impleme
   offerFrame(frame: Buffer): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return true;
     if (this.socket.bufferedAmount + frame.length > this.policy.maxBufferedBytes / 2) return false;
+    this.policy.metrics?.frameOut(frame);
     this.socket.send(frame, TEXT_FRAME);
     return true;
   }

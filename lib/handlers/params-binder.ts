@@ -8,8 +8,9 @@ import type { ChannelParams } from '../interfaces/channel-stream.interface.js';
 import { SocketApiValidationException, type FieldError } from '../protocol/errors.js';
 import { ErrorMessage } from '../protocol/socket-api.messages.js';
 import { CHANNEL_PARAM, CONNECTION_PARAM, DATA_PARAM } from '../socket-api.constants.js';
-import { dtoReader, hasValidationRules } from '../validation/dto-reader.js';
+import { dtoReader, hasValidationRules, type StrictInput } from '../validation/dto-reader.js';
 import { readAny, readArray, readBoolean, readNumber, readString } from '../validation/primitive-readers.js';
+import { compileUnknownDataKeys, declaredKeys, type UnknownKeysCheck } from '../validation/unknown-keys.js';
 import { fail, type ValueReader } from '../validation/value-reader.js';
 import { SocketApiDeclarationError, type HandlerTarget } from './handler-target.js';
 
@@ -30,6 +31,8 @@ export interface BoundParam {
 export interface BinderOptions {
   validator: ValidatorOptions;
   transformer: ClassTransformOptions;
+  /** Refuse keys of `data` that no parameter declares, at any depth (`strictInput`). */
+  strictInput?: boolean;
 }
 
 const PRIMITIVE_READERS = new Map<unknown, ValueReader>([
@@ -48,6 +51,8 @@ export class ParamsBinder {
   private constructor(
     readonly params: BoundParam[],
     private readonly failureMessage: string,
+    /** Strict input when `data` is read property by property: the keys no `@Data('name')` reads. */
+    private readonly unknownDataKeys?: UnknownKeysCheck,
   ) {}
 
   static compile(target: HandlerTarget, options: BinderOptions): ParamsBinder {
@@ -55,6 +60,8 @@ export class ParamsBinder {
     const types =
       (Reflect.getMetadata('design:paramtypes', target.classRef.prototype as object, target.methodName) as
         unknown[] | undefined) ?? [];
+    const dataParams = declared.get(DATA_PARAM) ?? [];
+    const strict = options.strictInput ? strictInputOf(dataParams, types, options.validator) : undefined;
     const params: BoundParam[] = [
       ...(declared.get(CONNECTION_PARAM) ?? []).map(({ index, pipes }) => ({
         index,
@@ -63,12 +70,12 @@ export class ParamsBinder {
         read: readAny,
         pipes,
       })),
-      ...(declared.get(DATA_PARAM) ?? []).map(({ index, data, pipes }) => ({
+      ...dataParams.map(({ index, data, pipes }) => ({
         index,
         kind: DATA_PARAM,
         property: data,
         metatype: types[index],
-        read: readerFor(target, '@Data()', index, types[index], options),
+        read: readerFor(target, '@Data()', index, types[index], options, strict?.(index, data)),
         pipes,
       })),
       ...channelParams(target, declared.get(CHANNEL_PARAM) ?? []).map(({ index, data, pipes }) => ({
@@ -81,7 +88,8 @@ export class ParamsBinder {
       })),
     ].sort((a, b) => a.index - b.index) as BoundParam[];
     assertEveryParamDecorated(target, params, Math.max(types.length, target.method.length));
-    return new ParamsBinder(params, ErrorMessage.invalidParameters(target.kind, target.name));
+    const unknownDataKeys = options.strictInput ? unknownDataKeysOf(dataParams) : undefined;
+    return new ParamsBinder(params, ErrorMessage.invalidParameters(target.kind, target.name), unknownDataKeys);
   }
 
   /**
@@ -92,6 +100,7 @@ export class ParamsBinder {
     const args = new Array<unknown>(this.params.length);
     const errors: FieldError[] = [];
     let pending: Promise<void>[] | undefined;
+    if (this.unknownDataKeys !== undefined) this.unknownDataKeys(data, '', errors);
     for (const param of this.params) {
       const value =
         param.kind === CONNECTION_PARAM
@@ -169,12 +178,47 @@ function channelParams(target: HandlerTarget, declared: ParamMetadata[]): ParamM
   return declared;
 }
 
+/**
+ * Strict input of each DTO `@Data()` parameter, by index: a `@Data()` DTO reads the whole `data`, whose
+ * top keys may also be read by `@Data('name')`s and other whole-`data` DTOs.
+ */
+function strictInputOf(
+  dataParams: ParamMetadata[],
+  types: unknown[],
+  validator: ValidatorOptions,
+): (index: number, property: string | undefined) => StrictInput {
+  const whole = dataParams.filter(({ data }) => data === undefined).map(({ index }) => index);
+  const named = dataParams.flatMap(({ data }) => (data === undefined ? [] : [data]));
+  return (index, property) => {
+    if (property !== undefined) return {};
+    const others = whole.filter((other) => other !== index);
+    // Another parameter takes the whole `data` unchecked (`object`, `unknown`): its top is free-form.
+    if (others.some((other) => !isDto(types[other]))) return { openRoot: true };
+    const declared = others.flatMap((other) => declaredKeys(types[other] as Type<object>, validator));
+    return { rootKeys: [...named, ...declared] };
+  };
+}
+
+/**
+ * The top keys of `data` are checked by the binder when only `@Data('name')`s read it; a whole-`data`
+ * DTO checks them itself, and a whole `data` of another type (`object`, `unknown`) is free-form.
+ */
+function unknownDataKeysOf(dataParams: ParamMetadata[]): UnknownKeysCheck | undefined {
+  if (dataParams.length === 0 || dataParams.some(({ data }) => data === undefined)) return undefined;
+  return compileUnknownDataKeys(dataParams.map(({ data }) => data as string));
+}
+
+function isDto(metatype: unknown): boolean {
+  return typeof metatype === 'function' && !PRIMITIVE_READERS.has(metatype);
+}
+
 function readerFor(
   target: HandlerTarget,
   decorator: string,
   index: number,
   metatype: unknown,
   options: BinderOptions,
+  strict?: StrictInput,
 ): ValueReader {
   const primitive = PRIMITIVE_READERS.get(metatype);
   if (primitive) return primitive;
@@ -193,7 +237,7 @@ function readerFor(
         'decorators, or declare the parameter as string, number, boolean, an array or an object type.',
     );
   }
-  return dtoReader(type, options.validator, options.transformer);
+  return dtoReader(type, options.validator, options.transformer, strict);
 }
 
 function assertEveryParamDecorated(target: HandlerTarget, params: BoundParam[], count: number): void {

@@ -4,10 +4,19 @@
 // which would drop the `@ts-ignore`: this file is written by hand, and the build copies it to dist.
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment -- @ts-expect-error would fail where ioredis IS installed
 // @ts-ignore -- ioredis is not installed in apps that do not use Redis
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /** An ioredis client (`new Redis(...)`). */
 export type IoRedisClient = Redis;
 
 /** ioredis's connection options (`new Redis(options)`). */
 export type IoRedisOptions = RedisOptions;
+
+/** An ioredis Redis Cluster client (`new Cluster(nodes, options)`). */
+export type IoRedisCluster = Cluster;
+
+/** ioredis's Cluster options (`new Cluster(nodes, options)`). */
+export type IoRedisClusterOptions = ClusterOptions;
+
+/** A node of a Redis Cluster as ioredis takes it: `'host:port'`, a port, or `{ host, port }`. */
+export type IoRedisClusterNode = ClusterNode;

@@ -1,11 +1,39 @@
-import type { IoRedisClient, IoRedisOptions } from './ioredis-types.js';
+import type {
+  IoRedisClient,
+  IoRedisCluster,
+  IoRedisClusterNode,
+  IoRedisClusterOptions,
+  IoRedisOptions,
+} from './ioredis-types.js';
 
 /**
- * Where Redis is: a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS), ioredis options, or
- * an ioredis client the app already has. A client you pass stays yours: it is used as it is (the
- * library opens its own connections beside it when it needs them) and it is never closed for you.
+ * A Redis Cluster (Redis >= 7): publications go through sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`), each
+ * channel on the shard that owns its hash slot, with its history and presence keys.
  */
-export type RedisConnection = string | IoRedisOptions | IoRedisClient;
+export interface RedisClusterConnection {
+  cluster: {
+    /** Some nodes of the cluster (one reachable node is enough: the others are discovered). */
+    nodes: IoRedisClusterNode[];
+    /**
+     * ioredis's Cluster options (`redisOptions` for a node's password or TLS, `natMap`, ...). The library
+     * sets, on its own connections, what its guarantees need: `shardedSubscribers: true` on the subscriber,
+     * no offline queue and no retry of a command that may have run (`retryDelayOnFailover: 0`,
+     * `retryDelayOnClusterDown: 0`) on the publisher.
+     * @default {} (with `slotsRefreshInterval: 2000`: a topology change is noticed within 2 s even when no
+     * command meets a `MOVED`)
+     */
+    options?: IoRedisClusterOptions;
+  };
+}
+
+/**
+ * Where Redis is: a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS), ioredis options, an
+ * ioredis client the app already has, a Redis Cluster (`{ cluster: { nodes } }`, see
+ * `RedisClusterConnection`), or an ioredis `Cluster` the app already has. A client you pass stays yours:
+ * it is used as it is (the library opens its own connections beside it when it needs them) and it is
+ * never closed for you.
+ */
+export type RedisConnection = string | IoRedisOptions | IoRedisClient | RedisClusterConnection | IoRedisCluster;
 
 /** Where the broker reports an outage and its end; Nest's `Logger` by default. */
 export interface RedisBrokerLogger {
@@ -22,7 +50,8 @@ export interface RedisBrokerLogger {
 export interface RedisSettings {
   connection: RedisConnection;
   /**
-   * Redis channels are named `${prefix}:${channel}`.
+   * Redis channels are named `${prefix}:${channel}` (`${prefix}:{${channel}}` on a Redis Cluster: the hash
+   * tag puts a channel's pub/sub channel in the hash slot of its history and presence keys).
    * @default 'socketapi'
    */
   prefix?: string;
@@ -64,6 +93,16 @@ export interface RedisSettings {
    * @default 5000
    */
   presenceIntervalMs?: number;
+  /**
+   * How long a caller waits for Redis to answer one command of the history and presence stores (and a
+   * subscribe to a channel with history, for Redis's SUBSCRIBE acknowledgement). Past it, against a
+   * Redis that accepts TCP but does not answer (stopped, a stalled host), the client gets `UNAVAILABLE`
+   * (subscribe, `presence` query, an action awaiting its publication) and the HTTP bridge answers 503.
+   * A history publication reported failed this way may still be stored and delivered once Redis
+   * answers: its script was sent, and is not withdrawn.
+   * @default 5000
+   */
+  commandTimeoutMs?: number;
 }
 
 /** `RedisSettings` as spelled before 0.2: the connection under `redis`. Accepted, with a deprecation warning. */

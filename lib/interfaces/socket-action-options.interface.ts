@@ -1,5 +1,5 @@
 import type { ValidatorOptions } from 'class-validator';
-import type { SocketReplyType, SocketReplyValue } from './socket-reply-type.interface.js';
+import type { OutputValidationMode, SocketReplyType, SocketReplyValue } from './socket-reply-type.interface.js';
 
 /** What `@SocketAction()` and `@SocketChannel()` both take: validation, and what the generated docs say. */
 export interface SocketHandlerOptions {
@@ -8,6 +8,19 @@ export interface SocketHandlerOptions {
    * @default {} (the module's alone)
    */
   validation?: ValidatorOptions;
+  /**
+   * What is sent for the handler's declared `reply` (an action) or `payload` (a channel): validated
+   * and projected to its DTO's declared properties (`'error'`, `'warn'`), or sent as returned
+   * (`'off'`). See `OutputValidationMode`. A handler that sets it must declare `reply` / `payload`.
+   * @default the module's `outputValidation` ('off')
+   */
+  outputValidation?: OutputValidationMode;
+  /**
+   * Strict input for this handler's `data`, over the module's `validation.strictInput`: `true` refuses
+   * keys its DTOs do not declare, at any depth; `false` keeps them.
+   * @default undefined (the module's `validation.strictInput`)
+   */
+  strictInput?: boolean;
   /**
    * One line on what the handler does (the document's `summary`).
    * @default undefined

@@ -1,3 +1,4 @@
+import type { ControlTransport, UserConnectionStore } from './connection-control.interface.js';
 import type { HistoryStore, PresenceStore, StreamSink } from './channel-stream.interface.js';
 
 /**
@@ -30,8 +31,17 @@ export interface SocketApiBroker {
    * subscription is acknowledged). Absent: at once.
    */
   listening?(channel: string): Promise<void>;
+  /**
+   * Whether the broker reaches the other instances right now: while false, the instance is not ready
+   * (its readiness probe answers 503, see `health`). Absent: always connected.
+   */
+  readonly connected?: boolean;
   /** The history shared by the instances; absent: the in-memory one (one instance). */
   readonly history?: HistoryStore;
   /** The presence shared by the instances; absent: the in-memory one (one instance). */
   readonly presence?: PresenceStore;
+  /** Control messages between the instances (`SocketApiConnections`); absent: control is local (one instance). */
+  readonly control?: ControlTransport;
+  /** Each user's connections over the instances (`maxConnectionsPerUser`); absent: counted here (one instance). */
+  readonly users?: UserConnectionStore;
 }

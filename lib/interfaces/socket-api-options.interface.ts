@@ -3,9 +3,12 @@ import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
 import type { BroadcastOptions } from './broadcast-options.interface.js';
 import type { SocketApiDocsOptions } from './docs-options.interface.js';
+import type { SocketApiMetricsOptions } from './metrics-options.interface.js';
+import type { SocketApiHealthOptions } from './health-options.interface.js';
 import type { RedisConnection, RedisSettings } from './redis-broker-options.interface.js';
 import type { SocketApiBroker } from './socket-api-broker.interface.js';
 import type { SocketAuthenticator } from './socket-authenticator.interface.js';
+import type { OutputValidationMode } from './socket-reply-type.interface.js';
 
 export interface SocketApiValidationOptions {
   /**
@@ -18,6 +21,22 @@ export interface SocketApiValidationOptions {
    * @default {}
    */
   transformer?: ClassTransformOptions;
+  /**
+   * Strict input: a key of `data` that the handler's DTO does not declare, at any depth (nested
+   * DTOs, arrays of them), is refused with `VALIDATION_ERROR`, its path in `errors` (`items.2.extra`),
+   * beside the other validation errors; as do keys no `@Data('name')` reads. A DTO marked
+   * `@OpenObject()` accepts undeclared keys. A handler's `strictInput` option overrides this.
+   * @default false (undeclared keys are kept, as class-transformer copies them)
+   */
+  strictInput?: boolean;
+  /**
+   * At startup, the DTOs of every handler's `data` are checked for the class-validator mistakes that
+   * leave nested data unvalidated (a nested DTO without `@ValidateNested()` or `@Type`, an array of
+   * DTOs with a rule missing `each: true`): `'warn'` logs one line per mistake, naming class and
+   * property; `'error'` refuses to start; `'off'` does not check.
+   * @default 'warn'
+   */
+  startupCheck?: 'warn' | 'error' | 'off';
 }
 
 /** A token bucket per connection: `burst` messages at once, refilled at `perSecond`. */
@@ -72,6 +91,15 @@ export interface SocketApiModuleOptions {
    */
   serialization?: ClassTransformOptions;
   /**
+   * What is sent for a handler's declared `reply` or `payload` type, for every handler that
+   * declares one (a handler's own `outputValidation` wins): `'error'` and `'warn'` validate the value
+   * and send only the properties its DTO declares, so that a field the DTO does not declare (a
+   * password hash on an entity) never reaches a client; `'off'` sends what the handler returns. See
+   * `OutputValidationMode` and docs/validation.md ("Replies and publications").
+   * @default 'off' (the declared type documents the reply; opt in globally or per handler)
+   */
+  outputValidation?: OutputValidationMode;
+  /**
    * Carries publications between the app's instances. Wins over `redis`.
    * @default an in-memory broker (one process), or a `RedisBroker` when `redis` is given
    */
@@ -109,6 +137,27 @@ export interface SocketApiModuleOptions {
    * @default false (off: nothing is served)
    */
   docs?: SocketApiDocsOptions | boolean;
+  /**
+   * Prometheus metrics (needs `prom-client`, an optional peer dependency): connections, frames,
+   * action durations, errors, closes, subscriptions, the broker; served at `path` (`'/metrics'`).
+   * `true` uses the defaults of `SocketApiMetricsOptions`. Off, nothing is counted.
+   * @default false (off: prom-client is not loaded, nothing is served)
+   */
+  metrics?: SocketApiMetricsOptions | boolean;
+  /**
+   * Liveness and readiness probes for an orchestrator: `GET /health/live` and `GET /health/ready`
+   * (see `SocketApiHealthOptions`). Off by default, because an app may serve its own `/health`
+   * routes: these would answer first. `true` serves them at the default paths.
+   * @default false (off: nothing is served)
+   */
+  health?: SocketApiHealthOptions | boolean;
+  /**
+   * An OpenTelemetry span per action and per subscribe, through `@opentelemetry/api` (an optional peer
+   * dependency: install it; the app registers its SDK as usual). Opt-in: the package may be installed
+   * without the app meaning to trace (another dependency brings it).
+   * @default false (off: nothing is loaded, nothing is traced)
+   */
+  tracing?: boolean;
 
   /**
    * Authenticates the upgrade request before it becomes a WebSocket; refused: HTTP 401/403.
@@ -146,6 +195,20 @@ export interface SocketApiModuleOptions {
    * @default Infinity (no limit)
    */
   maxConnectionsPerAddress?: number;
+  /**
+   * Open connections (and handshakes under way) per user, over every instance with the Redis broker;
+   * past it, upgrades get HTTP 429 (`Too many connections for this user`). The user is the identity's
+   * `subject` (the JWT `sub`); connections without one are not counted. While Redis is down, each
+   * instance counts only its own (fail-open). See docs/control.md.
+   * @default Infinity (no limit)
+   */
+  maxConnectionsPerUser?: number;
+  /**
+   * How long a `SocketApiConnections` call waits for the other instances' answers (and for Redis,
+   * when `maxConnectionsPerUser` counts a handshake) before it gives up with `ControlUnavailableError`.
+   * @default 2000
+   */
+  controlTimeoutMs?: number;
   /**
    * Proxies (addresses or CIDRs: `'10.0.0.0/8'`, `'::1'`) whose `X-Forwarded-For` is believed. When
    * the peer is one of them, the client's address is the rightmost address of that header that is not

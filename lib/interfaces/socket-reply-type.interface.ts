@@ -20,3 +20,14 @@ export type SocketReplyValue<T> = T extends NumberConstructor
         : T extends Type<infer Instance>
           ? Instance
           : never;
+
+/**
+ * What the server does with a value it sends for a declared `reply` or `payload` type (an action's
+ * reply, a channel's publications and initial data):
+ * - `'error'`: sends the value projected to the type (only the properties the DTO declares, at every
+ *   depth); a value that breaks the DTO's rules is not sent: the client gets `INTERNAL_ERROR` (a
+ *   publication throws in the publisher's stack) and the log says which rules, never the value;
+ * - `'warn'`: sends the projection, and logs (rate-limited) the rules the value breaks;
+ * - `'off'`: sends the value as the handler gave it (through class-transformer for class instances).
+ */
+export type OutputValidationMode = 'error' | 'warn' | 'off';

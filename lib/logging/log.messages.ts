@@ -42,6 +42,19 @@ export const historyAppendError = (count: number, channel: string, reason: strin
   `${count} publication(s) to channels with history failed (latest on '${channel}': ${reason}); they were ` +
   'rejected, not sent.';
 
+/** A Redis command of the history or presence store not answered within `commandTimeoutMs` (its caller gave up). */
+export const redisCommandTimedOut = (timeoutMs: number): string =>
+  `Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`;
+
+/** History publications whose append Redis did not answer in time (throttled): failed for the caller, maybe stored later. */
+export const historyAppendTimedOut = (count: number, channel: string, timeoutMs: number): string =>
+  `${count} publication(s) to channels with history got no answer from Redis within ${timeoutMs} ms ` +
+  `(latest on '${channel}'): reported failed, though Redis may still store and deliver them when it answers.`;
+
+/** `commandTimeoutMs` given to `RedisBroker` directly (the module's options are checked at startup). */
+export const invalidCommandTimeout = (value: unknown): string =>
+  `RedisBroker: commandTimeoutMs must be a whole number of milliseconds from 1 to 2147483647, got ${String(value)}.`;
+
 /** The message of the `HistoryUnavailableError` of a history store operation (never sent to clients). */
 export const historyUnreachable = (channel: string): string =>
   `The history of '${channel}' cannot be reached (Redis is down or not answering).`;
@@ -61,3 +74,45 @@ export const presenceInfoTooLarge = (channel: string, bytes: number, maxBytes: n
 /** A presence `leave` that failed (the member expires from the shared store by itself). */
 export const presenceLeaveFailed = (channel: string): string =>
   `A presence leave on channel '${channel}' failed; the member expires from the presence store by itself`;
+
+// Replies and publications projected to their declared type (issue 13)
+
+/** Where a value sent to clients breaks its declared type's rules: paths and rule names, never the values. */
+export const outputViolations = (
+  what: string,
+  typeName: string,
+  violations: ReadonlyArray<{ path: string; problems: string[] }>,
+): string => {
+  const shown = violations
+    .slice(0, 10)
+    .map(({ path, problems }) => `${path === '' ? '(the value)' : path} (${problems.join(', ')})`);
+  const more = violations.length > 10 ? `; and ${violations.length - 10} more` : '';
+  return `${what} does not fit its declared type ${typeName}: ${shown.join('; ')}${more}`;
+};
+
+/** `outputValidation: 'warn'`: the projection was sent anyway (`count` such values since the last line). */
+export const outputSentAnyway = (violations: string, count: number): string =>
+  `${violations}. The projection was sent (outputValidation: 'warn')${count > 1 ? `; ${count} such values since the last line` : ''}.`;
+
+/** `SocketApiConnections` (docs/control.md). */
+export const controlNotConnected =
+  "The broker is not connected: this instance's own connections were handled, the other instances were not reached.";
+export const controlTooLarge = (size: number, maxMessageBytes: number): string =>
+  `The control message is ${size} bytes, more than maxMessageBytes (${maxMessageBytes}): ` +
+  "this instance's own connections were handled, the other instances were not reached.";
+export const userLimitWriteFailed = (count: number, reason: string): string =>
+  `${count} write(s) of maxConnectionsPerUser's counts to Redis failed (latest: ${reason}); the next refresh writes them again.`;
+export const userLimitUnreachable = (count: number, error: unknown): string =>
+  `maxConnectionsPerUser could not reach Redis for ${count} handshake(s) (latest: ` +
+  `${error instanceof Error ? error.message : String(error)}): each instance counted only its own connections (fail-open).`;
+export const controlInvalidArgument = (name: string, expected: string): string =>
+  `SocketApiConnections: ${name} must be ${expected}.`;
+export const controlUnknownChannel = (channel: string): string =>
+  `SocketApiConnections.sendToUser: no @SocketChannel declares '${channel}'.`;
+export const controlSendToHistoryChannel = (channel: string): string =>
+  `SocketApiConnections.sendToUser: channel '${channel}' keeps a history; publish to it instead (every publication of it has an offset).`;
+export const controlNoAnswer = (answered: number, expected: number | undefined, timeoutMs: number): string =>
+  `${answered} of ${expected ?? 'the'} other instance(s) answered within controlTimeoutMs (${timeoutMs} ms): ` +
+  "this instance's own connections were handled, the others may not have been.";
+export const controlRefusedMessage = (count: number, reason: string): string =>
+  `Ignored ${count} control message(s) from the broker (latest: ${reason}).`;

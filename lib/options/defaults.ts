@@ -12,6 +12,9 @@ export const DEFAULTS = {
   maxConnections: 50_000,
   /** No limit per client address. */
   maxConnectionsPerAddress: Infinity,
+  /** No limit per user. */
+  maxConnectionsPerUser: Infinity,
+  controlTimeoutMs: 2000,
   maxSubscriptions: 100,
   maxPendingMessages: 1024,
   /** Four frames of the default `maxPayload`. */
@@ -22,11 +25,16 @@ export const DEFAULTS = {
   idleTimeoutMs: 0,
   shutdownTimeoutMs: 10_000,
   maxDepth: 32,
+  /** Declared reply types document the replies; projection is opted into (see `OutputValidationMode`). */
+  outputValidation: 'off',
   errorLogIntervalMs: 10_000,
   /** ws's own default is 30 s: a peer that ignores our close frame is cut much sooner. */
   closeTimeoutMs: 3000,
+  validation: { strictInput: false, startupCheck: 'warn' },
   broadcast: { path: '/_broadcast', maxBodyBytes: 1024 * 1024 },
   docs: { path: '/socket-docs', title: 'SocketAPI', version: '1.0.0' },
+  metrics: { path: '/metrics', prefix: 'socketapi_' },
+  health: { livePath: '/health/live', readyPath: '/health/ready' },
   /** How long a history channel's epoch and top outlive its entries, at least (`history.metaTtl`). */
   historyMetaTtlMs: 3_600_000,
   redis: {
@@ -36,5 +44,6 @@ export const DEFAULTS = {
     maxMessageBytes: 4 * 1024 * 1024,
     presenceTtlMs: 15_000,
     presenceIntervalMs: 5_000,
+    commandTimeoutMs: 5_000,
   },
 } as const;

@@ -41,5 +41,6 @@ export function resolveRedisSettings(
     maxMessageBytes: settings.maxMessageBytes ?? redis.maxMessageBytes,
     presenceTtlMs: settings.presenceTtlMs ?? redis.presenceTtlMs,
     presenceIntervalMs: settings.presenceIntervalMs ?? redis.presenceIntervalMs,
+    commandTimeoutMs: settings.commandTimeoutMs ?? redis.commandTimeoutMs,
   };
 }

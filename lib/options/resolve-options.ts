@@ -1,10 +1,18 @@
 import type { SocketApiDocsOptions } from '../interfaces/docs-options.interface.js';
+import type { SocketApiMetricsOptions } from '../interfaces/metrics-options.interface.js';
+import type { SocketApiHealthOptions } from '../interfaces/health-options.interface.js';
 import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import type { SocketApiModuleOptions } from '../interfaces/socket-api-options.interface.js';
 import { deprecatedModuleOption } from '../logging/log.messages.js';
 import { DEFAULTS } from './defaults.js';
 import { isRedisSettings, resolveRedisSettings } from './redis-settings.js';
-import type { ResolvedDocsOptions, ResolvedRedisSettings, ResolvedSocketApiOptions } from './resolved-options.js';
+import type {
+  ResolvedDocsOptions,
+  ResolvedMetricsOptions,
+  ResolvedHealthOptions,
+  ResolvedRedisSettings,
+  ResolvedSocketApiOptions,
+} from './resolved-options.js';
 
 /** The module's old Redis options, each by its name in the `redis` settings object. */
 export const DEPRECATED_REDIS_OPTIONS = {
@@ -26,13 +34,19 @@ export function resolveOptions(
   options: SocketApiModuleOptions,
   warn: (message: string) => void,
 ): ResolvedSocketApiOptions {
-  const { heartbeat, rateLimit, broadcast, validation, docs } = options;
+  const { heartbeat, rateLimit, broadcast, validation, docs, metrics, health } = options;
   return {
     path: options.path ?? DEFAULTS.path,
     maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
     concurrency: options.concurrency ?? DEFAULTS.concurrency,
-    validation: { validator: validation?.validator ?? {}, transformer: validation?.transformer ?? {} },
+    validation: {
+      validator: validation?.validator ?? {},
+      transformer: validation?.transformer ?? {},
+      strictInput: validation?.strictInput ?? DEFAULTS.validation.strictInput,
+      startupCheck: validation?.startupCheck ?? DEFAULTS.validation.startupCheck,
+    },
     serialization: options.serialization,
+    outputValidation: options.outputValidation ?? DEFAULTS.outputValidation,
     broker: options.broker,
     redis: redisOf(options, warn),
     broadcast: broadcast && {
@@ -42,12 +56,17 @@ export function resolveOptions(
       maxBodyBytes: broadcast.maxBodyBytes ?? DEFAULTS.broadcast.maxBodyBytes,
     },
     docs: docs ? resolveDocs(docs === true ? {} : docs) : undefined,
+    metrics: metrics ? resolveMetrics(metrics === true ? {} : metrics) : undefined,
+    health: health ? resolveHealth(health === true ? {} : health) : undefined,
+    tracing: options.tracing ?? false,
     auth: options.auth,
     connectGuards: options.connectGuards ?? [],
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
     allowedOrigins: options.allowedOrigins,
     maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULTS.maxConnectionsPerAddress,
+    maxConnectionsPerUser: options.maxConnectionsPerUser ?? DEFAULTS.maxConnectionsPerUser,
+    controlTimeoutMs: options.controlTimeoutMs ?? DEFAULTS.controlTimeoutMs,
     trustedProxies: options.trustedProxies ?? [],
     rateLimit: rateLimit
       ? { perSecond: rateLimit.perSecond, burst: rateLimit.burst, closeAfter: rateLimit.closeAfter ?? rateLimit.burst }
@@ -99,5 +118,21 @@ function resolveDocs(docs: SocketApiDocsOptions): ResolvedDocsOptions {
     title: docs.title ?? DEFAULTS.docs.title,
     version: docs.version ?? DEFAULTS.docs.version,
     description: docs.description,
+  };
+}
+
+function resolveMetrics(metrics: SocketApiMetricsOptions): ResolvedMetricsOptions {
+  return {
+    registry: metrics.registry,
+    path: metrics.path ?? DEFAULTS.metrics.path,
+    token: metrics.token,
+    prefix: metrics.prefix ?? DEFAULTS.metrics.prefix,
+  };
+}
+
+function resolveHealth(health: SocketApiHealthOptions): ResolvedHealthOptions {
+  return {
+    livePath: health.livePath ?? DEFAULTS.health.livePath,
+    readyPath: health.readyPath ?? DEFAULTS.health.readyPath,
   };
 }

@@ -1,10 +1,12 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
+import type { PrometheusRegistry } from '../interfaces/metrics-options.interface.js';
 import type { RedisConnection } from '../interfaces/redis-broker-options.interface.js';
 import type { SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
 import type { AllowedOrigins } from '../interfaces/socket-api-options.interface.js';
 import type { SocketAuthenticator } from '../interfaces/socket-authenticator.interface.js';
+import type { OutputValidationMode } from '../interfaces/socket-reply-type.interface.js';
 
 /** Injection token of the `ResolvedSocketApiOptions` (internal: apps inject `SOCKET_API_OPTIONS`, what they gave). */
 export const RESOLVED_SOCKET_API_OPTIONS = Symbol('RESOLVED_SOCKET_API_OPTIONS');
@@ -30,6 +32,7 @@ export interface ResolvedRedisSettings {
   maxMessageBytes: number;
   presenceTtlMs: number;
   presenceIntervalMs: number;
+  commandTimeoutMs: number;
 }
 
 export interface ResolvedBroadcastOptions {
@@ -49,6 +52,21 @@ export interface ResolvedDocsOptions {
   description?: string;
 }
 
+export interface ResolvedMetricsOptions {
+  /** Absent: the module makes a registry of its own. */
+  registry?: PrometheusRegistry;
+  /** `false`: the scrape is not served. */
+  path: string | false;
+  /** Absent: no bearer token is asked for. */
+  token?: string;
+  prefix: string;
+}
+
+export interface ResolvedHealthOptions {
+  livePath: string;
+  readyPath: string;
+}
+
 /**
  * The module options as the library reads them: validated, defaults filled in, old spellings mapped
  * to the new ones. Only what has no default value is optional (its absence means "off" or "none").
@@ -57,13 +75,24 @@ export interface ResolvedSocketApiOptions {
   path: string;
   maxPayload: number;
   concurrency: number;
-  validation: { validator: ValidatorOptions; transformer: ClassTransformOptions };
+  validation: {
+    validator: ValidatorOptions;
+    transformer: ClassTransformOptions;
+    strictInput: boolean;
+    startupCheck: 'warn' | 'error' | 'off';
+  };
   serialization?: ClassTransformOptions;
+  outputValidation: OutputValidationMode;
   broker?: SocketApiBroker;
   redis?: ResolvedRedisSettings;
   broadcast?: ResolvedBroadcastOptions;
   /** Absent: no document and no page are served. */
   docs?: ResolvedDocsOptions;
+  /** Absent: no metrics are kept. */
+  metrics?: ResolvedMetricsOptions;
+  /** Absent: no probe is served. */
+  health?: ResolvedHealthOptions;
+  tracing: boolean;
   auth?: SocketAuthenticator;
   connectGuards: Type<CanActivate>[];
   handshakeTimeoutMs: number;
@@ -72,6 +101,9 @@ export interface ResolvedSocketApiOptions {
   maxConnections: number;
   /** `Infinity`: no limit. */
   maxConnectionsPerAddress: number;
+  /** `Infinity`: no limit. */
+  maxConnectionsPerUser: number;
+  controlTimeoutMs: number;
   trustedProxies: string[];
   rateLimit: ResolvedRateLimit | false;
   maxSubscriptions: number;

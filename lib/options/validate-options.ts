@@ -1,7 +1,10 @@
 import type { BroadcastOptions } from '../interfaces/broadcast-options.interface.js';
 import type { SocketApiDocsOptions } from '../interfaces/docs-options.interface.js';
+import type { SocketApiMetricsOptions } from '../interfaces/metrics-options.interface.js';
+import type { SocketApiHealthOptions } from '../interfaces/health-options.interface.js';
 import type { RedisSettings } from '../interfaces/redis-broker-options.interface.js';
 import { addressList } from '../network/ip-addresses.js';
+import { DEFAULTS } from './defaults.js';
 import { DEPRECATED_REDIS_OPTIONS } from './resolve-options.js';
 import type {
   HeartbeatOptions,
@@ -57,6 +60,12 @@ const positiveNumber = accepts(
   (value) => typeof value === 'number' && Number.isFinite(value) && value > 0,
 );
 const nonEmptyString = accepts('a non-empty string', (value) => typeof value === 'string' && value !== '');
+/** What `outputValidation` accepts, here and on a handler's options (see `SocketApiOrchestrator`). */
+export const OUTPUT_VALIDATION_MODES: readonly string[] = ['error', 'warn', 'off'];
+const outputValidationMode = accepts(
+  "'error', 'warn' or 'off'",
+  (value) => typeof value === 'string' && OUTPUT_VALIDATION_MODES.includes(value),
+);
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const anObject = accepts('an object', isObject);
@@ -141,7 +150,15 @@ const rateLimit = objectOf<RateLimitOptions>({ perSecond: positiveNumber, burst:
 
 const heartbeat = objectOf<HeartbeatOptions>({ intervalMs: duration(1), timeoutMs: duration(1) });
 
-const validation = objectOf<SocketApiValidationOptions>({ validator: anObject, transformer: anObject });
+const validation = objectOf<SocketApiValidationOptions>({
+  validator: anObject,
+  transformer: anObject,
+  strictInput: accepts('true or false', (value) => typeof value === 'boolean'),
+  startupCheck: accepts(
+    "'warn', 'error' or 'off'",
+    (value) => value === 'warn' || value === 'error' || value === 'off',
+  ),
+});
 
 const broadcast = objectOf<BroadcastOptions>({
   path: urlPath,
@@ -163,10 +180,53 @@ const docs: Check = (value, name, problems) => {
   if (typeof value !== 'boolean') docsObject(value, name, problems);
 };
 
-const redisConnection = accepts(
+const metricsObject = objectOf<SocketApiMetricsOptions>({
+  registry: hasMethods('a prom-client Registry', 'registerMetric', 'removeSingleMetric', 'metrics'),
+  path: orFalse(urlPath),
+  token: nonEmptyString,
+  prefix: accepts(
+    'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+    (value) => typeof value === 'string' && /^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(value),
+  ),
+});
+
+/** `true` (the defaults), `false`, or the settings. */
+const metrics: Check = (value, name, problems) => {
+  if (typeof value !== 'boolean') metricsObject(value, name, problems);
+};
+
+const healthObject = objectOf<SocketApiHealthOptions>({ livePath: urlPath, readyPath: urlPath });
+
+/** `true` (the default paths), `false`, or the paths: two different ones. */
+const health: Check = (value, name, problems) => {
+  if (typeof value === 'boolean') return;
+  healthObject(value, name, problems);
+  if (!isObject(value)) return;
+  const livePath = value.livePath ?? DEFAULTS.health.livePath;
+  if (livePath === (value.readyPath ?? DEFAULTS.health.readyPath)) {
+    problems.push(`${name}.livePath and ${name}.readyPath must differ, both are ${show(livePath)}`);
+  }
+};
+
+const redisConnectionKind = accepts(
   'a Redis URL, ioredis options or an ioredis client',
   (value) => isObject(value) || (typeof value === 'string' && value !== ''),
 );
+
+/** `{ cluster: { nodes, options? } }` (an ioredis Cluster has a `cluster` method, not an object). */
+const clusterNodes = accepts(
+  'a non-empty array of nodes (`"host:port"`, a port, or { host, port })',
+  (value) => Array.isArray(value) && value.length > 0,
+);
+
+/** Where Redis is; the cluster form is checked inside, so that a cluster without nodes fails at startup. */
+const redisConnection: Check = (value, name, problems) => {
+  redisConnectionKind(value, name, problems);
+  if (isObject(value) && isObject(value.cluster)) {
+    clusterNodes(value.cluster.nodes, `${name}.cluster.nodes`, problems);
+    if (value.cluster.options !== undefined) anObject(value.cluster.options, `${name}.cluster.options`, problems);
+  }
+};
 
 const redisSettings = objectOf<RedisSettings>(
   {
@@ -178,6 +238,7 @@ const redisSettings = objectOf<RedisSettings>(
     maxMessageBytes: integer(1, ' (bytes)'),
     presenceTtlMs: duration(1),
     presenceIntervalMs: duration(1),
+    commandTimeoutMs: duration(1),
   },
   ['connection'],
 );
@@ -193,6 +254,7 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   concurrency: integer(1),
   validation,
   serialization: anObject,
+  outputValidation: outputValidationMode,
   broker: hasMethods('a SocketApiBroker', 'connect', 'publish', 'watch', 'unwatch', 'close'),
   redis,
   redisPrefix: nonEmptyString,
@@ -202,6 +264,9 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   redisMaxMessageBytes: integer(1, ' (bytes)'),
   broadcast,
   docs,
+  metrics,
+  health,
+  tracing: accepts('a boolean', (value) => typeof value === 'boolean'),
   auth: hasMethods('a SocketAuthenticator', 'authenticate'),
   connectGuards: arrayOf(
     'guard classes',
@@ -211,6 +276,8 @@ const MODULE_OPTIONS: Checks<SocketApiModuleOptions> = {
   allowedOrigins,
   maxConnections: integer(1),
   maxConnectionsPerAddress: integer(1),
+  maxConnectionsPerUser: integer(1),
+  controlTimeoutMs: duration(1),
   trustedProxies: arrayOf('addresses and CIDRs', addressOrRange),
   rateLimit: orFalse(rateLimit),
   maxSubscriptions: integer(1),

@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 
 /**
  * The optional peer dependencies: installed by the apps that use the feature, and loaded only then
- * (an app that uses neither Redis nor JWT installs and loads neither).
+ * (an app that uses neither Redis nor JWT nor metrics installs and loads none of them).
  */
-export type OptionalPeer = 'ioredis' | 'jose';
+export type OptionalPeer = 'ioredis' | 'jose' | 'prom-client' | '@opentelemetry/api';
 
 /** What a feature needs to run, told to the user who enabled it without installing the package. */
 export function missingOptionalPeerMessage(name: OptionalPeer, feature: string): string {

@@ -44,3 +44,14 @@ export class HistoryUnavailableError extends Error {
     this.name = 'HistoryUnavailableError';
   }
 }
+
+/**
+ * A `SocketApiConnections` call could not reach every instance: the broker is down, or an instance did
+ * not answer within `controlTimeoutMs`. What this instance's own connections needed was done already.
+ */
+export class ControlUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ControlUnavailableError';
+  }
+}

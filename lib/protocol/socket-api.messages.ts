@@ -44,6 +44,8 @@ export const CloseReason = {
   tooManyRequests: ErrorMessage.tooManyRequests,
   tokenExpired: 'Token expired',
   slowConsumer: 'Slow consumer',
+  /** `SocketApiConnections.closeUser` without a reason of the app's. */
+  closedByServer: 'Closed by the server',
 } as const;
 
 /** Reason phrases of the HTTP responses that refuse an upgrade: PROTOCOL.md, "Handshake refusals". */
@@ -52,6 +54,7 @@ export const HandshakeRefusal = {
   originNotAllowed: 'Origin not allowed',
   tooManyConnections: 'Too many connections',
   tooManyFromAddress: 'Too many connections from this address',
+  tooManyForUser: 'Too many connections for this user',
   timedOut: 'Handshake timed out',
   unauthorized: 'Unauthorized',
   forbidden: 'Forbidden',

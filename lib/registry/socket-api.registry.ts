@@ -5,6 +5,7 @@ import type { SocketChannelMetadata } from '../decorators/socket-channel.decorat
 import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.factory.js';
 import type { ChannelParams, ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
+import type { ToWire } from '../handlers/output-check.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { ChannelPatterns } from './channel-patterns.js';
 
@@ -15,6 +16,11 @@ export interface RegisteredHandler<Options = SocketActionMetadata> {
   /** Fills the method's parameters from a message's `data` (used by `invoke`, and by the HTTP bridge). */
   binder: ParamsBinder;
   invoke: HandlerInvoker;
+  /**
+   * What its reply (an action's) or its initial data (a channel's) becomes on the wire, when
+   * `outputValidation` projects it to the declared type; absent: `toPlain` (sent as returned).
+   */
+  toWire?: ToWire;
 }
 
 export interface RegisteredChannel extends RegisteredHandler<SocketChannelMetadata> {

@@ -1,7 +1,9 @@
 import type { Type } from '@nestjs/common';
 import { TransformationType, type ClassTransformOptions } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes, type MetadataStorage, type ValidatorOptions } from 'class-validator';
+import { OPEN_OBJECT_METADATA } from '../socket-api.constants.js';
 import { transformerMetadata } from '../validation/class-transformer-storage.js';
+import { nestedTypeOf } from '../validation/nested-type.js';
 import {
   constraintSchema,
   intersectLengths,
@@ -49,9 +51,11 @@ export class ClassSchemaBuilder {
     private readonly options: ValidatorOptions,
     transformer: ClassTransformOptions,
     registry?: SchemaRegistry,
+    /** Strict input (`strictInput`): every DTO but an `@OpenObject()` one is closed, `additionalProperties: false`. */
+    readonly strict = false,
   ) {
     this.registry = registry ?? { components: {}, unconstrained: [], names: new Map() };
-    const key = JSON.stringify([DECISIVE_OPTIONS.map((option) => options[option]), transformer]);
+    const key = JSON.stringify([DECISIVE_OPTIONS.map((option) => options[option]), transformer, strict]);
     this.names = this.registry.names.get(key) ?? new Map<Type<object>, string>();
     this.registry.names.set(key, this.names);
     this.transformerChanges = Object.keys(transformer).filter((option) => transformer[option as never] !== undefined);
@@ -127,6 +131,11 @@ export class ClassSchemaBuilder {
         };
       }
       Object.assign(schema, closedObject(ignoredKeys(type, defaults)));
+    }
+    // Strict input refuses every undeclared key, the ones class-transformer would ignore too (see unknown-keys.ts).
+    if (this.strict && Reflect.getMetadata(OPEN_OBJECT_METADATA, type) !== true && !this.hasClassTransforms(type)) {
+      delete schema.patternProperties;
+      schema.additionalProperties = false;
     }
     return schema;
   }
@@ -225,26 +234,19 @@ export class ClassSchemaBuilder {
   }
 
   private nestedItemSchema(type: Type<object>, property: string): JsonSchema {
-    const typeMetadata = transformerMetadata.findTypeMetadata(type, property) as
-      { typeFunction: () => unknown; options?: { discriminator?: unknown } } | undefined;
-    if (!typeMetadata) {
+    const nestedType = nestedTypeOf(type, property);
+    if (nestedType === undefined) {
       // A plain object: class-validator finds no rules for `Object`.
       if (this.options.forbidUnknownValues !== false) return NOTHING;
       return this.options.whitelist && this.options.forbidNonWhitelisted
         ? { type: 'object', ...closedObject(ignoredKeys(Object, {})) }
         : { type: 'object' };
     }
-    let nestedType: unknown;
-    try {
-      nestedType = typeMetadata.options?.discriminator ? undefined : typeMetadata.typeFunction();
-    } catch {
-      nestedType = undefined;
-    }
-    if (typeof nestedType !== 'function' || BUILT_IN_TYPES.has(nestedType)) {
+    if (nestedType === 'dynamic') {
       this.report(type.name, property, '@Type', 'the nested type is chosen at run time or is not a class');
       return { type: 'object', 'x-unconstrained': ['@Type: the nested type is chosen at run time or is not a class'] };
     }
-    return this.refTo(nestedType as Type<object>);
+    return this.refTo(nestedType);
   }
 
   /** The decorator's registered name, or for `@Validate(Constraint)` the constraint's. */
@@ -327,7 +329,6 @@ export class ClassSchemaBuilder {
 
 // @Type(() => Number) and kin convert a primitive (Number('5')): the value validated is not the one sent.
 const CONVERTING_TYPES = new Set<unknown>([String, Number, Boolean, Date]);
-const BUILT_IN_TYPES = new Set<unknown>([String, Number, Boolean, Date, Object, Array, Map, Set, Promise]);
 
 /** `each: true` rules: on every item of an array, or on the value itself when it is not an array. */
 function forEachItem(item: JsonSchema, whole: JsonSchema): JsonSchema {

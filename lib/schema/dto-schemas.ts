@@ -38,15 +38,23 @@ export class DtoSchemas {
   readonly unconstrained: UnconstrainedRule[];
   private readonly builder: ClassSchemaBuilder;
 
-  constructor(validator: ValidatorOptions, transformer: ClassTransformOptions = {}, registry?: SchemaRegistry) {
-    this.builder = new ClassSchemaBuilder(validator, transformer, registry);
+  constructor(
+    validator: ValidatorOptions,
+    transformer: ClassTransformOptions = {},
+    registry?: SchemaRegistry,
+    strictInput = false,
+  ) {
+    this.builder = new ClassSchemaBuilder(validator, transformer, registry, strictInput);
     this.components = this.builder.registry.components;
     this.unconstrained = this.builder.registry.unconstrained;
   }
 
-  /** A view validating with other options (a handler's `validation` merged over the module's), same components. */
-  withOptions(validator: ValidatorOptions, transformer: ClassTransformOptions = {}): DtoSchemas {
-    return new DtoSchemas(validator, transformer, this.builder.registry);
+  /**
+   * A view validating with other options (a handler's `validation` merged over the module's), same
+   * components; `strictInput`: its DTOs are closed (`additionalProperties: false`), in components of their own.
+   */
+  withOptions(validator: ValidatorOptions, transformer: ClassTransformOptions = {}, strictInput = false): DtoSchemas {
+    return new DtoSchemas(validator, transformer, this.builder.registry, strictInput);
   }
 
   /** `{ $ref: '#/components/schemas/<Name>' }`; the class and the DTOs it nests are added to `components`. */
@@ -80,10 +88,13 @@ export class DtoSchemas {
     }
     const named = Object.keys(properties);
     if (named.length > 0) {
+      // Strict input refuses keys no `@Data('name')` reads, unless a `@Data()` reads the whole `data`.
+      const closed = this.builder.strict && parts.length === 0;
       parts.push({
         type: 'object',
         properties: Object.fromEntries(named.map((name) => [name, allOf(properties[name])])),
         ...(required.size > 0 ? { required: [...required] } : {}),
+        ...(closed ? { additionalProperties: false } : {}),
       });
     }
     const schema = allOf(parts);

@@ -4,6 +4,7 @@ import { getMetadataStorage, validate, type ValidationError, type ValidatorOptio
 import type { FieldError } from '../protocol/errors.js';
 import { compileDtoFastPath, FALLBACK } from './dto-fast-path.js';
 import { stripProtoKeys } from './strip-proto-keys.js';
+import { compileUnknownKeys } from './unknown-keys.js';
 import { fail, type ValueReader } from './value-reader.js';
 
 export function hasValidationRules(type: Type<object>): boolean {
@@ -13,9 +14,42 @@ export function hasValidationRules(type: Type<object>): boolean {
 /**
  * A DTO parameter: the object is turned into an instance of `type` and validated. Valid input of
  * the common shape is decided synchronously by the compiled fast path; everything else, and every
- * invalid input, goes through class-transformer and class-validator themselves.
+ * invalid input, goes through class-transformer and class-validator themselves. `strict`: keys the
+ * DTO does not declare are refused at any depth (see `compileUnknownKeys`), reported with the
+ * validation errors of the same input.
  */
 export function dtoReader(
+  type: Type<object>,
+  validatorOptions: ValidatorOptions,
+  transformerOptions: ClassTransformOptions,
+  strict?: StrictInput,
+): ValueReader {
+  const read = validatingReader(type, validatorOptions, transformerOptions);
+  if (!strict) return read;
+  const unknownKeys = compileUnknownKeys(type, validatorOptions, strict);
+  const reference = referenceDtoReader(type, validatorOptions, transformerOptions);
+  return (value, path, errors) => {
+    const before = errors.length;
+    try {
+      unknownKeys(value, path, errors);
+    } catch (exception) {
+      if (exception instanceof RangeError) return fail(errors, path, 'is nested too deeply');
+      throw exception;
+    }
+    // Refused input is no common case: class-validator itself adds its errors to the unknown keys.
+    return errors.length === before ? read(value, path, errors) : reference(value, path, errors);
+  };
+}
+
+/** Strict input for one DTO parameter. */
+export interface StrictInput {
+  /** Keys of the top object that other parameters read (`@Data('name')` beside a `@Data()` DTO). */
+  rootKeys?: readonly string[];
+  /** Another parameter reads the whole top object unchecked: only the nested DTOs are strict. */
+  openRoot?: boolean;
+}
+
+function validatingReader(
   type: Type<object>,
   validatorOptions: ValidatorOptions,
   transformerOptions: ClassTransformOptions,
@@ -55,10 +89,15 @@ export function referenceDtoReader(
   };
 }
 
-/** class-validator's tree of errors as one entry per failing property, dotted from `prefix`. */
+/**
+ * class-validator's tree of errors as one entry per failing property, dotted from `prefix`. An error
+ * without a property is about the object at `prefix` itself: a nested value without `@Type` is a
+ * plain object, which class-validator refuses as "an unknown value" under `forbidUnknownValues`.
+ */
 export function collectErrors(failures: ValidationError[], prefix: string, errors: FieldError[]): void {
   for (const failure of failures) {
-    const path = prefix === '' ? failure.property : `${prefix}.${failure.property}`;
+    const property = failure.property as string | undefined;
+    const path = property === undefined ? prefix : prefix === '' ? property : `${prefix}.${property}`;
     if (failure.constraints) errors.push({ path, messages: Object.values(failure.constraints) });
     if (failure.children?.length) collectErrors(failure.children, path, errors);
   }

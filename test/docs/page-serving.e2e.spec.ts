@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,35 +10,11 @@ import { ChatService } from '../../sample/chat/chat.service.js';
 import { PageController } from '../../sample/page.controller.js';
 import { UsersService } from '../../sample/users/users.service.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
+import { httpRequest, type HttpReply } from '../support/http-request.js';
 import { useCleanup } from '../support/cleanup.js';
 import { PLATFORMS, type Platform } from '../support/platforms.js';
 import { startApp } from '../support/test-app.js';
 import { TestClient } from '../support/ws-client.js';
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A request with its path sent as written (no client normalizes `..` or `%2e%2e` away here). */
-function send(port: number, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request({ host: '127.0.0.1', port, path, method, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body: Buffer.concat(chunks).toString(),
-        }),
-      );
-    });
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
-}
 
 /** The sample's handlers under a module with the given docs options. */
 function sampleWith(docs: boolean | SocketApiDocsOptions): ModuleMetadata {
@@ -48,7 +24,7 @@ function sampleWith(docs: boolean | SocketApiDocsOptions): ModuleMetadata {
   };
 }
 
-function expectHardened(reply: Reply): void {
+function expectHardened(reply: HttpReply): void {
   const policy = String(reply.headers['content-security-policy']);
   for (const directive of [
     "default-src 'none'",
@@ -74,7 +50,7 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
 
   it('serves the page shell, its bundle and the document, with the CSP and cache headers', async () => {
     const port = await start();
-    const shell = await send(port, '/socket-docs');
+    const shell = await httpRequest(port, '/socket-docs');
     expect(shell.status).toBe(200);
     expect(shell.headers['content-type']).toBe('text/html; charset=utf-8');
     expectHardened(shell);
@@ -85,17 +61,19 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
     expect(script).toMatch(/^\/socket-docs\/app\.js\?v=/);
     expect(style).toMatch(/^\/socket-docs\/app\.css\?v=/);
 
-    const js = await send(port, script!);
+    const js = await httpRequest(port, script!);
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(js.body.length).toBeGreaterThan(1000);
     expectHardened(js);
-    const css = await send(port, style!);
+    const css = await httpRequest(port, style!);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
-    const revalidated = await send(port, '/socket-docs/app.js', 'GET', { 'if-none-match': String(js.headers.etag) });
+    const revalidated = await httpRequest(port, '/socket-docs/app.js', 'GET', {
+      'if-none-match': String(js.headers.etag),
+    });
     expect([revalidated.status, revalidated.body]).toEqual([304, '']);
 
-    const document = await send(port, '/socket-docs/asyncapi.json');
+    const document = await httpRequest(port, '/socket-docs/asyncapi.json');
     expect(document.status).toBe(200);
     expect(document.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(document.headers['cache-control']).toBe('no-store');
@@ -106,32 +84,32 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
 
     // A Host that is no host[:port] is not repeated in the document: the address the request came in on is.
     for (const forged of ['evil"><script>alert(1)</script>', 'a.example/path', 'a.example, b.example', ' ']) {
-      const answered = await send(port, '/socket-docs/asyncapi.json', 'GET', { host: forged });
+      const answered = await httpRequest(port, '/socket-docs/asyncapi.json', 'GET', { host: forged });
       const { servers } = JSON.parse(answered.body) as { servers: { socketapi: { host: string } } };
       expect(servers.socketapi.host).toBe(`127.0.0.1:${port}`);
     }
     for (const host of ['docs.example.com', 'docs.example.com:8443', '[::1]:3000']) {
-      const answered = await send(port, '/socket-docs/asyncapi.json', 'GET', { host });
+      const answered = await httpRequest(port, '/socket-docs/asyncapi.json', 'GET', { host });
       expect((JSON.parse(answered.body) as { servers: { socketapi: { host: string } } }).servers.socketapi.host).toBe(
         host,
       );
     }
 
     // A trailing slash and a query string name the same page.
-    expect((await send(port, '/socket-docs/')).body).toBe(shell.body);
-    expect((await send(port, '/socket-docs?utm=x')).body).toBe(shell.body);
+    expect((await httpRequest(port, '/socket-docs/')).body).toBe(shell.body);
+    expect((await httpRequest(port, '/socket-docs?utm=x')).body).toBe(shell.body);
   });
 
   it('answers HEAD without a body, other methods with 405, unknown and traversing paths with 404', async () => {
     const port = await start();
-    const head = await send(port, '/socket-docs/app.css', 'HEAD');
-    const get = await send(port, '/socket-docs/app.css');
+    const head = await httpRequest(port, '/socket-docs/app.css', 'HEAD');
+    const get = await httpRequest(port, '/socket-docs/app.css');
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
     expect(head.headers['content-length']).toBe(String(Buffer.byteLength(get.body)));
 
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
-      const refused = await send(port, '/socket-docs/asyncapi.json', method);
+      const refused = await httpRequest(port, '/socket-docs/asyncapi.json', method);
       expect([method, refused.status, refused.headers.allow]).toEqual([method, 405, 'GET, HEAD']);
       expectHardened(refused);
     }
@@ -145,7 +123,7 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
       '/socket-docs/APP.JS',
       '/socket-docs/asyncapi.json/..',
     ]) {
-      const missing = await send(port, path);
+      const missing = await httpRequest(port, path);
       expect([path, missing.status, missing.headers['content-type']]).toEqual([
         path,
         404,
@@ -157,13 +135,13 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
 
   it("leaves the app's own routes and the socket alone", async () => {
     const port = await start();
-    const home = await send(port, '/');
+    const home = await httpRequest(port, '/');
     expect(home.status).toBe(200);
     // The sample page's own headers (its controller sets a CSP of its own), none of the docs routes'.
     expect(home.headers['x-frame-options']).toBeUndefined();
     expect(home.headers['cross-origin-resource-policy']).toBeUndefined();
     // A route that only starts like ours is the framework's (its 404, without our headers).
-    const other = await send(port, '/socket-docsx');
+    const other = await httpRequest(port, '/socket-docsx');
     expect(other.status).toBe(404);
     expect(other.headers['content-security-policy']).toBeUndefined();
 
@@ -184,22 +162,22 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
       { authorization: 'docs-s3cret' },
     ];
     for (const headers of attempts) {
-      const refused = await send(port, '/api-docs/asyncapi.json', 'GET', headers);
+      const refused = await httpRequest(port, '/api-docs/asyncapi.json', 'GET', headers);
       expect([headers, refused.status]).toEqual([headers, 401]);
       expect(refused.headers['www-authenticate']).toBe('Bearer realm="socket-docs"');
       expect(refused.body).not.toContain('asyncapi');
     }
     // Never from the query string (it would end up in access logs and Referer headers).
-    expect((await send(port, '/api-docs/asyncapi.json?token=docs-s3cret')).status).toBe(401);
-    const granted = await send(port, '/api-docs/asyncapi.json', 'GET', { authorization: 'Bearer docs-s3cret' });
+    expect((await httpRequest(port, '/api-docs/asyncapi.json?token=docs-s3cret')).status).toBe(401);
+    const granted = await httpRequest(port, '/api-docs/asyncapi.json', 'GET', { authorization: 'Bearer docs-s3cret' });
     expect(granted.status).toBe(200);
     expect((JSON.parse(granted.body) as { asyncapi: string }).asyncapi).toBe('3.0.0');
 
     for (const path of ['/api-docs', '/api-docs/app.js', '/api-docs/app.css']) {
-      const open = await send(port, path);
+      const open = await httpRequest(port, path);
       expect([path, open.status]).toEqual([path, 200]);
     }
-    expect((await send(port, '/socket-docs')).status).toBe(404);
+    expect((await httpRequest(port, '/socket-docs')).status).toBe(404);
   });
 
   it('shares the HTTP server with the broadcast bridge (both served ahead of the framework)', async () => {
@@ -208,10 +186,10 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
       controllers: [PageController],
       providers: [ChatService, UsersService, AdminGuard],
     });
-    expect((await send(port, '/socket-docs')).status).toBe(200);
-    const broadcast = await send(port, '/_broadcast', 'POST', { 'content-type': 'application/json' });
+    expect((await httpRequest(port, '/socket-docs')).status).toBe(200);
+    const broadcast = await httpRequest(port, '/_broadcast', 'POST', { 'content-type': 'application/json' });
     expect([broadcast.status, JSON.parse(broadcast.body)]).toEqual([400, { error: expect.any(String) }]);
-    expect((await send(port, '/')).status).toBe(200);
+    expect((await httpRequest(port, '/')).status).toBe(200);
   });
 
   it('logs where the page is once the server listens', async () => {
@@ -230,7 +208,7 @@ describe.each(PLATFORMS)('The docs routes on %s', (platform: Platform) => {
       providers: [ChatService, UsersService, AdminGuard],
     });
     for (const path of ['/socket-docs', '/socket-docs/asyncapi.json', '/socket-docs/app.js']) {
-      const reply = await send(port, path);
+      const reply = await httpRequest(port, path);
       expect([path, reply.status, reply.headers['content-security-policy']]).toEqual([path, 404, undefined]);
     }
   });
@@ -252,11 +230,11 @@ describe('The docs routes on Fastify, reached past the HTTP server', () => {
       return new Promise((resolve) => second.close(resolve));
     });
     const port = (second.address() as AddressInfo).port;
-    const shell = await send(port, '/socket-docs');
+    const shell = await httpRequest(port, '/socket-docs');
     expect(shell.status).toBe(200);
     expectHardened(shell);
     expect(shell.body).toContain('/socket-docs/app.js');
-    expect((await send(port, '/socket-docs/asyncapi.json', 'POST')).status).toBe(405);
-    expect((await send(port, '/socket-docs/../x')).status).toBe(404);
+    expect((await httpRequest(port, '/socket-docs/asyncapi.json', 'POST')).status).toBe(405);
+    expect((await httpRequest(port, '/socket-docs/../x')).status).toBe(404);
   });
 });

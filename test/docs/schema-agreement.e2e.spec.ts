@@ -462,6 +462,17 @@ describe('schema agreement: the documented data schema accepts a payload ⇔ the
     expect(outcome.handlerFailures).toEqual([]);
   });
 
+  it('on the zoo under strict input: additionalProperties: false at every DTO level, as the server refuses', async () => {
+    const outcome = await compare({
+      imports: [SocketApiModule.forRoot({ ...SERVER_OPTIONS, validation: { strictInput: true } })],
+      providers: [ZooService],
+    });
+    console.log(summary('zoo, strict input', outcome));
+    expect(unexpected(outcome)).toEqual({ count: 0, first: [] });
+    expect(oneSided(outcome)).toEqual([]);
+    expect(outcome.handlerFailures).toEqual([]);
+  });
+
   it("on the sample app's handlers", async () => {
     const outcome = await compare(
       {

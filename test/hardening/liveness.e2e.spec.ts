@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Injectable, type LoggerService } from '@nestjs/common';
-import type WebSocket from 'ws';
+import WebSocket from 'ws';
 import { SocketServer } from '../../lib/gateway/socket-server.js';
 import {
   Data,
@@ -150,7 +150,11 @@ async function echoRoundTrip(client: TestClient, id: string | number): Promise<v
   ]);
 }
 
-/** Close code, reason and when it came, plus the order of everything the socket received. */
+/**
+ * Close code, reason and when it came, plus the order of everything the socket received. Only for a
+ * socket the server sends nothing to unprompted (no heartbeat due): a frame in the same read as the
+ * 101 comes before the listeners added after `TestClient.open()` (see `TestClient.pings`).
+ */
 function watch(socket: WebSocket): { events: string[]; close: Promise<{ code: number; reason: string; at: number }> } {
   const events: string[] = [];
   socket.on('message', (data) => {
@@ -166,10 +170,15 @@ function watch(socket: WebSocket): { events: string[]; close: Promise<{ code: nu
   return { events, close };
 }
 
-function countPings(socket: WebSocket): () => number {
-  let pings = 0;
-  socket.on('ping', () => pings++);
-  return () => pings;
+/**
+ * Blocks the event loop for `ms`, as a long synchronous task, a GC pause or a starved CPU does: what
+ * the peers send meanwhile waits in the kernel, and every timer due fires first when the loop resumes.
+ */
+function stall(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // busy: nothing else runs
+  }
 }
 
 const INTERVAL_MS = 100;
@@ -184,34 +193,34 @@ describe('heartbeat', () => {
 
   it(`terminates a peer that never answers pings (client sees 1006) within 1 s, and forgets it`, async () => {
     const dead = await TestClient.open(t.url, { autoPong: false });
-    const pings = countPings(dead.socket);
     const opened = Date.now();
     await waitFor(() => connections(t) === 1, { what: 'the server to count the connection' });
 
     const code = await dead.closed(5000);
     const elapsed = Date.now() - opened;
     console.log(
-      `heartbeat: dead peer terminated ${elapsed} ms after connecting (interval ${INTERVAL_MS} ms, timeout ${TIMEOUT_MS} ms), after ${pings()} ping(s)`,
+      `heartbeat: dead peer terminated ${elapsed} ms after connecting (interval ${INTERVAL_MS} ms, timeout ${TIMEOUT_MS} ms), after ${dead.pings} ping(s)`,
     );
     expect(code).toBe(1006);
-    expect(pings()).toBeGreaterThanOrEqual(1);
+    expect(dead.pings).toBeGreaterThanOrEqual(1);
     expect(elapsed).toBeLessThan(1000);
     await waitFor(() => connections(t) === 0, { what: 'the server to forget the dead peer', timeoutMs: 2000 });
   });
 
   it(`keeps a client that answers pings connected for more than 5 intervals, and it keeps working`, async () => {
     const alive = await TestClient.open(t.url);
-    const pings = countPings(alive.socket);
     await sleep(8 * INTERVAL_MS);
     expect(alive.closeCode).toBeUndefined();
     // A loaded machine may delay timers, but 8 intervals give several pings in any case.
-    expect(pings()).toBeGreaterThanOrEqual(3);
+    expect(alive.pings).toBeGreaterThanOrEqual(3);
     expect(connections(t)).toBe(1);
     await echoRoundTrip(alive, 'after-pings');
     await sleep(3 * INTERVAL_MS);
     expect(alive.closeCode).toBeUndefined();
     await echoRoundTrip(alive, 'still-alive');
-    console.log(`heartbeat: live client answered ${pings()} ping(s) in ${11 * INTERVAL_MS}+ ms and stayed connected`);
+    console.log(
+      `heartbeat: live client answered ${alive.pings} ping(s) in ${11 * INTERVAL_MS}+ ms and stayed connected`,
+    );
     expect(await alive.close()).toBe(1005);
     await waitFor(() => connections(t) === 0, { what: 'the server to forget the client' });
   });
@@ -228,6 +237,55 @@ describe('heartbeat', () => {
   });
 });
 
+describe('a stalled event loop', () => {
+  // What the peers sent during a stall waits in the kernel, and the timers due fire first when the
+  // loop resumes: the heartbeat and the idle timeout judge only after that I/O is read.
+  const cleanup = useCleanup();
+  const STALL_MS = 3 * TIMEOUT_MS;
+
+  it('a live client whose pong came during a stall longer than timeoutMs stays connected', async () => {
+    const t = cleanup.track(await app({ heartbeat: { intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS } }));
+    const alive = cleanup.track(await TestClient.open(t.url));
+    let stalls = 0;
+    // ws writes the pong before it emits 'ping': the server stalls with the pong unread.
+    alive.socket.on('ping', () => {
+      if (stalls < 3) {
+        stalls++;
+        stall(STALL_MS);
+      }
+    });
+    await waitFor(() => stalls === 3 || alive.closeCode !== undefined, { what: 'three stalls after a ping' });
+    expect(alive.closeCode).toBeUndefined();
+    await sleep(3 * INTERVAL_MS);
+    expect(alive.closeCode).toBeUndefined();
+    await echoRoundTrip(alive, 'after-stalls');
+  });
+
+  it('a client that closes instead of answering a ping gets its closing handshake, not a cut, across a stall', async () => {
+    const t = cleanup.track(await app({ heartbeat: { intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS } }));
+    // A closing ws answers no ping: the ping crossing the client's close frame, then a stall.
+    const socket = new WebSocket(t.url, { autoPong: false });
+    cleanup.add(() => socket.terminate());
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    socket.once('ping', () => {
+      socket.close(4000, 'bye');
+      stall(STALL_MS);
+    });
+    expect(await closed).toBe(4000);
+  });
+
+  it('a client whose message came during a stall longer than the idle timeout stays open', async () => {
+    const IDLE_MS = 600;
+    const t = cleanup.track(await app({ idleTimeoutMs: IDLE_MS }));
+    const client = cleanup.track(await TestClient.open(t.url));
+    await echoRoundTrip(client, 'before');
+    client.send({ type: 'ping', id: 'during-the-stall' });
+    stall(IDLE_MS + 300);
+    expect(await client.next()).toEqual([{ type: 'pong', id: 'during-the-stall' }]);
+    expect(client.closeCode).toBeUndefined();
+  });
+});
+
 describe('heartbeat: false', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -237,9 +295,8 @@ describe('heartbeat: false', () => {
 
   it('sends no ping frames, and a peer that would not answer them stays connected', async () => {
     const client = await TestClient.open(t.url, { autoPong: false });
-    const pings = countPings(client.socket);
     await sleep(1000);
-    expect(pings()).toBe(0);
+    expect(client.pings).toBe(0);
     expect(client.closeCode).toBeUndefined();
     await echoRoundTrip(client, 'no-heartbeat');
     await client.close();
@@ -392,6 +449,8 @@ describe('graceful shutdown', () => {
   it('while the app drains, a new upgrade is refused with HTTP 503, and the open client still gets its reply then 1001', async () => {
     const t = cleanup.track(await app({}));
     const service = t.app.get(LivenessService);
+    // Should an expectation fail before the release, the app's close must not wait out the drain's 10 s.
+    cleanup.add(() => service.gate?.release());
     const client = await TestClient.open(t.url);
     const { events, close } = watch(client.socket);
     client.send({ type: 'action', channel: 'gated', id: 7 });

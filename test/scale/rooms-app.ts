@@ -9,6 +9,7 @@ import {
   SocketApiModule,
   SocketChannel,
   type SocketConnection,
+  type RedisClusterConnection,
   type StreamPosition,
 } from '../../lib/index.js';
 import { startApp, type TestApp } from '../support/test-app.js';
@@ -52,10 +53,15 @@ export class Rooms {
 }
 
 export interface RoomsInstanceOptions {
-  redisUrl: string;
+  /** Where Redis is: a URL, or a Redis Cluster's nodes. */
+  redisUrl: string | RedisClusterConnection;
   prefix: string;
   presenceTtlMs?: number;
   presenceIntervalMs?: number;
+  /** `redis.commandTimeoutMs`. */
+  commandTimeoutMs?: number;
+  /** Serves the HTTP bridge (`broadcast: {}`). */
+  broadcast?: boolean;
   port?: number;
 }
 
@@ -66,11 +72,13 @@ export function startRoomsInstance(options: RoomsInstanceOptions): Promise<TestA
       imports: [
         SocketApiModule.forRoot({
           heartbeat: false,
+          broadcast: options.broadcast ? {} : undefined,
           redis: {
             connection: options.redisUrl,
             prefix: options.prefix,
             presenceTtlMs: options.presenceTtlMs,
             presenceIntervalMs: options.presenceIntervalMs,
+            commandTimeoutMs: options.commandTimeoutMs,
           },
         }),
       ],

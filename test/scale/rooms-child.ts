@@ -6,7 +6,10 @@ import { startRoomsInstance } from './rooms-app.js';
  * environment, it prints `PORT <port>` once it listens.
  */
 const instance = await startRoomsInstance({
-  redisUrl: process.env.REDIS_URL!,
+  // CLUSTER_NODES (JSON, `[{ host, port }]`): a Redis Cluster instead of REDIS_URL.
+  redisUrl: process.env.CLUSTER_NODES
+    ? { cluster: { nodes: JSON.parse(process.env.CLUSTER_NODES) as Array<{ host: string; port: number }> } }
+    : process.env.REDIS_URL!,
   prefix: process.env.PREFIX!,
   presenceTtlMs: Number(process.env.TTL_MS),
   presenceIntervalMs: Number(process.env.INTERVAL_MS),

@@ -82,7 +82,11 @@ export class RedisServer {
   private child?: ChildProcess;
   private output = '';
 
-  private constructor(readonly port: number) {}
+  /** `extraArgs`: more `redis-server` arguments (a cluster node's, see `RedisCluster`). */
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -92,9 +96,9 @@ export class RedisServer {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Starts a server on `port` (default: a free one) and waits until it answers PING. */
-  static async start(port?: number): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()));
+  /** Starts a server on `port` (default: a free one), with `extraArgs` added, and waits until it answers PING. */
+  static async start(port?: number, extraArgs?: readonly string[]): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()), extraArgs);
     await server.start();
     return server;
   }
@@ -105,7 +109,19 @@ export class RedisServer {
     if (!REDIS_SERVER) throw new Error(MISSING);
     const child = spawn(
       REDIS_SERVER,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        ...this.extraArgs,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;

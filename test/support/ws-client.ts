@@ -15,6 +15,11 @@ export class TestClient {
   readonly frames: unknown[] = [];
   private readonly wakeups = new Wakeups();
   closeCode?: number;
+  /**
+   * Ping frames received. Counted from the 'open' event on: a frame that came in the same read as the
+   * server's 101 is emitted before the code awaiting `open()` runs, so a listener added then misses it.
+   */
+  pings = 0;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data, isBinary) => {
@@ -26,6 +31,7 @@ export class TestClient {
       this.closeCode = code;
       this.wakeups.wake();
     });
+    socket.on('ping', () => this.pings++);
   }
 
   static open(url: string, options: ClientOptions = {}): Promise<TestClient> {
@@ -44,9 +50,20 @@ export class TestClient {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  /** Resolves with the next `count` frames (in order), failing after `timeoutMs`. */
+  /**
+   * Resolves with the next `count` frames (in order), failing after `timeoutMs`, or at once when the
+   * socket closes before they came (no frame comes after 'close').
+   */
   async next(count = 1, timeoutMs = 5000): Promise<unknown[]> {
-    await this.waitFor(() => this.frames.length >= count, { timeoutMs, what: `${count} frame(s)` });
+    await this.waitFor(() => this.frames.length >= count || this.closeCode !== undefined, {
+      timeoutMs,
+      what: `${count} frame(s)`,
+    });
+    if (this.frames.length < count) {
+      throw new Error(
+        `closed with ${this.closeCode} while waiting for ${count} frame(s); have ${JSON.stringify(this.frames)}`,
+      );
+    }
     return this.frames.splice(0, count);
   }
 

@@ -17,8 +17,9 @@ describe('resolveOptions', () => {
       path: '/',
       maxPayload: 65536,
       concurrency: 1,
-      validation: { validator: {}, transformer: {} },
+      validation: { validator: {}, transformer: {}, strictInput: false, startupCheck: 'warn' },
       serialization: undefined,
+      outputValidation: 'off',
       broker: undefined,
       redis: undefined,
       broadcast: undefined,
@@ -28,6 +29,8 @@ describe('resolveOptions', () => {
       allowedOrigins: undefined,
       maxConnections: 50000,
       maxConnectionsPerAddress: Infinity,
+      maxConnectionsPerUser: Infinity,
+      controlTimeoutMs: 2000,
       trustedProxies: [],
       rateLimit: false,
       maxSubscriptions: 100,
@@ -40,7 +43,9 @@ describe('resolveOptions', () => {
       maxDepth: 32,
       errorLogIntervalMs: 10000,
       closeTimeoutMs: 3000,
+      tracing: false,
     });
+    expect(resolved.health).toBeUndefined();
     expect(warnings).toEqual([]);
   });
 
@@ -69,8 +74,25 @@ describe('resolveOptions', () => {
     expect(resolved.heartbeat).toEqual({ intervalMs: 1000, timeoutMs: 10000 });
     expect(resolved.rateLimit).toEqual({ perSecond: 5, burst: 3, closeAfter: 3 });
     expect(resolved.broadcast).toEqual({ path: '/_broadcast', allowedHosts: [], token: 't', maxBodyBytes: 1048576 });
-    expect(resolved.validation).toEqual({ validator: { whitelist: true }, transformer: {} });
+    expect(resolved.validation).toEqual({
+      validator: { whitelist: true },
+      transformer: {},
+      strictInput: false,
+      startupCheck: 'warn',
+    });
     expect(resolved.maxConnectionsPerAddress).toBe(4);
+    expect(resolve({ metrics: true }).resolved.metrics).toEqual({ path: '/metrics', prefix: 'socketapi_' });
+    expect(resolve({ metrics: { path: false, token: 't' } }).resolved.metrics).toEqual({
+      path: false,
+      token: 't',
+      prefix: 'socketapi_',
+    });
+    expect(resolve({ health: true }).resolved.health).toEqual({ livePath: '/health/live', readyPath: '/health/ready' });
+    expect(resolve({ health: { readyPath: '/readyz' } }).resolved.health).toEqual({
+      livePath: '/health/live',
+      readyPath: '/readyz',
+    });
+    expect(resolve({ health: false }).resolved.health).toBeUndefined();
     expect(resolve({ heartbeat: false, rateLimit: false }).resolved).toMatchObject({
       heartbeat: false,
       rateLimit: false,
@@ -85,6 +107,7 @@ describe('resolveOptions', () => {
       maxMessageBytes: 4194304,
       presenceTtlMs: 15000,
       presenceIntervalMs: 5000,
+      commandTimeoutMs: 5000,
     };
     expect(resolve({ redis: 'redis://h:6379' }).resolved.redis).toEqual({
       connection: 'redis://h:6379',
@@ -125,6 +148,7 @@ describe('resolveOptions', () => {
       maxMessageBytes: 2000,
       presenceTtlMs: 15000,
       presenceIntervalMs: 5000,
+      commandTimeoutMs: 5000,
     });
     expect(warnings).toEqual([
       "Option 'redisPrefix' is deprecated and will be removed in 1.0: use redis: { connection, prefix } instead.",

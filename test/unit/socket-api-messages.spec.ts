@@ -52,10 +52,10 @@ describe("PROTOCOL.md's texts all come from lib/protocol/socket-api.messages.ts"
     const reasons = tableRows(protocol, '| code | reason | when |')
       .map(([, reason]) => firstCode(reason))
       .filter((reason): reason is string => reason !== undefined);
-    expect(reasons).toHaveLength(6);
+    expect(reasons).toHaveLength(7);
     for (const reason of reasons) expect(constants(CloseReason)).toContain(reason);
     expect(constants(HandshakeRefusal)).toEqual(
-      expect.arrayContaining(['Server shutting down', 'Handshake timed out']),
+      expect.arrayContaining(['Server shutting down', 'Handshake timed out', 'Too many connections for this user']),
     );
   });
 });

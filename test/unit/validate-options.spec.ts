@@ -25,6 +25,7 @@ describe('validateOptions', () => {
       concurrency: 4,
       validation: { validator: { whitelist: true }, transformer: {} },
       serialization: { excludeExtraneousValues: false },
+      outputValidation: 'error',
       broker: { connect: async () => {}, publish: () => {}, watch: () => {}, unwatch: () => {}, close: async () => {} },
       redis: 'redis://127.0.0.1:6379',
       redisPrefix: 'app',
@@ -39,12 +40,28 @@ describe('validateOptions', () => {
         maxBodyBytes: 4096,
       },
       docs: { path: '/docs', token: 'docs token', title: 'Chat', version: '2.1.0', description: 'The chat API.' },
+      metrics: {
+        registry: {
+          contentType: 'text/plain',
+          metrics: async () => '',
+          registerMetric: () => {},
+          getSingleMetric: () => undefined,
+          removeSingleMetric: () => {},
+        },
+        path: '/internal/metrics',
+        token: 'scrape token',
+        prefix: 'chat_socketapi_',
+      },
+      health: { livePath: '/livez', readyPath: '/readyz' },
+      tracing: true,
       auth: { authenticate: () => undefined },
       connectGuards: [class Guard {}] as unknown as Required<SocketApiModuleOptions>['connectGuards'],
       handshakeTimeoutMs: 5000,
       allowedOrigins: ['http://localhost:5173', 'https://app.example.com', /^https:\/\/[a-z]+\.example\.org$/],
       maxConnections: 10,
       maxConnectionsPerAddress: 2,
+      maxConnectionsPerUser: 3,
+      controlTimeoutMs: 1000,
       trustedProxies: ['10.0.0.0/8', '::1'],
       rateLimit: { perSecond: 0.5, burst: 3, closeAfter: 10 },
       maxSubscriptions: 5,
@@ -82,9 +99,41 @@ describe('validateOptions', () => {
     expect(problemsOf({ docs: { token: '' } })).toMatch(/docs\.token/);
   });
 
+  it('names each wrong metrics setting', () => {
+    expect(problemsOf({ metrics: true })).toBeUndefined();
+    expect(problemsOf({ metrics: { path: false } })).toBeUndefined();
+    expect(problemsOf({ metrics: 'on' })).toMatch(/metrics/);
+    expect(problemsOf({ metrics: { path: 'metrics' } })).toMatch(/metrics\.path/);
+    expect(problemsOf({ metrics: { token: '' } })).toMatch(/metrics\.token/);
+    expect(problemsOf({ metrics: { prefix: 'socket-api_' } })).toMatch(/metrics\.prefix must be a metric name prefix/);
+    expect(problemsOf({ metrics: { registry: {} } })).toMatch(/metrics\.registry must be a prom-client Registry/);
+    expect(problemsOf({ metrics: { registy: {} } })).toMatch(/did you mean registry/);
+  });
+
+  it('names each wrong health setting, and two probes on one path', () => {
+    expect(problemsOf({ health: true })).toBeUndefined();
+    expect(problemsOf({ health: { readyPath: '/ready' } })).toBeUndefined();
+    expect(problemsOf({ health: 'yes' })).toBe(
+      'Invalid SocketApiModule options:\n  - health must be an object, got "yes"',
+    );
+    expect(problemsOf({ health: { livePath: 'live' } })).toMatch(/health\.livePath must be a path starting with '\/'/);
+    expect(problemsOf({ health: { readyPath: '/ready?x=1' } })).toMatch(/health\.readyPath must be a path/);
+    expect(problemsOf({ health: { livePath: '/health/ready' } })).toMatch(
+      /health\.livePath and health\.readyPath must differ, both are "\/health\/ready"/,
+    );
+    expect(problemsOf({ health: { readyPath: '/health/live' } })).toMatch(/must differ/);
+    expect(problemsOf({ health: { path: '/h' } })).toMatch(/health\.path is not an option/);
+    expect(problemsOf({ tracing: 'on' })).toMatch(/tracing must be a boolean, got "on"/);
+  });
+
   it.each<[string, unknown, string]>([
     ['a negative limit', { maxConnections: -1 }, 'maxConnections must be an integer ≥ 1, got -1'],
     ['a depth of 0', { maxDepth: 0 }, 'maxDepth must be an integer ≥ 1, got 0'],
+    [
+      'an unknown mode',
+      { outputValidation: 'strict' },
+      `outputValidation must be 'error', 'warn' or 'off', got "strict"`,
+    ],
     [
       'a negative interval',
       { errorLogIntervalMs: -1 },
@@ -93,6 +142,12 @@ describe('validateOptions', () => {
     ['NaN', { maxPayload: NaN }, 'maxPayload must be an integer ≥ 1 (bytes), got NaN'],
     ['a fraction', { concurrency: 1.5 }, 'concurrency must be an integer ≥ 1, got 1.5'],
     ['a string for a number', { maxSubscriptions: '5' }, 'maxSubscriptions must be an integer ≥ 1, got "5"'],
+    ['strictInput as a string', { validation: { strictInput: 'yes' } }, 'validation.strictInput must be true or false'],
+    [
+      'an unknown startupCheck',
+      { validation: { startupCheck: 'fail' } },
+      `validation.startupCheck must be 'warn', 'error' or 'off', got "fail"`,
+    ],
     [
       'Infinity',
       { maxConnectionsPerAddress: Infinity },
@@ -129,6 +184,16 @@ describe('validateOptions', () => {
       'redis.connection must be a Redis URL, ioredis options or an ioredis client, got 6379',
     ],
     [
+      'a Redis Cluster without nodes',
+      { redis: { connection: { cluster: { nodes: [] } } } },
+      'redis.connection.cluster.nodes must be a non-empty array of nodes (`"host:port"`, a port, or { host, port }), got an array',
+    ],
+    [
+      'a Redis Cluster whose options are not an object',
+      { redis: { cluster: { nodes: ['h:7000'], options: 'x' } } },
+      'redis.cluster.options must be an object, got "x"',
+    ],
+    [
       'a redis settings typo',
       { redis: { connection: 'redis://h', prefx: 'a' } },
       'redis.prefx is not an option: did you mean prefix?',
@@ -152,6 +217,11 @@ describe('validateOptions', () => {
       'a negative redis.presenceTtlMs',
       { redis: { connection: 'redis://h', presenceTtlMs: -1 } },
       'redis.presenceTtlMs',
+    ],
+    [
+      'a zero redis.commandTimeoutMs',
+      { redis: { connection: 'redis://h', commandTimeoutMs: 0 } },
+      'redis.commandTimeoutMs must be a whole number of milliseconds from 1 to 2147483647 (about 24.8 days), got 0',
     ],
     [
       'an old Redis option beside the settings object',

@@ -1,0 +1,54 @@
+import { BadRequestException, Injectable, type ModuleMetadata } from '@nestjs/common';
+import {
+  Data,
+  InjectChannel,
+  SocketAction,
+  SocketApiModule,
+  SocketChannel,
+  type ChannelFamily,
+  type HistoryChannel,
+  type SocketApiModuleOptions,
+} from '../../lib/index.js';
+
+/** Handlers that make every kind of traffic the metrics count. */
+@Injectable()
+export class MetricsHandlers {
+  constructor(
+    @InjectChannel('rooms/:roomId') private readonly rooms: ChannelFamily<{ text: string }, { roomId: string }>,
+    @InjectChannel('ticks') private readonly ticks: HistoryChannel<{ n: number }>,
+  ) {}
+
+  @SocketAction('echo')
+  echo(@Data() data: unknown): unknown {
+    return data;
+  }
+
+  @SocketAction('fail')
+  fail(): never {
+    throw new BadRequestException('refused on purpose');
+  }
+
+  @SocketAction('say')
+  say(@Data('room') room: string, @Data('text') text: string): boolean {
+    this.rooms.to({ roomId: room }).publish({ text });
+    return true;
+  }
+
+  @SocketAction('tick')
+  tick(@Data('n') n: number): Promise<unknown> {
+    return this.ticks.publish({ n });
+  }
+
+  @SocketChannel('rooms/:roomId')
+  room(): void {}
+
+  @SocketChannel('news')
+  news(): void {}
+
+  @SocketChannel('ticks', { history: { size: 10, ttl: 60_000 } })
+  subscribeTicks(): void {}
+}
+
+export function metricsApp(options: SocketApiModuleOptions): ModuleMetadata {
+  return { imports: [SocketApiModule.forRoot({ path: '/', ...options })], providers: [MetricsHandlers] };
+}

@@ -1,0 +1,238 @@
+import 'reflect-metadata';
+import { Registry } from 'prom-client';
+import { useCleanup } from '../support/cleanup.js';
+import { httpRequest } from '../support/http-request.js';
+import { PLATFORMS } from '../support/platforms.js';
+import { parsePrometheusText, seriesCount, valueOf, type Family } from '../support/prometheus-text.js';
+import { startApp, type TestApp } from '../support/test-app.js';
+import { eventually } from '../support/wait.js';
+import { refusedUpgrade, TestClient } from '../support/ws-client.js';
+import { metricsApp } from './metrics-app.js';
+
+interface Reply {
+  status: number;
+  contentType: string | undefined;
+  body: string;
+}
+
+async function get(app: TestApp, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
+  const reply = await httpRequest(Number(new URL(app.url).port), path, method, headers);
+  return { status: reply.status, contentType: reply.headers['content-type'], body: reply.body };
+}
+
+async function scrape(app: TestApp, path = '/metrics'): Promise<Map<string, Family>> {
+  const reply = await get(app, path);
+  expect(reply.status).toBe(200);
+  return parsePrometheusText(reply.body);
+}
+
+/** Every value of the registry as prom-client itself reports it, by series. */
+async function registryValues(registry: Registry): Promise<Map<string, number>> {
+  const values = new Map<string, number>();
+  for (const metric of await registry.getMetricsAsJSON()) {
+    for (const value of metric.values) {
+      const name = (value as { metricName?: string }).metricName ?? metric.name;
+      values.set(seriesKey(name, value.labels as Record<string, string | number>), value.value);
+    }
+  }
+  return values;
+}
+
+function seriesKey(name: string, labels: Record<string, string | number>): string {
+  const pairs = Object.entries(labels)
+    .map(([label, value]) => `${label}=${String(value)}`)
+    .sort();
+  return `${name}{${pairs.join(',')}}`;
+}
+
+const bytes = (message: unknown) => Buffer.byteLength(JSON.stringify(message));
+
+describe.each(PLATFORMS)('metrics on %s', (platform) => {
+  const cleanup = useCleanup();
+
+  it('a scrape after real traffic says what happened, as prom-client reports it', async () => {
+    const registry = new Registry();
+    const app = cleanup.track(await startApp(metricsApp({ metrics: { registry } }), undefined, platform));
+    const alice = await TestClient.open(app.url);
+    const bob = await TestClient.open(app.url);
+    expect(await refusedUpgrade(app.url, { headers: { origin: 'https://elsewhere.example' } })).toBe(403);
+
+    const sent: unknown[] = [
+      { type: 'action', channel: 'echo', data: { hello: 'wörld' }, id: 1 },
+      { type: 'action', channel: 'echo', data: 2, id: 2 },
+      { type: 'action', channel: 'echo', id: 3 },
+      { type: 'action', channel: 'fail', id: 4 },
+      { type: 'action', channel: 'fail', id: 5 },
+      { type: 'action', channel: 'no-such-action', id: 6 },
+      { type: 'ping', id: 7 },
+      { type: 'subscribe', channel: 'rooms/1', id: 8 },
+      { type: 'subscribe', channel: 'news', recover: { offset: 0, epoch: 'e' }, id: 9 },
+    ];
+    for (const message of sent) alice.send(message);
+    alice.send('not json');
+    const replies = await alice.next(sent.length + 1);
+    bob.send({ type: 'subscribe', channel: 'rooms/2', id: 1 });
+    bob.send({ type: 'subscribe', channel: 'ticks', id: 2 });
+    const [, ticks] = (await bob.next(2)) as Array<{ offset: number; epoch: string }>;
+    bob.send({ type: 'action', channel: 'tick', data: { n: 1 }, id: 3 });
+    bob.send({ type: 'action', channel: 'say', data: { room: '1', text: 'hi' }, id: 4 });
+    await bob.next(3); // the tick's data, its reply, say's reply
+    const [data] = await alice.next(1);
+    expect(data).toEqual({ type: 'data', channel: 'rooms/1', data: { text: 'hi' } });
+    const carol = await TestClient.open(app.url);
+    carol.send({ type: 'subscribe', channel: 'ticks', recover: { offset: ticks.offset, epoch: ticks.epoch }, id: 1 });
+    expect(await carol.next(2)).toContainEqual(expect.objectContaining({ type: 'subscribed', recovered: true }));
+
+    const reply = await get(app, '/metrics');
+    expect(reply.status).toBe(200);
+    expect(reply.contentType).toBe(registry.contentType);
+    const live = parsePrometheusText(reply.body);
+    const at = (name: string, labels: Record<string, string> = {}) => valueOf(live, `socketapi_${name}`, labels);
+    expect(at('connections')).toBe(3);
+    expect(at('connections_accepted_total')).toBe(3);
+    expect(at('connections_refused_total', { reason: 'origin_not_allowed' })).toBe(1);
+    expect(at('connections_refused_total', { reason: 'unauthorized' })).toBe(0);
+    expect(at('subscriptions', { channel: 'rooms/:roomId' })).toBe(2);
+    expect(at('subscriptions', { channel: 'news' })).toBe(1);
+    expect(at('subscriptions', { channel: 'ticks' })).toBe(2);
+    expect(at('frames_received_total', { type: 'action' })).toBe(6 + 2 + 0);
+    expect(at('frames_received_total', { type: 'ping' })).toBe(1);
+    expect(at('frames_received_total', { type: 'invalid' })).toBe(1);
+    expect(at('frames_received_total', { type: 'subscribe' })).toBe(2 + 2 + 1);
+    const aliceActionBytes = sent.slice(0, 6).reduce<number>((sum, message) => sum + bytes(message), 0);
+    const bobActionBytes =
+      bytes({ type: 'action', channel: 'tick', data: { n: 1 }, id: 3 }) +
+      bytes({ type: 'action', channel: 'say', data: { room: '1', text: 'hi' }, id: 4 });
+    expect(at('received_bytes_total', { type: 'action' })).toBe(aliceActionBytes + bobActionBytes);
+    expect(at('received_bytes_total', { type: 'invalid' })).toBe('not json'.length);
+    expect(at('frames_sent_total', { type: 'action' })).toBe(3 + 2);
+    expect(at('frames_sent_total', { type: 'error' })).toBe(2 + 1 + 1);
+    expect(at('frames_sent_total', { type: 'pong' })).toBe(1);
+    expect(at('frames_sent_total', { type: 'data' })).toBe(3); // rooms/1 to alice, the tick to bob, carol's replay
+    expect(at('sent_bytes_total', { type: 'pong' })).toBe(bytes({ type: 'pong', id: 7 }));
+    const errorsToAlice = replies.filter((frame) => (frame as { type: string }).type === 'error');
+    expect(at('sent_bytes_total', { type: 'error' })).toBe(errorsToAlice.reduce<number>((sum, f) => sum + bytes(f), 0));
+    expect(at('errors_sent_total', { code: 'BAD_REQUEST' })).toBe(2);
+    expect(at('errors_sent_total', { code: 'ACTION_NOT_FOUND' })).toBe(1);
+    expect(at('errors_sent_total', { code: 'INVALID_MESSAGE' })).toBe(1);
+    expect(at('recoveries_total', { recovered: 'false' })).toBe(1);
+    expect(at('recoveries_total', { recovered: 'true' })).toBe(1);
+    const duration = (suffix: string, action: string, outcome: string, le?: string) =>
+      at(`action_duration_seconds_${suffix}`, le === undefined ? { action, outcome } : { action, outcome, le });
+    expect(duration('count', 'echo', 'completed')).toBe(3);
+    expect(duration('count', 'echo', 'error')).toBe(0);
+    expect(duration('count', 'fail', 'error')).toBe(2);
+    // An action that completes later (it awaits the history store) is timed to its reply too.
+    expect(duration('count', 'tick', 'completed')).toBe(1);
+    expect(duration('count', 'tick', 'error')).toBe(0);
+    expect(duration('bucket', 'fail', 'error', '+Inf')).toBe(2);
+    expect(duration('sum', 'fail', 'error')).toBeGreaterThan(0);
+    // Nothing for a name no handler has: its frame is an ACTION_NOT_FOUND error, no series.
+    expect(reply.body).not.toContain('no-such-action');
+    // Buckets are cumulative, up to the count.
+    const echoBuckets = live
+      .get('socketapi_action_duration_seconds')!
+      .samples.filter((sample) => sample.name.endsWith('_bucket') && sample.labels.action === 'echo')
+      .filter((sample) => sample.labels.outcome === 'completed')
+      .map((sample) => sample.value);
+    expect(echoBuckets).toHaveLength(15);
+    expect(echoBuckets).toEqual([...echoBuckets].sort((a, b) => a - b));
+    expect(echoBuckets.at(-1)).toBe(3);
+
+    // The text says what prom-client's own JSON says, series by series.
+    const json = await registryValues(registry);
+    const parsed = new Map<string, number>();
+    for (const family of live.values()) {
+      for (const sample of family.samples) parsed.set(seriesKey(sample.name, sample.labels), sample.value);
+    }
+    expect(parsed).toEqual(json);
+    expect(live.get('socketapi_action_duration_seconds')?.type).toBe('histogram');
+    expect(live.get('socketapi_frames_sent_total')?.type).toBe('counter');
+    expect(live.get('socketapi_connections')?.type).toBe('gauge');
+
+    // Closes: by the client's code, and one it chose outside the known set.
+    alice.socket.close(1000);
+    bob.socket.close(4321);
+    await Promise.all([alice.closed(), bob.closed()]);
+    const after = await eventually(
+      () => scrape(app),
+      (families) => valueOf(families, 'socketapi_connections') === 1,
+    );
+    expect(valueOf(after, 'socketapi_closes_total', { code: '1000' })).toBe(1);
+    expect(valueOf(after, 'socketapi_closes_total', { code: 'other' })).toBe(1);
+    expect(valueOf(after, 'socketapi_subscriptions', { channel: 'rooms/:roomId' })).toBe(0);
+    expect(after.get('socketapi_closes_total')?.samples.map((sample) => sample.labels.code)).toEqual([
+      '1000',
+      '1001',
+      '1005',
+      '1006',
+      '1008',
+      '1009',
+      '1011',
+      '1013',
+      'other',
+    ]);
+  });
+
+  it('1,000 concrete channels of a pattern and 1,000 unknown actions add no series', async () => {
+    const app = cleanup.track(
+      await startApp(metricsApp({ metrics: true, maxSubscriptions: 2000 }), undefined, platform),
+    );
+    const client = cleanup.track(await TestClient.open(app.url));
+    const subscribe = async (from: number, to: number) => {
+      for (let room = from; room < to; room++) client.send({ type: 'subscribe', channel: `rooms/${room}`, id: room });
+      await client.next(to - from, 20_000);
+    };
+    const unknown = async (from: number, to: number) => {
+      for (let n = from; n < to; n++) client.send({ type: 'action', channel: `made-up/${n}`, id: n });
+      await client.next(to - from, 20_000);
+    };
+    await subscribe(0, 10);
+    await unknown(0, 10);
+    const few = await scrape(app);
+    await subscribe(10, 1000);
+    await unknown(10, 1000);
+    const many = await scrape(app);
+    expect(valueOf(few, 'socketapi_subscriptions', { channel: 'rooms/:roomId' })).toBe(10);
+    expect(valueOf(many, 'socketapi_subscriptions', { channel: 'rooms/:roomId' })).toBe(1000);
+    expect(valueOf(many, 'socketapi_errors_sent_total', { code: 'ACTION_NOT_FOUND' })).toBe(1000);
+    expect(seriesCount(many)).toBe(seriesCount(few));
+    const text = (await get(app, '/metrics')).body;
+    expect(text).not.toMatch(/rooms\/\d/);
+    expect(text).not.toContain('made-up');
+  });
+
+  it('answers GET and HEAD only, and asks for the token when one is set', async () => {
+    const app = cleanup.track(
+      await startApp(metricsApp({ metrics: { path: '/internal/metrics', token: 's3cret' } }), undefined, platform),
+    );
+    expect((await get(app, '/internal/metrics')).status).toBe(401);
+    expect((await get(app, '/internal/metrics', 'GET', { authorization: 'Bearer wrong' })).status).toBe(401);
+    const ok = await get(app, '/internal/metrics?x=1', 'GET', { authorization: 'Bearer s3cret' });
+    expect(ok.status).toBe(200);
+    expect(ok.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(parsePrometheusText(ok.body).has('socketapi_connections')).toBe(true);
+    const head = await get(app, '/internal/metrics', 'HEAD', { authorization: 'Bearer s3cret' });
+    expect([head.status, head.body]).toEqual([200, '']);
+    expect((await get(app, '/internal/metrics', 'POST', { authorization: 'Bearer s3cret' })).status).toBe(405);
+    // The default path is the app's, not ours.
+    expect((await get(app, '/metrics')).status).toBe(404);
+  });
+
+  it('off, or with `path: false`, nothing is served at /metrics', async () => {
+    const off = cleanup.track(await startApp(metricsApp({}), undefined, platform));
+    expect((await get(off, '/metrics')).status).toBe(404);
+    const registry = new Registry();
+    const unserved = cleanup.track(
+      await startApp(metricsApp({ metrics: { registry, path: false } }), undefined, platform),
+    );
+    expect((await get(unserved, '/metrics')).status).toBe(404);
+    // Kept all the same, in the app's registry, for the app to serve.
+    const client = cleanup.track(await TestClient.open(unserved.url));
+    await eventually(
+      async () => parsePrometheusText(await registry.metrics()),
+      (families) => valueOf(families, 'socketapi_connections') === 1,
+    );
+    await client.close();
+  });
+});

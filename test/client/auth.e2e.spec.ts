@@ -226,11 +226,15 @@ describe('client authentication against a real server', () => {
   });
 
   it('renews before the expiry the server reports, so the connection outlives its first token', async () => {
-    const tokens = provider(async () => tokenFor('ada', 2));
+    // `exp` is in whole seconds: a 3 s token lives 2–3 s, and is renewed 1 s before it expires (the
+    // client waits at least 1 s between renewals, so a shorter token would leave no time on a busy machine).
+    const tokens = provider(async () => tokenFor('ada', 3));
     const client = newClient({ auth: { token: tokens.provide, renewBeforeMs: 1000 } });
     await stateReached(client, 'open');
     const [connection] = server.api.connections;
-    await sleep(3500);
+    // Past the first token's expiry and through a second renewal.
+    await waitFor(() => auth.renewals >= 2, { timeoutMs: 10_000 });
+    await sleep(500);
     expect(connection.isOpen).toBe(true);
     expect(auth.renewals).toBeGreaterThanOrEqual(2);
     expect(tokens.reasons.slice(0, 3)).toEqual(['connect', 'renew', 'renew']);

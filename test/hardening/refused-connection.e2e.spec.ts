@@ -73,13 +73,14 @@ async function keepSending(raw: RawClient, count: number, firstId: number): Prom
 
 describe('after the server closes a connection', () => {
   it('executes nothing more for a rate-limit abuser that ignores the close frame, and cuts it after closeTimeoutMs', async () => {
-    const t = await app({ rateLimit: { burst: 3, perSecond: 40, closeAfter: 2 }, closeTimeoutMs: 600 });
+    // 10 per second: the 8 hits must arrive within 100 ms of each other (a busy machine spreads them).
+    const t = await app({ rateLimit: { burst: 3, perSecond: 10, closeAfter: 2 }, closeTimeoutMs: 600 });
     const client = await open(t);
     for (let id = 1; id <= 8; id++) client.send(hit(id));
     await client.waitFor(() => client.closeCode !== undefined, { what: 'the close frame' });
     expect(client.closeCode).toBe(1008);
     expect(executed.hits).toBe(3);
-    // The bucket refills within 25 ms: before the fix, every one of these ran during ws's 30 s.
+    // The bucket refills every 100 ms, and these are 50 ms apart: before the fix, every one ran during ws's 30 s.
     await keepSending(client, 10, 100);
     await client.waitFor(() => client.tcpClosed, { what: 'the TCP connection to be cut', timeoutMs: 5000 });
     expect(executed.hits).toBe(3);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { startClientServer, type ClientTestServer } from './client/support/client-server.js';
+import { describeOnceForAllNodes } from './support/node-subset.js';
 
 /**
  * nestjs-socketapi-client as a frontend developer gets it: `npm pack -w client`'s tarball (built by
@@ -223,7 +224,7 @@ describe('a Node app', () => {
   }
 });
 
-describe('the typings, in a strict app (skipLibCheck false)', () => {
+describeOnceForAllNodes('the typings, in a strict app (skipLibCheck false)', () => {
   it.each(Object.keys(TSCONFIGS))(
     '%s app: compiles, wrong names and types refused',
     async (name) => {

@@ -19,6 +19,8 @@ export const ErrorMessage = {
   channelNotFound: (name: string) => `Channel '${name}' not found.`,
   /** No period, as SocketAPI. */
   invalidParameters: (kind: 'action' | 'channel', name: string) => `Invalid parameters for ${kind} '${name}'`,
+  someErrorsListed: (message: string, listed: number, total: number) =>
+    `${message} (${total} errors, the first ${listed} listed)`,
   /** Also the message of an error that cannot be sent as JSON; the cause is logged, never sent. */
   internalError: 'Internal server error',
   tooManyRequests: 'Too many requests.',

@@ -104,6 +104,32 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
       );
     });
 
+    it('5,000 unknown keys: the first 100 listed, and the message says how many there were', async () => {
+      const data: Json = order();
+      for (let i = 0; i < 5000; i++) data[`k${i}`] = 0;
+      const reply = (await act('place', data)) as { message: string; errors: unknown[] };
+      expect(reply).toEqual({
+        ...refused(
+          'place',
+          Array.from({ length: 100 }, (_, i) => unknown(`k${i}`, `k${i}`)),
+        ),
+        message: "Invalid parameters for action 'place' (5000 errors, the first 100 listed)",
+      });
+      // Smaller than the frame that caused it.
+      expect(JSON.stringify(reply).length).toBeLessThan(JSON.stringify(data).length);
+    });
+
+    it('100 unknown keys: all listed, the message as usual', async () => {
+      const data: Json = order();
+      for (let i = 0; i < 100; i++) data[`k${i}`] = 0;
+      expect(await act('place', data)).toEqual(
+        refused(
+          'place',
+          Array.from({ length: 100 }, (_, i) => unknown(`k${i}`, `k${i}`)),
+        ),
+      );
+    });
+
     it("the docs' example: an extra key at each of the five levels, and a wrong value", async () => {
       const leaves = [{ value: 'a' }, { value: 5 }, { extra: 1, value: 'c' }];
       const data = { extra: 1, id: 'o-1', two: { extra: 1, grid: [[{ extra: 1, four: { extra: 1, n: 1, leaves } }]] } };

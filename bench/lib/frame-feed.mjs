@@ -1,4 +1,4 @@
-// Frames fed straight to an app's InboundQueue, as bench/frame-path.mjs and bench/tracing-cost.mjs
+// Frames fed straight to an app's InboundQueue, as bench/frame-path.mjs and bench/option-cost.mjs
 // do: a connection on a stub socket (no `ws`, no network) and frames as ws hands them over.
 import { WsConnection } from '../../dist/lib/gateway/ws-connection.js';
 
@@ -7,12 +7,14 @@ import { WsConnection } from '../../dist/lib/gateway/ws-connection.js';
  * `SocketApiMetrics` when the module counts (null: off).
  */
 export function stubConnection(metrics = null) {
-  const replies = { sent: 0 };
+  const replies = { sent: 0, bytes: 0 };
   const socket = {
     readyState: 1,
     bufferedAmount: 0,
-    send() {
+    // ws measures a string's UTF-8 length before it writes it (which flattens a concatenated one).
+    send(frame) {
       replies.sent++;
+      replies.bytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
     },
   };
   const request = { headers: { host: 'localhost' }, url: '/', socket: { remoteAddress: '127.0.0.1' } };

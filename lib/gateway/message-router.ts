@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ChannelHub } from '../channels/channel-hub.js';
 import { Subscriptions } from '../channels/subscriptions.js';

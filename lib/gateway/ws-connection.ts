@@ -123,8 +123,8 @@ export class WsConnection<User = unknown> extends SocketConnection<User> impleme
   send(message: unknown): void {
     const frame = applicationMessage(toPlain(message, this.policy.serialization));
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    this.policy.metrics?.messageOut(frame);
     this.write(frame);
+    this.policy.metrics?.messageOut(frame);
   }
 
   /** Every close the server decides goes through here (see {@link SocketConnection.close}). */
@@ -152,8 +152,9 @@ export class WsConnection<User = unknown> extends SocketConnection<User> impleme
    */
   sendFrame(frame: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    this.policy.metrics?.frameOut(frame);
     this.write(frame);
+    // Counted once written: ws has measured (and flattened) the string, which makes measuring it again cheaper.
+    this.policy.metrics?.frameOut(frame);
   }
 
   private write(frame: string | Buffer): void {

@@ -79,12 +79,20 @@ export class SocketApiMetrics {
 
   /** A server frame (see `server-messages.ts`): its type read from its first bytes, its error code if it is an error. */
   frameOut(frame: string | Buffer): void {
-    const isText = typeof frame === 'string';
-    const first = isText ? frame.charCodeAt(TYPE_AT) : frame[TYPE_AT];
-    const second = isText ? frame.charCodeAt(TYPE_AT + 1) : frame[TYPE_AT + 1];
-    const index = outTypeIndex(first, second);
+    let index: number;
+    let bytes: number;
+    if (typeof frame === 'string') {
+      // Measured first: a string still made of concatenated parts would be flattened by it (ws has
+      // done so already when the frame is counted after it was sent), and its characters are then
+      // read without a call into the runtime.
+      bytes = Buffer.byteLength(frame);
+      index = outTypeIndex(frame.charCodeAt(TYPE_AT), frame.charCodeAt(TYPE_AT + 1));
+    } else {
+      bytes = frame.length;
+      index = outTypeIndex(frame[TYPE_AT], frame[TYPE_AT + 1]);
+    }
     this.framesOut[index]++;
-    this.bytesOut[index] += isText ? Buffer.byteLength(frame) : frame.length;
+    this.bytesOut[index] += bytes;
     if (index === FRAME_OUT_INDEX.error) this.errorsSent[errorCodeIndex(frame)]++;
   }
 

@@ -1,7 +1,7 @@
 import type { ControlTransport } from '../interfaces/connection-control.interface.js';
-import { controlNotConnected, controlTooLarge } from '../logging/log.messages.js';
+import { controlNotConnected, controlTooLarge, controlUnheard } from '../logging/log.messages.js';
 import { ControlUnavailableError } from '../protocol/errors.js';
-import type { RedisOrCluster } from './redis-connection.js';
+import { isClusterClient, type RedisOrCluster } from './redis-connection.js';
 import { OWN_MESSAGE, type RedisEnvelope } from './redis-envelope.js';
 import type { RedisPubSub } from './redis-pubsub.js';
 
@@ -73,13 +73,22 @@ export class RedisControl implements ControlTransport {
     if (encoded.length > envelope.maxMessageBytes) {
       throw new ControlUnavailableError(controlTooLarge(encoded.length, envelope.maxMessageBytes));
     }
+    let receivers: number;
     try {
       // SPUBLISH counts the subscribers on the master of the channel's slot: every instance subscribes there.
-      const receivers = await this.link.pubSub.publish(publisher, redisChannel, encoded);
-      return to === undefined && this.listening ? Math.max(0, receivers - 1) : receivers;
+      receivers = await this.link.pubSub.publish(publisher, redisChannel, encoded);
     } catch (error) {
       throw new ControlUnavailableError(controlNotConnected, { cause: error });
     }
+    if (to !== undefined || !this.listening) return receivers;
+    if (receivers === 0) {
+      // Not even this instance, which listens, heard it: it went where the channel's subscribers are not.
+      // On a Redis Cluster, a node that lost the slot in a failover still takes an SPUBLISH (and tells no
+      // one) until the client reads the slots again; that is asked now, and the caller told, not "0".
+      if (isClusterClient(publisher)) publisher.refreshSlotsCache();
+      throw new ControlUnavailableError(controlUnheard);
+    }
+    return receivers - 1;
   }
 
   /** A message on a control channel: checked by the envelope, then handed over (this instance's own are skipped). */

@@ -97,6 +97,9 @@ export const outputSentAnyway = (violations: string, count: number): string =>
 /** `SocketApiConnections` (docs/control.md). */
 export const controlNotConnected =
   "The broker is not connected: this instance's own connections were handled, the other instances were not reached.";
+export const controlUnheard =
+  'The control message reached no instance, not even this one, which listens: Redis Cluster slots moving (a failover)? ' +
+  "This instance's own connections were handled; the cluster's slots are read again: retry.";
 export const controlTooLarge = (size: number, maxMessageBytes: number): string =>
   `The control message is ${size} bytes, more than maxMessageBytes (${maxMessageBytes}): ` +
   "this instance's own connections were handled, the other instances were not reached.";

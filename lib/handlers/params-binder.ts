@@ -11,11 +11,9 @@ import { CHANNEL_PARAM, CONNECTION_PARAM, DATA_PARAM } from '../socket-api.const
 import { dtoReader, hasValidationRules, type StrictInput } from '../validation/dto-reader.js';
 import { readAny, readArray, readBoolean, readNumber, readString } from '../validation/primitive-readers.js';
 import { compileUnknownDataKeys, declaredKeys, type UnknownKeysCheck } from '../validation/unknown-keys.js';
+import { listedErrors } from '../validation/listed-errors.js';
 import { fail, type ValueReader } from '../validation/value-reader.js';
 import { SocketApiDeclarationError, type HandlerTarget } from './handler-target.js';
-
-/** The most entries a `VALIDATION_ERROR` lists in `errors`. */
-export const MAX_LISTED_ERRORS = 100;
 
 /** One parameter of a handler, with everything needed to fill it from a message. */
 export interface BoundParam {
@@ -134,13 +132,12 @@ export class ParamsBinder {
 
   private complete(args: unknown[], errors: FieldError[]): unknown[] {
     if (errors.length === 0) return args;
-    if (errors.length <= MAX_LISTED_ERRORS) throw new SocketApiValidationException(this.failureMessage, errors);
-    // A small frame can fail in thousands of places (unknown keys, an array of bad items): the reply
-    // lists the first ones, and says how many there were, rather than grow to many times the frame.
-    throw new SocketApiValidationException(
-      ErrorMessage.someErrorsListed(this.failureMessage, MAX_LISTED_ERRORS, errors.length),
-      errors.slice(0, MAX_LISTED_ERRORS),
-    );
+    const listed = listedErrors(errors);
+    const message =
+      listed.length < errors.length
+        ? ErrorMessage.someErrorsListed(this.failureMessage, listed.length, errors.length)
+        : this.failureMessage;
+    throw new SocketApiValidationException(message, listed);
   }
 }
 

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsString, ValidateNested } from 'class-validator';
 import { Data, SocketAction, SocketApiModule } from '../../lib/index.js';
 import { Leaf, StrictInputService, UntypedService } from '../fixtures/strict-input-app.js';
 import { useCleanup } from '../support/cleanup.js';
@@ -257,5 +259,52 @@ describe('strict input: keys a DTO does not declare are refused, at any depth, w
       body: { error: "Invalid parameters for channel 'orders'", errors: [unknown('since', 'since')] },
     });
     expect(await post({ value: 'v' })).toEqual({ status: 200, body: { status: 'success' } });
+  });
+});
+
+/** Items by a key the client chooses: the key is part of the path of every error under it. */
+class Item {
+  @IsString() name!: string;
+}
+class Catalog {
+  @ValidateNested({ each: true }) @Type(() => Item) items!: Map<string, Item>;
+}
+@Injectable()
+class CatalogService {
+  @SocketAction('catalog', { strictInput: true })
+  catalog(@Data() catalog: Catalog): number {
+    return catalog.items.size;
+  }
+}
+
+describe("a VALIDATION_ERROR is never much larger than the frame (paths the client's keys make long)", () => {
+  const cleanup = useCleanup();
+
+  it('one 10,000-character Map key over 100 unknown keys: at most 16,384 characters listed, each path cut', async () => {
+    const t = cleanup.track(
+      await startApp({ imports: [SocketApiModule.forRoot({ heartbeat: false })], providers: [CatalogService] }),
+    );
+    const client = cleanup.track(await TestClient.open(t.url));
+    const key = 'k'.repeat(10_000);
+    const item: Json = { name: 'n' };
+    for (let i = 0; i < 100; i++) item[`x${i}`] = 0;
+    const frame = JSON.stringify({ type: 'action', channel: 'catalog', data: { items: { [key]: item } }, id: 1 });
+    client.send(frame);
+    const [reply] = (await client.next()) as [{ message: string; errors: Array<{ path: string; messages: string[] }> }];
+    expect(reply.message).toBe(
+      `Invalid parameters for action 'catalog' (100 errors, the first ${reply.errors.length} listed)`,
+    );
+    expect(reply.errors.length).toBeGreaterThan(0);
+    expect(reply.errors.length).toBeLessThan(100);
+    for (const [i, error] of reply.errors.entries()) {
+      expect(error.path).toBe(`items.${key.slice(0, 511 - 'items.'.length)}…`);
+      expect(error.messages).toEqual([`property x${i} should not exist`]);
+    }
+    // Listed as they were, the 100 paths would have made a 1 MB answer to a 10 KB frame.
+    expect(JSON.stringify(reply).length).toBeLessThan(20_000);
+    expect(JSON.stringify(reply).length).toBeLessThan(frame.length * 2);
+    // A valid one still works on the same connection.
+    client.send({ type: 'action', channel: 'catalog', data: { items: { a: { name: 'x' } } }, id: 2 });
+    expect(await client.next()).toEqual([{ type: 'action', channel: 'catalog', status: 'completed', data: 1, id: 2 }]);
   });
 });

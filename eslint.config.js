@@ -91,6 +91,13 @@ export default defineConfig(
   {
     // A library logs through Nest's Logger, never the console.
     files: ['lib/**/*.ts'],
-    rules: { 'no-console': 'error' },
+    rules: {
+      'no-console': 'error',
+      // Node's global `Buffer` is an accessor: a getter call at every use, on hot paths too.
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: "Import it: `import { Buffer } from 'node:buffer'` (the global is a getter)." },
+      ],
+    },
   },
 );

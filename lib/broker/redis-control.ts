@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { ControlTransport } from '../interfaces/connection-control.interface.js';
 import { controlNotConnected, controlTooLarge, controlUnheard } from '../logging/log.messages.js';
 import { ControlUnavailableError } from '../protocol/errors.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isClusterClient, type RedisOrCluster } from './redis-connection.js';
 import type { RedisPubSub } from './redis-pubsub.js';
 import type {

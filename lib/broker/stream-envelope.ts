@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { StreamPosition } from '../interfaces/channel-stream.interface.js';
 import { isTooDeep } from '../protocol/parse-client-message.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { ClassTransformOptions } from 'class-transformer';
 import { filter, map, Subject, type Observable } from 'rxjs';
 import type {

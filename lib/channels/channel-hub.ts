@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type {
   ChannelRoute,

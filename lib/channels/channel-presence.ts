@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Logger } from '@nestjs/common';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { SocketConnection } from '../connection/socket-connection.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { ClassTransformOptions } from 'class-transformer';
 import { Subject, type Observable } from 'rxjs';
 import type { ChannelRoute, HistoryLimits, StreamPosition } from '../interfaces/channel-stream.interface.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isTooDeep } from '../protocol/parse-client-message.js';
 import { dataFrame } from '../protocol/server-messages.js';
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { PageAsset, PageBundle } from './page-bundle.js';
 import { asset } from './page-bundle.js';
 

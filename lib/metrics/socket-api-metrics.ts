@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import {
   ACTION_DURATION_BUCKETS,
   CLOSE_CODES,

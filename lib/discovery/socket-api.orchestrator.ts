@@ -10,6 +10,7 @@ import type { ChannelHistoryOptions, ChannelPresenceOptions } from '../interface
 import { HandlerInvokerFactory } from '../handlers/handler-invoker.factory.js';
 import { ParamsBinder, type BinderOptions } from '../handlers/params-binder.js';
 import { compileOutputCheck, type ToWire } from '../handlers/output-check.js';
+import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 import type { SocketReplyType } from '../interfaces/socket-reply-type.interface.js';
 import { OUTPUT_VALIDATION_MODES } from '../options/validate-options.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
@@ -37,6 +38,7 @@ export class SocketApiOrchestrator implements OnModuleInit {
     private readonly channels: ChannelHub,
     private readonly hooks: ConnectionHooks,
     @Inject(RESOLVED_SOCKET_API_OPTIONS) private readonly options: ResolvedSocketApiOptions,
+    @Inject(SOCKET_API_METRICS) private readonly metrics: SocketApiMetrics | null,
   ) {}
 
   onModuleInit(): void {
@@ -69,7 +71,8 @@ export class SocketApiOrchestrator implements OnModuleInit {
 
   private registerAction({ target, metadata }: DiscoveredAction): void {
     const toWire = this.outputCheck(target, metadata, metadata.reply);
-    this.registry.addAction({ target, options: metadata, ...this.compile(target, metadata), toWire });
+    const durations = this.metrics?.durationsOf(target.name);
+    this.registry.addAction({ target, options: metadata, ...this.compile(target, metadata), toWire, durations });
   }
 
   private registerChannel({ target, metadata }: DiscoveredChannel): void {

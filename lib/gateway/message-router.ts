@@ -8,7 +8,7 @@ import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import { CONTRACT_HASH_SOURCE, type ContractHashSource } from '../interfaces/contract-hash-source.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { contractHashFailed } from '../logging/log.messages.js';
-import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
+import { SOCKET_API_METRICS, type ActionDurations, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
@@ -109,55 +109,39 @@ export class MessageRouter implements OnApplicationShutdown {
         ErrorMessage.actionNotFound(message.channel),
       );
     }
-    if (this.metrics) return this.runTimed(connection, message, action, this.metrics);
+    if (action.durations) return this.runTimed(connection, message, action, action.durations);
     return this.execute(connection, message, action, this.sendActionResult, undefined);
   }
 
   /**
-   * `runAction` with metrics on: its time to the reply goes to the action's histogram, as completed
-   * when its reply was sent, else (an error frame was) as an error. No allocation for an action that
-   * completes at once; one closure for one that does not.
+   * `runAction` with metrics on: its time to the reply goes to the action's histogram, as an error
+   * when an error frame answered it (see `noteFailure`), else as completed. The same `execute` call
+   * as without metrics, and no allocation for an action that completes at once.
    */
   private runTimed(
     connection: WsConnection,
     message: ClientMessage,
     action: RegisteredHandler,
-    metrics: SocketApiMetrics,
+    durations: ActionDurations,
   ): Promise<void> | undefined {
     const started = performance.now();
-    this.timingAtOnce = true;
-    const running = this.execute(connection, message, action, this.sendTimedActionResult, undefined);
-    this.timingAtOnce = false;
-    if (running) {
-      return running.then(() => this.observeAction(metrics, message, started, this.repliedLater.delete(message)));
-    }
-    const replied = this.repliedAtOnce === message;
-    this.repliedAtOnce = undefined;
-    this.observeAction(metrics, message, started, replied);
+    const running = this.execute(connection, message, action, this.sendActionResult, undefined);
+    if (running) return running.then(() => this.observeAction(durations, message, started));
+    this.observeAction(durations, message, started);
     return undefined;
   }
 
-  /** `runTimed` is inside `execute`: a reply sent now is one of an action that completed at once. */
-  private timingAtOnce = false;
-  /** The action that completed at once and was replied to (a field: the usual case costs no set). */
-  private repliedAtOnce?: ClientMessage;
-  /** Actions that completed later and were replied to, until `runTimed`'s continuation reads it. */
-  private readonly repliedLater = new Set<ClientMessage>();
+  /** Timed actions answered with an error frame, until `runTimed` has observed them (metrics on only). */
+  private readonly failedActions = new Set<ClientMessage>();
 
-  private readonly sendTimedActionResult: ResultCallback<RegisteredHandler, undefined> = (
-    connection,
-    message,
-    handler,
-    result,
-  ) => {
-    const sending = this.sendActionResult(connection, message, handler, result, undefined);
-    if (this.timingAtOnce) this.repliedAtOnce = message;
-    else this.repliedLater.add(message);
-    return sending;
-  };
+  private observeAction(durations: ActionDurations, message: ClientMessage, started: number): void {
+    const failed = this.failedActions.size > 0 && this.failedActions.delete(message);
+    durations.observe(failed ? 1 : 0, (performance.now() - started) / 1000);
+  }
 
-  private observeAction(metrics: SocketApiMetrics, message: ClientMessage, started: number, replied: boolean): void {
-    metrics.durationsOf(message.channel).observe(replied ? 0 : 1, (performance.now() - started) / 1000);
+  /** Called where an action's error frame is sent: failures are rare, so they are what is marked. */
+  private noteFailure(message: ClientMessage): void {
+    if (this.metrics !== null && message.type === 'action') this.failedActions.add(message);
   }
 
   // Result callbacks of `execute`, made once: a closure per frame would be an allocation per frame.
@@ -339,6 +323,7 @@ export class MessageRouter implements OnApplicationShutdown {
       const what = `The error thrown by ${describeHandler(handler)} cannot be sent`;
       return this.sendInternalError(connection, message, what, failure);
     }
+    this.noteFailure(message);
     connection.sendFrame(frame);
     return undefined;
   }
@@ -351,6 +336,7 @@ export class MessageRouter implements OnApplicationShutdown {
     exception: unknown,
   ): undefined {
     this.errorLog.error(what, exception);
+    this.noteFailure(message);
     return this.reject(connection, withContext(internalError(), message.channel, message.id));
   }
 

@@ -6,6 +6,7 @@ import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.fac
 import type { ChannelParams, ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
 import type { ToWire } from '../handlers/output-check.js';
+import type { ActionDurations } from '../metrics/socket-api-metrics.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { ChannelPatterns } from './channel-patterns.js';
 
@@ -21,6 +22,8 @@ export interface RegisteredHandler<Options = SocketActionMetadata> {
    * `outputValidation` projects it to the declared type; absent: `toPlain` (sent as returned).
    */
   toWire?: ToWire;
+  /** An action's duration histogram while metrics are on; `undefined` otherwise (and for a channel). */
+  durations?: ActionDurations;
 }
 
 export interface RegisteredChannel extends RegisteredHandler<SocketChannelMetadata> {

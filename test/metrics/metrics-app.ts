@@ -28,6 +28,12 @@ export class MetricsHandlers {
     throw new BadRequestException('refused on purpose');
   }
 
+  @SocketAction('failLater')
+  async failLater(): Promise<never> {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    throw new BadRequestException('refused later');
+  }
+
   @SocketAction('say')
   say(@Data('room') room: string, @Data('text') text: string): boolean {
     this.rooms.to({ roomId: room }).publish({ text });

@@ -174,6 +174,45 @@ describe.each(PLATFORMS)('metrics on %s', (platform) => {
     ]);
   });
 
+  it('times each action to its reply, at once or later, by outcome; a declared action has its series from the start', async () => {
+    const app = cleanup.track(await startApp(metricsApp({ metrics: true }), undefined, platform));
+    const duration = (families: Map<string, Family>, action: string, outcome: string) =>
+      valueOf(families, 'socketapi_action_duration_seconds_count', { action, outcome });
+    const before = await scrape(app);
+    for (const action of ['echo', 'fail', 'failLater', 'tick', 'say']) {
+      expect([action, duration(before, action, 'completed'), duration(before, action, 'error')]).toEqual([
+        action,
+        0,
+        0,
+      ]);
+    }
+
+    const client = await TestClient.open(app.url);
+    client.send({ type: 'action', channel: 'failLater', id: 1 });
+    client.send({ type: 'action', channel: 'echo', data: 1, id: 2 });
+    client.send({ type: 'action', channel: 'fail', id: 3 });
+    client.send({ type: 'action', channel: 'tick', data: { n: 1 }, id: 4 });
+    const replies = (await client.next(4)) as Array<{ type: string; id: number }>;
+    expect(replies.map(({ type, id }) => `${id}:${type}`).sort()).toEqual([
+      '1:error',
+      '2:action',
+      '3:error',
+      '4:action',
+    ]);
+
+    const after = await scrape(app);
+    expect(duration(after, 'failLater', 'error')).toBe(1);
+    expect(duration(after, 'failLater', 'completed')).toBe(0);
+    expect(duration(after, 'echo', 'completed')).toBe(1);
+    expect(duration(after, 'fail', 'error')).toBe(1);
+    expect(duration(after, 'fail', 'completed')).toBe(0);
+    expect(duration(after, 'tick', 'completed')).toBe(1);
+    // The one that awaited 5 ms before failing was timed to its error frame.
+    expect(
+      valueOf(after, 'socketapi_action_duration_seconds_sum', { action: 'failLater', outcome: 'error' }),
+    ).toBeGreaterThanOrEqual(0.004);
+  });
+
   it('1,000 concrete channels of a pattern and 1,000 unknown actions add no series', async () => {
     const app = cleanup.track(
       await startApp(metricsApp({ metrics: true, maxSubscriptions: 2000 }), undefined, platform),

@@ -83,9 +83,9 @@ export class SocketApiMetrics {
     let index: number;
     let bytes: number;
     if (typeof frame === 'string') {
-      // Measured first: a string still made of concatenated parts would be flattened by it (ws has
-      // done so already when the frame is counted after it was sent), and its characters are then
-      // read without a call into the runtime.
+      // Only a frame sent behind others (see `WsConnection.encode`). Measured first: a string still
+      // made of concatenated parts is flattened by it, and its characters then read without a call
+      // into the runtime.
       bytes = Buffer.byteLength(frame);
       index = outTypeIndex(frame.charCodeAt(TYPE_AT), frame.charCodeAt(TYPE_AT + 1));
     } else {
@@ -98,9 +98,9 @@ export class SocketApiMetrics {
   }
 
   /** A message of the app's own (`connection.send`). */
-  messageOut(frame: string): void {
+  messageOut(frame: string | Buffer): void {
     this.framesOut[FRAME_OUT_INDEX.message]++;
-    this.bytesOut[FRAME_OUT_INDEX.message] += Buffer.byteLength(frame);
+    this.bytesOut[FRAME_OUT_INDEX.message] += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
   }
 
   closed(code: number): void {

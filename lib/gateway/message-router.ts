@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ChannelHub } from '../channels/channel-hub.js';
 import { Subscriptions } from '../channels/subscriptions.js';
@@ -124,19 +123,20 @@ export class MessageRouter implements OnApplicationShutdown {
     action: RegisteredHandler,
     durations: ActionDurations,
   ): Promise<void> | undefined {
-    const started = performance.now();
+    const { clock } = this.metrics!;
+    const started = clock.start();
     const running = this.execute(connection, message, action, this.sendActionResult, undefined);
-    if (running) return running.then(() => this.observeAction(durations, message, started));
-    this.observeAction(durations, message, started);
+    if (running) return running.then(() => this.observeAction(durations, message, clock.end() - started));
+    this.observeAction(durations, message, clock.endAtOnce() - started);
     return undefined;
   }
 
   /** Timed actions answered with an error frame, until `runTimed` has observed them (metrics on only). */
   private readonly failedActions = new Set<ClientMessage>();
 
-  private observeAction(durations: ActionDurations, message: ClientMessage, started: number): void {
+  private observeAction(durations: ActionDurations, message: ClientMessage, milliseconds: number): void {
     const failed = this.failedActions.size > 0 && this.failedActions.delete(message);
-    durations.observe(failed ? 1 : 0, (performance.now() - started) / 1000);
+    durations.observe(failed ? 1 : 0, milliseconds / 1000);
   }
 
   /** Called where an action's error frame is sent: failures are rare, so they are what is marked. */

@@ -15,6 +15,7 @@ import {
   REFUSAL_REASONS,
   type FrameInType,
 } from './metric-labels.js';
+import { ActionClock } from './action-clock.js';
 
 /** Injection token of the server's `SocketApiMetrics`: `null` when metrics are off. */
 export const SOCKET_API_METRICS = Symbol('SOCKET_API_METRICS');
@@ -65,6 +66,8 @@ export class SocketApiMetrics {
   notRecovered = 0;
   /** By declared action name, each made as its action is registered (an unknown name is an `ACTION_NOT_FOUND` error). */
   readonly actions = new Map<string, ActionDurations>();
+  /** What times the actions. */
+  readonly clock = new ActionClock();
 
   /** A refused WebSocket upgrade, by the message the verifier refused it with. */
   refusedUpgrade(message: string | undefined): void {
@@ -72,10 +75,12 @@ export class SocketApiMetrics {
     this.refused[index ?? OTHER_REFUSAL_INDEX]++;
   }
 
+  /** A frame received; one that is not an action ends the chain of action times (see `ActionClock`). */
   frameIn(type: FrameInType, bytes: number): void {
     const index = frameInIndex(type);
     this.framesIn[index]++;
     this.bytesIn[index] += bytes;
+    if (index !== FRAME_IN_INDEX.action) this.clock.cut();
   }
 
   /** A server frame (see `server-messages.ts`): its type read from its first bytes, its error code if it is an error. */

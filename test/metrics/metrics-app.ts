@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { BadRequestException, Injectable, type ModuleMetadata } from '@nestjs/common';
 import {
   Data,
@@ -34,6 +35,18 @@ export class MetricsHandlers {
     throw new BadRequestException('refused later');
   }
 
+  /** Keeps the event loop busy for `ms`, as a handler doing heavy synchronous work. */
+  @SocketAction('spin')
+  spin(@Data('ms') ms: number): boolean {
+    busyWait(ms);
+    return true;
+  }
+
+  @SocketAction('noop')
+  noop(): boolean {
+    return true;
+  }
+
   @SocketAction('say')
   say(@Data('room') room: string, @Data('text') text: string): boolean {
     this.rooms.to({ roomId: room }).publish({ text });
@@ -51,8 +64,19 @@ export class MetricsHandlers {
   @SocketChannel('news')
   news(): void {}
 
+  /** A subscribe that keeps the event loop busy for 30 ms. */
+  @SocketChannel('slow')
+  slow(): void {
+    busyWait(30);
+  }
+
   @SocketChannel('ticks', { history: { size: 10, ttl: 60_000 } })
   subscribeTicks(): void {}
+}
+
+function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
 }
 
 export function metricsApp(options: SocketApiModuleOptions): ModuleMetadata {

@@ -213,6 +213,32 @@ describe.each(PLATFORMS)('metrics on %s', (platform) => {
     ).toBeGreaterThanOrEqual(0.004);
   });
 
+  it('actions read together are each timed on their own: neither a slow action nor a slow subscribe before one counts toward it', async () => {
+    const app = cleanup.track(await startApp(metricsApp({ metrics: true }), undefined, platform));
+    const client = await TestClient.open(app.url);
+    client.sendTogether([
+      { type: 'action', channel: 'spin', data: { ms: 30 }, id: 1 },
+      { type: 'action', channel: 'echo', data: 1, id: 2 },
+      { type: 'subscribe', channel: 'slow', id: 3 },
+      { type: 'action', channel: 'noop', id: 4 },
+    ]);
+    const replies = (await client.next(4)) as Array<{ type: string; id: number }>;
+    expect(replies.map(({ type, id }) => `${id}:${type}`)).toEqual([
+      '1:action',
+      '2:action',
+      '3:subscribed',
+      '4:action',
+    ]);
+
+    const after = await scrape(app);
+    const seconds = (action: string) =>
+      valueOf(after, 'socketapi_action_duration_seconds_sum', { action, outcome: 'completed' });
+    expect(seconds('spin')).toBeGreaterThanOrEqual(0.029);
+    // Each well under the 30 ms spent just before it; a generous bound for a loaded machine.
+    expect(seconds('echo')).toBeLessThan(0.015);
+    expect(seconds('noop')).toBeLessThan(0.015);
+  });
+
   it('1,000 concrete channels of a pattern and 1,000 unknown actions add no series', async () => {
     const app = cleanup.track(
       await startApp(metricsApp({ metrics: true, maxSubscriptions: 2000 }), undefined, platform),

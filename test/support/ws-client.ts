@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { Wakeups, type WaitOptions } from './wait.js';
 
@@ -48,6 +49,14 @@ export class TestClient {
 
   send(message: unknown): void {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** Sends the messages in one write: on loopback the server reads them together, as one chunk. */
+  sendTogether(messages: unknown[]): void {
+    const tcp = (this.socket as unknown as { _socket: Socket })._socket;
+    tcp.cork();
+    for (const message of messages) this.send(message);
+    tcp.uncork();
   }
 
   /**

@@ -101,6 +101,7 @@ export class MessageRouter implements OnApplicationShutdown {
   private runAction(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
     const action = this.registry.actions.get(message.channel);
     if (!action) {
+      this.metrics?.clock.cut();
       return this.rejectMessage(
         connection,
         message,

@@ -7,8 +7,8 @@ const TURN_END = Promise.resolve();
  * action were a third of what metrics cost a small action. The frames that one read from a socket
  * brings (16 on average in the rpc benchmark) are handled one after another in one turn of the event
  * loop, so the read that ends an action also starts the next one. That holds only while nothing else
- * runs between them: the chain is cut by a frame that is not an action, by frames run from a queue,
- * by refusals, and at the end of the turn.
+ * runs between them: the chain is cut by a frame that is not a declared action's, by frames run from
+ * a queue, by refusals, and at the end of the turn.
  */
 export class ActionClock {
   /** When the last action that completed at once ended, while the next frame may start from it; -1: no chain. */

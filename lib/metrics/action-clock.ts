@@ -4,7 +4,7 @@ const TURN_END = Promise.resolve();
 
 /**
  * The clock of action durations (metrics on). A clock read costs 35–70 ns on Node 20, and two per
- * action were a third of what metrics cost a small action. The frames that one read from a socket
+ * action were most of what metrics cost a small action (docs/operations.md). The frames that one read from a socket
  * brings (16 on average in the rpc benchmark) are handled one after another in one turn of the event
  * loop, so the read that ends an action also starts the next one. That holds only while nothing else
  * runs between them: the chain is cut by a frame that is not a declared action's, by frames run from

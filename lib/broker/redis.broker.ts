@@ -33,6 +33,7 @@ import { decodePresenceMessage, isPresenceMessage } from './presence-envelope.js
 import { RedisPresenceStore } from './redis-presence-store.js';
 import { RedisHistoryStore, type HistoryFailure, type RedisHistoryLink } from './redis-history-store.js';
 import { isStoredMessage, StreamEnvelope } from './stream-envelope.js';
+import { quietStoppedSubscribers } from './stopped-subscriber-guard.js';
 import type { HistoryStore, PresenceStore, StreamSink } from '../interfaces/channel-stream.interface.js';
 import type { ControlTransport, UserConnectionStore } from '../interfaces/connection-control.interface.js';
 import type { RemoteDelivery, SocketApiBroker } from '../interfaces/socket-api-broker.interface.js';
@@ -492,9 +493,11 @@ export class RedisBroker implements SocketApiBroker {
     };
     subscriber.on('nodeError', onNodeError);
     subscriber.on('subscribersReady', onSubscribersReady);
+    const unquiet = quietStoppedSubscribers(subscriber);
     this.detach.push(() => {
       subscriber.off('nodeError', onNodeError);
       subscriber.off('subscribersReady', onSubscribersReady);
+      unquiet();
     });
   }
 

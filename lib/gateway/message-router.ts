@@ -7,11 +7,11 @@ import type { ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import { CONTRACT_HASH_SOURCE, type ContractHashSource } from '../interfaces/contract-hash-source.interface.js';
 import { ErrorLogLimiter } from '../logging/error-log-limiter.js';
 import { contractHashFailed } from '../logging/log.messages.js';
-import { SOCKET_API_METRICS, type ActionDurations, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
+import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { internalError, mapException } from '../protocol/exception-mapper.js';
-import type { ClientMessage, ErrorPayload } from '../protocol/messages.js';
+import type { ErrorPayload, ReceivedMessage } from '../protocol/messages.js';
 import { parseClientMessage, withContext } from '../protocol/parse-client-message.js';
 import {
   actionReply,
@@ -69,16 +69,16 @@ export class MessageRouter implements OnApplicationShutdown {
   /** Returns a Promise only while a handler is still running. */
   handle(connection: WsConnection, data: Buffer, isBinary: boolean): Promise<void> | undefined {
     if (isBinary) {
-      this.metrics?.frameIn('invalid', data.length);
+      this.metrics?.invalidFrameIn(data.length);
       return this.reject(connection, { code: ErrorCode.INVALID_MESSAGE, message: ErrorMessage.binaryFrame });
     }
     const parsed = parseClientMessage(data, this.maxDepth);
     if ('error' in parsed) {
-      this.metrics?.frameIn('invalid', data.length);
+      this.metrics?.invalidFrameIn(data.length);
       return this.reject(connection, parsed.error);
     }
     const { message } = parsed;
-    this.metrics?.frameIn(message.type, data.length);
+    this.metrics?.frameIn(message, data.length);
     switch (message.type) {
       case 'ping':
         connection.sendFrame(pongReply(message.id));
@@ -98,43 +98,25 @@ export class MessageRouter implements OnApplicationShutdown {
     }
   }
 
-  private runAction(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
+  private runAction(connection: WsConnection, message: ReceivedMessage): Promise<void> | undefined {
     const action = this.registry.actions.get(message.channel);
-    if (!action) {
-      this.metrics?.clock.cut();
-      return this.rejectMessage(
-        connection,
-        message,
-        ErrorCode.ACTION_NOT_FOUND,
-        ErrorMessage.actionNotFound(message.channel),
-      );
-    }
-    const { durations } = action;
-    if (durations === undefined) return this.execute(connection, message, action, this.sendActionResult, undefined);
-    // Metrics on: the time to the reply goes to the action's histogram, as an error when an error frame
-    // answered it (see `noteFailure`), else as completed. The same `execute` call as without metrics, and
-    // no allocation for an action that completes at once. Timed here, not in a method of its own: that
-    // one would take in `execute` and leave the handler's invoker a call of its own (callgrind: 94
-    // instructions more per action).
-    const { clock } = this.metrics!;
-    const started = clock.start();
-    const running = this.execute(connection, message, action, this.sendActionResult, undefined);
-    if (running) return running.then(() => this.observeAction(durations, message, clock.end() - started));
-    this.observeAction(durations, message, clock.endAtOnce() - started);
-    return undefined;
+    if (action) return this.execute(connection, message, action, this.sendActionResult, undefined);
+    return this.rejectMessage(
+      connection,
+      message,
+      ErrorCode.ACTION_NOT_FOUND,
+      ErrorMessage.actionNotFound(message.channel),
+    );
   }
 
-  /** Timed actions answered with an error frame, until `runAction` has observed them (metrics on only). */
-  private readonly failedActions = new Set<ClientMessage>();
-
-  private observeAction(durations: ActionDurations, message: ClientMessage, milliseconds: number): void {
-    const failed = this.failedActions.size > 0 && this.failedActions.delete(message);
-    durations.observe(failed ? 1 : 0, milliseconds / 1000);
-  }
-
-  /** Called where an action's error frame is sent: failures are rare, so they are what is marked. */
-  private noteFailure(message: ClientMessage): void {
-    if (this.metrics !== null && message.type === 'action') this.failedActions.add(message);
+  /**
+   * Where an action's error frame is sent, its duration goes to its histogram as an error (metrics on
+   * only; failures are rare, so its histogram is looked up here rather than carried along).
+   */
+  private noteFailure(message: ReceivedMessage): void {
+    if (this.metrics === null || message.type !== 'action') return;
+    const durations = this.registry.actions.get(message.channel)?.durations;
+    if (durations) this.metrics.actionEnded(durations, 1, message);
   }
 
   // Result callbacks of `execute`, made once: a closure per frame would be an allocation per frame.
@@ -146,6 +128,9 @@ export class MessageRouter implements OnApplicationShutdown {
   ) => {
     const data = handler.toWire ? handler.toWire(result) : toPlain(result, this.serialization);
     connection.sendFrame(actionReply(message.channel, data, message.id));
+    // Timed here, where the reply is sent, not around `execute`: code there would leave less of the
+    // handler's invoker inlined, and cost more than the timing itself (callgrind, bench/profile.mjs).
+    if (handler.durations) this.metrics!.actionEnded(handler.durations, 0, message);
     return undefined;
   };
 
@@ -153,7 +138,7 @@ export class MessageRouter implements OnApplicationShutdown {
    * Runs a subscribe or unsubscribe after the one of the same channel still running, if any: an
    * `unsubscribe` sent while that channel's `subscribe` awaits its channel method ends unsubscribed.
    */
-  private inChannelTurn(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
+  private inChannelTurn(connection: WsConnection, message: ReceivedMessage): Promise<void> | undefined {
     const previous = connection.channelTurns?.get(message.channel);
     const running = previous
       ? // Waiting like a queued frame: a connection closed meanwhile runs nothing more.
@@ -170,7 +155,7 @@ export class MessageRouter implements OnApplicationShutdown {
     return turn;
   }
 
-  private channelRequest(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
+  private channelRequest(connection: WsConnection, message: ReceivedMessage): Promise<void> | undefined {
     if (message.type === 'subscribe') return this.subscribe(connection, message);
     return this.unsubscribe(connection, message);
   }
@@ -179,7 +164,7 @@ export class MessageRouter implements OnApplicationShutdown {
    * SocketAPI's subscribe: the channel method runs (and may refuse by throwing), then `SubscribeFlow`
    * adds the client and answers.
    */
-  private subscribe(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
+  private subscribe(connection: WsConnection, message: ReceivedMessage): Promise<void> | undefined {
     const route = this.registry.resolveChannel(message.channel);
     if (!route) {
       return this.rejectMessage(
@@ -208,7 +193,7 @@ export class MessageRouter implements OnApplicationShutdown {
    * `ConnectionIdentities.renew`): the new identity replaces the old one, and subscriptions whose
    * guards now refuse are dropped, each with an `unsubscribed` frame. A refusal changes nothing.
    */
-  private renewCredentials(connection: WsConnection, message: ClientMessage): Promise<void> | undefined {
+  private renewCredentials(connection: WsConnection, message: ReceivedMessage): Promise<void> | undefined {
     if (!this.identities.canRenew) {
       return this.rejectMessage(connection, message, ErrorCode.UNKNOWN_TYPE, ErrorMessage.unknownType('auth'));
     }
@@ -224,7 +209,7 @@ export class MessageRouter implements OnApplicationShutdown {
   }
 
   /** The app's contract hash (computed at the first question: a document that fails to build is an internal error). */
-  private answerContract(connection: WsConnection, message: ClientMessage): undefined {
+  private answerContract(connection: WsConnection, message: ReceivedMessage): undefined {
     let hash: string;
     try {
       hash = this.contract.hash;
@@ -235,7 +220,7 @@ export class MessageRouter implements OnApplicationShutdown {
     return undefined;
   }
 
-  private unsubscribe(connection: WsConnection, message: ClientMessage): undefined {
+  private unsubscribe(connection: WsConnection, message: ReceivedMessage): undefined {
     const channel = this.hub.find(message.channel);
     if (channel) this.subscriptions.unsubscribe(connection, channel);
     connection.sendFrame(unsubscribedReply(message.channel, message.id));
@@ -249,7 +234,7 @@ export class MessageRouter implements OnApplicationShutdown {
    */
   private execute<H extends RegisteredHandler, C extends ChannelRoute | undefined>(
     connection: WsConnection,
-    message: ClientMessage,
+    message: ReceivedMessage,
     handler: H,
     onResult: ResultCallback<H, C>,
     context: C,
@@ -278,7 +263,7 @@ export class MessageRouter implements OnApplicationShutdown {
   /** Never throws, and its Promise (while `onResult` still runs) never rejects. */
   private deliver<H extends RegisteredHandler, C>(
     connection: WsConnection,
-    message: ClientMessage,
+    message: ReceivedMessage,
     handler: H,
     onResult: ResultCallback<H, C>,
     context: C,
@@ -300,7 +285,7 @@ export class MessageRouter implements OnApplicationShutdown {
   /** Sends what the client is told about `exception`; never throws, even if the exception cannot be serialized. */
   private sendException(
     connection: WsConnection,
-    message: ClientMessage,
+    message: ReceivedMessage,
     handler: RegisteredHandler,
     exception: unknown,
   ): undefined {
@@ -324,7 +309,7 @@ export class MessageRouter implements OnApplicationShutdown {
   /** `INTERNAL_ERROR` for the client; the cause goes to the log, as often as the limiter allows. */
   private sendInternalError(
     connection: WsConnection,
-    message: ClientMessage,
+    message: ReceivedMessage,
     what: string,
     exception: unknown,
   ): undefined {
@@ -333,7 +318,7 @@ export class MessageRouter implements OnApplicationShutdown {
     return this.reject(connection, withContext(internalError(), message.channel, message.id));
   }
 
-  private rejectMessage(connection: WsConnection, message: ClientMessage, code: string, text: string): undefined {
+  private rejectMessage(connection: WsConnection, message: ReceivedMessage, code: string, text: string): undefined {
     return this.reject(connection, withContext({ code, message: text }, message.channel, message.id));
   }
 
@@ -349,7 +334,7 @@ export class MessageRouter implements OnApplicationShutdown {
  */
 type ResultCallback<H extends RegisteredHandler, C> = (
   connection: WsConnection,
-  message: ClientMessage,
+  message: ReceivedMessage,
   handler: H,
   result: unknown,
   context: C,

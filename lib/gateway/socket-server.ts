@@ -163,7 +163,11 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     const connection = new WsConnection(socket, request, this.policy, this.verifier.clientAddressOf(request));
     (socket as TaggedSocket)[CONNECTION] = connection;
     this.connections.add(connection);
-    if (this.metrics) this.metrics.connectionsOpened++;
+    if (this.metrics) {
+      this.metrics.connectionsOpened++;
+      // Before ws reads the frames: each read from the socket starts a new chain of action times.
+      request.socket.prependListener('data', this.metrics.clock.cut);
+    }
     this.verifier.opened(connection.clientAddress);
     this.identities.attach(connection, this.verifier.takeIdentity(request));
     this.users.opened(connection, this.verifier.takeReservation(request));

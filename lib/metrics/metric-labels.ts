@@ -18,7 +18,7 @@ export const FRAME_IN_TYPES = [
   'presence',
   'invalid',
 ] as const;
-export type FrameInType = (typeof FRAME_IN_TYPES)[number];
+type FrameInType = (typeof FRAME_IN_TYPES)[number];
 /** The index of each type in the counters' arrays (an object lookup on a constant shape, no Map). */
 export const FRAME_IN_INDEX = Object.fromEntries(FRAME_IN_TYPES.map((type, index) => [type, index])) as Record<
   FrameInType,

@@ -13,9 +13,9 @@ import {
   OTHER_REFUSAL_INDEX,
   REFUSAL_INDEX,
   REFUSAL_REASONS,
-  type FrameInType,
 } from './metric-labels.js';
 import { ActionClock } from './action-clock.js';
+import type { ClientMessageType, ReceivedMessage } from '../protocol/messages.js';
 
 /** Injection token of the server's `SocketApiMetrics`: `null` when metrics are off. */
 export const SOCKET_API_METRICS = Symbol('SOCKET_API_METRICS');
@@ -75,12 +75,28 @@ export class SocketApiMetrics {
     this.refused[index ?? OTHER_REFUSAL_INDEX]++;
   }
 
-  /** A frame received; one that is not an action ends the chain of action times (see `ActionClock`). */
-  frameIn(type: FrameInType, bytes: number): void {
-    const index = frameInIndex(type);
+  /**
+   * A message received. An action's handling starts its clock (see `ActionClock`), read again when
+   * its reply or error is sent (`actionEnded`); any other message cuts the chain of action times.
+   */
+  frameIn(message: ReceivedMessage, bytes: number): void {
+    const index = frameInIndex(message.type);
     this.framesIn[index]++;
     this.bytesIn[index] += bytes;
-    if (index !== FRAME_IN_INDEX.action) this.clock.cut();
+    if (index === FRAME_IN_INDEX.action) message.receivedAt = this.clock.start();
+    else this.clock.cut();
+  }
+
+  /** A frame that is not a valid message. */
+  invalidFrameIn(bytes: number): void {
+    this.framesIn[FRAME_IN_INDEX.invalid]++;
+    this.bytesIn[FRAME_IN_INDEX.invalid] += bytes;
+    this.clock.cut();
+  }
+
+  /** An action answered (`outcome` 0: its reply, 1: an error frame), timed from `frameIn`. */
+  actionEnded(durations: ActionDurations, outcome: 0 | 1, message: ReceivedMessage): void {
+    durations.observe(outcome, (this.clock.end() - message.receivedAt) / 1000);
   }
 
   /** A server frame (see `server-messages.ts`): its type read from its first bytes, its error code if it is an error. */
@@ -130,7 +146,7 @@ export class SocketApiMetrics {
 }
 
 /** A switch, not `FRAME_IN_INDEX[type]`: a keyed load by a string that varies is a megamorphic lookup. */
-function frameInIndex(type: FrameInType): number {
+function frameInIndex(type: ClientMessageType): number {
   switch (type) {
     case 'action':
       return FRAME_IN_INDEX.action;
@@ -146,8 +162,6 @@ function frameInIndex(type: FrameInType): number {
       return FRAME_IN_INDEX.contract;
     case 'presence':
       return FRAME_IN_INDEX.presence;
-    case 'invalid':
-      return FRAME_IN_INDEX.invalid;
   }
 }
 

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { ErrorCode } from './error-codes.js';
 import type { StreamPosition } from '../interfaces/channel-stream.interface.js';
-import type { ClientMessage, ClientMessageType, ErrorPayload, MessageId } from './messages.js';
+import type { ClientMessageType, ErrorPayload, MessageId, ReceivedMessage } from './messages.js';
 import { ErrorMessage } from './socket-api.messages.js';
 
 /** The longest `recover.epoch` a client may send (the server's epochs are shorter). */
@@ -10,7 +10,7 @@ const MAX_EPOCH_LENGTH = 64;
 /** What a frame that is not UTF-8 decodes to, somewhere: each invalid sequence becomes one. */
 const REPLACEMENT_CHARACTER = '\ufffd';
 
-export type ParseResult = { message: ClientMessage } | { error: ErrorPayload };
+export type ParseResult = { message: ReceivedMessage } | { error: ErrorPayload };
 
 /**
  * Checks one text frame against the envelope rules of PROTOCOL.md, in SocketAPI's order. A frame
@@ -51,7 +51,7 @@ export function parseClientMessage(frame: string | Buffer, maxDepth: number): Pa
     return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.nestedTooDeeply(maxDepth), channel, id);
   }
   const data = raw.data === undefined || raw.data === null ? {} : raw.data;
-  const message: ClientMessage = { type, channel: channel ?? '', data, id };
+  const message: ReceivedMessage = { type, channel: channel ?? '', data, id, receivedAt: 0 };
   // `recover` means something on `subscribe` only; elsewhere it is an unknown field, ignored like the others.
   if (type === 'subscribe' && raw.recover !== undefined) {
     const recover = streamPosition(raw.recover);

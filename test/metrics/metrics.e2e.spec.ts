@@ -5,7 +5,7 @@ import { httpRequest } from '../support/http-request.js';
 import { PLATFORMS } from '../support/platforms.js';
 import { parsePrometheusText, seriesCount, valueOf, type Family } from '../support/prometheus-text.js';
 import { startApp, type TestApp } from '../support/test-app.js';
-import { eventually } from '../support/wait.js';
+import { eventually, sleep } from '../support/wait.js';
 import { refusedUpgrade, TestClient } from '../support/ws-client.js';
 import { metricsApp } from './metrics-app.js';
 
@@ -237,6 +237,24 @@ describe.each(PLATFORMS)('metrics on %s', (platform) => {
     // Each well under the 30 ms spent just before it; a generous bound for a loaded machine.
     expect(seconds('echo')).toBeLessThan(0.015);
     expect(seconds('noop')).toBeLessThan(0.015);
+  });
+
+  it('what happens between two reads from a socket counts toward no action: neither waiting nor the end of an action that awaited', async () => {
+    const app = cleanup.track(await startApp(metricsApp({ metrics: true }), undefined, platform));
+    const client = await TestClient.open(app.url);
+    client.send({ type: 'action', channel: 'failLater', id: 1 });
+    client.send({ type: 'action', channel: 'echo', data: 1, id: 2 });
+    expect(((await client.next(2)) as Array<{ id: number }>).map(({ id }) => id).sort()).toEqual([1, 2]);
+    await sleep(60);
+    client.send({ type: 'action', channel: 'noop', id: 3 });
+    await client.next(1);
+
+    const after = await scrape(app);
+    expect(valueOf(after, 'socketapi_action_duration_seconds_count', { action: 'noop', outcome: 'completed' })).toBe(1);
+    // Well under the 60 ms waited before it; a generous bound for a loaded machine.
+    expect(
+      valueOf(after, 'socketapi_action_duration_seconds_sum', { action: 'noop', outcome: 'completed' }),
+    ).toBeLessThan(0.015);
   });
 
   it('1,000 concrete channels of a pattern and 1,000 unknown actions add no series', async () => {

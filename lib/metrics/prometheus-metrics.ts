@@ -233,22 +233,20 @@ class ActionDurationHistogram implements RegisteredMetric {
     const values: HistogramValue[] = [];
     const bucket = `${this.name}_bucket`;
     for (const [action, durations] of this.counters.actions) {
-      for (let outcome = 0; outcome < ACTION_OUTCOMES.length; outcome++) {
+      for (const outcome of [0, 1] as const) {
         const sharedLabels = { action, outcome: ACTION_OUTCOMES[outcome] };
-        const buckets = durations.buckets[outcome];
-        let cumulative = 0;
+        const counts = durations.cumulativeCounts(outcome);
         for (let index = 0; index < ACTION_DURATION_BUCKETS.length; index++) {
-          cumulative += buckets[index];
           values.push({
-            value: cumulative,
+            value: counts[index],
             labels: { le: ACTION_DURATION_BUCKETS[index] },
             sharedLabels,
             metricName: bucket,
           });
         }
-        const count = durations.counts[outcome];
+        const count = counts[ACTION_DURATION_BUCKETS.length];
         values.push({ value: count, labels: { le: '+Inf' }, sharedLabels, metricName: bucket });
-        values.push({ value: durations.sums[outcome], labels: {}, sharedLabels, metricName: `${this.name}_sum` });
+        values.push({ value: durations.sum(outcome), labels: {}, sharedLabels, metricName: `${this.name}_sum` });
         values.push({ value: count, labels: {}, sharedLabels, metricName: `${this.name}_count` });
       }
     }

@@ -20,7 +20,7 @@ export interface ClientMessage {
 /** A client message as the server holds it while it handles it (not part of the wire format). */
 export interface ReceivedMessage extends ClientMessage {
   /**
-   * When its handling began, in `performance.now()` milliseconds: set for an action while metrics are
+   * When its handling began, in milliseconds of the metrics' clock (`ActionClock`): set for an action while metrics are
    * on (see `SocketApiMetrics.frameIn`), else 0. A field of the message, not an entry of a map: the
    * reply of an action that awaits is sent in a later turn, while other frames are handled.
    */

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ActionClock } from '../metrics/action-clock.js';
+import type { ActionTimer } from '../metrics/action-timer.js';
 import { SOCKET_API_METRICS, type SocketApiMetrics } from '../metrics/socket-api-metrics.js';
 import { RESOLVED_SOCKET_API_OPTIONS, type ResolvedSocketApiOptions } from '../options/resolved-options.js';
 import { CloseCode } from '../protocol/close-codes.js';
@@ -40,15 +40,15 @@ export class InboundQueue {
   private readonly maxQueueBytes: number;
   private readonly rateLimiter?: RateLimiter;
   private readonly tracksIdleTime: boolean;
-  /** Metrics on: what is done here besides running a frame does not count toward the next action. */
-  private readonly clock?: ActionClock;
+  /** Metrics on: a refusal's work counts toward no action, nor does what follows the frames run from the queue. */
+  private readonly timer?: ActionTimer;
 
   constructor(
     private readonly router: MessageRouter,
     @Inject(RESOLVED_SOCKET_API_OPTIONS) options: ResolvedSocketApiOptions,
     @Inject(SOCKET_API_METRICS) metrics: SocketApiMetrics | null,
   ) {
-    this.clock = metrics?.clock;
+    this.timer = metrics?.timer;
     this.concurrency = options.concurrency;
     this.maxPending = options.maxPendingMessages;
     this.maxPendingBytes = options.maxPendingBytes;
@@ -99,7 +99,7 @@ export class InboundQueue {
 
   /** Answers a frame with `RATE_LIMITED`, in its turn; one that keeps flooding is closed with 1008. */
   private refuse(connection: WsConnection, data: Buffer, isBinary: boolean): void {
-    this.clock?.cut();
+    this.timer?.cut();
     const refusal = rateLimited(data, isBinary, this.maxDepth);
     if (connection.active === 0 && !connection.pending?.length) return connection.sendFrame(errorFrame(refusal));
     // Even refusals wait their turn, but not without bound: a client that keeps on is closed.
@@ -125,15 +125,13 @@ export class InboundQueue {
 
   private release(connection: WsConnection): void {
     connection.active--;
-    // After other work, in a later part of the turn: the next action starts on a clock of its own.
-    this.clock?.cut();
     // Closed by ws itself (a frame it refused) or by the peer: what waits is not run either.
     if (!connection.isOpen) return this.drop(connection);
     // A loop, not recursion: frames that complete synchronously must not deepen the stack.
     while (connection.active < this.concurrency && connection.pending?.length) {
       const next = connection.pending.shift()!;
       if ('refusal' in next) {
-        this.clock?.cut();
+        this.timer?.cut();
         connection.pendingBytes -= refusalBytes(next.refusal);
         connection.sendFrame(errorFrame(next.refusal));
       } else {
@@ -142,6 +140,8 @@ export class InboundQueue {
       }
     }
     if (connection.pending?.length === 0) connection.pending = undefined;
+    // Outside a read from a socket: the actions just run end their run here, not at some later read's end.
+    this.timer?.cut();
   }
 }
 

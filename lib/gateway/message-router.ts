@@ -100,7 +100,11 @@ export class MessageRouter implements OnApplicationShutdown {
 
   private runAction(connection: WsConnection, message: ReceivedMessage): Promise<void> | undefined {
     const action = this.registry.actions.get(message.channel);
-    if (action) return this.execute(connection, message, action, this.sendActionResult, undefined);
+    if (action) {
+      if (action.durations) this.metrics!.actionStarted(message, action.durations);
+      return this.execute(connection, message, action, this.sendActionResult, undefined);
+    }
+    this.metrics?.timer.cut();
     return this.rejectMessage(
       connection,
       message,
@@ -116,7 +120,7 @@ export class MessageRouter implements OnApplicationShutdown {
   private noteFailure(message: ReceivedMessage): void {
     if (this.metrics === null || message.type !== 'action') return;
     const durations = this.registry.actions.get(message.channel)?.durations;
-    if (durations) this.metrics.actionEnded(durations, 1, message);
+    if (durations) this.metrics.actionEnded(message, durations, 1);
   }
 
   // Result callbacks of `execute`, made once: a closure per frame would be an allocation per frame.
@@ -130,7 +134,7 @@ export class MessageRouter implements OnApplicationShutdown {
     connection.sendFrame(actionReply(message.channel, data, message.id));
     // Timed here, where the reply is sent, not around `execute`: code there would leave less of the
     // handler's invoker inlined, and cost more than the timing itself (callgrind, bench/profile.mjs).
-    if (handler.durations) this.metrics!.actionEnded(handler.durations, 0, message);
+    if (handler.durations) this.metrics!.actionEnded(message, handler.durations, 0);
     return undefined;
   };
 

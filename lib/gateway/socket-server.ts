@@ -122,6 +122,8 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
       // ws waits 30 s for the peer's close frame; a peer that ignores ours is cut much sooner.
       closeTimeout: this.options.closeTimeoutMs,
       perMessageDeflate: false,
+      // ws's default, relied on: every frame of a read is handled within it (see `accept`).
+      allowSynchronousEvents: true,
       // ws would close with 1007; the router answers such a frame like any text that is not JSON.
       skipUTF8Validation: true,
       verifyClient: this.verifier.verify,
@@ -165,8 +167,9 @@ export class SocketServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.connections.add(connection);
     if (this.metrics) {
       this.metrics.connectionsOpened++;
-      // Before ws reads the frames: each read from the socket starts a new chain of action times.
-      request.socket.prependListener('data', this.metrics.clock.cut);
+      // After ws's own listener (added before 'connection'), which handles every frame of a read at once:
+      // actions answered within one read may be timed together (see `ActionTimer`).
+      request.socket.on('data', this.metrics.timer.readEnds);
     }
     this.verifier.opened(connection.clientAddress);
     this.identities.attach(connection, this.verifier.takeIdentity(request));

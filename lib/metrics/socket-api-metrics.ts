@@ -1,7 +1,5 @@
 import { Buffer } from 'node:buffer';
 import {
-  ACTION_DURATION_BUCKETS,
-  ACTION_OUTCOMES,
   CLOSE_CODES,
   ERROR_CODE_INDEX,
   ERROR_CODES,
@@ -15,7 +13,8 @@ import {
   REFUSAL_INDEX,
   REFUSAL_REASONS,
 } from './metric-labels.js';
-import { ActionClock } from './action-clock.js';
+import { ActionDurations } from './action-durations.js';
+import { ActionTimer } from './action-timer.js';
 import type { ClientMessageType, ReceivedMessage } from '../protocol/messages.js';
 
 /** Injection token of the server's `SocketApiMetrics`: `null` when metrics are off. */
@@ -26,45 +25,6 @@ const TYPE_AT = 9;
 /** `{"type":"error","code":"`: an error frame's code begins here (`code` is the payload's first key). */
 const ERROR_CODE_AT = 24;
 const QUOTE = 0x22;
-
-/** The first bucket's bound: an action that awaits nothing is nearly always within it. */
-const FIRST_BOUND = ACTION_DURATION_BUCKETS[0];
-/** Per outcome: a count per bucket (the last one above every bound), then the sum of the durations. */
-const STRIDE = ACTION_DURATION_BUCKETS.length + 2;
-const SUM_AT = STRIDE - 1;
-
-/**
- * One action's durations, per outcome (0 completed, 1 error: the order of `ACTION_OUTCOMES`), in one
- * array: an observation is two increments, and a duration within the first bound needs no search.
- * The counts are not cumulative, and their total is the count (added up when scraped).
- */
-export class ActionDurations {
-  private readonly values = new Float64Array(ACTION_OUTCOMES.length * STRIDE);
-
-  observe(outcome: 0 | 1, seconds: number): void {
-    const at = outcome * STRIDE;
-    this.values[at + (seconds <= FIRST_BOUND ? 0 : bucketOf(seconds))]++;
-    this.values[at + SUM_AT] += seconds;
-  }
-
-  /** How many durations of `outcome` are within each bound, cumulative, and in all (`+Inf`). */
-  cumulativeCounts(outcome: 0 | 1): number[] {
-    const counts: number[] = [];
-    let total = 0;
-    for (let index = 0; index < SUM_AT; index++) counts.push((total += this.values[outcome * STRIDE + index]));
-    return counts;
-  }
-
-  sum(outcome: 0 | 1): number {
-    return this.values[outcome * STRIDE + SUM_AT];
-  }
-}
-
-function bucketOf(seconds: number): number {
-  let bucket = 1;
-  while (bucket < ACTION_DURATION_BUCKETS.length && seconds > ACTION_DURATION_BUCKETS[bucket]) bucket++;
-  return bucket;
-}
 
 /**
  * The counts the server keeps while metrics are on: plain numbers bumped on the hot path (a few
@@ -88,7 +48,7 @@ export class SocketApiMetrics {
   /** By declared action name, each made as its action is registered (an unknown name is an `ACTION_NOT_FOUND` error). */
   readonly actions = new Map<string, ActionDurations>();
   /** What times the actions. */
-  readonly clock = new ActionClock();
+  readonly timer = new ActionTimer();
 
   /** A refused WebSocket upgrade, by the message the verifier refused it with. */
   refusedUpgrade(message: string | undefined): void {
@@ -96,28 +56,29 @@ export class SocketApiMetrics {
     this.refused[index ?? OTHER_REFUSAL_INDEX]++;
   }
 
-  /**
-   * A message received. An action's handling starts its clock (see `ActionClock`), read again when
-   * its reply or error is sent (`actionEnded`); any other message cuts the chain of action times.
-   */
+  /** A message received; any but an action's ends the run of actions being timed (see `ActionTimer`). */
   frameIn(message: ReceivedMessage, bytes: number): void {
     const index = frameInIndex(message.type);
     this.framesIn[index]++;
     this.bytesIn[index] += bytes;
-    if (index === FRAME_IN_INDEX.action) message.receivedAt = this.clock.start();
-    else this.clock.cut();
+    if (index !== FRAME_IN_INDEX.action) this.timer.cut();
   }
 
   /** A frame that is not a valid message. */
   invalidFrameIn(bytes: number): void {
     this.framesIn[FRAME_IN_INDEX.invalid]++;
     this.bytesIn[FRAME_IN_INDEX.invalid] += bytes;
-    this.clock.cut();
+    this.timer.cut();
   }
 
-  /** An action answered (`outcome` 0: its reply, 1: an error frame), timed from `frameIn`. */
-  actionEnded(durations: ActionDurations, outcome: 0 | 1, message: ReceivedMessage): void {
-    durations.observe(outcome, (this.clock.end() - message.receivedAt) / 1000);
+  /** A declared action's handling begins. */
+  actionStarted(message: ReceivedMessage, durations: ActionDurations): void {
+    this.timer.started(message, durations);
+  }
+
+  /** A declared action answered (`outcome` 0: its reply, 1: an error frame). */
+  actionEnded(message: ReceivedMessage, durations: ActionDurations, outcome: 0 | 1): void {
+    this.timer.ended(message, durations, outcome);
   }
 
   /** A server frame (see `server-messages.ts`): its type read from its first bytes, its error code if it is an error. */

@@ -20,11 +20,13 @@ export interface ClientMessage {
 /** A client message as the server holds it while it handles it (not part of the wire format). */
 export interface ReceivedMessage extends ClientMessage {
   /**
-   * When its handling began, in milliseconds of the metrics' clock (`ActionClock`): set for an action while metrics are
-   * on (see `SocketApiMetrics.frameIn`), else 0. A field of the message, not an entry of a map: the
-   * reply of an action that awaits is sent in a later turn, while other frames are handled.
+   * When its handling began, in milliseconds of the metrics' clock (`ActionTimer`): set for a declared
+   * action while metrics are on, else 0. A field of the message, not an entry of a map: the reply of an
+   * action that awaits is sent in a later turn, while other frames are handled.
    */
   receivedAt: number;
+  /** The run of actions it is timed in (see `ActionTimer`); 0: none (timed alone, or not timed). */
+  run: number;
 }
 
 /** What the client is told about a failure (the `error` frame without its `type`). */

@@ -51,7 +51,7 @@ export function parseClientMessage(frame: string | Buffer, maxDepth: number): Pa
     return fail(ErrorCode.INVALID_MESSAGE, ErrorMessage.nestedTooDeeply(maxDepth), channel, id);
   }
   const data = raw.data === undefined || raw.data === null ? {} : raw.data;
-  const message: ReceivedMessage = { type, channel: channel ?? '', data, id, receivedAt: 0 };
+  const message: ReceivedMessage = { type, channel: channel ?? '', data, id, receivedAt: 0, run: 0 };
   // `recover` means something on `subscribe` only; elsewhere it is an unknown field, ignored like the others.
   if (type === 'subscribe' && raw.recover !== undefined) {
     const recover = streamPosition(raw.recover);

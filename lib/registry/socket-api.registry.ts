@@ -6,7 +6,7 @@ import type { GuardCheck, HandlerInvoker } from '../handlers/handler-invoker.fac
 import type { ChannelParams, ChannelRoute } from '../interfaces/channel-stream.interface.js';
 import type { ParamsBinder } from '../handlers/params-binder.js';
 import type { ToWire } from '../handlers/output-check.js';
-import type { ActionDurations } from '../metrics/socket-api-metrics.js';
+import type { ActionDurations } from '../metrics/action-durations.js';
 import { describeTarget, SocketApiDeclarationError, type HandlerTarget } from '../handlers/handler-target.js';
 import { ChannelPatterns } from './channel-patterns.js';
 

@@ -42,6 +42,14 @@ export class MetricsHandlers {
     return true;
   }
 
+  /** Keeps the event loop busy for `busy` ms, then answers at once, or after `ms` more when it is given: a handler that awaits only sometimes. */
+  @SocketAction('wait')
+  wait(@Data('ms') ms: number | undefined, @Data('busy') busy: number | undefined): boolean | Promise<boolean> {
+    if (busy) busyWait(busy);
+    if (!ms) return true;
+    return new Promise((resolve) => setTimeout(() => resolve(true), ms));
+  }
+
   @SocketAction('noop')
   noop(): boolean {
     return true;

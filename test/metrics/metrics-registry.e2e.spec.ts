@@ -85,8 +85,10 @@ describe('the action duration histogram', () => {
   it('is formatted by the registry exactly as a prom-client Histogram with the same observations', async () => {
     const counters = new SocketApiMetrics();
     const observations = [0.0001, 0.0005, 0.0007, 0.003, 0.02, 0.2, 0.7, 3, 7, 12, 0];
-    for (const seconds of observations) counters.durationsOf('echo').observe(0, seconds);
-    counters.durationsOf('echo').observe(1, 0.004);
+    for (const seconds of observations) counters.durationsOf('echo').observe(0, seconds, 1);
+    // A run of actions timed together: three observations of their mean at once.
+    counters.durationsOf('echo').observe(0, 0.0015, 3);
+    counters.durationsOf('echo').observe(1, 0.004, 1);
     const ourRegistry = new Registry();
     const made = createPrometheusMetrics(promClient as unknown as PromClient, 'x_', {
       counters,
@@ -104,7 +106,9 @@ describe('the action duration histogram', () => {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [referenceRegistry],
     });
-    for (const seconds of observations) reference.observe({ action: 'echo', outcome: 'completed' }, seconds);
+    for (const seconds of [...observations, 0.0015, 0.0015, 0.0015]) {
+      reference.observe({ action: 'echo', outcome: 'completed' }, seconds);
+    }
     reference.observe({ action: 'echo', outcome: 'error' }, 0.004);
     expect(await ourRegistry.metrics()).toBe(await referenceRegistry.metrics());
     // The JSON too, but for prom-client's `exemplar: null` (exemplars are not kept).

@@ -47,6 +47,13 @@ function seriesKey(name: string, labels: Record<string, string | number>): strin
 
 const bytes = (message: unknown) => Buffer.byteLength(JSON.stringify(message));
 
+/** How many of an action's completed durations were within 25 ms, and how many in all. */
+function completedWithin(families: Map<string, Family>, action: string): Array<number | undefined> {
+  return ['0.025', '+Inf'].map((le) =>
+    valueOf(families, 'socketapi_action_duration_seconds_bucket', { action, outcome: 'completed', le }),
+  );
+}
+
 describe.each(PLATFORMS)('metrics on %s', (platform) => {
   const cleanup = useCleanup();
 
@@ -248,13 +255,90 @@ describe.each(PLATFORMS)('metrics on %s', (platform) => {
     await sleep(60);
     client.send({ type: 'action', channel: 'noop', id: 3 });
     await client.next(1);
+    await sleep(60);
+    client.send({ type: 'action', channel: 'echo', data: 2, id: 4 });
+    await client.next(1);
 
     const after = await scrape(app);
-    expect(valueOf(after, 'socketapi_action_duration_seconds_count', { action: 'noop', outcome: 'completed' })).toBe(1);
-    // Well under the 60 ms waited before it; a generous bound for a loaded machine.
-    expect(
-      valueOf(after, 'socketapi_action_duration_seconds_sum', { action: 'noop', outcome: 'completed' }),
-    ).toBeLessThan(0.015);
+    const completed = (suffix: string, action: string) =>
+      valueOf(after, `socketapi_action_duration_seconds_${suffix}`, { action, outcome: 'completed' });
+    expect([completed('count', 'noop'), completed('count', 'echo')]).toEqual([1, 2]);
+    // Each well under the 60 ms waited before it (or after it); a generous bound for a loaded machine.
+    expect(completed('sum', 'noop')).toBeLessThan(0.015);
+    expect(completed('sum', 'echo')).toBeLessThan(0.015);
+  });
+
+  it('actions of one name read together are timed as a run: each counted, and their durations summed exactly', async () => {
+    const app = cleanup.track(await startApp(metricsApp({ metrics: true }), undefined, platform));
+    const client = await TestClient.open(app.url);
+    client.sendTogether([1, 2, 3, 4].map((id) => ({ type: 'action', channel: 'spin', data: { ms: 10 }, id })));
+    await client.next(4);
+
+    const after = await scrape(app);
+    const completed = (suffix: string) =>
+      valueOf(after, `socketapi_action_duration_seconds_${suffix}`, { action: 'spin', outcome: 'completed' });
+    expect(completed('count')).toBe(4);
+    expect(completed('sum')).toBeGreaterThanOrEqual(0.039);
+    expect(completed('sum')).toBeLessThan(0.12);
+  });
+
+  it('a run ends at any other frame: another action, an unknown one, a ping, a subscribe, one that is not JSON', async () => {
+    const app = cleanup.track(await startApp(metricsApp({ metrics: true }), undefined, platform));
+    const client = await TestClient.open(app.url);
+    const between = [
+      { type: 'action', channel: 'echo', data: 1, id: 2 },
+      { type: 'action', channel: 'nope', id: 2 },
+      { type: 'ping', id: 2 },
+      { type: 'subscribe', channel: 'news', id: 2 },
+      '{not json',
+    ];
+    for (const frame of between) {
+      client.sendTogether([
+        { type: 'action', channel: 'spin', data: { ms: 60 }, id: 1 },
+        frame,
+        { type: 'action', channel: 'spin', data: { ms: 0 }, id: 3 },
+      ]);
+      await client.next(3);
+    }
+
+    // Had a frame not ended the run, the spin after it would share the 60 ms of the one before.
+    expect(completedWithin(await scrape(app), 'spin')).toEqual([5, 10]);
+  });
+
+  it('an action that awaits is timed alone to its reply; those answered at once beside it are not charged its wait', async () => {
+    const app = cleanup.track(await startApp(metricsApp({ metrics: true }), undefined, platform));
+    const client = await TestClient.open(app.url);
+    const wait = (id: number, data: { ms?: number; busy?: number }) => ({ type: 'action', channel: 'wait', data, id });
+    client.sendTogether([wait(1, {}), wait(2, { ms: 40 }), wait(3, {}), wait(4, {})]);
+    await client.next(4);
+    expect(completedWithin(await scrape(app), 'wait')).toEqual([3, 4]);
+
+    // Once one has awaited, each is timed from a clock read of its own: the one that awaits 1 ms is
+    // not charged the 80 ms of work before it in the same read.
+    client.sendTogether([wait(5, { busy: 80 }), wait(6, { ms: 1 })]);
+    await client.next(2);
+    expect(completedWithin(await scrape(app), 'wait')).toEqual([4, 6]);
+  });
+
+  it("frames run from a connection's queue are timed as they run, not up to a later read", async () => {
+    const app = cleanup.track(await startApp(metricsApp({ metrics: true, concurrency: 1 }), undefined, platform));
+    const client = await TestClient.open(app.url);
+    // `echo` waits its turn behind the action that awaits, and runs from the queue 5 ms later.
+    client.sendTogether([
+      { type: 'action', channel: 'failLater', id: 1 },
+      { type: 'action', channel: 'echo', data: 1, id: 2 },
+    ]);
+    await client.next(2);
+    await sleep(60);
+    client.send({ type: 'action', channel: 'echo', data: 2, id: 3 });
+    await client.next(1);
+
+    const after = await scrape(app);
+    const completed = (suffix: string) =>
+      valueOf(after, `socketapi_action_duration_seconds_${suffix}`, { action: 'echo', outcome: 'completed' });
+    expect(completed('count')).toBe(2);
+    // Well under the 60 ms between them; a generous bound for a loaded machine.
+    expect(completed('sum')).toBeLessThan(0.015);
   });
 
   it('1,000 concrete channels of a pattern and 1,000 unknown actions add no series', async () => {

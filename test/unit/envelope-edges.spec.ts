@@ -11,7 +11,7 @@ describe('message id at its edges', () => {
 
   it('accepts the largest finite double', () => {
     expect(parseClientMessage('{"type":"ping","id":1.7976931348623157e308}', DEFAULTS.maxDepth)).toEqual({
-      message: { type: 'ping', channel: '', data: {}, id: Number.MAX_VALUE, receivedAt: 0 },
+      message: { type: 'ping', channel: '', data: {}, id: Number.MAX_VALUE, receivedAt: 0, run: 0 },
     });
   });
 });

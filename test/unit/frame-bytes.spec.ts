@@ -13,7 +13,7 @@ function frame(...parts: Array<string | number[]>): Buffer {
 describe('parseClientMessage on bytes', () => {
   it('parses a UTF-8 Buffer as its text', () => {
     expect(parseClientMessage(frame('{"type":"ping","id":"é😀"}'), DEFAULTS.maxDepth)).toEqual({
-      message: { type: 'ping', channel: '', data: {}, id: 'é😀', receivedAt: 0 },
+      message: { type: 'ping', channel: '', data: {}, id: 'é😀', receivedAt: 0, run: 0 },
     });
   });
 
@@ -36,7 +36,7 @@ describe('parseClientMessage on bytes', () => {
 
   it('accepts a U+FFFD the client sent itself', () => {
     expect(parseClientMessage(frame('{"type":"ping","id":"\ufffd"}'), DEFAULTS.maxDepth)).toEqual({
-      message: { type: 'ping', channel: '', data: {}, id: '\ufffd', receivedAt: 0 },
+      message: { type: 'ping', channel: '', data: {}, id: '\ufffd', receivedAt: 0, run: 0 },
     });
   });
 

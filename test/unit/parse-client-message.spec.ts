@@ -176,6 +176,7 @@ describe('parseClientMessage', () => {
           data: {},
           id: undefined,
           receivedAt: 0,
+          run: 0,
         });
       });
 
@@ -199,6 +200,7 @@ describe('parseClientMessage', () => {
           data: {},
           id: 'p1',
           receivedAt: 0,
+          run: 0,
         });
       });
     });
@@ -288,15 +290,15 @@ describe('parseClientMessage', () => {
         json({ type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1' }),
         DEFAULTS.maxDepth,
       );
-      // `receivedAt`: not part of the wire format; 0 until metrics time the action.
+      // `receivedAt`, `run`: not part of the wire format; 0 until metrics time the action.
       expect(result).toEqual({
-        message: { type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1', receivedAt: 0 },
+        message: { type: 'action', channel: 'sum', data: { a: 1, b: 2 }, id: 'x1', receivedAt: 0, run: 0 },
       });
     });
 
     it('ignores unknown extra fields', () => {
       const message = accepted(json({ type: 'unsubscribe', channel: 'room', id: 3, extra: true, status: 'x' }));
-      expect(message).toEqual({ type: 'unsubscribe', channel: 'room', data: {}, id: 3, receivedAt: 0 });
+      expect(message).toEqual({ type: 'unsubscribe', channel: 'room', data: {}, id: 3, receivedAt: 0, run: 0 });
       expect(message).not.toHaveProperty('extra');
       expect(message).not.toHaveProperty('status');
     });
@@ -308,6 +310,7 @@ describe('parseClientMessage', () => {
         data: { q: 1 },
         id: 1,
         receivedAt: 0,
+        run: 0,
       });
     });
   });
@@ -414,6 +417,7 @@ describe('parseClientMessage: presence and recover (issue 12)', () => {
       data: {},
       id: 2,
       receivedAt: 0,
+      run: 0,
     });
     expect(refused(json({ type: 'presence', id: 2 }))).toEqual({ ...CHANNEL_REQUIRED, id: 2 });
   });

@@ -19,12 +19,12 @@ function milliseconds(): number {
  * (docs/operations.md).
  *
  * ws handles every frame of a read from a socket at once, in its listener of the socket's `data`,
- * and `readEnds` listens after it. Within such a read, actions of one name
- * that follow one another and answer at once are a *run*, timed by two clock reads: one where the
- * run starts and one where it ends; each of its actions is observed with an equal share of the run's
- * time. So an action's count and sum stay exact, and its buckets too whenever its run took less than
- * the first bound (0.5 ms); a run that took longer gives each of its actions their mean. An action of
- * another name, any frame that is not an action's, and the end of the read end a run.
+ * and `readEnds` listens after it. Within such a read, actions of one name that follow one another
+ * and answer at once are a *run*, timed by two clock reads: one where the run starts and one where it
+ * ends; each of its actions is observed with an equal share of the run's time. So an action's counts
+ * and its sum stay exact (not each outcome's sum when a run holds both), and its buckets too whenever
+ * its run took less than the first bound (0.5 ms); a run that took longer gives each of its actions
+ * their mean. An action of another name, any frame that is not an action's, and the read's end end a run.
  *
  * An action that answers after the read (it awaited) is timed alone, to its own reply: from its run's
  * start the first time, and once one of a name has awaited, its later ones from a clock read of their

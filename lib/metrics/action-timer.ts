@@ -14,6 +14,12 @@ function milliseconds(): number {
 }
 
 /**
+ * The most actions a run holds: a slow call's time is shared by at most this many (one 64 KiB read
+ * can bring a thousand small frames), for one more clock read per as many actions.
+ */
+const MAX_RUN = 16;
+
+/**
  * Times actions for their histograms (metrics on) with as few clock reads as it can: a read costs
  * 35–70 ns here, and one per action was about half of what metrics cost a small action
  * (docs/operations.md).
@@ -24,7 +30,8 @@ function milliseconds(): number {
  * ends; each of its actions is observed with an equal share of the run's time. So an action's counts
  * and its sum stay exact (not each outcome's sum when a run holds both), and its buckets too whenever
  * its run took less than the first bound (0.5 ms); a run that took longer gives each of its actions
- * their mean. An action of another name, any frame that is not an action's, and the read's end end a run.
+ * (at most `MAX_RUN`) their mean. An action of another name, any frame that is not an action's, and
+ * the read's end end a run.
  *
  * An action that answers after the read (it awaited) is timed alone, to its own reply: from its run's
  * start the first time, and once one of a name has awaited, its later ones from a clock read of their
@@ -37,6 +44,7 @@ export class ActionTimer {
   private lastRun = 0;
   private runDurations: ActionDurations | undefined;
   private runStart = 0;
+  private joined = 0;
   private completed = 0;
   private failed = 0;
 
@@ -47,7 +55,8 @@ export class ActionTimer {
 
   /** An action begins, one of `durations`'s. */
   started(message: ReceivedMessage, durations: ActionDurations): void {
-    if (this.run !== 0 && this.runDurations === durations) {
+    if (this.run !== 0 && this.runDurations === durations && this.joined < MAX_RUN) {
+      this.joined++;
       message.receivedAt = this.runStart;
       message.run = this.run;
       return;
@@ -59,6 +68,7 @@ export class ActionTimer {
       this.run = message.run = ++this.lastRun;
       this.runDurations = durations;
       this.runStart = now;
+      this.joined = 1;
     } else {
       message.run = 0;
     }

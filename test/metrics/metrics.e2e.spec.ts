@@ -282,6 +282,20 @@ describe.each(PLATFORMS)('metrics on %s', (platform) => {
     expect(completed('sum')).toBeLessThan(0.12);
   });
 
+  it('a run holds at most 16 calls: a slow one read with many fast ones is shared by 16 at most', async () => {
+    const app = cleanup.track(await startApp(metricsApp({ metrics: true }), undefined, platform));
+    const client = await TestClient.open(app.url);
+    const spin = (ms: number, id: number) => ({ type: 'action', channel: 'spin', data: { ms }, id });
+    client.sendTogether([spin(60, 0), ...Array.from({ length: 32 }, (_, index) => spin(0, index + 1))]);
+    await client.next(33);
+
+    // The first 16 share 60 ms (3.75 ms each, above 2.5 ms); the 17 after them took almost nothing.
+    const after = await scrape(app);
+    const spins = (le: string) =>
+      valueOf(after, 'socketapi_action_duration_seconds_bucket', { action: 'spin', outcome: 'completed', le });
+    expect([spins('0.0025'), spins('0.025'), spins('+Inf')]).toEqual([17, 33, 33]);
+  });
+
   it('a run ends at any other frame: another action, an unknown one, a ping, a subscribe, one that is not JSON', async () => {
     const app = cleanup.track(await startApp(metricsApp({ metrics: true }), undefined, platform));
     const client = await TestClient.open(app.url);

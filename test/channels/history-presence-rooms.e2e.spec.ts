@@ -89,9 +89,8 @@ describe(`${ROOMS.toLocaleString('en')} distinct rooms of a pattern with history
   }, 120_000);
 });
 
-/** Heap in use after full collections (twice: finalizers of the first may free more). */
+/** Heap in use after full collections (`forceGc`'s: two, what the first one's sweep freed counted). */
 function settledHeap(gc: () => void): number {
-  gc();
   gc();
   return process.memoryUsage().heapUsed;
 }

@@ -1,8 +1,8 @@
 // What a module option adds per action, in-process (as bench/frame-path.mjs: frames straight into the
 // bench app's InboundQueue, on a stub socket that measures each frame as ws would, no network): the
-// bench app without the option, and with it, in one process, interleaved rep by rep (paired). CPU ns
-// per `add` action frame, median and range of --reps; the option's cost is the median of the paired
-// differences, with their range.
+// bench app without the option, and with it, each in a process of its own, interleaved rep by rep
+// (paired). CPU ns per `add` action frame, median and range of --reps; the option's cost is the median
+// of the paired differences, with their range.
 //
 //   npx tsc -p tsconfig.bench.json && node bench/option-cost.mjs metrics|tracing [--frames 200000] [--reps 9]
 //
@@ -10,16 +10,13 @@
 // @opentelemetry/api alone (no SDK registered: the spans are the API's non-recording ones), then with
 // an SDK registered (a BasicTracerProvider whose spans are recorded and dropped: no exporter, so the
 // export's own cost, which is the app's choice, is left out).
-import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { trace } from '@opentelemetry/api';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { SocketApiModule } from '../dist/lib/index.js';
-import { InboundQueue } from '../dist/lib/gateway/inbound-queue.js';
-import { SOCKET_API_METRICS } from '../dist/lib/metrics/socket-api-metrics.js';
-import { BenchService } from '../dist/bench/app/bench.service.js';
-import { framesOf, stubConnection } from './lib/frame-feed.mjs';
+//
+// Why two processes: both apps in one process run the same library functions, which V8 then compiles
+// for both (a field `null` in one app and an object in the other), and the option's absence is no
+// longer measured as it runs for a user. That made `metrics: true` look 15 times dearer (+622 ns a
+// frame against +40 ns measured apart).
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const [option, ...rest] = process.argv.slice(2);
 const args = Object.fromEntries(
@@ -32,46 +29,44 @@ if (option !== 'metrics' && option !== 'tracing') {
   process.exit(2);
 }
 
-const frames = framesOf('{"type":"action","channel":"add","data":{"a":$A,"b":7},"id":$ID}');
-const fed = [];
+if (args.variant) await serveVariant(args.variant === 'on');
+else await compare();
 
-/** The bench app with `option` on or off, and a runner of `count` frames through its queue. */
-async function variant(on) {
-  class BenchModule {}
-  Module({ imports: [SocketApiModule.forRoot({ [option]: on })], providers: [BenchService] })(BenchModule);
-  const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
-  await app.init();
-  const queue = app.get(InboundQueue);
-  const { connection, replies } = stubConnection(app.get(SOCKET_API_METRICS));
-  fed.push(replies);
-  return (count) => {
-    for (let i = 0; i < count; i++) queue.receive(connection, frames[i & 4095], false);
-  };
+/** The parent: one child per variant, asked for a rep in turn. */
+async function compare() {
+  const off = variantProcess('off');
+  const on = variantProcess('on');
+  let phases = 1;
+  if (option === 'metrics') {
+    await phase('metrics: true', off, on);
+  } else {
+    await phase('API only, no SDK', off, on);
+    await Promise.all([off.ask({ sdk: true }), on.ask({ sdk: true })]);
+    await phase('SDK, spans recorded and dropped', off, on);
+    phases = 2;
+  }
+  const expected = FRAMES * (REPS + 1) * phases;
+  for (const variant of [off, on]) {
+    const { sent } = await variant.ask({ sent: true });
+    if (sent !== expected) throw new Error(`expected ${expected} replies from ${variant.name}, got ${sent}`);
+    variant.child.kill();
+  }
 }
 
-function cpuNsPerFrame(run) {
-  const before = process.cpuUsage();
-  run(FRAMES);
-  const used = process.cpuUsage(before);
-  return ((used.user + used.system) * 1000) / FRAMES;
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-const range = (values) => `${Math.round(Math.min(...values))} – ${Math.round(Math.max(...values))}`;
-
-function phase(name, off, on) {
-  off(FRAMES);
-  on(FRAMES); // warm-up: every function optimized
+async function phase(name, off, on) {
+  // Warm-up: every function optimized in both.
+  await off.run();
+  await on.run();
   const offs = [];
   const ons = [];
   for (let r = 0; r < REPS; r++) {
     // Alternating which goes first, so that neither always runs on a warmer (or busier) machine.
     if (r % 2 === 0) {
-      offs.push(cpuNsPerFrame(off));
-      ons.push(cpuNsPerFrame(on));
+      offs.push(await off.run());
+      ons.push(await on.run());
     } else {
-      ons.push(cpuNsPerFrame(on));
-      offs.push(cpuNsPerFrame(off));
+      ons.push(await on.run());
+      offs.push(await off.run());
     }
   }
   const differences = ons.map((value, i) => value - offs[i]);
@@ -81,18 +76,64 @@ function phase(name, off, on) {
   );
 }
 
-const off = await variant(false);
-const on = await variant(true);
-let phases = 1;
-if (option === 'metrics') {
-  phase('metrics: true', off, on);
-} else {
-  phase('API only, no SDK', off, on);
-  trace.setGlobalTracerProvider(new BasicTracerProvider());
-  phase('SDK, spans recorded and dropped', off, on);
-  phases = 2;
+/** A child process serving one variant: `ask` sends it a request and resolves with its answer. */
+function variantProcess(name) {
+  const child = fork(fileURLToPath(import.meta.url), [option, '--variant', name, '--frames', String(FRAMES)], {
+    stdio: 'inherit',
+  });
+  const answers = [];
+  child.on('message', (answer) => answers.shift()(answer));
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) throw new Error(`the ${name} variant exited with ${code}`);
+  });
+  const ask = (request) =>
+    new Promise((resolve) => {
+      answers.push(resolve);
+      child.send(request);
+    });
+  return { name, child, ask, run: async () => (await ask({ run: true })).nsPerFrame };
 }
-const expected = FRAMES * 2 * (REPS + 1) * phases;
-const sent = fed.reduce((sum, replies) => sum + replies.sent, 0);
-if (sent !== expected) throw new Error(`expected ${expected} replies, got ${sent}`);
-process.exit(0);
+
+/** A child: the bench app with the option `on` or off, running frames through its queue when asked. */
+async function serveVariant(on) {
+  await import('reflect-metadata');
+  const { Module } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const { SocketApiModule } = await import('../dist/lib/index.js');
+  const { InboundQueue } = await import('../dist/lib/gateway/inbound-queue.js');
+  const { SOCKET_API_METRICS } = await import('../dist/lib/metrics/socket-api-metrics.js');
+  const { BenchService } = await import('../dist/bench/app/bench.service.js');
+  const { framesOf, stubConnection } = await import('./lib/frame-feed.mjs');
+
+  class BenchModule {}
+  Module({ imports: [SocketApiModule.forRoot({ [option]: on })], providers: [BenchService] })(BenchModule);
+  const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
+  await app.init();
+  const queue = app.get(InboundQueue);
+  const { connection, replies } = stubConnection(app.get(SOCKET_API_METRICS));
+  const frames = framesOf('{"type":"action","channel":"add","data":{"a":$A,"b":7},"id":$ID}');
+
+  process.on('message', async (request) => {
+    if (request.run) {
+      const before = process.cpuUsage();
+      for (let i = 0; i < FRAMES; i++) queue.receive(connection, frames[i & 4095], false);
+      const used = process.cpuUsage(before);
+      process.send({ nsPerFrame: ((used.user + used.system) * 1000) / FRAMES });
+    } else if (request.sdk) {
+      const { trace } = await import('@opentelemetry/api');
+      const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
+      trace.setGlobalTracerProvider(new BasicTracerProvider());
+      process.send({});
+    } else if (request.sent) {
+      process.send({ sent: replies.sent });
+    }
+  });
+}
+
+function median(values) {
+  return [...values].sort((a, b) => a - b)[values.length >> 1];
+}
+
+function range(values) {
+  return `${Math.round(Math.min(...values))} – ${Math.round(Math.max(...values))}`;
+}
